@@ -1,0 +1,1 @@
+"""smartcity_rules: smart-city evaluation standards as checked, compiled scoring code."""

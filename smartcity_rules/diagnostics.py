@@ -1,0 +1,96 @@
+"""Diagnostics and the one place that renders them, compiler style."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Iterable
+
+import attrs
+
+from .source import Span
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@attrs.frozen(slots=True)
+class Label:
+    """A secondary span with a short message under it."""
+
+    span: Span
+    message: str
+
+
+@attrs.frozen(slots=True)
+class Diagnostic:
+    """One problem found in a standard: a stable code, a message, where, and help."""
+
+    code: str
+    message: str
+    span: Span | None
+    severity: Severity = Severity.ERROR
+    label: str = ""
+    labels: tuple[Label, ...] = ()
+    help: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def render(self) -> str:
+        return render(self)
+
+
+def _width(text: str) -> int:
+    """Terminal columns taken by `text`: CJK wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _snippet(span: Span, message: str, gutter: int) -> list[str]:
+    line_text = span.source.line(span.line)
+    before = line_text[: span.column - 1]
+    if span.end_line == span.line:
+        marked = line_text[span.column - 1 : span.end_column - 1]
+    else:
+        marked = line_text[span.column - 1 :]
+    carets = "^" * max(1, _width(marked))
+    pad = " " * gutter
+    underline = f"{pad} | {' ' * _width(before)}{carets}"
+    if message:
+        underline += f" {message}"
+    return [f"{span.line:>{gutter}} | {line_text}", underline.rstrip()]
+
+
+def render(diagnostic: Diagnostic) -> str:
+    """Render like a good compiler: `path:line:col: error[CODE]: message`, the line, a caret."""
+    severity = diagnostic.severity.value
+    span = diagnostic.span
+    if span is None:
+        head = f"{severity}[{diagnostic.code}]: {diagnostic.message}"
+        return head + (f"\n  = help: {diagnostic.help}" if diagnostic.help else "")
+    head = f"{span.location}: {severity}[{diagnostic.code}]: {diagnostic.message}"
+    spans = [span, *(label.span for label in diagnostic.labels)]
+    gutter = max(len(str(s.line)) for s in spans)
+    pad = " " * gutter
+    lines = [head, f"{pad} |"]
+    lines += _snippet(span, diagnostic.label, gutter)
+    for label in diagnostic.labels:
+        if label.span.source is not span.source:
+            lines.append(f"{pad} = {label.span.location}")
+        lines += _snippet(label.span, label.message, gutter)
+    if diagnostic.help:
+        lines.append(f"{pad} = help: {diagnostic.help}")
+    return "\n".join(lines)
+
+
+def render_all(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n\n".join(render(d) for d in diagnostics)
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    span = diagnostic.span
+    return ("", 0, 0) if span is None else (span.source.name, span.start, span.end)

@@ -1,0 +1,88 @@
+"""The library's exception types: every error it raises is one of these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .diagnostics import Diagnostic, render_all
+
+
+class SmartCityRulesError(Exception):
+    """Base of every error smartcity_rules raises."""
+
+
+class InvalidStandard(SmartCityRulesError):
+    """A standard file failed to parse or check; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(render_all(self.diagnostics))
+
+
+class DataError(SmartCityRulesError):
+    """Statistics an entity reported cannot be scored.
+
+    Names the entity, the indicator (where one is being computed) and the input.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        entity: str | None = None,
+        indicator: int | None = None,
+        input: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.entity = entity
+        self.indicator = indicator
+        self.input = input
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = []
+        if self.entity is not None:
+            where.append(f"entity {self.entity!r}")
+        if self.indicator is not None:
+            where.append(f"indicator {self.indicator}")
+        if self.input is not None:
+            where.append(f"input {self.input!r}")
+        return (", ".join(where) + ": " if where else "") + self.reason
+
+    def at(self, *, entity: str | None = None, indicator: int | None = None) -> DataError:
+        """The same error with the entity or indicator filled in where it was unknown."""
+        return type(self)(
+            self.reason,
+            entity=self.entity if self.entity is not None else entity,
+            indicator=self.indicator if self.indicator is not None else indicator,
+            input=self.input,
+        )
+
+
+class MissingInput(DataError):
+    """A statistic the standard needs was not given."""
+
+
+class UnknownInput(DataError):
+    """A statistic was given that the standard does not declare (likely a typo)."""
+
+
+class InvalidValue(DataError):
+    """A statistic has the wrong type, is NaN or infinite, or is outside its domain
+    (a negative count, a part above its whole, a rate above 100%)."""
+
+
+class ZeroDenominator(DataError):
+    """A ratio's whole is zero and the indicator declares no policy for it."""
+
+
+class CohortRequired(DataError):
+    """A rank or share indicator needs the cohort of entities evaluated together."""
+
+
+class DataFileError(SmartCityRulesError):
+    """A statistics file (JSON or CSV) cannot be read."""
+
+
+class NotFound(SmartCityRulesError, LookupError):
+    """An entity, indicator or group asked for by name or number does not exist."""

@@ -1,0 +1,506 @@
+"""Parses standard text into the syntax tree; the only module that touches Lark.
+
+Lark errors are translated here, at one boundary, into diagnostics; the
+transformer never raises, it records problems and carries on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Callable
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import lark
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
+
+from . import syntax as s
+from .diagnostics import Diagnostic
+from .errors import InvalidStandard
+from .source import Source, Span
+
+GRAMMAR_FILE = "standard.lark"
+MAX_SOURCE_CHARS = 2_000_000
+MAX_NESTING = 64
+
+
+def grammar_text() -> str:
+    """The grammar, from the source tree or from the installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "grammar" / GRAMMAR_FILE, here / "grammar" / GRAMMAR_FILE):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return resources.files("smartcity_rules").joinpath("grammar", GRAMMAR_FILE).read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    return lark.Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+# Human words for terminals, in "expected ..." messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "STRING": 'a quoted string ("...")',
+    "DECIMAL": "a number",
+    "DATE": "a date (YYYY-MM-DD)",
+    "LEVEL": "`city`, `county` or `community`",
+    "KIND": "an input kind (count, money, area, length, measure, rate, flag, score, rank)",
+    "COMPARE": "a comparison (>=, >, <=, <)",
+    "LEADING": "`★` or `leading`",
+    "$END": "the end of the file",
+}
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    for terminal in _parser().terminals:
+        if terminal.name == name:
+            pattern = terminal.pattern
+            if pattern.type == "str":
+                return f"`{pattern.value}`"
+    return name.lower()
+
+
+def _expected(names: set[str] | frozenset[str]) -> str:
+    words = sorted({_describe_terminal(n) for n in names if not n.startswith("__")})
+    if not words:
+        return ""
+    if len(words) > 8:
+        words = words[:8] + ["..."]
+    return "one of " + ", ".join(words) if len(words) > 1 else words[0]
+
+
+def _syntax_diagnostic(source: Source, error: lark.exceptions.UnexpectedInput) -> Diagnostic:
+    offset = getattr(error, "pos_in_stream", None)
+    if isinstance(error, lark.exceptions.UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            span = source.span(len(source.text), len(source.text))
+            found = "the end of the file"
+        else:
+            span = source.span(token.start_pos or 0, token.end_pos or 0)
+            found = f"`{token}`"
+        expected = _expected(error.expected)
+        return Diagnostic(
+            "E0101",
+            f"unexpected {found}",
+            span,
+            label=f"expected {expected}" if expected else "not expected here",
+            help=_hint(token.type, error.expected),
+        )
+    if isinstance(error, lark.exceptions.UnexpectedCharacters):
+        start = offset or 0
+        char = source.text[start : start + 1]
+        if char == '"':
+            return Diagnostic(
+                "E0102", "unterminated string", source.span(start, start + 1),
+                label="this string is not closed on its line",
+                help='close it with `"`; write a quote inside a string as \\"',
+            )
+        expected = _expected(error.allowed or set())
+        return Diagnostic(
+            "E0103", f"unexpected character `{char}`", source.span(start, start + 1),
+            label=f"expected {expected}" if expected else "not expected here",
+        )
+    end = len(source.text)
+    return Diagnostic("E0101", "unexpected end of file", source.span(end, end))
+
+
+def _hint(found: str, expected: set[str] | frozenset[str]) -> str:
+    if found == "$END" and "RBRACE" in expected:
+        return "a `{` is still open: close it with `}`"
+    if "RBRACE" in expected and found in ("INDICATOR", "GROUP"):
+        return "the block above is not closed: add `}` before this line"
+    return ""
+
+
+# ------------------------------------------------------------ the transformer
+T = TypeVar("T")
+_CLAUSE_NAMES = {
+    "description": "description", "note": "note", "value": "value", "stars": "stars",
+    "points": "points", "deduct": "deduct", "zero_policy": "on zero denominator",
+}
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
+    """Builds syntax nodes from Lark's tree, recording problems instead of raising."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- helpers
+    def _span(self, meta: Meta) -> Span:
+        if getattr(meta, "empty", True):
+            return self.source.span(0, 0)
+        return self.source.span(meta.start_pos, meta.end_pos)
+
+    def _tspan(self, token: Token) -> Span:
+        return self.source.span(token.start_pos or 0, token.end_pos or 0)
+
+    def _error(self, code: str, message: str, span: Span, label: str = "", help: str = "") -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, label=label, help=help))
+
+    def _whole(self, literal: s.Literal, what: str) -> int:
+        if literal.value.denominator != 1:
+            self._error("E0104", f"{what} must be a whole number", literal.span,
+                        label=f"`{literal.text}` is not whole")
+        return int(literal.value)
+
+    # -- literals
+    def decimal(self, meta: Meta, children: list[Token]) -> s.Literal:
+        (token,) = children
+        return s.Literal(Fraction(str(token)), str(token), span=self._tspan(token))
+
+    def percent(self, meta: Meta, children: list[Token]) -> s.Literal:
+        (token,) = children
+        return s.Literal(Fraction(str(token)) / 100, f"{token}%", span=self._span(meta))
+
+    def negative(self, meta: Meta, children: list[s.Literal]) -> s.Literal:
+        (inner,) = children
+        return s.Literal(-inner.value, f"-{inner.text}", span=self._span(meta))
+
+    def fraction(self, meta: Meta, children: list[Token]) -> s.Literal:
+        top, bottom = children
+        span = self._span(meta)
+        if Fraction(str(bottom)) == 0:
+            self._error("E0105", "division by zero in a number", span, label="the denominator is 0")
+            return s.Literal(Fraction(0), f"{top}/{bottom}", span=span)
+        return s.Literal(Fraction(str(top)) / Fraction(str(bottom)), f"{top}/{bottom}", span=span)
+
+    def literal_list(self, meta: Meta, children: list[s.Literal]) -> tuple[s.Literal, ...]:
+        return tuple(children)
+
+    def provisional(self, meta: Meta, children: list[Any]) -> bool:
+        return True
+
+    def _string(self, token: Token) -> str:
+        body = str(token)[1:-1]
+        return body.replace('\\"', '"').replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
+
+    # -- header
+    def header(self, meta: Meta, children: list[Any]) -> s.Header:
+        title, *metas = children
+        fields: dict[str, Any] = {"title": self._string(title), "span": self._span(meta)}
+        notes: list[str] = []
+        for key, value, span in metas:
+            if key == "provisional_notes":
+                notes.append(value)
+                continue
+            if key in fields:
+                self._error("E0106", f"`{key}` is given twice in the header", span,
+                            label="second time here")
+                continue
+            if key == "total":
+                fields["total"], fields["total_provisional"] = value
+            else:
+                fields[key] = value
+        return s.Header(provisional_notes=tuple(notes), **fields)
+
+    def meta_level(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "level", s.EntityLevel(str(c[0])), self._span(meta)
+
+    def meta_edition(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "edition", self._string(c[0]), self._span(meta)
+
+    def meta_effective(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        try:
+            day = datetime.date.fromisoformat(str(c[0]))
+        except ValueError:
+            self._error("E0107", f"`{c[0]}` is not a calendar date", self._tspan(c[0]))
+            day = None
+        return "effective", day, self._span(meta)
+
+    def meta_source(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "source", self._string(c[0]), self._span(meta)
+
+    def meta_total(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        return "total", (c[0], len(c) > 1), self._span(meta)
+
+    def meta_rounding(self, meta: Meta, c: list[s.Literal]) -> tuple[str, Any, Span]:
+        return "rounding", self._whole(c[0], "the number of decimals"), self._span(meta)
+
+    def meta_provisional(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "provisional_notes", self._string(c[0]), self._span(meta)
+
+    # -- inputs
+    def simple_kind(self, meta: Meta, c: list[Token]) -> tuple[s.Kind, None]:
+        return s.Kind(str(c[0])), None
+
+    def score_kind(self, meta: Meta, c: list[s.Literal]) -> tuple[s.Kind, tuple[s.Literal, s.Literal]]:
+        return s.Kind.SCORE, (c[0], c[1])
+
+    def unit(self, meta: Meta, c: list[Token]) -> str:
+        return self._string(c[0])
+
+    def part_of(self, meta: Meta, c: list[Token]) -> tuple[str, str, Span]:
+        return "part_of", str(c[0]), self._tspan(c[0])
+
+    def input_decl(self, meta: Meta, c: list[Any]) -> s.InputDecl:
+        name, label, (kind, score_range), *rest = c
+        unit = rest.pop(0) if rest and isinstance(rest[0], str) else None
+        part_of = part_span = None
+        for _key, whole, span in rest:
+            if part_of is not None:
+                self._error("E0106", "`part of` is given twice", span, label="second time here")
+            part_of, part_span = whole, span
+        return s.InputDecl(
+            str(name), self._string(label), kind, unit, part_of, score_range,
+            span=self._span(meta), name_span=self._tspan(name), part_of_span=part_span,
+        )
+
+    # -- bands
+    def at_least(self, meta: Meta, c: list[Any]) -> s.StarBands:
+        return s.StarBands(s.BandRule.AT_LEAST, c[0], len(c) > 1, span=self._span(meta))
+
+    def at_most(self, meta: Meta, c: list[Any]) -> s.StarBands:
+        return s.StarBands(s.BandRule.AT_MOST, c[0], len(c) > 1, span=self._span(meta))
+
+    def bands_decl(self, meta: Meta, c: list[Any]) -> s.BandsDecl:
+        return s.BandsDecl(str(c[0]), c[1], span=self._span(meta))
+
+    # -- formulas
+    def ref(self, meta: Meta, c: list[Token]) -> s.Ref:
+        return s.Ref(str(c[0]), span=self._span(meta))
+
+    def _binary(op: s.BinaryOp) -> Callable[[Any, Meta, list[Any]], s.Binary]:  # type: ignore[misc]
+        def build(self: _Builder, meta: Meta, c: list[Any]) -> s.Binary:
+            return s.Binary(op, c[0], c[1], span=self._span(meta))
+        return build
+
+    add = _binary(s.BinaryOp.ADD)
+    sub = _binary(s.BinaryOp.SUB)
+    mul = _binary(s.BinaryOp.MUL)
+    div = _binary(s.BinaryOp.DIV)
+
+    def neg(self, meta: Meta, c: list[Any]) -> s.Neg:
+        return s.Neg(c[0], span=self._span(meta))
+
+    def call(self, meta: Meta, c: list[Any]) -> s.Call:
+        name, *args = c
+        return s.Call(str(name), tuple(args), span=self._span(meta), name_span=self._tspan(name))
+
+    def weight_part(self, meta: Meta, c: list[Any]) -> s.WeightedPart:
+        return s.WeightedPart(c[0], c[1], span=self._span(meta))
+
+    def weighted(self, meta: Meta, c: list[s.WeightedPart]) -> s.Weighted:
+        return s.Weighted(tuple(c), span=self._span(meta))
+
+    def check_item(self, meta: Meta, c: list[Any]) -> s.ChecklistItem:
+        return s.ChecklistItem(str(c[0]), c[1], span=self._span(meta))
+
+    def checklist(self, meta: Meta, c: list[s.ChecklistItem]) -> s.Checklist:
+        return s.Checklist(tuple(c), span=self._span(meta))
+
+    # -- indicator clauses: each returns (clause name, value, span)
+    def description(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "description", self._string(c[0]), self._span(meta)
+
+    def note(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "note", self._string(c[0]), self._span(meta)
+
+    def value(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        return "value", c[0], self._span(meta)
+
+    def stars_named(self, meta: Meta, c: list[Token]) -> s.BandsRef:
+        return s.BandsRef(str(c[0]), span=self._span(meta))
+
+    def stars(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        return "stars", c[0], self._span(meta)
+
+    def linear(self, meta: Meta, c: list[s.Literal]) -> s.Linear:
+        return s.Linear(c[0], c[1], span=self._span(meta))
+
+    def points(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        maximum, *rest = c
+        scoring: s.FromStars | s.Linear = s.FromStars()
+        if rest and isinstance(rest[0], s.Linear):
+            scoring = rest.pop(0)
+        span = self._span(meta)
+        return "points", s.Points(maximum, scoring, bool(rest), span=span), span
+
+    def deduct(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        span = self._span(meta)
+        return "deduct", s.Deduction(c[0], c[1], len(c) > 2, span=span), span
+
+    def not_applicable(self, meta: Meta, c: list[Any]) -> s.ZeroPolicy:
+        return s.ZeroPolicy.NOT_APPLICABLE
+
+    def counts_as_zero(self, meta: Meta, c: list[Any]) -> s.ZeroPolicy:
+        return s.ZeroPolicy.ZERO
+
+    def raise_error(self, meta: Meta, c: list[Any]) -> s.ZeroPolicy:
+        return s.ZeroPolicy.ERROR
+
+    def zero_policy(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        return "zero_policy", c[0], self._span(meta)
+
+    def indicator(self, meta: Meta, c: list[Any]) -> s.Indicator:
+        number, *rest = c
+        leading = False
+        if isinstance(rest[0], Token) and rest[0].type == "LEADING":
+            leading = True
+            rest.pop(0)
+        name = self._string(rest.pop(0))
+        provisional = bool(rest and rest[0] is True)
+        if provisional:
+            rest.pop(0)
+        fields: dict[str, Any] = {}
+        notes: list[str] = []
+        for key, value, span in rest:
+            if key == "note":
+                notes.append(value)
+            elif key in fields:
+                self._error("E0106", f"`{_CLAUSE_NAMES[key]}` is given twice in indicator {number.text}",
+                            span, label="second time here")
+            else:
+                fields[key] = value
+        renamed = {"deduct": "deduction"}
+        return s.Indicator(
+            number=self._whole(number, "an indicator number"), name=name, leading=leading,
+            provisional=provisional, notes=tuple(notes),
+            **{renamed.get(k, k): v for k, v in fields.items()},
+            span=self._span(meta), number_span=number.span,
+        )
+
+    # -- groups
+    def group_points(self, meta: Meta, c: list[s.Literal]) -> tuple[str, s.Literal]:
+        return "points", c[0]
+
+    def group_cap(self, meta: Meta, c: list[s.Literal]) -> tuple[str, s.Literal]:
+        return "cap", c[0]
+
+    def group(self, meta: Meta, c: list[Any]) -> s.Group:
+        bonus = bool(c and isinstance(c[0], Token) and c[0].type == "GROUP_KIND")
+        if bonus:
+            c = c[1:]
+        name, *rest = c
+        points = cap = None
+        provisional = False
+        indicators = []
+        for item in rest:
+            if isinstance(item, s.Indicator):
+                indicators.append(item)
+            elif item is True:
+                provisional = True
+            elif item[0] == "points":
+                points = item[1]
+            else:
+                cap = item[1]
+        return s.Group(self._string(name), bonus, points, cap, provisional, tuple(indicators),
+                       span=self._span(meta), name_span=self._tspan(name))
+
+    # -- rating
+    def _compare(self, token: Token) -> s.Compare:
+        return s.Compare(str(token))
+
+    def require_total(self, meta: Meta, c: list[Any]) -> s.TotalRequirement:
+        return s.TotalRequirement(self._compare(c[0]), c[1], span=self._span(meta))
+
+    def require_leading(self, meta: Meta, c: list[Any]) -> s.LeadingRequirement:
+        self._whole(c[1], "a number of stars")
+        return s.LeadingRequirement(self._compare(c[0]), c[1], span=self._span(meta))
+
+    def require_indicator(self, meta: Meta, c: list[Any]) -> s.IndicatorRequirement:
+        on_stars = len(c) > 3
+        self._whole(c[0], "an indicator number")
+        if on_stars:
+            self._whole(c[2], "a number of stars")
+        return s.IndicatorRequirement(c[0], self._compare(c[1]), c[2], on_stars, span=self._span(meta))
+
+    def require_group(self, meta: Meta, c: list[Any]) -> s.GroupRequirement:
+        return s.GroupRequirement(self._string(c[0]), self._compare(c[1]), c[2], span=self._span(meta))
+
+    def level(self, meta: Meta, c: list[Any]) -> s.Level:
+        rank, name, *requirements = c
+        self._whole(rank, "a level")
+        return s.Level(rank, self._string(name), tuple(requirements), span=self._span(meta))
+
+    def rating(self, meta: Meta, c: list[Any]) -> s.Rating:
+        provisional = bool(c and c[0] is True)
+        levels = tuple(c[1:] if provisional else c)
+        return s.Rating(levels, provisional, span=self._span(meta))
+
+    # -- the file
+    def start(self, meta: Meta, items: list[Any]) -> s.StandardFile:
+        headers = [i for i in items if isinstance(i, s.Header)]
+        ratings = [i for i in items if isinstance(i, s.Rating)]
+        for extra in headers[1:]:
+            self._error("E0108", "a second `standard` header", extra.span,
+                        help="a file declares one standard")
+        for extra in ratings[1:]:
+            self._error("E0108", "a second `rating` block", extra.span,
+                        help="a standard has one rating rule")
+        return s.StandardFile(
+            header=headers[0] if headers else None,
+            inputs=tuple(i for i in items if isinstance(i, s.InputDecl)),
+            bands=tuple(i for i in items if isinstance(i, s.BandsDecl)),
+            groups=tuple(i for i in items if isinstance(i, s.Group)),
+            rating=ratings[0] if ratings else None,
+            span=self.source.span(0, len(self.source.text)),
+        )
+
+
+def _nesting_problem(source: Source) -> Diagnostic | None:
+    """Refuses absurdly deep parentheses before Lark's tree walk could recurse too far."""
+    depth = 0
+    for offset, char in enumerate(source.text):
+        if char == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                return Diagnostic("E0110", f"formula nested deeper than {MAX_NESTING} levels",
+                                  source.span(offset, offset + 1),
+                                  help="split the formula or simplify it")
+        elif char == ")":
+            depth = max(0, depth - 1)
+    return None
+
+
+def parse(text: str, name: str = "<string>") -> s.StandardFile:
+    """Parse standard text; raise InvalidStandard with every syntax problem found."""
+    source = Source(name, text)
+    if len(text) > MAX_SOURCE_CHARS:
+        raise InvalidStandard([Diagnostic(
+            "E0109", f"standard is larger than {MAX_SOURCE_CHARS:,} characters", source.span(0, 0))])
+    problem = _nesting_problem(source)
+    if problem is not None:
+        raise InvalidStandard([problem])
+    try:
+        tree = _parser().parse(text)
+    except lark.exceptions.UnexpectedInput as error:
+        raise InvalidStandard([_syntax_diagnostic(source, error)]) from None
+    builder = _Builder(source)
+    try:
+        result = builder.transform(tree)
+    except RecursionError:
+        raise InvalidStandard([Diagnostic(
+            "E0110", "formula is too deeply nested", source.span(0, 0))]) from None
+    if builder.diagnostics:
+        raise InvalidStandard(builder.diagnostics)
+    assert isinstance(result, s.StandardFile)
+    return result
+
+
+def parse_file(path: str | Path) -> s.StandardFile:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        source = Source(str(path), "")
+        raise InvalidStandard([Diagnostic("E0100", f"cannot read standard: {error}",
+                                          source.span(0, 0))]) from None
+    return parse(text, str(path))

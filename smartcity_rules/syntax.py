@@ -1,0 +1,326 @@
+"""The syntax tree: small frozen nodes, each carrying its source span.
+
+Spans never take part in equality, so two standards that say the same thing
+compare equal wherever they were written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from fractions import Fraction
+from typing import Union
+
+import attrs
+
+from .source import Span
+
+
+def _span() -> Span:
+    return attrs.field(eq=False, repr=False, kw_only=True)  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- literals
+@attrs.frozen(slots=True)
+class Literal:
+    """An exact number as written: `12`, `0.5`, `30%`, `1/3`, `-5%`."""
+
+    value: Fraction
+    text: str
+    span: Span = _span()
+
+
+# ---------------------------------------------------------------- formulas
+@attrs.frozen(slots=True)
+class Ref:
+    """A reported statistic, by its input name."""
+
+    name: str
+    span: Span = _span()
+
+
+class BinaryOp(enum.Enum):
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "/"
+
+
+@attrs.frozen(slots=True)
+class Binary:
+    op: BinaryOp
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Neg:
+    operand: Expr
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Call:
+    """`ratio(a, b)`, `growth(x)`, `rank(x)`, `share(x)`, `previous(x)`, `min`, `max`, `clamp`."""
+
+    function: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class WeightedPart:
+    weight: Literal
+    expr: Expr
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Weighted:
+    """Sub-scores weighted by fractions that add up to one."""
+
+    parts: tuple[WeightedPart, ...]
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class ChecklistItem:
+    name: str
+    points: Literal
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Checklist:
+    """Yes/no items, each worth points when it holds; the value is their sum."""
+
+    items: tuple[ChecklistItem, ...]
+    span: Span = _span()
+
+
+Expr = Union[Literal, Ref, Binary, Neg, Call, Weighted, Checklist]
+
+
+# ------------------------------------------------------------------ inputs
+class Kind(enum.Enum):
+    """What an input measures; decides its type, domain and unit checks."""
+
+    COUNT = "count"
+    MONEY = "money"
+    AREA = "area"
+    LENGTH = "length"
+    MEASURE = "measure"
+    RATE = "rate"
+    FLAG = "flag"
+    SCORE = "score"
+    RANK = "rank"
+
+
+@attrs.frozen(slots=True)
+class InputDecl:
+    name: str
+    label: str
+    kind: Kind
+    unit: str | None
+    part_of: str | None = None
+    score_range: tuple[Literal, Literal] | None = None
+    span: Span = _span()
+    name_span: Span = _span()
+    part_of_span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+# -------------------------------------------------------------- star bands
+class BandRule(enum.Enum):
+    """The one boundary rule: a value exactly at a threshold reaches that band."""
+
+    AT_LEAST = "at least"  # more is better
+    AT_MOST = "at most"  # less is better
+
+
+@attrs.frozen(slots=True)
+class StarBands:
+    """Thresholds for 1 to 5 stars; below the first, no stars."""
+
+    rule: BandRule
+    thresholds: tuple[Literal, ...]
+    provisional: bool
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class BandsRef:
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class BandsDecl:
+    name: str
+    bands: StarBands
+    span: Span = _span()
+
+
+# -------------------------------------------------------------- indicators
+@attrs.frozen(slots=True)
+class FromStars:
+    """Points = maximum x stars / 5."""
+
+
+@attrs.frozen(slots=True)
+class Linear:
+    """Points = maximum x the value's position between two bounds, capped to [0, 1]."""
+
+    low: Literal
+    high: Literal
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Points:
+    maximum: Literal
+    scoring: FromStars | Linear
+    provisional: bool
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Deduction:
+    """Points off per unit of the value (per incident), capped."""
+
+    each: Literal
+    cap: Literal
+    provisional: bool
+    span: Span = _span()
+
+
+class ZeroPolicy(enum.Enum):
+    """What a zero denominator means for an indicator."""
+
+    ERROR = "error"
+    NOT_APPLICABLE = "not applicable"
+    ZERO = "zero"
+
+
+@attrs.frozen(slots=True)
+class Indicator:
+    number: int
+    name: str
+    leading: bool
+    provisional: bool
+    description: str = ""
+    notes: tuple[str, ...] = ()
+    value: Expr | None = None
+    stars: StarBands | BandsRef | None = None
+    points: Points | None = None
+    deduction: Deduction | None = None
+    zero_policy: ZeroPolicy = ZeroPolicy.ERROR
+    span: Span = _span()
+    number_span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Group:
+    name: str
+    bonus: bool
+    points: Literal | None
+    cap: Literal | None
+    provisional: bool
+    indicators: tuple[Indicator, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+# ------------------------------------------------------------------ rating
+class Compare(enum.Enum):
+    GE = ">="
+    GT = ">"
+    LE = "<="
+    LT = "<"
+
+
+@attrs.frozen(slots=True)
+class TotalRequirement:
+    compare: Compare
+    threshold: Literal
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class LeadingRequirement:
+    """Every leading (★) indicator compares with a number of stars."""
+
+    compare: Compare
+    stars: Literal
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class IndicatorRequirement:
+    """An indicator's value (or, with `stars`, its star level) compares with a threshold."""
+
+    number: Literal
+    compare: Compare
+    threshold: Literal
+    on_stars: bool
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class GroupRequirement:
+    group: str
+    compare: Compare
+    points: Literal
+    span: Span = _span()
+
+
+Requirement = Union[TotalRequirement, LeadingRequirement, IndicatorRequirement, GroupRequirement]
+
+
+@attrs.frozen(slots=True)
+class Level:
+    rank: Literal
+    name: str
+    requirements: tuple[Requirement, ...]
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Rating:
+    levels: tuple[Level, ...]
+    provisional: bool
+    span: Span = _span()
+
+
+# ------------------------------------------------------------------ header
+class EntityLevel(enum.Enum):
+    CITY = "city"
+    COUNTY = "county"
+    COMMUNITY = "community"
+
+
+@attrs.frozen(slots=True)
+class Header:
+    title: str
+    level: EntityLevel | None = None
+    edition: str | None = None
+    effective: datetime.date | None = None
+    source: str | None = None
+    total: Literal | None = None
+    total_provisional: bool = False
+    rounding: int | None = None
+    provisional_notes: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class StandardFile:
+    """A whole parsed standard file, in source order."""
+
+    header: Header | None
+    inputs: tuple[InputDecl, ...]
+    bands: tuple[BandsDecl, ...]
+    groups: tuple[Group, ...]
+    rating: Rating | None
+    span: Span = _span()
