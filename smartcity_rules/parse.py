@@ -498,7 +498,7 @@ def parse(text: str, name: str = "<string>") -> s.StandardFile:
 def parse_file(path: str | Path) -> s.StandardFile:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate a BOM from Windows editors
     except (OSError, UnicodeDecodeError) as error:
         source = Source(str(path), "")
         raise InvalidStandard([Diagnostic("E0100", f"cannot read standard: {error}",

@@ -1,0 +1,390 @@
+"""Checks a parsed standard and resolves its names: syntax tree -> checked standard.
+
+A pass of its own that collects every problem it finds, in source order, and
+raises once at the end; warnings ride along on the checked standard.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
+
+import attrs
+
+from . import syntax as s
+from .diagnostics import Diagnostic, Label, Severity, sort_key
+from .errors import InvalidStandard
+from .source import Span
+
+STAR_LEVELS = 5
+
+# name -> (smallest, largest) number of arguments
+FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
+    "ratio": (2, 2),
+    "growth": (1, 1),
+    "previous": (1, 1),
+    "rank": (1, 1),
+    "share": (1, 1),
+    "min": (2, None),
+    "max": (2, None),
+    "clamp": (3, 3),
+}
+COHORT_FUNCTIONS = frozenset({"rank", "share"})
+
+
+@attrs.frozen
+class ScoredIndicator:
+    """An indicator with its names resolved: the group it sits in and its star bands."""
+
+    syntax: s.Indicator
+    group: s.Group
+    bands: s.StarBands | None
+
+    @property
+    def number(self) -> int:
+        return self.syntax.number
+
+    @property
+    def is_deduction(self) -> bool:
+        return self.syntax.deduction is not None
+
+
+@attrs.frozen
+class CheckedStandard:
+    """A standard that passed every check, ready to compile."""
+
+    syntax: s.StandardFile
+    header: s.Header
+    inputs: Mapping[str, s.InputDecl]
+    indicators: tuple[ScoredIndicator, ...]
+    warnings: tuple[Diagnostic, ...]
+
+    def indicator(self, number: int) -> ScoredIndicator:
+        for item in self.indicators:
+            if item.number == number:
+                return item
+        raise KeyError(number)
+
+
+def _suggest(name: str, candidates: Iterator[str] | list[str]) -> str:
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{match[0]}`?" if match else ""
+
+
+def walk(expr: s.Expr) -> Iterator[s.Expr]:
+    """Every node of a formula, parents before children."""
+    yield expr
+    if isinstance(expr, s.Binary):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, s.Neg):
+        yield from walk(expr.operand)
+    elif isinstance(expr, s.Call):
+        for arg in expr.args:
+            yield from walk(arg)
+    elif isinstance(expr, s.Weighted):
+        for part in expr.parts:
+            yield from walk(part.expr)
+
+
+def _fmt(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+class _Checker:
+    def __init__(self, tree: s.StandardFile) -> None:
+        self.tree = tree
+        self.problems: list[Diagnostic] = []
+        self.inputs: dict[str, s.InputDecl] = {}
+        self.bands: dict[str, s.StarBands] = {}
+        self.used: set[str] = set()
+
+    def error(self, code: str, message: str, span: Span | None, label: str = "", help: str = "",
+              labels: tuple[Label, ...] = ()) -> None:
+        self.problems.append(Diagnostic(code, message, span, label=label, help=help, labels=labels))
+
+    def warn(self, code: str, message: str, span: Span | None, label: str = "", help: str = "") -> None:
+        self.problems.append(Diagnostic(code, message, span, Severity.WARNING, label=label, help=help))
+
+    # ------------------------------------------------------------ declarations
+    def declarations(self) -> None:
+        for decl in self.tree.inputs:
+            if decl.name in self.inputs:
+                first = self.inputs[decl.name]
+                self.error("E0201", f"input `{decl.name}` is declared twice", decl.name_span,
+                           label="declared again here",
+                           labels=(Label(first.name_span, "first declared here"),))
+                continue
+            self.inputs[decl.name] = decl
+            if decl.score_range is not None:
+                low, high = decl.score_range
+                if low.value >= high.value:
+                    self.error("E0202", "a score range must go from low to high", low.span,
+                               label=f"{low.text} to {high.text} is empty")
+        for decl in self.tree.inputs:
+            self._check_part_of(decl)
+        for named in self.tree.bands:
+            if named.name in self.bands:
+                self.error("E0203", f"bands `{named.name}` are declared twice", named.span)
+            self.bands[named.name] = named.bands
+            self._check_bands(named.bands)
+
+    def _check_part_of(self, decl: s.InputDecl) -> None:
+        if decl.part_of is None:
+            return
+        whole = self.inputs.get(decl.part_of)
+        if whole is None:
+            self.error("E0204", f"unknown input `{decl.part_of}`", decl.part_of_span,
+                       label="not declared", help=_suggest(decl.part_of, list(self.inputs)))
+            return
+        self.used.add(decl.part_of)
+        if whole.kind is s.Kind.FLAG or decl.kind is s.Kind.FLAG:
+            self.error("E0205", "a yes/no input cannot be part of another", decl.part_of_span)
+        # A cycle of parts means every member must equal every other: surely a slip.
+        seen = {decl.name}
+        current: s.InputDecl | None = whole
+        while current is not None and current.part_of is not None:
+            if current.name in seen:
+                self.error("E0206", f"`part of` goes round in a cycle through `{decl.name}`",
+                           decl.part_of_span, label="this input ends up part of itself")
+                return
+            seen.add(current.name)
+            current = self.inputs.get(current.part_of)
+
+    # ------------------------------------------------------------ bands
+    def _check_bands(self, bands: s.StarBands) -> None:
+        values = [t.value for t in bands.thresholds]
+        if len(values) != STAR_LEVELS:
+            self.error("E0207", f"star bands need {STAR_LEVELS} thresholds, one per star; found {len(values)}",
+                       bands.span, help="list the thresholds for 1, 2, 3, 4 and 5 stars")
+            return
+        ascending = bands.rule is s.BandRule.AT_LEAST
+        for before, after in zip(bands.thresholds, bands.thresholds[1:]):
+            if (after.value <= before.value) if ascending else (after.value >= before.value):
+                order = "ascend" if ascending else "descend"
+                self.error("E0208", f"thresholds must strictly {order} ({bands.rule.value})", after.span,
+                           label=f"{after.text} comes after {before.text}",
+                           help="with `at least` more is better; with `at most` less is better")
+                return
+
+    def _resolve_bands(self, indicator: s.Indicator) -> s.StarBands | None:
+        stars = indicator.stars
+        if isinstance(stars, s.BandsRef):
+            found = self.bands.get(stars.name)
+            if found is None:
+                self.error("E0209", f"unknown bands `{stars.name}`", stars.span, label="not declared",
+                           help=_suggest(stars.name, list(self.bands)))
+            return found
+        if stars is not None:
+            self._check_bands(stars)
+        return stars
+
+    # ------------------------------------------------------------ formulas
+    def formula(self, expr: s.Expr, number: int) -> None:
+        for node in walk(expr):
+            if isinstance(node, s.Ref):
+                self._ref(node)
+            elif isinstance(node, s.Call):
+                self._call(node, number)
+            elif isinstance(node, s.Weighted):
+                self._weighted(node)
+            elif isinstance(node, s.Checklist):
+                self._checklist(node)
+
+    def _ref(self, ref: s.Ref) -> s.InputDecl | None:
+        decl = self.inputs.get(ref.name)
+        if decl is None:
+            self.error("E0210", f"unknown input `{ref.name}`", ref.span, label="not declared",
+                       help=_suggest(ref.name, list(self.inputs)) or "declare it with `input`")
+            return None
+        self.used.add(ref.name)
+        if decl.kind is s.Kind.FLAG:
+            self.error("E0211", f"yes/no input `{ref.name}` used as a number", ref.span,
+                       help="yes/no inputs are counted with `checklist { name: points }`")
+        return decl
+
+    def _call(self, call: s.Call, number: int) -> None:
+        arity = FUNCTIONS.get(call.function)
+        if arity is None:
+            self.error("E0212", f"unknown function `{call.function}`", call.name_span,
+                       help=_suggest(call.function, list(FUNCTIONS))
+                       or "functions: " + ", ".join(sorted(FUNCTIONS)))
+            return
+        low, high = arity
+        count = len(call.args)
+        if count < low or (high is not None and count > high):
+            want = str(low) if low == high else f"at least {low}"
+            self.error("E0213", f"`{call.function}` takes {want} argument{'s' if want != '1' else ''}, "
+                       f"given {count}", call.span)
+        if call.function == "previous" and not isinstance(call.args[0], s.Ref):
+            self.error("E0214", "`previous` takes an input name", call.args[0].span,
+                       help="for a formula's previous value use `growth(...)` or name each input")
+        if call.function in COHORT_FUNCTIONS:
+            for arg in call.args:
+                for inner in walk(arg):
+                    if isinstance(inner, s.Call) and inner.function in COHORT_FUNCTIONS:
+                        self.error("E0215", f"`{inner.function}` inside `{call.function}`", inner.span,
+                                   label="a cohort function cannot nest in another")
+
+    def _weighted(self, node: s.Weighted) -> None:
+        total = sum((part.weight.value for part in node.parts), Fraction(0))
+        if total != 1:
+            first, last = node.parts[0].weight.span, node.parts[-1].weight.span
+            self.error("E0216", f"weights sum to {_fmt(total)}, expected 1", first.source.span(first.start, last.end),
+                       label=f"these add up to {_fmt(total)}", help="add the missing part or rescale")
+        for part in node.parts:
+            if part.weight.value <= 0:
+                self.error("E0217", "a weight must be positive", part.weight.span)
+
+    def _checklist(self, node: s.Checklist) -> None:
+        seen: set[str] = set()
+        for item in node.items:
+            decl = self.inputs.get(item.name)
+            if decl is None:
+                self.error("E0210", f"unknown input `{item.name}`", item.span, label="not declared",
+                           help=_suggest(item.name, list(self.inputs)) or "declare it with `input ...: flag`")
+                continue
+            self.used.add(item.name)
+            if decl.kind is not s.Kind.FLAG:
+                self.error("E0218", f"checklist item `{item.name}` is not a yes/no input", item.span,
+                           label=f"declared as {decl.kind.value}")
+            if item.name in seen:
+                self.error("E0219", f"checklist item `{item.name}` is listed twice", item.span)
+            seen.add(item.name)
+
+    # ------------------------------------------------------------ indicators
+    def indicator(self, indicator: s.Indicator, group: s.Group) -> ScoredIndicator:
+        n = indicator.number
+        if indicator.value is None:
+            self.error("E0220", f"indicator {n} has no `value`", indicator.number_span,
+                       help="say how the indicator is computed: `value ratio(part, whole)`")
+        else:
+            self.formula(indicator.value, n)
+        bands = self._resolve_bands(indicator)
+        if indicator.deduction is not None:
+            if indicator.leading:
+                self.error("E0238", f"deduction indicator {n} cannot be leading (★)", indicator.number_span,
+                           help="leading indicators are held to star levels; a deduction has none")
+            if indicator.stars is not None or indicator.points is not None:
+                self.error("E0221", f"deduction indicator {n} cannot also have stars or points",
+                           indicator.deduction.span, help="a deduction only takes points off")
+            if indicator.deduction.each.value <= 0 or indicator.deduction.cap.value <= 0:
+                self.error("E0222", "a deduction and its cap must be positive", indicator.deduction.span)
+        else:
+            if indicator.stars is None:
+                self.error("E0223", f"indicator {n} has no star bands", indicator.number_span,
+                           help="add `stars at least t1, t2, t3, t4, t5`")
+            if indicator.points is None:
+                self.error("E0224", f"indicator {n} has no `points`", indicator.number_span,
+                           help="add `points N`: its maximum points")
+            else:
+                self._points(indicator.points)
+        return ScoredIndicator(indicator, group, bands)
+
+    def _points(self, points: s.Points) -> None:
+        if points.maximum.value <= 0:
+            self.error("E0225", "maximum points must be positive", points.maximum.span)
+        if isinstance(points.scoring, s.Linear) and points.scoring.low.value == points.scoring.high.value:
+            self.error("E0226", "a linear scale needs two different bounds", points.scoring.span)
+
+    def groups(self) -> list[ScoredIndicator]:
+        scored: list[ScoredIndicator] = []
+        numbers: dict[int, s.Indicator] = {}
+        names: dict[str, s.Group] = {}
+        for group in self.tree.groups:
+            if group.name in names:
+                self.error("E0227", f"group \"{group.name}\" is declared twice", group.name_span)
+            names[group.name] = group
+            for indicator in group.indicators:
+                if indicator.number in numbers:
+                    self.error("E0228", f"indicator number {indicator.number} is used twice",
+                               indicator.number_span, label="used again here",
+                               labels=(Label(numbers[indicator.number].number_span, "first used here"),))
+                numbers[indicator.number] = indicator
+                scored.append(self.indicator(indicator, group))
+            self._group_points(group)
+        return scored
+
+    def _group_points(self, group: s.Group) -> None:
+        if group.bonus:
+            if group.points is not None:
+                self.error("E0229", "a bonus group is capped with `at most`, not given `points`",
+                           group.points.span)
+            return
+        if group.cap is not None:
+            self.error("E0229", "only a bonus group takes `at most`", group.cap.span,
+                       help="write `bonus group` or use `points N`")
+        if group.points is None:
+            self.error("E0230", f"group \"{group.name}\" does not say its `points`", group.name_span)
+            return
+        parts = [i.points.maximum.value for i in group.indicators if i.points is not None and i.deduction is None]
+        total = sum(parts, Fraction(0))
+        if total != group.points.value:
+            self.error("E0231", f"points of group \"{group.name}\" sum to {_fmt(total)}, expected "
+                       f"{group.points.text}", group.points.span,
+                       label=f"its indicators add up to {_fmt(total)}",
+                       help="make the indicators' points add up to the group's points")
+
+    def header(self) -> s.Header:
+        header = self.tree.header
+        if header is None:
+            self.error("E0232", "the standard has no `standard \"title\" { ... }` header", None,
+                       help="start the file with a header naming the standard")
+            return s.Header("", span=self.tree.span)
+        if header.total is not None:
+            total = sum((g.points.value for g in self.tree.groups if not g.bonus and g.points is not None),
+                        Fraction(0))
+            if total != header.total.value:
+                self.error("E0233", f"group points sum to {_fmt(total)}, expected the total {header.total.text}",
+                           header.total.span, label=f"the groups add up to {_fmt(total)}")
+        return header
+
+    # ------------------------------------------------------------ rating
+    def rating(self, scored: list[ScoredIndicator]) -> None:
+        rating = self.tree.rating
+        if rating is None:
+            return
+        numbers = {i.number for i in scored}
+        groups = {g.name for g in self.tree.groups}
+        previous: s.Level | None = None
+        for level in rating.levels:
+            if level.rank.value < 0:
+                self.error("E0239", "a rating level cannot be negative", level.rank.span)
+            if previous is not None and level.rank.value >= previous.rank.value:
+                self.error("E0234", "rating levels must be listed from the highest down", level.rank.span,
+                           label=f"level {level.rank.text} after level {previous.rank.text}")
+            previous = level
+            for requirement in level.requirements:
+                self._requirement(requirement, numbers, groups)
+
+    def _requirement(self, req: s.Requirement, numbers: set[int], groups: set[str]) -> None:
+        if isinstance(req, s.IndicatorRequirement) and int(req.number.value) not in numbers:
+            self.error("E0235", f"no indicator {req.number.text}", req.number.span,
+                       help=_suggest(req.number.text, [str(n) for n in sorted(numbers)]))
+        if isinstance(req, s.GroupRequirement) and req.group not in groups:
+            self.error("E0236", f"no group \"{req.group}\"", req.span, help=_suggest(req.group, list(groups)))
+        stars = req.stars if isinstance(req, s.LeadingRequirement) else (
+            req.threshold if isinstance(req, s.IndicatorRequirement) and req.on_stars else None)
+        if stars is not None and not 0 <= stars.value <= STAR_LEVELS:
+            self.error("E0237", f"stars go from 0 to {STAR_LEVELS}", stars.span)
+
+    # ------------------------------------------------------------ all
+    def run(self) -> CheckedStandard:
+        header = self.header()
+        self.declarations()
+        scored = self.groups()
+        self.rating(scored)
+        for decl in self.tree.inputs:
+            if decl.name not in self.used:
+                self.warn("W0201", f"input `{decl.name}` is never used", decl.name_span,
+                          help="remove it, or use it in a formula")
+        problems = sorted(self.problems, key=sort_key)
+        if any(p.is_error for p in problems):
+            raise InvalidStandard(problems)
+        return CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), tuple(problems))
+
+
+def check(tree: s.StandardFile) -> CheckedStandard:
+    """Check a parsed standard; raise InvalidStandard listing every error (warnings included)."""
+    return _Checker(tree).run()

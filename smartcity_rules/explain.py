@@ -1,0 +1,123 @@
+"""Explains how one indicator's number was reached for one entity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from . import syntax as s
+from .check import CheckedStandard
+from .compile import PREVIOUS_SUFFIX, _inputs_of
+from .formula import render
+from .results import Evaluation, IndicatorResult
+from .runtime import exact, fmt
+
+
+@attrs.frozen
+class InputUsed:
+    name: str
+    label: str
+    unit: str | None
+    value: str  # as reported (exactly), or "missing"
+
+
+@attrs.frozen
+class NextBand:
+    stars: int
+    threshold: Fraction
+    distance: Fraction  # how far the value must still move to reach it
+
+
+@attrs.frozen
+class Explanation:
+    entity: str
+    indicator: IndicatorResult
+    description: str
+    inputs: tuple[InputUsed, ...]
+    formula: str
+    substituted: str
+    bands: str | None
+    next_band: NextBand | None
+    points_rule: str
+
+    def render(self) -> str:
+        i = self.indicator
+        lines = [f"{self.entity}: indicator {i.number} {'★ ' if i.leading else ''}{i.name} ({i.group})"]
+        if self.description:
+            lines.append(f"  {self.description}")
+        lines.append("inputs:")
+        for item in self.inputs:
+            unit = f" {item.unit}" if item.unit else ""
+            lines.append(f"  {item.name} = {item.value}{unit}  ({item.label})")
+        lines.append(f"formula:  {self.formula}")
+        lines.append(f"        = {self.substituted}")
+        lines.append(f"        = {'not applicable' if i.value is None else fmt(i.value)}")
+        if self.bands is not None:
+            stars = "n/a" if i.stars is None else f"{i.stars} of 5 stars"
+            lines.append(f"band:     {stars} ({self.bands})")
+            if self.next_band is not None:
+                nb = self.next_band
+                lines.append(f"next:     {nb.stars} stars at {fmt(nb.threshold)}, "
+                             f"{fmt(nb.distance)} away")
+            elif i.stars == 5:
+                lines.append("next:     top band reached")
+        lines.append(f"points:   {fmt(i.points)} ({self.points_rule})")
+        if i.provisional:
+            lines.append(f"provisional: {', '.join(i.provisional)}")
+        return "\n".join(lines)
+
+
+def _next_band(bands: s.StarBands, value: Fraction | None, stars: int | None) -> NextBand | None:
+    if value is None or stars is None or stars >= 5:
+        return None
+    threshold = bands.thresholds[stars].value
+    distance = threshold - value if bands.rule is s.BandRule.AT_LEAST else value - threshold
+    return NextBand(stars + 1, threshold, distance)
+
+
+def _shown(raw: Any) -> str:
+    if raw is None:
+        return "missing"
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    try:
+        return fmt(exact(raw))
+    except (TypeError, ValueError):
+        return repr(raw)
+
+
+def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[str, Any],
+            number: int) -> Explanation:
+    result = evaluation.indicator(number)
+    item = standard.indicator(number)
+    syntax = item.syntax
+    assert syntax.value is not None
+    keys = dict.fromkeys(_inputs_of(syntax.value))
+    inputs = []
+    for name, previous in keys:
+        decl = standard.inputs[name]
+        key = name + PREVIOUS_SUFFIX if previous else name
+        inputs.append(InputUsed(key, decl.label, decl.unit, _shown(record.get(key))))
+
+    def substitute(name: str, previous: bool) -> str:
+        return _shown(record.get(name + PREVIOUS_SUFFIX if previous else name))
+
+    bands = None
+    if item.bands is not None:
+        bands = f"{item.bands.rule.value} " + ", ".join(t.text for t in item.bands.thresholds)
+    if syntax.deduction is not None:
+        rule = f"{syntax.deduction.each.text} off each, at most {syntax.deduction.cap.text}"
+    elif syntax.points is not None and isinstance(syntax.points.scoring, s.Linear):
+        lin = syntax.points.scoring
+        rule = f"{syntax.points.maximum.text} x position between {lin.low.text} and {lin.high.text}, capped"
+    else:
+        assert syntax.points is not None
+        rule = f"{syntax.points.maximum.text} x stars / 5"
+    return Explanation(
+        evaluation.entity, result, syntax.description, tuple(inputs), render(syntax.value),
+        render(syntax.value, substitute), bands,
+        _next_band(item.bands, result.value, result.stars) if item.bands else None, rule,
+    )

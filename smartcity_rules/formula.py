@@ -1,0 +1,50 @@
+"""Renders formulas as text, with input names or with the values put in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import syntax as s
+
+_PRECEDENCE = {s.BinaryOp.ADD: 1, s.BinaryOp.SUB: 1, s.BinaryOp.MUL: 2, s.BinaryOp.DIV: 2}
+
+Substitute = Callable[[str, bool], str | None]
+
+
+def render(expr: s.Expr, substitute: Substitute | None = None) -> str:
+    """The formula as text; `substitute(name, previous)` may replace an input by its value."""
+    return _render(expr, substitute, 0, False)
+
+
+def _name(name: str, previous: bool, substitute: Substitute | None) -> str:
+    shown = substitute(name, previous) if substitute is not None else None
+    if shown is not None:
+        return shown
+    return f"previous({name})" if previous else name
+
+
+def _render(expr: s.Expr, sub: Substitute | None, outer: int, previous: bool) -> str:
+    if isinstance(expr, s.Literal):
+        return expr.text
+    if isinstance(expr, s.Ref):
+        return _name(expr.name, previous, sub)
+    if isinstance(expr, s.Neg):
+        return "-" + _render(expr.operand, sub, 3, previous)
+    if isinstance(expr, s.Binary):
+        mine = _PRECEDENCE[expr.op]
+        # The right side of - and / binds tighter, so a - (b - c) keeps its parentheses.
+        right_outer = mine + 1 if expr.op in (s.BinaryOp.SUB, s.BinaryOp.DIV) else mine
+        text = (f"{_render(expr.left, sub, mine, previous)} {expr.op.value} "
+                f"{_render(expr.right, sub, right_outer, previous)}")
+        return f"({text})" if mine < outer else text
+    if isinstance(expr, s.Weighted):
+        parts = ", ".join(f"{p.weight.text}: {_render(p.expr, sub, 0, previous)}" for p in expr.parts)
+        return f"weighted {{ {parts} }}"
+    if isinstance(expr, s.Checklist):
+        items = ", ".join(f"{_name(i.name, previous, sub)}: {i.points.text}" for i in expr.items)
+        return f"checklist {{ {items} }}"
+    assert isinstance(expr, s.Call)
+    if expr.function == "previous":
+        return _render(expr.args[0], sub, outer, True)
+    args = ", ".join(_render(a, sub, 0, previous) for a in expr.args)
+    return f"{expr.function}({args})"

@@ -1,0 +1,126 @@
+"""Renders evaluations for people (tables) and programs (JSON)."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from . import syntax as s
+from .results import Evaluation, IndicatorResult, Status
+from .runtime import fmt
+from .standard import Standard
+
+_PERCENT_FUNCTIONS = frozenset({"ratio", "share", "growth"})
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def _clip(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if _width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def is_percentage(expr: s.Expr | None) -> bool:
+    """Whether a formula yields a proportion, best shown as a percentage."""
+    if isinstance(expr, s.Call):
+        return expr.function in _PERCENT_FUNCTIONS
+    if isinstance(expr, s.Weighted):
+        return all(is_percentage(p.expr) for p in expr.parts)
+    return False
+
+
+def show_number(value: Fraction | None, percent: bool = False, places: int = 2) -> str:
+    """A value for a table: exact where short, else rounded for display (marked ≈)."""
+    if value is None:
+        return "n/a"
+    if percent:
+        value = value * 100
+    exact = fmt(value)
+    suffix = "%" if percent else ""
+    if "/" not in exact and len(exact.split(".")[-1] if "." in exact else "") <= places:
+        return exact + suffix
+    rounded = round(value, places)
+    return f"≈{fmt(rounded)}{suffix}"
+
+
+def _stars(result: IndicatorResult) -> str:
+    if result.status is Status.DEDUCTION:
+        return "deduct"
+    if result.stars is None:
+        return "n/a"
+    return "★" * result.stars + "☆" * (5 - result.stars)
+
+
+def _points(result: IndicatorResult) -> str:
+    if result.max_points is None:
+        return fmt(result.points)
+    return f"{fmt(result.points)}/{fmt(result.max_points)}"
+
+
+def table(standard: Standard, evaluation: Evaluation) -> str:
+    """One entity's scores as a readable table."""
+    percent = {i.number: is_percentage(i.syntax.value) for i in standard.checked.indicators}
+    head = f"{evaluation.entity} — {evaluation.standard}"
+    if evaluation.edition:
+        head += f" (edition {evaluation.edition})"
+    lines = [head]
+    columns = (5, 34, 12, 7, 12)
+    lines.append("  ".join(_pad(t, w, right=i in (0, 2, 4)) for i, (t, w) in
+                           enumerate(zip(("No.", "Indicator", "Value", "Stars", "Points"), columns))))
+    for group in evaluation.groups:
+        kind = "bonus, at most" if group.bonus else "of"
+        cap = f" ({kind} {fmt(group.max_points)})" if group.max_points is not None else ""
+        lines.append(f"{group.name}: {fmt(group.points)} points{cap}")
+        for number in group.indicators:
+            result = evaluation.indicator(number)
+            mark = "★" if result.leading else " "
+            cells = (
+                _pad(f"{mark}{number}", columns[0], right=True),
+                _pad(_clip(result.name, columns[1]), columns[1]),
+                _pad(show_number(result.value, percent[number]), columns[2], right=True),
+                _pad(_stars(result), columns[3]),
+                _pad(_points(result), columns[4], right=True),
+            )
+            lines.append("  ".join(cells).rstrip())
+    total_max = standard.checked.header.total
+    out_of = f" of {fmt(total_max.value)}" if total_max is not None else ""
+    lines.append(f"Total: {fmt(evaluation.total)}{out_of} (bonus included)")
+    rating = evaluation.rating
+    if rating is not None:
+        name = rating.name or "unrated"
+        mark = " [provisional rule]" if rating.provisional else ""
+        lines.append(f"Rating: {name} (level {rating.rank}){mark}")
+        above = [lv for lv in rating.levels if lv.rank > rating.rank]
+        if above:
+            nearest = above[-1]
+            missing = "; ".join(f"{r.text} (has {r.actual})" for r in nearest.failed)
+            lines.append(f"  not {nearest.name}: {missing}")
+    if evaluation.provisional:
+        lines.append(f"Provisional: {len(evaluation.provisional)} numbers in this result are provisional "
+                     "(not official); see --format json for the list")
+    return "\n".join(lines)
+
+
+def tables(standard: Standard, evaluations: Sequence[Evaluation]) -> str:
+    return "\n\n".join(table(standard, e) for e in evaluations)
+
+
+def to_json(evaluations: Sequence[Evaluation]) -> str:
+    payload: Any = [e.to_dict() for e in evaluations]
+    return json.dumps(payload, ensure_ascii=False, indent=2)

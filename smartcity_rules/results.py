@@ -1,0 +1,142 @@
+"""Result types: what an evaluation hands back, frozen, with to_dict() for JSON.
+
+Numbers are exact Fractions; to_dict() writes them as exact decimal strings
+(or `a/b` where a decimal would not end), so JSON loses nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from .errors import NotFound
+from .runtime import fmt
+
+
+class Status(enum.Enum):
+    SCORED = "scored"
+    NOT_APPLICABLE = "not applicable"
+    DEDUCTION = "deduction"
+
+
+def _num(value: Fraction | int | None) -> str | None:
+    return None if value is None else fmt(value)
+
+
+@attrs.frozen
+class IndicatorResult:
+    """One indicator's value, star level and points for one entity."""
+
+    number: int
+    name: str
+    group: str
+    leading: bool
+    bonus: bool
+    status: Status
+    value: Fraction | None  # None when not applicable
+    stars: int | None  # None for deductions and when not applicable
+    points: Fraction
+    max_points: Fraction | None  # None for deductions
+    provisional: tuple[str, ...]  # which of its numbers are provisional
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number, "name": self.name, "group": self.group,
+            "leading": self.leading, "bonus": self.bonus, "status": self.status.value,
+            "value": _num(self.value), "stars": self.stars, "points": _num(self.points),
+            "max_points": _num(self.max_points), "provisional": list(self.provisional),
+        }
+
+
+@attrs.frozen
+class GroupResult:
+    name: str
+    bonus: bool
+    points: Fraction  # after the bonus cap, for a bonus group
+    max_points: Fraction | None  # the group's points, or a bonus group's cap
+    indicators: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "bonus": self.bonus, "points": _num(self.points),
+                "max_points": _num(self.max_points), "indicators": list(self.indicators)}
+
+
+@attrs.frozen
+class RequirementResult:
+    """One requirement of a rating level, as written, and whether it held."""
+
+    text: str
+    held: bool
+    actual: str  # what the entity had, e.g. "total 71.5" or "indicator 12: 3 stars"
+
+
+@attrs.frozen
+class LevelResult:
+    """A rating level; `reached` when all its requirements hold (the rating is the
+    highest level reached)."""
+
+    rank: int
+    name: str
+    reached: bool
+    requirements: tuple[RequirementResult, ...]
+
+    @property
+    def failed(self) -> tuple[RequirementResult, ...]:
+        return tuple(r for r in self.requirements if not r.held)
+
+
+@attrs.frozen
+class RatingResult:
+    """The overall rating: the highest level whose requirements all hold."""
+
+    rank: int  # 0 when no level is reached
+    name: str | None
+    levels: tuple[LevelResult, ...]
+    provisional: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank, "name": self.name, "provisional": self.provisional,
+            "levels": [{"rank": lv.rank, "name": lv.name, "reached": lv.reached,
+                        "failed": [{"requirement": r.text, "actual": r.actual} for r in lv.failed]}
+                       for lv in self.levels],
+        }
+
+
+@attrs.frozen
+class Evaluation:
+    """Everything a standard says about one entity's statistics."""
+
+    entity: str
+    standard: str
+    edition: str | None
+    total: Fraction
+    rating: RatingResult | None
+    groups: tuple[GroupResult, ...]
+    indicators: tuple[IndicatorResult, ...]
+    provisional: tuple[str, ...]  # every provisional number this result rests on
+
+    def indicator(self, number: int) -> IndicatorResult:
+        for result in self.indicators:
+            if result.number == number:
+                return result
+        raise NotFound(f"the standard has no indicator {number}")
+
+    def group(self, name: str) -> GroupResult:
+        for result in self.groups:
+            if result.name == name:
+                return result
+        raise NotFound(f"the standard has no group {name!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity, "standard": self.standard, "edition": self.edition,
+            "total": _num(self.total),
+            "rating": None if self.rating is None else self.rating.to_dict(),
+            "groups": [g.to_dict() for g in self.groups],
+            "indicators": [i.to_dict() for i in self.indicators],
+            "provisional": list(self.provisional),
+        }

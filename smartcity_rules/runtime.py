@@ -1,0 +1,186 @@
+"""Exact arithmetic, input coercion and scoring rules that compiled standards call.
+
+Everything generated code may touch is listed in EXPORTS; the meaning of each
+operation lives here once.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import re
+from fractions import Fraction
+from typing import Any, NoReturn
+
+from .errors import InvalidValue, MissingInput, ZeroDenominator
+from .syntax import Kind
+
+MISSING: Any = object()
+Number = int | Fraction
+
+_DECIMAL = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*")
+_YES = frozenset({"yes", "y", "true", "t", "1", "是", "有", "√", "✓"})
+_NO = frozenset({"no", "n", "false", "f", "0", "否", "无", "×", "✗", ""})
+_KIND_WORDS = {
+    Kind.COUNT: "a whole number of at least 0",
+    Kind.MONEY: "an amount of money of at least 0",
+    Kind.AREA: "an area of at least 0",
+    Kind.LENGTH: "a length of at least 0",
+    Kind.MEASURE: "a measurement of at least 0",
+    Kind.RATE: "a rate from 0 to 1 (or a string such as \"85%\")",
+    Kind.FLAG: "yes or no (true/false)",
+    Kind.SCORE: "a score within its range",
+    Kind.RANK: "a rank: a whole number of at least 1",
+}
+
+
+class ZeroSignal(Exception):
+    """Raised inside an indicator's code when a denominator is zero; the indicator's
+    declared policy decides what it means."""
+
+    def __init__(self, input: str | None) -> None:
+        self.input = input
+
+
+def zero(input: str | None) -> NoReturn:
+    raise ZeroSignal(input)
+
+
+def zero_error(signal: ZeroSignal, entity: str | None, indicator: int) -> ZeroDenominator:
+    what = f"`{signal.input}` is 0" if signal.input else "a denominator is 0"
+    return ZeroDenominator(f"division by zero: {what}", entity=entity, indicator=indicator, input=signal.input)
+
+
+def exact(raw: Any) -> Fraction:
+    """An exact rational from a number or a numeric string; floats by their shortest decimal.
+
+    0.9 means nine tenths here, not the binary float nearest to it: that is what the
+    person who typed it meant, and it makes thresholds land where they should.
+    """
+    if isinstance(raw, bool):
+        raise TypeError("a yes/no value is not a number")
+    if isinstance(raw, int):
+        return Fraction(raw)
+    if isinstance(raw, Fraction):
+        return raw
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise ValueError(f"{raw} is not a finite number")
+        return Fraction(repr(raw))
+    if isinstance(raw, decimal.Decimal):
+        if not raw.is_finite():
+            raise ValueError(f"{raw} is not a finite number")
+        return Fraction(raw)
+    if isinstance(raw, str):
+        match = _DECIMAL.fullmatch(raw.replace(",", "").replace("_", ""))
+        if match is None:
+            raise ValueError(f"{raw!r} is not a number")
+        value = Fraction(match.group(1))
+        return value / 100 if match.group(2) else value
+    raise TypeError(f"{type(raw).__name__} is not a number")
+
+
+def _flag(raw: Any) -> int:
+    if isinstance(raw, bool):
+        return int(raw)
+    if isinstance(raw, int) and raw in (0, 1):
+        return raw
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in _YES:
+            return 1
+        if word in _NO:
+            return 0
+    raise ValueError(f"{raw!r} is not yes or no")
+
+
+def coerce(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None,
+           low: Fraction | None = None, high: Fraction | None = None) -> Number:
+    """Check and convert one reported statistic; the generated code's slow path.
+
+    Returns an int where the value is whole, else an exact Fraction.
+    """
+    where: dict[str, Any] = {"entity": entity, "indicator": indicator, "input": name}
+    if raw is MISSING or raw is None:
+        raise MissingInput("no value given", **where)
+    try:
+        value: Number = _flag(raw) if kind is Kind.FLAG else exact(raw)
+    except (TypeError, ValueError) as error:
+        raise InvalidValue(f"{error}; expected {_KIND_WORDS[kind]}", **where) from None
+    if kind is Kind.FLAG:
+        return value
+    if value < 0:
+        raise InvalidValue(f"{raw!r} is negative; expected {_KIND_WORDS[kind]}", **where)
+    if kind in (Kind.COUNT, Kind.RANK) and value.denominator != 1:
+        raise InvalidValue(f"{raw!r} is not a whole number; expected {_KIND_WORDS[kind]}", **where)
+    if kind is Kind.RANK and value < 1:
+        raise InvalidValue(f"{raw!r} is below 1; expected {_KIND_WORDS[kind]}", **where)
+    if kind is Kind.RATE and value > 1:
+        raise InvalidValue(f"{raw!r} is above 100%; give a rate as 0.85 or \"85%\"", **where)
+    if low is not None and high is not None and not low <= value <= high:
+        raise InvalidValue(f"{raw!r} is outside the score range {fmt(low)} to {fmt(high)}", **where)
+    return int(value) if value.denominator == 1 else value
+
+
+def part_above_whole(part: str, whole: str, part_value: Any, whole_value: Any,
+                     entity: str | None, indicator: int | None) -> InvalidValue:
+    return InvalidValue(
+        f"{fmt(exact(part_value))} is above its whole `{whole}` = {fmt(exact(whole_value))}",
+        entity=entity, indicator=indicator, input=part,
+    )
+
+
+def round_half_up(value: Fraction, decimals: int | None) -> Fraction:
+    """Round half away from zero to `decimals` places; None keeps the value exact."""
+    if decimals is None:
+        return value
+    scale = 10**decimals
+    scaled = abs(value) * scale
+    whole = int(scaled)
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return Fraction(whole if value >= 0 else -whole, scale)
+
+
+def linear_points(num: int, den: int, low: Fraction, high: Fraction, maximum: Fraction,
+                  decimals: int | None) -> Fraction:
+    """maximum x the value's position between low and high, capped to [0, 1]."""
+    position = (Fraction(num, den) - low) / (high - low)
+    position = min(max(position, Fraction(0)), Fraction(1))
+    return round_half_up(maximum * position, decimals)
+
+
+def deduction_points(num: int, den: int, each: Fraction, cap: Fraction, decimals: int | None) -> Fraction:
+    """Points off: each x the value, at most the cap; never a bonus."""
+    off = min(max(each * Fraction(num, den), Fraction(0)), cap)
+    return -round_half_up(off, decimals)
+
+
+def fmt(value: Fraction | int) -> str:
+    """A readable exact number: whole, a short decimal, or a fraction."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    den = value.denominator
+    while den % 2 == 0:
+        den //= 2
+    while den % 5 == 0:
+        den //= 5
+    if den == 1:
+        text = str(decimal.Decimal(value.numerator) / decimal.Decimal(value.denominator))
+        return text
+    return f"{value.numerator}/{value.denominator}"
+
+
+EXPORTS: dict[str, Any] = {
+    "_MISSING": MISSING,
+    "_coerce": coerce,
+    "_zero": zero,
+    "_ZeroSignal": ZeroSignal,
+    "_zero_error": zero_error,
+    "_part_above": part_above_whole,
+    "_linear": linear_points,
+    "_deduct": deduction_points,
+    "_Fraction": Fraction,
+    "_Kind": Kind,
+}

@@ -1,0 +1,127 @@
+"""The facade that wires the stages: text -> parse -> check -> compile -> evaluate."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import syntax as s
+from .check import CheckedStandard, check
+from .diagnostics import Diagnostic
+from .errors import InvalidStandard, NotFound
+from .evaluate import CompiledStandard, provisional_numbers
+from .explain import Explanation, explain
+from .parse import parse, parse_file
+from .results import Evaluation
+
+
+class Standard:
+    """A checked, compiled standard: load it once, evaluate many entities with it.
+
+    Thread-safe: evaluation keeps no state between calls.
+    """
+
+    def __init__(self, checked: CheckedStandard) -> None:
+        self._checked = checked
+        self._compiled = CompiledStandard(checked)
+
+    # ------------------------------------------------------------ metadata
+    @property
+    def title(self) -> str:
+        return self._checked.header.title
+
+    @property
+    def level(self) -> str | None:
+        level = self._checked.header.level
+        return None if level is None else level.value
+
+    @property
+    def edition(self) -> str | None:
+        return self._checked.header.edition
+
+    @property
+    def effective(self) -> datetime.date | None:
+        return self._checked.header.effective
+
+    @property
+    def source_name(self) -> str:
+        return self._checked.syntax.span.source.name
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self._checked.warnings
+
+    @property
+    def provisional(self) -> tuple[str, ...]:
+        """Every number the standard marks provisional, e.g. "indicator 4 star thresholds"."""
+        return provisional_numbers(self._checked)
+
+    @property
+    def provisional_notes(self) -> tuple[str, ...]:
+        return self._checked.header.provisional_notes
+
+    @property
+    def syntax(self) -> s.StandardFile:
+        return self._checked.syntax
+
+    @property
+    def checked(self) -> CheckedStandard:
+        return self._checked
+
+    @property
+    def indicator_numbers(self) -> tuple[int, ...]:
+        return tuple(item.number for item in self._checked.indicators)
+
+    @property
+    def needs_cohort(self) -> bool:
+        """True when rank() or share() make results depend on the other entities."""
+        return self._compiled.needs_cohort
+
+    @property
+    def python_source(self) -> str:
+        """The generated evaluator, for inspection."""
+        return self._compiled.program.source
+
+    # ------------------------------------------------------------ evaluation
+    def evaluate(self, record: Mapping[str, Any], *,
+                 cohort: Sequence[Mapping[str, Any]] | None = None) -> Evaluation:
+        """Score one entity's statistics; standards that rank or share need its cohort."""
+        return self._compiled.evaluate(record, cohort)
+
+    def evaluate_cohort(self, records: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...]:
+        """Score entities evaluated together (ranks and shares are taken among them)."""
+        return self._compiled.evaluate_cohort(records)
+
+    def explain(self, records: Sequence[Mapping[str, Any]], entity: str, indicator: int) -> Explanation:
+        """How one indicator's number was reached for one entity of a cohort."""
+        if indicator not in self.indicator_numbers:
+            raise NotFound(f"the standard has no indicator {indicator}")
+        evaluations = self.evaluate_cohort(records)
+        for record, evaluation in zip(records, evaluations):
+            if evaluation.entity == entity:
+                return explain(self._checked, evaluation, record, indicator)
+        names = ", ".join(e.entity for e in evaluations)
+        raise NotFound(f"no entity {entity!r} in the data (entities: {names})")
+
+    def __repr__(self) -> str:
+        return f"<Standard {self.title!r} edition={self.edition!r} indicators={len(self.indicator_numbers)}>"
+
+
+def loads(text: str, name: str = "<string>") -> Standard:
+    """Parse, check and compile a standard from text; raises InvalidStandard."""
+    return Standard(check(parse(text, name)))
+
+
+def load(path: str | Path) -> Standard:
+    """Parse, check and compile a standard file; raises InvalidStandard."""
+    return Standard(check(parse_file(path)))
+
+
+def diagnose(path: str | Path) -> tuple[Diagnostic, ...]:
+    """Every diagnostic for a standard file, errors and warnings, in source order."""
+    try:
+        return check(parse_file(path)).warnings
+    except InvalidStandard as error:
+        return error.diagnostics
