@@ -101,6 +101,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except SmartCityRulesError as error:
         print(f"error: {error}", file=err)
         return 1
+    except BrokenPipeError:  # the reader went away (`| head`): not our error
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,8 @@ transformer never raises, it records problems and carries on.
 from __future__ import annotations
 
 import datetime
+import difflib
+import enum
 import functools
 from collections.abc import Callable
 from fractions import Fraction
@@ -29,12 +31,12 @@ MAX_NESTING = 64
 
 
 def grammar_text() -> str:
-    """The grammar, from the source tree or from the installed wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "grammar" / GRAMMAR_FILE, here / "grammar" / GRAMMAR_FILE):
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    return resources.files("smartcity_rules").joinpath("grammar", GRAMMAR_FILE).read_text("utf-8")
+    """The grammar: `smartcity_rules/grammar` links to the top-level `grammar/` folder
+    in a checkout, and is a real folder inside an installed wheel."""
+    packaged = resources.files("smartcity_rules").joinpath("grammar", GRAMMAR_FILE)
+    if packaged.is_file():
+        return packaged.read_text("utf-8")
+    return (Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE).read_text("utf-8")
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,10 +56,7 @@ _TERMINAL_WORDS = {
     "STRING": 'a quoted string ("...")',
     "DECIMAL": "a number",
     "DATE": "a date (YYYY-MM-DD)",
-    "LEVEL": "`city`, `county` or `community`",
-    "KIND": "an input kind (count, money, area, length, measure, rate, flag, score, rank)",
     "COMPARE": "a comparison (>=, >, <=, <)",
-    "LEADING": "`★` or `leading`",
     "$END": "the end of the file",
 }
 
@@ -88,7 +87,7 @@ def _syntax_diagnostic(source: Source, error: lark.exceptions.UnexpectedInput) -
         token = error.token
         if token.type == "$END":
             span = source.span(len(source.text), len(source.text))
-            found = "the end of the file"
+            found = "end of file"
         else:
             span = source.span(token.start_pos or 0, token.end_pos or 0)
             found = f"`{token}`"
@@ -127,7 +126,8 @@ def _hint(found: str, expected: set[str] | frozenset[str]) -> str:
 
 
 # ------------------------------------------------------------ the transformer
-T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
+_LEADING = object()  # the ★ mark, told apart from the other parts of an indicator
 _CLAUSE_NAMES = {
     "description": "description", "note": "note", "value": "value", "stars": "stars",
     "points": "points", "deduct": "deduct", "zero_policy": "on zero denominator",
@@ -188,6 +188,9 @@ class _Builder(Transformer[Token, Any]):
     def provisional(self, meta: Meta, children: list[Any]) -> bool:
         return True
 
+    def leading(self, meta: Meta, children: list[Any]) -> object:
+        return _LEADING
+
     def _string(self, token: Token) -> str:
         body = str(token)[1:-1]
         return body.replace('\\"', '"').replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
@@ -211,8 +214,19 @@ class _Builder(Transformer[Token, Any]):
                 fields[key] = value
         return s.Header(provisional_notes=tuple(notes), **fields)
 
+    def _choice(self, token: Token, choices: type[E], what: str) -> E | None:
+        """A keyword from a closed set, read as a name so a typo gets a did-you-mean."""
+        words = [member.value for member in choices]
+        if str(token) in words:
+            return choices(str(token))
+        close = difflib.get_close_matches(str(token), words, n=1)
+        self._error("E0111", f"unknown {what} `{token}`", self._tspan(token),
+                    label=f"expected one of {', '.join(words)}",
+                    help=f"did you mean `{close[0]}`?" if close else "")
+        return None
+
     def meta_level(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
-        return "level", s.EntityLevel(str(c[0])), self._span(meta)
+        return "level", self._choice(c[0], s.EntityLevel, "level"), self._span(meta)
 
     def meta_edition(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
         return "edition", self._string(c[0]), self._span(meta)
@@ -239,7 +253,11 @@ class _Builder(Transformer[Token, Any]):
 
     # -- inputs
     def simple_kind(self, meta: Meta, c: list[Token]) -> tuple[s.Kind, None]:
-        return s.Kind(str(c[0])), None
+        kind = self._choice(c[0], s.Kind, "input kind")
+        if kind is s.Kind.SCORE:
+            self._error("E0112", "a score needs its range", self._tspan(c[0]),
+                        help="write `score 0 to 10`")
+        return kind or s.Kind.COUNT, None
 
     def score_kind(self, meta: Meta, c: list[s.Literal]) -> tuple[s.Kind, tuple[s.Literal, s.Literal]]:
         return s.Kind.SCORE, (c[0], c[1])
@@ -352,7 +370,7 @@ class _Builder(Transformer[Token, Any]):
     def indicator(self, meta: Meta, c: list[Any]) -> s.Indicator:
         number, *rest = c
         leading = False
-        if isinstance(rest[0], Token) and rest[0].type == "LEADING":
+        if rest[0] is _LEADING:
             leading = True
             rest.pop(0)
         name = self._string(rest.pop(0))

@@ -8,13 +8,10 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from . import syntax as s
+from .check import ScoredIndicator
 from .results import Evaluation, IndicatorResult, Status
 from .runtime import fmt
 from .standard import Standard
-
-_PERCENT_FUNCTIONS = frozenset({"ratio", "share", "growth"})
-
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -36,27 +33,36 @@ def _clip(text: str, width: int) -> str:
     return out + "…"
 
 
-def is_percentage(expr: s.Expr | None) -> bool:
-    """Whether a formula yields a proportion, best shown as a percentage."""
-    if isinstance(expr, s.Call):
-        return expr.function in _PERCENT_FUNCTIONS
-    if isinstance(expr, s.Weighted):
-        return all(is_percentage(p.expr) for p in expr.parts)
-    return False
+def is_percentage(item: ScoredIndicator) -> bool:
+    """Whether to show an indicator's value as a percentage: its author wrote the
+    star thresholds as percentages."""
+    return item.bands is not None and any(t.text.endswith("%") for t in item.bands.thresholds)
 
 
-def show_number(value: Fraction | None, percent: bool = False, places: int = 2) -> str:
-    """A value for a table: exact where short, else rounded for display (marked ≈)."""
+def show_number(value: Fraction | None, percent: bool = False, digits: int = 4) -> str:
+    """A value for a table: exact where short, else `digits` significant digits (marked ≈)."""
     if value is None:
         return "n/a"
     if percent:
         value = value * 100
-    exact = fmt(value)
     suffix = "%" if percent else ""
-    if "/" not in exact and len(exact.split(".")[-1] if "." in exact else "") <= places:
+    exact = fmt(value)
+    if "/" not in exact and len(exact.replace("-", "").replace(".", "").lstrip("0")) <= digits:
         return exact + suffix
-    rounded = round(value, places)
-    return f"≈{fmt(rounded)}{suffix}"
+    magnitude = len(str(abs(int(value)))) if abs(value) >= 1 else 0
+    places = max(0, digits - magnitude)
+    if abs(value) < 1 and value != 0:
+        places = digits - 1 + _leading_zeros(abs(value))
+    return f"≈{fmt(round(value, places))}{suffix}"
+
+
+def _leading_zeros(value: Fraction) -> int:
+    """Zeros after the decimal point before the first significant digit of 0 < value < 1."""
+    zeros = 0
+    while value * 10 < 1:
+        value *= 10
+        zeros += 1
+    return zeros + 1
 
 
 def _stars(result: IndicatorResult) -> str:
@@ -75,7 +81,7 @@ def _points(result: IndicatorResult) -> str:
 
 def table(standard: Standard, evaluation: Evaluation) -> str:
     """One entity's scores as a readable table."""
-    percent = {i.number: is_percentage(i.syntax.value) for i in standard.checked.indicators}
+    percent = {i.number: is_percentage(i) for i in standard.checked.indicators}
     head = f"{evaluation.entity} — {evaluation.standard}"
     if evaluation.edition:
         head += f" (edition {evaluation.edition})"

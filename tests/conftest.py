@@ -1,0 +1,55 @@
+"""Shared fixtures: paths, a tiny standard, and golden-file comparison.
+
+Set UPDATE_GOLDEN=1 to rewrite golden files from the current output.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import smartcity_rules as scr
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+STANDARDS = ROOT / "standards"
+
+
+class Golden:
+    """Compares text with a file under tests/golden/, or rewrites it with UPDATE_GOLDEN=1."""
+
+    def check(self, name: str, text: str) -> None:
+        path = GOLDEN / name
+        if os.environ.get("UPDATE_GOLDEN"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"golden file {name} is missing; run with UPDATE_GOLDEN=1 to create it"
+        assert text == path.read_text(encoding="utf-8"), f"output differs from golden file {name}"
+
+
+@pytest.fixture
+def golden() -> Golden:
+    return Golden()
+
+
+@pytest.fixture(scope="session")
+def mini() -> scr.Standard:
+    return scr.load(FIXTURES / "mini.scs")
+
+
+def mini_record(**changes: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "entity": "A", "households": 100, "fibre": 90, "gigabit": 80,
+        "has_group": True, "has_plan": False, "incidents": 1, "apps": 12,
+    }
+    record.update(changes)
+    return record
+
+
+def wrap(body: str, *, header: str = 'standard "T" { level city }') -> str:
+    """A small standard around an indicator body, for tests of one construct."""
+    return f"{header}\n{body}\n"

@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+import datetime
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from smartcity_rules import InvalidStandard
+from smartcity_rules import syntax as s
+from smartcity_rules.parse import MAX_NESTING, parse, parse_file
+
+from .conftest import FIXTURES
+
+HEADER = 'standard "T" { level city }\n'
+
+
+def only_indicator(text: str) -> s.Indicator:
+    tree = parse(HEADER + 'group "G" points 1 {\n' + text + "\n}\n")
+    return tree.groups[0].indicators[0]
+
+
+def value_of(formula: str) -> s.Expr:
+    indicator = only_indicator(f'indicator 1 "I" {{ value {formula} }}')
+    assert indicator.value is not None
+    return indicator.value
+
+
+# ---------------------------------------------------------------- constructs
+def test_header_fields() -> None:
+    tree = parse('standard "标准" { level county edition "2" effective 2020-05-01 source "DB37/T" '
+                 'total 100 provisional rounding 2 decimals provisional "why" provisional "more" }')
+    header = tree.header
+    assert header is not None
+    assert header.title == "标准"
+    assert header.level is s.EntityLevel.COUNTY
+    assert header.edition == "2"
+    assert header.effective == datetime.date(2020, 5, 1)
+    assert header.source == "DB37/T"
+    assert header.total is not None and header.total.value == 100 and header.total_provisional
+    assert header.rounding == 2
+    assert header.provisional_notes == ("why", "more")
+
+
+def test_inputs_with_kinds_units_domains() -> None:
+    tree = parse(HEADER + 'input hh "户数": count "户"\n'
+                 'input fibre "光纤": count "户", part of hh\n'
+                 'input score "评分": score 0 to 10\n'
+                 'input ok "是否": flag\n')
+    hh, fibre, score, ok = tree.inputs
+    assert (hh.kind, hh.unit, hh.label) == (s.Kind.COUNT, "户", "户数")
+    assert fibre.part_of == "hh"
+    assert score.kind is s.Kind.SCORE and score.score_range is not None
+    assert [lit.value for lit in score.score_range] == [0, 10]
+    assert ok.kind is s.Kind.FLAG and ok.unit is None
+
+
+@pytest.mark.parametrize("kind", ["count", "money", "area", "length", "measure", "rate", "flag", "rank"])
+def test_every_simple_kind(kind: str) -> None:
+    assert parse(HEADER + f'input x "x": {kind}').inputs[0].kind is s.Kind(kind)
+
+
+def test_numbers_are_exact() -> None:
+    indicator = only_indicator('indicator 1 "I" { value x stars at least 0.1, 30%, 1/3, 2, 2.5 points 1 }')
+    assert isinstance(indicator.stars, s.StarBands)
+    assert [t.value for t in indicator.stars.thresholds] == [
+        Fraction(1, 10), Fraction(3, 10), Fraction(1, 3), 2, Fraction(5, 2)]
+    assert [t.text for t in indicator.stars.thresholds] == ["0.1", "30%", "1/3", "2", "2.5"]
+
+
+def test_negative_literals() -> None:
+    indicator = only_indicator('indicator 1 "I" { value x stars at least -5%, -1/3, 0, 1, 2 points 1 }')
+    assert isinstance(indicator.stars, s.StarBands)
+    assert [t.value for t in indicator.stars.thresholds][:2] == [Fraction(-1, 20), Fraction(-1, 3)]
+
+
+def test_arithmetic_precedence_and_parentheses() -> None:
+    expr = value_of("a + b * c - (d - e) / 2")
+    assert isinstance(expr, s.Binary) and expr.op is s.BinaryOp.SUB
+    assert isinstance(expr.left, s.Binary) and expr.left.op is s.BinaryOp.ADD
+    assert isinstance(expr.left.right, s.Binary) and expr.left.right.op is s.BinaryOp.MUL
+    assert isinstance(expr.right, s.Binary) and expr.right.op is s.BinaryOp.DIV
+    assert isinstance(value_of("-x"), s.Neg)
+
+
+def test_calls_weighted_checklist() -> None:
+    call = value_of("ratio(a, b)")
+    assert isinstance(call, s.Call) and call.function == "ratio" and len(call.args) == 2
+    weighted = value_of("weighted { 1/3: ratio(a, b), 1/3: c, 1/3: d }")
+    assert isinstance(weighted, s.Weighted)
+    assert [p.weight.value for p in weighted.parts] == [Fraction(1, 3)] * 3
+    checklist = value_of("checklist { a: 1, b: 0.5 }")
+    assert isinstance(checklist, s.Checklist)
+    assert [(i.name, i.points.value) for i in checklist.items] == [("a", 1), ("b", Fraction(1, 2))]
+
+
+@pytest.mark.parametrize("function", ["growth", "rank", "share", "previous"])
+def test_one_argument_functions(function: str) -> None:
+    call = value_of(f"{function}(x)")
+    assert isinstance(call, s.Call) and call.function == function
+
+
+def test_indicator_clauses_and_leading_marks() -> None:
+    for mark in ("★", "leading"):
+        indicator = only_indicator(
+            f'indicator 12 {mark} "5G网络覆盖率" provisional {{ description "d" note "n1" note "n2" '
+            'value ratio(a, b) stars rates points 2 linear from 0 to 100% provisional '
+            "on zero denominator: not applicable }")
+        assert indicator.number == 12 and indicator.leading and indicator.provisional
+        assert indicator.notes == ("n1", "n2") and indicator.description == "d"
+        assert isinstance(indicator.stars, s.BandsRef) and indicator.stars.name == "rates"
+        assert indicator.points is not None and isinstance(indicator.points.scoring, s.Linear)
+        assert indicator.points.provisional
+        assert indicator.zero_policy is s.ZeroPolicy.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(("text", "policy"), [("zero", s.ZeroPolicy.ZERO), ("error", s.ZeroPolicy.ERROR)])
+def test_zero_policies(text: str, policy: s.ZeroPolicy) -> None:
+    assert only_indicator(f'indicator 1 "I" {{ on zero denominator: {text} }}').zero_policy is policy
+
+
+def test_deduction_and_bonus_group() -> None:
+    tree = parse(HEADER + 'bonus group "地方特色" at most 5 provisional { indicator 46 "x" { value a '
+                 'deduct 2 each, at most 10 provisional } }')
+    group = tree.groups[0]
+    assert group.bonus and group.cap is not None and group.cap.value == 5 and group.provisional
+    deduction = group.indicators[0].deduction
+    assert deduction is not None and deduction.each.value == 2 and deduction.cap.value == 10
+
+
+def test_named_bands_and_at_most() -> None:
+    tree = parse(HEADER + "bands ranks = at most 16, 12, 8, 5, 3 provisional")
+    bands = tree.bands[0].bands
+    assert tree.bands[0].name == "ranks" and bands.rule is s.BandRule.AT_MOST and bands.provisional
+
+
+def test_rating_requirements() -> None:
+    tree = parse(HEADER + 'rating provisional { level 5 "五星级" when total >= 85 and every leading >= 4 stars '
+                 'and indicator 3 > 90% and indicator 4 >= 3 stars and group "G" < 10 points }')
+    assert tree.rating is not None and tree.rating.provisional
+    level = tree.rating.levels[0]
+    kinds = [type(r) for r in level.requirements]
+    assert kinds == [s.TotalRequirement, s.LeadingRequirement, s.IndicatorRequirement,
+                     s.IndicatorRequirement, s.GroupRequirement]
+    value_req, stars_req = level.requirements[2], level.requirements[3]
+    assert isinstance(value_req, s.IndicatorRequirement) and not value_req.on_stars
+    assert isinstance(stars_req, s.IndicatorRequirement) and stars_req.on_stars
+
+
+def test_keywords_can_still_be_input_names() -> None:
+    tree = parse(HEADER + 'input level "l": count\ninput points "p": count')
+    assert [i.name for i in tree.inputs] == ["level", "points"]
+
+
+def test_chinese_names_comments_and_escapes() -> None:
+    tree = parse('# 注释\nstandard "say \\"hi\\"" { level city } # trailing\ninput 户数 "总户数": count\n')
+    assert tree.header is not None and tree.header.title == 'say "hi"'
+    assert tree.inputs[0].name == "户数"
+
+
+def test_spans_point_into_the_source_and_not_into_equality() -> None:
+    one = parse(HEADER + 'input a "x": count')
+    two = parse("\n\n" + HEADER + 'input a "x": count')
+    assert one.inputs == two.inputs
+    assert (one.inputs[0].span.line, two.inputs[0].span.line) == (2, 4)
+    assert one.inputs[0].name_span.text() == "a"
+
+
+def test_fixture_file_parses_with_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.scs"
+    path.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "mini.scs").read_bytes())
+    assert len(parse_file(path).groups) == 2
+
+
+# ---------------------------------------------------------------- errors
+SYNTAX_ERRORS = {
+    "unclosed_brace": ('standard "T" {\n  level city\n', "E0101"),
+    "missing_value": ('standard "T" { level city }\ngroup "G" points 1 {\n  indicator 1 "I" { value }\n}\n',
+                      "E0101"),
+    "bad_kind": ('standard "T" { level city }\ninput a "x": counts\n', "E0111"),
+    "bad_level": ('standard "T" { level town }\n', "E0111"),
+    "indicator_outside_group": ('standard "T" { level city }\nindicator 1 "I" { }\n', "E0101"),
+    "unterminated_string": ('standard "T { level city }\n', "E0102"),
+    "stray_character": ('standard "T" { level city }\ninput a "x": count ;\n', "E0103"),
+    "fractional_indicator_number": ('standard "T" { level city }\ngroup "G" { indicator 1.5 "I" { } }\n',
+                                    "E0104"),
+    "zero_denominator_literal": ('standard "T" { level city }\nbands b = at least 1/0, 1, 2, 3, 4\n',
+                                 "E0105"),
+    "duplicate_clause": ('standard "T" { level city }\ngroup "G" {\n  indicator 1 "I" {\n    value a\n'
+                         "    value b\n  }\n}\n", "E0106"),
+    "duplicate_header_field": ('standard "T" {\n  level city\n  level county\n}\n', "E0106"),
+    "bad_date": ('standard "T" { effective 2019-02-30 }\n', "E0107"),
+    "second_header": ('standard "T" { }\nstandard "U" { }\n', "E0108"),
+    "second_rating": ('standard "T" { }\nrating { level 1 "a" when total >= 1 }\n'
+                      'rating { level 1 "a" when total >= 1 }\n', "E0108"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SYNTAX_ERRORS))
+def test_syntax_errors_render_like_a_compiler(name: str, golden) -> None:
+    text, code = SYNTAX_ERRORS[name]
+    with pytest.raises(InvalidStandard) as caught:
+        parse(text, f"{name}.scs")
+    diagnostics = caught.value.diagnostics
+    assert diagnostics[0].code == code
+    rendered = str(caught.value)
+    assert rendered.startswith(f"{name}.scs:")
+    assert "^" in rendered
+    golden.check(f"parse/{name}.txt", rendered + "\n")
+
+
+def test_unexpected_token_says_what_was_expected() -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        parse('standard "T" { level city }\ninput a "x": counts\n')
+    message = str(caught.value)
+    assert "2:14" in message and "unknown input kind `counts`" in message and "did you mean `count`" in message
+
+
+def test_every_problem_the_builder_finds_is_reported_together() -> None:
+    text = 'standard "T" {\n level city\n level city\n}\ngroup "G" { indicator 1.5 "I" { } }\n'
+    with pytest.raises(InvalidStandard) as caught:
+        parse(text)
+    assert [d.code for d in caught.value.diagnostics] == ["E0106", "E0104"]
+
+
+def test_too_deep_nesting_is_a_clean_error() -> None:
+    formula = "(" * (MAX_NESTING + 1) + "x" + ")" * (MAX_NESTING + 1)
+    with pytest.raises(InvalidStandard) as caught:
+        parse(HEADER + f'group "G" {{ indicator 1 "I" {{ value {formula} }} }}')
+    assert caught.value.diagnostics[0].code == "E0110"
+
+
+def test_deep_but_allowed_nesting_parses() -> None:
+    formula = "(" * MAX_NESTING + "x" + ")" * MAX_NESTING
+    assert isinstance(value_of(formula), s.Ref)
+
+
+def test_oversized_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("smartcity_rules.parse.MAX_SOURCE_CHARS", 10)
+    with pytest.raises(InvalidStandard) as caught:
+        parse(HEADER)
+    assert caught.value.diagnostics[0].code == "E0109"
+
+
+def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        parse_file(tmp_path / "missing.scs")
+    assert caught.value.diagnostics[0].code == "E0100"
+    (tmp_path / "latin1.scs").write_bytes(b'standard "\xe9" { }')
+    with pytest.raises(InvalidStandard):
+        parse_file(tmp_path / "latin1.scs")

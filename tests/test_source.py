@@ -1,0 +1,20 @@
+from smartcity_rules.source import Source
+
+
+def test_position_counts_lines_and_characters_from_one() -> None:
+    source = Source("f.scs", "ab\n光纤x\n")
+    assert source.position(0) == (1, 1)
+    assert source.position(3) == (2, 1)
+    assert source.position(5) == (2, 3)  # columns count characters, not bytes
+
+
+def test_span_knows_both_ends_and_its_text() -> None:
+    source = Source("f.scs", "one\ntwo three\n")
+    span = source.span(8, 13)
+    assert (span.line, span.column, span.end_line, span.end_column) == (2, 5, 2, 10)
+    assert span.text() == "three"
+    assert span.location == "f.scs:2:5"
+
+
+def test_line_out_of_range_is_empty() -> None:
+    assert Source("f", "x").line(5) == ""
