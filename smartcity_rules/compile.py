@@ -105,29 +105,33 @@ class _Emitter:
 
     # ------------------------------------------------------------ inputs
     def read_inputs(self, names: list[tuple[str, bool]], users: dict[str, int]) -> None:
-        """Read, check and convert each (input, previous?) statistic into locals."""
+        """Read, check and convert each (input, previous?) statistic into locals.
+
+        Whole numbers in range take an inline fast path; anything else goes
+        through runtime.coerce_*, which converts exactly or raises a DataError.
+        """
         for index, (name, previous) in enumerate(names):
             decl = self.standard.inputs[name]
             key = name + PREVIOUS_SUFFIX if previous else name
             var = f"x{index}"
+            where = f"{key!r}, entity, {users.get(name)!r}"
             self.line(f"{var} = record.get({key!r}, _MISSING)")
-            self.line(f"if {self._fast_check(decl, var)}:")
-            self.depth += 1
-            low, high = decl.score_range or (None, None)
-            bounds = ""
-            if low is not None and high is not None:
-                bounds = f", {self.constant(low.value)}, {self.constant(high.value)}"
-            self.line(f"{var} = _coerce(_Kind.{decl.kind.name}, {var}, {key!r}, entity, "
-                      f"{users.get(name)!r}{bounds})")
-            self.depth -= 1
             if decl.kind in _INT_KINDS:
+                self.line(f"if {self._fast_check(decl, var)}:")
+                self.line(f"    {var} = _coerce_int(_Kind.{decl.kind.name}, {var}, {where})")
                 self.vars[name, previous] = Pair(var, "1", True)
-            else:
-                self.line(f"{var}n = {var}.numerator")
-                self.line(f"{var}d = {var}.denominator")
-                self.vars[name, previous] = Pair(f"{var}n", f"{var}d", True)
+                continue
+            bounds = ""
+            if decl.score_range is not None:
+                low, high = decl.score_range
+                bounds = f", {self.constant(low.value)}, {self.constant(high.value)}"
+            self.line(f"if {self._fast_check(decl, var)}:")
+            self.line(f"    {var}n, {var}d = _coerce_pair(_Kind.{decl.kind.name}, {var}, {where}{bounds})")
+            self.line("else:")
+            self.line(f"    {var}n, {var}d = {var}, 1")
+            self.vars[name, previous] = Pair(f"{var}n", f"{var}d", True)
         for name, previous in names:
-            self._check_part(name, previous, names, users)
+            self._check_part(name, previous, users)
 
     def _fast_check(self, decl: s.InputDecl, var: str) -> str:
         """The condition under which a value needs the slow, checking path."""
@@ -143,8 +147,7 @@ class _Emitter:
                     f"<= {self.constant(high.value)}")
         return f"type({var}) is not int or {var} < 0"
 
-    def _check_part(self, name: str, previous: bool, names: list[tuple[str, bool]],
-                    users: dict[str, int]) -> None:
+    def _check_part(self, name: str, previous: bool, users: dict[str, int]) -> None:
         whole = self.standard.inputs[name].part_of
         if whole is None or (whole, previous) not in self.vars:
             return
@@ -193,8 +196,11 @@ class _Emitter:
         if op is s.BinaryOp.MUL:
             return self.bind(_mul(a.num, b.num), _mul(a.den, b.den), a.nonneg and b.nonneg)
         if op is s.BinaryOp.DIV:
-            self.line(f"if {b.num} == 0:")
-            self.line(f"    _zero({zero_name!r})")
+            if not b.num.lstrip("(-").rstrip(")").isdigit():
+                self.line(f"if {b.num} == 0:")
+                self.line(f"    _zero({zero_name!r})")
+            elif int(b.num.strip("()")) == 0:
+                self.line(f"_zero({zero_name!r})")
             result = self.bind(_mul(a.num, b.den), _mul(a.den, b.num), a.nonneg and b.nonneg)
             if not b.nonneg:
                 self.line(f"if {result.den} < 0:")
@@ -292,18 +298,22 @@ def _points_table(points: s.Points, decimals: int | None) -> tuple[Fraction, ...
 
 
 def _stars_code(em: _Emitter, value: Pair, bands: s.StarBands, target: str) -> None:
-    at_least = bands.rule is s.BandRule.AT_LEAST
-    compare = ">=" if at_least else "<="
-    for stars in range(5, 0, -1):
-        threshold = bands.thresholds[stars - 1].value
-        left = _mul(value.num, str(threshold.denominator))
-        right = _mul(em.literal(threshold).num.strip("()") if threshold >= 0 else f"({threshold.numerator})",
-                     value.den)
-        keyword = "if" if stars == 5 else "elif"
-        em.line(f"{keyword} {left} {compare} {right}:")
-        em.line(f"    {target} = {stars}")
-    em.line("else:")
-    em.line(f"    {target} = 0")
+    """Stars by one integer division and a bisection, exactly.
+
+    With L the common denominator of the thresholds, each threshold t is the whole
+    number t*L, and for a whole number m: value >= m/L  <=>  floor(value*L) >= m
+    (and value <= m/L  <=>  ceil(value*L) <= m). So no float ever decides a band.
+    """
+    thresholds = [t.value for t in bands.thresholds]
+    scale = math.lcm(*(t.denominator for t in thresholds))
+    whole = [int(t * scale) for t in thresholds]
+    scaled = _mul(value.num, str(scale))
+    if bands.rule is s.BandRule.AT_LEAST:
+        floor = scaled if value.den_one else f"{scaled} // {value.den}"
+        em.line(f"{target} = _bisect_right({em.constant(tuple(whole))}, {floor})")
+    else:
+        ceiling = scaled if value.den_one else f"-(-{scaled} // {value.den})"
+        em.line(f"{target} = 5 - _bisect_left({em.constant(tuple(reversed(whole)))}, {ceiling})")
 
 
 class _ProgramBuilder:

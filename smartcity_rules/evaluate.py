@@ -25,6 +25,8 @@ from .results import (
     Evaluation, GroupResult, IndicatorResult, LevelResult, RatingResult, RequirementResult, Status,
 )
 
+Check = Callable[["Raw"], bool]
+
 ENTITY_KEY = "entity"
 Record = Mapping[str, Any]
 Raw = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], Fraction]
@@ -89,6 +91,135 @@ def provisional_numbers(standard: CheckedStandard) -> tuple[str, ...]:
     return tuple(notes)
 
 
+class _Layout:
+    """Turns the generated code's raw tuples into results; built once per standard."""
+
+    def __init__(self, standard: CheckedStandard, program: Program) -> None:
+        self.standard = standard
+        self.scale = program.scale
+        self.infos = tuple(_info(item, program) for item in standard.indicators)
+        self.index = {info.number: k for k, info in enumerate(self.infos)}
+        self.members = {g.name: tuple(k for k, info in enumerate(self.infos) if info.group == g.name)
+                        for g in standard.syntax.groups}
+        rating = standard.syntax.rating
+        self.levels = () if rating is None else tuple(
+            (level, tuple(self._check(req) for req in level.requirements)) for level in rating.levels)
+
+    # ------------------------------------------------------------ numbers from raw tuples
+    def points(self, raw: Raw, k: int) -> Fraction:
+        point = raw[2][k]
+        return Fraction(point, self.scale) if self.infos[k].scaled else Fraction(point)
+
+    def group_points(self, raw: Raw, group: s.Group) -> Fraction:
+        points = sum((self.points(raw, k) for k in self.members[group.name]), Fraction(0))
+        if group.bonus and group.cap is not None:
+            points = min(points, group.cap.value)
+        return points
+
+    # ------------------------------------------------------------ the rating
+    def _check(self, req: s.Requirement) -> Check:
+        """Whether a requirement holds, decided from raw numbers: one meaning for the
+        rating level and for the per-requirement report."""
+        compare = _COMPARE[req.compare]
+        if isinstance(req, s.TotalRequirement):
+            threshold = req.threshold.value
+            return lambda raw: compare(raw[3], threshold)
+        if isinstance(req, s.LeadingRequirement):
+            # Not-applicable leading indicators are skipped: they have no stars to hold to the bar.
+            leading = [k for k, info in enumerate(self.infos) if info.leading]
+            bar = req.stars.value
+            return lambda raw: all(raw[1][k] is None or compare(raw[1][k], bar) for k in leading)
+        if isinstance(req, s.IndicatorRequirement):
+            k, bar = self.index[int(req.number.value)], req.threshold.value
+            if req.on_stars:
+                return lambda raw: raw[1][k] is not None and compare(raw[1][k], bar)
+            return lambda raw: raw[0][k] is not None and compare(Fraction(*raw[0][k]), bar)
+        group = next(g for g in self.standard.syntax.groups if g.name == req.group)
+        bar = req.points.value
+        return lambda raw: compare(self.group_points(raw, group), bar)
+
+    def rating_rank(self, raw: Raw) -> int | None:
+        if self.standard.syntax.rating is None:
+            return None
+        for level, checks in self.levels:
+            if all(check(raw) for check in checks):
+                return int(level.rank.value)
+        return 0
+
+    def rating(self, evaluation: Evaluation) -> RatingResult | None:
+        rating = self.standard.syntax.rating
+        if rating is None:
+            return None
+        raw = evaluation._raw
+        levels = []
+        for level, checks in self.levels:
+            outcomes = tuple(RequirementResult(_text(req), check(raw), self._actual(req, evaluation))
+                             for req, check in zip(level.requirements, checks))
+            levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
+        reached = next((lv for lv in levels if lv.reached), None)
+        return RatingResult(reached.rank if reached else 0, reached.name if reached else None,
+                            tuple(levels), rating.provisional)
+
+    def _actual(self, req: s.Requirement, evaluation: Evaluation) -> str:
+        if isinstance(req, s.TotalRequirement):
+            return f"total {runtime.fmt(evaluation.total)}"
+        if isinstance(req, s.LeadingRequirement):
+            failing = [i for i in evaluation.indicators
+                       if i.leading and i.stars is not None and not _COMPARE[req.compare](i.stars, req.stars.value)]
+            return ", ".join(f"indicator {i.number}: {_stars(i.stars)}" for i in failing) or "all hold"
+        if isinstance(req, s.IndicatorRequirement):
+            result = evaluation.indicator(int(req.number.value))
+            have = result.stars if req.on_stars else result.value
+            if have is None:
+                return f"indicator {result.number}: not applicable"
+            shown = _stars(have) if req.on_stars else runtime.fmt(have)
+            return f"indicator {result.number}: {shown}"
+        group = evaluation.group(req.group)
+        return f"group \"{group.name}\": {runtime.fmt(group.points)} points"
+
+    # ------------------------------------------------------------ results
+    def indicators(self, raw: Raw) -> tuple[IndicatorResult, ...]:
+        values, stars = raw[0], raw[1]
+        results = []
+        for k, info in enumerate(self.infos):
+            value = values[k]
+            status = Status.DEDUCTION if info.deduction else (
+                Status.NOT_APPLICABLE if value is None else Status.SCORED)
+            results.append(IndicatorResult(
+                info.number, info.name, info.group, info.leading, info.bonus, status,
+                None if value is None else Fraction(value[0], value[1]), stars[k],
+                self.points(raw, k), info.max_points, info.provisional))
+        return tuple(results)
+
+    def groups(self, indicators: tuple[IndicatorResult, ...]) -> tuple[GroupResult, ...]:
+        results = []
+        for group in self.standard.syntax.groups:
+            members = [indicators[k] for k in self.members[group.name]]
+            points = sum((i.points for i in members), Fraction(0))
+            if group.bonus and group.cap is not None:
+                points = min(points, group.cap.value)
+            maximum = group.cap if group.bonus else group.points
+            results.append(GroupResult(group.name, group.bonus, points,
+                                       None if maximum is None else maximum.value,
+                                       tuple(i.number for i in members)))
+        return tuple(results)
+
+
+def _stars(count: Any) -> str:
+    return f"{count} star" if count == 1 else f"{count} stars"
+
+
+def _text(req: s.Requirement) -> str:
+    op = req.compare.value
+    if isinstance(req, s.TotalRequirement):
+        return f"total {op} {req.threshold.text}"
+    if isinstance(req, s.LeadingRequirement):
+        return f"every leading {op} {req.stars.text} stars"
+    if isinstance(req, s.IndicatorRequirement):
+        return f"indicator {req.number.text} {op} {req.threshold.text}" + (" stars" if req.on_stars else "")
+    return f"group \"{req.group}\" {op} {req.points.text} points"
+
+
 class CompiledStandard:
     """A checked standard's evaluator: built once, safe to call from many threads."""
 
@@ -102,7 +233,7 @@ class CompiledStandard:
         exec(code, namespace)  # source generated from the checked tree only; see compile.py
         self._evaluate: Callable[[Record, str, tuple[Any, ...]], Raw] = namespace["evaluate"]
         self._cohort_args: Callable[[Record, str], tuple[Any, ...]] = namespace["cohort_args"]
-        self._infos = tuple(_info(item, self.program) for item in standard.indicators)
+        self._layout = _Layout(standard, self.program)
         self._provisional = provisional_numbers(standard)
         self._known = frozenset(standard.inputs) | {n + PREVIOUS_SUFFIX for n in standard.inputs} | {ENTITY_KEY}
         self._title = standard.header.title
@@ -123,48 +254,42 @@ class CompiledStandard:
         for record, entity in zip(records, entities):
             self._check_keys(record, entity)
         cohort = self._cohort_values(records, entities)
-        return tuple(self._result(entity, self._run(record, entity, values))
+        return tuple(self._result(entity, self._evaluate(record, entity, values))
                      for record, entity, values in zip(records, entities, cohort))
 
     def evaluate(self, record: Record, cohort: Sequence[Record] | None = None) -> Evaluation:
+        entity = self._entity(record, 0)
         if cohort is None:
             if self.needs_cohort:
                 site = self.program.cohort_sites[0]
                 raise CohortRequired(
                     f"`{site.function}` compares entities: evaluate a cohort, or pass cohort=",
-                    entity=self._entity(record, 0), indicator=site.indicator)
-            entity = self._entity(record, 0)
+                    entity=entity, indicator=site.indicator)
             self._check_keys(record, entity)
-            return self._result(entity, self._run(record, entity, ()))
-        entity = self._entity(record, 0)
+            return self._result(entity, self._evaluate(record, entity, ()))
         entities = [self._entity(r, i) for i, r in enumerate(cohort)]
         if entity not in entities:
             raise DataError("the entity is not in the cohort given with it", entity=entity)
         return self.evaluate_cohort(cohort)[entities.index(entity)]
 
-    def _run(self, record: Record, entity: str, cohort: tuple[Any, ...]) -> Raw:
-        try:
-            return self._evaluate(record, entity, cohort)
-        except DataError:
-            raise
-        except (ArithmeticError, TypeError, ValueError) as error:  # pragma: no cover - a bug if reached
-            raise DataError(f"could not evaluate: {error}", entity=entity) from error
+    def _result(self, entity: str, raw: Raw) -> Evaluation:
+        return Evaluation(entity, self._title, self._edition, raw[3], self._layout.rating_rank(raw),
+                          self._provisional, layout=self._layout, raw=raw)
 
     def _entity(self, record: Any, index: int) -> str:
         if not isinstance(record, Mapping):
             raise DataError(f"record {index + 1} is a {type(record).__name__}, not a mapping of statistics")
-        name = record.get(ENTITY_KEY, f"#{index + 1}")
-        return str(name)
+        return str(record.get(ENTITY_KEY, f"#{index + 1}"))
 
     def _check_keys(self, record: Record, entity: str) -> None:
-        unknown = [key for key in record if key not in self._known]
-        if unknown:
-            key = unknown[0]
-            if not isinstance(key, str):
-                raise UnknownInput(f"statistic names must be strings, got {key!r}", entity=entity)
-            close = difflib.get_close_matches(key, sorted(self._known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise UnknownInput(f"the standard declares no input {key!r}{hint}", entity=entity, input=key)
+        if self._known.issuperset(record):
+            return
+        key = next(key for key in record if key not in self._known)
+        if not isinstance(key, str):
+            raise UnknownInput(f"statistic names must be strings, got {key!r}", entity=entity)
+        close = difflib.get_close_matches(key, sorted(self._known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UnknownInput(f"the standard declares no input {key!r}{hint}", entity=entity, input=key)
 
     def _cohort_values(self, records: Sequence[Record], entities: list[str]) -> list[tuple[Any, ...]]:
         sites = self.program.cohort_sites
@@ -176,82 +301,6 @@ class CompiledStandard:
             values = [None if a[index] is None else Fraction(*a[index]) for a in args]
             columns.append(_rank(values) if site.function == "rank" else _share(values))
         return [tuple(column[row] for column in columns) for row in range(len(records))]
-
-    # ------------------------------------------------------------ results
-    def _result(self, entity: str, raw: Raw) -> Evaluation:
-        values, stars, points, total = raw
-        scale = self.program.scale
-        indicators = []
-        for info, value, star, point in zip(self._infos, values, stars, points):
-            exact = None if value is None else Fraction(value[0], value[1])
-            earned = Fraction(point, scale) if info.scaled else Fraction(point)
-            status = Status.DEDUCTION if info.deduction else (
-                Status.NOT_APPLICABLE if value is None else Status.SCORED)
-            indicators.append(IndicatorResult(
-                info.number, info.name, info.group, info.leading, info.bonus, status, exact, star,
-                earned, info.max_points, info.provisional))
-        groups = self._groups(indicators)
-        return Evaluation(entity, self._title, self._edition, total, self._rating(total, indicators, groups),
-                          groups, tuple(indicators), self._provisional)
-
-    def _groups(self, indicators: list[IndicatorResult]) -> tuple[GroupResult, ...]:
-        results = []
-        for group in self.standard.syntax.groups:
-            members = [i for i in indicators if i.group == group.name]
-            points = sum((i.points for i in members), Fraction(0))
-            if group.bonus and group.cap is not None:
-                points = min(points, group.cap.value)
-            maximum = group.cap if group.bonus else group.points
-            results.append(GroupResult(group.name, group.bonus, points,
-                                       None if maximum is None else maximum.value,
-                                       tuple(i.number for i in members)))
-        return tuple(results)
-
-    def _rating(self, total: Fraction, indicators: list[IndicatorResult],
-                groups: tuple[GroupResult, ...]) -> RatingResult | None:
-        rating = self.standard.syntax.rating
-        if rating is None:
-            return None
-        by_number = {i.number: i for i in indicators}
-        by_group = {g.name: g for g in groups}
-        levels = []
-        reached: LevelResult | None = None
-        for level in rating.levels:
-            outcomes = tuple(_requirement(req, total, indicators, by_number, by_group)
-                             for req in level.requirements)
-            result = LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes)
-            if result.reached and reached is None:
-                reached = result
-            levels.append(result)
-        return RatingResult(reached.rank if reached else 0, reached.name if reached else None,
-                            tuple(levels), rating.provisional)
-
-
-def _requirement(req: s.Requirement, total: Fraction, indicators: list[IndicatorResult],
-                 by_number: dict[int, IndicatorResult], by_group: dict[str, GroupResult]) -> RequirementResult:
-    compare = _COMPARE[req.compare]
-    op = req.compare.value
-    if isinstance(req, s.TotalRequirement):
-        return RequirementResult(f"total {op} {req.threshold.text}", compare(total, req.threshold.value),
-                                 f"total {runtime.fmt(total)}")
-    if isinstance(req, s.LeadingRequirement):
-        # Not-applicable leading indicators are skipped: they have no stars to hold against the bar.
-        leading = [i for i in indicators if i.leading and i.stars is not None]
-        failing = [i for i in leading if not compare(i.stars, req.stars.value)]
-        actual = ", ".join(f"indicator {i.number}: {i.stars} stars" for i in failing) or "all hold"
-        return RequirementResult(f"every leading {op} {req.stars.text} stars", not failing, actual)
-    if isinstance(req, s.IndicatorRequirement):
-        result = by_number[int(req.number.value)]
-        text = f"indicator {req.number.text} {op} {req.threshold.text}" + (" stars" if req.on_stars else "")
-        have = result.stars if req.on_stars else result.value
-        if have is None:
-            return RequirementResult(text, False, f"indicator {result.number}: not applicable")
-        shown = f"{have} stars" if req.on_stars else runtime.fmt(have)
-        return RequirementResult(text, compare(have, req.threshold.value), f"indicator {result.number}: {shown}")
-    group = by_group[req.group]
-    return RequirementResult(f"group \"{req.group}\" {op} {req.points.text} points",
-                             compare(group.points, req.points.value),
-                             f"group \"{group.name}\": {runtime.fmt(group.points)} points")
 
 
 def _rank(values: list[Fraction | None]) -> list[tuple[int, int] | None]:

@@ -7,8 +7,9 @@ Numbers are exact Fractions; to_dict() writes them as exact decimal strings
 from __future__ import annotations
 
 import enum
+import functools
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -106,18 +107,56 @@ class RatingResult:
         }
 
 
-@attrs.frozen
+class Layout(Protocol):
+    """What a compiled standard knows about the shape of its results (see evaluate.py)."""
+
+    def indicators(self, raw: Any) -> tuple[IndicatorResult, ...]: ...
+
+    def groups(self, indicators: tuple[IndicatorResult, ...]) -> tuple[GroupResult, ...]: ...
+
+    def rating(self, evaluation: Evaluation) -> RatingResult | None: ...
+
+
+@attrs.frozen(eq=False)
 class Evaluation:
-    """Everything a standard says about one entity's statistics."""
+    """Everything a standard says about one entity's statistics.
+
+    The total and the rating level are computed with the evaluation; the per
+    indicator and per group results are built from its raw numbers on first
+    access, so a caller that needs only the rating pays only for the rating.
+    """
 
     entity: str
     standard: str
     edition: str | None
     total: Fraction
-    rating: RatingResult | None
-    groups: tuple[GroupResult, ...]
-    indicators: tuple[IndicatorResult, ...]
+    rating_rank: int | None  # None when the standard has no rating rule
     provisional: tuple[str, ...]  # every provisional number this result rests on
+    _layout: Layout = attrs.field(repr=False, alias="layout")
+    _raw: Any = attrs.field(repr=False, alias="raw")
+
+    @functools.cached_property
+    def indicators(self) -> tuple[IndicatorResult, ...]:
+        return self._layout.indicators(self._raw)
+
+    @functools.cached_property
+    def groups(self) -> tuple[GroupResult, ...]:
+        return self._layout.groups(self.indicators)
+
+    @functools.cached_property
+    def rating(self) -> RatingResult | None:
+        return self._layout.rating(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Evaluation):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.entity, self.standard, self.total))
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.entity, self.standard, self.edition, self.total, self.rating, self.indicators)
 
     def indicator(self, number: int) -> IndicatorResult:
         for result in self.indicators:

@@ -6,6 +6,7 @@ operation lives here once.
 
 from __future__ import annotations
 
+import bisect
 import decimal
 import math
 import re
@@ -94,32 +95,65 @@ def _flag(raw: Any) -> int:
     raise ValueError(f"{raw!r} is not yes or no")
 
 
-def coerce(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None,
-           low: Fraction | None = None, high: Fraction | None = None) -> Number:
-    """Check and convert one reported statistic; the generated code's slow path.
+def exact_pair(raw: Any) -> tuple[int, int]:
+    """exact() as a (numerator, denominator > 0) pair, not necessarily in lowest terms.
 
-    Returns an int where the value is whole, else an exact Fraction.
+    Floats take a fast path: their shortest repr, read as a decimal, with no gcd.
     """
-    where: dict[str, Any] = {"entity": entity, "indicator": indicator, "input": name}
+    if type(raw) is float and math.isfinite(raw):
+        text = repr(raw)
+        if "e" not in text:
+            whole, _, digits = text.partition(".")
+            return int(whole + digits), 10 ** len(digits)
+    value = exact(raw)
+    return value.numerator, value.denominator
+
+
+def _checked_pair(kind: Kind, raw: Any, where: dict[str, Any]) -> tuple[int, int]:
     if raw is MISSING or raw is None:
         raise MissingInput("no value given", **where)
     try:
-        value: Number = _flag(raw) if kind is Kind.FLAG else exact(raw)
+        if kind is Kind.FLAG:
+            return _flag(raw), 1
+        return exact_pair(raw)
     except (TypeError, ValueError) as error:
         raise InvalidValue(f"{error}; expected {_KIND_WORDS[kind]}", **where) from None
+
+
+def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None,
+                low: Fraction | None = None, high: Fraction | None = None) -> tuple[int, int]:
+    """Check and convert one reported statistic to an exact (numerator, denominator) pair.
+
+    The generated code's slow path: it handles ints of the right range itself.
+    """
+    if type(raw) is float and kind is not Kind.FLAG and raw >= 0 and raw != math.inf:
+        # The common case of data parsed from JSON, kept short: a float in range.
+        text = repr(raw)
+        if "e" not in text and (kind is not Kind.RATE or raw <= 1) and low is None:
+            whole, _, digits = text.partition(".")
+            if kind not in (Kind.COUNT, Kind.RANK) or digits == "0":
+                return int(whole + digits), 10 ** len(digits)
+    where: dict[str, Any] = {"entity": entity, "indicator": indicator, "input": name}
+    num, den = _checked_pair(kind, raw, where)
     if kind is Kind.FLAG:
-        return value
-    if value < 0:
+        return num, den
+    if num < 0:
         raise InvalidValue(f"{raw!r} is negative; expected {_KIND_WORDS[kind]}", **where)
-    if kind in (Kind.COUNT, Kind.RANK) and value.denominator != 1:
+    if kind in (Kind.COUNT, Kind.RANK) and num % den:
         raise InvalidValue(f"{raw!r} is not a whole number; expected {_KIND_WORDS[kind]}", **where)
-    if kind is Kind.RANK and value < 1:
+    if kind is Kind.RANK and num < den:
         raise InvalidValue(f"{raw!r} is below 1; expected {_KIND_WORDS[kind]}", **where)
-    if kind is Kind.RATE and value > 1:
+    if kind is Kind.RATE and num > den:
         raise InvalidValue(f"{raw!r} is above 100%; give a rate as 0.85 or \"85%\"", **where)
-    if low is not None and high is not None and not low <= value <= high:
+    if low is not None and high is not None and not low <= Fraction(num, den) <= high:
         raise InvalidValue(f"{raw!r} is outside the score range {fmt(low)} to {fmt(high)}", **where)
-    return int(value) if value.denominator == 1 else value
+    return num, den
+
+
+def coerce_int(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None) -> int:
+    """coerce_pair() for counts, ranks and yes/no: always a whole number."""
+    num, den = coerce_pair(kind, raw, name, entity, indicator)
+    return num // den
 
 
 def part_above_whole(part: str, whole: str, part_value: Any, whole_value: Any,
@@ -174,7 +208,8 @@ def fmt(value: Fraction | int) -> str:
 
 EXPORTS: dict[str, Any] = {
     "_MISSING": MISSING,
-    "_coerce": coerce,
+    "_coerce_pair": coerce_pair,
+    "_coerce_int": coerce_int,
     "_zero": zero,
     "_ZeroSignal": ZeroSignal,
     "_zero_error": zero_error,
@@ -182,5 +217,7 @@ EXPORTS: dict[str, Any] = {
     "_linear": linear_points,
     "_deduct": deduction_points,
     "_Fraction": Fraction,
+    "_bisect_right": bisect.bisect_right,
+    "_bisect_left": bisect.bisect_left,
     "_Kind": Kind,
 }

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import pytest
+
+import smartcity_rules as scr
+from smartcity_rules import Severity
+from smartcity_rules.check import check
+from smartcity_rules.parse import parse
+
+from .conftest import FIXTURES
+
+H = 'standard "T" { level city total 2 }\n'
+IN = 'input a "a": count\ninput b "b": count\ninput f "f": flag\n'
+
+
+def ok_group(body: str, points: str = "2") -> str:
+    return f'group "G" points {points} {{\n{body}\n}}\n'
+
+
+def indicator(body: str, number: int = 1, points: str = "2") -> str:
+    return f'indicator {number} "I{number}" {{\n    {body}\n    stars at least 1, 2, 3, 4, 5\n    points {points}\n}}'
+
+
+# code -> a standard with exactly that problem
+CASES = {
+    "E0201": H + IN + 'input a "again": count\n' + ok_group(indicator("value a + b + checklist { f: 1 }")),
+    "E0202": H + IN + 'input s "s": score 10 to 0\n' + ok_group(indicator("value a + b + s + checklist { f: 1 }")),
+    "E0203": H + IN + "bands r = at least 1, 2, 3, 4, 5\nbands r = at least 1, 2, 3, 4, 6\n"
+             + ok_group(indicator("value a + b + checklist { f: 1 }")),
+    "E0204": H + IN + 'input c "c": count, part of bee\n' + ok_group(indicator("value a + b + c + checklist { f: 1 }")),
+    "E0205": H + IN + 'input c "c": count, part of f\n' + ok_group(indicator("value a + b + c + checklist { f: 1 }")),
+    "E0206": H + 'input a "a": count, part of b\ninput b "b": count, part of a\n'
+             + ok_group(indicator("value a + b")),
+    "E0207": H + IN + ok_group('indicator 1 "I" { value a + b + checklist { f: 1 } stars at least 1, 2 points 2 }'),
+    "E0208": H + IN + ok_group('indicator 1 "I" { value a + b + checklist { f: 1 } stars at least 1, 3, 2, 4, 5 '
+                               "points 2 }"),
+    "E0209": H + IN + "bands rates = at least 1, 2, 3, 4, 5\n"
+             + ok_group('indicator 1 "I" { value a + b + checklist { f: 1 } stars rate points 2 }'),
+    "E0210": H + IN + ok_group(indicator("value ratio(aa, b) + checklist { f: 1 }")),
+    "E0211": H + IN + ok_group(indicator("value a + b + f")),
+    "E0212": H + IN + ok_group(indicator("value ration(a, b) + checklist { f: 1 }")),
+    "E0213": H + IN + ok_group(indicator("value ratio(a) + b + checklist { f: 1 }")),
+    "E0214": H + IN + ok_group(indicator("value previous(a + b) + checklist { f: 1 }")),
+    "E0215": H + IN + ok_group(indicator("value rank(share(a)) + b + checklist { f: 1 }")),
+    "E0216": H + IN + ok_group(indicator("value weighted { 1/2: a, 1/3: b } + checklist { f: 1 }")),
+    "E0217": H + IN + ok_group(indicator("value weighted { 3/2: a, -1/2: b } + checklist { f: 1 }")),
+    "E0218": H + IN + ok_group(indicator("value checklist { a: 1, f: 1 } + b")),
+    "E0219": H + IN + ok_group(indicator("value a + b + checklist { f: 1, f: 1 }")),
+    "E0220": H + IN + ok_group('indicator 1 "I" { stars at least 1, 2, 3, 4, 5 points 2 }'),
+    "E0221": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }")
+                               + '\nindicator 2 "D" { value a deduct 1 each, at most 2 points 1 }'),
+    "E0222": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }")
+                               + '\nindicator 2 "D" { value a deduct 0 each, at most 2 }'),
+    "E0223": H + IN + ok_group('indicator 1 "I" { value a + b + checklist { f: 1 } points 2 }'),
+    "E0224": H + IN + ok_group('indicator 1 "I" { value a + b + checklist { f: 1 } stars at least 1, 2, 3, 4, 5 }',
+                               points="0"),
+    "E0225": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }", points="0"), points="0"),
+    "E0226": H + IN + ok_group('indicator 1 "I" { value a + b + checklist { f: 1 } stars at least 1, 2, 3, 4, 5 '
+                               "points 2 linear from 5 to 5 }"),
+    "E0227": 'standard "T" { level city total 4 }\n' + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + ok_group(indicator("value a", number=2)),
+    "E0228": 'standard "T" { level city total 4 }\n' + IN
+             + ok_group(indicator("value a + b + checklist { f: 1 }") + "\n" + indicator("value a"), points="4"),
+    "E0229": H + IN + 'group "G" at most 2 {\n' + indicator("value a + b + checklist { f: 1 }") + "\n}\n",
+    "E0230": 'standard "T" { level city }\n' + IN + 'group "G" {\n' + indicator("value a + b + checklist { f: 1 }")
+             + "\n}\n",
+    "E0231": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }", points="1.5")),
+    "E0232": IN + ok_group(indicator("value a + b + checklist { f: 1 }")),
+    "E0233": 'standard "T" { level city total 3 }\n' + IN + ok_group(indicator("value a + b + checklist { f: 1 }")),
+    "E0234": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + 'rating { level 1 "一" when total >= 1\n level 2 "二" when total >= 2 }\n',
+    "E0235": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + 'rating { level 1 "一" when indicator 9 >= 50% }\n',
+    "E0236": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + 'rating { level 1 "一" when group "H" >= 1 points }\n',
+    "E0237": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + 'rating { level 1 "一" when every leading >= 6 stars }\n',
+    "E0238": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }")
+                               + '\nindicator 2 ★ "D" { value a deduct 1 each, at most 2 }'),
+    "E0239": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + 'rating { level -1 "负" when total >= 1 }\n',
+}
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_each_diagnostic(code: str, golden) -> None:
+    with pytest.raises(scr.InvalidStandard) as caught:
+        check(parse(CASES[code], f"{code}.scs"))
+    codes = [d.code for d in caught.value.diagnostics if d.is_error]
+    assert code in codes, f"expected {code}, got {codes}"
+    rendered = next(d.render() for d in caught.value.diagnostics if d.code == code)
+    golden.check(f"check/{code}.txt", rendered + "\n")
+
+
+def test_unknown_names_suggest_the_closest() -> None:
+    with pytest.raises(scr.InvalidStandard) as caught:
+        check(parse(CASES["E0210"]))
+    assert "did you mean `a`?" in str(caught.value)
+    with pytest.raises(scr.InvalidStandard) as caught:
+        check(parse(CASES["E0212"]))
+    assert "did you mean `ratio`?" in str(caught.value)
+
+
+def test_all_problems_are_reported_in_source_order() -> None:
+    text = H + IN + ok_group(indicator("value ratio(zz, b) + checklist { f: 1 }") + "\n"
+                             + indicator("value weighted { 1/2: a, 1/4: b }", number=2), points="4")
+    with pytest.raises(scr.InvalidStandard) as caught:
+        check(parse(text))
+    errors = [d for d in caught.value.diagnostics if d.is_error]
+    codes = [d.code for d in errors]
+    assert codes == ["E0233", "E0210", "E0216"]
+    starts = [d.span.start for d in errors if d.span is not None]
+    assert starts == sorted(starts)
+
+
+def test_unused_input_is_a_warning_not_an_error() -> None:
+    checked = check(parse(H + IN + 'input spare "s": count\n' + ok_group(indicator("value a + b + checklist { f: 1 }"))))
+    assert [(w.code, w.severity) for w in checked.warnings] == [("W0201", Severity.WARNING)]
+    assert "spare" in checked.warnings[0].message
+
+
+def test_weights_that_add_up_exactly_pass() -> None:
+    checked = check(parse(H + IN + ok_group(indicator("value weighted { 1/3: a, 1/3: b, 1/3: a } + checklist { f: 1 }"))))
+    assert checked.warnings == ()
+
+
+def test_clean_standard_resolves_bands_and_groups() -> None:
+    checked = check(parse((FIXTURES / "mini.scs").read_text(encoding="utf-8")))
+    assert [i.number for i in checked.indicators] == [1, 2, 3, 4, 5]
+    assert checked.indicator(1).bands is not None and checked.indicator(1).group.name == "基础设施"
+    assert checked.indicator(5).is_deduction and checked.indicator(5).bands is None

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import decimal
+import math
+from fractions import Fraction
+
+import pytest
+
+from smartcity_rules import InvalidValue, MissingInput
+from smartcity_rules.runtime import (
+    MISSING, coerce_int, coerce_pair, deduction_points, exact, exact_pair, fmt, linear_points, round_half_up,
+)
+from smartcity_rules.syntax import Kind
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (3, Fraction(3)), (0.9, Fraction(9, 10)), (0.1 + 0.2, Fraction("0.30000000000000004")),
+    ("0.3", Fraction(3, 10)), ("85%", Fraction(17, 20)), (" 1,234.5 ", Fraction(24690, 20)),
+    (decimal.Decimal("2.50"), Fraction(5, 2)), (Fraction(1, 3), Fraction(1, 3)), (1e-7, Fraction(1, 10**7)),
+])
+def test_exact_reads_what_a_person_typed(raw: object, expected: Fraction) -> None:
+    assert exact(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [math.nan, math.inf, -math.inf, "abc", "", True, None, [1], decimal.Decimal("NaN")])
+def test_exact_refuses_non_numbers(raw: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        exact(raw)
+
+
+@pytest.mark.parametrize("raw", [0.9, 12.25, 0.0, 100.0, 1e-05, 123456789.125])
+def test_float_fast_path_agrees_with_exact(raw: float) -> None:
+    num, den = exact_pair(raw)
+    assert Fraction(num, den) == exact(raw)
+    assert coerce_pair(Kind.MONEY, raw, "m", None, None) == (num, den)
+
+
+def test_coerce_pair_checks_each_kind() -> None:
+    assert coerce_pair(Kind.RATE, "90%", "r", "e", 1) == (9, 10)
+    assert coerce_pair(Kind.FLAG, "是", "f", "e", 1) == (1, 1)
+    assert coerce_pair(Kind.FLAG, "no", "f", "e", 1) == (0, 1)
+    assert coerce_int(Kind.COUNT, "12", "c", "e", 1) == 12
+    assert coerce_int(Kind.COUNT, 12.0, "c", "e", 1) == 12
+    assert coerce_pair(Kind.SCORE, 7.5, "s", "e", 1, Fraction(0), Fraction(10)) == (75, 10)
+
+
+@pytest.mark.parametrize(("kind", "raw", "words"), [
+    (Kind.COUNT, -1, "negative"), (Kind.COUNT, 2.5, "not a whole number"), (Kind.COUNT, True, "yes/no"),
+    (Kind.COUNT, math.nan, "not a finite number"), (Kind.MONEY, "lots", "not a number"),
+    (Kind.RATE, 1.5, "above 100%"), (Kind.RATE, 85, "above 100%"), (Kind.RANK, 0, "below 1"),
+    (Kind.FLAG, "maybe", "not yes or no"), (Kind.FLAG, 2, "not yes or no"), (Kind.AREA, math.inf, "finite"),
+    (Kind.LENGTH, -0.5, "negative"), (Kind.MEASURE, object(), "not a number"),
+])
+def test_coerce_errors_name_the_input_and_entity(kind: Kind, raw: object, words: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        coerce_pair(kind, raw, "x", "泰岳市", 7)
+    error = caught.value
+    assert (error.entity, error.indicator, error.input) == ("泰岳市", 7, "x")
+    assert words in str(error)
+    assert str(error).startswith("entity '泰岳市', indicator 7, input 'x': ")
+
+
+def test_score_outside_its_range() -> None:
+    with pytest.raises(InvalidValue, match="outside the score range 0 to 10"):
+        coerce_pair(Kind.SCORE, 11, "s", None, None, Fraction(0), Fraction(10))
+
+
+@pytest.mark.parametrize("raw", [MISSING, None])
+def test_missing_value(raw: object) -> None:
+    with pytest.raises(MissingInput):
+        coerce_pair(Kind.COUNT, raw, "x", None, None)
+
+
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    (Fraction(1, 8), 2, Fraction(13, 100)), (Fraction(-1, 8), 2, Fraction(-13, 100)),
+    (Fraction(1, 3), 2, Fraction(33, 100)), (Fraction(2, 3), 0, Fraction(1)), (Fraction(1, 3), None, Fraction(1, 3)),
+    (Fraction(5, 1000), 2, Fraction(1, 100)),
+])
+def test_round_half_up(value: Fraction, decimals: int | None, expected: Fraction) -> None:
+    assert round_half_up(value, decimals) == expected
+
+
+def test_linear_points_are_capped_on_both_sides() -> None:
+    assert linear_points(1, 2, Fraction(0), Fraction(1), Fraction(3), None) == Fraction(3, 2)
+    assert linear_points(2, 1, Fraction(0), Fraction(1), Fraction(3), None) == 3
+    assert linear_points(-1, 1, Fraction(0), Fraction(1), Fraction(3), None) == 0
+
+
+def test_deduction_points() -> None:
+    assert deduction_points(3, 1, Fraction(2), Fraction(10), None) == -6
+    assert deduction_points(6, 1, Fraction(2), Fraction(10), None) == -10
+    assert deduction_points(0, 1, Fraction(2), Fraction(10), None) == 0
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (Fraction(3), "3"), (Fraction(17, 20), "0.85"), (Fraction(1, 3), "1/3"), (Fraction(-5, 2), "-2.5"),
+])
+def test_fmt(value: Fraction, text: str) -> None:
+    assert fmt(value) == text
