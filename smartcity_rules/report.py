@@ -118,9 +118,38 @@ def table(standard: Standard, evaluation: Evaluation) -> str:
             missing = "; ".join(f"{r.text} (has {r.actual})" for r in nearest.failed)
             lines.append(f"  not {nearest.name}: {missing}")
     if evaluation.provisional:
-        lines.append(f"Provisional: {len(evaluation.provisional)} numbers in this result are provisional "
-                     "(not official); see --format json for the list")
+        lines.append(f"Provisional (not official): {summarize_provisional(evaluation.provisional)}")
     return "\n".join(lines)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 -> "1-3, 5"."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def summarize_provisional(notes: Sequence[str]) -> str:
+    """A one-line summary of provisional numbers, grouped by what they are."""
+    by_part: dict[str, list[int]] = {}
+    groups = 0
+    others = []
+    for note in notes:
+        words = note.split(" ", 2)
+        if words[0] == "indicator" and len(words) == 3 and words[1].isdigit():
+            by_part.setdefault(words[2], []).append(int(words[1]))
+        elif note.startswith("group "):
+            groups += 1
+        else:
+            others.append(note)
+    parts = [f"{part} of indicator{'s' if len(ns) > 1 else ''} {_ranges(ns)}" for part, ns in by_part.items()]
+    if groups:
+        parts.append(f"points of {groups} group{'s' if groups > 1 else ''}")
+    return "; ".join(parts + others)
 
 
 def tables(standard: Standard, evaluations: Sequence[Evaluation]) -> str:

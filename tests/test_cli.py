@@ -1,0 +1,140 @@
+"""The command line, run in-process through main(argv, out, err)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from smartcity_rules.cli import main
+
+from .conftest import FIXTURES, STANDARDS, mini_record
+
+CITY = STANDARDS / "shandong-city-2019.scs"
+CITY_DATA = STANDARDS / "examples" / "city-cohort.json"
+
+
+def run(*argv: str | Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def mini_data(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.json"
+    path.write_text(json.dumps([mini_record(), mini_record(entity="B", apps=30)], ensure_ascii=False), "utf-8")
+    return path
+
+
+def test_check_clean_files() -> None:
+    code, out, err = run("check", FIXTURES / "mini.scs", *sorted(STANDARDS.glob("*.scs")))
+    assert code == 0, err
+    assert out.count(": ok, 0 warnings") == 1 + len(list(STANDARDS.glob("*.scs")))
+
+
+def test_check_reports_errors_and_exits_1(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.scs"
+    broken.write_text((FIXTURES / "mini.scs").read_text("utf-8").replace("ratio(fibre, households)",
+                                                                        "ratio(fiber, households)", 1), "utf-8")
+    code, out, err = run("check", broken)
+    assert code == 1
+    assert f"{broken}:" in err and "error[E0210]: unknown input `fiber`" in err and "did you mean `fibre`?" in err
+    assert "^^^^^" in err
+    assert out.strip() == f"{broken}: 1 error, 0 warnings"
+
+
+def test_check_syntax_error_has_location_line_and_caret(tmp_path: Path) -> None:
+    broken = tmp_path / "syntax.scs"
+    broken.write_text('standard "T" {\n  level city\n  total 100 %\n}\n', "utf-8")
+    code, _, err = run("check", broken)
+    assert code == 1
+    assert f"{broken}:3:" in err and "  total 100 %" in err and "^" in err and "expected" in err
+
+
+def test_score_prints_every_indicator_for_every_city() -> None:
+    code, out, err = run("score", CITY, CITY_DATA)
+    assert code == 0, err
+    cities = [r["entity"] for r in json.loads(CITY_DATA.read_text("utf-8"))]
+    assert len(cities) >= 16
+    for city in cities:
+        assert f"{city} — " in out
+    assert out.count("Rating: ") == len(cities)
+    assert out.count("信息安全") == len(cities)
+    assert out.count("智慧社区覆盖率") == len(cities)
+
+
+def test_score_json_carries_the_same_numbers_as_the_table() -> None:
+    code, out, _ = run("score", CITY, CITY_DATA, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    _, table, _ = run("score", CITY, CITY_DATA)
+    for entity in data:
+        assert len(entity["indicators"]) == 49
+        assert f"Total: {entity['total']} of 100" in table
+        assert entity["provisional"]
+
+
+def test_score_csv_equals_json() -> None:
+    _, from_json, _ = run("score", CITY, CITY_DATA, "--format", "json")
+    _, from_csv, _ = run("score", CITY, CITY_DATA.with_suffix(".csv"), "--format", "json")
+    assert json.loads(from_json) == json.loads(from_csv)
+
+
+def test_score_one_entity(mini_data: Path) -> None:
+    code, out, _ = run("score", FIXTURES / "mini.scs", mini_data, "--entity", "B")
+    assert code == 0 and "B — " in out and "A — " not in out
+
+
+def test_explain(mini_data: Path, golden) -> None:
+    code, out, _ = run("explain", FIXTURES / "mini.scs", mini_data, "--entity", "A", "--indicator", "2")
+    assert code == 0
+    golden.check("cli/explain_mini_2.txt", out)
+    assert "= weighted { 1/2: ratio(90, 100), 1/2: ratio(80, 100) }" in out
+    assert "next:     5 stars at 0.9, 0.05 away" in out
+
+
+def test_explain_json(mini_data: Path) -> None:
+    code, out, _ = run("explain", FIXTURES / "mini.scs", mini_data, "--entity", "A", "--indicator", "1",
+                       "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["indicator"]["stars"] == 5 and data["next_band"] is None
+    assert [i["name"] for i in data["inputs"]] == ["fibre", "households"]
+
+
+def test_explain_city_growth_indicator() -> None:
+    code, out, _ = run("explain", CITY, CITY_DATA, "--entity", "泰岳市", "--indicator", "39")
+    assert code == 0
+    assert "invention_patents@previous" in out and "growth(" in out
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (("--entity", "Z", "--indicator", "1"), "no entity 'Z'"),
+    (("--entity", "A", "--indicator", "99"), "no indicator 99"),
+])
+def test_explain_errors(mini_data: Path, argv: tuple[str, ...], words: str) -> None:
+    code, _, err = run("explain", FIXTURES / "mini.scs", mini_data, *argv)
+    assert code == 1 and words in err and "Traceback" not in err
+
+
+def test_bad_data_is_a_clean_error(tmp_path: Path) -> None:
+    data = tmp_path / "bad.json"
+    data.write_text(json.dumps([mini_record(fibre=-3)]), "utf-8")
+    code, out, err = run("score", FIXTURES / "mini.scs", data)
+    assert code == 1 and out == ""
+    assert err.startswith("error: entity 'A', indicator 1, input 'fibre': -3 is negative")
+
+
+def test_missing_files_are_clean_errors(tmp_path: Path) -> None:
+    code, _, err = run("score", tmp_path / "none.scs", tmp_path / "none.json")
+    assert code == 1 and "E0100" in err and "Traceback" not in err
+    code, _, err = run("score", FIXTURES / "mini.scs", tmp_path / "none.json")
+    assert code == 1 and "cannot read statistics" in err
+
+
+def test_usage_errors_exit_2() -> None:
+    with pytest.raises(SystemExit) as caught:
+        run("frobnicate")
+    assert caught.value.code == 2
