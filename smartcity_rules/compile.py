@@ -58,6 +58,7 @@ class Program:
     constants: dict[str, Any]
     cohort_sites: tuple[CohortSite, ...]
     scale: int  # common denominator of table-based points
+    scaled: tuple[bool, ...]  # per indicator: are its points returned scaled by `scale`?
 
 
 def _mul(a: str, b: str) -> str:
@@ -323,8 +324,25 @@ class _ProgramBuilder:
         self.decimals = standard.header.rounding
         self.sites: list[CohortSite] = []
         self.site_of: dict[int, int] = {}  # id(call node) -> cohort index
+        self.scaled: list[bool] = []
         tables = [_points_table(i.syntax.points, self.decimals) for i in self._table_indicators()]
-        self.scale = math.lcm(1, *(p.denominator for table in tables for p in table))
+        caps = [g.cap.value for g in standard.syntax.groups if g.bonus and g.cap is not None]
+        for item in standard.indicators:
+            if self._scaled_deduction(item):
+                assert item.syntax.deduction is not None
+                caps += [item.syntax.deduction.each.value, item.syntax.deduction.cap.value]
+        self.scale = math.lcm(1, *(p.denominator for table in tables for p in table),
+                              *(c.denominator for c in caps))
+
+    def _scaled_deduction(self, item: ScoredIndicator) -> bool:
+        """A deduction of a whole-number value that rounding cannot touch is a scaled integer."""
+        deduction, value = item.syntax.deduction, item.syntax.value
+        if deduction is None or value is None or not _integral(value, self.standard):
+            return False
+        if self.decimals is None:
+            return True
+        places = 10**self.decimals
+        return all((amount.value * places).denominator == 1 for amount in (deduction.each, deduction.cap))
 
     def _table_indicators(self) -> Iterator[ScoredIndicator]:
         for item in self.standard.indicators:
@@ -354,7 +372,7 @@ class _ProgramBuilder:
         cohort_fn = self._cohort_function()
         main_fn = self._main_function()
         source = "\n".join([*cohort_fn, "", *main_fn, ""])
-        return Program(source, self.constants, tuple(self.sites), self.scale)
+        return Program(source, self.constants, tuple(self.sites), self.scale, tuple(self.scaled))
 
     def _cohort_function(self) -> list[str]:
         em = _Emitter(self.standard, self.constants)
@@ -393,6 +411,7 @@ class _ProgramBuilder:
         for k, item in enumerate(self.standard.indicators):
             value_var, stars_var, points_var = f"v{k}", f"s{k}", f"p{k}"
             scaled = self._indicator(em, item, value_var, stars_var, points_var)
+            self.scaled.append(scaled)
             values.append(value_var)
             stars.append(stars_var)
             points.append(points_var)
@@ -404,11 +423,16 @@ class _ProgramBuilder:
             if not group.bonus:
                 base[0].extend(scaled_terms)
                 base[1].extend(fraction_terms)
-            elif scaled_terms or fraction_terms:
+            elif fraction_terms:
                 bonus = self._total_expr(scaled_terms, fraction_terms)
                 if group.cap is not None:
                     bonus = f"min({bonus}, {em.constant(group.cap.value)})"
                 bonuses.append(bonus)
+            elif scaled_terms:
+                bonus = " + ".join(scaled_terms)
+                if group.cap is not None:
+                    bonus = f"min({bonus}, {int(group.cap.value * self.scale)})"
+                base[0].append(bonus)
         em.line(f"total = {' + '.join([self._total_expr(*base), *bonuses])}")
         em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, total)")
         return ["def evaluate(record, entity, cohort):", *em.lines]
@@ -457,6 +481,13 @@ class _ProgramBuilder:
     def _score(self, em: _Emitter, item: ScoredIndicator, value: Pair, stars_var: str, points_var: str) -> bool:
         syntax = item.syntax
         decimals = repr(self.decimals)
+        if syntax.deduction is not None and self._scaled_deduction(item):
+            em.line(f"{stars_var} = None")
+            each = int(syntax.deduction.each.value * self.scale)
+            cap = int(syntax.deduction.cap.value * self.scale)
+            off = _mul(str(each), value.num) if value.nonneg else f"max({_mul(str(each), value.num)}, 0)"
+            em.line(f"{points_var} = -min({off}, {cap})")
+            return True
         if syntax.deduction is not None:
             em.line(f"{stars_var} = None")
             each, cap = em.constant(syntax.deduction.each.value), em.constant(syntax.deduction.cap.value)
@@ -474,6 +505,24 @@ class _ProgramBuilder:
         scaled = tuple(int(p * self.scale) for p in table)
         em.line(f"{points_var} = {em.constant(scaled)}[{stars_var}]")
         return True
+
+
+def _integral(expr: s.Expr, standard: CheckedStandard) -> bool:
+    """Whether a formula always yields a whole number (known before any data)."""
+    if isinstance(expr, s.Literal):
+        return expr.value.denominator == 1
+    if isinstance(expr, s.Ref):
+        return standard.inputs[expr.name].kind in _INT_KINDS
+    if isinstance(expr, s.Neg):
+        return _integral(expr.operand, standard)
+    if isinstance(expr, s.Binary):
+        return expr.op is not s.BinaryOp.DIV and all(_integral(e, standard) for e in (expr.left, expr.right))
+    if isinstance(expr, s.Checklist):
+        return all(item.points.value.denominator == 1 for item in expr.items)
+    if isinstance(expr, s.Call):
+        return expr.function in ("rank", "min", "max", "clamp", "previous") and all(
+            _integral(arg, standard) for arg in expr.args)
+    return False
 
 
 def _tuple(names: list[str]) -> str:

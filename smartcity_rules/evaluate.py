@@ -22,7 +22,7 @@ from .check import CheckedStandard, ScoredIndicator
 from .compile import PREVIOUS_SUFFIX, Program, generate
 from .errors import CohortRequired, DataError, UnknownInput
 from .results import (
-    Evaluation, GroupResult, IndicatorResult, LevelResult, RatingResult, RequirementResult, Status,
+    Evaluation, GroupResult, IndicatorInfo, IndicatorResult, LevelResult, RatingResult, RequirementResult, Status,
 )
 
 Check = Callable[["Raw"], bool]
@@ -34,21 +34,6 @@ Raw = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], Fraction]
 _COMPARE: dict[s.Compare, Callable[[Any, Any], bool]] = {
     s.Compare.GE: operator.ge, s.Compare.GT: operator.gt, s.Compare.LE: operator.le, s.Compare.LT: operator.lt,
 }
-
-
-@attrs.frozen
-class _IndicatorInfo:
-    """What results need to know about an indicator, gathered at compile time."""
-
-    number: int
-    name: str
-    group: str
-    leading: bool
-    bonus: bool
-    deduction: bool
-    scaled: bool  # points come back scaled by the program's common denominator
-    max_points: Fraction | None
-    provisional: tuple[str, ...]
 
 
 def _provisional_parts(item: ScoredIndicator) -> tuple[str, ...]:
@@ -64,15 +49,11 @@ def _provisional_parts(item: ScoredIndicator) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _info(item: ScoredIndicator, program: Program) -> _IndicatorInfo:
+def _info(item: ScoredIndicator) -> IndicatorInfo:
     syntax = item.syntax
-    scaled = syntax.points is not None and isinstance(syntax.points.scoring, s.FromStars)
-    return _IndicatorInfo(
+    return IndicatorInfo(
         syntax.number, syntax.name, item.group.name, syntax.leading, item.group.bonus,
-        syntax.deduction is not None, scaled,
-        syntax.points.maximum.value if syntax.points is not None else None,
-        _provisional_parts(item),
-    )
+        syntax.points.maximum.value if syntax.points is not None else None, _provisional_parts(item))
 
 
 def provisional_numbers(standard: CheckedStandard) -> tuple[str, ...]:
@@ -97,7 +78,11 @@ class _Layout:
     def __init__(self, standard: CheckedStandard, program: Program) -> None:
         self.standard = standard
         self.scale = program.scale
-        self.infos = tuple(_info(item, program) for item in standard.indicators)
+        self.infos = tuple(_info(item) for item in standard.indicators)
+        self.scaled = program.scaled
+        self.statuses = tuple(Status.DEDUCTION if item.is_deduction else Status.SCORED
+                              for item in standard.indicators)
+        self.fractions: dict[int, Fraction] = {}  # scaled points -> Fraction, filled as met
         self.index = {info.number: k for k, info in enumerate(self.infos)}
         self.members = {g.name: tuple(k for k, info in enumerate(self.infos) if info.group == g.name)
                         for g in standard.syntax.groups}
@@ -108,7 +93,12 @@ class _Layout:
     # ------------------------------------------------------------ numbers from raw tuples
     def points(self, raw: Raw, k: int) -> Fraction:
         point = raw[2][k]
-        return Fraction(point, self.scale) if self.infos[k].scaled else Fraction(point)
+        if not self.scaled[k]:
+            return Fraction(point)
+        exact = self.fractions.get(point)
+        if exact is None:
+            exact = self.fractions.setdefault(point, Fraction(point, self.scale))
+        return exact
 
     def group_points(self, raw: Raw, group: s.Group) -> Fraction:
         points = sum((self.points(raw, k) for k in self.members[group.name]), Fraction(0))
@@ -180,16 +170,11 @@ class _Layout:
     # ------------------------------------------------------------ results
     def indicators(self, raw: Raw) -> tuple[IndicatorResult, ...]:
         values, stars = raw[0], raw[1]
-        results = []
-        for k, info in enumerate(self.infos):
-            value = values[k]
-            status = Status.DEDUCTION if info.deduction else (
-                Status.NOT_APPLICABLE if value is None else Status.SCORED)
-            results.append(IndicatorResult(
-                info.number, info.name, info.group, info.leading, info.bonus, status,
-                None if value is None else Fraction(value[0], value[1]), stars[k],
-                self.points(raw, k), info.max_points, info.provisional))
-        return tuple(results)
+        return tuple(
+            IndicatorResult(info, status if value is not None else Status.NOT_APPLICABLE,
+                            value, stars[k],
+                            self.points(raw, k))
+            for k, (info, status, value) in enumerate(zip(self.infos, self.statuses, values)))
 
     def groups(self, indicators: tuple[IndicatorResult, ...]) -> tuple[GroupResult, ...]:
         results = []
@@ -226,7 +211,7 @@ class CompiledStandard:
     def __init__(self, standard: CheckedStandard) -> None:
         self.standard = standard
         self.program = generate(standard)
-        namespace: dict[str, Any] = {"__builtins__": {"min": min, "type": type, "int": int}}
+        namespace: dict[str, Any] = {"__builtins__": {"min": min, "max": max, "type": type, "int": int}}
         namespace.update(runtime.EXPORTS)
         namespace.update(self.program.constants)
         code = compile(self.program.source, "<generated evaluator>", "exec")

@@ -28,20 +28,77 @@ def _num(value: Fraction | int | None) -> str | None:
 
 
 @attrs.frozen
-class IndicatorResult:
-    """One indicator's value, star level and points for one entity."""
+class IndicatorInfo:
+    """What a standard fixes about an indicator, shared by all its results."""
 
     number: int
     name: str
     group: str
     leading: bool
     bonus: bool
-    status: Status
-    value: Fraction | None  # None when not applicable
-    stars: int | None  # None for deductions and when not applicable
-    points: Fraction
     max_points: Fraction | None  # None for deductions
     provisional: tuple[str, ...]  # which of its numbers are provisional
+
+
+@attrs.frozen(eq=False)
+class IndicatorResult:
+    """One indicator's value, star level and points for one entity."""
+
+    info: IndicatorInfo = attrs.field(repr=False)
+    status: Status
+    # The exact value as a (numerator, denominator) pair, reduced to a Fraction on first
+    # access: reducing costs more than the rest of a result, and many callers never ask.
+    _pair: tuple[int, int] | None = attrs.field(repr=False, alias="pair")
+    stars: int | None  # None for deductions and when not applicable
+    points: Fraction
+
+    @functools.cached_property
+    def value(self) -> Fraction | None:
+        """The indicator's exact value; None when not applicable."""
+        return None if self._pair is None else Fraction(*self._pair)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.info, self.status, self.value, self.stars, self.points)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IndicatorResult):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    @property
+    def number(self) -> int:
+        return self.info.number
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def group(self) -> str:
+        return self.info.group
+
+    @property
+    def leading(self) -> bool:
+        return self.info.leading
+
+    @property
+    def bonus(self) -> bool:
+        return self.info.bonus
+
+    @property
+    def max_points(self) -> Fraction | None:
+        return self.info.max_points
+
+    @property
+    def provisional(self) -> tuple[str, ...]:
+        return self.info.provisional
+
+    def __repr__(self) -> str:
+        return (f"IndicatorResult(number={self.number}, status={self.status.value!r}, value={self.value!r}, "
+                f"stars={self.stars!r}, points={self.points!r})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
