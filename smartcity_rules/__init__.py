@@ -7,6 +7,7 @@
 The public API is what this module lists in __all__; other modules are private.
 """
 
+from .data import read_records
 from .diagnostics import Diagnostic, Severity
 from .errors import (
     CohortRequired,
@@ -20,7 +21,6 @@ from .errors import (
     UnknownInput,
     ZeroDenominator,
 )
-from .data import read_records
 from .explain import Explanation
 from .results import (
     Evaluation,

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from . import report
-from .diagnostics import render
 from .data import read_records
+from .diagnostics import render
 from .errors import InvalidStandard, SmartCityRulesError
+from .runtime import fmt
 from .standard import diagnose, load
 
 
@@ -56,8 +57,8 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "bands": explanation.bands, "points_rule": explanation.points_rule,
             "next_band": None if explanation.next_band is None else {
                 "stars": explanation.next_band.stars,
-                "threshold": report.fmt(explanation.next_band.threshold),
-                "distance": report.fmt(explanation.next_band.distance)},
+                "threshold": fmt(explanation.next_band.threshold),
+                "distance": fmt(explanation.next_band.distance)},
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
     else:

@@ -325,7 +325,8 @@ class _ProgramBuilder:
         self.sites: list[CohortSite] = []
         self.site_of: dict[int, int] = {}  # id(call node) -> cohort index
         self.scaled: list[bool] = []
-        tables = [_points_table(i.syntax.points, self.decimals) for i in self._table_indicators()]
+        tables = [_points_table(i.syntax.points, self.decimals)
+                  for i in self._table_indicators() if i.syntax.points is not None]
         caps = [g.cap.value for g in standard.syntax.groups if g.bonus and g.cap is not None]
         for item in standard.indicators:
             if self._scaled_deduction(item):
@@ -483,10 +484,10 @@ class _ProgramBuilder:
         decimals = repr(self.decimals)
         if syntax.deduction is not None and self._scaled_deduction(item):
             em.line(f"{stars_var} = None")
-            each = int(syntax.deduction.each.value * self.scale)
-            cap = int(syntax.deduction.cap.value * self.scale)
-            off = _mul(str(each), value.num) if value.nonneg else f"max({_mul(str(each), value.num)}, 0)"
-            em.line(f"{points_var} = -min({off}, {cap})")
+            each_scaled = str(int(syntax.deduction.each.value * self.scale))
+            cap_scaled = int(syntax.deduction.cap.value * self.scale)
+            off = _mul(each_scaled, value.num)
+            em.line(f"{points_var} = -min({off if value.nonneg else f'max({off}, 0)'}, {cap_scaled})")
             return True
         if syntax.deduction is not None:
             em.line(f"{stars_var} = None")

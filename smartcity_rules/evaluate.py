@@ -14,15 +14,20 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-import attrs
-
 from . import runtime
 from . import syntax as s
 from .check import CheckedStandard, ScoredIndicator
 from .compile import PREVIOUS_SUFFIX, Program, generate
 from .errors import CohortRequired, DataError, UnknownInput
 from .results import (
-    Evaluation, GroupResult, IndicatorInfo, IndicatorResult, LevelResult, RatingResult, RequirementResult, Status,
+    Evaluation,
+    GroupResult,
+    IndicatorInfo,
+    IndicatorResult,
+    LevelResult,
+    RatingResult,
+    RequirementResult,
+    Status,
 )
 
 Check = Callable[["Raw"], bool]

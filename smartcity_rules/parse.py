@@ -33,7 +33,7 @@ MAX_NESTING = 64
 def grammar_text() -> str:
     """The grammar: `smartcity_rules/grammar` links to the top-level `grammar/` folder
     in a checkout, and is a real folder inside an installed wheel."""
-    packaged = resources.files("smartcity_rules").joinpath("grammar", GRAMMAR_FILE)
+    packaged = resources.files("smartcity_rules") / "grammar" / GRAMMAR_FILE
     if packaged.is_file():
         return packaged.read_text("utf-8")
     return (Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE).read_text("utf-8")
@@ -77,7 +77,7 @@ def _expected(names: set[str] | frozenset[str]) -> str:
     if not words:
         return ""
     if len(words) > 8:
-        words = words[:8] + ["..."]
+        words = [*words[:8], "..."]
     return "one of " + ", ".join(words) if len(words) > 1 else words[0]
 
 
@@ -457,11 +457,11 @@ class _Builder(Transformer[Token, Any]):
     def start(self, meta: Meta, items: list[Any]) -> s.StandardFile:
         headers = [i for i in items if isinstance(i, s.Header)]
         ratings = [i for i in items if isinstance(i, s.Rating)]
-        for extra in headers[1:]:
-            self._error("E0108", "a second `standard` header", extra.span,
+        for header in headers[1:]:
+            self._error("E0108", "a second `standard` header", header.span,
                         help="a file declares one standard")
-        for extra in ratings[1:]:
-            self._error("E0108", "a second `rating` block", extra.span,
+        for rating in ratings[1:]:
+            self._error("E0108", "a second `rating` block", rating.span,
                         help="a standard has one rating rule")
         return s.StandardFile(
             header=headers[0] if headers else None,

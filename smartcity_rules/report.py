@@ -13,6 +13,7 @@ from .results import Evaluation, IndicatorResult, Status
 from .runtime import fmt
 from .standard import Standard
 
+
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import enum
 from fractions import Fraction
-from typing import Union
 
 import attrs
 
@@ -100,7 +99,7 @@ class Checklist:
     span: Span = _span()
 
 
-Expr = Union[Literal, Ref, Binary, Neg, Call, Weighted, Checklist]
+Expr = Literal | Ref | Binary | Neg | Call | Weighted | Checklist
 
 
 # ------------------------------------------------------------------ inputs
@@ -275,7 +274,7 @@ class GroupRequirement:
     span: Span = _span()
 
 
-Requirement = Union[TotalRequirement, LeadingRequirement, IndicatorRequirement, GroupRequirement]
+Requirement = TotalRequirement | LeadingRequirement | IndicatorRequirement | GroupRequirement
 
 
 @attrs.frozen(slots=True)

@@ -114,13 +114,15 @@ def test_all_problems_are_reported_in_source_order() -> None:
 
 
 def test_unused_input_is_a_warning_not_an_error() -> None:
-    checked = check(parse(H + IN + 'input spare "s": count\n' + ok_group(indicator("value a + b + checklist { f: 1 }"))))
+    text = H + IN + 'input spare "s": count\n' + ok_group(indicator("value a + b + checklist { f: 1 }"))
+    checked = check(parse(text))
     assert [(w.code, w.severity) for w in checked.warnings] == [("W0201", Severity.WARNING)]
     assert "spare" in checked.warnings[0].message
 
 
 def test_weights_that_add_up_exactly_pass() -> None:
-    checked = check(parse(H + IN + ok_group(indicator("value weighted { 1/3: a, 1/3: b, 1/3: a } + checklist { f: 1 }"))))
+    formula = "value weighted { 1/3: a, 1/3: b, 1/3: a } + checklist { f: 1 }"
+    checked = check(parse(H + IN + ok_group(indicator(formula))))
     assert checked.warnings == ()
 
 

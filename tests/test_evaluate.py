@@ -31,8 +31,9 @@ def one(formula: str, *, bands: str = "at least 1, 2, 3, 4, 5", points: str = "p
         extra: str = "", header: str = "") -> scr.Standard:
     """A standard with one indicator; every input declared (unused ones only warn)."""
     group_points = points.split()[1]
+    body = f"value {formula} stars {bands} {points} {extra}"
     text = (f'standard "T" {{ level city {header} }}\n{INPUTS}\n'
-            f'group "G" points {group_points} {{ indicator 1 "I" {{ value {formula} stars {bands} {points} {extra} }} }}\n')
+            f'group "G" points {group_points} {{ indicator 1 "I" {{ {body} }} }}\n')
     return scr.loads(text, "one.scs")
 
 

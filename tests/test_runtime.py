@@ -8,7 +8,15 @@ import pytest
 
 from smartcity_rules import InvalidValue, MissingInput
 from smartcity_rules.runtime import (
-    MISSING, coerce_int, coerce_pair, deduction_points, exact, exact_pair, fmt, linear_points, round_half_up,
+    MISSING,
+    coerce_int,
+    coerce_pair,
+    deduction_points,
+    exact,
+    exact_pair,
+    fmt,
+    linear_points,
+    round_half_up,
 )
 from smartcity_rules.syntax import Kind
 
