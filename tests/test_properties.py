@@ -1,0 +1,131 @@
+"""Properties that hold for every valid input: the compiled evaluator agrees with a
+reference interpreter bit for bit, more is never worse, thresholds land in their band."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import smartcity_rules as scr
+
+from . import oracle
+from .conftest import FIXTURES, STANDARDS
+from .strategies import cohorts, records
+
+CITY = scr.load(STANDARDS / "shandong-city-2019.scs")
+MINI = scr.load(FIXTURES / "mini.scs")
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _agree(standard: scr.Standard, cohort: list[dict[str, Any]]) -> None:
+    try:
+        expected = oracle.evaluate_cohort(standard, cohort)
+    except scr.ZeroDenominator as error:
+        with pytest.raises(scr.ZeroDenominator) as caught:
+            standard.evaluate_cohort(cohort)
+        assert caught.value.indicator == error.indicator
+        return
+    for want, got in zip(expected, standard.evaluate_cohort(cohort)):
+        assert got.total == want["total"]
+        assert got.rating_rank == want["rating"]
+        for result in got.indicators:
+            assert (result.value, result.stars, result.points) == want["indicators"][result.number], result.number
+
+
+@SETTINGS
+@given(st.data())
+def test_city_standard_agrees_with_the_reference_interpreter(data: st.DataObject) -> None:
+    _agree(CITY, data.draw(cohorts(CITY, max_size=4)))
+
+
+@SETTINGS
+@given(st.data())
+def test_mini_standard_agrees_with_the_reference_interpreter(data: st.DataObject) -> None:
+    _agree(MINI, data.draw(cohorts(MINI)))
+
+
+def _ratio_indicators(standard: scr.Standard) -> list[tuple[int, str, str]]:
+    """(number, part, whole) of every indicator whose value is ratio(part, whole) of two inputs."""
+    found = []
+    for item in standard.checked.indicators:
+        value = item.syntax.value
+        if (isinstance(value, scr.syntax.Call) and value.function == "ratio"  # type: ignore[attr-defined]
+                and all(isinstance(a, scr.syntax.Ref) for a in value.args)):  # type: ignore[attr-defined]
+            found.append((item.number, value.args[0].name, value.args[1].name))
+    return found
+
+
+RATIOS = _ratio_indicators(CITY)
+
+
+@SETTINGS
+@given(st.data(), st.sampled_from(RATIOS), st.integers(0, 10**6))
+def test_raising_a_part_never_lowers_stars_or_points(data: st.DataObject, ratio: tuple[int, str, str],
+                                                     raise_by: int) -> None:
+    number, part, whole = ratio
+    cohort = data.draw(cohorts(CITY, max_size=3))
+    first = cohort[0]
+    total = scr.runtime.exact(first[whole])  # type: ignore[attr-defined]
+    before_part = scr.runtime.exact(first[part])  # type: ignore[attr-defined]
+    after_part = min(total, before_part + raise_by)
+    assume(after_part > before_part)
+    raised = [{**first, part: after_part}, *cohort[1:]]
+    try:
+        before = CITY.evaluate_cohort(cohort)[0]
+        after = CITY.evaluate_cohort(raised)[0]
+    except scr.ZeroDenominator:
+        return
+    b, a = before.indicator(number), after.indicator(number)
+    assert a.stars is not None and b.stars is not None and a.stars >= b.stars
+    assert a.points >= b.points
+    assert after.total >= before.total
+
+
+def _one_value_standard(bands: str) -> scr.Standard:
+    return scr.loads('standard "T" { level city }\ninput x "x": measure "u"\n'
+                     f'group "G" points 5 {{ indicator 1 "I" {{ value x stars {bands} points 5 }} }}\n')
+
+
+BANDS = {name: bands for name, bands in
+         ((decl.name, decl.bands) for decl in CITY.syntax.bands)}
+
+
+@pytest.mark.parametrize("name", sorted(BANDS))
+def test_a_value_exactly_at_a_threshold_lands_in_its_band(name: str) -> None:
+    bands = BANDS[name]
+    text = f"{bands.rule.value} " + ", ".join(t.text for t in bands.thresholds)
+    standard = _one_value_standard(text)
+    for stars, threshold in enumerate(bands.thresholds, start=1):
+        value = threshold.value
+        for spelling in (value, str(float(value)), float(value), threshold.text):
+            assert standard.evaluate({"x": spelling}).indicator(1).stars == stars, (name, spelling)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.fractions(min_value=0, max_value=5, max_denominator=1000), min_size=5, max_size=5, unique=True),
+       st.fractions(min_value=0, max_value=10, max_denominator=10**6),
+       st.fractions(min_value=0, max_value=10, max_denominator=10**6))
+def test_stars_are_monotone_and_thresholds_exact(thresholds: list[Fraction], v1: Fraction, v2: Fraction) -> None:
+    ordered = sorted(thresholds)
+    text = ", ".join(f"{t.numerator}/{t.denominator}" for t in ordered)
+    up = _one_value_standard(f"at least {text}")
+    down = _one_value_standard(f"at most {', '.join(reversed(text.split(', ')))}")
+    low, high = sorted((v1, v2))
+    assert up.evaluate({"x": low}).indicator(1).stars <= up.evaluate({"x": high}).indicator(1).stars
+    assert down.evaluate({"x": low}).indicator(1).stars >= down.evaluate({"x": high}).indicator(1).stars
+    for k, t in enumerate(ordered, start=1):
+        assert up.evaluate({"x": t}).indicator(1).stars == k
+        assert down.evaluate({"x": t}).indicator(1).stars == 6 - k
+
+
+KITCHEN = scr.load(FIXTURES / "kitchen.scs")
+
+
+@SETTINGS
+@given(st.data())
+def test_every_construct_agrees_with_the_reference_interpreter(data: st.DataObject) -> None:
+    _agree(KITCHEN, data.draw(cohorts(KITCHEN)))
