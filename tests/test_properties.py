@@ -14,7 +14,7 @@ import smartcity_rules as scr
 
 from . import oracle
 from .conftest import FIXTURES, STANDARDS
-from .strategies import cohorts, records
+from .strategies import cohorts
 
 CITY = scr.load(STANDARDS / "shandong-city-2019.scs")
 MINI = scr.load(FIXTURES / "mini.scs")
