@@ -86,7 +86,8 @@ def _syntax_diagnostic(source: Source, error: lark.exceptions.UnexpectedInput) -
     if isinstance(error, lark.exceptions.UnexpectedToken):
         token = error.token
         if token.type == "$END":
-            span = source.span(len(source.text), len(source.text))
+            end = len(source.text.rstrip())  # just after the last thing written, not on an empty line
+            span = source.span(end, end)
             found = "end of file"
         else:
             span = source.span(token.start_pos or 0, token.end_pos or 0)
@@ -253,11 +254,8 @@ class _Builder(Transformer[Token, Any]):
 
     # -- inputs
     def simple_kind(self, meta: Meta, c: list[Token]) -> tuple[s.Kind, None]:
-        kind = self._choice(c[0], s.Kind, "input kind")
-        if kind is s.Kind.SCORE:
-            self._error("E0112", "a score needs its range", self._tspan(c[0]),
-                        help="write `score 0 to 10`")
-        return kind or s.Kind.COUNT, None
+        # `score` never arrives here: it is a keyword of its own, followed by its range.
+        return self._choice(c[0], s.Kind, "input kind") or s.Kind.COUNT, None
 
     def score_kind(self, meta: Meta, c: list[s.Literal]) -> tuple[s.Kind, tuple[s.Literal, s.Literal]]:
         return s.Kind.SCORE, (c[0], c[1])

@@ -178,6 +178,7 @@ SYNTAX_ERRORS = {
     "missing_value": ('standard "T" { level city }\ngroup "G" points 1 {\n  indicator 1 "I" { value }\n}\n',
                       "E0101"),
     "bad_kind": ('standard "T" { level city }\ninput a "x": counts\n', "E0111"),
+    "score_without_range": ('standard "T" { level city }\ninput s "s": score\n', "E0101"),
     "bad_level": ('standard "T" { level town }\n', "E0111"),
     "indicator_outside_group": ('standard "T" { level city }\nindicator 1 "I" { }\n', "E0101"),
     "unterminated_string": ('standard "T { level city }\n', "E0102"),

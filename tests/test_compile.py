@@ -1,0 +1,79 @@
+"""Code generation: the generated evaluator, its hygiene, and its exact arithmetic."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+import smartcity_rules as scr
+from smartcity_rules.compile import generate
+
+from .conftest import FIXTURES, STANDARDS
+
+
+def test_generated_code_golden(mini: scr.Standard, golden) -> None:
+    golden.check("compile/mini.py.txt", mini.python_source)
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "mini.scs", FIXTURES / "kitchen.scs",
+                                  STANDARDS / "shandong-city-2019.scs"])
+def test_generated_code_calls_only_runtime_names(path) -> None:
+    standard = scr.load(path)
+    tree = ast.parse(standard.python_source)
+    called = {node.func.id for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert called <= {"_coerce_int", "_coerce_pair", "_zero", "_zero_error", "_part_above", "_linear",
+                      "_deduct", "_Fraction", "_bisect_right", "_bisect_left", "min", "max", "type"}
+    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    declared = set(standard.checked.inputs) | {f"{n}@previous" for n in standard.checked.inputs}
+    assert strings <= declared  # the only strings are input names, as dictionary keys
+    assert not any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            assert ast.unparse(node) == "record.get" or (
+                isinstance(node.value, ast.Name) and node.value.id == "_Kind"), ast.unparse(node)
+
+
+def test_constants_reach_the_code_through_the_namespace(mini: scr.Standard) -> None:
+    program = generate(mini.checked)
+    assert all(name.startswith("_K") for name in program.constants)
+    assert not any(isinstance(value, str) for value in program.constants.values())
+
+
+def _dsl(text: str) -> str:
+    """A Python string written as a DSL string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def test_hostile_names_and_labels_stay_data() -> None:
+    hostile = ['x"]; import os; os.system("echo pwned"); y = ["', "line\nbreak", "__import__('os')", "a\\b"]
+    inputs = "".join(f"input v{i} {_dsl(label)}: count\n" for i, label in enumerate(hostile))
+    text = (f"standard {_dsl(hostile[0])} {{ level city }}\n{inputs}"
+            f"group {_dsl(hostile[2])} points 1 {{ indicator 1 {_dsl(hostile[0])} {{ note {_dsl(hostile[1])} "
+            "value v0 + v1 + v2 + v3 stars at least 1, 2, 3, 4, 5 points 1 } }\n")
+    standard = scr.loads(text)
+    for fragment in ("os.system", "pwned", "__import__", "break"):
+        assert fragment not in standard.python_source
+    result = standard.evaluate({f"v{i}": 1 for i in range(4)})
+    assert result.indicator(1).stars == 4
+    assert result.indicator(1).name == hostile[0]
+    assert result.indicator(1).group == hostile[2]
+    assert standard.checked.inputs["v1"].label == "line\nbreak"
+
+
+@pytest.mark.parametrize("name", ["class", "def", "return", "None", "lambda", "变量", "ℌ"])
+def test_keywords_and_unicode_names_are_mangled(name: str) -> None:
+    standard = scr.loads(f'standard "T" {{ level city }}\ninput {name} "x": count\n'
+                         f'group "G" points 1 {{ indicator 1 "I" {{ value {name} stars at least 1, 2, 3, 4, 5 '
+                         "points 1 } }\n")
+    assert standard.evaluate({name: 4}).indicator(1).stars == 4
+
+
+def test_big_integers_stay_exact() -> None:
+    standard = scr.loads('standard "T" { level city }\ninput a "a": count\ninput b "b": count, part of a\n'
+                         'group "G" points 1 { indicator 1 "I" { value ratio(b, a) '
+                         "stars at least 1/3, 2/5, 1/2, 3/5, 2/3 points 1 } }\n")
+    huge = 3 * 10**40
+    assert standard.evaluate({"a": huge, "b": huge // 3}).indicator(1).stars == 1
+    assert standard.evaluate({"a": huge, "b": huge // 3 - 1}).indicator(1).stars == 0
