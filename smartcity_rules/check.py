@@ -18,6 +18,7 @@ from .errors import InvalidStandard
 from .source import Span
 
 STAR_LEVELS = 5
+MAX_DECIMALS = 12
 
 # name -> (smallest, largest) number of arguments
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
@@ -332,6 +333,9 @@ class _Checker:
             self.error("E0232", "the standard has no `standard \"title\" { ... }` header", None,
                        help="start the file with a header naming the standard")
             return s.Header("", span=self.tree.span)
+        if header.rounding is not None and not 0 <= header.rounding <= MAX_DECIMALS:
+            self.error("E0240", f"rounding keeps 0 to {MAX_DECIMALS} decimals", header.span,
+                       help="rounding exists to match published tables, which keep a few decimals")
         if header.total is not None:
             total = sum((g.points.value for g in self.tree.groups if not g.bonus and g.points is not None),
                         Fraction(0))

@@ -27,7 +27,7 @@ from .source import Source, Span
 
 GRAMMAR_FILE = "standard.lark"
 MAX_SOURCE_CHARS = 2_000_000
-MAX_NESTING = 64
+MAX_NESTING = 200  # tree levels; far beyond any real formula, well within Python's recursion
 
 
 def grammar_text() -> str:
@@ -471,18 +471,23 @@ class _Builder(Transformer[Token, Any]):
         )
 
 
-def _nesting_problem(source: Source) -> Diagnostic | None:
-    """Refuses absurdly deep parentheses before Lark's tree walk could recurse too far."""
-    depth = 0
-    for offset, char in enumerate(source.text):
-        if char == "(":
-            depth += 1
-            if depth > MAX_NESTING:
-                return Diagnostic("E0110", f"formula nested deeper than {MAX_NESTING} levels",
-                                  source.span(offset, offset + 1),
-                                  help="split the formula or simplify it")
-        elif char == ")":
-            depth = max(0, depth - 1)
+def _nesting_problem(source: Source, tree: lark.Tree[Token]) -> Diagnostic | None:
+    """Refuses absurdly deep formulas before any recursive pass meets them.
+
+    Walks Lark's tree without recursion; the first node deeper than MAX_NESTING
+    is reported where it stands in the source.
+    """
+    stack: list[tuple[lark.Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            start = getattr(meta, "start_pos", 0) if not getattr(meta, "empty", True) else 0
+            end = getattr(meta, "end_pos", start) if not getattr(meta, "empty", True) else 0
+            return Diagnostic("E0110", f"formula nested deeper than {MAX_NESTING} levels",
+                              source.span(start, min(end, start + 1)),
+                              help="split the formula or simplify it")
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
     return None
 
 
@@ -492,19 +497,15 @@ def parse(text: str, name: str = "<string>") -> s.StandardFile:
     if len(text) > MAX_SOURCE_CHARS:
         raise InvalidStandard([Diagnostic(
             "E0109", f"standard is larger than {MAX_SOURCE_CHARS:,} characters", source.span(0, 0))])
-    problem = _nesting_problem(source)
-    if problem is not None:
-        raise InvalidStandard([problem])
     try:
         tree = _parser().parse(text)
     except lark.exceptions.UnexpectedInput as error:
         raise InvalidStandard([_syntax_diagnostic(source, error)]) from None
+    problem = _nesting_problem(source, tree)
+    if problem is not None:
+        raise InvalidStandard([problem])
     builder = _Builder(source)
-    try:
-        result = builder.transform(tree)
-    except RecursionError:
-        raise InvalidStandard([Diagnostic(
-            "E0110", "formula is too deeply nested", source.span(0, 0))]) from None
+    result = builder.transform(tree)
     if builder.diagnostics:
         raise InvalidStandard(builder.diagnostics)
     assert isinstance(result, s.StandardFile)

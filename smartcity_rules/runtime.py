@@ -17,6 +17,9 @@ from .errors import InvalidValue, MissingInput, ZeroDenominator
 from .syntax import Kind
 
 MISSING: Any = object()
+# Bounds on numbers written as text, so that "1e999999999" is an error, not an hour of arithmetic.
+MAX_EXPONENT = 400
+MAX_DIGITS = 1000
 Number = int | Fraction
 
 _DECIMAL = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*")
@@ -71,11 +74,16 @@ def exact(raw: Any) -> Fraction:
     if isinstance(raw, decimal.Decimal):
         if not raw.is_finite():
             raise ValueError(f"{raw} is not a finite number")
+        if abs(raw.adjusted()) > MAX_EXPONENT:
+            raise ValueError(f"{raw} is out of range")
         return Fraction(raw)
     if isinstance(raw, str):
         match = _DECIMAL.fullmatch(raw.replace(",", "").replace("_", ""))
-        if match is None:
-            raise ValueError(f"{raw!r} is not a number")
+        if match is None or len(raw) > MAX_DIGITS:
+            raise ValueError(f"{raw[:40]!r} is not a number")
+        exponent = match.group(1).lower().partition("e")[2]
+        if exponent and abs(int(exponent)) > MAX_EXPONENT:
+            raise ValueError(f"{raw!r} is out of range")
         value = Fraction(match.group(1))
         return value / 100 if match.group(2) else value
     raise TypeError(f"{type(raw).__name__} is not a number")

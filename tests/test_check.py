@@ -77,6 +77,8 @@ CASES = {
              + 'rating { level 1 "一" when every leading >= 6 stars }\n',
     "E0238": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }")
                                + '\nindicator 2 ★ "D" { value a deduct 1 each, at most 2 }'),
+    "E0240": 'standard "T" { level city total 2 rounding 99 decimals }\n' + IN
+             + ok_group(indicator("value a + b + checklist { f: 1 }")),
     "E0239": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
              + 'rating { level -1 "负" when total >= 1 }\n',
 }

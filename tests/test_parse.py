@@ -224,16 +224,23 @@ def test_every_problem_the_builder_finds_is_reported_together() -> None:
     assert [d.code for d in caught.value.diagnostics] == ["E0106", "E0104"]
 
 
-def test_too_deep_nesting_is_a_clean_error() -> None:
-    formula = "(" * (MAX_NESTING + 1) + "x" + ")" * (MAX_NESTING + 1)
+@pytest.mark.parametrize("formula", [
+    " + ".join(["x"] * (MAX_NESTING + 1)),
+    "-" * 5000 + "x",
+    " * ".join(["x"] * 50000),
+])
+def test_too_deep_nesting_is_a_clean_error_at_the_formula(formula: str) -> None:
     with pytest.raises(InvalidStandard) as caught:
         parse(HEADER + f'group "G" {{ indicator 1 "I" {{ value {formula} }} }}')
-    assert caught.value.diagnostics[0].code == "E0110"
+    diagnostic = caught.value.diagnostics[0]
+    assert diagnostic.code == "E0110"
+    assert diagnostic.span is not None and diagnostic.span.line == 2
 
 
 def test_deep_but_allowed_nesting_parses() -> None:
-    formula = "(" * MAX_NESTING + "x" + ")" * MAX_NESTING
+    formula = "(" * 5000 + "x" + ")" * 5000  # parentheses add no tree levels
     assert isinstance(value_of(formula), s.Ref)
+    assert isinstance(value_of(" + ".join(["x"] * 150)), s.Binary)
 
 
 def test_oversized_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,8 @@ def test_exact_reads_what_a_person_typed(raw: object, expected: Fraction) -> Non
     assert exact(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [math.nan, math.inf, -math.inf, "abc", "", True, None, [1], decimal.Decimal("NaN")])
+@pytest.mark.parametrize("raw", [math.nan, math.inf, -math.inf, "abc", "", True, None, [1], decimal.Decimal("NaN"),
+                                 "1e999999999", decimal.Decimal("1e999999999"), "9" * 5000])
 def test_exact_refuses_non_numbers(raw: object) -> None:
     with pytest.raises((TypeError, ValueError)):
         exact(raw)
