@@ -202,7 +202,7 @@ class _Builder(Transformer[Token, Any]):
         fields: dict[str, Any] = {"title": self._string(title), "span": self._span(meta)}
         notes: list[str] = []
         for key, value, span in metas:
-            if key == "provisional_notes":
+            if key == "notes":
                 notes.append(value)
                 continue
             if key in fields:
@@ -213,7 +213,7 @@ class _Builder(Transformer[Token, Any]):
                 fields["total"], fields["total_provisional"] = value
             else:
                 fields[key] = value
-        return s.Header(provisional_notes=tuple(notes), **fields)
+        return s.Header(notes=tuple(notes), **fields)
 
     def _choice(self, token: Token, choices: type[E], what: str) -> E | None:
         """A keyword from a closed set, read as a name so a typo gets a did-you-mean."""
@@ -249,8 +249,8 @@ class _Builder(Transformer[Token, Any]):
     def meta_rounding(self, meta: Meta, c: list[s.Literal]) -> tuple[str, Any, Span]:
         return "rounding", self._whole(c[0], "the number of decimals"), self._span(meta)
 
-    def meta_provisional(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
-        return "provisional_notes", self._string(c[0]), self._span(meta)
+    def meta_note(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "notes", self._string(c[0]), self._span(meta)
 
     # -- inputs
     def simple_kind(self, meta: Meta, c: list[Token]) -> tuple[s.Kind, None]:

@@ -59,8 +59,9 @@ class Standard:
         return provisional_numbers(self._checked)
 
     @property
-    def provisional_notes(self) -> tuple[str, ...]:
-        return self._checked.header.provisional_notes
+    def notes(self) -> tuple[str, ...]:
+        """The header's `note "..."` lines, e.g. why numbers are provisional."""
+        return self._checked.header.notes
 
     @property
     def syntax(self) -> s.StandardFile:

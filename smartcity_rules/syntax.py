@@ -309,7 +309,7 @@ class Header:
     total: Literal | None = None
     total_provisional: bool = False
     rounding: int | None = None
-    provisional_notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. why some numbers are provisional
     span: Span = _span()
 
 

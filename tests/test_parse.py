@@ -29,7 +29,7 @@ def value_of(formula: str) -> s.Expr:
 # ---------------------------------------------------------------- constructs
 def test_header_fields() -> None:
     tree = parse('standard "标准" { level county edition "2" effective 2020-05-01 source "DB37/T" '
-                 'total 100 provisional rounding 2 decimals provisional "why" provisional "more" }')
+                 'total 100 provisional rounding 2 decimals note "why" note "more" }')
     header = tree.header
     assert header is not None
     assert header.title == "标准"
@@ -39,7 +39,7 @@ def test_header_fields() -> None:
     assert header.source == "DB37/T"
     assert header.total is not None and header.total.value == 100 and header.total_provisional
     assert header.rounding == 2
-    assert header.provisional_notes == ("why", "more")
+    assert header.notes == ("why", "more")
 
 
 def test_inputs_with_kinds_units_domains() -> None:
