@@ -8,11 +8,10 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from . import report
+from . import __version__, report
 from .data import read_records
 from .diagnostics import render
-from .errors import InvalidStandard, SmartCityRulesError
-from .runtime import fmt
+from .errors import InvalidStandard, NotFound, SmartCityRulesError
 from .standard import diagnose, load
 
 
@@ -36,6 +35,10 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     records = read_records(args.data)
     evaluations = standard.evaluate_cohort(records)
     if args.entity:
+        known = {e.entity for e in evaluations}
+        unknown = [name for name in args.entity if name not in known]
+        if unknown:
+            raise NotFound(f"no entity {unknown[0]!r} in the data (entities: {', '.join(sorted(known))})")
         evaluations = tuple(e for e in evaluations if e.entity in args.entity)
     if args.format == "json":
         print(report.to_json(evaluations), file=out)
@@ -48,19 +51,7 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard)
     explanation = standard.explain(read_records(args.data), args.entity, args.indicator)
     if args.format == "json":
-        i = explanation.indicator
-        payload = {
-            "entity": explanation.entity, "indicator": i.to_dict(),
-            "inputs": [{"name": x.name, "label": x.label, "unit": x.unit, "value": x.value}
-                       for x in explanation.inputs],
-            "formula": explanation.formula, "substituted": explanation.substituted,
-            "bands": explanation.bands, "points_rule": explanation.points_rule,
-            "next_band": None if explanation.next_band is None else {
-                "stars": explanation.next_band.stars,
-                "threshold": fmt(explanation.next_band.threshold),
-                "distance": fmt(explanation.next_band.distance)},
-        }
-        print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
+        print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
         print(explanation.render(), file=out)
     return 0
@@ -69,6 +60,7 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smartcity-rules",
                                      description="Check smart-city standards and score entities with them.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="report every problem in standard files")
     check.add_argument("files", nargs="+", metavar="FILE")

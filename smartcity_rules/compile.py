@@ -261,7 +261,7 @@ def _fraction(pair: Pair) -> str:
 
 
 # ---------------------------------------------------------------- the program
-def _inputs_of(expr: s.Expr, previous: bool = False) -> Iterator[tuple[str, bool]]:
+def inputs_of(expr: s.Expr, previous: bool = False) -> Iterator[tuple[str, bool]]:
     """Every (input, previous?) a formula reads, cohort calls included."""
     if isinstance(expr, s.Ref):
         yield expr.name, previous
@@ -269,12 +269,12 @@ def _inputs_of(expr: s.Expr, previous: bool = False) -> Iterator[tuple[str, bool
         for item in expr.items:
             yield item.name, previous
     elif isinstance(expr, s.Call) and expr.function in ("previous", "growth"):
-        yield from _inputs_of(expr.args[0], True)
+        yield from inputs_of(expr.args[0], True)
         if expr.function == "growth":
-            yield from _inputs_of(expr.args[0], previous)
+            yield from inputs_of(expr.args[0], previous)
     else:
         for child in _children(expr):
-            yield from _inputs_of(child, previous)
+            yield from inputs_of(child, previous)
 
 
 def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
@@ -355,12 +355,12 @@ class _ProgramBuilder:
         users: dict[str, int] = {}
         for item in self.standard.indicators:
             if item.syntax.value is not None:
-                for name, _ in _inputs_of(item.syntax.value):
+                for name, _ in inputs_of(item.syntax.value):
                     users.setdefault(name, item.number)
         return users
 
     def _needed(self, exprs: list[s.Expr]) -> list[tuple[str, bool]]:
-        needed = {key for expr in exprs for key in _inputs_of(expr)}
+        needed = {key for expr in exprs for key in inputs_of(expr)}
         # Wholes are read too, so `part of` is checked wherever a part is read.
         for name, previous in list(needed):
             whole = self.standard.inputs[name].part_of

@@ -257,10 +257,14 @@ class CompiledStandard:
                     entity=entity, indicator=site.indicator)
             self._check_keys(record, entity)
             return self._result(entity, self._evaluate(record, entity, ()))
+        if ENTITY_KEY not in record:
+            raise DataError("name the record with an `entity` key to place it in its cohort")
+        # The record's own statistics count: it replaces its namesake in the cohort, or joins it.
         entities = [self._entity(r, i) for i, r in enumerate(cohort)]
+        members = [record if name == entity else other for name, other in zip(entities, cohort)]
         if entity not in entities:
-            raise DataError("the entity is not in the cohort given with it", entity=entity)
-        return self.evaluate_cohort(cohort)[entities.index(entity)]
+            members.append(record)
+        return self.evaluate_cohort(members)[[*entities, entity].index(entity)]
 
     def _result(self, entity: str, raw: Raw) -> Evaluation:
         return Evaluation(entity, self._title, self._edition, raw[3], self._layout.rating_rank(raw),
@@ -268,7 +272,7 @@ class CompiledStandard:
 
     def _entity(self, record: Any, index: int) -> str:
         if not isinstance(record, Mapping):
-            raise DataError(f"record {index + 1} is a {type(record).__name__}, not a mapping of statistics")
+            raise DataError(f"record {index + 1} is not a mapping of statistics (got {type(record).__name__})")
         return str(record.get(ENTITY_KEY, f"#{index + 1}"))
 
     def _check_keys(self, record: Record, entity: str) -> None:

@@ -10,10 +10,11 @@ import attrs
 
 from . import syntax as s
 from .check import CheckedStandard
-from .compile import PREVIOUS_SUFFIX, _inputs_of
+from .compile import PREVIOUS_SUFFIX, inputs_of
+from .errors import SmartCityRulesError
 from .formula import render
 from .results import Evaluation, IndicatorResult
-from .runtime import exact, fmt
+from .runtime import coerce_int, exact, fmt
 
 
 @attrs.frozen
@@ -43,6 +44,18 @@ class Explanation:
     next_band: NextBand | None
     points_rule: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """The explanation as JSON-ready data; numbers as exact strings."""
+        band = self.next_band
+        return {
+            "entity": self.entity, "indicator": self.indicator.to_dict(), "description": self.description,
+            "inputs": [{"name": x.name, "label": x.label, "unit": x.unit, "value": x.value} for x in self.inputs],
+            "formula": self.formula, "substituted": self.substituted, "bands": self.bands,
+            "next_band": None if band is None else {
+                "stars": band.stars, "threshold": fmt(band.threshold), "distance": fmt(band.distance)},
+            "points_rule": self.points_rule,
+        }
+
     def render(self) -> str:
         i = self.indicator
         lines = [f"{self.entity}: indicator {i.number} {'★ ' if i.leading else ''}{i.name} ({i.group})"]
@@ -53,8 +66,10 @@ class Explanation:
             unit = f" {item.unit}" if item.unit else ""
             lines.append(f"  {item.name} = {item.value}{unit}  ({item.label})")
         lines.append(f"formula:  {self.formula}")
-        lines.append(f"        = {self.substituted}")
-        lines.append(f"        = {'not applicable' if i.value is None else fmt(i.value)}")
+        value = "not applicable" if i.value is None else fmt(i.value)
+        for step in dict.fromkeys((self.substituted, value)):  # a bare input needs one line, not two
+            if step != self.formula:
+                lines.append(f"        = {step}")
         if self.bands is not None:
             stars = "n/a" if i.stars is None else f"{i.stars} of 5 stars"
             lines.append(f"band:     {stars} ({self.bands})")
@@ -78,6 +93,13 @@ def _next_band(bands: s.StarBands, value: Fraction | None, stars: int | None) ->
     return NextBand(stars + 1, threshold, distance)
 
 
+def _flag(raw: Any) -> str:
+    try:
+        return "yes" if coerce_int(s.Kind.FLAG, raw, "", None, None) else "no"
+    except SmartCityRulesError:
+        return repr(raw)
+
+
 def _shown(raw: Any) -> str:
     if raw is None:
         return "missing"
@@ -95,15 +117,18 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
     item = standard.indicator(number)
     syntax = item.syntax
     assert syntax.value is not None
-    keys = dict.fromkeys(_inputs_of(syntax.value))
+    keys = dict.fromkeys(inputs_of(syntax.value))
     inputs = []
     for name, previous in keys:
         decl = standard.inputs[name]
         key = name + PREVIOUS_SUFFIX if previous else name
-        inputs.append(InputUsed(key, decl.label, decl.unit, _shown(record.get(key))))
+        raw = record.get(key)
+        inputs.append(InputUsed(key, decl.label, decl.unit,
+                                _flag(raw) if decl.kind is s.Kind.FLAG else _shown(raw)))
 
     def substitute(name: str, previous: bool) -> str:
-        return _shown(record.get(name + PREVIOUS_SUFFIX if previous else name))
+        raw = record.get(name + PREVIOUS_SUFFIX if previous else name)
+        return _flag(raw) if standard.inputs[name].kind is s.Kind.FLAG else _shown(raw)
 
     bands = None
     if item.bands is not None:

@@ -23,6 +23,13 @@ def _name(name: str, previous: bool, substitute: Substitute | None) -> str:
     return f"previous({name})" if previous else name
 
 
+def _item(name: str, previous: bool, substitute: Substitute | None) -> str:
+    """A checklist item keeps its name when its value is put in: `plan (yes)`."""
+    shown = substitute(name, previous) if substitute is not None else None
+    label = f"previous({name})" if previous else name
+    return label if shown is None else f"{label} ({shown})"
+
+
 def _render(expr: s.Expr, sub: Substitute | None, outer: int, previous: bool) -> str:
     if isinstance(expr, s.Literal):
         return expr.text
@@ -41,7 +48,7 @@ def _render(expr: s.Expr, sub: Substitute | None, outer: int, previous: bool) ->
         parts = ", ".join(f"{p.weight.text}: {_render(p.expr, sub, 0, previous)}" for p in expr.parts)
         return f"weighted {{ {parts} }}"
     if isinstance(expr, s.Checklist):
-        items = ", ".join(f"{_name(i.name, previous, sub)}: {i.points.text}" for i in expr.items)
+        items = ", ".join(f"{_item(i.name, previous, sub)}: {i.points.text}" for i in expr.items)
         return f"checklist {{ {items} }}"
     assert isinstance(expr, s.Call)
     if expr.function == "previous":

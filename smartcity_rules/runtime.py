@@ -23,8 +23,10 @@ MAX_DIGITS = 1000
 Number = int | Fraction
 
 _DECIMAL = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*")
+# Thousands separators are accepted only where they group thousands: "1,234.5", never "1,5".
+_GROUPED = re.compile(r"\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*%?\s*")
 _YES = frozenset({"yes", "y", "true", "t", "1", "是", "有", "√", "✓"})
-_NO = frozenset({"no", "n", "false", "f", "0", "否", "无", "×", "✗", ""})
+_NO = frozenset({"no", "n", "false", "f", "0", "否", "无", "×", "✗"})
 _KIND_WORDS = {
     Kind.COUNT: "a whole number of at least 0",
     Kind.MONEY: "an amount of money of at least 0",
@@ -78,7 +80,8 @@ def exact(raw: Any) -> Fraction:
             raise ValueError(f"{raw} is out of range")
         return Fraction(raw)
     if isinstance(raw, str):
-        match = _DECIMAL.fullmatch(raw.replace(",", "").replace("_", ""))
+        text = raw.replace(",", "") if _GROUPED.fullmatch(raw) else raw
+        match = _DECIMAL.fullmatch(text)
         if match is None or len(raw) > MAX_DIGITS:
             raise ValueError(f"{raw[:40]!r} is not a number")
         exponent = match.group(1).lower().partition("e")[2]
@@ -199,19 +202,24 @@ def deduction_points(num: int, den: int, each: Fraction, cap: Fraction, decimals
 
 
 def fmt(value: Fraction | int) -> str:
-    """A readable exact number: whole, a short decimal, or a fraction."""
+    """An exact number as text: whole, a terminating decimal written out in full, or `a/b`."""
     value = Fraction(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    den = value.denominator
-    while den % 2 == 0:
-        den //= 2
-    while den % 5 == 0:
-        den //= 5
+    num, den = value.numerator, value.denominator
     if den == 1:
-        text = str(decimal.Decimal(value.numerator) / decimal.Decimal(value.denominator))
-        return text
-    return f"{value.numerator}/{value.denominator}"
+        return str(num)
+    twos = fives = 0
+    rest = den
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return f"{num}/{den}"
+    places = max(twos, fives)
+    digits = str(abs(num) * 10**places // den).rjust(places + 1, "0")
+    return f"{'-' if num < 0 else ''}{digits[:-places]}.{digits[-places:]}"
 
 
 EXPORTS: dict[str, Any] = {

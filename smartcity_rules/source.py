@@ -14,8 +14,10 @@ class Source:
 
     def line(self, number: int) -> str:
         """The text of 1-based line `number`, without its line ending."""
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        # Split on "\n" only, as position() counts lines: splitlines() would also break
+        # at form feeds and U+2028 and put the caret under the wrong line.
+        lines = self.text.split("\n")
+        return lines[number - 1].rstrip("\r") if 0 < number <= len(lines) else ""
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset; columns count characters."""

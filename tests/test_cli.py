@@ -134,6 +134,20 @@ def test_missing_files_are_clean_errors(tmp_path: Path) -> None:
     assert code == 1 and "cannot read statistics" in err
 
 
+def test_score_unknown_entity_is_an_error(mini_data: Path) -> None:
+    code, out, err = run("score", FIXTURES / "mini.scs", mini_data, "--entity", "Z")
+    assert code == 1 and out == "" and "no entity 'Z'" in err
+
+
+def test_version_and_module_entry_point() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "smartcity_rules", "--version"], capture_output=True,
+                            text=True, check=False, cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0 and result.stdout.startswith("smartcity-rules ")
+
+
 def test_usage_errors_exit_2() -> None:
     with pytest.raises(SystemExit) as caught:
         run("frobnicate")

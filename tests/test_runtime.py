@@ -24,6 +24,7 @@ from smartcity_rules.syntax import Kind
 @pytest.mark.parametrize(("raw", "expected"), [
     (3, Fraction(3)), (0.9, Fraction(9, 10)), (0.1 + 0.2, Fraction("0.30000000000000004")),
     ("0.3", Fraction(3, 10)), ("85%", Fraction(17, 20)), (" 1,234.5 ", Fraction(24690, 20)),
+    ("12,345,678", Fraction(12345678)),
     (decimal.Decimal("2.50"), Fraction(5, 2)), (Fraction(1, 3), Fraction(1, 3)), (1e-7, Fraction(1, 10**7)),
 ])
 def test_exact_reads_what_a_person_typed(raw: object, expected: Fraction) -> None:
@@ -31,7 +32,7 @@ def test_exact_reads_what_a_person_typed(raw: object, expected: Fraction) -> Non
 
 
 @pytest.mark.parametrize("raw", [math.nan, math.inf, -math.inf, "abc", "", True, None, [1], decimal.Decimal("NaN"),
-                                 "1e999999999", decimal.Decimal("1e999999999"), "9" * 5000])
+                                 "1e999999999", decimal.Decimal("1e999999999"), "9" * 5000, "1,5", "12,34", "1_000"])
 def test_exact_refuses_non_numbers(raw: object) -> None:
     with pytest.raises((TypeError, ValueError)):
         exact(raw)
@@ -103,6 +104,8 @@ def test_deduction_points() -> None:
 
 @pytest.mark.parametrize(("value", "text"), [
     (Fraction(3), "3"), (Fraction(17, 20), "0.85"), (Fraction(1, 3), "1/3"), (Fraction(-5, 2), "-2.5"),
+    (Fraction(1, 2**20), "0.00000095367431640625"), (Fraction(-1, 8), "-0.125"),
+    (Fraction(123456789, 100), "1234567.89"),
 ])
 def test_fmt(value: Fraction, text: str) -> None:
     assert fmt(value) == text

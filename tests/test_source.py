@@ -18,3 +18,10 @@ def test_span_knows_both_ends_and_its_text() -> None:
 
 def test_line_out_of_range_is_empty() -> None:
     assert Source("f", "x").line(5) == ""
+
+
+def test_lines_split_only_at_newlines_like_positions() -> None:
+    source = Source("f", "a\x0cb\u2028c\r\nd\n")
+    assert source.line(1) == "a\x0cb\u2028c"
+    assert source.line(2) == "d"
+    assert source.position(source.text.index("d")) == (2, 1)
