@@ -59,3 +59,16 @@ def test_every_diagnostic_code_is_tested() -> None:
     tests = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
     untested = sorted(c for c in codes if c not in golden and c not in tests)
     assert untested == []
+
+
+PYTHON_BLOCKS = [(f"{p.name}#{n}", m.group(1)) for p in DOCS
+                 for n, m in enumerate(re.finditer(r"```python\n(.*?)```", p.read_text(encoding="utf-8"), re.DOTALL),
+                                       start=1)]
+
+
+@pytest.mark.parametrize(("where", "code"), PYTHON_BLOCKS, ids=[w for w, _ in PYTHON_BLOCKS])
+def test_python_examples_run(where: str, code: str, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, where, "exec"), {"__name__": "__docs__"})  # our own documentation, not author text
+    capsys.readouterr()
