@@ -75,8 +75,8 @@ class Explanation:
             lines.append(f"band:     {stars} ({self.bands})")
             if self.next_band is not None:
                 nb = self.next_band
-                lines.append(f"next:     {nb.stars} stars at {fmt(nb.threshold)}, "
-                             f"{fmt(nb.distance)} away")
+                lines.append(f"next:     {nb.stars} star{'s' if nb.stars > 1 else ''} at "
+                             f"{fmt(nb.threshold)}, {fmt(nb.distance)} away")
             elif i.stars == 5:
                 lines.append("next:     top band reached")
         lines.append(f"points:   {fmt(i.points)} ({self.points_rule})")

@@ -152,3 +152,23 @@ def test_usage_errors_exit_2() -> None:
     with pytest.raises(SystemExit) as caught:
         run("frobnicate")
     assert caught.value.code == 2
+
+
+def test_explain_not_applicable_linear_and_previous(tmp_path: Path) -> None:
+    standard = tmp_path / "s.scs"
+    standard.write_text(
+        'standard "T" { level city }\ninput a "a": count\ninput b "b": count\n'
+        'group "G" points 4 {\n'
+        ' indicator 1 "na" { value ratio(a, b) stars at least 1%, 2%, 3%, 4%, 5% points 2 '
+        "on zero denominator: not applicable }\n"
+        ' indicator 2 "lin" { value -(a - previous(a)) stars at most 0, -1, -2, -3, -4 '
+        "points 2 linear from 0 to -10 }\n}\n", "utf-8")
+    data = tmp_path / "d.json"
+    data.write_text('[{"entity": "X", "a": 0, "b": 0, "a@previous": 3}]', "utf-8")
+    code, out, _ = run("explain", standard, data, "--entity", "X", "--indicator", "1")
+    assert code == 0 and "= not applicable" in out and "band:     n/a" in out
+    code, out, _ = run("explain", standard, data, "--entity", "X", "--indicator", "2")
+    assert code == 0
+    assert "formula:  -(a - previous(a))" in out and "= -(0 - 3)" in out
+    assert "x position between 0 and -10, capped" in out
+    assert "next:     1 star at 0, 3 away" in out

@@ -384,3 +384,52 @@ def test_generated_code_never_contains_author_text() -> None:
     assert "名字" in std.python_source  # only as a dictionary key, through repr()
     assert "'名字'" in std.python_source
     assert std.evaluate({"名字": 3}).indicator(1).stars == 3
+
+
+TIERS = """
+standard "社区" { level community }
+input homes "家庭总数": count "户"
+input gigabit "千兆家庭数": count "户", part of homes
+input area "社区总面积": area "m²"
+input fiveg "5G覆盖面积": area "m²", part of area
+input cams "摄像机总数": count "台"
+input intact "完好摄像机数": count "台", part of cams
+group "基础设施" points 6 {
+    indicator 1 "家庭千兆光纤网络覆盖率" { value ratio(gigabit, homes) stars at least 50%, 60%, 70%, 80%, 90% points 2 }
+    indicator 2 "5G网络覆盖率" { value ratio(fiveg, area) stars at least 50%, 60%, 70%, 80%, 90% points 2 }
+    indicator 3 "摄像机完好率" { value ratio(intact, cams) stars at least 50%, 60%, 70%, 80%, 90% points 2
+        on zero denominator: not applicable }
+}
+rating {
+    level 3 "标杆型" when indicator 1 >= 90% and indicator 2 >= 90% and indicator 3 >= 90% and group "基础设施" >= 6 points
+    level 2 "成长型" when indicator 1 >= 80% and indicator 2 >= 4 stars and indicator 3 >= 80%
+    level 1 "基础型" when indicator 1 >= 70% and indicator 2 >= 80%
+}
+"""
+
+
+def test_tiers_are_levels_whose_requirements_must_all_hold() -> None:
+    standard = scr.loads(TIERS)
+    top = {"homes": 100, "gigabit": 95, "area": 1000, "fiveg": 950, "cams": 10, "intact": 10}
+    assert standard.evaluate(top).rating_rank == 3
+    missed_one = standard.evaluate({**top, "intact": 8})
+    assert missed_one.rating is not None and missed_one.rating.name == "成长型"
+    failed = missed_one.rating.levels[0].failed
+    assert [(r.text, r.actual) for r in failed] == [
+        ("indicator 3 >= 90%", "indicator 3: 0.8"),
+        ('group "基础设施" >= 6 points', 'group "基础设施": 5.6 points'),
+    ]
+    no_cameras = standard.evaluate({**top, "cams": 0, "intact": 0})
+    assert no_cameras.rating is not None and no_cameras.rating.rank == 1
+    assert no_cameras.rating.levels[1].failed[0].actual == "indicator 3: not applicable"
+    assert standard.evaluate({**top, "gigabit": 60}).rating_rank == 0
+
+
+def test_a_deduction_of_a_fractional_value_is_exact() -> None:
+    text = ('standard "T" { level city rounding 2 decimals }\ninput m "m": money "万元"\ninput a "a": count\n'
+            'group "G" points 1 { indicator 1 "I" { value a stars at least 1, 2, 3, 4, 5 points 1 }\n'
+            '  indicator 2 "D" { value m / 3 deduct 1/2 each, at most 2 } }\n')
+    standard = scr.loads(text)
+    assert standard.evaluate({"m": "1", "a": 5}).indicator(2).points == Fraction(-17, 100)  # 1/6 rounds to 0.17
+    assert standard.evaluate({"m": "100", "a": 5}).indicator(2).points == -2
+    assert standard.evaluate({"m": "100", "a": 5}).total == -1
