@@ -10,6 +10,7 @@ import datetime
 import difflib
 import enum
 import functools
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from importlib import resources
@@ -21,12 +22,15 @@ from lark import Token, Transformer, v_args
 from lark.tree import Meta
 
 from . import syntax as s
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, sort_key
 from .errors import InvalidStandard
 from .source import Source, Span
 
 GRAMMAR_FILE = "standard.lark"
 MAX_SOURCE_CHARS = 2_000_000
+MAX_SYNTAX_ERRORS = 20
+# Where a top-level item starts: error recovery resumes at the next one.
+_ITEM_START = re.compile(r"^[ \t]*(?:standard|input|bands|group|bonus[ \t]+group|rating)\b", re.MULTILINE)
 MAX_NESTING = 200  # tree levels; far beyond any real formula, well within Python's recursion
 
 
@@ -497,19 +501,49 @@ def parse(text: str, name: str = "<string>") -> s.StandardFile:
     if len(text) > MAX_SOURCE_CHARS:
         raise InvalidStandard([Diagnostic(
             "E0109", f"standard is larger than {MAX_SOURCE_CHARS:,} characters", source.span(0, 0))])
-    try:
-        tree = _parser().parse(text)
-    except lark.exceptions.UnexpectedInput as error:
-        raise InvalidStandard([_syntax_diagnostic(source, error)]) from None
-    problem = _nesting_problem(source, tree)
-    if problem is not None:
-        raise InvalidStandard([problem])
+    tree, problems = _parse_recovering(source)
+    if tree is None:
+        raise InvalidStandard(problems)
+    nesting = _nesting_problem(source, tree)
+    if nesting is not None:
+        raise InvalidStandard([*problems, nesting])
     builder = _Builder(source)
     result = builder.transform(tree)
-    if builder.diagnostics:
-        raise InvalidStandard(builder.diagnostics)
+    problems += builder.diagnostics
+    if problems:
+        raise InvalidStandard(sorted(problems, key=sort_key))
     assert isinstance(result, s.StandardFile)
     return result
+
+
+def _parse_recovering(source: Source) -> tuple[lark.Tree[Token] | None, list[Diagnostic]]:
+    """Parse, and on a syntax error carry on past it, so that one run reports the
+    errors of every top-level item (input, bands, group, rating...).
+
+    The item holding an error is blanked out (its characters, not its line breaks,
+    become spaces, so every offset stays where it was) and the text parsed again.
+    """
+    text = source.text
+    problems: list[Diagnostic] = []
+    while len(problems) < MAX_SYNTAX_ERRORS:
+        try:
+            return _parser().parse(text), problems
+        except lark.exceptions.UnexpectedInput as error:
+            problems.append(_syntax_diagnostic(source, error))
+            offset = _offset(error, len(text))
+            starts = [match.start() for match in _ITEM_START.finditer(text)]
+            begin = max((p for p in starts if p <= offset), default=0)
+            end = min((p for p in starts if p > offset), default=len(text))
+            if begin == end:  # nothing left to set aside
+                break
+            text = text[:begin] + re.sub(r"[^\n]", " ", text[begin:end]) + text[end:]
+    return None, problems
+
+
+def _offset(error: lark.exceptions.UnexpectedInput, end: int) -> int:
+    if isinstance(error, lark.exceptions.UnexpectedToken):
+        return end if error.token.type == "$END" else (error.token.start_pos or 0)
+    return getattr(error, "pos_in_stream", None) or 0
 
 
 def parse_file(path: str | Path) -> s.StandardFile:

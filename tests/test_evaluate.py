@@ -401,7 +401,8 @@ group "基础设施" points 6 {
         on zero denominator: not applicable }
 }
 rating {
-    level 3 "标杆型" when indicator 1 >= 90% and indicator 2 >= 90% and indicator 3 >= 90% and group "基础设施" >= 6 points
+    level 3 "标杆型" when indicator 1 >= 90% and indicator 2 >= 90% and indicator 3 >= 90%
+        and group "基础设施" >= 6 points
     level 2 "成长型" when indicator 1 >= 80% and indicator 2 >= 4 stars and indicator 3 >= 80%
     level 1 "基础型" when indicator 1 >= 70% and indicator 2 >= 80%
 }

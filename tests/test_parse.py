@@ -257,3 +257,23 @@ def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
     (tmp_path / "latin1.scs").write_bytes(b'standard "\xe9" { }')
     with pytest.raises(InvalidStandard):
         parse_file(tmp_path / "latin1.scs")
+
+
+def test_syntax_errors_in_several_items_are_all_reported_in_order(golden) -> None:
+    text = (FIXTURES / "mini.scs").read_text(encoding="utf-8")
+    broken = (text.replace('"千兆用户数": count', '"千兆用户数": counts')
+              .replace("points 3 linear from 0", "points 3 linear 0")
+              .replace('indicator 4 "应用排名"', 'indicator 4.5 "应用排名"')
+              .replace('level 3 "三星级" when total', 'level 3 "三星级" when totl'))
+    with pytest.raises(InvalidStandard) as caught:
+        parse(broken, "several.scs")
+    diagnostics = caught.value.diagnostics
+    assert [d.code for d in diagnostics] == ["E0111", "E0101", "E0104", "E0101"]
+    assert [d.span.line for d in diagnostics if d.span] == sorted(d.span.line for d in diagnostics if d.span)
+    golden.check("parse/several_errors.txt", str(caught.value) + "\n")
+
+
+def test_recovery_gives_up_cleanly_on_hopeless_text() -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        parse("} } } ;;; {{{ \n" * 50)
+    assert 1 <= len(caught.value.diagnostics) <= 20
