@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from .check import ScoredIndicator
-from .results import Evaluation, IndicatorResult, Status
+from .results import Evaluation, IndicatorResult, RatingResult, Status
 from .runtime import fmt
 from .standard import Standard
 
@@ -80,44 +80,46 @@ def _points(result: IndicatorResult) -> str:
     return f"{fmt(result.points)}/{fmt(result.max_points)}"
 
 
+_COLUMNS = (("No.", 5, True), ("Indicator", 34, False), ("Value", 12, True), ("Stars", 7, False),
+            ("Points", 12, True))
+
+
+def _row(cells: tuple[str, ...]) -> str:
+    return "  ".join(_pad(cell, width, right) for cell, (_, width, right) in zip(cells, _COLUMNS)).rstrip()
+
+
+def _indicator_row(result: IndicatorResult, percent: bool) -> str:
+    mark = "★" if result.leading else " "
+    return _row((f"{mark}{result.number}", _clip(result.name, _COLUMNS[1][1]),
+                 show_number(result.value, percent), _stars(result), _points(result)))
+
+
+def _rating_lines(rating: RatingResult) -> list[str]:
+    mark = " [provisional rule]" if rating.provisional else ""
+    lines = [f"Rating: {rating.name or 'unrated'} (level {rating.rank}){mark}"]
+    above = [level for level in rating.levels if level.rank > rating.rank]
+    if above:  # what the next level up still needs
+        nearest = above[-1]
+        missing = "; ".join(f"{r.text} (has {r.actual})" for r in nearest.failed)
+        lines.append(f"  not {nearest.name}: {missing}")
+    return lines
+
+
 def table(standard: Standard, evaluation: Evaluation) -> str:
     """One entity's scores as a readable table."""
     percent = {i.number: is_percentage(i) for i in standard.checked.indicators}
-    head = f"{evaluation.entity} — {evaluation.standard}"
-    if evaluation.edition:
-        head += f" (edition {evaluation.edition})"
-    lines = [head]
-    columns = (5, 34, 12, 7, 12)
-    lines.append("  ".join(_pad(t, w, right=i in (0, 2, 4)) for i, (t, w) in
-                           enumerate(zip(("No.", "Indicator", "Value", "Stars", "Points"), columns))))
+    edition = f" (edition {evaluation.edition})" if evaluation.edition else ""
+    lines = [f"{evaluation.entity} — {evaluation.standard}{edition}", _row(tuple(c[0] for c in _COLUMNS))]
     for group in evaluation.groups:
         kind = "bonus, at most" if group.bonus else "of"
         cap = f" ({kind} {fmt(group.max_points)})" if group.max_points is not None else ""
         lines.append(f"{group.name}: {fmt(group.points)} points{cap}")
-        for number in group.indicators:
-            result = evaluation.indicator(number)
-            mark = "★" if result.leading else " "
-            cells = (
-                _pad(f"{mark}{number}", columns[0], right=True),
-                _pad(_clip(result.name, columns[1]), columns[1]),
-                _pad(show_number(result.value, percent[number]), columns[2], right=True),
-                _pad(_stars(result), columns[3]),
-                _pad(_points(result), columns[4], right=True),
-            )
-            lines.append("  ".join(cells).rstrip())
-    total_max = standard.checked.header.total
-    out_of = f" of {fmt(total_max.value)}" if total_max is not None else ""
+        lines += [_indicator_row(evaluation.indicator(n), percent[n]) for n in group.indicators]
+    total = standard.checked.header.total
+    out_of = f" of {fmt(total.value)}" if total is not None else ""
     lines.append(f"Total: {fmt(evaluation.total)}{out_of} (bonus included)")
-    rating = evaluation.rating
-    if rating is not None:
-        name = rating.name or "unrated"
-        mark = " [provisional rule]" if rating.provisional else ""
-        lines.append(f"Rating: {name} (level {rating.rank}){mark}")
-        above = [lv for lv in rating.levels if lv.rank > rating.rank]
-        if above:
-            nearest = above[-1]
-            missing = "; ".join(f"{r.text} (has {r.actual})" for r in nearest.failed)
-            lines.append(f"  not {nearest.name}: {missing}")
+    if evaluation.rating is not None:
+        lines += _rating_lines(evaluation.rating)
     if evaluation.provisional:
         lines.append(f"Provisional (not official): {summarize_provisional(evaluation.provisional)}")
     return "\n".join(lines)
