@@ -1,14 +1,15 @@
 """Compiles a checked standard into Python code, once; evaluate.py runs it many times.
 
 Every value is an exact rational held as a pair of Python ints (numerator,
-denominator > 0), never a float and never a Fraction on the hot path: a
-threshold test is one integer cross-multiplication, points come from tables
-scaled to a common denominator, and a Fraction is made only for the total.
+denominator > 0), never a float and never a Fraction on the hot path: star
+bands are found by one integer division and a bisection over thresholds
+scaled to whole numbers, points come from tables scaled to a common
+denominator, and a Fraction is made only for the total.
 
 Hygiene: author text never reaches the generated source. Input names become
 `x0`, `x1`...; keys are emitted with repr() of checked strings; constants are
-passed through the namespace; the code runs in a fresh namespace that holds
-only runtime.EXPORTS.
+passed through the namespace; the code runs in a fresh namespace holding only
+runtime.EXPORTS, the constants and four builtins.
 """
 
 from __future__ import annotations
