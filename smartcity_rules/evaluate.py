@@ -62,6 +62,7 @@ def _info(item: ScoredIndicator) -> IndicatorInfo:
 
 
 def provisional_numbers(standard: CheckedStandard) -> tuple[str, ...]:
+    """Every number the standard marks provisional, e.g. "indicator 4 star thresholds"."""
     notes: list[str] = []
     header = standard.header
     if header.total_provisional:

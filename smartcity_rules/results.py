@@ -188,7 +188,9 @@ class Evaluation:
     edition: str | None
     total: Fraction
     rating_rank: int | None  # None when the standard has no rating rule
-    provisional: tuple[str, ...]  # every provisional number this result rests on
+    # The standard's provisional numbers: a total rests on every indicator's, so on all of
+    # them; IndicatorResult.provisional says which belong to one indicator.
+    provisional: tuple[str, ...]
     _layout: Layout = attrs.field(repr=False, alias="layout")
     _raw: Any = attrs.field(repr=False, alias="raw")
 
