@@ -24,6 +24,7 @@ import attrs
 from . import runtime
 from . import syntax as s
 from .check import COHORT_FUNCTIONS, CheckedStandard, ScoredIndicator, walk
+from .formula import render
 
 PREVIOUS_SUFFIX = "@previous"
 _INT_KINDS = frozenset({s.Kind.COUNT, s.Kind.RANK, s.Kind.FLAG})
@@ -81,6 +82,7 @@ class _Emitter:
         self.temps = 0
         self.vars: dict[tuple[str, bool], Pair] = {}  # (input, previous?) -> pair
         self.cohort: dict[int, Pair] = {}  # id(rank/share call) -> its value for this entity
+        self.indicator: int | None = None  # the indicator being emitted, for error messages
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
@@ -217,8 +219,7 @@ class _Emitter:
     def call(self, node: s.Call, previous: bool) -> Pair:
         name = node.function
         if name == "ratio":
-            part, whole = (self.expr(arg, previous) for arg in node.args)
-            return self.binary(s.BinaryOp.DIV, part, whole, _zero_name(node.args[1], previous))
+            return self.ratio(node, previous)
         if name == "previous":
             return self.expr(node.args[0], True)
         if name == "growth":
@@ -232,6 +233,23 @@ class _Emitter:
             return self.extreme("min", [self.extreme("max", [value, low]), high])
         return self.cohort[id(node)]  # rank() and share(), computed across the cohort
 
+    def ratio(self, node: s.Call, previous: bool) -> Pair:
+        """A part over its whole; a part above its whole is bad data.
+
+        Inputs declared `part of` their whole were checked on reading already.
+        """
+        part_node, whole_node = node.args
+        part, whole = self.expr(part_node, previous), self.expr(whole_node, previous)
+        declared = (isinstance(part_node, s.Ref) and isinstance(whole_node, s.Ref)
+                    and self.standard.inputs[part_node.name].part_of == whole_node.name)
+        if not declared:
+            # The labels may be formulas: they reach the code as constants, never as source text.
+            labels = [self.constant(_label(n, previous)) for n in node.args]
+            self.line(f"if {_mul(part.num, whole.den)} > {_mul(whole.num, part.den)}:")
+            self.line(f"    raise _ratio_above({labels[0]}, {labels[1]}, {_fraction(part)}, {_fraction(whole)}, "
+                      f"entity, {self.indicator!r})")
+        return self.binary(s.BinaryOp.DIV, part, whole, _zero_name(whole_node, previous))
+
     def extreme(self, name: str, items: list[Pair]) -> Pair:
         best = items[0]
         better = ">" if name == "max" else "<"
@@ -243,6 +261,12 @@ class _Emitter:
             self.line(f"    {target}n, {target}d = {best.num}, {best.den}")
             best = Pair(f"{target}n", f"{target}d", best.nonneg and item.nonneg)
         return best
+
+
+def _label(node: s.Expr, previous: bool) -> str:
+    """How an error names a ratio's part or whole: the input, or the formula."""
+    text = render(node)
+    return text + PREVIOUS_SUFFIX if previous and isinstance(node, s.Ref) else text
 
 
 def _simple(code: str) -> bool:
@@ -385,6 +409,7 @@ class _ProgramBuilder:
         em.read_inputs(self._needed([call.args[0] for _, call in calls]), self._users())
         results = []
         for index, (item, call) in enumerate(calls):
+            em.indicator = item.number
             self.site_of[id(call)] = index
             self.sites.append(CohortSite(call.function, item.number, item.syntax.zero_policy))
             em.line("try:")
@@ -450,6 +475,7 @@ class _ProgramBuilder:
         syntax = item.syntax
         assert syntax.value is not None
         em.line(f"# indicator {item.number}")
+        em.indicator = item.number
         em.line("try:")
         em.depth += 1
         value = self._value(em, syntax.value)

@@ -175,6 +175,14 @@ def part_above_whole(part: str, whole: str, part_value: Any, whole_value: Any,
     )
 
 
+def ratio_above(part: str, whole: str, part_value: Any, whole_value: Any,
+                entity: str | None, indicator: int | None) -> InvalidValue:
+    """ratio(part, whole) met a part larger than its whole."""
+    return InvalidValue(
+        f"ratio({part}, {whole}): the part, {fmt(exact(part_value))}, is above the whole, "
+        f"{fmt(exact(whole_value))}", entity=entity, indicator=indicator, input=part)
+
+
 def round_half_up(value: Fraction, decimals: int | None) -> Fraction:
     """Round half away from zero to `decimals` places; None keeps the value exact."""
     if decimals is None:
@@ -230,6 +238,7 @@ EXPORTS: dict[str, Any] = {
     "_ZeroSignal": ZeroSignal,
     "_zero_error": zero_error,
     "_part_above": part_above_whole,
+    "_ratio_above": ratio_above,
     "_linear": linear_points,
     "_deduct": deduction_points,
     "_Fraction": Fraction,

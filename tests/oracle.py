@@ -56,10 +56,12 @@ class _Entity:
         assert isinstance(e, s.Call)
         args = e.args
         if e.function == "ratio":
-            whole = self.eval(args[1], previous)
+            part, whole = self.eval(args[0], previous), self.eval(args[1], previous)
+            if part > whole:
+                raise scr.InvalidValue("part above whole")
             if whole == 0:
                 raise Zero
-            return self.eval(args[0], previous) / whole
+            return part / whole
         if e.function == "previous":
             return self.eval(args[0], True)
         if e.function == "growth":

@@ -220,6 +220,16 @@ def test_unknown_input_suggests_a_name() -> None:
         one("a").evaluate(record(parts=1))
 
 
+def test_a_ratio_whose_part_exceeds_its_whole_is_bad_data() -> None:
+    with pytest.raises(scr.InvalidValue) as caught:
+        one("ratio(a, b)").evaluate(record(a=5, b=4, entity="X"))
+    assert (caught.value.entity, caught.value.indicator, caught.value.input) == ("X", 1, "a")
+    assert "ratio(a, b): the part, 5, is above the whole, 4" in str(caught.value)
+    with pytest.raises(scr.InvalidValue, match=r"ratio\(a \+ b, m\): the part, 7, is above the whole, 6.5"):
+        one("ratio(a + b, m)").evaluate(record(a=3, b=4, m=6.5))
+    assert value(one("ratio(a, b)"), a=4, b=4) == 1
+
+
 def test_part_above_whole_names_both() -> None:
     with pytest.raises(scr.InvalidValue, match="5 is above its whole `b` = 4"):
         one("ratio(part, b)").evaluate(record(part=5, b=4))
