@@ -17,7 +17,7 @@ from smartcity_rules.runtime import exact, round_half_up
 
 
 class Zero(Exception):
-    pass
+    """A denominator was zero; the indicator's policy decides."""
 
 
 def _flag(raw: Any) -> Fraction:
