@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+import smartcity_rules as scr
+
+from .conftest import FIXTURES, STANDARDS
+
+
+def test_metadata(mini: scr.Standard) -> None:
+    assert (mini.title, mini.level, mini.edition) == ("示例标准", "city", "2024")
+    assert mini.effective == datetime.date(2024, 1, 1)
+    assert mini.notes == ("thresholds are invented for the tests",)
+    assert mini.indicator_numbers == (1, 2, 3, 4, 5)
+    assert mini.source_name.endswith("mini.scs")
+    assert mini.warnings == ()
+    assert mini.needs_cohort
+    assert repr(mini) == "<Standard '示例标准' edition='2024' indicators=5>"
+    assert mini.provisional == ("the total", "indicator 1 star thresholds", "the rating rule")
+
+
+def test_city_standard_shape() -> None:
+    city = scr.load(STANDARDS / "shandong-city-2019.scs")
+    assert city.level == "city" and len(city.indicator_numbers) == 49
+    assert city.indicator_numbers == tuple(range(1, 50))
+    groups = [g.name for g in city.syntax.groups]
+    assert groups == ["基础设施", "数字惠民", "数字政务", "数字经济", "保障措施", "地方特色"]
+    assert city.syntax.groups[-1].bonus
+    leading = [i.number for g in city.syntax.groups for i in g.indicators if i.leading]
+    assert leading and all(f"indicator {n} star thresholds" in city.provisional for n in leading)
+    assert "the rating rule" in city.provisional
+
+
+def test_diagnose_returns_instead_of_raising(tmp_path: Path) -> None:
+    assert scr.diagnose(FIXTURES / "mini.scs") == ()
+    broken = tmp_path / "b.scs"
+    broken.write_text('standard "T" { level town }', "utf-8")
+    assert [d.code for d in scr.diagnose(broken)] == ["E0111"]
+
+
+def test_loads_names_its_source() -> None:
+    with pytest.raises(scr.InvalidStandard, match=r"^draft\.scs:1:"):
+        scr.loads("standard", "draft.scs")
