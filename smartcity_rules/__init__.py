@@ -25,6 +25,7 @@ from .explain import Explanation
 from .results import (
     Evaluation,
     GroupResult,
+    IndicatorInfo,
     IndicatorResult,
     LevelResult,
     RatingResult,
@@ -43,6 +44,7 @@ __all__ = [
     "Evaluation",
     "Explanation",
     "GroupResult",
+    "IndicatorInfo",
     "IndicatorResult",
     "InvalidStandard",
     "InvalidValue",
