@@ -182,17 +182,13 @@ class _Layout:
                             self.points(raw, k))
             for k, (info, status, value) in enumerate(zip(self.infos, self.statuses, values)))
 
-    def groups(self, indicators: tuple[IndicatorResult, ...]) -> tuple[GroupResult, ...]:
+    def groups(self, raw: Raw) -> tuple[GroupResult, ...]:
         results = []
         for group in self.standard.syntax.groups:
-            members = [indicators[k] for k in self.members[group.name]]
-            points = sum((i.points for i in members), Fraction(0))
-            if group.bonus and group.cap is not None:
-                points = min(points, group.cap.value)
             maximum = group.cap if group.bonus else group.points
-            results.append(GroupResult(group.name, group.bonus, points,
+            results.append(GroupResult(group.name, group.bonus, self.group_points(raw, group),
                                        None if maximum is None else maximum.value,
-                                       tuple(i.number for i in members)))
+                                       tuple(self.infos[k].number for k in self.members[group.name])))
         return tuple(results)
 
 

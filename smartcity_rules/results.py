@@ -169,7 +169,7 @@ class Layout(Protocol):
 
     def indicators(self, raw: Any) -> tuple[IndicatorResult, ...]: ...
 
-    def groups(self, indicators: tuple[IndicatorResult, ...]) -> tuple[GroupResult, ...]: ...
+    def groups(self, raw: Any) -> tuple[GroupResult, ...]: ...
 
     def rating(self, evaluation: Evaluation) -> RatingResult | None: ...
 
@@ -200,7 +200,7 @@ class Evaluation:
 
     @functools.cached_property
     def groups(self) -> tuple[GroupResult, ...]:
-        return self._layout.groups(self.indicators)
+        return self._layout.groups(self._raw)
 
     @functools.cached_property
     def rating(self) -> RatingResult | None:
