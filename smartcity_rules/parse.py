@@ -136,6 +136,7 @@ _LEADING = object()  # the ★ mark, told apart from the other parts of an indic
 _CLAUSE_NAMES = {
     "description": "description", "note": "note", "value": "value", "stars": "stars",
     "points": "points", "deduct": "deduct", "zero_policy": "on zero denominator",
+    "better": "better", "part_of": "part of",
 }
 
 
@@ -270,16 +271,22 @@ class _Builder(Transformer[Token, Any]):
     def part_of(self, meta: Meta, c: list[Token]) -> tuple[str, str, Span]:
         return "part_of", str(c[0]), self._tspan(c[0])
 
+    def better(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "better", self._choice(c[0], s.Direction, "direction"), self._span(meta)
+
     def input_decl(self, meta: Meta, c: list[Any]) -> s.InputDecl:
         name, label, (kind, score_range), *rest = c
         unit = rest.pop(0) if rest and isinstance(rest[0], str) else None
-        part_of = part_span = None
-        for _key, whole, span in rest:
-            if part_of is not None:
-                self._error("E0106", "`part of` is given twice", span, label="second time here")
-            part_of, part_span = whole, span
+        fields: dict[str, tuple[Any, Span]] = {}
+        for key, value, span in rest:
+            if key in fields:
+                self._error("E0106", f"`{_CLAUSE_NAMES[key]}` is given twice", span, label="second time here")
+                continue
+            fields[key] = value, span
+        part_of, part_span = fields.get("part_of", (None, None))
+        better, _ = fields.get("better", (None, None))
         return s.InputDecl(
-            str(name), self._string(label), kind, unit, part_of, score_range,
+            str(name), self._string(label), kind, unit, part_of, score_range, better,
             span=self._span(meta), name_span=self._tspan(name), part_of_span=part_span,
         )
 

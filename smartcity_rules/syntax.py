@@ -117,6 +117,13 @@ class Kind(enum.Enum):
     RANK = "rank"
 
 
+class Direction(enum.Enum):
+    """Which way is good for an input or an indicator's value."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
 @attrs.frozen(slots=True)
 class InputDecl:
     name: str
@@ -125,9 +132,17 @@ class InputDecl:
     unit: str | None
     part_of: str | None = None
     score_range: tuple[Literal, Literal] | None = None
+    better: Direction | None = None  # as declared; see `direction` for the default
     span: Span = _span()
     name_span: Span = _span()
     part_of_span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+    @property
+    def direction(self) -> Direction | None:
+        """Which way is good: as declared, else higher for a part of a whole, else unknown."""
+        if self.better is not None:
+            return self.better
+        return Direction.HIGHER if self.part_of is not None else None
 
 
 # -------------------------------------------------------------- star bands
@@ -215,8 +230,24 @@ class Indicator:
     points: Points | None = None
     deduction: Deduction | None = None
     zero_policy: ZeroPolicy = ZeroPolicy.ERROR
+    better: Direction | None = None  # as declared; see `direction` for the default
     span: Span = _span()
     number_span: Span = _span()
+
+    @property
+    def direction(self) -> Direction | None:
+        """Which way is good for the value: as declared, else as its star bands say.
+
+        A deduction counts incidents, so less is better.  None when named bands
+        are not resolved yet (the checker resolves them).
+        """
+        if self.better is not None:
+            return self.better
+        if self.deduction is not None:
+            return Direction.LOWER
+        if isinstance(self.stars, StarBands):
+            return Direction.HIGHER if self.stars.rule is BandRule.AT_LEAST else Direction.LOWER
+        return None
 
 
 @attrs.frozen(slots=True)

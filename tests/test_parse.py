@@ -128,6 +128,36 @@ def test_deduction_and_bonus_group() -> None:
     assert deduction is not None and deduction.each.value == 2 and deduction.cap.value == 10
 
 
+def test_directions_on_inputs_and_indicators() -> None:
+    tree = parse(HEADER + """
+input whole "w": count
+input part "p": count, part of whole
+input loss "l": count "起", better lower
+input other "o": measure
+group "G" points 1 {
+    indicator 1 "a" { value ratio(part, whole) stars at least 1, 2, 3, 4, 5 points 1 }
+    indicator 2 "b" { value loss better higher stars at most 5, 4, 3, 2, 1 points 1 }
+    indicator 3 "c" { value loss deduct 1 each, at most 2 }
+}
+""")
+    inputs = {decl.name: decl for decl in tree.inputs}
+    assert inputs["loss"].better is s.Direction.LOWER
+    assert [inputs[n].direction for n in ("whole", "part", "loss", "other")] == [
+        None, s.Direction.HIGHER, s.Direction.LOWER, None]
+    first, second, third = tree.groups[0].indicators
+    assert first.direction is s.Direction.HIGHER and first.better is None
+    assert second.direction is s.Direction.HIGHER  # declared, against its bands
+    assert third.direction is s.Direction.LOWER
+
+
+def test_direction_typos_and_repeats_are_errors() -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        parse(HEADER + 'input a "a": count, better highr, better lower\n')
+    codes = [d.code for d in caught.value.diagnostics]
+    assert codes == ["E0111", "E0106"]
+    assert "did you mean `higher`?" in caught.value.diagnostics[0].help
+
+
 def test_named_bands_and_at_most() -> None:
     tree = parse(HEADER + "bands ranks = at most 16, 12, 8, 5, 3 provisional")
     bands = tree.bands[0].bands
