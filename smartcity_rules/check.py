@@ -16,6 +16,7 @@ from . import syntax as s
 from .diagnostics import Diagnostic, Label, Severity, sort_key
 from .errors import InvalidStandard
 from .source import Span
+from .syntax import walk
 
 STAR_LEVELS = 5
 MAX_DECIMALS = 12
@@ -71,22 +72,6 @@ class CheckedStandard:
 def _suggest(name: str, candidates: Iterator[str] | list[str]) -> str:
     match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else ""
-
-
-def walk(expr: s.Expr) -> Iterator[s.Expr]:
-    """Every node of a formula, parents before children."""
-    yield expr
-    if isinstance(expr, s.Binary):
-        yield from walk(expr.left)
-        yield from walk(expr.right)
-    elif isinstance(expr, s.Neg):
-        yield from walk(expr.operand)
-    elif isinstance(expr, s.Call):
-        for arg in expr.args:
-            yield from walk(arg)
-    elif isinstance(expr, s.Weighted):
-        for part in expr.parts:
-            yield from walk(part.expr)
 
 
 def _fmt(value: Fraction) -> str:
@@ -297,7 +282,7 @@ class _Checker:
             if group.name in names:
                 self.error("E0227", f"group \"{group.name}\" is declared twice", group.name_span)
             names[group.name] = group
-            for indicator in group.indicators:
+            for indicator in _linked(group):
                 if indicator.number in numbers:
                     self.error("E0228", f"indicator number {indicator.number} is used twice",
                                indicator.number_span, label="used again here",
@@ -319,7 +304,7 @@ class _Checker:
         if group.points is None:
             self.error("E0230", f"group \"{group.name}\" does not say its `points`", group.name_span)
             return
-        parts = [i.points.maximum.value for i in group.indicators if i.points is not None and i.deduction is None]
+        parts = [i.points.maximum.value for i in _linked(group) if i.points is not None and i.deduction is None]
         total = sum(parts, Fraction(0))
         if total != group.points.value:
             self.error("E0231", f"points of group \"{group.name}\" sum to {_fmt(total)}, expected "
@@ -374,7 +359,19 @@ class _Checker:
             self.error("E0237", f"stars go from 0 to {STAR_LEVELS}", stars.span)
 
     # ------------------------------------------------------------ all
+    def unlinked(self) -> None:
+        for group in self.tree.groups:
+            for item in group.indicators:
+                if isinstance(item, s.ReusedIndicator):
+                    self.error("E0247", f"indicator {item.number} is taken from `{item.standard}`, "
+                               "which was never linked", item.span,
+                               help="load the file with `smartcity_rules.load`, or link the tree "
+                               "with `smartcity_rules.link.link` before checking it")
+
     def run(self) -> CheckedStandard:
+        self.unlinked()
+        if self.problems:  # the rest would only count missing indicators
+            raise InvalidStandard(self.problems)
         header = self.header()
         self.declarations()
         scored = self.groups()
@@ -387,6 +384,11 @@ class _Checker:
         if any(p.is_error for p in problems):
             raise InvalidStandard(problems)
         return CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), tuple(problems))
+
+
+def _linked(group: s.Group) -> Iterator[s.Indicator]:
+    """A group's indicators; reused ones are reported by `unlinked` and skipped."""
+    return (item for item in group.indicators if isinstance(item, s.Indicator))
 
 
 def check(tree: s.StandardFile) -> CheckedStandard:

@@ -23,8 +23,9 @@ import attrs
 
 from . import runtime
 from . import syntax as s
-from .check import COHORT_FUNCTIONS, CheckedStandard, ScoredIndicator, walk
+from .check import COHORT_FUNCTIONS, CheckedStandard, ScoredIndicator
 from .formula import render
+from .syntax import walk
 
 PREVIOUS_SUFFIX = "@previous"
 _INT_KINDS = frozenset({s.Kind.COUNT, s.Kind.RANK, s.Kind.FLAG})

@@ -30,7 +30,7 @@ GRAMMAR_FILE = "standard.lark"
 MAX_SOURCE_CHARS = 2_000_000
 MAX_SYNTAX_ERRORS = 20
 # Where a top-level item starts: error recovery resumes at the next one.
-_ITEM_START = re.compile(r"^[ \t]*(?:standard|input|bands|group|bonus[ \t]+group|rating)\b", re.MULTILINE)
+_ITEM_START = re.compile(r"^[ \t]*(?:standard|use|input|bands|group|bonus[ \t]+group|rating)\b", re.MULTILINE)
 MAX_NESTING = 200  # tree levels; far beyond any real formula, well within Python's recursion
 
 
@@ -138,6 +138,11 @@ _CLAUSE_NAMES = {
     "points": "points", "deduct": "deduct", "zero_policy": "on zero denominator",
     "better": "better", "part_of": "part of",
 }
+_FIELDS = {"deduct": "deduction"}  # clause keyword -> Indicator field, where they differ
+
+
+class _Overrides(list[Any]):
+    """The clauses of a reused indicator's `{ ... }`, told apart from its other parts."""
 
 
 @v_args(meta=True)
@@ -376,32 +381,55 @@ class _Builder(Transformer[Token, Any]):
     def zero_policy(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         return "zero_policy", c[0], self._span(meta)
 
-    def indicator(self, meta: Meta, c: list[Any]) -> s.Indicator:
-        number, *rest = c
-        leading = False
-        if rest[0] is _LEADING:
-            leading = True
-            rest.pop(0)
-        name = self._string(rest.pop(0))
-        provisional = bool(rest and rest[0] is True)
-        if provisional:
-            rest.pop(0)
+    def _clauses(self, clauses: list[tuple[str, Any, Span]], number: s.Literal) -> tuple[dict[str, Any], list[str]]:
+        """An indicator's clauses by field name (each at most once) and its notes in order."""
         fields: dict[str, Any] = {}
         notes: list[str] = []
-        for key, value, span in rest:
+        for key, value, span in clauses:
             if key == "note":
                 notes.append(value)
             elif key in fields:
                 self._error("E0106", f"`{_CLAUSE_NAMES[key]}` is given twice in indicator {number.text}",
                             span, label="second time here")
             else:
-                fields[key] = value
-        renamed = {"deduct": "deduction"}
+                fields[_FIELDS.get(key, key)] = value
+        return fields, notes
+
+    def indicator(self, meta: Meta, c: list[Any]) -> s.Indicator:
+        number, *rest = c
+        leading = bool(rest and rest[0] is _LEADING)
+        if leading:
+            rest.pop(0)
+        name = self._string(rest.pop(0))
+        provisional = bool(rest and rest[0] is True)
+        if provisional:
+            rest.pop(0)
+        fields, notes = self._clauses(rest, number)
         return s.Indicator(
             number=self._whole(number, "an indicator number"), name=name, leading=leading,
-            provisional=provisional, notes=tuple(notes),
-            **{renamed.get(k, k): v for k, v in fields.items()},
+            provisional=provisional, notes=tuple(notes), **fields,
             span=self._span(meta), number_span=number.span,
+        )
+
+    def overrides(self, meta: Meta, c: list[Any]) -> _Overrides:
+        return _Overrides(c)
+
+    def reused_indicator(self, meta: Meta, c: list[Any]) -> s.ReusedIndicator:
+        number, *rest = c
+        leading = bool(rest and rest[0] is _LEADING)
+        if leading:
+            rest.pop(0)
+        alias, base = rest.pop(0), rest.pop(0)
+        name = self._string(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
+        provisional = bool(rest and rest[0] is True)
+        if provisional:
+            rest.pop(0)
+        fields, notes = self._clauses(list(rest[0]) if rest else [], number)
+        return s.ReusedIndicator(
+            number=self._whole(number, "an indicator number"), standard=str(alias),
+            base_number=self._whole(base, "an indicator number"), name=name, leading=leading,
+            provisional=provisional, clauses=tuple(fields.items()), notes=tuple(notes),
+            span=self._span(meta), number_span=number.span, base_span=base.span,
         )
 
     # -- groups
@@ -420,7 +448,7 @@ class _Builder(Transformer[Token, Any]):
         provisional = False
         indicators = []
         for item in rest:
-            if isinstance(item, s.Indicator):
+            if isinstance(item, (s.Indicator, s.ReusedIndicator)):
                 indicators.append(item)
             elif item is True:
                 provisional = True
@@ -463,6 +491,9 @@ class _Builder(Transformer[Token, Any]):
         return s.Rating(levels, provisional, span=self._span(meta))
 
     # -- the file
+    def use_decl(self, meta: Meta, c: list[Token]) -> s.Use:
+        return s.Use(self._string(c[0]), str(c[1]), span=self._span(meta), alias_span=self._tspan(c[1]))
+
     def start(self, meta: Meta, items: list[Any]) -> s.StandardFile:
         headers = [i for i in items if isinstance(i, s.Header)]
         ratings = [i for i in items if isinstance(i, s.Rating)]
@@ -478,6 +509,7 @@ class _Builder(Transformer[Token, Any]):
             bands=tuple(i for i in items if isinstance(i, s.BandsDecl)),
             groups=tuple(i for i in items if isinstance(i, s.Group)),
             rating=ratings[0] if ratings else None,
+            uses=tuple(i for i in items if isinstance(i, s.Use)),
             span=self.source.span(0, len(self.source.text)),
         )
 

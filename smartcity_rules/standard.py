@@ -13,6 +13,7 @@ from .diagnostics import Diagnostic
 from .errors import InvalidStandard, NotFound
 from .evaluate import CompiledStandard, provisional_numbers
 from .explain import Explanation, explain
+from .link import link
 from .parse import parse, parse_file
 from .results import Evaluation
 
@@ -111,18 +112,21 @@ class Standard:
 
 
 def loads(text: str, name: str = "<string>") -> Standard:
-    """Parse, check and compile a standard from text; raises InvalidStandard."""
-    return Standard(check(parse(text, name)))
+    """Parse, check and compile a standard from text; raises InvalidStandard.
+
+    `use` paths in the text are relative to the directory of `name`.
+    """
+    return Standard(check(link(parse(text, name))))
 
 
 def load(path: str | Path) -> Standard:
-    """Parse, check and compile a standard file; raises InvalidStandard."""
-    return Standard(check(parse_file(path)))
+    """Parse, check and compile a standard file (and those it builds on); raises InvalidStandard."""
+    return Standard(check(link(parse_file(path))))
 
 
 def diagnose(path: str | Path) -> tuple[Diagnostic, ...]:
     """Every diagnostic for a standard file, errors and warnings, in source order."""
     try:
-        return check(parse_file(path)).warnings
+        return check(link(parse_file(path))).warnings
     except InvalidStandard as error:
         return error.diagnostics

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+from collections.abc import Iterator
 from fractions import Fraction
 
 import attrs
@@ -100,6 +101,31 @@ class Checklist:
 
 
 Expr = Literal | Ref | Binary | Neg | Call | Weighted | Checklist
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of a formula, parents before children."""
+    yield expr
+    if isinstance(expr, Binary):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, Neg):
+        yield from walk(expr.operand)
+    elif isinstance(expr, Call):
+        for arg in expr.args:
+            yield from walk(arg)
+    elif isinstance(expr, Weighted):
+        for part in expr.parts:
+            yield from walk(part.expr)
+
+
+def input_names(expr: Expr) -> Iterator[str]:
+    """The names of the inputs a formula reads, checklist items included, in order."""
+    for node in walk(expr):
+        if isinstance(node, Ref):
+            yield node.name
+        elif isinstance(node, Checklist):
+            yield from (item.name for item in node.items)
 
 
 # ------------------------------------------------------------------ inputs
@@ -218,6 +244,17 @@ class ZeroPolicy(enum.Enum):
 
 
 @attrs.frozen(slots=True)
+class Origin:
+    """Where a reused indicator came from: the base standard's file and number, and
+    which of its clauses this standard replaced."""
+
+    standard: str  # the base file, as the `use` line resolved it
+    alias: str
+    number: int
+    replaced: tuple[str, ...]
+
+
+@attrs.frozen(slots=True)
 class Indicator:
     number: int
     name: str
@@ -231,6 +268,8 @@ class Indicator:
     deduction: Deduction | None = None
     zero_policy: ZeroPolicy = ZeroPolicy.ERROR
     better: Direction | None = None  # as declared; see `direction` for the default
+    # Not part of equality: a reused indicator means what its copy would mean.
+    origin: Origin | None = attrs.field(default=None, eq=False, kw_only=True)
     span: Span = _span()
     number_span: Span = _span()
 
@@ -251,13 +290,32 @@ class Indicator:
 
 
 @attrs.frozen(slots=True)
+class ReusedIndicator:
+    """`indicator 5 from city 7 { ... }`: another standard's indicator, renumbered,
+    with the clauses given here replacing its own. link.py turns it into an Indicator."""
+
+    number: int
+    standard: str  # the alias of a `use` line
+    base_number: int
+    name: str | None
+    leading: bool
+    provisional: bool
+    clauses: tuple[tuple[str, object], ...]  # (field of Indicator, value), in source order
+    notes: tuple[str, ...]
+    span: Span = _span()
+    number_span: Span = _span()
+    base_span: Span = _span()
+
+
+@attrs.frozen(slots=True)
 class Group:
     name: str
     bonus: bool
     points: Literal | None
     cap: Literal | None
     provisional: bool
-    indicators: tuple[Indicator, ...]
+    # Only Indicators once linked (link.py); the checker sees no ReusedIndicator.
+    indicators: tuple[Indicator | ReusedIndicator, ...]
     span: Span = _span()
     name_span: Span = _span()
 
@@ -345,6 +403,16 @@ class Header:
 
 
 @attrs.frozen(slots=True)
+class Use:
+    """`use "path.scs" as alias`: a standard whose indicators this one may take."""
+
+    path: str
+    alias: str
+    span: Span = _span()
+    alias_span: Span = _span()
+
+
+@attrs.frozen(slots=True)
 class StandardFile:
     """A whole parsed standard file, in source order."""
 
@@ -353,4 +421,5 @@ class StandardFile:
     bands: tuple[BandsDecl, ...]
     groups: tuple[Group, ...]
     rating: Rating | None
+    uses: tuple[Use, ...] = ()
     span: Span = _span()

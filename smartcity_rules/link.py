@@ -1,0 +1,221 @@
+"""Links a standard to the standards it builds on: a parsed tree with `use` lines ->
+a tree in which every reused indicator is a whole indicator.
+
+`indicator 5 from city 7 { ... }` takes indicator 7 of the standard `use`d as
+`city`, numbers it 5, and replaces the clauses given. The inputs its formula
+reads and the named bands it uses come with it, resolved in the base standard,
+so a reused formula means exactly what it means there. Nodes taken from a base
+keep their spans, so an error in them points into the base file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import syntax as s
+from .diagnostics import Diagnostic, Label, sort_key
+from .errors import InvalidStandard
+from .parse import parse_file
+from .source import Span
+
+Reader = Callable[[Path], s.StandardFile]
+
+
+def link(tree: s.StandardFile, *, read: Reader = parse_file) -> s.StandardFile:
+    """Resolve `use` lines and reused indicators; raise InvalidStandard listing every problem.
+
+    Paths in `use` lines are relative to the file that names them (for text with no
+    file, to the working directory).
+    """
+    linker = _Linker(read)
+    linked = linker.link(tree, _origin_path(tree), ())
+    if linker.problems:
+        raise InvalidStandard(sorted(linker.problems, key=sort_key))
+    return linked
+
+
+def _origin_path(tree: s.StandardFile) -> Path:
+    return Path(tree.span.source.name).resolve()
+
+
+@attrs.frozen
+class _Base:
+    """A standard `use`d under an alias, linked, with its indicators by number."""
+
+    use: s.Use
+    path: Path
+    tree: s.StandardFile
+    indicators: dict[int, s.Indicator]
+    inputs: dict[str, s.InputDecl]
+
+
+class _Linker:
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+        self.problems: list[Diagnostic] = []
+        self.linked: dict[Path, s.StandardFile | None] = {}  # None: could not be read or linked
+
+    def error(self, code: str, message: str, span: Span, label: str = "", help: str = "",
+              labels: tuple[Label, ...] = ()) -> None:
+        self.problems.append(Diagnostic(code, message, span, label=label, help=help, labels=labels))
+
+    # ------------------------------------------------------------ files
+    def link(self, tree: s.StandardFile, path: Path, chain: tuple[Path, ...]) -> s.StandardFile:
+        if not tree.uses and not _reuses(tree):
+            return tree
+        bases = self._bases(tree, path, (*chain, path))
+        groups = tuple(attrs.evolve(group, indicators=tuple(self._indicators(group, bases)))
+                       for group in tree.groups)
+        reused = [i for g in groups for i in g.indicators if isinstance(i, s.Indicator) and i.origin]
+        inputs = self._inputs(tree, reused, bases)
+        return attrs.evolve(tree, groups=groups, inputs=inputs)
+
+    def _bases(self, tree: s.StandardFile, path: Path, chain: tuple[Path, ...]) -> dict[str, _Base | None]:
+        """Each alias's base standard; None where it could not be read or linked."""
+        bases: dict[str, _Base | None] = {}
+        for use in tree.uses:
+            if use.alias in bases:
+                first = next(u for u in tree.uses if u.alias == use.alias)
+                self.error("E0246", f"`{use.alias}` names two standards", use.alias_span,
+                           label="named again here", labels=(Label(first.alias_span, "first named here"),),
+                           help="give each `use` its own name")
+                continue
+            base_path = (path.parent / use.path).resolve()
+            bases[use.alias] = None
+            if base_path in chain:
+                self.error("E0244", f"`{use.path}` builds on this standard in turn", use.span,
+                           label="this `use` goes round in a cycle",
+                           help="a standard cannot build on itself, directly or through others")
+                continue
+            base = self._load(use, base_path, chain)
+            if base is not None:
+                indicators = {i.number: i for g in base.groups for i in g.indicators if isinstance(i, s.Indicator)}
+                bases[use.alias] = _Base(use, base_path, base, indicators, {d.name: d for d in base.inputs})
+        return bases
+
+    def _load(self, use: s.Use, path: Path, chain: tuple[Path, ...]) -> s.StandardFile | None:
+        if path in self.linked:
+            return self.linked[path]
+        self.linked[path] = None
+        try:
+            tree = self.read(path)
+        except InvalidStandard as error:
+            unreadable = [d for d in error.diagnostics if d.code == "E0100"]
+            if unreadable:
+                self.error("E0243", f"cannot read `{use.path}`", use.span,
+                           label=unreadable[0].message.removeprefix("cannot read standard: "),
+                           help="the path is relative to the file that names it")
+            else:  # its own errors, pointing into it
+                self.problems.extend(error.diagnostics)
+            return None
+        linked = self.link(tree, path, chain)
+        self.linked[path] = linked
+        return linked
+
+    # ------------------------------------------------------------ indicators
+    def _indicators(self, group: s.Group, bases: dict[str, _Base | None]) -> Iterable[s.Indicator | s.ReusedIndicator]:
+        for item in group.indicators:
+            if isinstance(item, s.Indicator):
+                yield item
+                continue
+            resolved = self._reuse(item, bases)
+            yield item if resolved is None else resolved
+
+    def _reuse(self, item: s.ReusedIndicator, bases: dict[str, _Base | None]) -> s.Indicator | None:
+        base = bases.get(item.standard)
+        if base is None:
+            if item.standard not in bases:  # else its file failed, and said so
+                self._unknown_alias(item, bases)
+            return None
+        original = base.indicators.get(item.base_number)
+        if original is None and _numbered(base.tree, item.base_number):
+            return None  # a reuse there that failed, and said so
+        if original is None:
+            numbers = ", ".join(str(n) for n in sorted(base.indicators))
+            self.error("E0242", f"`{item.standard}` has no indicator {item.base_number}", item.base_span,
+                       label=f"not in {base.use.path}", help=f"its indicators: {numbers}")
+            return None
+        replaced: dict[str, Any] = dict(item.clauses)
+        taken = attrs.evolve(
+            original,
+            number=item.number,
+            name=item.name if item.name is not None else original.name,
+            leading=original.leading or item.leading,
+            provisional=original.provisional or item.provisional,
+            notes=original.notes + item.notes,
+            origin=s.Origin(base.use.path, item.standard, item.base_number, tuple(replaced)),
+            span=item.span,
+            number_span=item.number_span,
+            **replaced,
+        )
+        if "stars" not in replaced and isinstance(original.stars, s.BandsRef):
+            taken = attrs.evolve(taken, stars=self._named_bands(original.stars, base))
+        return taken
+
+    def _unknown_alias(self, item: s.ReusedIndicator, bases: dict[str, _Base | None]) -> None:
+        names = ", ".join(f"`{alias}`" for alias in bases)
+        self.error("E0241", f"no standard is named `{item.standard}`", item.span,
+                   label="not named by a `use` line",
+                   help=f"standards named here: {names}" if names
+                   else f'name it first: `use "file.scs" as {item.standard}`')
+
+    def _named_bands(self, ref: s.BandsRef, base: _Base) -> s.StarBands | s.BandsRef:
+        """Named bands are looked up where the indicator was written, not where it is reused."""
+        for named in base.tree.bands:
+            if named.name == ref.name:
+                return named.bands
+        return ref  # the base's own mistake: the checker reports it, in the base file
+
+    # ------------------------------------------------------------ inputs
+    def _inputs(self, tree: s.StandardFile, reused: list[s.Indicator],
+                bases: dict[str, _Base | None]) -> tuple[s.InputDecl, ...]:
+        """This file's inputs, then those its reused indicators read from their bases."""
+        inputs = {decl.name: decl for decl in tree.inputs}
+        imported: dict[str, s.InputDecl] = {}
+        for indicator in reused:
+            assert indicator.origin is not None
+            base = bases[indicator.origin.alias]
+            assert base is not None  # the indicator came from it
+            names = list(s.input_names(indicator.value)) if indicator.value is not None else []
+            while names:
+                name = names.pop(0)
+                decl = base.inputs.get(name)
+                if decl is None:
+                    continue  # declared here, or nowhere: the checker says which
+                if name in inputs:
+                    self._compare_inputs(inputs[name], decl, indicator)
+                    continue
+                if name in imported:
+                    self._compare_inputs(imported[name], decl, indicator)
+                    continue
+                imported[name] = decl
+                if decl.part_of is not None:
+                    names.append(decl.part_of)
+        return (*tree.inputs, *imported.values())
+
+    def _compare_inputs(self, kept: s.InputDecl, other: s.InputDecl, indicator: s.Indicator) -> None:
+        """A name may be declared again, to relabel it, but not to change what it measures."""
+        if (kept.kind, kept.unit, kept.score_range) == (other.kind, other.unit, other.score_range):
+            return
+        what = _measures
+        self.error("E0245", f"input `{kept.name}` is {what(kept)} here but {what(other)} where indicator "
+                   f"{indicator.number} was written", kept.name_span,
+                   label=f"declared as {what(kept)}",
+                   labels=(Label(other.name_span, f"declared as {what(other)}"),),
+                   help="a reused formula must read the same kind of statistic; rename one of them")
+
+
+def _measures(decl: s.InputDecl) -> str:
+    return decl.kind.value + (f' "{decl.unit}"' if decl.unit else "")
+
+
+def _numbered(tree: s.StandardFile, number: int) -> bool:
+    return any(i.number == number for g in tree.groups for i in g.indicators)
+
+
+def _reuses(tree: s.StandardFile) -> bool:
+    return any(isinstance(i, s.ReusedIndicator) for g in tree.groups for i in g.indicators)
