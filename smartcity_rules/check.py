@@ -51,6 +51,13 @@ class ScoredIndicator:
     def is_deduction(self) -> bool:
         return self.syntax.deduction is not None
 
+    @property
+    def direction(self) -> s.Direction | None:
+        """Which way is good for the value: as declared, else as its (resolved) bands say."""
+        if self.syntax.better is None and self.bands is not None:
+            return s.Direction.HIGHER if self.bands.rule is s.BandRule.AT_LEAST else s.Direction.LOWER
+        return self.syntax.direction
+
 
 @attrs.frozen
 class CheckedStandard:

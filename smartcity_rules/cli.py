@@ -1,4 +1,4 @@
-"""The `smartcity-rules` command: check, score and explain. Thin: main(argv) -> exit code."""
+"""The `smartcity-rules` command: check, score, explain, diff, assess, docs. Thin: main(argv) -> exit code."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
-from . import __version__, report
+from . import __version__, editions, pilot, report
 from .data import read_records
 from .diagnostics import render
 from .errors import InvalidStandard, NotFound, SmartCityRulesError
+from .results import Evaluation
 from .standard import diagnose, load
 
 
@@ -33,18 +34,23 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard)
     records = read_records(args.data)
-    evaluations = standard.evaluate_cohort(records)
-    if args.entity:
-        known = {e.entity for e in evaluations}
-        unknown = [name for name in args.entity if name not in known]
-        if unknown:
-            raise NotFound(f"no entity {unknown[0]!r} in the data (entities: {', '.join(sorted(known))})")
-        evaluations = tuple(e for e in evaluations if e.entity in args.entity)
+    evaluations = _chosen(standard.evaluate_cohort(records), args.entity)
     if args.format == "json":
         print(report.to_json(evaluations), file=out)
     else:
         print(report.tables(standard, evaluations), file=out)
     return 0
+
+
+def _chosen(evaluations: tuple[Evaluation, ...], entities: list[str] | None) -> tuple[Evaluation, ...]:
+    """The evaluations of the entities named with --entity; all of them when none is named."""
+    if not entities:
+        return evaluations
+    known = {e.entity for e in evaluations}
+    unknown = [name for name in entities if name not in known]
+    if unknown:
+        raise NotFound(f"no entity {unknown[0]!r} in the data (entities: {', '.join(sorted(known))})")
+    return tuple(e for e in evaluations if e.entity in entities)
 
 
 def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -55,6 +61,46 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         print(explanation.render(), file=out)
     return 0
+
+
+def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    result = editions.diff(load(args.old), load(args.new), read_records(args.data))
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(result.render(), file=out)
+    return 0
+
+
+def _assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    standard = load(args.standard)
+    evaluations = _chosen(standard.evaluate_cohort(read_records(args.data)), args.entity)
+    if args.stage == "eligibility":
+        outcomes: list[Any] = [pilot.eligibility(standard, e) for e in evaluations]
+    elif args.target is None:
+        print(f"error: the {args.stage} check compares with the level piloted: give it with --target N", file=err)
+        return 2
+    else:
+        stage = pilot.Stage.MID_TERM if args.stage == "mid-term" else pilot.Stage.ACCEPTANCE
+        outcomes = [pilot.check_pilot(standard, e, args.target, stage, after_rectification=args.rectified)
+                    for e in evaluations]
+    if args.format == "json":
+        print(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=2), file=out)
+    else:
+        print("\n".join(_outcome_text(o) for o in outcomes), file=out)
+    return 0
+
+
+def _outcome_text(outcome: pilot.Eligibility | pilot.PilotOutcome) -> str:
+    if isinstance(outcome, pilot.PilotOutcome):
+        return outcome.render()
+    return f"{outcome.entity}: {outcome.verdict.value} ({outcome.reason})"
+
+
+def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from . import testing  # imported here: it needs hypothesis, a test extra, and says so if missing
+
+    return testing.command(args.standard, examples=args.examples, seed=args.seed, cases_path=args.cases, out=out)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +124,28 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--indicator", required=True, type=int, metavar="N")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(run=_explain)
+    diff = sub.add_parser("diff", help="show what a new edition of a standard changes for a cohort, and why")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("data", metavar="DATA")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(run=_diff)
+    assess = sub.add_parser("assess", help="the pilot cycle: eligibility, mid-term check, final acceptance")
+    assess.add_argument("standard", metavar="STANDARD")
+    assess.add_argument("data", metavar="DATA")
+    assess.add_argument("--stage", choices=("eligibility", "mid-term", "acceptance"), default="eligibility")
+    assess.add_argument("--target", type=int, metavar="N", help="the level piloted (for mid-term and acceptance)")
+    assess.add_argument("--rectified", action="store_true",
+                        help="an acceptance retaken after rectification: failing it recovers the funds")
+    assess.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
+    assess.add_argument("--format", choices=("text", "json"), default="text")
+    assess.set_defaults(run=_assess)
+    test = sub.add_parser("test", help="check a standard's invariants on generated data, and run its stored cases")
+    test.add_argument("standard", metavar="STANDARD")
+    test.add_argument("--examples", type=int, default=100, metavar="N", help="generated cohorts (0: cases only)")
+    test.add_argument("--seed", type=int, default=0, metavar="S", help="reproduces a run (default 0)")
+    test.add_argument("--cases", metavar="FILE", help="default: STANDARD's .cases.toml beside it, if any")
+    test.set_defaults(run=_test)
     return parser
 
 

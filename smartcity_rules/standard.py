@@ -9,6 +9,7 @@ from typing import Any
 
 from . import syntax as s
 from .check import CheckedStandard, check
+from .compile import PREVIOUS_SUFFIX
 from .diagnostics import Diagnostic
 from .errors import InvalidStandard, NotFound
 from .evaluate import CompiledStandard, provisional_numbers
@@ -71,6 +72,12 @@ class Standard:
     @property
     def checked(self) -> CheckedStandard:
         return self._checked
+
+    @property
+    def input_names(self) -> frozenset[str]:
+        """The statistics a record may carry: every input, and `NAME@previous` for each."""
+        names = self._checked.inputs
+        return frozenset(names) | frozenset(name + PREVIOUS_SUFFIX for name in names)
 
     @property
     def indicator_numbers(self) -> tuple[int, ...]:

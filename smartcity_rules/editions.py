@@ -1,0 +1,371 @@
+"""Compares two editions of a standard: what their definitions say differently, and
+what that changes for each entity of a cohort.
+
+Definitions are compared by meaning: syntax nodes ignore where they were
+written, and numbers are compared by value, so `0.5` and `50%` are the same
+threshold and a reused indicator is the same as its copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from . import syntax as s
+from .check import ScoredIndicator
+from .errors import DataError
+from .evaluate import ENTITY_KEY
+from .formula import render
+from .report import is_percentage, show_number
+from .results import Evaluation, IndicatorResult
+from .runtime import fmt
+from .standard import Standard
+
+
+@attrs.frozen
+class DefinitionChange:
+    """One thing the new edition defines differently, e.g. indicator 12's star thresholds."""
+
+    subject: str  # "indicator 12", "group \"基础设施\"", "the rating"
+    change: str  # "added", "removed" or "changed"
+    details: tuple[str, ...]  # "star thresholds: 20%, 40%, … → 30%, 50%, …"
+    number: int | None = None  # the indicator's number, when the subject is one
+
+    def render(self) -> str:
+        head = f"{self.subject}: {self.change}"
+        return head if not self.details else head + "\n" + "\n".join(f"    {d}" for d in self.details)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"subject": self.subject, "change": self.change, "details": list(self.details)}
+
+
+@attrs.frozen
+class IndicatorChange:
+    """One indicator whose value, stars or points differ between the editions for an entity."""
+
+    number: int
+    name: str
+    old: IndicatorResult | None  # None: the old edition has no such indicator
+    new: IndicatorResult | None
+    because: tuple[str, ...]  # the definition changes behind it
+
+    def to_dict(self) -> dict[str, Any]:
+        def side(result: IndicatorResult | None) -> dict[str, Any] | None:
+            if result is None:
+                return None
+            return {"value": None if result.value is None else fmt(result.value),
+                    "stars": result.stars, "points": fmt(result.points)}
+        return {"number": self.number, "name": self.name, "old": side(self.old), "new": side(self.new),
+                "because": list(self.because)}
+
+
+@attrs.frozen
+class EntityChange:
+    """What the new edition changes for one entity."""
+
+    entity: str
+    old: Evaluation
+    new: Evaluation
+    indicators: tuple[IndicatorChange, ...]
+
+    @property
+    def rating_changed(self) -> bool:
+        return self.old.rating_rank != self.new.rating_rank
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "total": {"old": fmt(self.old.total), "new": fmt(self.new.total)},
+            "rating": {"old": _rating_name(self.old), "new": _rating_name(self.new)},
+            "indicators": [i.to_dict() for i in self.indicators],
+        }
+
+
+@attrs.frozen
+class EditionDiff:
+    """Two editions compared, definitions first, then their effect on a cohort."""
+
+    old: Standard
+    new: Standard
+    definitions: tuple[DefinitionChange, ...]
+    entities: tuple[EntityChange, ...]  # every entity, changed or not, in cohort order
+
+    @property
+    def changed(self) -> tuple[EntityChange, ...]:
+        """The entities whose total, rating or any indicator result differs."""
+        return tuple(e for e in self.entities
+                     if e.indicators or e.old.total != e.new.total or e.rating_changed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "old": _edition(self.old), "new": _edition(self.new),
+            "definitions": [d.to_dict() for d in self.definitions],
+            "entities": [e.to_dict() for e in self.changed],
+            "unchanged": [e.entity for e in self.entities if e not in self.changed],
+        }
+
+    def render(self) -> str:
+        lines = [f"{self.old.title}", f"  old: {_edition_line(self.old)}", f"  new: {_edition_line(self.new)}", ""]
+        lines.append(f"Definitions that differ ({len(self.definitions)}):")
+        lines += [f"  {line}" for change in self.definitions for line in change.render().split("\n")]
+        if not self.definitions:
+            lines.append("  none")
+        changed = self.changed
+        lines += ["", f"Entities whose results differ ({len(changed)} of {len(self.entities)}):"]
+        percent = {i.number: is_percentage(i) for i in (*self.old.checked.indicators, *self.new.checked.indicators)}
+        for entity in changed:
+            lines += _entity_lines(entity, percent)
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------ comparing definitions
+def _indicator_fields(item: ScoredIndicator) -> Iterator[tuple[str, str]]:
+    """(what, how it reads) for each part of an indicator's definition that can change."""
+    syntax = item.syntax
+    yield "name", syntax.name
+    yield "group", item.group.name
+    yield "leading (★)", "yes" if syntax.leading else "no"
+    yield "formula", render(syntax.value) if syntax.value is not None else "none"
+    yield "star thresholds", _bands(item.bands)
+    yield "points", _points(syntax.points)
+    yield "deduction", _deduction(syntax.deduction)
+    yield "on zero denominator", syntax.zero_policy.value
+    yield "direction", "none" if item.direction is None else f"better {item.direction.value}"
+    yield "provisional", "yes" if syntax.provisional else "no"
+    yield "description", syntax.description
+
+
+# The parts of a definition that can change a number; the rest is wording.
+_SCORING = ("group", "leading (★)", "formula", "star thresholds", "points", "deduction", "on zero denominator")
+
+
+def _bands(bands: s.StarBands | None) -> str:
+    if bands is None:
+        return "none"
+    marks = " (provisional)" if bands.provisional else ""
+    return f"{bands.rule.value} " + ", ".join(t.text if t.text.endswith("%") else fmt(t.value)
+                                              for t in bands.thresholds) + marks
+
+
+def _points(points: s.Points | None) -> str:
+    if points is None:
+        return "none"
+    shown = fmt(points.maximum.value)
+    if isinstance(points.scoring, s.Linear):
+        shown += f" linear from {points.scoring.low.text} to {points.scoring.high.text}"
+    return shown + (" (provisional)" if points.provisional else "")
+
+
+def _deduction(deduction: s.Deduction | None) -> str:
+    if deduction is None:
+        return "none"
+    return (f"{fmt(deduction.each.value)} each, at most {fmt(deduction.cap.value)}"
+            + (" (provisional)" if deduction.provisional else ""))
+
+
+def _same_bands(a: s.StarBands | None, b: s.StarBands | None) -> bool:
+    """Bands compare by rule, threshold values and mark: `0.5` and `50%` are one threshold."""
+    if a is None or b is None:
+        return a is b
+    return (a.rule, [t.value for t in a.thresholds], a.provisional) == (
+        b.rule, [t.value for t in b.thresholds], b.provisional)
+
+
+def _compare_indicator(old: ScoredIndicator, new: ScoredIndicator) -> tuple[str, ...]:
+    details = []
+    for (what, before), (_, after) in zip(_indicator_fields(old), _indicator_fields(new)):
+        if what == "star thresholds":
+            differs = not _same_bands(old.bands, new.bands)
+        elif what == "formula":
+            differs = old.syntax.value != new.syntax.value
+        else:
+            differs = before != after
+        if differs:
+            details.append(f"{what}: {before} → {after}" if len(before) + len(after) < 160 else f"{what} reworded")
+    details += [f"note removed: {note}" for note in old.syntax.notes if note not in new.syntax.notes]
+    details += [f"note added: {note}" for note in new.syntax.notes if note not in old.syntax.notes]
+    return tuple(details)
+
+
+def compare_definitions(old: Standard, new: Standard) -> tuple[DefinitionChange, ...]:
+    """Every difference in meaning between two editions, indicators in number order."""
+    changes = list(_header_changes(old, new))
+    olds = {i.number: i for i in old.checked.indicators}
+    news = {i.number: i for i in new.checked.indicators}
+    for number in sorted(olds.keys() | news.keys()):
+        before, after = olds.get(number), news.get(number)
+        subject = f"indicator {number}"
+        if before is None and after is not None:
+            changes.append(DefinitionChange(subject, "added", (after.syntax.name,), number))
+        elif after is None and before is not None:
+            changes.append(DefinitionChange(subject, "removed", (before.syntax.name,), number))
+        elif before is not None and after is not None:
+            details = _compare_indicator(before, after)
+            if details:
+                changes.append(DefinitionChange(subject, "changed", details, number))
+    changes += _group_changes(old, new)
+    changes += _rating_changes(old, new)
+    return tuple(changes)
+
+
+def _header_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:
+    before, after = old.checked.header, new.checked.header
+    total = (before.total.value if before.total else None), (after.total.value if after.total else None)
+    if total[0] != total[1]:
+        yield DefinitionChange("the total", "changed",
+                               (f"{_maybe(total[0])} → {_maybe(total[1])}",))
+    if before.rounding != after.rounding:
+        yield DefinitionChange("rounding", "changed", (f"{before.rounding} → {after.rounding} decimals",))
+
+
+def _maybe(value: Fraction | None) -> str:
+    return "none" if value is None else fmt(value)
+
+
+def _group_reading(group: s.Group) -> str:
+    limit = group.cap if group.bonus else group.points
+    amount = "none" if limit is None else fmt(limit.value)
+    return ("bonus, at most " if group.bonus else "points ") + amount + (" (provisional)" if group.provisional else "")
+
+
+def _group_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:
+    olds = {g.name: g for g in old.syntax.groups}
+    news = {g.name: g for g in new.syntax.groups}
+    for name in [*olds, *(n for n in news if n not in olds)]:
+        subject = f'group "{name}"'
+        if name not in news:
+            yield DefinitionChange(subject, "removed", ())
+        elif name not in olds:
+            yield DefinitionChange(subject, "added", (_group_reading(news[name]),))
+        elif _group_reading(olds[name]) != _group_reading(news[name]):
+            yield DefinitionChange(subject, "changed",
+                                   (f"{_group_reading(olds[name])} → {_group_reading(news[name])}",))
+
+
+def _level_lines(standard: Standard) -> dict[int, str]:
+    rating = standard.syntax.rating
+    if rating is None:
+        return {}
+    return {int(level.rank.value): f'level {level.rank.text} "{level.name}" when '
+            + " and ".join(_requirement(r) for r in level.requirements) for level in rating.levels}
+
+
+def _requirement(req: s.Requirement) -> str:
+    op = req.compare.value
+    if isinstance(req, s.TotalRequirement):
+        return f"total {op} {fmt(req.threshold.value)}"
+    if isinstance(req, s.LeadingRequirement):
+        return f"every leading {op} {fmt(req.stars.value)} stars"
+    if isinstance(req, s.IndicatorRequirement):
+        bar = fmt(req.threshold.value) + (" stars" if req.on_stars else "")
+        return f"indicator {fmt(req.number.value)} {op} {bar}"
+    return f'group "{req.group}" {op} {fmt(req.points.value)} points'
+
+
+def _rating_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:
+    before, after = _level_lines(old), _level_lines(new)
+    details = [f"{before.get(rank, 'none')} → {after.get(rank, 'none')}"
+               for rank in sorted(before.keys() | after.keys(), reverse=True) if before.get(rank) != after.get(rank)]
+    if details:
+        yield DefinitionChange("the rating", "changed", tuple(details))
+
+
+# ------------------------------------------------------------ comparing results
+def diff(old: Standard, new: Standard, records: Sequence[Mapping[str, Any]]) -> EditionDiff:
+    """Score a cohort under both editions and say what changes, and why.
+
+    Each edition reads the statistics it declares: a cohort may carry inputs that only
+    one edition needs. A statistic neither edition declares is still an error.
+    """
+    known = old.input_names | new.input_names
+    for index, record in enumerate(records):
+        unknown = [key for key in record if key not in known and key != ENTITY_KEY]
+        if unknown:
+            entity = str(record.get(ENTITY_KEY, f"#{index + 1}"))
+            raise DataError(f"neither edition declares an input {unknown[0]!r}", entity=entity,
+                            input=str(unknown[0]))
+    before = old.evaluate_cohort([_only(record, old) for record in records])
+    after = new.evaluate_cohort([_only(record, new) for record in records])
+    definitions = compare_definitions(old, new)
+    reasons = {d.number: _scoring(d) for d in definitions if d.number is not None}
+    entities = tuple(EntityChange(a.entity, a, b, _indicator_changes(a, b, reasons))
+                     for a, b in zip(before, after))
+    return EditionDiff(old, new, definitions, entities)
+
+
+def _scoring(change: DefinitionChange) -> tuple[str, ...]:
+    if change.change != "changed":
+        return (f"the indicator was {change.change}",)
+    return tuple(d for d in change.details if d.split(":")[0] in _SCORING)
+
+
+def _only(record: Mapping[str, Any], standard: Standard) -> dict[str, Any]:
+    names = standard.input_names
+    return {key: value for key, value in record.items() if key == ENTITY_KEY or key in names}
+
+
+def _indicator_changes(old: Evaluation, new: Evaluation,
+                       reasons: Mapping[int, tuple[str, ...]]) -> tuple[IndicatorChange, ...]:
+    olds = {r.number: r for r in old.indicators}
+    news = {r.number: r for r in new.indicators}
+    changes = []
+    for number in sorted(olds.keys() | news.keys()):
+        a, b = olds.get(number), news.get(number)
+        if a is not None and b is not None and (a.value, a.stars, a.points) == (b.value, b.stars, b.points):
+            continue
+        name = (b or a).name  # type: ignore[union-attr]  # one of them exists
+        because = reasons.get(number) or ("its definition scores the same: its inputs or cohort differ",)
+        changes.append(IndicatorChange(number, name, a, b, because))
+    return tuple(changes)
+
+
+# ------------------------------------------------------------ rendering
+def _edition(standard: Standard) -> dict[str, Any]:
+    effective = standard.effective
+    return {"title": standard.title, "edition": standard.edition, "source": standard.source_name,
+            "effective": None if effective is None else effective.isoformat()}
+
+
+def _edition_line(standard: Standard) -> str:
+    effective = f", effective {standard.effective.isoformat()}" if standard.effective else ""
+    return f"edition {standard.edition or '(none)'}{effective} ({standard.source_name})"
+
+
+def _rating_name(evaluation: Evaluation) -> str | None:
+    rating = evaluation.rating
+    return None if rating is None else (rating.name or "none")
+
+
+def _result(result: IndicatorResult | None, percent: bool) -> str:
+    if result is None:
+        return "absent"
+    stars = "n/a" if result.stars is None else f"{result.stars}★"
+    return f"{show_number(result.value, percent)} {stars} {show_number(result.points)} pts"
+
+
+def _entity_lines(entity: EntityChange, percent: Mapping[int, bool]) -> list[str]:
+    rating = f"{_rating_name(entity.old)} → {_rating_name(entity.new)}"
+    lines = [f"  {entity.entity}: total {show_number(entity.old.total)} → {show_number(entity.new.total)}, "
+             f"rating {rating}"]
+    lines += [f"    {line}" for line in _rating_reasons(entity)]
+    for change in entity.indicators:
+        shown = percent.get(change.number, False)
+        lines.append(f"    {change.number} {change.name}: {_result(change.old, shown)} → "
+                     f"{_result(change.new, shown)}")
+        # The definitions section above gives the details; here, which of them.
+        lines.append("        because: " + "; ".join(reason.split(":")[0] for reason in change.because))
+    return lines
+
+
+def _rating_reasons(entity: EntityChange) -> list[str]:
+    """Why the level the entity had under the old edition is not reached under the new one."""
+    old, new = entity.old.rating, entity.new.rating
+    if old is None or new is None or new.rank >= old.rank:
+        return []
+    level = next((lv for lv in new.levels if lv.rank == old.rank), None)
+    if level is None:
+        return [f"the new edition has no level {old.rank}"]
+    return [f"{level.name} not reached: {r.text} ({r.actual})" for r in level.failed]
