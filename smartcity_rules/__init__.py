@@ -9,6 +9,8 @@ The public API is what this module lists in __all__; other modules are private.
 
 from .data import read_records
 from .diagnostics import Diagnostic, Severity
+from .editions import DefinitionChange, EditionDiff, EntityChange, IndicatorChange
+from .editions import diff as diff_editions
 from .errors import (
     CohortRequired,
     DataError,
@@ -22,6 +24,10 @@ from .errors import (
     ZeroDenominator,
 )
 from .explain import Explanation
+from .pilot import Eligibility, Gap, PilotOutcome, check_pilot
+from .pilot import Stage as PilotStage
+from .pilot import Verdict as PilotVerdict
+from .pilot import eligibility as pilot_eligibility
 from .results import (
     Evaluation,
     GroupResult,
@@ -40,10 +46,16 @@ __all__ = [
     "CohortRequired",
     "DataError",
     "DataFileError",
+    "DefinitionChange",
     "Diagnostic",
+    "EditionDiff",
+    "Eligibility",
+    "EntityChange",
     "Evaluation",
     "Explanation",
+    "Gap",
     "GroupResult",
+    "IndicatorChange",
     "IndicatorInfo",
     "IndicatorResult",
     "InvalidStandard",
@@ -51,6 +63,9 @@ __all__ = [
     "LevelResult",
     "MissingInput",
     "NotFound",
+    "PilotOutcome",
+    "PilotStage",
+    "PilotVerdict",
     "RatingResult",
     "RequirementResult",
     "Severity",
@@ -60,8 +75,11 @@ __all__ = [
     "UnknownInput",
     "ZeroDenominator",
     "__version__",
+    "check_pilot",
     "diagnose",
+    "diff_editions",
     "load",
     "loads",
+    "pilot_eligibility",
     "read_records",
 ]
