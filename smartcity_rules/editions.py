@@ -16,10 +16,10 @@ import attrs
 
 from . import syntax as s
 from .check import ScoredIndicator
+from .display import is_percentage, show_number
 from .errors import DataError
 from .evaluate import ENTITY_KEY
 from .formula import render
-from .report import is_percentage, show_number
 from .results import Evaluation, IndicatorResult
 from .runtime import fmt
 from .standard import Standard

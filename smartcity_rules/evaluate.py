@@ -18,6 +18,7 @@ from . import runtime
 from . import syntax as s
 from .check import CheckedStandard, ScoredIndicator
 from .compile import PREVIOUS_SUFFIX, Program, generate
+from .display import is_percentage, show_number
 from .errors import CohortRequired, DataError, UnknownInput
 from .results import (
     Evaluation,
@@ -90,6 +91,7 @@ class _Layout:
                               for item in standard.indicators)
         self.fractions: dict[int, Fraction] = {}  # scaled points -> Fraction, filled as met
         self.index = {info.number: k for k, info in enumerate(self.infos)}
+        self.percent = {item.number: is_percentage(item) for item in standard.indicators}
         self.members = {g.name: tuple(k for k, info in enumerate(self.infos) if info.group == g.name)
                         for g in standard.syntax.groups}
         rating = standard.syntax.rating
@@ -168,7 +170,7 @@ class _Layout:
             have = result.stars if req.on_stars else result.value
             if have is None:
                 return f"indicator {result.number}: not applicable"
-            shown = _stars(have) if req.on_stars else runtime.fmt(have)
+            shown = _stars(have) if req.on_stars else show_number(have, self.percent[result.number])
             return f"indicator {result.number}: {shown}"
         group = evaluation.group(req.group)
         return f"group \"{group.name}\": {runtime.fmt(group.points)} points"

@@ -43,6 +43,7 @@ class Explanation:
     bands: str | None
     next_band: NextBand | None
     points_rule: str
+    origin: str | None = None  # where a reused indicator was written, e.g. "city indicator 7 (city.scs)"
 
     def to_dict(self) -> dict[str, Any]:
         """The explanation as JSON-ready data; numbers as exact strings."""
@@ -53,7 +54,7 @@ class Explanation:
             "formula": self.formula, "substituted": self.substituted, "bands": self.bands,
             "next_band": None if band is None else {
                 "stars": band.stars, "threshold": fmt(band.threshold), "distance": fmt(band.distance)},
-            "points_rule": self.points_rule,
+            "points_rule": self.points_rule, "origin": self.origin,
         }
 
     def render(self) -> str:
@@ -61,6 +62,8 @@ class Explanation:
         lines = [f"{self.entity}: indicator {i.number} {'★ ' if i.leading else ''}{i.name} ({i.group})"]
         if self.description:
             lines.append(f"  {self.description}")
+        if self.origin is not None:
+            lines.append(f"from:     {self.origin}")
         lines.append("inputs:")
         for item in self.inputs:
             unit = f" {item.unit}" if item.unit else ""
@@ -144,5 +147,13 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
     return Explanation(
         evaluation.entity, result, syntax.description, tuple(inputs), render(syntax.value),
         render(syntax.value, substitute), bands,
-        _next_band(item.bands, result.value, result.stars) if item.bands else None, rule,
+        _next_band(item.bands, result.value, result.stars) if item.bands else None, rule, _origin(syntax),
     )
+
+
+def _origin(indicator: s.Indicator) -> str | None:
+    origin = indicator.origin
+    if origin is None:
+        return None
+    replaced = f", replacing its {', '.join(origin.replaced)}" if origin.replaced else ""
+    return f"indicator {origin.number} of `{origin.alias}` ({origin.standard}){replaced}"

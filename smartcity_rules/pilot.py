@@ -17,8 +17,8 @@ import attrs
 
 from . import syntax as s
 from .check import ScoredIndicator
+from .display import is_percentage, show_number
 from .errors import NotFound
-from .report import is_percentage, show_number
 from .results import Evaluation, IndicatorResult, LevelResult, RatingResult, RequirementResult
 from .runtime import fmt
 from .standard import Standard

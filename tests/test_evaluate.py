@@ -427,7 +427,7 @@ def test_tiers_are_levels_whose_requirements_must_all_hold() -> None:
     assert missed_one.rating is not None and missed_one.rating.name == "成长型"
     failed = missed_one.rating.levels[0].failed
     assert [(r.text, r.actual) for r in failed] == [
-        ("indicator 3 >= 90%", "indicator 3: 0.8"),
+        ("indicator 3 >= 90%", "indicator 3: 80%"),
         ('group "基础设施" >= 6 points', 'group "基础设施": 5.6 points'),
     ]
     no_cameras = standard.evaluate({**top, "cams": 0, "intact": 0})

@@ -195,3 +195,13 @@ def test_a_missing_base_is_reported_once_not_per_indicator() -> None:
     with pytest.raises(scr.InvalidStandard) as caught:
         linked(county("indicator 7 from city 1\nindicator 8 from city 2", uses='use "nope.scs" as city\n'))
     assert [d.code for d in caught.value.diagnostics] == ["E0243"]
+
+
+def test_an_explanation_says_where_a_reused_indicator_was_written(tmp_path: Path) -> None:
+    (tmp_path / "base.scs").write_text(BASE, encoding="utf-8")
+    (tmp_path / "county.scs").write_text(county("indicator 7 from city 1 { points 2 }"), encoding="utf-8")
+    record = {"entity": "A", "households": 10, "fibre": 9}
+    explanation = scr.load(tmp_path / "county.scs").explain([record], "A", 7)
+    assert explanation.origin == "indicator 1 of `city` (base.scs), replacing its points"
+    assert "from:     indicator 1 of `city`" in explanation.render()
+    assert explanation.to_dict()["origin"] == explanation.origin
