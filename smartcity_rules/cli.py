@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__, editions, pilot, report
@@ -63,6 +64,23 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from . import document  # imports sympy: only this command pays for it
+
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    text = document.render_document(load(args.standard), args.format or (
+        "html" if suffix in (".html", ".htm") else "markdown"))
+    if not args.output:
+        out.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {args.output}: {error.strerror or error}", file=err)
+        return 1
+    return 0
+
+
 def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = editions.diff(load(args.old), load(args.new), read_records(args.data))
     if args.format == "json":
@@ -97,12 +115,6 @@ def _outcome_text(outcome: pilot.Eligibility | pilot.PilotOutcome) -> str:
     return f"{outcome.entity}: {outcome.verdict.value} ({outcome.reason})"
 
 
-def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from . import testing  # imported here: it needs hypothesis, a test extra, and says so if missing
-
-    return testing.command(args.standard, examples=args.examples, seed=args.seed, cases_path=args.cases, out=out)
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smartcity-rules",
                                      description="Check smart-city standards and score entities with them.")
@@ -124,6 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--indicator", required=True, type=int, metavar="N")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(run=_explain)
+    docs = sub.add_parser("docs", help="write a standard as a document to publish (Markdown or HTML)")
+    docs.add_argument("standard", metavar="STANDARD")
+    docs.add_argument("--format", choices=("markdown", "html"),
+                      help="default: html when FILE ends in .html or .htm, else markdown")
+    docs.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    docs.set_defaults(run=_docs)
     diff = sub.add_parser("diff", help="show what a new edition of a standard changes for a cohort, and why")
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
@@ -140,12 +158,6 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
     assess.add_argument("--format", choices=("text", "json"), default="text")
     assess.set_defaults(run=_assess)
-    test = sub.add_parser("test", help="check a standard's invariants on generated data, and run its stored cases")
-    test.add_argument("standard", metavar="STANDARD")
-    test.add_argument("--examples", type=int, default=100, metavar="N", help="generated cohorts (0: cases only)")
-    test.add_argument("--seed", type=int, default=0, metavar="S", help="reproduces a run (default 0)")
-    test.add_argument("--cases", metavar="FILE", help="default: STANDARD's .cases.toml beside it, if any")
-    test.set_defaults(run=_test)
     return parser
 
 

@@ -167,10 +167,9 @@ class _Layout:
             return ", ".join(f"indicator {i.number}: {_stars(i.stars)}" for i in failing) or "all hold"
         if isinstance(req, s.IndicatorRequirement):
             result = evaluation.indicator(int(req.number.value))
-            have = result.stars if req.on_stars else result.value
-            if have is None:
+            if (result.stars if req.on_stars else result.value) is None:
                 return f"indicator {result.number}: not applicable"
-            shown = _stars(have) if req.on_stars else show_number(have, self.percent[result.number])
+            shown = _stars(result.stars) if req.on_stars else show_number(result.value, self.percent[result.number])
             return f"indicator {result.number}: {shown}"
         group = evaluation.group(req.group)
         return f"group \"{group.name}\": {runtime.fmt(group.points)} points"
