@@ -375,7 +375,7 @@ class _Checker:
                                help="load the file with `smartcity_rules.load`, or link the tree "
                                "with `smartcity_rules.link.link` before checking it")
 
-    def run(self) -> CheckedStandard:
+    def run(self, analyse: bool = False) -> CheckedStandard:
         self.unlinked()
         if self.problems:  # the rest would only count missing indicators
             raise InvalidStandard(self.problems)
@@ -387,10 +387,15 @@ class _Checker:
             if decl.name not in self.used:
                 self.warn("W0201", f"input `{decl.name}` is never used", decl.name_span,
                           help="remove it, or use it in a formula")
+        checked = CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), ())
+        if analyse:  # imported here: analysis imports this module, and it loads sympy
+            from .analysis import analyse as analyses
+
+            self.problems += analyses(checked)
         problems = sorted(self.problems, key=sort_key)
         if any(p.is_error for p in problems):
             raise InvalidStandard(problems)
-        return CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), tuple(problems))
+        return attrs.evolve(checked, warnings=tuple(problems))
 
 
 def _linked(group: s.Group) -> Iterator[s.Indicator]:
@@ -398,6 +403,10 @@ def _linked(group: s.Group) -> Iterator[s.Indicator]:
     return (item for item in group.indicators if isinstance(item, s.Indicator))
 
 
-def check(tree: s.StandardFile) -> CheckedStandard:
-    """Check a parsed standard; raise InvalidStandard listing every error (warnings included)."""
-    return _Checker(tree).run()
+def check(tree: s.StandardFile, *, analyse: bool = False) -> CheckedStandard:
+    """Check a parsed standard; raise InvalidStandard listing every error (warnings included).
+
+    `analyse` adds the static analyses of analysis.py (ranges, reachability, units,
+    directions proven with sympy, provisional numbers), as `smartcity-rules check` does.
+    """
+    return _Checker(tree).run(analyse)

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from . import __version__, editions, pilot, report
 from .data import read_records
-from .diagnostics import render
+from .diagnostics import Severity, render
 from .errors import InvalidStandard, NotFound, SmartCityRulesError
 from .results import Evaluation
 from .standard import diagnose, load
@@ -25,7 +25,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(render(diagnostic), file=err)
             print(file=err)
         errors = sum(d.is_error for d in diagnostics)
-        warnings = len(diagnostics) - errors
+        warnings = sum(d.severity is Severity.WARNING for d in diagnostics)  # notes are neither
         failed |= errors > 0
         verdict = f"{errors} error{'s' if errors != 1 else ''}" if errors else "ok"
         print(f"{path}: {verdict}, {warnings} warning{'s' if warnings != 1 else ''}", file=out)

@@ -132,8 +132,11 @@ def load(path: str | Path) -> Standard:
 
 
 def diagnose(path: str | Path) -> tuple[Diagnostic, ...]:
-    """Every diagnostic for a standard file, errors and warnings, in source order."""
+    """Every diagnostic for a standard file, in source order: the checker's and the analyses'.
+
+    Unlike `load`, runs the static analyses (analysis.py), which import sympy.
+    """
     try:
-        return check(link(parse_file(path))).warnings
+        return check(link(parse_file(path)), analyse=True).warnings
     except InvalidStandard as error:
         return error.diagnostics

@@ -1,0 +1,193 @@
+"""Proves with sympy that each formula moves the way its directions say: part of the analysis stage.
+
+For an indicator that is better higher (or lower) and an input of its formula that is
+better higher (or lower), the value must not move against the input: the partial
+derivative, times +1 when the two directions agree and -1 when they differ, must be
+non-negative wherever every input is positive.  Three outcomes:
+
+- proven (sympy's assumptions show the sign): nothing to report;
+- disproven (negative everywhere, or at a valid point found by sampling): an error naming
+  the input and the region or a point where the value goes the wrong way;
+- undecided: a warning that the direction could not be proven.
+
+`min`, `max` and `clamp` differentiate into Heaviside steps, each between 0 and 1, which
+stand in as non-negative symbols.  `rank(e)` and `share(e)` are opaque: by the chain rule
+their part of the derivative is (d value / d rank) * (d rank / d e) * (d e / d input), where
+d rank / d e < 0 and d share / d e > 0; each term must then have the right sign by itself.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
+
+import attrs
+import sympy
+
+from . import mathematics as m
+from . import syntax as s
+from .check import ScoredIndicator
+from .diagnostics import Diagnostic, Label, Severity
+from .syntax import walk
+
+SAMPLES = 200  # points tried when sympy cannot decide a sign; seeded, so runs repeat
+_POSITIVE_VALUES = (Fraction(1, 2), Fraction(1), Fraction(2), Fraction(3), Fraction(10), Fraction(1000))
+_WHOLE_VALUES = (Fraction(1), Fraction(2), Fraction(3), Fraction(10), Fraction(1000))
+
+
+@attrs.frozen
+class _Cohort:
+    """A rank(e) or share(e) replaced by `symbol`; `sign` is the direction it moves with e."""
+
+    symbol: sympy.Symbol
+    inner: sympy.Expr
+    sign: int
+
+
+def prove(item: ScoredIndicator, direction: s.Direction, inputs: Mapping[str, s.InputDecl]) -> Iterator[Diagnostic]:
+    """Diagnostics for each directed input of the indicator's formula the value does not follow."""
+    assert item.syntax.value is not None
+    value, positive = _positive(m.to_sympy(item.syntax.value, inputs))
+    value, cohort = _opaque(value)
+    for ref in _directed_refs(item.syntax.value, inputs):
+        decl = inputs[ref.name]
+        assert decl.direction is not None
+        want = 1 if decl.direction is direction else -1
+        symbol = positive[ref.name]
+        terms = [want * sympy.diff(value, symbol)] + [
+            want * c.sign * sympy.diff(value, c.symbol) * sympy.diff(c.inner, symbol) for c in cohort]
+        finding = _judge(terms, item, ref, decl, direction, inputs)
+        if finding is not None:
+            yield finding
+
+
+def _positive(value: sympy.Expr) -> tuple[sympy.Expr, dict[str, sympy.Symbol]]:
+    """The value over positive Symbols: a denominator is positive wherever the value exists."""
+    swap = {sym: sympy.Symbol(sym.name, positive=True) for sym in value.free_symbols}
+    return value.xreplace(swap), {new.name: new for new in swap.values()}
+
+
+def _opaque(value: sympy.Expr) -> tuple[sympy.Expr, list[_Cohort]]:
+    cohort: list[_Cohort] = []
+    swap: dict[sympy.Expr, sympy.Symbol] = {}
+    for call in value.atoms(sympy.Function):
+        sign = m.COHORT_DIRECTIONS.get(call.func)
+        if sign is not None:
+            stand_in = sympy.Symbol(f"{call.func.__name__}_{len(cohort)}", positive=True)
+            cohort.append(_Cohort(stand_in, call.args[0], sign))
+            swap[call] = stand_in
+    return value.xreplace(swap), cohort
+
+
+def _directed_refs(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> list[s.Ref]:
+    """The first reference to each input with a known direction (this period's values only)."""
+    earlier = {id(c.args[0]) for c in walk(expr) if isinstance(c, s.Call) and c.function == "previous"}
+    seen: dict[str, s.Ref] = {}
+    for node in walk(expr):
+        if isinstance(node, s.Ref) and id(node) not in earlier and inputs[node.name].direction is not None:
+            seen.setdefault(node.name, node)
+    return list(seen.values())
+
+
+def _steps_as_symbols(term: sympy.Expr) -> sympy.Expr:
+    """Each Heaviside step (0 to 1) stands in as a non-negative symbol."""
+    steps = term.atoms(sympy.Heaviside)
+    return term.xreplace({step: sympy.Symbol(f"step_{k}", nonnegative=True) for k, step in enumerate(steps)})
+
+
+def _judge(terms: list[sympy.Expr], item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl,
+           direction: s.Direction, inputs: Mapping[str, s.InputDecl]) -> Diagnostic | None:
+    undecided = [t for t in terms if t != 0 and not _steps_as_symbols(t).is_nonnegative]
+    if not undecided:
+        return None
+    for term in undecided:
+        if not term.atoms(sympy.Heaviside) and term.is_negative:
+            return _wrong_way(item, ref, decl, direction, _everywhere(term, inputs))
+    point = _counterexample(undecided, inputs)
+    if point is not None:
+        return _wrong_way(item, ref, decl, direction, point)
+    return _unproven(item, ref, decl, direction)
+
+
+def _everywhere(term: sympy.Expr, inputs: Mapping[str, s.InputDecl]) -> str:
+    names = sorted(sym.name for sym in term.free_symbols if not sym.name.startswith(("rank_", "share_")))
+    return "wherever " + " and ".join(f"{_shown(n)} > 0" for n in names) if names else "everywhere"
+
+
+def _shown(name: str) -> str:
+    return f"`{name}`"
+
+
+def _counterexample(terms: list[sympy.Expr], inputs: Mapping[str, s.InputDecl]) -> str | None:
+    """A valid point where one of the terms is negative, as `a = 1, b = 2`; None if none is found."""
+    chooser = random.Random(0)
+    symbols = sorted(set().union(*(t.free_symbols for t in terms)), key=lambda x: x.name)
+    for _ in range(SAMPLES):
+        point = {sym: _sample(sym.name, inputs, chooser) for sym in symbols}
+        if not _valid(point, inputs):
+            continue
+        values = [t.subs(point) for t in terms]
+        if any(v.is_number and v.is_negative for v in values):
+            shown = [(sym.name, point[sym]) for sym in symbols if not sym.name.startswith(("rank_", "share_"))]
+            return "e.g. where " + ", ".join(f"{_shown(n)} = {v}" for n, v in shown)
+    return None
+
+
+def _sample(name: str, inputs: Mapping[str, s.InputDecl], chooser: random.Random) -> sympy.Rational:
+    decl = inputs.get(name.removesuffix(m.PREVIOUS))
+    if decl is None:  # a stand-in for rank or share
+        value = chooser.choice((Fraction(1), Fraction(2), Fraction(5))) if name.startswith("rank_") \
+            else chooser.choice((Fraction(1, 10), Fraction(1, 2), Fraction(1)))
+    elif decl.kind in (s.Kind.COUNT, s.Kind.RANK):
+        value = chooser.choice(_WHOLE_VALUES)
+    elif decl.kind in (s.Kind.RATE, s.Kind.FLAG):
+        value = chooser.choice((Fraction(1, 10), Fraction(1, 2), Fraction(1)))
+    elif decl.kind is s.Kind.SCORE and decl.score_range is not None:
+        low, high = (x.value for x in decl.score_range)
+        value = chooser.choice((low, (low + high) / 2, high))
+    else:
+        value = chooser.choice(_POSITIVE_VALUES)
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _valid(point: Mapping[sympy.Symbol, sympy.Rational], inputs: Mapping[str, s.InputDecl]) -> bool:
+    """The point respects every `part of`: no part above its whole."""
+    values = {sym.name: v for sym, v in point.items()}
+    for name, v in values.items():
+        decl = inputs.get(name.removesuffix(m.PREVIOUS))
+        if decl is not None and decl.part_of is not None:
+            suffix = m.PREVIOUS if name.endswith(m.PREVIOUS) else ""
+            whole = values.get(decl.part_of + suffix)
+            if whole is not None and v > whole:
+                return False
+    return True
+
+
+def _labels(item: ScoredIndicator, decl: s.InputDecl, direction: s.Direction) -> tuple[Label, ...]:
+    return (Label(item.syntax.number_span, f"indicator {item.number} is better {direction.value}"),)
+
+
+def _wrong_way(item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl, direction: s.Direction,
+               region: str) -> Diagnostic:
+    agree = decl.direction is direction
+    moves = "falls" if agree else "rises"
+    return Diagnostic(
+        "E0303", f"indicator {item.number}'s value {moves} as `{ref.name}` rises, {region}",
+        ref.span, label=f"`{ref.name}` is better {_better(decl)}", labels=_labels(item, decl, direction),
+        help=f"fix the formula, or declare which way is good with `better higher|lower` on `{ref.name}` "
+             f"or the indicator")
+
+
+def _unproven(item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl, direction: s.Direction) -> Diagnostic:
+    agree = decl.direction is direction
+    return Diagnostic(
+        "W0302", f"could not prove that indicator {item.number}'s value {'rises' if agree else 'falls'} "
+        f"with `{ref.name}`", ref.span, Severity.WARNING, label=f"`{ref.name}` is better {_better(decl)}",
+        labels=_labels(item, decl, direction),
+        help="check the formula by hand; declaring the input's direction with `better` is a claim, not a proof")
+
+
+def _better(decl: s.InputDecl) -> str:
+    assert decl.direction is not None
+    return decl.direction.value
