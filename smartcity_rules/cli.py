@@ -115,6 +115,12 @@ def _outcome_text(outcome: pilot.Eligibility | pilot.PilotOutcome) -> str:
     return f"{outcome.entity}: {outcome.verdict.value} ({outcome.reason})"
 
 
+def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from . import testing  # imported here: it needs hypothesis, a test extra, and says so if missing
+
+    return testing.command(args.standard, examples=args.examples, seed=args.seed, cases_path=args.cases, out=out)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smartcity-rules",
                                      description="Check smart-city standards and score entities with them.")
@@ -158,6 +164,12 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
     assess.add_argument("--format", choices=("text", "json"), default="text")
     assess.set_defaults(run=_assess)
+    test = sub.add_parser("test", help="check a standard's invariants on generated data, and run its stored cases")
+    test.add_argument("standard", metavar="STANDARD")
+    test.add_argument("--examples", type=int, default=100, metavar="N", help="generated cohorts (0: cases only)")
+    test.add_argument("--seed", type=int, default=0, metavar="S", help="reproduces a run (default 0)")
+    test.add_argument("--cases", metavar="FILE", help="default: STANDARD's .cases.toml beside it, if any")
+    test.set_defaults(run=_test)
     return parser
 
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
+from smartcity_rules.testing import records
 
 from .conftest import FIXTURES, STANDARDS
-from .strategies import records
 
 MINI_TEXT = (FIXTURES / "mini.scs").read_text(encoding="utf-8")
 MINI = scr.load(FIXTURES / "mini.scs")
