@@ -204,7 +204,7 @@ class _Builder(Transformer[Token, Any]):
 
     def _string(self, token: Token) -> str:
         body = str(token)[1:-1]
-        return body.replace('\\"', '"').replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
+        return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
     # -- header
     def header(self, meta: Meta, children: list[Any]) -> s.Header:
@@ -534,6 +534,23 @@ def _nesting_problem(source: Source, tree: lark.Tree[Token]) -> Diagnostic | Non
     return None
 
 
+MAX_FORMULA_NODES = 2000  # tree nodes in one `value`; real formulas have tens
+
+
+def _size_problem(source: Source, tree: lark.Tree[Token]) -> Diagnostic | None:
+    """Refuses a formula too wide to check and compile in reasonable time: a
+    `max(...)` or `weighted {...}` of thousands of parts is shallow, so nesting
+    does not catch it.  Lark's iter_subtrees walks without recursion."""
+    for value in tree.find_data("value"):
+        size = sum(1 for _ in value.iter_subtrees())
+        if size > MAX_FORMULA_NODES:
+            start = value.meta.start_pos if not getattr(value.meta, "empty", True) else 0
+            return Diagnostic("E0112", f"formula has {size:,} parts, more than {MAX_FORMULA_NODES:,}",
+                              source.span(start, start + len("value")),
+                              help="split it into several indicators, or simplify it")
+    return None
+
+
 def parse(text: str, name: str = "<string>") -> s.StandardFile:
     """Parse standard text; raise InvalidStandard with every syntax problem found."""
     source = Source(name, text)
@@ -543,7 +560,7 @@ def parse(text: str, name: str = "<string>") -> s.StandardFile:
     tree, problems = _parse_recovering(source)
     if tree is None:
         raise InvalidStandard(problems)
-    nesting = _nesting_problem(source, tree)
+    nesting = _nesting_problem(source, tree) or _size_problem(source, tree)
     if nesting is not None:
         raise InvalidStandard([*problems, nesting])
     builder = _Builder(source)
