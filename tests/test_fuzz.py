@@ -1,0 +1,146 @@
+"""CI-sized fuzzing: random programs from the grammar, random formulas checked against the
+reference interpreter, mutated shipped standards, and statistics of every wrong shape all
+end in a result or one of the library's own errors, in bounded time.  Also the limits
+(file size, nesting, formula size).  tools/fuzz.py runs the same for longer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import smartcity_rules as scr
+from smartcity_rules import parse as parse_module
+from smartcity_rules.testing import cohorts
+
+from . import oracle
+from .fuzzing import FIXTURES, SHIPPED, formula_standard, formulas, load_outcome, mutations, outcome, programs, spoiled
+
+FUZZ = settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+# Generous: a hang or a quadratic blow-up takes minutes; a slow CI machine takes a second.
+BOUND_SECONDS = 10.0
+STANDARDS = {path.name: path for path in [*SHIPPED, *FIXTURES]}
+LOADED = {name: scr.load(path) for name, path in STANDARDS.items()}
+
+
+def _timed(function: Any, *args: Any) -> Any:
+    start = time.perf_counter()
+    result = function(*args)
+    assert time.perf_counter() - start < BOUND_SECONDS, "took too long"
+    return result
+
+
+@FUZZ
+@given(programs())
+def test_random_programs_load_or_give_diagnostics(text: str) -> None:
+    _timed(load_outcome, text)
+
+
+def _agree(standard: scr.Standard, cohort: list[dict[str, Any]]) -> None:
+    """The compiled evaluator and the reference interpreter give the same numbers or both refuse."""
+    try:
+        expected = oracle.evaluate_cohort(standard, cohort)
+    except scr.DataError:
+        with pytest.raises(scr.DataError):
+            standard.evaluate_cohort(cohort)
+        return
+    for want, got in zip(expected, standard.evaluate_cohort(cohort)):
+        assert got.total == want["total"]
+        for result in got.indicators:
+            assert (result.value, result.stars, result.points) == want["indicators"][result.number]
+
+
+@settings(FUZZ, max_examples=40)
+@given(formulas(), st.data())
+def test_random_formulas_compile_and_agree_with_the_reference_interpreter(formula: str, data: st.DataObject) -> None:
+    loaded = _timed(load_outcome, formula_standard(formula))
+    if isinstance(loaded, str):
+        return  # a clean diagnostic (an unknown name, a bad argument count, ...)
+    _agree(loaded, data.draw(cohorts(loaded, max_size=3, zeros=True)))
+
+
+def test_the_formula_fuzzer_reaches_the_compiler() -> None:
+    """Guards the fuzzer itself: enough random formulas must load for the test above to mean much."""
+    loaded: list[bool] = []
+
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(formulas())
+    def sample(formula: str) -> None:
+        loaded.append(not isinstance(load_outcome(formula_standard(formula)), str))
+
+    sample()
+    assert sum(loaded) >= 8, f"only {sum(loaded)} of {len(loaded)} random formulas loaded"
+
+
+@FUZZ
+@given(st.sampled_from(sorted(STANDARDS)), st.data())
+def test_mutated_standards_load_or_give_diagnostics(name: str, data: st.DataObject) -> None:
+    text = STANDARDS[name].read_text(encoding="utf-8")
+    # Relative `use` paths resolve beside the original file.
+    _timed(load_outcome, data.draw(mutations(text)), str(STANDARDS[name]))
+
+
+@FUZZ
+@given(st.sampled_from(sorted(LOADED)), st.data())
+def test_any_statistics_score_or_give_a_data_error(name: str, data: st.DataObject) -> None:
+    standard = LOADED[name]
+    cohort = [data.draw(spoiled(standard)) for _ in range(data.draw(st.integers(1, 3)))]
+    for index, record in enumerate(cohort):
+        record["entity"] = f"E{index}"
+    assert _timed(outcome, standard, cohort) in {"ok", "DataError", "MissingInput", "UnknownInput", "InvalidValue",
+                                                 "ZeroDenominator"}
+
+
+@pytest.mark.parametrize("cohort", [[], [{}], [{"entity": None}], ["not a mapping"], [None]])
+def test_degenerate_cohorts(cohort: list[Any]) -> None:
+    mini = LOADED["mini.scs"]
+    assert outcome(mini, cohort) in {"ok", "DataError", "MissingInput"}
+
+
+# ---------------------------------------------------------------- limits
+HEADER = 'standard "T" { level city }\ninput x "x": count\n'
+
+
+def _one_formula(formula: str) -> str:
+    return HEADER + f'group "G" points 1 {{\n  indicator 1 "I" {{\n    value {formula}\n' \
+                    "    stars at least 1, 2, 3, 4, 5\n    points 1\n  }\n}\n"
+
+
+def test_a_too_large_formula_is_a_clean_error(golden: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parse_module, "MAX_FORMULA_NODES", 8)
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads(_one_formula("max(x, x, x, x, x, x, x, x, x)"), "wide.scs")
+    assert [d.code for d in caught.value.diagnostics] == ["E0112"]
+    golden.check("parse/formula_too_large.txt", str(caught.value) + "\n")
+
+
+@pytest.mark.parametrize("formula", [
+    "max(" + ", ".join(["x"] * 50_000) + ")",
+    "weighted {" + " ".join("1/20000: x" for _ in range(20_000)) + "}",
+    "min(" + ", ".join(["max(x, x)"] * 5_000) + ")",
+], ids=["max", "weighted", "min-of-max"])
+def test_wide_formulas_are_refused_quickly(formula: str) -> None:
+    with pytest.raises(scr.InvalidStandard) as caught:
+        _timed(scr.loads, _one_formula(formula))
+    assert caught.value.diagnostics[0].code == "E0112"
+
+
+def test_a_formula_at_the_size_limit_still_loads() -> None:
+    terms = (parse_module.MAX_FORMULA_NODES - 10) // 1
+    standard = _timed(scr.loads, _one_formula("max(" + ", ".join(["x"] * terms) + ")"))
+    assert standard.evaluate({"x": 3}).indicator(1).stars == 3
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 100_000,
+    "value " * 100_000,
+    # Kept small: rendering n diagnostics is quadratic in the file today (reported to the lead).
+    'standard "T" { level city }\n' + "input x \"x\": count\n" * 2_000,
+    "-" * 100_000 + "x",
+], ids=["parentheses", "values", "repeated-input", "minus-signs"])
+def test_pathological_files_end_cleanly_in_bounded_time(text: str) -> None:
+    outcome = _timed(load_outcome, text)
+    assert isinstance(outcome, str)  # a diagnostic code: none of these is a standard

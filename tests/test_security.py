@@ -1,0 +1,141 @@
+"""Author text never runs as code: hostile names and strings in a standard are inert data, or
+a clean error, everywhere author text goes: the generated evaluator, results and JSON, the
+report tables, explanations and the published document (Markdown and HTML)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import smartcity_rules as scr
+from smartcity_rules import document, report
+from smartcity_rules.cli import main
+
+
+def _dsl(text: str) -> str:
+    """A Python string as a standard's string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+SENTINEL = Path("/tmp/smartcity-rules-pwned")
+PAYLOADS = [
+    f"__import__('pathlib').Path('{SENTINEL}').touch()",
+    "'); __import__('os').system('touch /tmp/x'); ('",
+    '"]; import os; x = ["',
+    "line one\nline two\tand a tab",
+    "back\\slash\\\\ and \\n not a newline",
+    "</script><script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1)) **bold** `code` | a | table |",
+    "{{ 7 * 7 }} ${7*7} %(x)s {0}",
+    "ｆｉｂｒｅ раураl ℌ",  # full-width, Cyrillic look-alikes, a letter NFKC folds
+    "def class lambda None True import",
+]
+# Input names are restricted to letters, digits and `_`, but that still allows these.
+NAMES = ["__import__", "__builtins__", "class", "import", "None", "record", "cohort", "x0", "_coerce_int",
+         "_K0", "ℌ", "ｆｉｂｒｅ"]
+
+
+def _hostile_standard() -> str:
+    """Every place a standard holds author text, filled with the payloads."""
+    p = [_dsl(text) for text in PAYLOADS]
+    inputs = "".join(f"input {name} {p[i % len(p)]}: count {p[(i + 1) % len(p)]}\n" for i, name in enumerate(NAMES))
+    total = " + ".join(NAMES)
+    indicators = "".join(
+        f"    indicator {i + 1} {p[i]} {{\n        description {p[(i + 3) % len(p)]}\n"
+        f"        note {p[(i + 5) % len(p)]}\n        value {total}\n"
+        "        stars at least 1, 2, 3, 4, 500\n        points 1\n    }\n" for i in range(len(p)))
+    return (f"standard {p[0]} {{\n    level city\n    edition {p[1]}\n    source {p[2]}\n"
+            f"    note {p[3]}\n    total {len(p)}\n}}\n{inputs}"
+            f"group {p[5]} points {len(p)} {{\n{indicators}}}\n"
+            f"rating {{\n    level 2 {p[6]} when total >= 2 and group {p[5]} >= 1 points\n"
+            f"    level 1 {p[7]} when total >= 1\n}}\n")
+
+
+@pytest.fixture(scope="module")
+def hostile() -> scr.Standard:
+    SENTINEL.unlink(missing_ok=True)
+    return scr.loads(_hostile_standard(), "hostile.scs")
+
+
+RECORD = {"entity": "</td><script>alert('entity')</script>\n\"", **{name: 1 for name in NAMES}}
+
+
+def test_escapes_in_strings_are_read_once() -> None:
+    """Regression: `\\n` (an escaped backslash, then n) was read as a backslash and a line break."""
+    assert scr.loads('standard "a\\\\nb \\"q\\" \\\\" { level city }').title == 'a\\nb "q" \\'
+
+
+def test_generated_code_holds_no_author_text(hostile: scr.Standard) -> None:
+    tree = ast.parse(hostile.python_source)
+    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert strings <= set(NAMES) | {f"{n}@previous" for n in NAMES}  # input names, only as dictionary keys
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert not names & {"__import__", "__builtins__", "eval", "exec", "open", "getattr", "os"}
+    for fragment in ("pathlib", "system", "script", "alert", "lambda", "javascript"):
+        assert fragment not in hostile.python_source
+
+
+def test_author_text_is_data_in_results_and_json(hostile: scr.Standard) -> None:
+    (result,) = hostile.evaluate_cohort([RECORD])
+    assert result.standard == PAYLOADS[0] and result.edition == PAYLOADS[1]
+    assert [i.name for i in result.indicators] == PAYLOADS
+    assert result.indicators[0].value == len(NAMES) and result.indicators[0].stars == 4
+    assert result.rating is not None and result.rating.name == PAYLOADS[6]
+    assert json.loads(report.to_json([result]))[0]["indicators"][3]["name"] == PAYLOADS[3]
+    assert not SENTINEL.exists()
+
+
+def test_report_tables_and_explanations_show_author_text_as_text(hostile: scr.Standard) -> None:
+    (result,) = hostile.evaluate_cohort([RECORD])
+    text = report.tables(hostile, [result])
+    assert PAYLOADS[5] in text  # the group name, verbatim
+    explanation = hostile.explain([RECORD], RECORD["entity"], 1).render()
+    assert PAYLOADS[3] in explanation  # the description, line break and all
+    assert not SENTINEL.exists()
+
+
+def test_the_html_document_escapes_every_author_string(hostile: scr.Standard) -> None:
+    page = document.to_html(hostile)
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "javascript:" not in page.replace("[click](javascript:", "")  # never as a link target
+    assert 'href="javascript' not in page
+
+
+def test_the_markdown_document_keeps_author_text_from_becoming_markup(hostile: scr.Standard) -> None:
+    # Outside fenced code (shown as it is) and $$ math (LaTeX: labels there are not Markdown-escaped,
+    # which matters only to a renderer without math support; reported), no author markup survives.
+    page = re.sub(r"```.*?```|\$\$.*?\$\$", "", document.to_markdown(hostile), flags=re.DOTALL)
+    assert not re.search(r"(?<!\\)<(script|img)", page)  # `\<` is a Markdown escape: shown, not markup
+    assert "[click](" not in page  # the brackets are escaped: no live link
+
+
+def test_the_docs_command_writes_the_hostile_standard(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.scs"
+    path.write_text(_hostile_standard(), encoding="utf-8")
+    out = io.StringIO()
+    assert main(["docs", str(path), "--format", "html"], out=out, err=io.StringIO()) == 0
+    assert "<script>" not in out.getvalue()
+    assert not SENTINEL.exists()
+
+
+@pytest.mark.parametrize("text", [
+    'standard "a\nb" { level city }\n',  # a raw line break in a string
+    'standard "a\\q" { level city }\n',  # an unknown escape
+    'standard "T" { level city }\ninput fibre\u200b "x": count\n',  # a zero-width space in a name
+    'standard "T" { level city }\ninput 名字 "x": count, part of 名字\n',
+    'standard "T" { level city }\ninput x "x": count\ngroup "G" points 1 { indicator 1 "I" '
+    "{ value __import__(x) stars at least 1, 2, 3, 4, 5 points 1 } }\n",
+    'standard "T" { level city }\ninput x "x": count\ngroup "G" points 1 { indicator 1 "I" '
+    "{ value x.__class__ stars at least 1, 2, 3, 4, 5 points 1 } }\n",
+])
+def test_hostile_syntax_is_a_clean_error(text: str) -> None:
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads(text)
+    assert caught.value.diagnostics and str(caught.value)
