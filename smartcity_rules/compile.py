@@ -206,11 +206,15 @@ class _Emitter:
                 self.line(f"    _zero({zero_name!r})")
             elif int(b.num.strip("()")) == 0:
                 self.line(f"_zero({zero_name!r})")
-            result = self.bind(_mul(a.num, b.den), _mul(a.den, b.num), a.nonneg and b.nonneg)
-            if not b.nonneg:
-                self.line(f"if {result.den} < 0:")
-                self.line(f"    {result.num}, {result.den} = -{result.num}, -{result.den}")
-            return result
+            if b.nonneg:
+                return self.bind(_mul(a.num, b.den), _mul(a.den, b.num), a.nonneg)
+            # The divisor may be negative: keep the denominator positive, in names of our own
+            # (a bound pair may be literals, such as `0, 1`, which cannot be assigned to).
+            name = self.temp()
+            self.line(f"{name}n, {name}d = {_mul(a.num, b.den)}, {_mul(a.den, b.num)}")
+            self.line(f"if {name}d < 0:")
+            self.line(f"    {name}n, {name}d = -{name}n, -{name}d")
+            return Pair(f"{name}n", f"{name}d", False)
         sign = "+" if op is s.BinaryOp.ADD else "-"
         nonneg = op is s.BinaryOp.ADD and a.nonneg and b.nonneg
         if a.den == b.den:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from fractions import Fraction
 
 import pytest
 
@@ -79,3 +80,13 @@ def test_big_integers_stay_exact() -> None:
     huge = 3 * 10**40
     assert standard.evaluate({"a": huge, "b": huge // 3}).indicator(1).stars == 1
     assert standard.evaluate({"a": huge, "b": huge // 3 - 1}).indicator(1).stars == 0
+
+
+@pytest.mark.parametrize(("formula", "expected"), [("0 / -a", 0), ("b / (1 - a)", -2), ("-b / -a", Fraction(4, 3))])
+def test_division_by_a_possibly_negative_divisor(formula: str, expected: Fraction) -> None:
+    # `0 / -a` once generated `0, t1 = -0, -t1`: a literal cannot take the sign fix.
+    standard = scr.loads('standard "T" { level city }\ninput a "a": count\ninput b "b": count\n'
+                         f'group "G" points 1 {{ indicator 1 "I" {{ value {formula} '
+                         "stars at most 5, 4, 3, 2, 1 points 1 } }\n")
+    result = standard.evaluate({"a": 3, "b": 4}).indicator(1)
+    assert result.value == expected and result.value.denominator > 0
