@@ -50,8 +50,18 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_PICTURES = ({code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n"}
+             | {0x7F: 0x2421} | {code: 0xFFFD for code in range(0x80, 0xA0)})
+
+
+def visible(text: str) -> str:
+    """Text safe to print to a terminal: control characters but tab and line break become
+    their pictures (␛ for ESC), one column each, so no file or record sends escape codes."""
+    return text.translate(_PICTURES)
+
+
 def _snippet(span: Span, message: str, gutter: int) -> list[str]:
-    line_text = span.source.line(span.line)
+    line_text = visible(span.source.line(span.line))
     before = line_text[: span.column - 1]
     if span.end_line == span.line:
         marked = line_text[span.column - 1 : span.end_column - 1]

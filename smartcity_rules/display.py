@@ -25,7 +25,7 @@ def show_number(value: Fraction | None, percent: bool = False, digits: int = 4) 
     exact = fmt(value)
     if "/" not in exact and len(exact.replace("-", "").replace(".", "").lstrip("0")) <= digits:
         return exact + suffix
-    magnitude = len(str(abs(int(value)))) if abs(value) >= 1 else 0
+    magnitude = len(fmt(abs(int(value)))) if abs(value) >= 1 else 0
     places = max(0, digits - magnitude)
     if abs(value) < 1 and value != 0:
         places = digits - 1 + _leading_zeros(abs(value))

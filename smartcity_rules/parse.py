@@ -32,6 +32,8 @@ MAX_SYNTAX_ERRORS = 20
 # Where a top-level item starts: error recovery resumes at the next one.
 _ITEM_START = re.compile(r"^[ \t]*(?:standard|use|input|bands|group|bonus[ \t]+group|rating)\b", re.MULTILINE)
 MAX_NESTING = 200  # tree levels; far beyond any real formula, well within Python's recursion
+MAX_LITERAL_DIGITS = 100  # characters in one written number
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab and line break
 
 
 def grammar_text() -> str:
@@ -173,13 +175,23 @@ class _Builder(Transformer[Token, Any]):
         return int(literal.value)
 
     # -- literals
+    def _number(self, token: Token) -> Fraction:
+        """A written number, exactly; an absurdly long one is refused before Python's
+        int-from-text limit turns it into an internal error."""
+        text = str(token)
+        if len(text) > MAX_LITERAL_DIGITS:
+            self._error("E0113", f"number has {len(text):,} characters, more than {MAX_LITERAL_DIGITS}",
+                        self._tspan(token), label="too long", help="thresholds and weights need a few digits")
+            return Fraction(0)
+        return Fraction(text)
+
     def decimal(self, meta: Meta, children: list[Token]) -> s.Literal:
         (token,) = children
-        return s.Literal(Fraction(str(token)), str(token), span=self._tspan(token))
+        return s.Literal(self._number(token), str(token), span=self._tspan(token))
 
     def percent(self, meta: Meta, children: list[Token]) -> s.Literal:
         (token,) = children
-        return s.Literal(Fraction(str(token)) / 100, f"{token}%", span=self._span(meta))
+        return s.Literal(self._number(token) / 100, f"{token}%", span=self._span(meta))
 
     def negative(self, meta: Meta, children: list[s.Literal]) -> s.Literal:
         (inner,) = children
@@ -188,10 +200,12 @@ class _Builder(Transformer[Token, Any]):
     def fraction(self, meta: Meta, children: list[Token]) -> s.Literal:
         top, bottom = children
         span = self._span(meta)
-        if Fraction(str(bottom)) == 0:
-            self._error("E0105", "division by zero in a number", span, label="the denominator is 0")
+        numerator, denominator = self._number(top), self._number(bottom)
+        if denominator == 0:
+            if len(str(bottom)) <= MAX_LITERAL_DIGITS:
+                self._error("E0105", "division by zero in a number", span, label="the denominator is 0")
             return s.Literal(Fraction(0), f"{top}/{bottom}", span=span)
-        return s.Literal(Fraction(str(top)) / Fraction(str(bottom)), f"{top}/{bottom}", span=span)
+        return s.Literal(numerator / denominator, f"{top}/{bottom}", span=span)
 
     def literal_list(self, meta: Meta, children: list[s.Literal]) -> tuple[s.Literal, ...]:
         return tuple(children)
@@ -204,6 +218,14 @@ class _Builder(Transformer[Token, Any]):
 
     def _string(self, token: Token) -> str:
         body = str(token)[1:-1]
+        control = _CONTROL.search(body)
+        if control is not None:
+            # Raw control characters (ESC, BEL...) would reach terminals through reports.
+            at = (token.start_pos or 0) + 1 + control.start()
+            self._error("E0114", f"control character U+{ord(control.group()):04X} in a string",
+                        self.source.span(at, at + 1), label="not allowed here",
+                        help="write a tab as \\t and a line break as \\n; other control characters have no place")
+            body = _CONTROL.sub("", body)
         return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
     # -- header

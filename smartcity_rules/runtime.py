@@ -209,12 +209,18 @@ def deduction_points(num: int, den: int, each: Fraction, cap: Fraction, decimals
     return -round_half_up(off, decimals)
 
 
+def _digits(number: int) -> str:
+    """An int as text, whatever its size: str() refuses ints over 4,300 digits (a guard
+    against slow conversion), and Decimal writes them out exactly."""
+    return str(number) if number.bit_length() < 14_000 else str(decimal.Decimal(number))
+
+
 def fmt(value: Fraction | int) -> str:
     """An exact number as text: whole, a terminating decimal written out in full, or `a/b`."""
     value = Fraction(value)
     num, den = value.numerator, value.denominator
     if den == 1:
-        return str(num)
+        return _digits(num)
     twos = fives = 0
     rest = den
     while rest % 2 == 0:
@@ -224,9 +230,9 @@ def fmt(value: Fraction | int) -> str:
         rest //= 5
         fives += 1
     if rest != 1:
-        return f"{num}/{den}"
+        return f"{_digits(num)}/{_digits(den)}"
     places = max(twos, fives)
-    digits = str(abs(num) * 10**places // den).rjust(places + 1, "0")
+    digits = _digits(abs(num) * 10**places // den).rjust(places + 1, "0")
     return f"{'-' if num < 0 else ''}{digits[:-places]}.{digits[-places:]}"
 
 

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import bisect
+
 import attrs
+
+
+def _line_starts(text: str) -> tuple[int, ...]:
+    # Lines end at "\n" only: splitlines() would also break at form feeds and U+2028
+    # and put the caret under the wrong line.
+    starts = [0]
+    at = text.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return tuple(starts)
 
 
 @attrs.frozen(slots=True)
@@ -11,20 +24,25 @@ class Source:
 
     name: str
     text: str = attrs.field(repr=False)
+    # Where each line starts, found once: a span per node must not rescan the text.
+    starts: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "starts", _line_starts(self.text))
 
     def line(self, number: int) -> str:
         """The text of 1-based line `number`, without its line ending."""
-        # Split on "\n" only, as position() counts lines: splitlines() would also break
-        # at form feeds and U+2028 and put the caret under the wrong line.
-        lines = self.text.split("\n")
-        return lines[number - 1].rstrip("\r") if 0 < number <= len(lines) else ""
+        if not 0 < number <= len(self.starts):
+            return ""
+        start = self.starts[number - 1]
+        end = self.starts[number] - 1 if number < len(self.starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset; columns count characters."""
         offset = max(0, min(offset, len(self.text)))
-        line = self.text.count("\n", 0, offset) + 1
-        start = self.text.rfind("\n", 0, offset) + 1
-        return line, offset - start + 1
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
     def span(self, start: int, end: int) -> Span:
         line, column = self.position(start)

@@ -1,4 +1,4 @@
-from smartcity_rules.diagnostics import Diagnostic, Label, Severity, render
+from smartcity_rules.diagnostics import Diagnostic, Label, Severity, render, visible
 from smartcity_rules.source import Source
 
 
@@ -35,3 +35,8 @@ def test_secondary_labels_and_warnings_render() -> None:
 def test_diagnostic_without_span_still_renders_help() -> None:
     text = render(Diagnostic("E0232", "no header", None, help="add one"))
     assert text == "error[E0232]: no header\n  = help: add one"
+
+
+def test_visible_shows_control_characters_as_pictures() -> None:
+    assert visible("a\x1b[31mb\x07\x7f\x9b") == "a\u241b[31mb\u2407\u2421\ufffd"
+    assert visible("tab\tand\nline") == "tab\tand\nline"

@@ -45,6 +45,7 @@ GENERATED: dict[str, Callable[[], str | None]] = {
     "E0109": _large,
     "E0110": _deep,
     "E0112": _wide,
+    "E0114": lambda: 'standard "示例\x1b[31m" { level city }\n',  # the block shows ␛ for the raw ESC
 }
 
 

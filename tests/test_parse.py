@@ -307,3 +307,26 @@ def test_recovery_gives_up_cleanly_on_hopeless_text() -> None:
     with pytest.raises(InvalidStandard) as caught:
         parse("} } } ;;; {{{ \n" * 50)
     assert 1 <= len(caught.value.diagnostics) <= 20
+
+
+def test_overlong_numbers_are_a_clean_error() -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        parse(HEADER.replace("level city", "level city total " + "9" * 5000))
+    assert [d.code for d in caught.value.diagnostics] == ["E0113"]
+    with pytest.raises(InvalidStandard) as caught:  # in a fraction, too, and no division-by-zero noise
+        parse(HEADER.replace("level city", "level city total 1/" + "0" * 200))
+    assert [d.code for d in caught.value.diagnostics] == ["E0113"]
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x00", "\x7f", "\x9b"])
+def test_control_characters_in_strings_are_refused(char: str) -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        parse(f'standard "T{char}x" {{ level city }}')
+    (error,) = caught.value.diagnostics
+    assert error.code == "E0114" and error.span is not None and error.span.column == 12
+    assert char not in str(caught.value)  # the rendered line shows a picture instead
+
+
+def test_tabs_and_escapes_are_still_allowed_in_strings() -> None:
+    tree = parse('standard "a\tb\\nc" { level city }')
+    assert tree.header is not None and tree.header.title == "a\tb\nc"

@@ -109,3 +109,11 @@ def test_deduction_points() -> None:
 ])
 def test_fmt(value: Fraction, text: str) -> None:
     assert fmt(value) == text
+
+
+def test_fmt_writes_numbers_of_any_size() -> None:
+    # str() refuses ints over 4,300 digits; results of huge statistics must still print.
+    huge = 10**5000
+    assert fmt(huge) == "1" + "0" * 5000
+    assert fmt(Fraction(huge + 1, 4)).endswith(".25") and len(fmt(Fraction(huge + 1, 4))) == 5000 + len(".25")
+    assert fmt(Fraction(huge + 1, 3)) == f"{'1' + '0' * 4999}1/3"

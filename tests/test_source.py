@@ -25,3 +25,11 @@ def test_lines_split_only_at_newlines_like_positions() -> None:
     assert source.line(1) == "a\x0cb\u2028c"
     assert source.line(2) == "d"
     assert source.position(source.text.index("d")) == (2, 1)
+
+
+def test_positions_and_lines_across_line_endings() -> None:
+    text = "ab\r\ncd\n\nef"
+    source = Source("x", text)
+    assert [source.line(n) for n in range(0, 6)] == ["", "ab", "cd", "", "ef", ""]
+    assert [source.position(k) for k in (0, 2, 4, 7, 8, 10, 99)] == [
+        (1, 1), (1, 3), (2, 1), (3, 1), (4, 1), (4, 3), (4, 3)]
