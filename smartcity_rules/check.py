@@ -19,6 +19,7 @@ from .source import Span
 from .syntax import walk
 
 STAR_LEVELS = 5
+ENTITY_KEY = "entity"  # the record key that names the entity, not a statistic
 MAX_DECIMALS = 12
 
 # name -> (smallest, largest) number of arguments
@@ -103,6 +104,10 @@ class _Checker:
     # ------------------------------------------------------------ declarations
     def declarations(self) -> None:
         for decl in self.tree.inputs:
+            if decl.name == ENTITY_KEY:
+                self.error("E0248", f"an input cannot be named `{ENTITY_KEY}`", decl.name_span,
+                           label="reserved", help=f"a record names its entity under `{ENTITY_KEY}`; "
+                           "call the statistic something else")
             if decl.name in self.inputs:
                 first = self.inputs[decl.name]
                 self.error("E0201", f"input `{decl.name}` is declared twice", decl.name_span,

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from . import __version__, editions, pilot, report
 from .data import read_records
-from .diagnostics import Severity, render
+from .diagnostics import Severity, render, visible
 from .errors import InvalidStandard, NotFound, SmartCityRulesError
 from .results import Evaluation
 from .standard import diagnose, load
@@ -39,7 +39,7 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         print(report.to_json(evaluations), file=out)
     else:
-        print(report.tables(standard, evaluations), file=out)
+        print(visible(report.tables(standard, evaluations)), file=out)
     return 0
 
 
@@ -60,7 +60,7 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
-        print(explanation.render(), file=out)
+        print(visible(explanation.render()), file=out)
     return 0
 
 
@@ -86,7 +86,7 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
-        print(result.render(), file=out)
+        print(visible(result.render()), file=out)
     return 0
 
 
@@ -105,7 +105,7 @@ def _assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         print(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=2), file=out)
     else:
-        print("\n".join(_outcome_text(o) for o in outcomes), file=out)
+        print(visible("\n".join(_outcome_text(o) for o in outcomes)), file=out)
     return 0
 
 
@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         print(str(error), file=err)
         return 1
     except SmartCityRulesError as error:
-        print(f"error: {error}", file=err)
+        print(visible(f"error: {error}"), file=err)
         return 1
     except BrokenPipeError:  # the reader went away (`| head`): not our error
         return 0

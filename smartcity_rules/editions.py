@@ -15,10 +15,9 @@ from typing import Any
 import attrs
 
 from . import syntax as s
-from .check import ScoredIndicator
+from .check import ENTITY_KEY, ScoredIndicator
 from .display import is_percentage, show_number
 from .errors import DataError
-from .evaluate import ENTITY_KEY
 from .formula import render
 from .results import Evaluation, IndicatorResult
 from .runtime import fmt

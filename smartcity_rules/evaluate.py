@@ -16,7 +16,7 @@ from typing import Any
 
 from . import runtime
 from . import syntax as s
-from .check import CheckedStandard, ScoredIndicator
+from .check import ENTITY_KEY, CheckedStandard, ScoredIndicator
 from .compile import PREVIOUS_SUFFIX, Program, generate
 from .display import is_percentage, show_number
 from .errors import CohortRequired, DataError, UnknownInput
@@ -33,7 +33,6 @@ from .results import (
 
 Check = Callable[["Raw"], bool]
 
-ENTITY_KEY = "entity"
 Record = Mapping[str, Any]
 Raw = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], Fraction]
 

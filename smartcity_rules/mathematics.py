@@ -192,9 +192,17 @@ def to_unicode(expr: s.Expr | sympy.Basic, inputs: Inputs, *, labels: bool = Fal
     return text
 
 
+# Characters with a meaning in LaTeX, or in the Markdown around a `$$` block (a label such
+# as `[x](javascript:...)` must not turn into a link where math is not rendered).
+_LATEX_TEXT = str.maketrans({
+    "\\": r"\backslash{}", "_": r"\_", "%": r"\%", "#": r"\#", "&": r"\&", "{": r"\{", "}": r"\}",
+    "$": r"\$", "^": r"\hat{}", "~": r"\sim{}", "<": r"\lt{}", ">": r"\gt{}", "[": r"\lbrack{}",
+    "]": r"\rbrack{}", "|": r"\vert{}", "`": r"\grave{}", "*": r"\ast{}", " ": r"\ ", "\n": r"\ ", "\t": r"\ ",
+})
+
+
 def _latex_name(text: str) -> str:
-    escaped = text.replace("\\", r"\backslash ").replace("_", r"\_").replace("%", r"\%").replace("#", r"\#")
-    return escaped.replace("&", r"\&").replace("{", r"\{").replace("}", r"\}").replace("$", r"\$")
+    return text.translate(_LATEX_TEXT)
 
 
 def _latex_symbol(sym: sympy.Symbol, inputs: Inputs, labels: bool) -> str:

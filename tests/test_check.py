@@ -81,6 +81,7 @@ CASES = {
              + ok_group(indicator("value a + b + checklist { f: 1 }")),
     "E0239": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
              + 'rating { level -1 "负" when total >= 1 }\n',
+    "E0248": H + IN + 'input entity "主体": count\n' + ok_group(indicator("value a + b + entity + checklist { f: 1 }")),
 }
 
 

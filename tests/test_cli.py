@@ -172,3 +172,10 @@ def test_explain_not_applicable_linear_and_previous(tmp_path: Path) -> None:
     assert "formula:  -(a - previous(a))" in out and "= -(0 - 3)" in out
     assert "x position between 0 and -10, capped" in out
     assert "next:     1 star at 0, 3 away" in out
+
+
+def test_text_output_never_carries_terminal_escapes(tmp_path: Path) -> None:
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps([mini_record(entity="A\x1b[2J")]), encoding="utf-8")
+    code, out, _ = run("score", str(FIXTURES / "mini.scs"), str(data))
+    assert code == 0 and "\x1b" not in out and "A\u241b[2J" in out
