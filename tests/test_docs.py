@@ -62,14 +62,16 @@ def test_every_diagnostic_code_is_tested() -> None:
     assert untested == []
 
 
-PYTHON_BLOCKS = [(f"{p.name}#{n}", m.group(1)) for p in DOCS
-                 for n, m in enumerate(re.finditer(r"```python\n(.*?)```", p.read_text(encoding="utf-8"), re.DOTALL),
-                                       start=1)]
+# A python block, and the text block right after it if there is one: what the code prints.
+PYTHON = re.compile(r"```python\n((?:(?!```).)*?)```(?:\n\n```text\n((?:(?!```).)*?)```)?", re.DOTALL)
+PYTHON_BLOCKS = [(f"{p.name}#{n}", m.group(1), m.group(2)) for p in DOCS
+                 for n, m in enumerate(PYTHON.finditer(p.read_text(encoding="utf-8")), start=1)]
 
 
-@pytest.mark.parametrize(("where", "code"), PYTHON_BLOCKS, ids=[w for w, _ in PYTHON_BLOCKS])
-def test_python_examples_run(where: str, code: str, monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("where", "code", "shown"), PYTHON_BLOCKS, ids=[w for w, _, _ in PYTHON_BLOCKS])
+def test_python_examples_run_and_print_what_they_show(where: str, code: str, shown: str | None,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {"__name__": "__docs__"}
     exec(compile(code, where, "exec"), namespace)  # our own documentation, not author text
@@ -77,4 +79,6 @@ def test_python_examples_run(where: str, code: str, monkeypatch: pytest.MonkeyPa
     for name, function in namespace.items():
         if name.startswith("test_") and callable(function):
             function()
-    capsys.readouterr()
+    printed = capsys.readouterr().out
+    if shown is not None:
+        assert printed == shown
