@@ -4,7 +4,10 @@
     >>> standard = scr.load("standards/shandong-city-2019.scs")
     >>> results = standard.evaluate_cohort(records)
 
-The public API is what this module lists in __all__; other modules are private.
+The public API is what this module lists in __all__, and two submodules imported on
+their own so that `import smartcity_rules` stays light: `smartcity_rules.testing`
+(hypothesis strategies and invariants; needs the test extra) and
+`smartcity_rules.document` (publishing; imports sympy). Other modules are private.
 """
 
 from .data import read_records
