@@ -16,11 +16,11 @@ standard declares an input it does not generate, or the other way round.
 
 from __future__ import annotations
 
-import csv
-import json
 import random
 import re
 from pathlib import Path
+
+from cohort_kit import Entity, money, write_cohort
 
 HERE = Path(__file__).resolve().parent
 STANDARD = HERE.parent / "shandong-city-2019.scs"
@@ -52,40 +52,9 @@ CITIES = [
 PREVIOUS = ("invention_patents", "population")
 
 
-class City:
-    """Draws one city's statistics; every draw goes through the shared generator, in order."""
-
-    def __init__(self, rng: random.Random, strength: float, population_m: float) -> None:
-        self.rng = rng
-        self.s = strength
-        self.pop = population_m * 1_000_000
-
-    def q(self, spread: float = 0.10, curve: float = 1.0) -> float:
-        """The city's position for one statistic: strength plus noise, within 0..1."""
-        value = min(1.0, max(0.0, self.s + self.rng.gauss(0, spread)))
-        return float(value**curve)
-
-    def between(self, low: float, high: float, spread: float = 0.10, curve: float = 1.0) -> float:
-        return low + (high - low) * self.q(spread, curve)
-
-    def part(self, whole: int, low: float, high: float, spread: float = 0.10) -> int:
-        return min(whole, round(whole * self.between(low, high, spread)))
-
-    def per_person(self, low: float, high: float) -> int:
-        return round(self.pop * self.rng.uniform(low, high))
-
-    def flag(self, base: float, gain: float) -> bool:
-        """Yes with probability base + gain x strength."""
-        return self.rng.random() < base + gain * self.s
-
-
-def money(value: float) -> float:
-    return round(value, 2)
-
-
 def city_row(rng: random.Random, name: str, strength: float, population_m: float,
              incidents: int) -> dict[str, object]:
-    c = City(rng, strength, population_m)
+    c = Entity(rng, strength, population_m)
     r: dict[str, object] = {"entity": name}
 
     # ---- 一、基础设施
@@ -258,23 +227,7 @@ def main() -> None:
         keys.append(name)
         if name in PREVIOUS:
             keys.append(f"{name}@previous")
-    generated = set(rows[0]) - {"entity"}
-    wanted = set(keys) - {"entity"}
-    if generated != wanted:
-        raise SystemExit(f"inputs out of step with {STANDARD.name}: "
-                         f"missing {sorted(wanted - generated)}, extra {sorted(generated - wanted)}")
-    rows = [{key: row[key] for key in keys} for row in rows]
-
-    with JSON_OUT.open("w", encoding="utf-8") as out:
-        json.dump(rows, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    with CSV_OUT.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(keys)
-        for row in rows:
-            writer.writerow(["yes" if v is True else "no" if v is False else v for v in row.values()])
-    print(f"wrote {JSON_OUT.name} and {CSV_OUT.name}: {len(rows)} cities, {len(keys) - 1} keys each")
-
+    write_cohort(rows, keys, STANDARD, JSON_OUT, CSV_OUT, "cities")
 
 if __name__ == "__main__":
     main()

@@ -18,11 +18,11 @@ script stops if the standard declares an input it does not generate, or the othe
 
 from __future__ import annotations
 
-import csv
-import json
 import random
 import re
 from pathlib import Path
+
+from cohort_kit import Entity, write_cohort
 
 HERE = Path(__file__).resolve().parent
 STANDARD = HERE.parent / "shandong-community-2019.scs"
@@ -67,35 +67,13 @@ COMMUNITIES = [
 ]
 
 
-class Community:
-    """Draws one community's statistics; every draw goes through the shared generator, in order."""
-
-    def __init__(self, rng: random.Random, strength: float) -> None:
-        self.rng = rng
-        self.s = strength
-
-    def q(self, spread: float = 0.08) -> float:
-        """The community's position for one statistic: strength plus noise, within 0..1."""
-        return min(1.0, max(0.0, self.s + self.rng.gauss(0, spread)))
-
-    def between(self, low: float, high: float, spread: float = 0.08) -> float:
-        return low + (high - low) * self.q(spread)
-
-    def part(self, whole: int, low: float, high: float, spread: float = 0.08) -> int:
-        return min(whole, round(whole * self.between(low, high, spread)))
-
-    def flag(self, base: float, gain: float) -> bool:
-        """Yes with probability base + gain x strength."""
-        return self.rng.random() < base + gain * self.s
-
-
 def area(value: float) -> float:
     return round(value, 3)
 
 
 def community_row(rng: random.Random, name: str, strength: float, households: int,
                   incidents: int) -> dict[str, object]:
-    c = Community(rng, strength)
+    c = Entity(rng, strength, spread=0.08)
     r: dict[str, object] = {"entity": name}
 
     # ---- 一、基础设施 (1-7 carry the tiers: 基础型 / 成长型 / 标杆型 values sit inside these ranges)
@@ -176,24 +154,7 @@ def main() -> None:
     rows = [community_row(rng, *community) for community in COMMUNITIES]
 
     keys = ["entity", *declared_inputs()]
-    generated = set(rows[0]) - {"entity"}
-    wanted = set(keys) - {"entity"}
-    if generated != wanted:
-        raise SystemExit(f"inputs out of step with {STANDARD.name}: "
-                         f"missing {sorted(wanted - generated)}, extra {sorted(generated - wanted)}")
-    rows = [{key: row[key] for key in keys} for row in rows]
-
-    with JSON_OUT.open("w", encoding="utf-8") as out:
-        json.dump(rows, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    with CSV_OUT.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(keys)
-        for row in rows:
-            writer.writerow(["yes" if v is True else "no" if v is False else v for v in row.values()])
-    print(f"wrote {JSON_OUT.name} and {CSV_OUT.name}: {len(rows)} communities, "
-          f"{len(keys) - 1} keys each")
-
+    write_cohort(rows, keys, STANDARD, JSON_OUT, CSV_OUT, "communities")
 
 if __name__ == "__main__":
     main()
