@@ -18,7 +18,7 @@ from . import syntax as s
 from .check import ENTITY_KEY, ScoredIndicator
 from .display import is_percentage, show_number
 from .errors import DataError
-from .formula import render
+from .formula import render, requirement_text
 from .results import Evaluation, IndicatorResult
 from .runtime import fmt
 from .standard import Standard
@@ -249,19 +249,7 @@ def _level_lines(standard: Standard) -> dict[int, str]:
     if rating is None:
         return {}
     return {int(level.rank.value): f'level {level.rank.text} "{level.name}" when '
-            + " and ".join(_requirement(r) for r in level.requirements) for level in rating.levels}
-
-
-def _requirement(req: s.Requirement) -> str:
-    op = req.compare.value
-    if isinstance(req, s.TotalRequirement):
-        return f"total {op} {fmt(req.threshold.value)}"
-    if isinstance(req, s.LeadingRequirement):
-        return f"every leading {op} {fmt(req.stars.value)} stars"
-    if isinstance(req, s.IndicatorRequirement):
-        bar = fmt(req.threshold.value) + (" stars" if req.on_stars else "")
-        return f"indicator {fmt(req.number.value)} {op} {bar}"
-    return f'group "{req.group}" {op} {fmt(req.points.value)} points'
+            + " and ".join(requirement_text(r, by_value=True) for r in level.requirements) for level in rating.levels}
 
 
 def _rating_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:

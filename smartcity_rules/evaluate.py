@@ -20,6 +20,7 @@ from .check import ENTITY_KEY, CheckedStandard, ScoredIndicator
 from .compile import PREVIOUS_SUFFIX, Program, generate
 from .display import is_percentage, show_number
 from .errors import CohortRequired, DataError, UnknownInput
+from .formula import requirement_text
 from .results import (
     Evaluation,
     GroupResult,
@@ -150,7 +151,7 @@ class _Layout:
         raw = evaluation._raw
         levels = []
         for level, checks in self.levels:
-            outcomes = tuple(RequirementResult(_text(req), check(raw), self._actual(req, evaluation))
+            outcomes = tuple(RequirementResult(requirement_text(req), check(raw), self._actual(req, evaluation))
                              for req, check in zip(level.requirements, checks))
             levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
         reached = next((lv for lv in levels if lv.reached), None)
@@ -194,17 +195,6 @@ class _Layout:
 
 def _stars(count: Any) -> str:
     return f"{count} star" if count == 1 else f"{count} stars"
-
-
-def _text(req: s.Requirement) -> str:
-    op = req.compare.value
-    if isinstance(req, s.TotalRequirement):
-        return f"total {op} {req.threshold.text}"
-    if isinstance(req, s.LeadingRequirement):
-        return f"every leading {op} {req.stars.text} stars"
-    if isinstance(req, s.IndicatorRequirement):
-        return f"indicator {req.number.text} {op} {req.threshold.text}" + (" stars" if req.on_stars else "")
-    return f"group \"{req.group}\" {op} {req.points.text} points"
 
 
 class CompiledStandard:

@@ -1,10 +1,11 @@
-"""Renders formulas as text, with input names or with the values put in."""
+"""Renders formulas and rating requirements as text, with input names or with the values put in."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from . import syntax as s
+from .runtime import fmt
 
 _PRECEDENCE = {s.BinaryOp.ADD: 1, s.BinaryOp.SUB: 1, s.BinaryOp.MUL: 2, s.BinaryOp.DIV: 2}
 
@@ -55,3 +56,20 @@ def _render(expr: s.Expr, sub: Substitute | None, outer: int, previous: bool) ->
         return _render(expr.args[0], sub, outer, True)
     args = ", ".join(_render(a, sub, 0, previous) for a in expr.args)
     return f"{expr.function}({args})"
+
+
+def requirement_text(req: s.Requirement, *, by_value: bool = False) -> str:
+    """A rating requirement as written, e.g. `indicator 12 >= 4 stars`; `by_value` writes
+    each number by its value, so `50%` and `0.5` read alike (to compare editions)."""
+    def number(literal: s.Literal) -> str:
+        return fmt(literal.value) if by_value else literal.text
+
+    op = req.compare.value
+    if isinstance(req, s.TotalRequirement):
+        return f"total {op} {number(req.threshold)}"
+    if isinstance(req, s.LeadingRequirement):
+        return f"every leading {op} {number(req.stars)} stars"
+    if isinstance(req, s.IndicatorRequirement):
+        stars = " stars" if req.on_stars else ""
+        return f"indicator {number(req.number)} {op} {number(req.threshold)}{stars}"
+    return f'group "{req.group}" {op} {number(req.points)} points'

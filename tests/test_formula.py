@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from smartcity_rules.formula import render
+from smartcity_rules.formula import render, requirement_text
 from smartcity_rules.parse import parse
 
 
@@ -25,3 +25,17 @@ def test_substitution_puts_values_in_and_keeps_checklist_names() -> None:
     values = {("a", False): "3", ("b", False): "4", ("a", True): "2", ("f", False): "yes"}
     shown = render(formula("ratio(a, b) + previous(a) + checklist { f: 1 }"), lambda n, p: values.get((n, p)))
     assert shown == "ratio(3, 4) + 2 + checklist { f (yes): 1 }"
+
+
+def test_requirements_read_as_written_or_by_value() -> None:
+    tree = parse('standard "T" { level city }\nrating { level 1 "一" when total >= 60.0 and '
+                 'every leading >= 3 stars and indicator 2 >= 50% and indicator 3 >= 4 stars and '
+                 'group "G" > 1/2 points }\n')
+    assert tree.rating is not None
+    requirements = tree.rating.levels[0].requirements
+    assert [requirement_text(r) for r in requirements] == [
+        "total >= 60.0", "every leading >= 3 stars", "indicator 2 >= 50%", "indicator 3 >= 4 stars",
+        'group "G" > 1/2 points']
+    assert [requirement_text(r, by_value=True) for r in requirements] == [
+        "total >= 60", "every leading >= 3 stars", "indicator 2 >= 0.5", "indicator 3 >= 4 stars",
+        'group "G" > 0.5 points']
