@@ -20,7 +20,7 @@ from .check import ENTITY_KEY, CheckedStandard, ScoredIndicator
 from .compile import PREVIOUS_SUFFIX, Program, generate
 from .display import is_percentage, show_number
 from .errors import CohortRequired, DataError, UnknownInput
-from .formula import requirement_text
+from .formula import bands_text, render, requirement_text
 from .results import (
     Evaluation,
     GroupResult,
@@ -59,7 +59,9 @@ def _info(item: ScoredIndicator) -> IndicatorInfo:
     syntax = item.syntax
     return IndicatorInfo(
         syntax.number, syntax.name, item.group.name, syntax.leading, item.group.bonus,
-        syntax.points.maximum.value if syntax.points is not None else None, _provisional_parts(item))
+        syntax.points.maximum.value if syntax.points is not None else None, _provisional_parts(item),
+        syntax.description, render(syntax.value) if syntax.value is not None else "",
+        bands_text(item.bands) if item.bands is not None else None, syntax.notes)
 
 
 def provisional_numbers(standard: CheckedStandard) -> tuple[str, ...]:
@@ -219,6 +221,10 @@ class CompiledStandard:
     @property
     def needs_cohort(self) -> bool:
         return bool(self.program.cohort_sites)
+
+    @property
+    def indicators(self) -> tuple[IndicatorInfo, ...]:
+        return self._layout.infos
 
     # ------------------------------------------------------------ running
     def evaluate_cohort(self, records: Sequence[Record]) -> tuple[Evaluation, ...]:

@@ -12,7 +12,7 @@ from . import syntax as s
 from .check import CheckedStandard
 from .compile import PREVIOUS_SUFFIX, inputs_of
 from .errors import SmartCityRulesError
-from .formula import render
+from .formula import bands_text, render
 from .results import Evaluation, IndicatorResult
 from .runtime import coerce_int, exact, fmt
 
@@ -135,7 +135,7 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
 
     bands = None
     if item.bands is not None:
-        bands = f"{item.bands.rule.value} " + ", ".join(t.text for t in item.bands.thresholds)
+        bands = bands_text(item.bands)
     if syntax.deduction is not None:
         rule = f"{syntax.deduction.each.text} off each, at most {syntax.deduction.cap.text}"
     elif syntax.points is not None and isinstance(syntax.points.scoring, s.Linear):

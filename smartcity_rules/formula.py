@@ -73,3 +73,8 @@ def requirement_text(req: s.Requirement, *, by_value: bool = False) -> str:
         stars = " stars" if req.on_stars else ""
         return f"indicator {number(req.number)} {op} {number(req.threshold)}{stars}"
     return f'group "{req.group}" {op} {number(req.points)} points'
+
+
+def bands_text(bands: s.StarBands) -> str:
+    """Star bands as written, e.g. `at least 50%, 60%, 70%, 80%, 90%`."""
+    return f"{bands.rule.value} " + ", ".join(t.text for t in bands.thresholds)

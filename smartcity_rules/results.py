@@ -38,6 +38,22 @@ class IndicatorInfo:
     bonus: bool
     max_points: Fraction | None  # None for deductions
     provisional: tuple[str, ...]  # which of its numbers are provisional
+    description: str = ""  # the 指标说明, as the standard words it
+    formula: str = ""  # the `value` formula as written
+    bands: str | None = None  # e.g. "at least 50%, 60%, 70%, 80%, 90%"; None for deductions
+    notes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class InputInfo:
+    """A statistic the standard reads: what a form or a data pipeline must supply."""
+
+    name: str  # the key in a record
+    label: str
+    kind: str  # "count", "money", "rate", "flag", "score", ...
+    unit: str | None
+    part_of: str | None  # never above this input
+    direction: str | None  # "higher" or "lower" is better; None when not declared
 
 
 @attrs.frozen(eq=False)

@@ -16,7 +16,7 @@ from .evaluate import CompiledStandard, provisional_numbers
 from .explain import Explanation, explain
 from .link import link
 from .parse import parse, parse_file
-from .results import Evaluation
+from .results import Evaluation, IndicatorInfo, InputInfo
 
 
 class Standard:
@@ -72,6 +72,21 @@ class Standard:
     @property
     def checked(self) -> CheckedStandard:
         return self._checked
+
+    @property
+    def indicators(self) -> tuple[IndicatorInfo, ...]:
+        """What the standard fixes about each indicator (name, group, ★, description,
+        formula, bands, points, provisional parts), in file order; no evaluation needed."""
+        return self._compiled.indicators
+
+    @property
+    def inputs(self) -> tuple[InputInfo, ...]:
+        """The statistics the standard reads, in file order (inputs taken from a base
+        standard last), with their labels, kinds and units."""
+        return tuple(
+            InputInfo(d.name, d.label, d.kind.value, d.unit, d.part_of,
+                      None if d.direction is None else d.direction.value)
+            for d in self._checked.inputs.values())
 
     @property
     def input_names(self) -> frozenset[str]:

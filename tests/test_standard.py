@@ -7,7 +7,7 @@ import pytest
 
 import smartcity_rules as scr
 
-from .conftest import FIXTURES, STANDARDS
+from .conftest import FIXTURES, STANDARDS, mini_record
 
 
 def test_metadata(mini: scr.Standard) -> None:
@@ -44,3 +44,20 @@ def test_diagnose_returns_instead_of_raising(tmp_path: Path) -> None:
 def test_loads_names_its_source() -> None:
     with pytest.raises(scr.InvalidStandard, match=r"^draft\.scs:1:"):
         scr.loads("standard", "draft.scs")
+
+
+def test_indicators_and_inputs_are_described_without_evaluating() -> None:
+    standard = scr.load(FIXTURES / "mini.scs")
+    first, second = standard.indicators[:2]
+    assert (first.number, first.name, first.group, first.leading) == (1, "家庭光纤入户率", "基础设施", False)
+    assert first.description == "光纤入户用户数/区域内总户数。"
+    assert first.formula == "ratio(fibre, households)"
+    assert first.bands == "at least 50%, 60%, 70%, 80%, 90%"
+    assert second.leading and second.max_points == 3
+    assert standard.indicators[4].bands is None  # a deduction
+    fibre = next(i for i in standard.inputs if i.name == "fibre")
+    assert (fibre.label, fibre.kind, fibre.unit, fibre.part_of, fibre.direction) == (
+        "光纤入户用户数", "count", "户", "households", "higher")
+    assert [i.name for i in standard.inputs][:2] == ["households", "fibre"]
+    results = standard.evaluate_cohort([mini_record()])
+    assert results[0].indicator(1).info is standard.indicators[0]  # one description, shared

@@ -203,7 +203,7 @@ def main() -> None:
     rng = random.Random(SEED)
     rows = [county_row(rng, *county) for county in COUNTIES]
 
-    keys = ["entity", *scr.load(STANDARD).checked.inputs]
+    keys = ["entity", *(info.name for info in scr.load(STANDARD).inputs)]
     write_cohort(rows, keys, STANDARD, JSON_OUT, CSV_OUT, "counties")
 
 if __name__ == "__main__":
