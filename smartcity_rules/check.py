@@ -349,12 +349,19 @@ class _Checker:
         numbers = {i.number for i in scored}
         groups = {g.name for g in self.tree.groups}
         previous: s.Level | None = None
+        names: dict[str, s.Level] = {}
         for level in rating.levels:
             if level.rank.value < 0:
                 self.error("E0239", "a rating level cannot be negative", level.rank.span)
-            if previous is not None and level.rank.value >= previous.rank.value:
+            # Equal ranks are sub-tiers of one level (四星级成长型 above 四星级基础型), higher first.
+            if previous is not None and level.rank.value > previous.rank.value:
                 self.error("E0234", "rating levels must be listed from the highest down", level.rank.span,
                            label=f"level {level.rank.text} after level {previous.rank.text}")
+            if level.name in names:
+                self.error("E0249", f"two rating levels are named \"{level.name}\"", level.span,
+                           label="named again here", labels=(Label(names[level.name].span, "first here"),),
+                           help="each level or sub-tier is reported by its name: give each its own")
+            names.setdefault(level.name, level)
             previous = level
             for requirement in level.requirements:
                 self._requirement(requirement, numbers, groups)

@@ -244,18 +244,20 @@ def _group_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:
                                    (f"{_group_reading(olds[name])} → {_group_reading(news[name])}",))
 
 
-def _level_lines(standard: Standard) -> dict[int, str]:
+def _level_lines(standard: Standard) -> dict[str, str]:
+    """Each level (or sub-tier) by its name, which the checker keeps unique."""
     rating = standard.syntax.rating
     if rating is None:
         return {}
-    return {int(level.rank.value): f'level {level.rank.text} "{level.name}" when '
+    return {level.name: f'level {fmt(level.rank.value)} "{level.name}" when '
             + " and ".join(requirement_text(r, by_value=True) for r in level.requirements) for level in rating.levels}
 
 
 def _rating_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:
     before, after = _level_lines(old), _level_lines(new)
-    details = [f"{before.get(rank, 'none')} → {after.get(rank, 'none')}"
-               for rank in sorted(before.keys() | after.keys(), reverse=True) if before.get(rank) != after.get(rank)]
+    names = [*before, *(name for name in after if name not in before)]
+    details = [f"{before.get(name, 'none')} → {after.get(name, 'none')}"
+               for name in names if before.get(name) != after.get(name)]
     if details:
         yield DefinitionChange("the rating", "changed", tuple(details))
 
@@ -352,7 +354,8 @@ def _rating_reasons(entity: EntityChange) -> list[str]:
     old, new = entity.old.rating, entity.new.rating
     if old is None or new is None or new.rank >= old.rank:
         return []
-    level = next((lv for lv in new.levels if lv.rank == old.rank), None)
+    level = next((lv for lv in new.levels if lv.name == old.name),
+                 next((lv for lv in reversed(new.levels) if lv.rank == old.rank), None))
     if level is None:
         return [f"the new edition has no level {old.rank}"]
     return [f"{level.name} not reached: {r.text} ({r.actual})" for r in level.failed]

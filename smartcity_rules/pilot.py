@@ -165,7 +165,8 @@ def check_pilot(standard: Standard, evaluation: Evaluation, target: int, stage: 
     it again means the funds are recovered.
     """
     rating = _rating(standard, evaluation)
-    level = next((lv for lv in rating.levels if lv.rank == target), None)
+    # A level with sub-tiers is reached at its lowest: a pilot of 4 stars aims at 四星级基础型.
+    level = next((lv for lv in reversed(rating.levels) if lv.rank == target), None)
     if level is None:
         ranks = ", ".join(str(lv.rank) for lv in rating.levels)
         raise NotFound(f"the standard has no rating level {target} (levels: {ranks})")
@@ -186,7 +187,7 @@ def _gaps(standard: Standard, evaluation: Evaluation, level: LevelResult) -> tup
     gaps: list[Gap] = []
     rule = standard.syntax.rating
     assert rule is not None  # the evaluation has a rating, so its standard has the rule
-    requirements = next(lv for lv in rule.levels if int(lv.rank.value) == level.rank).requirements
+    requirements = next(lv for lv in rule.levels if lv.name == level.name).requirements
     for requirement, outcome in zip(requirements, level.requirements):
         if not outcome.held:
             found = _requirement_gaps(standard, evaluation, requirement, level.rank, outcome.text)

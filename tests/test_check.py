@@ -81,6 +81,8 @@ CASES = {
              + ok_group(indicator("value a + b + checklist { f: 1 }")),
     "E0239": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
              + 'rating { level -1 "负" when total >= 1 }\n',
+    "E0249": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + 'rating { level 2 "二" when total >= 2\n level 1 "二" when total >= 1 }\n',
     "E0248": H + IN + 'input entity "主体": count\n' + ok_group(indicator("value a + b + entity + checklist { f: 1 }")),
 }
 
@@ -134,3 +136,11 @@ def test_clean_standard_resolves_bands_and_groups() -> None:
     assert [i.number for i in checked.indicators] == [1, 2, 3, 4, 5]
     assert checked.indicator(1).bands is not None and checked.indicator(1).group.name == "基础设施"
     assert checked.indicator(5).is_deduction and checked.indicator(5).bands is None
+
+
+def test_equal_ranks_are_sub_tiers_listed_highest_first() -> None:
+    text = H + IN + ok_group(indicator("value a + b + checklist { f: 1 }")) + (
+        'rating {\n level 4 "四星级成长型" when total >= 1.8\n level 4 "四星级基础型" when total >= 1.5\n'
+        ' level 3 "三星级" when total >= 1 }\n')
+    checked = check(parse(text))
+    assert [lv.name for lv in checked.syntax.rating.levels] == ["四星级成长型", "四星级基础型", "三星级"]

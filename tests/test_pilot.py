@@ -155,3 +155,22 @@ def test_assess_acceptance_after_rectification(tmp_path: Path) -> None:
                        "--target", "4", "--rectified")
     assert code == 0
     assert out.startswith("E: final acceptance of the 四星级 pilot (after rectification): funds recovered")
+
+
+SUB_TIERS = STANDARD.replace(
+    'level 4 "四星级" when total >= 2.8 and every leading >= 3 stars',
+    'level 4 "四星级成长型" when total >= 3.2 and every leading >= 4 stars\n'
+    '    level 4 "四星级基础型" when total >= 2.8 and every leading >= 3 stars')
+
+
+def test_sub_tiers_share_a_rank_and_a_pilot_aims_at_the_lowest() -> None:
+    standard = scr.loads(SUB_TIERS)
+    growing, basic = evaluate(standard, 80, 40), evaluate(standard, 70, 40)  # 3.2 and 2.8 points
+    assert (growing.rating.rank, growing.rating.name) == (4, "四星级成长型")
+    assert (basic.rating.rank, basic.rating.name) == (4, "四星级基础型")
+    three = evaluate(standard, 70, 30)
+    assert pilot.eligibility(standard, three).may_pilot_name == "四星级基础型"
+    outcome = pilot.check_pilot(standard, three, 4, pilot.Stage.MID_TERM)
+    assert outcome.target_name == "四星级基础型"
+    assert [r.text for r in outcome.failed] == ["total >= 2.8"]
+    assert pilot.check_pilot(standard, basic, 4, pilot.Stage.ACCEPTANCE).verdict is pilot.Verdict.PASS
