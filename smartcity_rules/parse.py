@@ -11,6 +11,7 @@ import difflib
 import enum
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from fractions import Fraction
 from importlib import resources
@@ -115,6 +116,12 @@ def _syntax_diagnostic(source: Source, error: lark.exceptions.UnexpectedInput) -
                 label="this string is not closed on its line",
                 help='close it with `"`; write a quote inside a string as \\"',
             )
+        ascii_form = _ascii_twin(char)
+        if ascii_form is not None:  # the lexer's list of what it could take would only mislead
+            return Diagnostic(
+                "E0103", f"unexpected character `{char}`", source.span(start, start + 1),
+                label=f"a full-width `{char}`", help=f"write the ASCII `{ascii_form}`; only strings may hold `{char}`",
+            )
         expected = _expected(error.allowed or set())
         return Diagnostic(
             "E0103", f"unexpected character `{char}`", source.span(start, start + 1),
@@ -122,6 +129,14 @@ def _syntax_diagnostic(source: Source, error: lark.exceptions.UnexpectedInput) -
         )
     end = len(source.text)
     return Diagnostic("E0101", "unexpected end of file", source.span(end, end))
+
+
+def _ascii_twin(char: str) -> str | None:
+    """The ASCII character a Chinese input method typed in full width: `，` for `,`."""
+    if char in "“”":
+        return '"'
+    twin = unicodedata.normalize("NFKC", char)
+    return twin if twin != char and twin.isascii() and twin.strip() else None
 
 
 def _hint(found: str, expected: set[str] | frozenset[str]) -> str:

@@ -330,3 +330,15 @@ def test_control_characters_in_strings_are_refused(char: str) -> None:
 def test_tabs_and_escapes_are_still_allowed_in_strings() -> None:
     tree = parse('standard "a\tb\\nc" { level city }')
     assert tree.header is not None and tree.header.title == "a\tb\nc"
+
+
+@pytest.mark.parametrize(("line", "char", "ascii_form"), [
+    ("bands r = at least 1，2, 3, 4, 5", "，", ","), ('input a "a"：count', "：", ":"),
+    ("group “G” points 1 { }", "“", '"'),
+])
+def test_full_width_punctuation_names_its_ascii_twin(line: str, char: str, ascii_form: str) -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        parse(HEADER + line + "\n")
+    error = caught.value.diagnostics[0]
+    assert (error.code, error.label) == ("E0103", f"a full-width `{char}`")
+    assert error.help.startswith(f"write the ASCII `{ascii_form}`")
