@@ -119,7 +119,7 @@ def test_a_too_large_formula_is_a_clean_error(golden: Any, monkeypatch: pytest.M
 
 @pytest.mark.parametrize("formula", [
     "max(" + ", ".join(["x"] * 50_000) + ")",
-    "weighted {" + " ".join("1/20000: x" for _ in range(20_000)) + "}",
+    "weighted {" + ", ".join("1/20000: x" for _ in range(20_000)) + "}",
     "min(" + ", ".join(["max(x, x)"] * 5_000) + ")",
 ], ids=["max", "weighted", "min-of-max"])
 def test_wide_formulas_are_refused_quickly(formula: str) -> None:
