@@ -19,9 +19,17 @@ from typing import Any
 
 import attrs
 
-from . import errors
 from .data import read_records
-from .errors import DataError, DataFileError
+from .errors import (
+    CaseFileError,
+    CohortRequired,
+    DataError,
+    DataFileError,
+    InvalidValue,
+    MissingInput,
+    UnknownInput,
+    ZeroDenominator,
+)
 from .results import Evaluation
 from .runtime import exact, fmt
 from .standard import Standard
@@ -37,18 +45,26 @@ _CASE_KEYS = frozenset({"name", "note", "inputs", "peers", "data", "entity", "ex
 _EXPECT_KEYS = frozenset({"total", "rating", "error", "tolerance", "indicator", "group"})
 _INDICATOR_KEYS = frozenset({"value", "stars", "points", "status", "tolerance"})
 _GROUP_KEYS = frozenset({"points", "tolerance"})
+# What `expect.error` may name: a DataError class, matched with isinstance.
 _ERRORS: Mapping[str, type[DataError]] = {
-    name: getattr(errors, name)
-    for name in ("DataError", "MissingInput", "UnknownInput", "InvalidValue", "ZeroDenominator", "CohortRequired")
+    error.__name__: error
+    for error in (DataError, MissingInput, UnknownInput, InvalidValue, ZeroDenominator, CohortRequired)
 }
+_STATUSES = ("scored", "not applicable", "deduction")
+_EXACT_KEYS = frozenset({"stars", "status"})  # compared as written: a tolerance means nothing there
 _CASE_HEADER = re.compile(r"^\s*\[\[\s*case\s*\]\]", re.MULTILINE)
 
-
-class CaseFileError(DataFileError):
-    """A cases file cannot be read, or says something that is not a test case.
-
-    The message starts with `file:line:` where the line is known.
-    """
+__all__ = [
+    "CASES_SUFFIX",
+    "Case",
+    "CaseFileError",
+    "CaseResult",
+    "default_path",
+    "load_cases",
+    "parse_number",
+    "run_case",
+    "run_cases",
+]
 
 
 @attrs.frozen
@@ -64,16 +80,20 @@ class Case:
 
     @property
     def location(self) -> str:
+        """`path:line` of the case's `[[case]]` header, for messages."""
         return f"{self.path}:{self.line}"
 
 
 @attrs.frozen
 class CaseResult:
+    """How one case went: the lines that differ from what its author expected."""
+
     case: Case
     failures: tuple[str, ...]  # one line per number that differs; empty when the case passed
 
     @property
     def passed(self) -> bool:
+        """Whether every expected number matched."""
         return not self.failures
 
 
@@ -93,6 +113,7 @@ class _Reader:
         self.starts = [text.count("\n", 0, match.start()) + 1 for match in _CASE_HEADER.finditer(text)]
 
     def fail(self, message: str, line: int | None = None) -> CaseFileError:
+        """The error to raise, its message led by `file:line:` (or `file:` when the line is unknown)."""
         return CaseFileError(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
 
     def line_of(self, index: int, key: str | None = None) -> int | None:
@@ -108,6 +129,7 @@ class _Reader:
         return found or start
 
     def check_keys(self, table: Mapping[str, Any], allowed: frozenset[str], what: str, index: int) -> None:
+        """Refuse a key outside `allowed` (most likely a typo), naming the allowed ones."""
         for key in table:
             if key not in allowed:
                 raise self.fail(f"unknown key {key!r} in {what}; expected one of {', '.join(sorted(allowed))}",
@@ -136,6 +158,7 @@ def load_cases(path: str | Path) -> tuple[Case, ...]:
 
 
 def _case(reader: _Reader, index: int, raw: Mapping[str, Any], base: Mapping[str, Any]) -> Case:
+    """Case number `index` of the file, validated."""
     reader.check_keys(raw, _CASE_KEYS, "a case", index)
     name = raw.get("name")
     if not isinstance(name, str) or not name:
@@ -170,16 +193,20 @@ def _cohort(reader: _Reader, index: int, raw: Mapping[str, Any], base: Mapping[s
 
 def _from_data(reader: _Reader, index: int, data: str, entity: str,
                inputs: Mapping[str, Any]) -> tuple[tuple[dict[str, Any], ...], str]:
+    """The records of the statistics file `data` (beside the cases file), with `inputs` laid
+    over `entity`'s."""
     try:
         records = read_records(reader.path.parent / data)
     except DataFileError as error:
         raise reader.fail(str(error), reader.line_of(index, "data")) from None
-    if not any(str(r.get("entity")) == entity for r in records):
+    chosen = [str(r.get("entity")) == entity for r in records]  # a file's names may be numbers
+    if not any(chosen):
         raise reader.fail(f"no entity {entity!r} in {data}", reader.line_of(index, "entity"))
-    return tuple({**r, **inputs} if str(r.get("entity")) == entity else r for r in records), entity
+    return tuple({**r, **inputs} if mine else r for r, mine in zip(records, chosen)), entity
 
 
 def _table(reader: _Reader, index: int, raw: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The table under `key` (empty when absent)."""
     value = raw.get(key, {})
     if not isinstance(value, dict):
         raise reader.fail(f"`{key}` must be a table", reader.line_of(index, key))
@@ -187,6 +214,7 @@ def _table(reader: _Reader, index: int, raw: Mapping[str, Any], key: str) -> dic
 
 
 def _check_expect(reader: _Reader, index: int, expect: Mapping[str, Any]) -> None:
+    """Refuse an `expect` table that is not one: unknown keys, an unknown error, bad numbers."""
     reader.check_keys(expect, _EXPECT_KEYS, "`expect`", index)
     if "error" in expect and expect["error"] not in _ERRORS:
         raise reader.fail(f"`error` must be one of {', '.join(_ERRORS)}", reader.line_of(index, "error"))
@@ -194,12 +222,12 @@ def _check_expect(reader: _Reader, index: int, expect: Mapping[str, Any]) -> Non
         raise reader.fail("a case that expects an error expects nothing else", reader.line_of(index, "error"))
     for key in ("total", "tolerance"):
         if key in expect:
-            _number(reader, index, key, expect[key])
+            _check_number(reader, index, key, expect[key])
     rating = expect.get("rating")
     if rating is not None and (isinstance(rating, bool) or not isinstance(rating, (int, str))):
         raise reader.fail("`rating` is a level's number (0: unrated) or its name", reader.line_of(index, "rating"))
     for number, table in _subtables(reader, index, expect, "indicator"):
-        if not number.isdigit():
+        if not number.isdecimal():  # what int() reads: isdigit() also passes "²"
             raise reader.fail(f"indicator {number!r} is not a number", reader.line_of(index, number))
         _check_numbers(reader, index, table, _INDICATOR_KEYS, f"indicator {number}")
     for group, table in _subtables(reader, index, expect, "group"):
@@ -208,6 +236,7 @@ def _check_expect(reader: _Reader, index: int, expect: Mapping[str, Any]) -> Non
 
 def _subtables(reader: _Reader, index: int, expect: Mapping[str, Any],
                key: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The (name, table) pairs of `expect.indicator` or `expect.group`."""
     tables = expect.get(key, {})
     if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
         raise reader.fail(f"`expect.{key}` holds one table per {key}", reader.line_of(index, key))
@@ -216,27 +245,34 @@ def _subtables(reader: _Reader, index: int, expect: Mapping[str, Any],
 
 def _check_numbers(reader: _Reader, index: int, table: Mapping[str, Any], allowed: frozenset[str],
                    what: str) -> None:
+    """Refuse an indicator's or group's expectations that are not numbers, star levels or statuses."""
     reader.check_keys(table, allowed, what, index)
     for key in ("value", "points", "tolerance"):
         if key in table:
-            _number(reader, index, key, table[key])
+            _check_number(reader, index, key, table[key])
     stars = table.get("stars")
     if stars is not None and (isinstance(stars, bool) or not isinstance(stars, int) or not 0 <= stars <= 5):
         raise reader.fail(f"{what}: `stars` is a whole number from 0 to 5", reader.line_of(index, "stars"))
     status = table.get("status")
-    if status is not None and status not in ("scored", "not applicable", "deduction"):
-        raise reader.fail(f"{what}: `status` is scored, not applicable or deduction", reader.line_of(index, "status"))
+    if status is not None and status not in _STATUSES:
+        raise reader.fail(f"{what}: `status` is {', '.join(_STATUSES[:-1])} or {_STATUSES[-1]}",
+                          reader.line_of(index, "status"))
 
 
-def _number(reader: _Reader, index: int, key: str, raw: Any) -> Fraction:
-    """An expected number: an integer, a float, a decimal string ("0.85", "85%") or a fraction ("2/3")."""
+def _check_number(reader: _Reader, index: int, key: str, raw: Any) -> None:
+    """Refuse an expected number that parse_number cannot read, pointing at its line."""
     try:
-        return parse_number(raw)
+        parse_number(raw)
     except (TypeError, ValueError, ZeroDivisionError):
         raise reader.fail(f"`{key}` = {raw!r} is not a number", reader.line_of(index, key)) from None
 
 
 def parse_number(raw: Any) -> Fraction:
+    """An expected number: an integer, a float, a decimal string ("0.85", "85%") or a fraction ("2/3").
+
+    Raises TypeError, ValueError or ZeroDivisionError for anything else; load_cases turns
+    those into a CaseFileError, so a loaded case's numbers always parse.
+    """
     if isinstance(raw, str) and re.fullmatch(r"\s*-?\d+\s*/\s*\d+\s*", raw):
         top, bottom = raw.split("/")
         return Fraction(int(top), int(bottom))
@@ -245,6 +281,7 @@ def parse_number(raw: Any) -> Fraction:
 
 # ===================================================================== running
 def run_cases(standard: Standard, cases: Sequence[Case]) -> tuple[CaseResult, ...]:
+    """Run every case against the standard, in order."""
     return tuple(run_case(standard, case) for case in cases)
 
 
@@ -264,50 +301,59 @@ def run_case(standard: Standard, case: Case) -> CaseResult:
 
 
 def _compare(expect: Mapping[str, Any], evaluation: Evaluation) -> list[str]:
+    """One line per expectation of the case that the evaluation does not meet."""
     tolerance = parse_number(expect.get("tolerance", 0))
-    failures = _numbers("total", {"value": expect.get("total")}, {"value": evaluation.total}, tolerance)
+    failures = []
+    if "total" in expect:
+        failures += _mismatch("total", expect["total"], evaluation.total, tolerance)
     if "rating" in expect:
         failures += _rating(expect["rating"], evaluation)
     for number, table in expect.get("indicator", {}).items():
         failures += _indicator(int(number), table, evaluation, tolerance)
     for name, table in expect.get("group", {}).items():
-        got = next((g for g in evaluation.groups if g.name == name), None)
-        if got is None:
-            failures.append(f"group {name!r}: the standard has no such group")
-            continue
-        local = parse_number(table.get("tolerance", tolerance))
-        failures += _numbers(f"group {name!r}", table, {"points": got.points}, local)
+        failures += _group(name, table, evaluation, tolerance)
     return failures
 
 
 def _indicator(number: int, table: Mapping[str, Any], evaluation: Evaluation, tolerance: Fraction) -> list[str]:
+    """The lines for indicator `number`'s expectations; its own tolerance overrides the case's."""
     result = next((r for r in evaluation.indicators if r.number == number), None)
     if result is None:
         return [f"indicator {number}: the standard has no such indicator"]
-    local = parse_number(table.get("tolerance", tolerance))
     got = {"value": result.value, "points": result.points, "stars": result.stars, "status": result.status.value}
-    return _numbers(f"indicator {number}", table, got, local)
+    return _table_mismatches(f"indicator {number}", table, got, tolerance)
 
 
-def _numbers(what: str, want: Mapping[str, Any], got: Mapping[str, Any], tolerance: Fraction) -> list[str]:
-    """One line per expected number (or word) that the result does not match."""
-    failures = []
-    for key, have in got.items():
-        expected = want.get(key)
-        if expected is None:
-            continue
-        if key in ("stars", "status"):
-            ok = have == expected
-        else:
-            ok = have is not None and abs(have - parse_number(expected)) <= tolerance
-        if not ok:
-            label = what if what == "total" else f"{what} {key}"
-            shown = "n/a" if have is None else fmt(have) if isinstance(have, Fraction) else str(have)
-            failures.append(f"{label}: expected {expected}, got {shown}")
-    return failures
+def _group(name: str, table: Mapping[str, Any], evaluation: Evaluation, tolerance: Fraction) -> list[str]:
+    """The lines for group `name`'s expectations; its own tolerance overrides the case's."""
+    group = next((g for g in evaluation.groups if g.name == name), None)
+    if group is None:
+        return [f"group {name!r}: the standard has no such group"]
+    return _table_mismatches(f"group {name!r}", table, {"points": group.points}, tolerance)
+
+
+def _table_mismatches(what: str, want: Mapping[str, Any], got: Mapping[str, Any], tolerance: Fraction) -> list[str]:
+    """One line per key of `got` whose expectation in `want` the result does not match."""
+    local = parse_number(want.get("tolerance", tolerance))
+    return [line for key, have in got.items() if key in want
+            for line in _mismatch(f"{what} {key}", want[key], have, None if key in _EXACT_KEYS else local)]
+
+
+def _mismatch(label: str, expected: Any, have: Any, tolerance: Fraction | None) -> list[str]:
+    """`label: expected X, got Y` when they differ (exactly when `tolerance` is None, else
+    by more than it); an empty list when they agree."""
+    if tolerance is None:
+        ok = have == expected
+    else:
+        ok = have is not None and abs(have - parse_number(expected)) <= tolerance
+    if ok:
+        return []
+    shown = "n/a" if have is None else fmt(have) if isinstance(have, Fraction) else str(have)
+    return [f"{label}: expected {expected}, got {shown}"]
 
 
 def _rating(expected: int | str, evaluation: Evaluation) -> list[str]:
+    """The rating line, if it differs: by rank for a number, else by name ("" means unrated)."""
     rating = evaluation.rating
     if rating is None:
         return ["rating: the standard has no rating rule"]

@@ -40,14 +40,8 @@ class DataError(SmartCityRulesError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        where = []
-        if self.entity is not None:
-            where.append(f"entity {self.entity!r}")
-        if self.indicator is not None:
-            where.append(f"indicator {self.indicator}")
-        if self.input is not None:
-            where.append(f"input {self.input!r}")
-        return (", ".join(where) + ": " if where else "") + self.reason
+        where = _where(entity=self.entity, indicator=self.indicator, input=self.input)
+        return (where + ": " if where else "") + self.reason
 
     def at(self, *, entity: str | None = None, indicator: int | None = None) -> DataError:
         """The same error with the entity or indicator filled in where it was unknown."""
@@ -84,5 +78,39 @@ class DataFileError(SmartCityRulesError):
     """A statistics file (JSON or CSV) cannot be read."""
 
 
+class CaseFileError(DataFileError):
+    """A stored cases file (`NAME.cases.toml`) cannot be read, or says something that is not a
+    test case.  The message starts with `file:line:` where the line is known."""
+
+
 class NotFound(SmartCityRulesError, LookupError):
     """An entity, indicator or group asked for by name or number does not exist."""
+
+
+class InvariantError(SmartCityRulesError, AssertionError):
+    """A standard broke one of the testing kit's invariants for some statistics.
+
+    An AssertionError, so that pytest reports a failed test (not an error) and
+    hypothesis shrinks the statistics that caused it.
+    """
+
+    def __init__(self, invariant: str, detail: str, *, entity: str | None = None,
+                 indicator: int | None = None) -> None:
+        self.invariant = invariant
+        self.detail = detail
+        self.entity = entity
+        self.indicator = indicator
+        where = _where(entity=entity, indicator=indicator)
+        super().__init__(f"invariant `{invariant}` failed" + (f" ({where})" if where else "") + f": {detail}")
+
+
+class MissingTestDependency(SmartCityRulesError, ImportError):
+    """The testing kit needs hypothesis, which is installed with the `test` extra."""
+
+
+def _where(*, entity: str | None, indicator: int | None, input: str | None = None) -> str:
+    """`entity 'A', indicator 1, input 'fibre'`: the parts that are known, or ''."""
+    parts = (f"entity {entity!r}" if entity is not None else "",
+             f"indicator {indicator}" if indicator is not None else "",
+             f"input {input!r}" if input is not None else "")
+    return ", ".join(part for part in parts if part)

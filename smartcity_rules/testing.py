@@ -23,7 +23,7 @@ import itertools
 import json
 import math
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -34,15 +34,10 @@ import attrs
 from . import syntax as s
 from .cases import CaseResult, default_path, load_cases, run_cases
 from .check import ScoredIndicator
-from .errors import DataError, SmartCityRulesError, ZeroDenominator
+from .errors import DataError, InvariantError, MissingTestDependency, ZeroDenominator
 from .results import Evaluation, IndicatorResult
 from .runtime import exact, fmt, round_half_up
 from .standard import Standard, load
-
-
-class MissingTestDependency(SmartCityRulesError, ImportError):
-    """The testing kit needs hypothesis, which is installed with the `test` extra."""
-
 
 try:
     from hypothesis import HealthCheck, Verbosity, given, settings
@@ -77,27 +72,9 @@ MAX_COUNT = 10**6
 MAX_CENTS = 10**9  # decimal kinds: up to ten million units, in hundredths
 RATE_STEPS = 1000
 FLAG_SPELLINGS = (True, False, "yes", "no", "是", "否")
+FLAG_YES = (True, "yes", "是")
 # How far beside a threshold "just beside" is: one hundredth, one millionth, one billionth.
 NEIGHBOUR_STEPS = (Fraction(1, 100), Fraction(1, 10**6), Fraction(1, 10**9))
-
-
-class InvariantError(SmartCityRulesError, AssertionError):
-    """A standard broke one of the kit's invariants for some statistics.
-
-    An AssertionError, so that pytest reports a failed test (not an error) and
-    hypothesis shrinks the statistics that caused it.
-    """
-
-    def __init__(self, invariant: str, detail: str, *, entity: str | None = None,
-                 indicator: int | None = None) -> None:
-        self.invariant = invariant
-        self.detail = detail
-        self.entity = entity
-        self.indicator = indicator
-        where = ", ".join(part for part in (
-            f"entity {entity!r}" if entity is not None else "",
-            f"indicator {indicator}" if indicator is not None else "") if part)
-        super().__init__(f"invariant `{invariant}` failed" + (f" ({where})" if where else "") + f": {detail}")
 
 
 # ===================================================================== the plan
@@ -116,6 +93,7 @@ _PLANS: weakref.WeakKeyDictionary[Standard, _Plan] = weakref.WeakKeyDictionary()
 
 
 def _plan(standard: Standard) -> _Plan:
+    """The standard's plan, made on first use; kept only as long as the standard lives."""
     plan = _PLANS.get(standard)
     if plan is None:
         plan = _PLANS[standard] = _make_plan(standard)
@@ -128,20 +106,29 @@ def _make_plan(standard: Standard) -> _Plan:
     wholes = _wholes(checked.inputs, formulas)
     positive = _close_upwards(_divisors(formulas), wholes)
     previous = _close_upwards(_previous_reads(formulas), wholes)
+    return _Plan(checked.inputs, wholes, frozenset(positive),
+                 tuple(n for n in checked.inputs if n in previous), _users(checked.indicators))
+
+
+def _users(indicators: Sequence[ScoredIndicator]) -> dict[str, tuple[ScoredIndicator, ...]]:
+    """Input -> the indicators whose formula reads it, each once, in the standard's order."""
     users: dict[str, list[ScoredIndicator]] = {}
-    for item in checked.indicators:
+    for item in indicators:
         if item.syntax.value is not None:
             for name in dict.fromkeys(s.input_names(item.syntax.value)):
                 users.setdefault(name, []).append(item)
-    return _Plan(checked.inputs, wholes, frozenset(positive),
-                 tuple(n for n in checked.inputs if n in previous),
-                 {name: tuple(items) for name, items in users.items()})
+    return {name: tuple(items) for name, items in users.items()}
+
+
+def _nodes(formulas: list[s.Expr]) -> Iterator[s.Expr]:
+    """Every node of every formula."""
+    return (node for formula in formulas for node in s.walk(formula))
 
 
 def _wholes(inputs: Mapping[str, s.InputDecl], formulas: list[s.Expr]) -> dict[str, str]:
     """Declared wholes, plus ratio(a, b) of two plain inputs: the runtime refuses a > b there."""
     wholes = {name: decl.part_of for name, decl in inputs.items() if decl.part_of is not None}
-    for node in (n for formula in formulas for n in s.walk(formula)):
+    for node in _nodes(formulas):
         if isinstance(node, s.Call) and node.function == "ratio" and len(node.args) == 2:
             part, whole = node.args
             if (isinstance(part, s.Ref) and isinstance(whole, s.Ref) and part.name not in wholes
@@ -162,23 +149,26 @@ def _reaches(wholes: Mapping[str, str], start: str, goal: str) -> bool:
     return False
 
 
+# Function -> which argument ends up in a denominator: ratio's whole; growth divides by last
+# period's value of its argument, share by the cohort's sum of it.
+_DENOMINATOR_ARGUMENT = {"ratio": 1, "growth": 0, "share": 0}
+
+
 def _divisors(formulas: list[s.Expr]) -> set[str]:
-    """Inputs read by a denominator: ratio's whole, the right of `/`, growth's and share's argument."""
+    """Inputs read by a denominator: the right of `/`, or a function's argument it divides by."""
     found: set[str] = set()
-    for node in (n for formula in formulas for n in s.walk(formula)):
+    for node in _nodes(formulas):
         if isinstance(node, s.Binary) and node.op is s.BinaryOp.DIV:
             found.update(s.input_names(node.right))
-        elif isinstance(node, s.Call) and node.function == "ratio" and len(node.args) == 2:
-            found.update(s.input_names(node.args[1]))
-        elif isinstance(node, s.Call) and node.function in ("growth", "share"):
-            found.update(s.input_names(node.args[0]))  # last period's value; the cohort's sum
+        elif isinstance(node, s.Call) and node.function in _DENOMINATOR_ARGUMENT:  # arity is checked
+            found.update(s.input_names(node.args[_DENOMINATOR_ARGUMENT[node.function]]))
     return found
 
 
 def _previous_reads(formulas: list[s.Expr]) -> set[str]:
     """Inputs read for the previous period (under growth() or previous())."""
     found: set[str] = set()
-    for node in (n for formula in formulas for n in s.walk(formula)):
+    for node in _nodes(formulas):
         if isinstance(node, s.Call) and node.function in ("growth", "previous"):
             for arg in node.args:
                 found.update(s.input_names(arg))
@@ -267,7 +257,7 @@ def _value(draw: st.DrawFn, decl: s.InputDecl, whole: Fraction | None, positive:
     """One valid raw value of an input, and its exact meaning."""
     if decl.kind is s.Kind.FLAG:
         raw = draw(st.sampled_from(FLAG_SPELLINGS if varied else FLAG_SPELLINGS[:2]))
-        return raw, Fraction(int(raw in (True, "yes", "是")))
+        return raw, Fraction(int(raw in FLAG_YES))
     domain = _domain(decl, whole, positive)
     if domain.low > domain.high:  # a whole of 0 leaves a positive part no room: 0 it is
         domain = attrs.evolve(domain, low=domain.high)
@@ -338,7 +328,8 @@ def threshold_cases(draw: st.DrawFn, standard: Standard) -> ThresholdCase:
     """Records whose indicator value sits exactly at, or one step beside, a star threshold.
 
     Reaches the indicators whose value is an input or ratio(part, whole) of two inputs,
-    which is most of a typical standard; fails the health check if a standard has none.
+    which is most of a typical standard; drawing from it raises ValueError if a standard
+    has none.
     """
     plan = _plan(standard)
     targets = [item for item in standard.checked.indicators if _target_inputs(item, plan) is not None]
@@ -378,6 +369,7 @@ def _place(draw: st.DrawFn, plan: _Plan, record: dict[str, Any], item: ScoredInd
         wanted = threshold + side * domain.step
         if domain.low <= wanted <= domain.high and (not domain.whole or wanted.denominator == 1):
             record[part] = _plain(wanted)
+            _clamp_parts(plan, record, part)  # the input may be the whole of others
             return wanted
         return exact(record[part])
     return _place_ratio(draw, plan, record, (part, whole), threshold, side)
@@ -400,11 +392,13 @@ def _place_ratio(draw: st.DrawFn, plan: _Plan, record: dict[str, Any], names: tu
 
 
 def _current_ratio(record: Mapping[str, Any], part: str, whole: str) -> Fraction:
+    """ratio(part, whole) of the record as it is (0 for a zero whole, as nothing was placed)."""
     bottom = exact(record[whole])
     return exact(record[part]) / bottom if bottom else Fraction(0)
 
 
 def _whole_value(plan: _Plan, record: Mapping[str, Any], name: str) -> Fraction | None:
+    """The exact value of the input's whole in the record, or None when it has no whole."""
     whole = plan.wholes.get(name)
     return None if whole is None else exact(record[whole])
 
@@ -448,32 +442,21 @@ def _direction(item: ScoredIndicator) -> s.Direction | None:
 
 
 def _round(standard: Standard, value: Fraction) -> Fraction:
+    """A number rounded as the standard rounds its points."""
     return round_half_up(value, standard.checked.header.rounding)
 
 
 def check_bounds(standard: Standard, evaluation: Evaluation) -> None:
     """Points within 0..max (a deduction within -cap..0), bonus groups within their caps,
     groups the sum of their indicators, and the total within its declared range."""
-    entity = evaluation.entity
     for result in evaluation.indicators:
-        _indicator_bounds(standard, result, entity)
-    for group in evaluation.groups:
-        members = sum((evaluation.indicator(n).points for n in group.indicators), Fraction(0))
-        expected = min(members, group.max_points) if group.bonus and group.max_points is not None else members
-        if group.points != expected:
-            raise InvariantError("bounds", f"group {group.name!r} scored {fmt(group.points)}, but its "
-                                 f"indicators add up to {fmt(expected)}", entity=entity)
-    low, high = _total_range(standard)
-    if not low <= evaluation.total <= high:
-        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is outside {fmt(low)}..{fmt(high)}",
-                             entity=entity)
-    groups = _round(standard, sum((g.points for g in evaluation.groups), Fraction(0)))
-    if evaluation.total != groups:
-        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is not the sum of the groups, "
-                             f"{fmt(groups)}", entity=entity)
+        _indicator_bounds(standard, result, evaluation.entity)
+    _group_sums(evaluation)
+    _total_bounds(standard, evaluation)
 
 
 def _indicator_bounds(standard: Standard, result: IndicatorResult, entity: str) -> None:
+    """Points within 0..max (a deduction within -cap..0) and stars within 0..5."""
     item = standard.checked.indicator(result.number)
     if item.syntax.deduction is not None:
         low, high = -_round(standard, item.syntax.deduction.cap.value), Fraction(0)
@@ -484,6 +467,28 @@ def _indicator_bounds(standard: Standard, result: IndicatorResult, entity: str) 
                              entity=entity, indicator=result.number)
     if result.stars is not None and not 0 <= result.stars <= 5:
         raise InvariantError("bounds", f"{result.stars} stars", entity=entity, indicator=result.number)
+
+
+def _group_sums(evaluation: Evaluation) -> None:
+    """Each group scores the sum of its indicators' points; a bonus group at most its cap."""
+    for group in evaluation.groups:
+        members = sum((evaluation.indicator(n).points for n in group.indicators), Fraction(0))
+        expected = min(members, group.max_points) if group.bonus and group.max_points is not None else members
+        if group.points != expected:
+            raise InvariantError("bounds", f"group {group.name!r} scored {fmt(group.points)}, but its "
+                                 f"indicators add up to {fmt(expected)}", entity=evaluation.entity)
+
+
+def _total_bounds(standard: Standard, evaluation: Evaluation) -> None:
+    """The total lies within its declared range and is the (rounded) sum of the groups."""
+    low, high = _total_range(standard)
+    if not low <= evaluation.total <= high:
+        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is outside {fmt(low)}..{fmt(high)}",
+                             entity=evaluation.entity)
+    groups = _round(standard, sum((g.points for g in evaluation.groups), Fraction(0)))
+    if evaluation.total != groups:
+        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is not the sum of the groups, "
+                             f"{fmt(groups)}", entity=evaluation.entity)
 
 
 def _total_range(standard: Standard) -> tuple[Fraction, Fraction]:
@@ -510,6 +515,7 @@ def check_bands(standard: Standard, evaluation: Evaluation) -> None:
 
 
 def _band_agrees(standard: Standard, item: ScoredIndicator, result: IndicatorResult, entity: str) -> None:
+    """The result's stars are the band its value reaches, and star-based points follow them."""
     assert item.bands is not None and result.value is not None
     want = band_of(item.bands, result.value)
     if result.stars != want:
@@ -541,11 +547,15 @@ def check_rating(standard: Standard, before: Evaluation, after: Evaluation) -> N
 
 
 def check_threshold(standard: Standard, case: ThresholdCase) -> None:
-    """The case's indicator has exactly the value the case set, and lands in that value's band."""
-    try:
-        evaluation = standard.evaluate_cohort([case.record])[0]
-    except ZeroDenominator:
-        return  # another indicator divides by a zero the case did not choose
+    """The case's indicator has exactly the value the case set, and lands in that value's band.
+
+    Nothing to check when another indicator divides by a zero the case did not choose;
+    any other refusal of the case's record is a failure (`accepts valid statistics`).
+    """
+    evaluations = _scored(standard, [case.record])
+    if evaluations is None:
+        return
+    evaluation = evaluations[0]
     result = evaluation.indicator(case.indicator)
     item = standard.checked.indicator(case.indicator)
     if result.value != case.value:
@@ -563,7 +573,8 @@ def check_directions(standard: Standard, cohort: Sequence[Mapping[str, Any]], *,
 
     Raises each input of `cohort[index]` that has a direction (or those in `inputs`) by
     one step and to the top of its domain, keeping the record valid, and scores the
-    cohort again.  Variants the standard refuses (a zero denominator) are skipped.
+    cohort again.  Variants the standard refuses are skipped: raising one input can make
+    a computed denominator zero, or a computed part exceed its whole.
     """
     plan = _plan(standard)
     before = standard.evaluate_cohort(cohort)[index]
@@ -586,7 +597,7 @@ def _raised(plan: _Plan, record: Mapping[str, Any], name: str) -> list[tuple[Fra
     if name not in record:
         return []
     if decl.kind is s.Kind.FLAG:
-        return [] if record[name] in (True, "yes", "是") else [(Fraction(0), Fraction(1))]
+        return [] if record[name] in FLAG_YES else [(Fraction(0), Fraction(1))]
     now = exact(record[name])
     domain = _domain(decl, _whole_value(plan, record, name), False)
     bounded = name in plan.wholes or decl.kind in (s.Kind.RATE, s.Kind.SCORE)
@@ -596,6 +607,7 @@ def _raised(plan: _Plan, record: Mapping[str, Any], name: str) -> list[tuple[Fra
 
 def _same_way(plan: _Plan, name: str, change: tuple[Fraction, Fraction], before: Evaluation,
               after: Evaluation) -> None:
+    """The indicators that read `name` and share its direction moved its way, or not at all."""
     direction = plan.inputs[name].direction
     if direction is None:
         return
@@ -621,13 +633,9 @@ def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[
     denominator is zero (nothing to check).  Any other refusal of statistics the
     strategies call valid is itself a failure.
     """
-    try:
-        evaluations = standard.evaluate_cohort(cohort)
-    except ZeroDenominator:
+    evaluations = _scored(standard, cohort)
+    if evaluations is None:
         return None
-    except DataError as error:
-        raise InvariantError("accepts valid statistics", f"the standard refused them: {error}",
-                             entity=error.entity, indicator=error.indicator) from error
     for evaluation in evaluations:
         check_bounds(standard, evaluation)
         check_bands(standard, evaluation)
@@ -636,6 +644,18 @@ def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[
     if cohort:
         check_directions(standard, cohort)
     return evaluations
+
+
+def _scored(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...] | None:
+    """The cohort's evaluations, or None for a zero denominator; the strategies promise valid
+    statistics, so any other refusal is an InvariantError."""
+    try:
+        return standard.evaluate_cohort(cohort)
+    except ZeroDenominator:
+        return None
+    except DataError as error:
+        raise InvariantError("accepts valid statistics", f"the standard refused them: {error}",
+                             entity=error.entity, indicator=error.indicator) from error
 
 
 # ===================================================================== a whole run
@@ -652,6 +672,8 @@ class InvariantRun:
 
 @attrs.define
 class _Tally:
+    """InvariantRun's fields, counted up while hypothesis runs (shrinking attempts included)."""
+
     examples: int = 0
     unscored: int = 0
     failure: InvariantError | None = None
@@ -673,6 +695,8 @@ def run_invariants(standard: Standard, *, examples: int = 100, seed: int = 0,
 
 def _seeded_test(standard: Standard, tally: _Tally, examples: int, seed: int,
                  max_size: int) -> Callable[[], None]:
+    """A hypothesis test of check_all that notes every example and failure in `tally`."""
+
     @hypothesis_seed(seed)
     @settings(max_examples=examples, deadline=None, database=None, verbosity=Verbosity.quiet,
               report_multiple_bugs=False, print_blob=False, suppress_health_check=list(HealthCheck))
@@ -690,18 +714,19 @@ def _seeded_test(standard: Standard, tally: _Tally, examples: int, seed: int,
 
 
 def jsonable(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Records as JSON data that read_records reads back to the same numbers:
-    exact numbers become decimal strings (or `a/b` where no decimal ends)."""
+    """Records as JSON data that read_records reads back to the same numbers: exact numbers
+    become decimal strings.  A number with no finite decimal (1/3) becomes the text `1/3`,
+    which read_records keeps as text and scoring refuses."""
     return [{key: _json_value(value) for key, value in record.items()} for record in records]
 
 
 def _json_value(value: Any) -> Any:
+    """Exact numbers as text, because JSON numbers are read back as floats; floats by their
+    shortest repr, which exact() reads as the decimal that was meant."""
     if isinstance(value, (bool, int, str)) or value is None:
         return value
     if isinstance(value, (Fraction, Decimal)):
         return fmt(Fraction(value))
-    if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
     return repr(value)
 
 
@@ -715,9 +740,8 @@ def command(standard_path: str | Path, *, examples: int, seed: int, cases_path: 
     """
     standard = load(standard_path)
     failed = examples > 0 and not _report_invariants(standard, examples, seed, out)
-    explicit = cases_path is not None
     path = Path(cases_path) if cases_path is not None else default_path(standard_path)
-    if not explicit and not path.exists():
+    if cases_path is None and not path.exists():  # an explicit --cases that is missing is an error
         print(f"cases: none ({path} does not exist)", file=out)
         return int(failed)
     results = run_cases(standard, load_cases(path))
@@ -725,6 +749,7 @@ def command(standard_path: str | Path, *, examples: int, seed: int, cases_path: 
 
 
 def _report_invariants(standard: Standard, examples: int, seed: int, out: TextIO) -> bool:
+    """Run the invariants and print the verdict; True when they all held."""
     run = run_invariants(standard, examples=examples, seed=seed)
     if run.failure is None:
         unscored = f" ({run.unscored} not scored: a zero denominator)" if run.unscored else ""
@@ -738,6 +763,7 @@ def _report_invariants(standard: Standard, examples: int, seed: int, out: TextIO
 
 
 def _report_cases(results: Sequence[CaseResult], path: Path, out: TextIO) -> bool:
+    """Print each failed case with its lines, then the count; True when every case passed."""
     failed = [r for r in results if not r.passed]
     for result in failed:
         print(f"case {result.case.name!r} ({result.case.location}) FAILED:", file=out)

@@ -1,6 +1,7 @@
-"""Fuzzing strategies shared by tests/test_fuzz.py and tools/fuzz.py: random programs from
-the project's own grammar, random formulas inside a small standard, token-level mutations
-of the shipped standards, and statistics of every wrong shape.
+"""Fuzzing strategies and checks shared by tests/test_fuzz.py and tools/fuzz.py: random
+programs from the project's own grammar, random formulas inside a small standard checked
+against the reference interpreter, token-level mutations of the shipped standards, and
+statistics of every wrong shape.
 
 Every strategy spells terminals with spaces around them: hypothesis's from_lark joins
 tokens with nothing between, and the contextual lexer would read `whentotal` as one name.
@@ -22,14 +23,18 @@ import smartcity_rules as scr
 from smartcity_rules.parse import _parser
 from smartcity_rules.testing import records
 
+from . import oracle
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "standards").glob("*.scs"))
 FIXTURES = [ROOT / "tests" / "fixtures" / name for name in ("mini.scs", "kitchen.scs")]
+STANDARDS = {path.name: path for path in [*SHIPPED, *FIXTURES]}
+LOADED = {name: scr.load(path) for name, path in STANDARDS.items()}
 
-# Names a random program uses: a few inputs, keywords that are also valid names, functions.
-NAMES = ["a", "b", "p", "r", "s", "k", "f", "level", "points", "city", "count", "rate", "flag",
-         "higher", "lower", "ratio", "rank", "share", "growth", "previous", "min", "max", "clamp", "base"]
+# Names a random formula uses: FORMULA_HEADER's inputs and the functions.  A random program
+# also uses an undeclared name and keywords that are valid names too.
 FORMULA_NAMES = ["a", "b", "p", "r", "s", "k", "ratio", "rank", "share", "growth", "previous", "min", "max", "clamp"]
+NAMES = [*FORMULA_NAMES, "f", "level", "points", "city", "count", "rate", "flag", "higher", "lower", "base"]
 STRINGS = ['"G"', '"名称"', '"a\\"b"', '""', '"x\\n\\t\\\\"', '"__import__(\'os\')"', '"shandong-city-2019.scs"']
 DECIMALS = ["0", "1", "2", "3", "5", "10", "0.5", "100", "99999999999999999999"]
 
@@ -119,8 +124,9 @@ def mutations(draw: st.DrawFn, text: str) -> str:
     return "".join(token + ("\n" if token.startswith("#") else " ") for token in tokens)
 
 
-# Values of every wrong shape.  Integers stay below 10**1000 here: a value past Python's
-# 4300-digit limit for int-to-text is refused nowhere yet (reported; see the fuzz script).
+# Values of every wrong shape.  Integers stay below Python's 4300-digit limit for int-to-text:
+# repr() of a failing example holding a larger one would itself fail, hiding the report
+# (tests/test_runtime.py checks that results of such numbers print).
 NASTY: list[Any] = [
     None, math.nan, math.inf, -math.inf, -1, -0.5, 10**100, -(10**100), 10**999, 1e308, 5e-324, "1e400", "", " ",
     "abc", "85%", "120%", "-3", "0x10", "١٢", "１２", "12 ", "1,234", "1,5", "1e3", True, False, [], {}, (1, 2),
@@ -144,6 +150,16 @@ def spoiled(draw: st.DrawFn, standard: scr.Standard) -> dict[Any, Any]:
     return record
 
 
+@st.composite
+def spoiled_cohorts(draw: st.DrawFn, standard: scr.Standard) -> list[dict[Any, Any]]:
+    """One to three spoiled records, named E0, E1, ... apart so that a clash of names is not
+    all that ever fails."""
+    cohort = draw(st.lists(spoiled(standard), min_size=1, max_size=3))
+    for index, record in enumerate(cohort):
+        record["entity"] = f"E{index}"
+    return cohort
+
+
 def outcome(standard: scr.Standard, cohort: list[Mapping[Any, Any]]) -> str:
     """Score a cohort and render every result: 'ok', or the name of the library error raised."""
     try:
@@ -165,5 +181,31 @@ def load_outcome(text: str, name: str = "fuzz.scs") -> scr.Standard | str:
         return error.diagnostics[0].code
 
 
-__all__ = ["FIXTURES", "SHIPPED", "formula_standard", "formulas", "load_outcome", "mutations", "outcome",
-           "programs", "spoiled"]
+def agree(standard: scr.Standard, cohort: list[dict[str, Any]]) -> None:
+    """The compiled evaluator and the reference interpreter give the same numbers, or both
+    refuse the statistics; raises AssertionError saying where they part."""
+    try:
+        expected = oracle.evaluate_cohort(standard, cohort)
+    except scr.DataError as error:
+        _refuses(standard, cohort, error)
+        return
+    for want, got in zip(expected, standard.evaluate_cohort(cohort), strict=True):
+        if got.total != want["total"]:
+            raise AssertionError(f"{got.entity}: total {got.total}, the reference gives {want['total']}")
+        for result in got.indicators:
+            if (result.value, result.stars, result.points) != want["indicators"][result.number]:
+                raise AssertionError(f"{got.entity}: compiled {result}, the reference gives "
+                                     f"{want['indicators'][result.number]}")
+
+
+def _refuses(standard: scr.Standard, cohort: list[dict[str, Any]], reference: scr.DataError) -> None:
+    """The compiled evaluator refuses the cohort too, as the reference interpreter did."""
+    try:
+        standard.evaluate_cohort(cohort)
+    except scr.DataError:
+        return
+    raise AssertionError(f"the reference interpreter refused the cohort ({reference}), the compiled code did not")
+
+
+__all__ = ["FIXTURES", "LOADED", "SHIPPED", "STANDARDS", "agree", "formula_standard", "formulas", "load_outcome",
+           "mutations", "outcome", "programs", "spoiled", "spoiled_cohorts"]

@@ -3,18 +3,21 @@ number that differs, and a malformed cases file is a clean error naming file:lin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules import errors
 from smartcity_rules.cases import CaseFileError, default_path, load_cases, parse_number, run_case, run_cases
 
 from .conftest import FIXTURES, STANDARDS
 
 MINI = scr.load(FIXTURES / "mini.scs")
-GOOD = ("households = 100\nfibre = 90\ngigabit = 80\nhas_group = true\nhas_plan = false\n"
-        "incidents = 1\napps = 12\n")
+GOOD_RECORD = {"households": 100, "fibre": 90, "gigabit": 80, "has_group": True, "has_plan": False,
+               "incidents": 1, "apps": 12}
+GOOD = "".join(f"{key} = {json.dumps(value)}\n" for key, value in GOOD_RECORD.items())  # the same, as TOML
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -67,12 +70,36 @@ def test_tolerance_peers_and_expected_errors(tmp_path: Path) -> None:
 
 
 def test_a_case_can_score_an_entity_of_a_data_file(tmp_path: Path) -> None:
-    (tmp_path / "cohort.json").write_text('[{"entity": "A", ' + ", ".join(
-        f'"{line.split(" = ")[0]}": {line.split(" = ")[1]}' for line in GOOD.splitlines()) + "}]", encoding="utf-8")
+    (tmp_path / "cohort.json").write_text(json.dumps([{"entity": "A", **GOOD_RECORD}]), encoding="utf-8")
     path = _write(tmp_path, '[[case]]\nname = "from data"\ndata = "cohort.json"\nentity = "A"\n'
                             'inputs = { fibre = 45 }\n[case.expect.indicator.1]\nvalue = "0.45"\nstars = 0\n')
     (case,) = load_cases(path)
     assert run_case(MINI, case).passed
+
+
+def test_ratings_by_name_statuses_and_unknown_groups(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"[base]\n{GOOD}\n[[case]]\nname = \"named\"\n[case.expect]\nrating = \"三星级\"\n"
+                            "[case.expect.indicator.5]\nstatus = \"deduction\"\npoints = -1\n"
+                            "[[case]]\nname = \"wrong\"\n[case.expect]\nrating = \"五星级\"\n"
+                            "[case.expect.indicator.9]\nstars = 1\n[case.expect.group.\"无此组\"]\npoints = 1\n"
+                            "[case.expect.indicator.1]\nstatus = \"not applicable\"\n")
+    named, wrong = run_cases(MINI, load_cases(path))
+    assert named.failures == ()
+    assert wrong.failures == (
+        "rating: expected '五星级', got '三星级' (三星级)",
+        "indicator 9: the standard has no such indicator",
+        "indicator 1 status: expected not applicable, got scored",
+        "group '无此组': the standard has no such group",
+    )
+
+
+def test_a_group_tolerance_overrides_the_cases(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"[base]\n{GOOD}\n[[case]]\nname = \"close\"\n[case.expect]\ntolerance = \"0.5\"\n"
+                            "total = 7\n[case.expect.group.\"保障措施\"]\npoints = 1\ntolerance = 1\n"
+                            "[case.expect.indicator.1]\nstars = 4\n")
+    (result,) = run_cases(MINI, load_cases(path))
+    # total 7.35 within 0.5; group 1.8 within its own 1; stars are never within a tolerance
+    assert result.failures == ("indicator 1 stars: expected 4, got 5",)
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -84,6 +111,7 @@ def test_a_case_can_score_an_entity_of_a_data_file(tmp_path: Path) -> None:
     ('[[case]]\n[case.expect]\ntotal = 1\n', ":1: every case needs a `name`"),
     ('[[case]]\nname = "x"\n[case.expect.indicator.1]\nstars = 6\n', ":4: indicator 1: `stars` is a whole number"),
     ('[[case]]\nname = "x"\n[case.expect.indicator.one]\nstars = 1\n', "indicator 'one' is not a number"),
+    ('[[case]]\nname = "x"\n[case.expect.indicator."²"]\nstars = 1\n', "indicator '²' is not a number"),  # regression
     ('[[case]]\nname = "x"\n[case.expect]\nerror = "Oops"\n', ":4: `error` must be one of"),
     ('[[case]]\nname = "x"\n[case.expect]\nerror = "InvalidValue"\ntotal = 1\n', "expects nothing else"),
     ('[[case]]\nname = "x"\ndata = "missing.json"\nentity = "A"\n[case.expect]\ntotal = 1\n',
@@ -100,7 +128,11 @@ def test_malformed_cases_files_are_clean_errors_with_a_line(tmp_path: Path, text
         load_cases(path)
     assert str(caught.value).startswith(str(path))
     assert message in str(caught.value)
-    assert isinstance(caught.value, scr.SmartCityRulesError)
+
+
+def test_case_file_errors_are_the_librarys_data_file_errors() -> None:
+    assert CaseFileError is errors.CaseFileError
+    assert issubclass(CaseFileError, scr.DataFileError) and issubclass(CaseFileError, scr.SmartCityRulesError)
 
 
 def test_an_unreadable_cases_file_is_a_clean_error(tmp_path: Path) -> None:

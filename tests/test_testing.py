@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
-from smartcity_rules import testing
+from smartcity_rules import errors, testing
 from smartcity_rules.cli import main
+from smartcity_rules.runtime import exact
+from smartcity_rules.syntax import Kind
 
 from .conftest import FIXTURES, STANDARDS
 
@@ -34,28 +37,30 @@ def test_generated_records_are_accepted_and_respect_their_wholes(name: str, data
     standard = LOADED[name]
     record = data.draw(testing.records(standard))
     for decl in standard.checked.inputs.values():
-        if decl.part_of is not None and decl.kind is not scr.syntax.Kind.FLAG:  # type: ignore[attr-defined]
-            assert scr.runtime.exact(record[decl.name]) <= scr.runtime.exact(record[decl.part_of])  # type: ignore[attr-defined]
+        if decl.part_of is not None and decl.kind is not Kind.FLAG:
+            assert exact(record[decl.name]) <= exact(record[decl.part_of])
     assert testing.check_all(standard, [record]) is not None  # kept above zero where it divides
 
 
 @QUICK
 @given(testing.cohorts(CITY, min_size=2, max_size=4))
 def test_cohorts_name_their_entities_apart(cohort: list[dict[str, Any]]) -> None:
-    assert len({record["entity"] for record in cohort}) == len(cohort) >= 2
+    assert [record["entity"] for record in cohort] == [f"E{n}" for n in range(1, len(cohort) + 1)]
+    assert len(cohort) >= 2
 
 
 def test_near_thresholds_holds_each_threshold_and_its_neighbours() -> None:
     values = set()
 
-    @settings(max_examples=200, deadline=None, database=None)
+    @settings(max_examples=200, deadline=None, database=None)  # enough for hypothesis to try all 35
     @given(testing.near_thresholds(CITY, 1))
     def collect(value: Fraction) -> None:
         values.add(value)
 
     collect()
-    assert Fraction(88, 100) in values  # indicator 1: at least 60%, 70%, 80%, 88%, 95%
-    assert Fraction(88, 100) - Fraction(1, 10**9) in values or Fraction(88, 100) + Fraction(1, 100) in values
+    thresholds = [Fraction(n, 100) for n in (60, 70, 80, 88, 95)]  # indicator 1: at least 60%, ..., 95%
+    steps = [Fraction(1, 100), Fraction(1, 10**6), Fraction(1, 10**9)]
+    assert values == {t + sign * step for t in thresholds for step in steps for sign in (0, -1, 1)}
     with pytest.raises(ValueError):
         testing.near_thresholds(CITY, 45)  # a deduction: no bands
 
@@ -79,6 +84,36 @@ def test_threshold_cases_put_values_exactly_on_thresholds() -> None:
 
     collect()
     assert sum(on) >= 10
+
+
+WHOLE_AS_VALUE = scr.loads(
+    'standard "T" { level city total 2 }\ninput a "a": count\ninput b "b": count, part of a\n'
+    'group "G" points 2 { indicator 1 "I" { value a stars at least 1, 2, 3, 4, 5 points 1 }\n'
+    'indicator 2 "J" { value ratio(b, a) stars at least 10%, 20%, 30%, 40%, 50% points 1 } }\n')
+
+
+@QUICK
+@given(testing.threshold_cases(WHOLE_AS_VALUE))
+def test_placing_a_whole_at_a_threshold_keeps_its_parts_within_it(case: testing.ThresholdCase) -> None:
+    # Regression: setting `a` to a threshold left `b` above it, and check_threshold raised InvalidValue.
+    assert exact(case.record["b"]) <= exact(case.record["a"])
+    testing.check_threshold(WHOLE_AS_VALUE, case)
+
+
+def test_a_threshold_case_the_standard_refuses_is_a_failure() -> None:
+    case = testing.ThresholdCase({"entity": "X", "a": 1, "b": 5}, indicator=1, value=Fraction(1))
+    with pytest.raises(testing.InvariantError, match="accepts valid statistics"):
+        testing.check_threshold(WHOLE_AS_VALUE, case)
+
+
+def test_threshold_cases_need_an_indicator_they_can_place() -> None:
+    @settings(max_examples=1, database=None)
+    @given(testing.threshold_cases(scr.load(BUGGY)))  # ratio(areas - covered, areas): not placeable
+    def draw(case: testing.ThresholdCase) -> None:
+        pass
+
+    with pytest.raises(ValueError, match="nothing to put at a threshold"):
+        draw()
 
 
 # ---------------------------------------------------------------- invariants on every shipped standard
@@ -175,9 +210,24 @@ def test_a_zero_denominator_leaves_nothing_to_check() -> None:
     assert testing.check_all(buggy, []) == ()
 
 
-def test_jsonable_spells_exact_numbers_so_they_read_back() -> None:
-    data = testing.jsonable([{"entity": "A", "x": Fraction(1, 3), "y": Fraction(5, 2), "z": 0.1, "f": True}])
-    assert data == [{"entity": "A", "x": "1/3", "y": "2.5", "z": "0.1", "f": True}]
+def test_jsonable_spells_exact_numbers_so_they_read_back(tmp_path: Path) -> None:
+    records = [{"entity": "A", "x": Fraction(1, 3), "y": Fraction(5, 2), "z": 0.1, "d": Decimal("1.50"), "f": True}]
+    data = testing.jsonable(records)
+    assert data == [{"entity": "A", "x": "1/3", "y": "2.5", "z": "0.1", "d": "1.5", "f": True}]
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    (back,) = scr.read_records(path)
+    assert all(exact(back[key]) == exact(records[0][key]) for key in ("y", "z", "d"))
+    assert back["x"] == "1/3"  # no decimal ends: kept as text, which scoring refuses (see jsonable)
+
+
+def test_the_kits_errors_are_the_librarys_own() -> None:
+    assert testing.InvariantError is errors.InvariantError
+    assert testing.MissingTestDependency is errors.MissingTestDependency
+    assert issubclass(testing.MissingTestDependency, (scr.SmartCityRulesError, ImportError))
+    error = testing.InvariantError("bands", "3 stars, not 4", entity="A", indicator=2)
+    assert str(error) == "invariant `bands` failed (entity 'A', indicator 2): 3 stars, not 4"
+    assert str(testing.InvariantError("rating", "lower")) == "invariant `rating` failed: lower"
 
 
 # ---------------------------------------------------------------- the command
