@@ -32,8 +32,16 @@ from .diagnostics import Diagnostic, Label, Severity
 from .syntax import walk
 
 SAMPLES = 200  # points tried when sympy cannot decide a sign; seeded, so runs repeat
+# Stand-ins for rank(e), share(e) and Heaviside steps are named `rank#0`, `step#1`: `#` cannot
+# occur in an input's name, so a stand-in never equals an input's Symbol.
+STAND_IN = "#"
 _POSITIVE_VALUES = (Fraction(1, 2), Fraction(1), Fraction(2), Fraction(3), Fraction(10), Fraction(1000))
 _WHOLE_VALUES = (Fraction(1), Fraction(2), Fraction(3), Fraction(10), Fraction(1000))
+_UNIT_VALUES = (Fraction(1, 10), Fraction(1, 2), Fraction(1))
+_SAMPLE_VALUES: Mapping[s.Kind, tuple[Fraction, ...]] = {
+    s.Kind.COUNT: _WHOLE_VALUES, s.Kind.RANK: _WHOLE_VALUES, s.Kind.RATE: _UNIT_VALUES, s.Kind.FLAG: _UNIT_VALUES,
+}
+_STAND_IN_VALUES = {"rank": (Fraction(1), Fraction(2), Fraction(5)), "share": _UNIT_VALUES}
 
 
 @attrs.frozen
@@ -74,7 +82,7 @@ def _opaque(value: sympy.Expr) -> tuple[sympy.Expr, list[_Cohort]]:
     for call in value.atoms(sympy.Function):
         sign = m.COHORT_DIRECTIONS.get(call.func)
         if sign is not None:
-            stand_in = sympy.Symbol(f"{call.func.__name__}_{len(cohort)}", positive=True)
+            stand_in = sympy.Symbol(f"{call.func.__name__}{STAND_IN}{len(cohort)}", positive=True)
             cohort.append(_Cohort(stand_in, call.args[0], sign))
             swap[call] = stand_in
     return value.xreplace(swap), cohort
@@ -93,7 +101,7 @@ def _directed_refs(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> list[s.Re
 def _steps_as_symbols(term: sympy.Expr) -> sympy.Expr:
     """Each Heaviside step (0 to 1) stands in as a non-negative symbol."""
     steps = term.atoms(sympy.Heaviside)
-    return term.xreplace({step: sympy.Symbol(f"step_{k}", nonnegative=True) for k, step in enumerate(steps)})
+    return term.xreplace({step: sympy.Symbol(f"step{STAND_IN}{k}", nonnegative=True) for k, step in enumerate(steps)})
 
 
 def _judge(terms: list[sympy.Expr], item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl,
@@ -111,7 +119,7 @@ def _judge(terms: list[sympy.Expr], item: ScoredIndicator, ref: s.Ref, decl: s.I
 
 
 def _everywhere(term: sympy.Expr, inputs: Mapping[str, s.InputDecl]) -> str:
-    names = sorted(sym.name for sym in term.free_symbols if not sym.name.startswith(("rank_", "share_")))
+    names = sorted(sym.name for sym in term.free_symbols if STAND_IN not in sym.name)
     return "wherever " + " and ".join(f"{_shown(n)} > 0" for n in names) if names else "everywhere"
 
 
@@ -129,26 +137,25 @@ def _counterexample(terms: list[sympy.Expr], inputs: Mapping[str, s.InputDecl]) 
             continue
         values = [t.subs(point) for t in terms]
         if any(v.is_number and v.is_negative for v in values):
-            shown = [(sym.name, point[sym]) for sym in symbols if not sym.name.startswith(("rank_", "share_"))]
+            shown = [(sym.name, point[sym]) for sym in symbols if STAND_IN not in sym.name]
             return "e.g. where " + ", ".join(f"{_shown(n)} = {v}" for n, v in shown)
     return None
 
 
 def _sample(name: str, inputs: Mapping[str, s.InputDecl], chooser: random.Random) -> sympy.Rational:
-    decl = inputs.get(name.removesuffix(m.PREVIOUS))
-    if decl is None:  # a stand-in for rank or share
-        value = chooser.choice((Fraction(1), Fraction(2), Fraction(5))) if name.startswith("rank_") \
-            else chooser.choice((Fraction(1, 10), Fraction(1, 2), Fraction(1)))
-    elif decl.kind in (s.Kind.COUNT, s.Kind.RANK):
-        value = chooser.choice(_WHOLE_VALUES)
-    elif decl.kind in (s.Kind.RATE, s.Kind.FLAG):
-        value = chooser.choice((Fraction(1, 10), Fraction(1, 2), Fraction(1)))
-    elif decl.kind is s.Kind.SCORE and decl.score_range is not None:
-        low, high = (x.value for x in decl.score_range)
-        value = chooser.choice((low, (low + high) / 2, high))
-    else:
-        value = chooser.choice(_POSITIVE_VALUES)
+    value = chooser.choice(_candidates(name, inputs))
     return sympy.Rational(value.numerator, value.denominator)
+
+
+def _candidates(name: str, inputs: Mapping[str, s.InputDecl]) -> tuple[Fraction, ...]:
+    """Values worth trying for a Symbol: typical valid values of its input's kind, or of its stand-in."""
+    if STAND_IN in name:
+        return _STAND_IN_VALUES[name.partition(STAND_IN)[0]]
+    decl = inputs[name.removesuffix(m.PREVIOUS)]
+    if decl.kind is s.Kind.SCORE and decl.score_range is not None:
+        low, high = (x.value for x in decl.score_range)
+        return low, (low + high) / 2, high
+    return _SAMPLE_VALUES.get(decl.kind, _POSITIVE_VALUES)
 
 
 def _valid(point: Mapping[sympy.Symbol, sympy.Rational], inputs: Mapping[str, s.InputDecl]) -> bool:
@@ -164,7 +171,7 @@ def _valid(point: Mapping[sympy.Symbol, sympy.Rational], inputs: Mapping[str, s.
     return True
 
 
-def _labels(item: ScoredIndicator, decl: s.InputDecl, direction: s.Direction) -> tuple[Label, ...]:
+def _indicator_label(item: ScoredIndicator, direction: s.Direction) -> tuple[Label, ...]:
     return (Label(item.syntax.number_span, f"indicator {item.number} is better {direction.value}"),)
 
 
@@ -174,7 +181,7 @@ def _wrong_way(item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl, direction: 
     moves = "falls" if agree else "rises"
     return Diagnostic(
         "E0303", f"indicator {item.number}'s value {moves} as `{ref.name}` rises, {region}",
-        ref.span, label=f"`{ref.name}` is better {_better(decl)}", labels=_labels(item, decl, direction),
+        ref.span, label=f"`{ref.name}` is better {_better(decl)}", labels=_indicator_label(item, direction),
         help=f"fix the formula, or declare which way is good with `better higher|lower` on `{ref.name}` "
              f"or the indicator")
 
@@ -184,7 +191,7 @@ def _unproven(item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl, direction: s
     return Diagnostic(
         "W0302", f"could not prove that indicator {item.number}'s value {'rises' if agree else 'falls'} "
         f"with `{ref.name}`", ref.span, Severity.WARNING, label=f"`{ref.name}` is better {_better(decl)}",
-        labels=_labels(item, decl, direction),
+        labels=_indicator_label(item, direction),
         help="check the formula by hand; declaring the input's direction with `better` is a claim, not a proof")
 
 

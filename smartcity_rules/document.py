@@ -9,6 +9,7 @@ one place: `_md_text` for Markdown, `_html_text` for HTML.
 Formulas come from `mathematics`: LaTeX in `$$ … $$` for Markdown (GitHub renders
 it), presentation MathML for HTML (browsers render it natively, so the file needs no
 script and no network); the formula as written stays beside it as plain text.
+`mathematics` escapes the labels it puts into LaTeX and MathML itself.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from . import syntax as s
 from .check import STAR_LEVELS, ScoredIndicator
 from .formula import render
 from .lexer import StandardLexer
+from .ranges import divides
 from .standard import Standard
 
 MARK = "†"
@@ -266,16 +268,9 @@ _POLICIES = {
 
 
 def _zero_policy(ind: s.Indicator) -> Text:
-    if ind.value is None or (ind.zero_policy is s.ZeroPolicy.ERROR and not _divides(ind.value)):
+    if ind.value is None or (ind.zero_policy is s.ZeroPolicy.ERROR and not divides(ind.value)):
         return ()
     return (_POLICIES[ind.zero_policy],)
-
-
-def _divides(expr: s.Expr) -> bool:
-    """Whether a formula has a denominator that can be zero."""
-    return any((isinstance(node, s.Binary) and node.op is s.BinaryOp.DIV)
-               or (isinstance(node, s.Call) and node.function in ("ratio", "growth", "share"))
-               for node in s.walk(expr))
 
 
 def _direction(item: ScoredIndicator) -> Text:
@@ -335,55 +330,33 @@ def _appendix(standard: Standard) -> list[Block]:
 
 
 # ====================================================================== formulas
-_NAMED_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
-_KEEP = {"&", "<", ">", '"', "'"}
+# sympy's MathML holds HTML named entities (`&InvisibleTimes;`), which XML does not know, and
+# numeric references for every non-ASCII character (`&#20809;` for 光): both become characters.
+_CHARACTER_REFERENCE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_MARKUP = frozenset("&<>\"'")
 
 
 def _plain_character(match: re.Match[str]) -> str:
-    """`&#20809;` -> 光 and `&InvisibleTimes;` -> U+2062, so MathML is plain XML; specials stay escaped."""
+    """The character a reference stands for; XML's own entities, and markup characters, stay references."""
     ref = match.group(1)
+    if ref in _XML_ENTITIES:
+        return match.group(0)
     if ref.startswith("#"):
         char = chr(int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:]))
     else:
-        char = html.entities.html5.get(ref + ";", "")
-    if not char or char in _KEEP:
-        return match.group(0) if ref.startswith("#") or ref in ("amp", "lt", "gt", "quot", "apos") else ""
-    return char
-
-
-# sympy writes MathML text unescaped and LaTeX with some specials left in, so labels (author
-# text) go through it as inert tokens, and each renderer puts the label in with its own escaping.
-_TOKEN = re.compile(r"SCRLABEL(\d+)Z")
-
-
-def _masked(inputs: Mapping[str, s.InputDecl]) -> tuple[dict[str, s.InputDecl], list[str]]:
-    """`inputs` with every label replaced by a token `SCRLABEL<k>Z`, and the labels by k."""
-    labels = [decl.label for decl in inputs.values()]
-    masked = {name: attrs.evolve(decl, label=f"SCRLABEL{k}Z") for k, (name, decl) in enumerate(inputs.items())}
-    return masked, labels
+        char = html.entities.html5.get(ref + ";", "")  # an unknown name is dropped: XML would reject it
+    return f"&#{ord(char)};" if char in _MARKUP else char
 
 
 def mathml(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> str:
     """A formula as presentation MathML, inputs shown by label: plain XML, no named entities."""
-    masked, labels = _masked(inputs)
-    raw = _NAMED_ENTITY.sub(_plain_character, mathematics.to_mathml(expr, masked, labels=True))
-    return _TOKEN.sub(lambda m: html.escape(" ".join(labels[int(m.group(1))].split()), quote=False), raw)
-
-
-_LATEX_SPECIAL = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "#": r"\#",
-                  "&": r"\&", "$": r"\$", "^": r"\wedge ", "~": r"\sim ", "<": r"\lt ", ">": r"\gt ",
-                  " ": r"\ "}
-
-
-def _latex_label(label: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(char, char) for char in " ".join(label.split()))
+    return _CHARACTER_REFERENCE.sub(_plain_character, mathematics.to_mathml(expr, inputs, labels=True))
 
 
 def latex(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> str:
-    """A formula as LaTeX, inputs shown by label; safe inside Markdown's `$$` (no `<`, `>`, `$`, line breaks)."""
-    masked, labels = _masked(inputs)
-    raw = mathematics.to_latex(expr, masked, labels=True)
-    return _TOKEN.sub(lambda m: _latex_label(labels[int(m.group(1))]), raw)
+    """A formula as LaTeX, inputs shown by label; safe inside Markdown's `$$` (see mathematics.to_latex)."""
+    return mathematics.to_latex(expr, inputs, labels=True)
 
 
 # ====================================================================== Markdown

@@ -26,7 +26,7 @@ The formula forms become:
   evaluated together, so they have no closed form; what is known is their direction:
   rank is non-increasing in e (1 = largest), share is non-decreasing in e.
 
-Public API: `to_sympy`, `previous_symbol`, `to_unicode`, `to_latex`, `to_mathml`.
+Public API: `to_sympy`, `symbol`, `previous_symbol`, `to_unicode`, `to_latex`, `to_mathml`.
 Importing this module imports sympy (about 0.3 s), so the fast path of loading a
 standard never imports it.
 """
@@ -40,6 +40,7 @@ from typing import Any
 import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
+from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from . import syntax as s
@@ -149,12 +150,23 @@ class _Converter:
 
 
 # ------------------------------------------------------------ rendering
-def _display(sym: sympy.Symbol, inputs: Inputs, labels: bool) -> str:
-    """An input's name (or label) as shown; previous-period values keep the `@previous` mark."""
+def _shown(sym: sympy.Symbol, inputs: Inputs, labels: bool) -> tuple[str, bool]:
+    """An input's name, or with `labels` its label on one line, and whether it is last period's value."""
     name = sym.name.removesuffix(PREVIOUS)
     decl = inputs.get(name)
-    shown = decl.label if labels and decl is not None else name
-    return shown + (PREVIOUS if sym.name.endswith(PREVIOUS) else "")
+    shown = " ".join(decl.label.split()) if labels and decl is not None else name
+    return shown, sym.name.endswith(PREVIOUS)
+
+
+def _display(sym: sympy.Symbol, inputs: Inputs, labels: bool) -> str:
+    """An input as shown in plain text; last period's values keep the `@previous` mark."""
+    shown, previous = _shown(sym, inputs, labels)
+    return shown + (PREVIOUS if previous else "")
+
+
+def _slot(index: int) -> str:
+    """A placeholder for the index-th name: no operator rewriting or markup can touch it."""
+    return f"\x00{index}\x00"
 
 
 class _UnicodePrinter(StrPrinter):  # type: ignore[misc]  # sympy is untyped
@@ -163,13 +175,22 @@ class _UnicodePrinter(StrPrinter):  # type: ignore[misc]  # sympy is untyped
     Placeholders keep labels (which may contain `-` or `*`) out of the operator rewriting.
     """
 
-    def __init__(self, shown: list[str]) -> None:
+    def __init__(self) -> None:
         super().__init__({"order": "none"})
-        self.shown = shown
+        self.slots: dict[sympy.Symbol, int] = {}
 
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        self.shown.append(expr.name)
-        return f"\x00{len(self.shown) - 1}\x00"
+        return _slot(self.slots.setdefault(expr, len(self.slots)))
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        text = str(super()._print_Mul(expr))
+        # sympy 1.14 brackets an unevaluated 1/(a·b) twice, `/((a·b))`: once as any Mul
+        # operand, once more for its sympy#14160 fix.  growth's denominator is such a Pow.
+        for factor in expr.args:
+            if factor.is_Pow and factor.exp == -1 and factor.base.is_Mul:
+                bracketed = self.parenthesize(factor.base, precedence(expr), strict=False)
+                text = text.replace(f"({bracketed})", bracketed)
+        return text
 
 
 _UNICODE_OPERATORS = (("**", "^"), ("*", "·"), ("Min(", "min("), ("Max(", "max("), (" - ", " − "), ("-", "−"))
@@ -183,40 +204,36 @@ def to_unicode(expr: s.Expr | sympy.Basic, inputs: Inputs, *, labels: bool = Fal
     bars out of line in a terminal.  With `labels`, inputs show their labels.
     """
     value = expr if isinstance(expr, sympy.Basic) else to_sympy(expr, inputs)
-    shown: list[str] = []
-    text = str(_UnicodePrinter(shown).doprint(value))
+    printer = _UnicodePrinter()
+    text = str(printer.doprint(value))
     for old, new in _UNICODE_OPERATORS:
         text = text.replace(old, new)
-    for index, name in enumerate(shown):
-        text = text.replace(f"\x00{index}\x00", _display(sympy.Symbol(name), inputs, labels))
+    for sym, index in printer.slots.items():
+        text = text.replace(_slot(index), _display(sym, inputs, labels))
     return text
 
 
 # Characters with a meaning in LaTeX, or in the Markdown around a `$$` block (a label such
-# as `[x](javascript:...)` must not turn into a link where math is not rendered).
+# as `[x](javascript:...)` must not turn into a link where math is not rendered).  Spaces
+# are kept visible; `_shown` has already folded line breaks and tabs into single spaces.
 _LATEX_TEXT = str.maketrans({
     "\\": r"\backslash{}", "_": r"\_", "%": r"\%", "#": r"\#", "&": r"\&", "{": r"\{", "}": r"\}",
     "$": r"\$", "^": r"\hat{}", "~": r"\sim{}", "<": r"\lt{}", ">": r"\gt{}", "[": r"\lbrack{}",
-    "]": r"\rbrack{}", "|": r"\vert{}", "`": r"\grave{}", "*": r"\ast{}", " ": r"\ ", "\n": r"\ ", "\t": r"\ ",
+    "]": r"\rbrack{}", "|": r"\vert{}", "`": r"\grave{}", "*": r"\ast{}", " ": r"\ ",
 })
 
 
-def _latex_name(text: str) -> str:
-    return text.translate(_LATEX_TEXT)
-
-
 def _latex_symbol(sym: sympy.Symbol, inputs: Inputs, labels: bool) -> str:
-    name = sym.name.removesuffix(PREVIOUS)
-    decl = inputs.get(name)
-    shown = decl.label if labels and decl is not None else name
-    text = rf"\mathrm{{{_latex_name(shown)}}}"
-    return text + r"_{\mathrm{previous}}" if sym.name.endswith(PREVIOUS) else text
+    shown, previous = _shown(sym, inputs, labels)
+    text = rf"\mathrm{{{shown.translate(_LATEX_TEXT)}}}"
+    return text + r"_{\mathrm{previous}}" if previous else text
 
 
 def to_latex(expr: s.Expr, inputs: Inputs, *, labels: bool = False) -> str:
-    r"""The formula as LaTeX math (no `$`), inputs as `\mathrm{name}` with `_` escaped.
+    r"""The formula as LaTeX math (no `$`), inputs as `\mathrm{name}` with LaTeX specials escaped.
 
     A previous-period value is `\mathrm{name}_{\mathrm{previous}}`; products use `\cdot`.
+    The result is safe inside Markdown's `$$`: no `<`, `>`, `$`, backquote or line break.
     """
     value = to_sympy(expr, inputs)
     names = {sym: _latex_symbol(sym, inputs, labels) for sym in value.free_symbols}
@@ -227,29 +244,27 @@ def to_latex(expr: s.Expr, inputs: Inputs, *, labels: bool = False) -> str:
 class _MathMLPrinter(MathMLPresentationPrinter):  # type: ignore[misc]  # sympy is untyped
     """Presentation MathML that shows a name whole (sympy would read `a_b` as a subscript)."""
 
-    def __init__(self, inputs: Inputs, labels: bool) -> None:
+    def __init__(self) -> None:
         super().__init__({})
-        self.inputs = inputs
-        self.labels = labels
-        self.names: list[str] = []  # shown names, put in escaped after printing
+        self.slots: dict[sympy.Symbol, int] = {}
 
     def _print_Symbol(self, sym: sympy.Symbol, style: str = "plain") -> Any:
         # sympy writes text nodes unescaped; a placeholder keeps author text out of the markup.
         mi = self.dom.createElement("mi")
         mi.setAttribute("mathvariant", "normal")
-        mi.appendChild(self.dom.createTextNode(f"\x00{len(self.names)}\x00"))
-        self.names.append(_display(sym, self.inputs, self.labels))
+        mi.appendChild(self.dom.createTextNode(_slot(self.slots.setdefault(sym, len(self.slots)))))
         return mi
 
 
 def to_mathml(expr: s.Expr, inputs: Inputs, *, labels: bool = False) -> str:
-    """The formula as presentation MathML (the inner `<mrow>`; wrap it in `<math>`).
+    """The formula as presentation MathML (the inner `<mrow>`; wrap it in `<math>`), names escaped.
 
     Browsers render presentation MathML natively, so an HTML page shows formulas
-    with no script and no network access.
+    with no script and no network access.  sympy's markup may hold HTML named entities
+    such as `&InvisibleTimes;` and numeric character references for non-ASCII text.
     """
-    printer = _MathMLPrinter(inputs, labels)
+    printer = _MathMLPrinter()
     markup = str(printer.doprint(to_sympy(expr, inputs)))
-    for index, name in enumerate(printer.names):
-        markup = markup.replace(f"\x00{index}\x00", html.escape(name, quote=False))
+    for sym, index in printer.slots.items():
+        markup = markup.replace(_slot(index), html.escape(_display(sym, inputs, labels), quote=False))
     return markup

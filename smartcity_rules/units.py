@@ -20,10 +20,17 @@ from . import syntax as s
 from .diagnostics import Diagnostic, Label
 
 # ((kind, unit), power) pairs, sorted; () is a pure number; None is free (a literal).
-Quantity = tuple[tuple[tuple[str, str | None], int], ...]
+Base = tuple[str, str | None]
+Quantity = tuple[tuple[Base, int], ...]
 PURE: Quantity = ()
 _AMOUNTS = frozenset({s.Kind.COUNT, s.Kind.MONEY, s.Kind.AREA, s.Kind.LENGTH, s.Kind.MEASURE})
 _PURE_CALLS = frozenset({"ratio", "growth", "rank", "share"})
+_SUMS = {s.BinaryOp.ADD: "add", s.BinaryOp.SUB: "subtract"}
+_HELP = {
+    "E0305": "convert one side, or divide to make a rate first",
+    "E0307": "a ratio is of a part to its whole, in the same kind and unit; use `/` for a rate such as "
+             "revenue per head",
+}
 
 
 def unit_findings(inputs: Mapping[str, s.InputDecl], indicators: Sequence[s.Indicator]) -> list[Diagnostic]:
@@ -48,23 +55,30 @@ def describe(quantity: Quantity) -> str:
     """`a count (户)`, `money (亿元) per area (km²)`, `a pure number`."""
     if not quantity:
         return "a pure number"
-    top = [_base(base) for base, power in quantity for _ in range(power) if power > 0]
-    bottom = [_base(base) for base, power in quantity for _ in range(-power) if power < 0]
-    text = " × ".join(top) if top else "1"
-    article = "a " if len(top) == 1 and quantity[0][0][0] == "count" else ""
-    return article + text + "".join(f" per {b}" for b in bottom)
+    top = [base for base, power in quantity for _ in range(power)]
+    bottom = [base for base, power in quantity for _ in range(-power)]
+    text = " × ".join(map(_base, top)) if top else "1"
+    article = "a " if len(top) == 1 and top[0][0] == "count" else ""  # "a count", but "money", "area"
+    return article + text + "".join(f" per {_base(b)}" for b in bottom)
 
 
-def _base(base: tuple[str, str | None]) -> str:
+def _base(base: Base) -> str:
     kind, unit = base
     return f"{kind} ({unit})" if unit else kind
 
 
+def _quantity(powers: Mapping[Base, int]) -> Quantity:
+    """The bases with a power, in one order; a missing unit sorts first (None and text do not compare)."""
+    return tuple(sorted(((b, p) for b, p in powers.items() if p),
+                        key=lambda item: (item[0][0], item[0][1] is not None, item[0][1] or "")))
+
+
 def _strip(quantity: Quantity) -> Quantity:
-    powers: dict[tuple[str, str | None], int] = {}
+    """The quantity with every unit dropped: what is left to compare when one side has no unit."""
+    powers: dict[Base, int] = {}
     for (kind, _), power in quantity:
         powers[(kind, None)] = powers.get((kind, None), 0) + power
-    return tuple(sorted((b, p) for b, p in powers.items() if p))
+    return _quantity(powers)
 
 
 def _has_missing_unit(quantity: Quantity) -> bool:
@@ -79,10 +93,11 @@ def compatible(a: Quantity | None, b: Quantity | None) -> bool:
 
 
 def _combine(a: Quantity, b: Quantity, sign: int) -> Quantity:
+    """a × b (sign 1) or a / b (sign -1)."""
     powers = dict(a)
     for base, power in b:
         powers[base] = powers.get(base, 0) + sign * power
-    return tuple(sorted((base, p) for base, p in powers.items() if p))
+    return _quantity(powers)
 
 
 def _part_of_findings(inputs: Mapping[str, s.InputDecl]) -> Iterator[Diagnostic]:
@@ -123,9 +138,8 @@ class _Units:
         return self.call(expr)
 
     def binary(self, node: s.Binary) -> Quantity | None:
-        if node.op in (s.BinaryOp.ADD, s.BinaryOp.SUB):
-            verb = "add" if node.op is s.BinaryOp.ADD else "subtract"
-            return self.same(verb, [node.left, node.right])
+        if node.op in _SUMS:
+            return self.same(_SUMS[node.op], [node.left, node.right])
         left, right = self.quantity(node.left), self.quantity(node.right)
         if left is None or right is None:
             # A literal scales or divides without changing what is measured: 2 * a, a / 10.
@@ -167,11 +181,9 @@ class _Units:
     def mismatch(self, code: str, verb: str, first: tuple[s.Expr, Quantity], second: tuple[s.Expr, Quantity]) -> None:
         (a, qa), (b, qb) = first, second
         what_a, what_b = self._what(a, qa), self._what(b, qb)
-        help = ("a ratio is of a part to its whole, in the same kind and unit; use `/` for a rate such as "
-                "revenue per head" if code == "E0307" else "convert one side, or divide to make a rate first")
         self.problems.append(Diagnostic(code, f"cannot {verb} {what_a} and {what_b}", a.span,
                                         label=f"this is {what_a}", labels=(Label(b.span, f"this is {what_b}"),),
-                                        help=help))
+                                        help=_HELP[code]))
 
     def _what(self, node: s.Expr, quantity: Quantity) -> str:
         """A rate is named a rate, not "a pure number", where the node says so."""

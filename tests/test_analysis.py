@@ -8,10 +8,10 @@ import pytest
 
 import smartcity_rules as scr
 from smartcity_rules import Severity
-from smartcity_rules.analysis import Interval, input_range, value_range
 from smartcity_rules.check import check
 from smartcity_rules.diagnostics import Diagnostic
 from smartcity_rules.parse import parse
+from smartcity_rules.ranges import Interval, input_range, value_range
 
 from .conftest import FIXTURES, STANDARDS
 
@@ -110,6 +110,8 @@ def range_of(value: str, inputs: str = IN) -> Interval:
     ("rank(fibre)", 1, float("inf")),
     ("share(fibre)", 0, 1),
     ("-previous(fibre)", float("-inf"), 0),
+    ("households / -fibre", float("-inf"), 0),
+    ("1 / (fibre - households)", float("-inf"), float("inf")),
 ])
 def test_value_ranges_are_exact_bounds(formula: str, low: float, high: float) -> None:
     found = range_of(formula)
@@ -143,6 +145,12 @@ def test_unreachable_band_names_the_maximum_and_stops_at_the_first() -> None:
     assert found.labels[0].message == "indicator 1's value lies from 0% to 100%"
 
 
+def test_dividing_by_a_non_positive_range_gives_non_positive_values() -> None:
+    # Regression: 1/x over [-inf, 0] came out as [inf, 0], so `at most` bands got a false E0301.
+    assert codes(one("households / -fibre", "at most -1, -2, -3, -4, -5"), "E0301") == []
+    assert range_of("1 / -households") == Interval(float("-inf"), 0)
+
+
 def test_zero_policy_zero_adds_zero_to_the_range() -> None:
     stars = "at most 150%, 140%, 130%, 120%, 0"
     inputs = 'input a "a": count\ninput b "b": count\n'
@@ -174,8 +182,7 @@ def test_reachable_rating_requirements_pass() -> None:
 
 
 def test_stars_out_of_reach_block_leading_and_star_requirements() -> None:
-    capped = RATED.replace("at least 20%, 40%, 60%, 80%, 100%", "at least 20%, 40%, 60%, 80%, 100%") \
-        .replace(RATIO, "ratio(fibre, households) / 2")
+    capped = RATED.replace(RATIO, "ratio(fibre, households) / 2")  # at most 50%: two of the five bands
     found = analysed(capped + 'rating {\n    level 1 "一" when every leading >= 4 stars\n'
                               '    level 0 "零" when indicator 1 >= 3 stars\n}\n')
     assert [d.label for d in found if d.code == "E0302"] == ["leading indicator 1 can reach at most 2 stars",
@@ -243,6 +250,13 @@ def test_a_wrong_direction_found_by_sampling_gives_a_valid_point() -> None:
     assert Fraction(point["`fibre`"]) <= Fraction(point["`households`"])  # a part within its whole
 
 
+def test_an_input_named_like_a_stand_in_is_its_own_symbol() -> None:
+    # Regression: rank(e) stood in as the Symbol `rank_0`, the same Symbol as an input of that name.
+    inputs = IN + 'input rank_0 "r": count\n'
+    (found,) = analysed(one("rank(fibre) * rank_0", "at least 1, 2, 3, 4, 5", inputs=inputs))
+    assert found.message == "indicator 1's value falls as `fibre` rises, wherever `rank_0` > 0"
+
+
 def test_inputs_without_a_direction_are_not_held_to_one() -> None:
     inputs = 'input a "a": count\ninput b "b": count\n'
     assert codes(one("a - b", "at least 1, 2, 3, 4, 5", inputs=inputs)) == []
@@ -279,6 +293,19 @@ def test_a_part_in_another_unit_is_an_error_and_the_same_unit_passes() -> None:
     inputs = 'input households "户数": count "户"\ninput fibre "光纤": count "人", part of households\n'
     assert codes(one(RATIO, inputs=inputs)) == ["E0306"]
     assert codes(one(RATIO, inputs=inputs.replace('"人"', '"户"'))) == []
+
+
+def test_a_product_of_a_unit_and_a_missing_unit_is_analysed() -> None:
+    # Regression: sorting ("count", None) against ("count", "户") raised TypeError inside `check`.
+    inputs = IN + 'input plain "p": count\n'
+    assert codes(one("households * plain", "at least 1, 2, 3, 4, 5", inputs=inputs), *UNITS) == []
+    assert codes(one("households * plain + fibre", "at least 1, 2, 3, 4, 5", inputs=inputs), *UNITS) == ["E0305"]
+
+
+def test_a_count_per_something_reads_with_its_article() -> None:
+    inputs = IN + 'input area "面积": area "km²"\ninput gdp "GDP": money "亿元"\n'
+    (found,) = analysed(one("households / area + gdp", "at least 1, 2, 3, 4, 5", inputs=inputs))
+    assert found.message == "cannot add a count (户) per area (km²) and money (亿元)"
 
 
 def test_mismatch_labels_both_sides() -> None:

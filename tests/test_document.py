@@ -271,7 +271,7 @@ def test_hostile_text_is_inert_in_markdown(hostile: scr.Standard) -> None:
     lines = body.splitlines()
     assert not any(line.startswith(("# not", "- not", "1. not", "## label", "<")) for line in lines)
     assert sum(line.startswith("# ") for line in lines) == 1
-    assert "\\lt " in body  # a `<` in a label, inside LaTeX
+    assert "\\lt{}" in body  # a `<` in a label, inside LaTeX
     fence = re.search(r"^(`{3,})scs$", source, re.MULTILINE)
     assert fence is not None and len(fence.group(1)) > 3  # the note's ``` cannot close the listing
     assert source.rstrip().endswith(fence.group(1))

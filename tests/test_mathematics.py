@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.dom import minidom
 
+import attrs
 import pytest
 import sympy
 
@@ -99,6 +100,22 @@ def test_unicode_shows_functions_in_the_language_spelling() -> None:
     assert m.to_unicode(expr, inputs) == "min(gdp, gdp@previous) + rank(gdp)"
 
 
+def test_unicode_growth_brackets_its_denominator_once() -> None:
+    # Regression: sympy bracketed the unevaluated denominator twice, `/((…))`.
+    expr, inputs = formula("growth(fibre / households * 100)")
+    text = m.to_unicode(expr, inputs)
+    assert text.endswith(")/(100·fibre@previous/households@previous)") and "((" not in text
+
+
+def test_labels_are_shown_on_one_line_and_collapsed() -> None:
+    _, inputs = formula("1")
+    inputs = {**inputs, "gdp": attrs.evolve(inputs["gdp"], label="a  b\nc\td")}
+    expr, _ = formula("gdp * 2")
+    assert m.to_unicode(expr, inputs, labels=True) == "2·a b c d"
+    assert m.to_latex(expr, inputs, labels=True) == r"2 \cdot \mathrm{a\ b\ c\ d}"
+    assert ">a b c d<" in m.to_mathml(expr, inputs, labels=True)
+
+
 def test_latex_escapes_names_and_marks_previous_values() -> None:
     expr, inputs = formula("ratio(fibre_households, households) + previous(gdp)")
     latex = m.to_latex(expr, inputs)
@@ -109,6 +126,15 @@ def test_latex_escapes_names_and_marks_previous_values() -> None:
 def test_latex_labels_escape_specials() -> None:
     expr, inputs = formula("fibre_households * 2")
     assert m.to_latex(expr, inputs, labels=True) == r"2 \cdot \mathrm{光纤\_户}"
+
+
+def test_latex_labels_escape_latex_and_markdown_specials() -> None:
+    _, inputs = formula("1")
+    inputs = {**inputs, "gdp": attrs.evolve(inputs["gdp"], label="[x](javascript:a) <b> $c$ 50% ^`*|~{}\\#&")}
+    expr, _ = formula("gdp")
+    assert m.to_latex(expr, inputs, labels=True) == (
+        r"\mathrm{\lbrack{}x\rbrack{}(javascript:a)\ \lt{}b\gt{}\ \$c\$\ 50\%\ "
+        r"\hat{}\grave{}\ast{}\vert{}\sim{}\{\}\backslash{}\#\&}")
 
 
 def test_mathml_is_well_formed_presentation_markup_with_whole_names() -> None:

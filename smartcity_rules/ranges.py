@@ -1,0 +1,188 @@
+"""Bounds the values of formulas with exact interval arithmetic: part of the analysis stage (analysis.py).
+
+Each input ranges over its kind's domain (a rate from 0 to 1, a rank from 1 up, a score
+over its declared range), and each formula form combines its operands' ranges.  The
+bounds are exact Fractions; an end with no bound is a float infinity.  reachability.py
+judges bands, points and the rating against these ranges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from fractions import Fraction
+
+import attrs
+
+from . import syntax as s
+from .syntax import walk
+
+Bound = Fraction | float  # float only for +/-inf
+DIVIDING_CALLS = frozenset({"ratio", "growth", "share"})
+
+
+def fmt(value: Bound, percent: bool = False) -> str:
+    """A bound as the standard writes numbers: 3/4, 75%, or "unbounded"."""
+    if isinstance(value, float):
+        return "unbounded" if value > 0 else "-unbounded"
+    if percent:
+        value *= 100
+    text = str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return text + ("%" if percent else "")
+
+
+@attrs.frozen
+class Interval:
+    """A closed range of exact numbers; an infinite end is a float infinity."""
+
+    low: Bound
+    high: Bound
+
+    def __add__(self, other: Interval) -> Interval:
+        return Interval(self.low + other.low, self.high + other.high)
+
+    def __neg__(self) -> Interval:
+        return Interval(-self.high, -self.low)
+
+    def __mul__(self, other: Interval) -> Interval:
+        products = [_times(a, b) for a in (self.low, self.high) for b in (other.low, other.high)]
+        return Interval(min(products), max(products))
+
+    def reciprocal(self) -> Interval:
+        """1/x over the range without zero (a zero denominator has no value)."""
+        if self.low < 0 < self.high or self.low == self.high == 0:
+            return EVERYTHING
+        # On either side of 0, 1/x falls, so the ends swap; an end at 0 goes off to infinity on its side.
+        side = 1 if self.low >= 0 else -1
+        return Interval(_inverse(self.high, side), _inverse(self.low, side))
+
+    def hull(self, other: Interval) -> Interval:
+        return Interval(min(self.low, other.low), max(self.high, other.high))
+
+    def show(self, percent: bool = False) -> str:
+        return f"{fmt(self.low, percent)} to {fmt(self.high, percent)}"
+
+
+def _times(a: Bound, b: Bound) -> Bound:
+    # 0 x infinity is 0 here: the 0 end is attained, the infinite one only approached.
+    return Fraction(0) if a == 0 or b == 0 else a * b
+
+
+def _inverse(value: Bound, side: int) -> Bound:
+    """1/value, for a value on `side` (+1 or -1) of zero."""
+    if value == 0:
+        return side * math.inf
+    return Fraction(0) if isinstance(value, float) else 1 / value
+
+
+def point(value: Fraction) -> Interval:
+    return Interval(value, value)
+
+
+EVERYTHING = Interval(-math.inf, math.inf)
+UNIT = Interval(Fraction(0), Fraction(1))
+_KIND_RANGES: Mapping[s.Kind, Interval] = {
+    s.Kind.RATE: UNIT,
+    s.Kind.FLAG: UNIT,
+    s.Kind.RANK: Interval(Fraction(1), math.inf),
+}
+
+
+def input_range(decl: s.InputDecl) -> Interval:
+    """The values a reported statistic can take: its kind's domain."""
+    if decl.kind is s.Kind.SCORE and decl.score_range is not None:
+        low, high = decl.score_range
+        return Interval(low.value, high.value)
+    return _KIND_RANGES.get(decl.kind, Interval(Fraction(0), math.inf))
+
+
+def divides(expr: s.Expr) -> bool:
+    """Whether the formula has a denominator, which may be zero (its `on zero denominator` applies)."""
+    return any((isinstance(node, s.Call) and node.function in DIVIDING_CALLS)
+               or (isinstance(node, s.Binary) and node.op is s.BinaryOp.DIV) for node in walk(expr))
+
+
+def value_range(expr: s.Expr, inputs: Mapping[str, s.InputDecl],
+                policy: s.ZeroPolicy = s.ZeroPolicy.ERROR) -> Interval:
+    """Bounds on the formula's value over every valid input (exact, possibly not tight).
+
+    Each input varies on its own, so `a - a` gets -inf..inf: the bounds are safe to
+    prove a threshold unreachable, never to claim one reachable.
+    """
+    found = _range(expr, inputs)
+    # `on zero denominator: zero` makes 0 a value the formula itself may never give.
+    return found.hull(point(Fraction(0))) if policy is s.ZeroPolicy.ZERO and divides(expr) else found
+
+
+def _range(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> Interval:
+    if isinstance(expr, s.Literal):
+        return point(expr.value)
+    if isinstance(expr, s.Ref):
+        return input_range(inputs[expr.name])
+    if isinstance(expr, s.Neg):
+        return -_range(expr.operand, inputs)
+    if isinstance(expr, s.Binary):
+        return _BINARY_RANGES[expr.op](_range(expr.left, inputs), _range(expr.right, inputs))
+    if isinstance(expr, s.Weighted):
+        return _sum(point(p.weight.value) * _range(p.expr, inputs) for p in expr.parts)
+    if isinstance(expr, s.Checklist):
+        # Each item adds its points or nothing, so it spans 0 and its points.
+        return _sum(point(i.points.value).hull(point(Fraction(0))) for i in expr.items)
+    return _CALL_RANGES[expr.function]([_range(arg, inputs) for arg in expr.args])
+
+
+def _sum(items: Iterable[Interval]) -> Interval:
+    total = point(Fraction(0))
+    for item in items:
+        total = total + item
+    return total
+
+
+def _ratio(part: Interval, whole: Interval) -> Interval:
+    # A part above its whole is refused when scoring, so a ratio of amounts is at most 1.
+    if part.low >= 0 and whole.low >= 0:
+        return UNIT
+    return part * whole.reciprocal()
+
+
+def _growth(now: Interval) -> Interval:
+    # now / before - 1, with before ranging on its own over now's range.
+    return now * now.reciprocal() + point(Fraction(-1))
+
+
+def _share(value: Interval) -> Interval:
+    return UNIT if value.low >= 0 else EVERYTHING
+
+
+def _extreme(pick: Callable[[Bound, Bound], Bound]) -> Callable[[list[Interval]], Interval]:
+    """min or max of ranges: the pick of the low ends to the pick of the high ends."""
+    def combine(args: list[Interval]) -> Interval:
+        result = args[0]
+        for arg in args[1:]:
+            result = Interval(pick(result.low, arg.low), pick(result.high, arg.high))
+        return result
+    return combine
+
+
+def _clamp(args: list[Interval]) -> Interval:
+    value, low, high = args
+    return _extreme(min)([_extreme(max)([value, low]), high])
+
+
+_BINARY_RANGES: Mapping[s.BinaryOp, Callable[[Interval, Interval], Interval]] = {
+    s.BinaryOp.ADD: lambda a, b: a + b,
+    s.BinaryOp.SUB: lambda a, b: a + -b,
+    s.BinaryOp.MUL: lambda a, b: a * b,
+    s.BinaryOp.DIV: lambda a, b: a * b.reciprocal(),
+}
+
+_CALL_RANGES: Mapping[str, Callable[[list[Interval]], Interval]] = {
+    "ratio": lambda args: _ratio(args[0], args[1]),
+    "growth": lambda args: _growth(args[0]),
+    "previous": lambda args: args[0],
+    "rank": lambda args: _KIND_RANGES[s.Kind.RANK],
+    "share": lambda args: _share(args[0]),
+    "min": _extreme(min),
+    "max": _extreme(max),
+    "clamp": _clamp,
+}
