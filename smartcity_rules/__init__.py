@@ -15,12 +15,16 @@ from .diagnostics import Diagnostic, Severity
 from .editions import DefinitionChange, EditionDiff, EntityChange, IndicatorChange
 from .editions import diff as diff_editions
 from .errors import (
+    CannotGenerate,
+    CaseFileError,
     CohortRequired,
     DataError,
     DataFileError,
     InvalidStandard,
     InvalidValue,
+    InvariantError,
     MissingInput,
+    MissingTestDependency,
     NotFound,
     SmartCityRulesError,
     UnknownInput,
@@ -47,6 +51,8 @@ from .standard import Standard, diagnose, load, loads
 __version__ = "0.1.0"
 
 __all__ = [
+    "CannotGenerate",
+    "CaseFileError",
     "CohortRequired",
     "DataError",
     "DataFileError",
@@ -65,8 +71,10 @@ __all__ = [
     "InputInfo",
     "InvalidStandard",
     "InvalidValue",
+    "InvariantError",
     "LevelResult",
     "MissingInput",
+    "MissingTestDependency",
     "NotFound",
     "PilotOutcome",
     "PilotStage",

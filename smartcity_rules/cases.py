@@ -273,9 +273,6 @@ def parse_number(raw: Any) -> Fraction:
     Raises TypeError, ValueError or ZeroDivisionError for anything else; load_cases turns
     those into a CaseFileError, so a loaded case's numbers always parse.
     """
-    if isinstance(raw, str) and re.fullmatch(r"\s*-?\d+\s*/\s*\d+\s*", raw):
-        top, bottom = raw.split("/")
-        return Fraction(int(top), int(bottom))
     return exact(raw)
 
 

@@ -108,6 +108,11 @@ class MissingTestDependency(SmartCityRulesError, ImportError):
     """The testing kit needs hypothesis, which is installed with the `test` extra."""
 
 
+class CannotGenerate(SmartCityRulesError, ValueError):
+    """The testing kit was asked for statistics a standard does not allow, e.g. values
+    at the thresholds of an indicator that has no star bands.  Also a ValueError."""
+
+
 def _where(*, entity: str | None, indicator: int | None, input: str | None = None) -> str:
     """`entity 'A', indicator 1, input 'fibre'`: the parts that are known, or ''."""
     parts = (f"entity {entity!r}" if entity is not None else "",

@@ -24,6 +24,7 @@ Number = int | Fraction
 
 _DECIMAL = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*")
 # Thousands separators are accepted only where they group thousands: "1,234.5", never "1,5".
+_FRACTION = re.compile(r"\s*([+-]?\d+)\s*/\s*(\d+)\s*")  # "2/3": what fmt() writes for 2/3
 _GROUPED = re.compile(r"\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*%?\s*")
 _YES = frozenset({"yes", "y", "true", "t", "1", "是", "有", "√", "✓"})
 _NO = frozenset({"no", "n", "false", "f", "0", "否", "无", "×", "✗"})
@@ -80,6 +81,11 @@ def exact(raw: Any) -> Fraction:
             raise ValueError(f"{raw} is out of range")
         return Fraction(raw)
     if isinstance(raw, str):
+        fraction = _FRACTION.fullmatch(raw)
+        if fraction is not None and len(raw) <= MAX_DIGITS:
+            if int(fraction.group(2)) == 0:
+                raise ValueError(f"{raw!r} divides by zero")
+            return Fraction(int(fraction.group(1)), int(fraction.group(2)))
         text = raw.replace(",", "") if _GROUPED.fullmatch(raw) else raw
         match = _DECIMAL.fullmatch(text)
         if match is None or len(raw) > MAX_DIGITS:

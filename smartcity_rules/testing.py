@@ -34,7 +34,7 @@ import attrs
 from . import syntax as s
 from .cases import CaseResult, default_path, load_cases, run_cases
 from .check import ScoredIndicator
-from .errors import DataError, InvariantError, MissingTestDependency, ZeroDenominator
+from .errors import CannotGenerate, DataError, InvariantError, MissingTestDependency, ZeroDenominator
 from .results import Evaluation, IndicatorResult
 from .runtime import exact, fmt, round_half_up
 from .standard import Standard, load
@@ -308,7 +308,7 @@ def near_thresholds(standard: Standard, number: int) -> st.SearchStrategy[Fracti
     """Values exactly at each of an indicator's star thresholds, and just below and above."""
     bands = standard.checked.indicator(number).bands
     if bands is None:
-        raise ValueError(f"indicator {number} has no star bands")
+        raise CannotGenerate(f"indicator {number} has no star bands")
     values = [t.value + sign * step for t in bands.thresholds
               for step in NEIGHBOUR_STEPS for sign in (0, -1, 1)]
     return st.sampled_from(sorted(set(values)))
@@ -328,13 +328,13 @@ def threshold_cases(draw: st.DrawFn, standard: Standard) -> ThresholdCase:
     """Records whose indicator value sits exactly at, or one step beside, a star threshold.
 
     Reaches the indicators whose value is an input or ratio(part, whole) of two inputs,
-    which is most of a typical standard; drawing from it raises ValueError if a standard
+    which is most of a typical standard; drawing from it raises CannotGenerate (a ValueError) if a standard
     has none.
     """
     plan = _plan(standard)
     targets = [item for item in standard.checked.indicators if _target_inputs(item, plan) is not None]
     if not targets:
-        raise ValueError("no indicator is an input or ratio(part, whole): nothing to put at a threshold")
+        raise CannotGenerate("no indicator is an input or ratio(part, whole): nothing to put at a threshold")
     item = draw(st.sampled_from(targets))
     assert item.bands is not None
     threshold = draw(st.sampled_from(item.bands.thresholds)).value
@@ -715,8 +715,8 @@ def _seeded_test(standard: Standard, tally: _Tally, examples: int, seed: int,
 
 def jsonable(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Records as JSON data that read_records reads back to the same numbers: exact numbers
-    become decimal strings.  A number with no finite decimal (1/3) becomes the text `1/3`,
-    which read_records keeps as text and scoring refuses."""
+    become decimal strings, and one with no finite decimal (1/3) the text `1/3`, which
+    scoring reads exactly too."""
     return [{key: _json_value(value) for key, value in record.items()} for record in records]
 
 

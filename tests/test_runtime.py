@@ -117,3 +117,15 @@ def test_fmt_writes_numbers_of_any_size() -> None:
     assert fmt(huge) == "1" + "0" * 5000
     assert fmt(Fraction(huge + 1, 4)).endswith(".25") and len(fmt(Fraction(huge + 1, 4))) == 5000 + len(".25")
     assert fmt(Fraction(huge + 1, 3)) == f"{'1' + '0' * 4999}1/3"
+
+
+@pytest.mark.parametrize(("text", "value"), [("2/3", Fraction(2, 3)), (" -1 / 4 ", Fraction(-1, 4)), ("0/5", 0)])
+def test_fractions_read_exactly_as_fmt_writes_them(text: str, value: Fraction) -> None:
+    assert exact(text) == value
+    assert exact(fmt(value)) == value
+
+
+@pytest.mark.parametrize("text", ["1/0", "1/2/3", "1.5/2", "1,5", "1_000"])
+def test_malformed_fractions_and_separators_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        exact(text)

@@ -61,7 +61,7 @@ def test_near_thresholds_holds_each_threshold_and_its_neighbours() -> None:
     thresholds = [Fraction(n, 100) for n in (60, 70, 80, 88, 95)]  # indicator 1: at least 60%, ..., 95%
     steps = [Fraction(1, 100), Fraction(1, 10**6), Fraction(1, 10**9)]
     assert values == {t + sign * step for t in thresholds for step in steps for sign in (0, -1, 1)}
-    with pytest.raises(ValueError):
+    with pytest.raises(scr.errors.CannotGenerate):
         testing.near_thresholds(CITY, 45)  # a deduction: no bands
 
 
@@ -112,7 +112,7 @@ def test_threshold_cases_need_an_indicator_they_can_place() -> None:
     def draw(case: testing.ThresholdCase) -> None:
         pass
 
-    with pytest.raises(ValueError, match="nothing to put at a threshold"):
+    with pytest.raises(scr.errors.CannotGenerate, match="nothing to put at a threshold"):
         draw()
 
 
