@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import decimal
-import math
-from typing import Any
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
-from smartcity_rules.testing import records
 
 from .conftest import FIXTURES, STANDARDS
+from .fuzzing import spoiled
 
 MINI_TEXT = (FIXTURES / "mini.scs").read_text(encoding="utf-8")
 MINI = scr.load(FIXTURES / "mini.scs")
 CITY = scr.load(STANDARDS / "shandong-city-2019.scs")
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-NASTY: list[Any] = [
-    None, math.nan, math.inf, -math.inf, -1, -0.5, 10**100, -(10**100), 1e308, "1e400", "", " ", "abc", "85%",
-    "120%", "-3", "0x10", "١٢", True, False, [], {}, (1, 2), object(), decimal.Decimal("NaN"),
-    decimal.Decimal("-1"), b"12", 3 + 4j, "yes", "是", 0, 1, 0.1, "0.1", "1e999999999",
-    decimal.Decimal("1e999999999"), "9" * 5000, 5e-324, float("1e308"),
-]
-
 
 def _loads_or_clean_error(text: str) -> None:
     try:
@@ -45,19 +33,6 @@ def test_any_text_parses_or_gives_diagnostics(text: str) -> None:
 @given(st.integers(0, len(MINI_TEXT)), st.integers(0, 40), st.text(max_size=20))
 def test_mutated_standards_parse_or_give_diagnostics(at: int, cut: int, insert: str) -> None:
     _loads_or_clean_error(MINI_TEXT[:at] + insert + MINI_TEXT[at + cut:])
-
-
-@st.composite
-def spoiled(draw: st.DrawFn, standard: scr.Standard) -> dict[Any, Any]:
-    record: dict[Any, Any] = draw(records(standard))
-    keys = sorted(k for k in record if k != "entity")
-    for key in draw(st.lists(st.sampled_from(keys), max_size=4)):
-        record[key] = draw(st.sampled_from(NASTY))
-    if draw(st.booleans()):
-        record.pop(draw(st.sampled_from(keys)), None)
-    if draw(st.booleans()):
-        record[draw(st.sampled_from(["extra", "households@previous", 7, "fibre ", "FIBRE"]))] = 1
-    return record
 
 
 @FAST
