@@ -122,18 +122,22 @@ class _Layout:
         rating level and for the per-requirement report."""
         compare = _COMPARE[req.compare]
         if isinstance(req, s.TotalRequirement):
-            threshold = req.threshold.value
-            return lambda raw: compare(raw[3], threshold)
+            # Integers cross-multiplied: a Fraction comparison costs more than the rest of a
+            # rating check (denominators are positive, so the order is kept).
+            top, bottom = req.threshold.value.numerator, req.threshold.value.denominator
+            return lambda raw: compare(raw[3].numerator * bottom, top * raw[3].denominator)
         if isinstance(req, s.LeadingRequirement):
             # Not-applicable leading indicators are skipped: they have no stars to hold to the bar.
             leading = [k for k, info in enumerate(self.infos) if info.leading]
-            bar = req.stars.value
-            return lambda raw: all(raw[1][k] is None or compare(raw[1][k], bar) for k in leading)
+            stars = int(req.stars.value)  # whole (the parser checks): int compares faster than Fraction
+            return lambda raw: all(raw[1][k] is None or compare(raw[1][k], stars) for k in leading)
         if isinstance(req, s.IndicatorRequirement):
             k, bar = self.index[int(req.number.value)], req.threshold.value
             if req.on_stars:
-                return lambda raw: raw[1][k] is not None and compare(raw[1][k], bar)
-            return lambda raw: raw[0][k] is not None and compare(Fraction(*raw[0][k]), bar)
+                whole = int(bar)
+                return lambda raw: raw[1][k] is not None and compare(raw[1][k], whole)
+            top, bottom = bar.numerator, bar.denominator
+            return lambda raw: raw[0][k] is not None and compare(raw[0][k][0] * bottom, top * raw[0][k][1])
         group = next(g for g in self.standard.syntax.groups if g.name == req.group)
         bar = req.points.value
         return lambda raw: compare(self.group_points(raw, group), bar)
