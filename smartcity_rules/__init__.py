@@ -48,7 +48,7 @@ from .results import (
 )
 from .standard import Standard, diagnose, load, loads
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CannotGenerate",
