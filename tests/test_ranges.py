@@ -1,0 +1,60 @@
+"""Value ranges (ranges.py): exact interval bounds of each formula form and input kind."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from smartcity_rules.parse import parse
+from smartcity_rules.ranges import Interval, input_range, value_range
+
+from .analysis_helpers import IN, RATIO, codes, one
+
+
+def range_of(value: str, inputs: str = IN) -> Interval:
+    tree = parse(one(value, "at least 1, 2, 3, 4, 5", inputs=inputs))
+    expr = tree.groups[0].indicators[0].value
+    assert expr is not None
+    return value_range(expr, {d.name: d for d in tree.inputs})
+
+
+@pytest.mark.parametrize(("formula", "low", "high"), [
+    (RATIO, 0, 1),
+    ("weighted { 1/2: ratio(fibre, households), 1/2: 1 }", Fraction(1, 2), 1),
+    ("fibre / households", 0, float("inf")),
+    ("households - fibre", float("-inf"), float("inf")),
+    ("clamp(fibre, 2, 7) * 3", 6, 21),
+    ("min(fibre, 5) - max(households, 1)", float("-inf"), 4),
+    ("growth(households)", -1, float("inf")),
+    ("rank(fibre)", 1, float("inf")),
+    ("share(fibre)", 0, 1),
+    ("-previous(fibre)", float("-inf"), 0),
+    ("households / -fibre", float("-inf"), 0),
+    ("1 / (fibre - households)", float("-inf"), float("inf")),
+])
+def test_value_ranges_are_exact_bounds(formula: str, low: float, high: float) -> None:
+    found = range_of(formula)
+    assert (found.low, found.high) == (low, high)
+
+
+def test_checklist_and_input_kind_ranges() -> None:
+    inputs = IN + 'input a "a": flag\ninput b "b": flag\ninput r "r": rate\ninput s "s": score -5 to 5\n'
+    assert range_of("checklist { a: 2, b: 1/2 }", inputs) == Interval(0, Fraction(5, 2))
+    assert range_of("r * s", inputs) == Interval(-5, 5)
+    tree = parse(one(RATIO, inputs=inputs))
+    kinds = {d.name: input_range(d) for d in tree.inputs}
+    assert kinds["r"] == Interval(0, 1) and kinds["s"] == Interval(-5, 5)
+
+
+def test_dividing_by_a_non_positive_range_gives_non_positive_values() -> None:
+    # Regression: 1/x over [-inf, 0] came out as [inf, 0], so `at most` bands got a false E0301.
+    assert codes(one("households / -fibre", "at most -1, -2, -3, -4, -5"), "E0301") == []
+    assert range_of("1 / -households") == Interval(float("-inf"), 0)
+
+
+def test_zero_policy_zero_adds_zero_to_the_range() -> None:
+    stars = "at most 150%, 140%, 130%, 120%, 0"
+    inputs = 'input a "a": count\ninput b "b": count\n'
+    assert codes(one("ratio(a, b) + 1", stars, inputs=inputs)) == ["E0301"]
+    assert codes(one("ratio(a, b) + 1", stars, inputs=inputs, more="        on zero denominator: zero\n")) == []
