@@ -26,7 +26,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(file=err)
         errors = sum(d.is_error for d in diagnostics)
         warnings = sum(d.severity is Severity.WARNING for d in diagnostics)  # notes are neither
-        failed |= errors > 0
+        failed |= errors > 0 or (args.strict and warnings > 0)
         verdict = f"{errors} error{'s' if errors != 1 else ''}" if errors else "ok"
         print(f"{path}: {verdict}, {warnings} warning{'s' if warnings != 1 else ''}", file=out)
     return 1 if failed else 0
@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="report every problem in standard files")
     check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI before publishing)")
     check.set_defaults(run=_check)
     score = sub.add_parser("score", help="score the entities in a statistics file (JSON or CSV)")
     score.add_argument("standard", metavar="STANDARD")

@@ -179,3 +179,13 @@ def test_text_output_never_carries_terminal_escapes(tmp_path: Path) -> None:
     data.write_text(json.dumps([mini_record(entity="A\x1b[2J")]), encoding="utf-8")
     code, out, _ = run("score", str(FIXTURES / "mini.scs"), str(data))
     assert code == 0 and "\x1b" not in out and "A\u241b[2J" in out
+
+
+def test_check_strict_fails_on_warnings_but_not_on_notes(tmp_path: Path) -> None:
+    spare = tmp_path / "spare.scs"
+    spare.write_text((FIXTURES / "mini.scs").read_text(encoding="utf-8") + 'input spare "s": count\n',
+                     encoding="utf-8")
+    assert run("check", spare)[0] == 0
+    code, out, _ = run("check", "--strict", spare)
+    assert code == 1 and "1 warning" in out
+    assert run("check", "--strict", FIXTURES / "mini.scs")[0] == 0  # only the provisional note
