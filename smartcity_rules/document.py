@@ -424,12 +424,21 @@ _MD_BLOCKS: Mapping[type, Callable[[Any], str]] = {
 # ====================================================================== HTML
 def to_html(standard: Standard) -> str:
     """The standard as one self-contained HTML file: inline CSS, MathML formulas, no scripts, no network."""
-    body = "\n".join(_HTML_BLOCKS[type(block)](block) for block in build(standard))
+    blocks = build(standard)
+    parts = [_HTML_BLOCKS[type(block)](block) for block in blocks]
+    body = "\n".join([*parts[:1], _html_contents(blocks), *parts[1:]])  # contents under the title
     title = _html_text(standard.title)
     return (f'<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8"/>\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
             f"<title>{title}</title>\n<style>\n{_CSS}{_pygments_css()}</style>\n</head>\n"
             f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+
+
+def _html_contents(blocks: Sequence[Block]) -> str:
+    """A table of contents: a link to each section (the groups, inputs, rating...)."""
+    entries = "".join(f'<li><a href="#{_html_attribute(block.anchor)}">{_html_inline(block.text)}</a></li>'
+                      for block in blocks if isinstance(block, Heading) and block.level == 2)
+    return f'<nav aria-label="contents"><ol>{entries}</ol></nav>' if entries else ""
 
 
 def _html_text(text: str) -> str:

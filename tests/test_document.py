@@ -357,3 +357,11 @@ def test_the_command_offers_every_format_the_module_writes(capsys: pytest.Captur
     assert exit_.value.code == 2 and "choose from 'markdown', 'html'" in capsys.readouterr().err
     for name in document.WRITERS:
         assert run("docs", FIXTURES / "mini.scs", "--format", name)[0] == 0
+
+
+def test_html_contents_link_every_group_to_its_heading(city: scr.Standard, city_html: str) -> None:
+    nav = city_html[city_html.index("<nav"):city_html.index("</nav>")]
+    targets = re.findall(r'href="#([^"]+)"', nav)
+    assert len(targets) == len(set(targets)) >= len(city.syntax.groups) + 3  # groups, inputs, rating...
+    assert all(f'id="{target}"' in city_html for target in targets)
+    assert all(group.name in nav for group in city.syntax.groups)
