@@ -30,6 +30,8 @@ import pytest
 
 import smartcity_rules as scr
 
+from .worked_examples import assert_scored, changed
+
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD_PATH = ROOT / "standards" / "shandong-city-2019.scs"
 EXAMPLES = ROOT / "standards" / "examples"
@@ -124,10 +126,7 @@ def base_record(entity: str = "A市", **changes: Any) -> dict[str, Any]:
         "innovation_cases": 0,                                 # 48: 0 < 1 -> 0
         "smart_communities": 0,                                # 49: 0% < 5% -> 0
     }
-    unknown = set(changes) - set(record)
-    assert not unknown, f"not an input of the standard: {sorted(unknown)}"
-    record.update(changes)
-    return record
+    return changed(record, changes)
 
 
 def evaluate_one(std: scr.Standard, **changes: Any) -> scr.Evaluation:
@@ -301,12 +300,7 @@ def test_every_indicator_has_a_worked_example() -> None:
 @pytest.mark.parametrize(("number", "changes", "value", "stars", "points", "max_points"), CASES)
 def test_indicator(std: scr.Standard, number: int, changes: dict[str, Any], value: F, stars: int,
                    points: F, max_points: F) -> None:
-    result = evaluate_one(std, **changes).indicator(number)
-    assert result.number == number
-    assert result.status is scr.Status.SCORED
-    assert (result.value, result.stars, result.points, result.max_points) == (
-        value, stars, points, max_points)
-    assert type(result.value) is F and type(result.points) is F
+    assert_scored(evaluate_one(std, **changes).indicator(number), value, stars, points, max_points)
 
 
 # ================================================================ exact boundaries

@@ -42,6 +42,8 @@ import pytest
 
 import smartcity_rules as scr
 
+from .worked_examples import assert_scored, changed
+
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD_PATH = ROOT / "standards" / "shandong-county-2019.scs"
 CITY_PATH = ROOT / "standards" / "shandong-city-2019.scs"
@@ -145,10 +147,7 @@ def base_record(entity: str = "A县", **changes: Any) -> dict[str, Any]:
         "municipal_events": 0, "shown_in_data_hall": False,
         "innovation_cases": 0,                                 # 44: 0 < 1 -> 0
     }
-    unknown = set(changes) - set(record)
-    assert not unknown, f"not an input of the standard: {sorted(unknown)}"
-    record.update(changes)
-    return record
+    return changed(record, changes)
 
 
 def evaluate_one(std: scr.Standard, **changes: Any) -> scr.Evaluation:
@@ -261,12 +260,7 @@ def test_every_county_only_indicator_has_a_worked_example() -> None:
                          COUNTY_ONLY_CASES)
 def test_county_only_indicator(std: scr.Standard, number: int, changes: dict[str, Any],
                                value: F, stars: int, points: F, max_points: F) -> None:
-    result = evaluate_one(std, **changes).indicator(number)
-    assert result.number == number
-    assert result.status is scr.Status.SCORED
-    assert (result.value, result.stars, result.points, result.max_points) == (
-        value, stars, points, max_points)
-    assert type(result.value) is F and type(result.points) is F
+    assert_scored(evaluate_one(std, **changes).indicator(number), value, stars, points, max_points)
 
 
 def test_county_only_indicators_share_the_count_of_communities(std: scr.Standard) -> None:
@@ -335,10 +329,7 @@ REUSED_CASES = [
                          REUSED_CASES)
 def test_reused_indicator(std: scr.Standard, number: int, changes: dict[str, Any], value: F,
                           stars: int, points: F, max_points: F) -> None:
-    result = evaluate_one(std, **changes).indicator(number)
-    assert result.status is scr.Status.SCORED
-    assert (result.value, result.stars, result.points, result.max_points) == (
-        value, stars, points, max_points)
+    assert_scored(evaluate_one(std, **changes).indicator(number), value, stars, points, max_points)
 
 
 def test_reuse_gives_the_city_formula(std: scr.Standard, city: scr.Standard) -> None:
