@@ -10,11 +10,9 @@ their own so that `import smartcity_rules` stays light: `smartcity_rules.testing
 `smartcity_rules.document` (publishing; imports sympy). Other modules are private.
 """
 
-from .data import read_records
-from .diagnostics import Diagnostic, Severity
-from .editions import DefinitionChange, EditionDiff, EntityChange, IndicatorChange
-from .editions import diff as diff_editions
-from .errors import (
+from .data.records import read_records
+from .language.diagnostics import Diagnostic, Severity
+from .language.errors import (
     CannotGenerate,
     CaseFileError,
     CohortRequired,
@@ -30,12 +28,7 @@ from .errors import (
     UnknownInput,
     ZeroDenominator,
 )
-from .explain import Explanation
-from .pilot import Eligibility, Gap, PilotOutcome, check_pilot
-from .pilot import Stage as PilotStage
-from .pilot import Verdict as PilotVerdict
-from .pilot import eligibility as pilot_eligibility
-from .results import (
+from .results.evaluation import (
     Evaluation,
     GroupResult,
     IndicatorInfo,
@@ -46,7 +39,14 @@ from .results import (
     RequirementResult,
     Status,
 )
+from .results.explain import Explanation
 from .standard import Standard, diagnose, load, loads
+from .toolkit.editions import DefinitionChange, EditionDiff, EntityChange, IndicatorChange
+from .toolkit.editions import diff as diff_editions
+from .toolkit.pilot import Eligibility, Gap, PilotOutcome, check_pilot
+from .toolkit.pilot import Stage as PilotStage
+from .toolkit.pilot import Verdict as PilotVerdict
+from .toolkit.pilot import eligibility as pilot_eligibility
 
 __version__ = "0.2.0"
 

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__, editions, pilot, report
-from .data import read_records
-from .diagnostics import Severity, render, visible
-from .errors import InvalidStandard, NotFound, SmartCityRulesError
-from .results import Evaluation
+from . import __version__
+from .data.records import read_records
+from .language.diagnostics import Severity, render, visible
+from .language.errors import InvalidStandard, NotFound, SmartCityRulesError
+from .publish import report
+from .results.evaluation import Evaluation
 from .standard import diagnose, load
+from .toolkit import editions, pilot
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -7,16 +7,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import syntax as s
-from .check import CheckedStandard, check
-from .compile import PREVIOUS_SUFFIX
-from .diagnostics import Diagnostic
-from .errors import InvalidStandard, NotFound
-from .evaluate import CompiledStandard, provisional_numbers
-from .explain import Explanation, explain
-from .link import link
-from .parse import parse, parse_file
-from .results import Evaluation, IndicatorInfo, InputInfo
+from .backends.python.codegen import PREVIOUS_SUFFIX
+from .language import syntax as s
+from .language.check import CheckedStandard, check, conclude, review
+from .language.diagnostics import Diagnostic
+from .language.errors import InvalidStandard, NotFound
+from .language.link import link
+from .language.parse import parse, parse_file
+from .results.evaluate import CompiledStandard
+from .results.evaluation import Evaluation, IndicatorInfo, InputInfo
+from .results.explain import Explanation, explain
 
 
 class Standard:
@@ -58,7 +58,7 @@ class Standard:
     @property
     def provisional(self) -> tuple[str, ...]:
         """Every number the standard marks provisional, e.g. "indicator 4 star thresholds"."""
-        return provisional_numbers(self._checked)
+        return self._checked.provisional
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -149,9 +149,19 @@ def load(path: str | Path) -> Standard:
 def diagnose(path: str | Path) -> tuple[Diagnostic, ...]:
     """Every diagnostic for a standard file, in source order: the checker's and the analyses'.
 
-    Unlike `load`, runs the static analyses (analysis.py), which import sympy.
+    Unlike `load`, runs the static analyses (smartcity_rules.analysis), which import sympy.
     """
     try:
-        return check(link(parse_file(path)), analyse=True).warnings
+        return diagnose_tree(link(parse_file(path)))
     except InvalidStandard as error:
         return error.diagnostics
+
+
+def diagnose_tree(tree: s.StandardFile) -> tuple[Diagnostic, ...]:
+    """`diagnose` for a parsed, linked tree; raises InvalidStandard when it has errors."""
+    from .analysis.passes import analyse  # imports sympy: only diagnosing pays for it
+
+    checked, problems = review(tree)
+    if checked is not None:
+        problems = [*problems, *analyse(checked)]
+    return conclude(checked, problems).warnings

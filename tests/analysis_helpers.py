@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import smartcity_rules as scr
-from smartcity_rules.check import check
-from smartcity_rules.diagnostics import Diagnostic
-from smartcity_rules.parse import parse
+from smartcity_rules.language.diagnostics import Diagnostic
+from smartcity_rules.language.parse import parse
+from smartcity_rules.standard import diagnose_tree
 
 H = 'standard "T" { level city total 2 }\n'
 IN = ('input households "户数": count "户"\n'
@@ -43,7 +43,7 @@ CASES = {
 
 def everything(text: str, name: str = "t.scs") -> tuple[Diagnostic, ...]:
     try:
-        return check(parse(text, name), analyse=True).warnings
+        return diagnose_tree(parse(text, name))
     except scr.InvalidStandard as error:
         return error.diagnostics
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import smartcity_rules as scr
-from smartcity_rules.parse import _parser
+from smartcity_rules.language.parse import _parser
 from smartcity_rules.testing import records
 
 from . import oracle

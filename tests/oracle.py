@@ -12,8 +12,8 @@ from fractions import Fraction
 from typing import Any
 
 import smartcity_rules as scr
-from smartcity_rules import syntax as s
-from smartcity_rules.runtime import exact, round_half_up
+from smartcity_rules.language import syntax as s
+from smartcity_rules.plan.semantics import exact, round_half_up
 
 
 class Zero(Exception):
@@ -84,7 +84,7 @@ class _Entity:
 
 
 def _calls(e: s.Expr) -> list[s.Call]:
-    from smartcity_rules.check import walk
+    from smartcity_rules.language.check import walk
 
     return [n for n in walk(e) if isinstance(n, s.Call) and n.function in ("rank", "share")]
 

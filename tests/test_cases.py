@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules import errors
-from smartcity_rules.cases import CaseFileError, default_path, load_cases, parse_number, run_case, run_cases
+from smartcity_rules.language import errors
+from smartcity_rules.toolkit.cases import CaseFileError, default_path, load_cases, parse_number, run_case, run_cases
 
 from .conftest import FIXTURES, STANDARDS
 

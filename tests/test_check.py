@@ -4,8 +4,8 @@ import pytest
 
 import smartcity_rules as scr
 from smartcity_rules import Severity
-from smartcity_rules.check import check
-from smartcity_rules.parse import parse
+from smartcity_rules.language.check import check
+from smartcity_rules.language.parse import parse
 
 from .conftest import FIXTURES
 

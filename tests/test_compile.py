@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules.compile import generate
+from smartcity_rules.backends.python.codegen import generate
 
 from .conftest import FIXTURES, STANDARDS
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules.data import parse_csv, parse_json
+from smartcity_rules.data.records import parse_csv, parse_json
 
 
 def test_json_list_object_and_entities_wrapper() -> None:

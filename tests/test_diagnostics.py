@@ -1,5 +1,5 @@
-from smartcity_rules.diagnostics import Diagnostic, Label, Severity, render, visible
-from smartcity_rules.source import Source
+from smartcity_rules.language.diagnostics import Diagnostic, Label, Severity, render, visible
+from smartcity_rules.language.source import Source
 
 
 def test_render_points_a_caret_under_the_span(golden) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules.parse import parse
+from smartcity_rules.language.parse import parse
 
 from .conftest import ROOT
 
@@ -54,7 +54,7 @@ def test_full_examples_check_clean() -> None:
 
 
 def test_every_diagnostic_code_is_tested() -> None:
-    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "smartcity_rules").glob("*.py"))
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "smartcity_rules").rglob("*.py"))
     codes = set(re.findall(r'"(E\d{4}|W\d{4})"', source))
     golden = {p.stem for p in (Path(__file__).parent / "golden").rglob("*.txt")}
     tests = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))

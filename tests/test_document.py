@@ -12,10 +12,10 @@ import pytest
 
 import smartcity_rules as scr
 from smartcity_rules import document
-from smartcity_rules import syntax as s
-from smartcity_rules.check import ScoredIndicator
 from smartcity_rules.cli import main
-from smartcity_rules.formula import render
+from smartcity_rules.language import syntax as s
+from smartcity_rules.language.check import ScoredIndicator
+from smartcity_rules.language.formula import render
 
 from .conftest import FIXTURES, STANDARDS, Golden
 

@@ -9,7 +9,7 @@ import pytest
 
 import smartcity_rules as scr
 from smartcity_rules.cli import main
-from smartcity_rules.editions import compare_definitions, diff
+from smartcity_rules.toolkit.editions import compare_definitions, diff
 
 from .conftest import STANDARDS
 

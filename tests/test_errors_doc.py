@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules.check import check
-from smartcity_rules.diagnostics import Diagnostic, render
-from smartcity_rules.parse import MAX_FORMULA_NODES, MAX_NESTING, MAX_SOURCE_CHARS, parse
+from smartcity_rules.language.check import check
+from smartcity_rules.language.diagnostics import Diagnostic, render
+from smartcity_rules.language.parse import MAX_FORMULA_NODES, MAX_NESTING, MAX_SOURCE_CHARS, parse
 
 from .conftest import ROOT
 
@@ -58,7 +58,7 @@ def entries() -> dict[str, str]:
 
 
 def source_codes() -> set[str]:
-    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "smartcity_rules").glob("*.py"))
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "smartcity_rules").rglob("*.py"))
     return set(re.findall(r'"([EWN]0\d{3})"', source))
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from smartcity_rules.formula import render, requirement_text
-from smartcity_rules.parse import parse
+from smartcity_rules.language.formula import render, requirement_text
+from smartcity_rules.language.parse import parse
 
 
 def formula(text: str):  # type: ignore[no-untyped-def]

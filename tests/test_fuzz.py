@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
-from smartcity_rules import parse as parse_module
+from smartcity_rules.language import parse as parse_module
 from smartcity_rules.testing import cohorts
 
 from .fuzzing import (

@@ -9,9 +9,9 @@ import pytest
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Error, Keyword, Name, Number, Token, _TokenType
 
-from smartcity_rules import syntax as s
-from smartcity_rules.check import FUNCTIONS
-from smartcity_rules.lexer import KEYWORDS, StandardLexer
+from smartcity_rules.language import syntax as s
+from smartcity_rules.language.check import FUNCTIONS
+from smartcity_rules.publish.lexer import KEYWORDS, StandardLexer
 
 from .conftest import FIXTURES, ROOT, STANDARDS
 

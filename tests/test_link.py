@@ -7,11 +7,11 @@ import attrs
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules import syntax as s
-from smartcity_rules.check import check
-from smartcity_rules.link import link
-from smartcity_rules.parse import parse
-from smartcity_rules.source import Source
+from smartcity_rules.language import syntax as s
+from smartcity_rules.language.check import check
+from smartcity_rules.language.link import link
+from smartcity_rules.language.parse import parse
+from smartcity_rules.language.source import Source
 
 BASE = """standard "Base" { level city total 4 }
 input households "总户数": count "户"

@@ -9,9 +9,9 @@ import pytest
 import sympy
 
 import smartcity_rules as scr
-from smartcity_rules import mathematics as m
-from smartcity_rules import syntax as s
-from smartcity_rules.parse import parse
+from smartcity_rules.analysis import mathematics as m
+from smartcity_rules.language import syntax as s
+from smartcity_rules.language.parse import parse
 
 from .conftest import STANDARDS
 

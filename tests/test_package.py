@@ -23,7 +23,7 @@ def build_wheel(out: Path) -> Path:
 def test_installed_wheel_finds_its_grammar(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "smartcity_rules/grammar/standard.lark" in names
+    assert "smartcity_rules/language/grammar/standard.lark" in names
     assert "smartcity_rules/py.typed" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

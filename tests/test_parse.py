@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from smartcity_rules import InvalidStandard
-from smartcity_rules import syntax as s
-from smartcity_rules.parse import MAX_NESTING, parse, parse_file
+from smartcity_rules.language import syntax as s
+from smartcity_rules.language.parse import MAX_NESTING, parse, parse_file
 
 from .conftest import FIXTURES
 
@@ -274,7 +274,7 @@ def test_deep_but_allowed_nesting_parses() -> None:
 
 
 def test_oversized_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("smartcity_rules.parse.MAX_SOURCE_CHARS", 10)
+    monkeypatch.setattr("smartcity_rules.language.parse.MAX_SOURCE_CHARS", 10)
     with pytest.raises(InvalidStandard) as caught:
         parse(HEADER)
     assert caught.value.diagnostics[0].code == "E0109"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules import pilot
 from smartcity_rules.cli import main
+from smartcity_rules.toolkit import pilot
 
 from .conftest import STANDARDS
 

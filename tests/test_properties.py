@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
+from smartcity_rules.language import syntax
+from smartcity_rules.plan import semantics
 from smartcity_rules.testing import cohorts
 
 from . import oracle
@@ -53,8 +55,8 @@ def _ratio_indicators(standard: scr.Standard) -> list[tuple[int, str, str]]:
     found = []
     for item in standard.checked.indicators:
         value = item.syntax.value
-        if (isinstance(value, scr.syntax.Call) and value.function == "ratio"  # type: ignore[attr-defined]
-                and all(isinstance(a, scr.syntax.Ref) for a in value.args)):  # type: ignore[attr-defined]
+        if (isinstance(value, syntax.Call) and value.function == "ratio"
+                and all(isinstance(a, syntax.Ref) for a in value.args)):
             found.append((item.number, value.args[0].name, value.args[1].name))
     return found
 
@@ -69,8 +71,8 @@ def test_raising_a_part_never_lowers_stars_or_points(data: st.DataObject, ratio:
     number, part, whole = ratio
     cohort = data.draw(cohorts(CITY, max_size=3))
     first = cohort[0]
-    total = scr.runtime.exact(first[whole])  # type: ignore[attr-defined]
-    before_part = scr.runtime.exact(first[part])  # type: ignore[attr-defined]
+    total = semantics.exact(first[whole])
+    before_part = semantics.exact(first[part])
     after_part = min(total, before_part + raise_by)
     assume(after_part > before_part)
     raised = [{**first, part: after_part}, *cohort[1:]]

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from smartcity_rules.parse import parse
-from smartcity_rules.ranges import Interval, input_range, value_range
+from smartcity_rules.analysis.ranges import Interval, input_range, value_range
+from smartcity_rules.language.parse import parse
 
 from .analysis_helpers import IN, RATIO, codes, one
 

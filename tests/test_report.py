@@ -4,7 +4,8 @@ import json
 from fractions import Fraction
 
 import smartcity_rules as scr
-from smartcity_rules import report
+from smartcity_rules.language import numbers
+from smartcity_rules.publish import report
 
 from .conftest import mini_record
 
@@ -30,7 +31,7 @@ def test_table_shows_every_indicator_total_and_rating(mini: scr.Standard) -> Non
 def test_json_carries_the_same_numbers(mini: scr.Standard) -> None:
     evaluations = mini.evaluate_cohort(cohort())
     data = json.loads(report.to_json(evaluations))
-    assert [d["total"] for d in data] == [scr.runtime.fmt(e.total) for e in evaluations]  # type: ignore[attr-defined]
+    assert [d["total"] for d in data] == [numbers.fmt(e.total) for e in evaluations]
     assert data[1]["indicators"][1]["status"] == "not applicable"
 
 

@@ -7,7 +7,8 @@ from fractions import Fraction
 import pytest
 
 from smartcity_rules import InvalidValue, MissingInput
-from smartcity_rules.runtime import (
+from smartcity_rules.language.syntax import Kind
+from smartcity_rules.plan.semantics import (
     MISSING,
     coerce_int,
     coerce_pair,
@@ -18,7 +19,6 @@ from smartcity_rules.runtime import (
     linear_points,
     round_half_up,
 )
-from smartcity_rules.syntax import Kind
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

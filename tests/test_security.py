@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules import document, report
+from smartcity_rules import document
 from smartcity_rules.cli import main
+from smartcity_rules.publish import report
 
 
 def _dsl(text: str) -> str:

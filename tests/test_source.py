@@ -1,4 +1,4 @@
-from smartcity_rules.source import Source
+from smartcity_rules.language.source import Source
 
 
 def test_position_counts_lines_and_characters_from_one() -> None:

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
-from smartcity_rules import errors, testing
+from smartcity_rules import testing
 from smartcity_rules.cli import main
-from smartcity_rules.runtime import exact
-from smartcity_rules.syntax import Kind
+from smartcity_rules.language import errors
+from smartcity_rules.language.syntax import Kind
+from smartcity_rules.plan.semantics import exact
 
 from .conftest import FIXTURES, STANDARDS
 
@@ -61,7 +62,7 @@ def test_near_thresholds_holds_each_threshold_and_its_neighbours() -> None:
     thresholds = [Fraction(n, 100) for n in (60, 70, 80, 88, 95)]  # indicator 1: at least 60%, ..., 95%
     steps = [Fraction(1, 100), Fraction(1, 10**6), Fraction(1, 10**9)]
     assert values == {t + sign * step for t in thresholds for step in steps for sign in (0, -1, 1)}
-    with pytest.raises(scr.errors.CannotGenerate):
+    with pytest.raises(scr.CannotGenerate):
         testing.near_thresholds(CITY, 45)  # a deduction: no bands
 
 
@@ -112,7 +113,7 @@ def test_threshold_cases_need_an_indicator_they_can_place() -> None:
     def draw(case: testing.ThresholdCase) -> None:
         """Never reached: drawing the case fails first."""
 
-    with pytest.raises(scr.errors.CannotGenerate, match="nothing to put at a threshold"):
+    with pytest.raises(scr.CannotGenerate, match="nothing to put at a threshold"):
         draw()
 
 

@@ -7,10 +7,10 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from .display import is_percentage, show_number
-from .results import Evaluation, IndicatorResult, RatingResult, Status
-from .runtime import fmt
-from .standard import Standard
+from ..language.numbers import fmt
+from ..results.display import is_percentage, show_number
+from ..results.evaluation import Evaluation, IndicatorResult, RatingResult, Status
+from ..standard import Standard
 
 
 def _width(text: str) -> int:

@@ -38,12 +38,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls bu
 
 
 def grammar_text() -> str:
-    """The grammar: `smartcity_rules/grammar` links to the top-level `grammar/` folder
-    in a checkout, and is a real folder inside an installed wheel."""
-    packaged = resources.files("smartcity_rules") / "grammar" / GRAMMAR_FILE
+    """The grammar: `smartcity_rules/language/grammar` links to the top-level `grammar/`
+    folder in a checkout, and is a real folder inside an installed wheel."""
+    packaged = resources.files("smartcity_rules.language") / "grammar" / GRAMMAR_FILE
     if packaged.is_file():
         return packaged.read_text("utf-8")
-    return (Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE).read_text("utf-8")
+    return (Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE).read_text("utf-8")
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError
+from ..language.errors import DataFileError
 
 Record = dict[str, Any]
 

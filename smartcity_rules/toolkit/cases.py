@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
-from .data import read_records
-from .errors import (
+from ..data.records import read_records
+from ..language.errors import (
     CaseFileError,
     CohortRequired,
     DataError,
@@ -30,9 +30,10 @@ from .errors import (
     UnknownInput,
     ZeroDenominator,
 )
-from .results import Evaluation
-from .runtime import exact, fmt
-from .standard import Standard
+from ..language.numbers import fmt
+from ..plan.semantics import exact
+from ..results.evaluation import Evaluation
+from ..standard import Standard
 
 if sys.version_info >= (3, 11):
     import tomllib

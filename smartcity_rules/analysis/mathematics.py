@@ -43,7 +43,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
-from . import syntax as s
+from ..language import syntax as s
 
 RANK = sympy.Function("rank")
 SHARE = sympy.Function("share")

@@ -25,11 +25,11 @@ from fractions import Fraction
 import attrs
 import sympy
 
+from ..language import syntax as s
+from ..language.check import ScoredIndicator
+from ..language.diagnostics import Diagnostic, Label, Severity
+from ..language.syntax import walk
 from . import mathematics as m
-from . import syntax as s
-from .check import ScoredIndicator
-from .diagnostics import Diagnostic, Label, Severity
-from .syntax import walk
 
 SAMPLES = 200  # points tried when sympy cannot decide a sign; seeded, so runs repeat
 # Stand-ins for rank(e), share(e) and Heaviside steps are named `rank#0`, `step#1`: `#` cannot

@@ -13,8 +13,9 @@ import re
 from fractions import Fraction
 from typing import Any, NoReturn
 
-from .errors import InvalidValue, MissingInput, ZeroDenominator
-from .syntax import Kind
+from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
+from ..language.numbers import fmt
+from ..language.syntax import Kind
 
 MISSING: Any = object()
 # Bounds on numbers written as text, so that "1e999999999" is an error, not an hour of arithmetic.
@@ -213,33 +214,6 @@ def deduction_points(num: int, den: int, each: Fraction, cap: Fraction, decimals
     """Points off: each x the value, at most the cap; never a bonus."""
     off = min(max(each * Fraction(num, den), Fraction(0)), cap)
     return -round_half_up(off, decimals)
-
-
-def _digits(number: int) -> str:
-    """An int as text, whatever its size: str() refuses ints over 4,300 digits (a guard
-    against slow conversion), and Decimal writes them out exactly."""
-    return str(number) if number.bit_length() < 14_000 else str(decimal.Decimal(number))
-
-
-def fmt(value: Fraction | int) -> str:
-    """An exact number as text: whole, a terminating decimal written out in full, or `a/b`."""
-    value = Fraction(value)
-    num, den = value.numerator, value.denominator
-    if den == 1:
-        return _digits(num)
-    twos = fives = 0
-    rest = den
-    while rest % 2 == 0:
-        rest //= 2
-        twos += 1
-    while rest % 5 == 0:
-        rest //= 5
-        fives += 1
-    if rest != 1:
-        return f"{_digits(num)}/{_digits(den)}"
-    places = max(twos, fives)
-    digits = _digits(abs(num) * 10**places // den).rjust(places + 1, "0")
-    return f"{'-' if num < 0 else ''}{digits[:-places]}.{digits[-places:]}"
 
 
 EXPORTS: dict[str, Any] = {

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 import attrs
 
-from .errors import NotFound
-from .runtime import fmt
+from ..language.errors import NotFound
+from ..language.numbers import fmt
 
 
 class Status(enum.Enum):

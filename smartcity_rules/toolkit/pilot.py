@@ -15,13 +15,13 @@ from typing import Any
 
 import attrs
 
-from . import syntax as s
-from .check import ScoredIndicator
-from .display import is_percentage, show_number
-from .errors import NotFound
-from .results import Evaluation, IndicatorResult, LevelResult, RatingResult, RequirementResult
-from .runtime import fmt
-from .standard import Standard
+from ..language import syntax as s
+from ..language.check import ScoredIndicator
+from ..language.errors import NotFound
+from ..language.numbers import fmt
+from ..results.display import is_percentage, show_number
+from ..results.evaluation import Evaluation, IndicatorResult, LevelResult, RatingResult, RequirementResult
+from ..standard import Standard
 
 LOWEST_PILOT_RATING = 3  # below three stars an entity may not apply for a provincial pilot
 

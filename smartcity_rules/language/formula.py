@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import syntax as s
-from .runtime import fmt
+from .numbers import fmt
 
 _PRECEDENCE = {s.BinaryOp.ADD: 1, s.BinaryOp.SUB: 1, s.BinaryOp.MUL: 2, s.BinaryOp.DIV: 2}
 

@@ -1,6 +1,6 @@
 """Analyses a checked standard for mistakes no single clause shows: checked standard -> diagnostics.
 
-Run by `check(tree, analyse=True)` (what `smartcity-rules check` and `diagnose` do), on
+Run by the facade's `diagnose` (what `smartcity-rules check` does), after the checker, on
 every indicator whose formula the checker accepted, so its findings join the checker's
 in one report in source order.  `load` does not run it: the checker alone decides what
 can be compiled, and analysing takes sympy (about 0.3 s to import, more than a load).
@@ -23,15 +23,14 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import attrs
 
-from . import syntax as s
-from .check import FUNCTIONS, CheckedStandard, ScoredIndicator
-from .diagnostics import Diagnostic, Label, Severity
+from ..language import syntax as s
+from ..language.check import FUNCTIONS, CheckedStandard, ScoredIndicator
+from ..language.diagnostics import Diagnostic, Label, Severity
+from ..language.source import Span
+from ..language.syntax import walk
 from .directions import prove
-from .evaluate import provisional_numbers
 from .ranges import value_range
 from .reachability import band_findings, bonus_findings, rating_findings, unscored_findings
-from .source import Span
-from .syntax import walk
 from .units import unit_findings
 
 
@@ -167,7 +166,7 @@ def _direction_proofs(checked: CheckedStandard, analysable: Sequence[ScoredIndic
 # ================================================================= provisional numbers
 def _provisional_note(checked: CheckedStandard) -> Iterator[Diagnostic]:
     """One note listing every provisional number, indicators folded into runs."""
-    numbers = provisional_numbers(checked)
+    numbers = checked.provisional
     if not numbers:
         return
     one = len(numbers) == 1

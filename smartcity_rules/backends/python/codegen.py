@@ -21,11 +21,11 @@ from typing import Any
 
 import attrs
 
-from . import runtime
-from . import syntax as s
-from .check import COHORT_FUNCTIONS, CheckedStandard, ScoredIndicator
-from .formula import render
-from .syntax import walk
+from ...language import syntax as s
+from ...language.check import COHORT_FUNCTIONS, CheckedStandard, ScoredIndicator
+from ...language.formula import render
+from ...language.syntax import walk
+from ...plan import semantics as runtime
 
 PREVIOUS_SUFFIX = "@previous"
 _INT_KINDS = frozenset({s.Kind.COUNT, s.Kind.RANK, s.Kind.FLAG})

@@ -8,13 +8,14 @@ from typing import Any
 
 import attrs
 
-from . import syntax as s
-from .check import CheckedStandard
-from .compile import PREVIOUS_SUFFIX, inputs_of
-from .errors import SmartCityRulesError
-from .formula import bands_text, render
-from .results import Evaluation, IndicatorResult
-from .runtime import coerce_int, exact, fmt
+from ..backends.python.codegen import PREVIOUS_SUFFIX, inputs_of
+from ..language import syntax as s
+from ..language.check import CheckedStandard
+from ..language.errors import SmartCityRulesError
+from ..language.formula import bands_text, render
+from ..language.numbers import fmt
+from ..plan.semantics import coerce_int, exact
+from .evaluation import Evaluation, IndicatorResult
 
 
 @attrs.frozen

@@ -53,6 +53,16 @@ class ScoredIndicator:
         return self.syntax.deduction is not None
 
     @property
+    def provisional_parts(self) -> tuple[str, ...]:
+        """Which of its numbers the standard marks provisional: "formula", "star thresholds"..."""
+        syntax = self.syntax
+        marked = {"formula": syntax.provisional,
+                  "star thresholds": self.bands is not None and self.bands.provisional,
+                  "points": syntax.points is not None and syntax.points.provisional,
+                  "deduction": syntax.deduction is not None and syntax.deduction.provisional}
+        return tuple(part for part, provisional in marked.items() if provisional)
+
+    @property
     def direction(self) -> s.Direction | None:
         """Which way is good for the value: as declared, else as its (resolved) bands say."""
         if self.syntax.better is None and self.bands is not None:
@@ -75,6 +85,18 @@ class CheckedStandard:
             if item.number == number:
                 return item
         raise KeyError(number)
+
+    @property
+    def provisional(self) -> tuple[str, ...]:
+        """Every number the standard marks provisional, e.g. "indicator 4 star thresholds"."""
+        notes: list[str] = []
+        if self.header.total_provisional:
+            notes.append("the total")
+        notes += [f"group \"{group.name}\" points" for group in self.syntax.groups if group.provisional]
+        notes += [f"indicator {item.number} {part}" for item in self.indicators for part in item.provisional_parts]
+        if self.syntax.rating is not None and self.syntax.rating.provisional:
+            notes.append("the rating rule")
+        return tuple(notes)
 
 
 def _suggest(name: str, candidates: Iterator[str] | list[str]) -> str:
@@ -387,10 +409,10 @@ class _Checker:
                                help="load the file with `smartcity_rules.load`, or link the tree "
                                "with `smartcity_rules.link.link` before checking it")
 
-    def run(self, analyse: bool = False) -> CheckedStandard:
+    def run(self) -> tuple[CheckedStandard | None, list[Diagnostic]]:
         self.unlinked()
         if self.problems:  # the rest would only count missing indicators
-            raise InvalidStandard(self.problems)
+            return None, self.problems
         header = self.header()
         self.declarations()
         scored = self.groups()
@@ -399,15 +421,7 @@ class _Checker:
             if decl.name not in self.used:
                 self.warn("W0201", f"input `{decl.name}` is never used", decl.name_span,
                           help="remove it, or use it in a formula")
-        checked = CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), ())
-        if analyse:  # imported here: analysis imports this module, and it loads sympy
-            from .analysis import analyse as analyses
-
-            self.problems += analyses(checked)
-        problems = sorted(self.problems, key=sort_key)
-        if any(p.is_error for p in problems):
-            raise InvalidStandard(problems)
-        return attrs.evolve(checked, warnings=tuple(problems))
+        return CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), ()), self.problems
 
 
 def _linked(group: s.Group) -> Iterator[s.Indicator]:
@@ -415,10 +429,22 @@ def _linked(group: s.Group) -> Iterator[s.Indicator]:
     return (item for item in group.indicators if isinstance(item, s.Indicator))
 
 
-def check(tree: s.StandardFile, *, analyse: bool = False) -> CheckedStandard:
-    """Check a parsed standard; raise InvalidStandard listing every error (warnings included).
+def review(tree: s.StandardFile) -> tuple[CheckedStandard | None, list[Diagnostic]]:
+    """Every problem the checker finds, unsorted, and the checked standard, even when some of
+    the problems are errors (the analyses still read it); None when the tree is not linked."""
+    return _Checker(tree).run()
 
-    `analyse` adds the static analyses of analysis.py (ranges, reachability, units,
-    directions proven with sympy, provisional numbers), as `smartcity-rules check` does.
-    """
-    return _Checker(tree).run(analyse)
+
+def conclude(checked: CheckedStandard | None, problems: list[Diagnostic]) -> CheckedStandard:
+    """Raise InvalidStandard when any problem is an error; else the standard, with its
+    warnings and notes in source order."""
+    ordered = sorted(problems, key=sort_key)
+    if checked is None or any(p.is_error for p in ordered):
+        raise InvalidStandard(ordered)
+    return attrs.evolve(checked, warnings=tuple(ordered))
+
+
+def check(tree: s.StandardFile) -> CheckedStandard:
+    """Check a parsed, linked standard; raise InvalidStandard listing every error (warnings
+    included). The static analyses are not run here: the facade's `diagnose` adds them."""
+    return conclude(*review(tree))

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from . import syntax as s
-from .diagnostics import Diagnostic, Label
+from ..language import syntax as s
+from ..language.diagnostics import Diagnostic, Label
 
 # ((kind, unit), power) pairs, sorted; () is a pure number; None is free (a literal).
 Base = tuple[str, str | None]

@@ -13,11 +13,11 @@ from fractions import Fraction
 
 import attrs
 
-from . import syntax as s
-from .check import STAR_LEVELS, CheckedStandard, ScoredIndicator
-from .diagnostics import Diagnostic, Label, Severity
+from ..language import syntax as s
+from ..language.check import STAR_LEVELS, CheckedStandard, ScoredIndicator
+from ..language.diagnostics import Diagnostic, Label, Severity
+from ..plan.semantics import round_half_up
 from .ranges import Bound, Interval, fmt
-from .runtime import round_half_up
 
 Ranges = Mapping[int, Interval]  # an indicator's value range, by number
 

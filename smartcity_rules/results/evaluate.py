@@ -14,14 +14,15 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from . import runtime
-from . import syntax as s
-from .check import ENTITY_KEY, CheckedStandard, ScoredIndicator
-from .compile import PREVIOUS_SUFFIX, Program, generate
+from ..backends.python.codegen import PREVIOUS_SUFFIX, Program, generate
+from ..language import syntax as s
+from ..language.check import ENTITY_KEY, CheckedStandard, ScoredIndicator
+from ..language.errors import CohortRequired, DataError, UnknownInput
+from ..language.formula import bands_text, render, requirement_text
+from ..language.numbers import fmt
+from ..plan import semantics as runtime
 from .display import is_percentage, show_number
-from .errors import CohortRequired, DataError, UnknownInput
-from .formula import bands_text, render, requirement_text
-from .results import (
+from .evaluation import (
     Evaluation,
     GroupResult,
     IndicatorInfo,
@@ -42,43 +43,13 @@ _COMPARE: dict[s.Compare, Callable[[Any, Any], bool]] = {
 }
 
 
-def _provisional_parts(item: ScoredIndicator) -> tuple[str, ...]:
-    syntax, parts = item.syntax, []
-    if syntax.provisional:
-        parts.append("formula")
-    if item.bands is not None and item.bands.provisional:
-        parts.append("star thresholds")
-    if syntax.points is not None and syntax.points.provisional:
-        parts.append("points")
-    if syntax.deduction is not None and syntax.deduction.provisional:
-        parts.append("deduction")
-    return tuple(parts)
-
-
 def _info(item: ScoredIndicator) -> IndicatorInfo:
     syntax = item.syntax
     return IndicatorInfo(
         syntax.number, syntax.name, item.group.name, syntax.leading, item.group.bonus,
-        syntax.points.maximum.value if syntax.points is not None else None, _provisional_parts(item),
+        syntax.points.maximum.value if syntax.points is not None else None, item.provisional_parts,
         syntax.description, render(syntax.value) if syntax.value is not None else "",
         bands_text(item.bands) if item.bands is not None else None, syntax.notes)
-
-
-def provisional_numbers(standard: CheckedStandard) -> tuple[str, ...]:
-    """Every number the standard marks provisional, e.g. "indicator 4 star thresholds"."""
-    notes: list[str] = []
-    header = standard.header
-    if header.total_provisional:
-        notes.append("the total")
-    for group in standard.syntax.groups:
-        if group.provisional:
-            notes.append(f"group \"{group.name}\" points")
-    for item in standard.indicators:
-        for part in _provisional_parts(item):
-            notes.append(f"indicator {item.number} {part}")
-    if standard.syntax.rating is not None and standard.syntax.rating.provisional:
-        notes.append("the rating rule")
-    return tuple(notes)
 
 
 class _Layout:
@@ -166,7 +137,7 @@ class _Layout:
 
     def _actual(self, req: s.Requirement, evaluation: Evaluation) -> str:
         if isinstance(req, s.TotalRequirement):
-            return f"total {runtime.fmt(evaluation.total)}"
+            return f"total {fmt(evaluation.total)}"
         if isinstance(req, s.LeadingRequirement):
             failing = [i for i in evaluation.indicators
                        if i.leading and i.stars is not None and not _COMPARE[req.compare](i.stars, req.stars.value)]
@@ -178,7 +149,7 @@ class _Layout:
             shown = _stars(result.stars) if req.on_stars else show_number(result.value, self.percent[result.number])
             return f"indicator {result.number}: {shown}"
         group = evaluation.group(req.group)
-        return f"group \"{group.name}\": {runtime.fmt(group.points)} points"
+        return f"group \"{group.name}\": {fmt(group.points)} points"
 
     # ------------------------------------------------------------ results
     def indicators(self, raw: Raw) -> tuple[IndicatorResult, ...]:
@@ -217,7 +188,7 @@ class CompiledStandard:
         self._evaluate: Callable[[Record, str, tuple[Any, ...]], Raw] = namespace["evaluate"]
         self._cohort_args: Callable[[Record, str], tuple[Any, ...]] = namespace["cohort_args"]
         self._layout = _Layout(standard, self.program)
-        self._provisional = provisional_numbers(standard)
+        self._provisional = standard.provisional
         self._known = frozenset(standard.inputs) | {n + PREVIOUS_SUFFIX for n in standard.inputs} | {ENTITY_KEY}
         self._title = standard.header.title
         self._edition = standard.header.edition

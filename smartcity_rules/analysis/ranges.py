@@ -14,8 +14,8 @@ from fractions import Fraction
 
 import attrs
 
-from . import syntax as s
-from .syntax import walk
+from ..language import syntax as s
+from ..language.syntax import walk
 
 Bound = Fraction | float  # float only for +/-inf
 DIVIDING_CALLS = frozenset({"ratio", "growth", "share"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .check import ScoredIndicator
-from .runtime import fmt
+from ..language.check import ScoredIndicator
+from ..language.numbers import fmt
 
 
 def is_percentage(item: ScoredIndicator) -> bool:

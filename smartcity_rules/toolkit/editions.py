@@ -14,14 +14,14 @@ from typing import Any
 
 import attrs
 
-from . import syntax as s
-from .check import ENTITY_KEY, ScoredIndicator
-from .display import is_percentage, show_number
-from .errors import DataError
-from .formula import render, requirement_text
-from .results import Evaluation, IndicatorResult
-from .runtime import fmt
-from .standard import Standard
+from ..language import syntax as s
+from ..language.check import ENTITY_KEY, ScoredIndicator
+from ..language.errors import DataError
+from ..language.formula import render, requirement_text
+from ..language.numbers import fmt
+from ..results.display import is_percentage, show_number
+from ..results.evaluation import Evaluation, IndicatorResult
+from ..standard import Standard
 
 
 @attrs.frozen

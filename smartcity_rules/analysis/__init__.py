@@ -1,0 +1,1 @@
+"""Static analyses of a checked standard (ranges, reachability, directions, units): read, never evaluate."""

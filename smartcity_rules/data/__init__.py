@@ -1,0 +1,1 @@
+"""Reading statistics in: records from JSON and CSV files."""

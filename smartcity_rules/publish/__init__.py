@@ -1,0 +1,1 @@
+"""Publishing: documents of a standard, result reports, and the .scs syntax highlighter."""

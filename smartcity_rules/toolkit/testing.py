@@ -1,0 +1,775 @@
+"""The testing kit: hypothesis strategies and invariants for property tests of any standard.
+
+Strategies generate statistics a standard must accept (every input inside its
+kind's domain, every part within its whole), whole cohorts, and records that put
+an indicator exactly at, or just beside, a star threshold.  Invariants are plain
+functions to call inside a user's own ``@given`` test; each raises
+`InvariantError` (an AssertionError, so pytest reports a failure and hypothesis
+shrinks the example) naming the entity, the indicator and what went wrong.
+
+    >>> from hypothesis import given
+    >>> from smartcity_rules import testing
+    >>> @given(testing.cohorts(standard))
+    ... def test_my_standard(cohort):
+    ...     testing.check_all(standard, cohort)
+
+hypothesis is a test extra, not a runtime dependency: importing this module
+without it raises `MissingTestDependency`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TextIO
+
+import attrs
+
+from ..language import syntax as s
+from ..language.check import ScoredIndicator
+from ..language.errors import CannotGenerate, DataError, InvariantError, MissingTestDependency, ZeroDenominator
+from ..language.numbers import fmt
+from ..plan.semantics import exact, round_half_up
+from ..results.evaluation import Evaluation, IndicatorResult
+from ..standard import Standard, load
+from .cases import CaseResult, default_path, load_cases, run_cases
+
+try:
+    from hypothesis import HealthCheck, Verbosity, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
+except ImportError as error:  # pragma: no cover - the test suite always has hypothesis
+    raise MissingTestDependency(
+        "smartcity_rules.testing needs hypothesis: pip install 'smartcity_rules[test]'") from error
+
+__all__ = [
+    "InvariantError",
+    "InvariantRun",
+    "MissingTestDependency",
+    "ThresholdCase",
+    "band_of",
+    "check_all",
+    "check_bands",
+    "check_bounds",
+    "check_directions",
+    "check_rating",
+    "check_threshold",
+    "cohorts",
+    "command",
+    "jsonable",
+    "near_thresholds",
+    "records",
+    "run_invariants",
+    "threshold_cases",
+]
+
+MAX_COUNT = 10**6
+MAX_CENTS = 10**9  # decimal kinds: up to ten million units, in hundredths
+RATE_STEPS = 1000
+FLAG_SPELLINGS = (True, False, "yes", "no", "是", "否")
+FLAG_YES = (True, "yes", "是")
+# How far beside a threshold "just beside" is: one hundredth, one millionth, one billionth.
+NEIGHBOUR_STEPS = (Fraction(1, 100), Fraction(1, 10**6), Fraction(1, 10**9))
+
+
+# ===================================================================== the plan
+@attrs.frozen
+class _Plan:
+    """What generating and checking statistics need to know about a standard, found once."""
+
+    inputs: Mapping[str, s.InputDecl]
+    wholes: Mapping[str, str]  # part -> whole: declared `part of`, or implied by ratio(part, whole)
+    positive: frozenset[str]  # inputs that divide somewhere: kept above zero by default
+    previous: tuple[str, ...]  # inputs whose last-period value is read, with their wholes
+    users: Mapping[str, tuple[ScoredIndicator, ...]]  # input -> indicators whose formula reads it
+
+
+_PLANS: weakref.WeakKeyDictionary[Standard, _Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(standard: Standard) -> _Plan:
+    """The standard's plan, made on first use; kept only as long as the standard lives."""
+    plan = _PLANS.get(standard)
+    if plan is None:
+        plan = _PLANS[standard] = _make_plan(standard)
+    return plan
+
+
+def _make_plan(standard: Standard) -> _Plan:
+    checked = standard.checked
+    formulas = [item.syntax.value for item in checked.indicators if item.syntax.value is not None]
+    wholes = _wholes(checked.inputs, formulas)
+    positive = _close_upwards(_divisors(formulas), wholes)
+    previous = _close_upwards(_previous_reads(formulas), wholes)
+    return _Plan(checked.inputs, wholes, frozenset(positive),
+                 tuple(n for n in checked.inputs if n in previous), _users(checked.indicators))
+
+
+def _users(indicators: Sequence[ScoredIndicator]) -> dict[str, tuple[ScoredIndicator, ...]]:
+    """Input -> the indicators whose formula reads it, each once, in the standard's order."""
+    users: dict[str, list[ScoredIndicator]] = {}
+    for item in indicators:
+        if item.syntax.value is not None:
+            for name in dict.fromkeys(s.input_names(item.syntax.value)):
+                users.setdefault(name, []).append(item)
+    return {name: tuple(items) for name, items in users.items()}
+
+
+def _nodes(formulas: list[s.Expr]) -> Iterator[s.Expr]:
+    """Every node of every formula."""
+    return (node for formula in formulas for node in s.walk(formula))
+
+
+def _wholes(inputs: Mapping[str, s.InputDecl], formulas: list[s.Expr]) -> dict[str, str]:
+    """Declared wholes, plus ratio(a, b) of two plain inputs: the runtime refuses a > b there."""
+    wholes = {name: decl.part_of for name, decl in inputs.items() if decl.part_of is not None}
+    for node in _nodes(formulas):
+        if isinstance(node, s.Call) and node.function == "ratio" and len(node.args) == 2:
+            part, whole = node.args
+            if (isinstance(part, s.Ref) and isinstance(whole, s.Ref) and part.name not in wholes
+                    and not _reaches(wholes, whole.name, part.name)):
+                wholes[part.name] = whole.name
+    return wholes
+
+
+def _reaches(wholes: Mapping[str, str], start: str, goal: str) -> bool:
+    """Whether following wholes from `start` arrives at `goal` (a new link would close a cycle)."""
+    seen: set[str] = set()
+    current: str | None = start
+    while current is not None and current not in seen:
+        if current == goal:
+            return True
+        seen.add(current)
+        current = wholes.get(current)
+    return False
+
+
+# Function -> which argument ends up in a denominator: ratio's whole; growth divides by last
+# period's value of its argument, share by the cohort's sum of it.
+_DENOMINATOR_ARGUMENT = {"ratio": 1, "growth": 0, "share": 0}
+
+
+def _divisors(formulas: list[s.Expr]) -> set[str]:
+    """Inputs read by a denominator: the right of `/`, or a function's argument it divides by."""
+    found: set[str] = set()
+    for node in _nodes(formulas):
+        if isinstance(node, s.Binary) and node.op is s.BinaryOp.DIV:
+            found.update(s.input_names(node.right))
+        elif isinstance(node, s.Call) and node.function in _DENOMINATOR_ARGUMENT:  # arity is checked
+            found.update(s.input_names(node.args[_DENOMINATOR_ARGUMENT[node.function]]))
+    return found
+
+
+def _previous_reads(formulas: list[s.Expr]) -> set[str]:
+    """Inputs read for the previous period (under growth() or previous())."""
+    found: set[str] = set()
+    for node in _nodes(formulas):
+        if isinstance(node, s.Call) and node.function in ("growth", "previous"):
+            for arg in node.args:
+                found.update(s.input_names(arg))
+    return found
+
+
+def _close_upwards(names: set[str], wholes: Mapping[str, str]) -> set[str]:
+    """The names and every whole above them: a positive part needs a positive whole, and
+    a part read last period is checked against its whole's last-period value."""
+    closed = set(names)
+    for name in names:
+        current = wholes.get(name)
+        while current is not None and current not in closed:
+            closed.add(current)
+            current = wholes.get(current)
+    return closed
+
+
+# ===================================================================== strategies
+def _spellings(value: Fraction, whole: bool, varied: bool) -> st.SearchStrategy[Any]:
+    """The same exact number as the kinds of value a caller might pass; the plainest first,
+    so that hypothesis shrinks towards it."""
+    options: list[Any] = []
+    if whole:
+        options.append(int(value))
+    text = _decimal_text(value)
+    if text is not None:
+        options.append(text)
+    if not options:
+        options.append(value)
+    if not varied:
+        return st.just(options[0])
+    options.append(value)
+    if whole:
+        options.append(str(int(value)))
+    if text is not None:
+        options += [Decimal(text), float(text)] if len(text) <= 15 else [Decimal(text)]
+    return st.sampled_from(options)
+
+
+def _decimal_text(value: Fraction) -> str | None:
+    """The value as a decimal string, when it has one (thirds do not)."""
+    text = fmt(value)
+    return None if "/" in text else text
+
+
+@attrs.frozen
+class _Domain:
+    """The exact range a value is drawn from, and its grain."""
+
+    low: Fraction
+    high: Fraction
+    step: Fraction  # values are multiples of step (plus the ends)
+    whole: bool  # integral kinds
+
+
+def _domain(decl: s.InputDecl, whole: Fraction | None, positive: bool) -> _Domain:
+    """Where a valid value of an input lies, given its whole's value (if any)."""
+    kind = decl.kind
+    if kind in (s.Kind.COUNT, s.Kind.RANK):
+        low = Fraction(1 if kind is s.Kind.RANK or positive else 0)
+        return _Domain(low, Fraction(MAX_COUNT) if whole is None else Fraction(math.floor(whole)), Fraction(1), True)
+    if kind is s.Kind.RATE:
+        top = Fraction(1) if whole is None else min(Fraction(1), whole)
+        return _Domain(Fraction(1, RATE_STEPS) if positive else Fraction(0), top, Fraction(1, RATE_STEPS), False)
+    if kind is s.Kind.SCORE and decl.score_range is not None:
+        low, high = (literal.value for literal in decl.score_range)
+        return _Domain(low, high if whole is None else min(high, whole), Fraction(1, 100), False)
+    top = Fraction(MAX_CENTS, 100) if whole is None else whole
+    return _Domain(Fraction(1, 100) if positive else Fraction(0), top, Fraction(1, 100), False)
+
+
+@st.composite
+def _exact_in(draw: st.DrawFn, domain: _Domain) -> Fraction:
+    """An exact value in a domain: a multiple of its step, or one of its ends (one draw, for speed)."""
+    low, high = domain.low, max(domain.low, domain.high)
+    first, last = math.ceil(low / domain.step), math.floor(high / domain.step)
+    if first > last:
+        return low
+    k = draw(st.integers(first - 1, last + 1))  # one beyond either end stands for that end
+    return low if k < first else high if k > last else k * domain.step
+
+
+def _value(draw: st.DrawFn, decl: s.InputDecl, whole: Fraction | None, positive: bool,
+           varied: bool) -> tuple[Any, Fraction]:
+    """One valid raw value of an input, and its exact meaning."""
+    if decl.kind is s.Kind.FLAG:
+        raw = draw(st.sampled_from(FLAG_SPELLINGS if varied else FLAG_SPELLINGS[:2]))
+        return raw, Fraction(int(raw in FLAG_YES))
+    domain = _domain(decl, whole, positive)
+    if domain.low > domain.high:  # a whole of 0 leaves a positive part no room: 0 it is
+        domain = attrs.evolve(domain, low=domain.high)
+    value = draw(_exact_in(domain))
+    return draw(_spellings(value, domain.whole, varied)), value
+
+
+@st.composite
+def records(draw: st.DrawFn, standard: Standard, *, entity: str = "X", zeros: bool = False,
+            varied: bool = True) -> dict[str, Any]:
+    """One entity's complete statistics that the standard must accept.
+
+    Every input is inside its kind's domain and every part within its whole (wholes
+    are drawn first).  Last period's values are given where growth() or previous()
+    read them.  With ``zeros=False`` (the default) inputs that divide somewhere are
+    kept above zero, so most records score; ``varied`` spells numbers as ints,
+    strings, Decimals and floats as well as the plainest form.
+    """
+    plan = _plan(standard)
+    record: dict[str, Any] = {"entity": entity}
+    for suffix, names in (("", tuple(plan.inputs)), ("@previous", plan.previous)):
+        done: dict[str, Fraction] = {}
+        for name in names:
+            _fill(draw, plan, record, done, name, suffix, zeros, varied)
+    return record
+
+
+def _fill(draw: st.DrawFn, plan: _Plan, record: dict[str, Any], done: dict[str, Fraction], name: str,
+          suffix: str, zeros: bool, varied: bool) -> Fraction:
+    """Draw one input's value, its whole's first; returns its exact value."""
+    if name not in done:
+        whole_name = plan.wholes.get(name)
+        whole = None if whole_name is None else _fill(draw, plan, record, done, whole_name, suffix, zeros, varied)
+        raw, done[name] = _value(draw, plan.inputs[name], whole, not zeros and name in plan.positive, varied)
+        record[name + suffix] = raw
+    return done[name]
+
+
+@st.composite
+def cohorts(draw: st.DrawFn, standard: Standard, *, min_size: int = 1, max_size: int = 6,
+            zeros: bool = False, varied: bool = True) -> list[dict[str, Any]]:
+    """Entities evaluated together (ranks and shares are taken among them), named E1, E2, ..."""
+    size = draw(st.integers(min_size, max_size))
+    return [draw(records(standard, entity=f"E{i}", zeros=zeros, varied=varied)) for i in range(1, size + 1)]
+
+
+def near_thresholds(standard: Standard, number: int) -> st.SearchStrategy[Fraction]:
+    """Values exactly at each of an indicator's star thresholds, and just below and above."""
+    bands = standard.checked.indicator(number).bands
+    if bands is None:
+        raise CannotGenerate(f"indicator {number} has no star bands")
+    values = [t.value + sign * step for t in bands.thresholds
+              for step in NEIGHBOUR_STEPS for sign in (0, -1, 1)]
+    return st.sampled_from(sorted(set(values)))
+
+
+@attrs.frozen
+class ThresholdCase:
+    """A record that puts one indicator's value exactly where `value` says (at or beside a threshold)."""
+
+    record: dict[str, Any]
+    indicator: int
+    value: Fraction
+
+
+@st.composite
+def threshold_cases(draw: st.DrawFn, standard: Standard) -> ThresholdCase:
+    """Records whose indicator value sits exactly at, or one step beside, a star threshold.
+
+    Reaches the indicators whose value is an input or ratio(part, whole) of two inputs,
+    which is most of a typical standard; drawing from it raises CannotGenerate (a ValueError) if a standard
+    has none.
+    """
+    plan = _plan(standard)
+    targets = [item for item in standard.checked.indicators if _target_inputs(item, plan) is not None]
+    if not targets:
+        raise CannotGenerate("no indicator is an input or ratio(part, whole): nothing to put at a threshold")
+    item = draw(st.sampled_from(targets))
+    assert item.bands is not None
+    threshold = draw(st.sampled_from(item.bands.thresholds)).value
+    record = dict(draw(records(standard, varied=False)))
+    value = _place(draw, plan, record, item, threshold, draw(st.sampled_from((0, -1, 1))))
+    return ThresholdCase(record, item.number, value)
+
+
+def _target_inputs(item: ScoredIndicator, plan: _Plan) -> tuple[str, str | None] | None:
+    """(input, whole or None) when the indicator's value is `input` or ratio(input, whole)."""
+    value = item.syntax.value
+    if item.bands is None or value is None:
+        return None
+    if isinstance(value, s.Ref) and plan.inputs[value.name].kind is not s.Kind.FLAG:
+        return value.name, None
+    if isinstance(value, s.Call) and value.function == "ratio" and all(isinstance(a, s.Ref) for a in value.args):
+        part, whole = (arg.name for arg in value.args if isinstance(arg, s.Ref))
+        if plan.wholes.get(part) == whole and part not in plan.wholes.values():
+            return part, whole
+    return None
+
+
+def _place(draw: st.DrawFn, plan: _Plan, record: dict[str, Any], item: ScoredIndicator,
+           threshold: Fraction, side: int) -> Fraction:
+    """Set the indicator's inputs so that its value is the threshold, or one step beside it;
+    returns the value it will have.  Keeps the record valid, or leaves it as it was."""
+    target = _target_inputs(item, plan)
+    assert target is not None
+    part, whole = target
+    if whole is None:
+        domain = _domain(plan.inputs[part], _whole_value(plan, record, part), False)
+        wanted = threshold + side * domain.step
+        if domain.low <= wanted <= domain.high and (not domain.whole or wanted.denominator == 1):
+            record[part] = _plain(wanted)
+            _clamp_parts(plan, record, part)  # the input may be the whole of others
+            return wanted
+        return exact(record[part])
+    return _place_ratio(draw, plan, record, (part, whole), threshold, side)
+
+
+def _place_ratio(draw: st.DrawFn, plan: _Plan, record: dict[str, Any], names: tuple[str, str],
+                 threshold: Fraction, side: int) -> Fraction:
+    """ratio(part, whole) at the threshold: whole = a multiple of the threshold's denominator."""
+    part, whole = names
+    bottom = Fraction(threshold.denominator * draw(st.integers(1, 1000)))
+    part_domain = _domain(plan.inputs[part], bottom, False)
+    top = threshold * bottom + side * part_domain.step
+    whole_domain = _domain(plan.inputs[whole], _whole_value(plan, record, whole), True)
+    if not (part_domain.low <= top <= part_domain.high and whole_domain.low <= bottom <= whole_domain.high):
+        return _current_ratio(record, part, whole)
+    record[whole], record[part] = _plain(bottom), _plain(top)
+    _clamp_parts(plan, record, whole)
+    record[part] = _plain(top)  # clamping the whole's other parts leaves this one as placed
+    return top / bottom
+
+
+def _current_ratio(record: Mapping[str, Any], part: str, whole: str) -> Fraction:
+    """ratio(part, whole) of the record as it is (0 for a zero whole, as nothing was placed)."""
+    bottom = exact(record[whole])
+    return exact(record[part]) / bottom if bottom else Fraction(0)
+
+
+def _whole_value(plan: _Plan, record: Mapping[str, Any], name: str) -> Fraction | None:
+    """The exact value of the input's whole in the record, or None when it has no whole."""
+    whole = plan.wholes.get(name)
+    return None if whole is None else exact(record[whole])
+
+
+def _clamp_parts(plan: _Plan, record: dict[str, Any], whole: str) -> None:
+    """After a whole shrank, bring its parts (and theirs) back within it."""
+    for part, of in plan.wholes.items():
+        if of == whole and part in record and plan.inputs[part].kind is not s.Kind.FLAG:
+            if exact(record[part]) > exact(record[whole]):
+                limit = exact(record[whole])
+                integral = plan.inputs[part].kind in (s.Kind.COUNT, s.Kind.RANK)
+                record[part] = _plain(Fraction(math.floor(limit)) if integral else limit)
+            _clamp_parts(plan, record, part)
+
+
+def _plain(value: Fraction) -> Any:
+    """The plainest spelling of an exact number: an int, else a decimal string, else the Fraction."""
+    if value.denominator == 1:
+        return int(value)
+    return _decimal_text(value) or value
+
+
+# ===================================================================== invariants
+def band_of(bands: s.StarBands, value: Fraction) -> int:
+    """The star level a value reaches, written from the language reference alone:
+    the largest k whose threshold the value reaches (at least: >=, at most: <=)."""
+    reached = [k for k, t in enumerate(bands.thresholds, start=1)
+               if (value >= t.value if bands.rule is s.BandRule.AT_LEAST else value <= t.value)]
+    return max(reached, default=0)
+
+
+def _direction(item: ScoredIndicator) -> s.Direction | None:
+    """Which way is good for an indicator: declared, else a deduction's lower, else its bands'."""
+    if item.syntax.better is not None:
+        return item.syntax.better
+    if item.is_deduction:
+        return s.Direction.LOWER
+    if item.bands is not None:
+        return s.Direction.HIGHER if item.bands.rule is s.BandRule.AT_LEAST else s.Direction.LOWER
+    return None
+
+
+def _round(standard: Standard, value: Fraction) -> Fraction:
+    """A number rounded as the standard rounds its points."""
+    return round_half_up(value, standard.checked.header.rounding)
+
+
+def check_bounds(standard: Standard, evaluation: Evaluation) -> None:
+    """Points within 0..max (a deduction within -cap..0), bonus groups within their caps,
+    groups the sum of their indicators, and the total within its declared range."""
+    for result in evaluation.indicators:
+        _indicator_bounds(standard, result, evaluation.entity)
+    _group_sums(evaluation)
+    _total_bounds(standard, evaluation)
+
+
+def _indicator_bounds(standard: Standard, result: IndicatorResult, entity: str) -> None:
+    """Points within 0..max (a deduction within -cap..0) and stars within 0..5."""
+    item = standard.checked.indicator(result.number)
+    if item.syntax.deduction is not None:
+        low, high = -_round(standard, item.syntax.deduction.cap.value), Fraction(0)
+    else:
+        low, high = Fraction(0), _round(standard, result.max_points or Fraction(0))
+    if not low <= result.points <= high:
+        raise InvariantError("bounds", f"{fmt(result.points)} points is outside {fmt(low)}..{fmt(high)}",
+                             entity=entity, indicator=result.number)
+    if result.stars is not None and not 0 <= result.stars <= 5:
+        raise InvariantError("bounds", f"{result.stars} stars", entity=entity, indicator=result.number)
+
+
+def _group_sums(evaluation: Evaluation) -> None:
+    """Each group scores the sum of its indicators' points; a bonus group at most its cap."""
+    for group in evaluation.groups:
+        members = sum((evaluation.indicator(n).points for n in group.indicators), Fraction(0))
+        expected = min(members, group.max_points) if group.bonus and group.max_points is not None else members
+        if group.points != expected:
+            raise InvariantError("bounds", f"group {group.name!r} scored {fmt(group.points)}, but its "
+                                 f"indicators add up to {fmt(expected)}", entity=evaluation.entity)
+
+
+def _total_bounds(standard: Standard, evaluation: Evaluation) -> None:
+    """The total lies within its declared range and is the (rounded) sum of the groups."""
+    low, high = _total_range(standard)
+    if not low <= evaluation.total <= high:
+        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is outside {fmt(low)}..{fmt(high)}",
+                             entity=evaluation.entity)
+    groups = _round(standard, sum((g.points for g in evaluation.groups), Fraction(0)))
+    if evaluation.total != groups:
+        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is not the sum of the groups, "
+                             f"{fmt(groups)}", entity=evaluation.entity)
+
+
+def _total_range(standard: Standard) -> tuple[Fraction, Fraction]:
+    """The lowest and highest total: every deduction at its cap; full points plus every bonus cap."""
+    groups = standard.checked.syntax.groups
+    caps = sum((g.cap.value for g in groups if g.bonus and g.cap is not None), Fraction(0))
+    full = sum((g.points.value for g in groups if not g.bonus and g.points is not None), Fraction(0))
+    deductions = sum((_round(standard, item.syntax.deduction.cap.value) for item in standard.checked.indicators
+                      if item.syntax.deduction is not None), Fraction(0))
+    return _round(standard, -deductions), _round(standard, full + caps)
+
+
+def check_bands(standard: Standard, evaluation: Evaluation) -> None:
+    """Every star level is the band its exact value reaches (a value exactly at a threshold
+    lands in that band), and star-based points are max x stars / 5."""
+    for result in evaluation.indicators:
+        item = standard.checked.indicator(result.number)
+        if result.value is None:
+            if result.stars is not None or result.points != 0:
+                raise InvariantError("bands", "a not-applicable indicator has stars or points",
+                                     entity=evaluation.entity, indicator=result.number)
+        elif item.bands is not None:
+            _band_agrees(standard, item, result, evaluation.entity)
+
+
+def _band_agrees(standard: Standard, item: ScoredIndicator, result: IndicatorResult, entity: str) -> None:
+    """The result's stars are the band its value reaches, and star-based points follow them."""
+    assert item.bands is not None and result.value is not None
+    want = band_of(item.bands, result.value)
+    if result.stars != want:
+        raise InvariantError("bands", f"value {fmt(result.value)} reaches {want} stars "
+                             f"({item.bands.rule.value} {', '.join(t.text for t in item.bands.thresholds)}), "
+                             f"but scored {result.stars}", entity=entity, indicator=result.number)
+    points = item.syntax.points
+    if points is not None and isinstance(points.scoring, s.FromStars):
+        expected = _round(standard, points.maximum.value * want / 5)
+        if result.points != expected:
+            raise InvariantError("bands", f"{want} stars give {fmt(expected)} points, not {fmt(result.points)}",
+                                 entity=entity, indicator=result.number)
+
+
+def check_rating(standard: Standard, before: Evaluation, after: Evaluation) -> None:
+    """If `after` has at least `before`'s total and holds every requirement other than the
+    total's that `before` holds, its rating is not lower."""
+    rating = standard.checked.syntax.rating
+    if rating is None or before.rating is None or after.rating is None or after.total < before.total:
+        return
+    for level, was, now in zip(rating.levels, before.rating.levels, after.rating.levels):
+        for requirement, held, holds in zip(level.requirements, was.requirements, now.requirements):
+            if not isinstance(requirement, s.TotalRequirement) and held.held and not holds.held:
+                return  # another condition got worse: the rating may drop
+    if (after.rating_rank or 0) < (before.rating_rank or 0):
+        raise InvariantError("rating", f"{after.entity!r} has total {fmt(after.total)} >= {fmt(before.total)} "
+                             f"of {before.entity!r} and every other condition {before.entity!r} meets, but "
+                             f"rates {after.rating_rank} < {before.rating_rank}", entity=after.entity)
+
+
+def check_threshold(standard: Standard, case: ThresholdCase) -> None:
+    """The case's indicator has exactly the value the case set, and lands in that value's band.
+
+    Nothing to check when another indicator divides by a zero the case did not choose;
+    any other refusal of the case's record is a failure (`accepts valid statistics`).
+    """
+    evaluations = _scored(standard, [case.record])
+    if evaluations is None:
+        return
+    evaluation = evaluations[0]
+    result = evaluation.indicator(case.indicator)
+    item = standard.checked.indicator(case.indicator)
+    if result.value != case.value:
+        raise InvariantError("threshold", f"value should be exactly {fmt(case.value)}, "
+                             f"is {result.value if result.value is None else fmt(result.value)}",
+                             entity=evaluation.entity, indicator=case.indicator)
+    _band_agrees(standard, item, result, evaluation.entity)
+
+
+def check_directions(standard: Standard, cohort: Sequence[Mapping[str, Any]], *, index: int = 0,
+                     inputs: Sequence[str] | None = None) -> None:
+    """Raising an input that is better higher never lowers the stars or points of the
+    better-higher indicators that read it; raising a better-lower input never raises those
+    of the better-lower indicators that read it.
+
+    Raises each input of `cohort[index]` that has a direction (or those in `inputs`) by
+    one step and to the top of its domain, keeping the record valid, and scores the
+    cohort again.  Variants the standard refuses are skipped: raising one input can make
+    a computed denominator zero, or a computed part exceed its whole.
+    """
+    plan = _plan(standard)
+    before = standard.evaluate_cohort(cohort)[index]
+    names = [n for n in plan.inputs if plan.inputs[n].direction is not None] if inputs is None else list(inputs)
+    for name in names:
+        for old, new in _raised(plan, cohort[index], name):
+            variant = [*cohort[:index], {**cohort[index], name: _plain(new)}, *cohort[index + 1:]]
+            try:
+                after = standard.evaluate_cohort(variant)[index]
+            except DataError:
+                continue
+            _same_way(plan, name, (old, new), before, after)
+            check_rating(standard, before, after)
+
+
+def _raised(plan: _Plan, record: Mapping[str, Any], name: str) -> list[tuple[Fraction, Fraction]]:
+    """(now, raised) pairs: one step up, and the top of the input's domain (its whole, the
+    end of a rate or score, or else twice the value and one more); a no flag becomes yes."""
+    decl = plan.inputs[name]
+    if name not in record:
+        return []
+    if decl.kind is s.Kind.FLAG:
+        return [] if record[name] in FLAG_YES else [(Fraction(0), Fraction(1))]
+    now = exact(record[name])
+    domain = _domain(decl, _whole_value(plan, record, name), False)
+    bounded = name in plan.wholes or decl.kind in (s.Kind.RATE, s.Kind.SCORE)
+    top = domain.high if bounded else now * 2 + 1
+    return [(now, value) for value in sorted({now + domain.step, top}) if now < value <= top]
+
+
+def _same_way(plan: _Plan, name: str, change: tuple[Fraction, Fraction], before: Evaluation,
+              after: Evaluation) -> None:
+    """The indicators that read `name` and share its direction moved its way, or not at all."""
+    direction = plan.inputs[name].direction
+    if direction is None:
+        return
+    for item in plan.users.get(name, ()):
+        if _direction(item) is not direction:
+            continue
+        was, now = before.indicator(item.number), after.indicator(item.number)
+        for what, old, new in (("stars", was.stars, now.stars), ("points", was.points, now.points)):
+            if old is None or new is None or old == new:
+                continue
+            if (new < old) if direction is s.Direction.HIGHER else (new > old):
+                raise InvariantError(
+                    "direction", f"`{name}` is better {direction.value}, but raising it from {fmt(change[0])} to "
+                    f"{fmt(change[1])} moved {what} from {fmt(old)} to {fmt(new)}",
+                    entity=before.entity, indicator=item.number)
+
+
+def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...] | None:
+    """Every invariant on one cohort: bounds and bands for each entity, rating order for
+    each pair, directions for the first entity.
+
+    Returns the evaluations, or None when the cohort cannot be scored because a
+    denominator is zero (nothing to check).  Any other refusal of statistics the
+    strategies call valid is itself a failure.
+    """
+    evaluations = _scored(standard, cohort)
+    if evaluations is None:
+        return None
+    for evaluation in evaluations:
+        check_bounds(standard, evaluation)
+        check_bands(standard, evaluation)
+    for before, after in itertools.permutations(evaluations, 2):
+        check_rating(standard, before, after)
+    if cohort:
+        check_directions(standard, cohort)
+    return evaluations
+
+
+def _scored(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...] | None:
+    """The cohort's evaluations, or None for a zero denominator; the strategies promise valid
+    statistics, so any other refusal is an InvariantError."""
+    try:
+        return standard.evaluate_cohort(cohort)
+    except ZeroDenominator:
+        return None
+    except DataError as error:
+        raise InvariantError("accepts valid statistics", f"the standard refused them: {error}",
+                             entity=error.entity, indicator=error.indicator) from error
+
+
+# ===================================================================== a whole run
+@attrs.frozen
+class InvariantRun:
+    """What run_invariants found: how many cohorts it tried, how many could not be scored
+    (a zero denominator), and the first failure with its shrunk cohort."""
+
+    examples: int
+    unscored: int
+    failure: InvariantError | None
+    counterexample: list[dict[str, Any]] | None
+
+
+@attrs.define
+class _Tally:
+    """InvariantRun's fields, counted up while hypothesis runs (shrinking attempts included)."""
+
+    examples: int = 0
+    unscored: int = 0
+    failure: InvariantError | None = None
+    counterexample: list[dict[str, Any]] | None = None
+
+
+def run_invariants(standard: Standard, *, examples: int = 100, seed: int = 0,
+                   max_size: int = 3) -> InvariantRun:
+    """check_all on `examples` generated cohorts, reproducibly from `seed`; a failure is
+    shrunk by hypothesis and returned with the cohort that shows it (nothing is raised)."""
+    tally = _Tally()
+    test = _seeded_test(standard, tally, examples, seed, max_size)
+    try:
+        test()
+    except InvariantError:
+        pass  # the tally holds the shrunk cohort: hypothesis replays it last
+    return InvariantRun(tally.examples, tally.unscored, tally.failure, tally.counterexample)
+
+
+def _seeded_test(standard: Standard, tally: _Tally, examples: int, seed: int,
+                 max_size: int) -> Callable[[], None]:
+    """A hypothesis test of check_all that notes every example and failure in `tally`."""
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=examples, deadline=None, database=None, verbosity=Verbosity.quiet,
+              report_multiple_bugs=False, print_blob=False, suppress_health_check=list(HealthCheck))
+    @given(cohorts(standard, max_size=max_size))
+    def test(cohort: list[dict[str, Any]]) -> None:
+        tally.examples += 1
+        try:
+            if check_all(standard, cohort) is None:
+                tally.unscored += 1
+        except InvariantError as error:
+            tally.failure, tally.counterexample = error, cohort
+            raise
+
+    return test
+
+
+def jsonable(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Records as JSON data that read_records reads back to the same numbers: exact numbers
+    become decimal strings, and one with no finite decimal (1/3) the text `1/3`, which
+    scoring reads exactly too."""
+    return [{key: _json_value(value) for key, value in record.items()} for record in records]
+
+
+def _json_value(value: Any) -> Any:
+    """Exact numbers as text, because JSON numbers are read back as floats; floats by their
+    shortest repr, which exact() reads as the decimal that was meant."""
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, (Fraction, Decimal)):
+        return fmt(Fraction(value))
+    return repr(value)
+
+
+# ===================================================================== the `test` command
+def command(standard_path: str | Path, *, examples: int, seed: int, cases_path: str | Path | None,
+            out: TextIO) -> int:
+    """`smartcity-rules test`: the invariants on generated cohorts, then the stored cases.
+
+    Exit code 1 when an invariant fails (the shrunk cohort is printed as JSON data that
+    `smartcity-rules score` reads) or a case fails; 0 otherwise.
+    """
+    standard = load(standard_path)
+    failed = examples > 0 and not _report_invariants(standard, examples, seed, out)
+    path = Path(cases_path) if cases_path is not None else default_path(standard_path)
+    if cases_path is None and not path.exists():  # an explicit --cases that is missing is an error
+        print(f"cases: none ({path} does not exist)", file=out)
+        return int(failed)
+    results = run_cases(standard, load_cases(path))
+    return int(failed or not _report_cases(results, path, out))
+
+
+def _report_invariants(standard: Standard, examples: int, seed: int, out: TextIO) -> bool:
+    """Run the invariants and print the verdict; True when they all held."""
+    run = run_invariants(standard, examples=examples, seed=seed)
+    if run.failure is None:
+        unscored = f" ({run.unscored} not scored: a zero denominator)" if run.unscored else ""
+        print(f"invariants: {run.examples} cohorts, seed {seed}: ok{unscored}", file=out)
+        return True
+    print(f"invariants: FAILED (seed {seed})", file=out)
+    print(f"  {run.failure}", file=out)
+    print("  shrunk counterexample, as data (score it with `smartcity-rules score STANDARD FILE`):", file=out)
+    print(json.dumps(jsonable(run.counterexample or []), ensure_ascii=False, indent=2), file=out)
+    return False
+
+
+def _report_cases(results: Sequence[CaseResult], path: Path, out: TextIO) -> bool:
+    """Print each failed case with its lines, then the count; True when every case passed."""
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        print(f"case {result.case.name!r} ({result.case.location}) FAILED:", file=out)
+        for line in result.failures:
+            print(f"  {line}", file=out)
+    verdict = f"{len(failed)} failed, " if failed else ""
+    print(f"cases: {verdict}{len(results) - len(failed)} passed ({path})", file=out)
+    return not failed
