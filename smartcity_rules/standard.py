@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .backends.python.codegen import PREVIOUS_SUFFIX
 from .language import syntax as s
 from .language.check import CheckedStandard, check, conclude, review
 from .language.diagnostics import Diagnostic
 from .language.errors import InvalidStandard, NotFound
 from .language.link import link
 from .language.parse import parse, parse_file
+from .plan.lower import PREVIOUS_SUFFIX
 from .results.evaluate import CompiledStandard
 from .results.evaluation import Evaluation, IndicatorInfo, InputInfo
 from .results.explain import Explanation, explain
@@ -106,7 +106,7 @@ class Standard:
     @property
     def python_source(self) -> str:
         """The generated evaluator, for inspection."""
-        return self._compiled.program.source
+        return self._compiled.python_source
 
     # ------------------------------------------------------------ evaluation
     def evaluate(self, record: Mapping[str, Any], *,

@@ -9,6 +9,7 @@ import pytest
 
 import smartcity_rules as scr
 from smartcity_rules.backends.python.codegen import generate
+from smartcity_rules.plan.lower import lower
 
 from .conftest import FIXTURES, STANDARDS
 
@@ -37,7 +38,7 @@ def test_generated_code_calls_only_runtime_names(path) -> None:
 
 
 def test_constants_reach_the_code_through_the_namespace(mini: scr.Standard) -> None:
-    program = generate(mini.checked)
+    program = generate(lower(mini.checked))
     assert all(name.startswith("_K") for name in program.constants)
     # strings among them are only the labels that error messages quote (none here: every
     # ratio of the mini standard is of an input declared `part of` its whole)

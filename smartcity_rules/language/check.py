@@ -7,6 +7,7 @@ raises once at the end; warnings ride along on the checked standard.
 from __future__ import annotations
 
 import difflib
+import enum
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
 
@@ -22,18 +23,36 @@ STAR_LEVELS = 5
 ENTITY_KEY = "entity"  # the record key that names the entity, not a statistic
 MAX_DECIMALS = 12
 
+class Function(enum.Enum):
+    """The functions a formula may call; consumers dispatch on these, never on names."""
+
+    RATIO = "ratio"
+    GROWTH = "growth"
+    PREVIOUS = "previous"
+    RANK = "rank"
+    SHARE = "share"
+    MIN = "min"
+    MAX = "max"
+    CLAMP = "clamp"
+
+    @property
+    def compares_entities(self) -> bool:
+        """rank() and share() are computed across the cohort, not from one record."""
+        return self in (Function.RANK, Function.SHARE)
+
+
 # name -> (smallest, largest) number of arguments
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
-    "ratio": (2, 2),
-    "growth": (1, 1),
-    "previous": (1, 1),
-    "rank": (1, 1),
-    "share": (1, 1),
-    "min": (2, None),
-    "max": (2, None),
-    "clamp": (3, 3),
+    Function.RATIO.value: (2, 2),
+    Function.GROWTH.value: (1, 1),
+    Function.PREVIOUS.value: (1, 1),
+    Function.RANK.value: (1, 1),
+    Function.SHARE.value: (1, 1),
+    Function.MIN.value: (2, None),
+    Function.MAX.value: (2, None),
+    Function.CLAMP.value: (3, 3),
 }
-COHORT_FUNCTIONS = frozenset({"rank", "share"})
+COHORT_FUNCTIONS = frozenset(f.value for f in Function if f.compares_entities)
 
 
 @attrs.frozen

@@ -1,7 +1,9 @@
-"""Exact arithmetic, input coercion and scoring rules that compiled standards call.
+"""The one semantics module: each scoring rule defined once, for every back-end.
 
-Everything generated code may touch is listed in EXPORTS; the meaning of each
-operation lives here once.
+Input domains, exact reading of numbers, bands, rounding, comparison, points, ranks
+and shares. Each rule is a scalar function; the rules a batch back-end applies to a
+whole column have a twin over sequences (`*_column`), tested against the scalar one.
+Everything generated Python may touch is listed in EXPORTS.
 """
 
 from __future__ import annotations
@@ -9,13 +11,18 @@ from __future__ import annotations
 import bisect
 import decimal
 import math
+import operator
 import re
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, NoReturn
 
+import attrs
+
+from ..language.check import Function
 from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
 from ..language.numbers import fmt
-from ..language.syntax import Kind
+from ..language.syntax import BandRule, Compare, Kind
 
 MISSING: Any = object()
 # Bounds on numbers written as text, so that "1e999999999" is an error, not an hour of arithmetic.
@@ -40,6 +47,46 @@ _KIND_WORDS = {
     Kind.SCORE: "a score within its range",
     Kind.RANK: "a rank: a whole number of at least 1",
 }
+
+
+@attrs.frozen
+class Domain:
+    """The values a kind of input may take: an inclusive range, whole numbers or not."""
+
+    low: Fraction
+    high: Fraction | None  # None: unbounded above
+    whole: bool
+
+    def holds(self, value: Fraction) -> bool:
+        return (value >= self.low and (self.high is None or value <= self.high)
+                and (not self.whole or value.denominator == 1))
+
+
+_NON_NEGATIVE = Domain(Fraction(0), None, False)
+# The domain of each kind but score, whose range its declaration gives: the one table of domains.
+DOMAINS: dict[Kind, Domain] = {
+    Kind.COUNT: Domain(Fraction(0), None, True),
+    Kind.MONEY: _NON_NEGATIVE,
+    Kind.AREA: _NON_NEGATIVE,
+    Kind.LENGTH: _NON_NEGATIVE,
+    Kind.MEASURE: _NON_NEGATIVE,
+    Kind.RATE: Domain(Fraction(0), Fraction(1), False),
+    Kind.FLAG: Domain(Fraction(0), Fraction(1), True),
+    Kind.RANK: Domain(Fraction(1), None, True),
+}
+
+
+# The float fast path's view of the table: (low, high, whole) as floats, infinity excluded.
+_FLOAT_BOUNDS = {kind: (float(d.low), math.nextafter(math.inf, 0) if d.high is None else float(d.high), d.whole)
+                 for kind, d in DOMAINS.items() if kind is not Kind.FLAG}
+
+
+def domain(kind: Kind, score_range: tuple[Fraction, Fraction] | None = None) -> Domain:
+    """What an input of this kind may be; a score's range is its declaration's."""
+    if kind is Kind.SCORE:
+        assert score_range is not None, "the checker requires a range for every score"
+        return Domain(score_range[0], score_range[1], False)
+    return DOMAINS[kind]
 
 
 class ZeroSignal(Exception):
@@ -144,28 +191,37 @@ def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: 
 
     The generated code's slow path: it handles ints of the right range itself.
     """
-    if type(raw) is float and kind is not Kind.FLAG and raw >= 0 and raw != math.inf:
-        # The common case of data parsed from JSON, kept short: a float in range.
+    if type(raw) is float and low is None and kind in _FLOAT_BOUNDS:
+        # The common case of data parsed from JSON, kept short: a float in its kind's domain.
+        floor, ceiling, whole_only = _FLOAT_BOUNDS[kind]
         text = repr(raw)
-        if "e" not in text and (kind is not Kind.RATE or raw <= 1) and low is None:
+        if floor <= raw <= ceiling and "e" not in text:
             whole, _, digits = text.partition(".")
-            if kind not in (Kind.COUNT, Kind.RANK) or digits == "0":
+            if not whole_only or digits == "0":
                 return int(whole + digits), 10 ** len(digits)
     where: dict[str, Any] = {"entity": entity, "indicator": indicator, "input": name}
     num, den = _checked_pair(kind, raw, where)
-    if kind is Kind.FLAG:
-        return num, den
-    if num < 0:
-        raise InvalidValue(f"{raw!r} is negative; expected {_KIND_WORDS[kind]}", **where)
-    if kind in (Kind.COUNT, Kind.RANK) and num % den:
-        raise InvalidValue(f"{raw!r} is not a whole number; expected {_KIND_WORDS[kind]}", **where)
-    if kind is Kind.RANK and num < den:
-        raise InvalidValue(f"{raw!r} is below 1; expected {_KIND_WORDS[kind]}", **where)
-    if kind is Kind.RATE and num > den:
-        raise InvalidValue(f"{raw!r} is above 100%; give a rate as 0.85 or \"85%\"", **where)
-    if low is not None and high is not None and not low <= Fraction(num, den) <= high:
-        raise InvalidValue(f"{raw!r} is outside the score range {fmt(low)} to {fmt(high)}", **where)
+    if kind is not Kind.FLAG:
+        problem = _outside(kind, domain(kind, None if low is None or high is None else (low, high)), num, den)
+        if problem is not None:
+            raise InvalidValue(f"{raw!r} {problem}", **where)
     return num, den
+
+
+def _outside(kind: Kind, allowed: Domain, num: int, den: int) -> str | None:
+    """Why num/den is not in the domain, or None; one check for every path that reads data."""
+    value, expected = Fraction(num, den), f"; expected {_KIND_WORDS[kind]}"
+    if value < 0 <= allowed.low:
+        return "is negative" + expected
+    if allowed.whole and num % den:
+        return "is not a whole number" + expected
+    if allowed.high is None and value < allowed.low:
+        return f"is below {fmt(allowed.low)}" + expected
+    if kind is Kind.RATE and value > 1:
+        return "is above 100%; give a rate as 0.85 or \"85%\""
+    if not allowed.holds(value):
+        return f"is outside the score range {fmt(allowed.low)} to {fmt(allowed.high or allowed.low)}"
+    return None
 
 
 def coerce_int(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None) -> int:
@@ -188,6 +244,91 @@ def ratio_above(part: str, whole: str, part_value: Any, whole_value: Any,
     return InvalidValue(
         f"ratio({part}, {whole}): the part, {fmt(exact(part_value))}, is above the whole, "
         f"{fmt(exact(whole_value))}", entity=entity, indicator=indicator, input=part)
+
+
+# ------------------------------------------------------------------ comparing
+COMPARE: dict[Compare, Callable[[Any, Any], bool]] = {
+    Compare.GE: operator.ge, Compare.GT: operator.gt, Compare.LE: operator.le, Compare.LT: operator.lt,
+}
+
+
+def compare_exact(compare: Compare, num: int, den: int, threshold: Fraction) -> bool:
+    """num/den (den > 0) against a threshold, by integer cross-multiplication."""
+    return COMPARE[compare](num * threshold.denominator, threshold.numerator * den)
+
+
+# ------------------------------------------------------------------ star bands
+def band_scale(thresholds: Sequence[Fraction]) -> tuple[int, tuple[int, ...]]:
+    """The common denominator L of the thresholds, and each threshold t as the whole number t*L."""
+    scale = math.lcm(*(t.denominator for t in thresholds))
+    return scale, tuple(int(t * scale) for t in thresholds)
+
+
+def stars(rule: BandRule, scaled: tuple[int, ...], scale: int, num: int, den: int) -> int:
+    """0 to 5 stars for num/den (den > 0); a value exactly at a threshold reaches its band.
+
+    For a whole number m: value >= m/L <=> floor(value*L) >= m, and value <= m/L <=>
+    ceil(value*L) <= m, so one integer division and a bisection decide, never a float.
+    `scaled` ascends for `at least` and descends for `at most`, as the standard lists them.
+    """
+    if rule is BandRule.AT_LEAST:
+        return bisect.bisect_right(scaled, num * scale // den)
+    return len(scaled) - bisect.bisect_left(scaled[::-1], -(-num * scale // den))
+
+
+def stars_column(rule: BandRule, scaled: tuple[int, ...], scale: int,
+                 values: Sequence[tuple[int, int] | None]) -> list[int | None]:
+    """stars() over a column of pairs (None stays None), by counting the thresholds each
+    value reaches with cross-multiplication: a second derivation of the same rule."""
+    at_least = rule is BandRule.AT_LEAST
+    return [None if v is None else sum(
+        1 for m in scaled if (v[0] * scale >= m * v[1] if at_least else v[0] * scale <= m * v[1]))
+        for v in values]
+
+
+# ------------------------------------------------------------------ cohorts
+def cohort_column(function: Function, values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """A cohort function over the values of every entity, in order."""
+    match function:
+        case Function.RANK:
+            return rank_column(values)
+        case Function.SHARE:
+            return share_column(values)
+    raise AssertionError(f"{function} does not compare entities")
+
+
+def rank_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """Competition ranking, largest first: equal values share the best rank (1, 2, 2, 4)."""
+    present = sorted((Fraction(*v) for v in values if v is not None), reverse=True)
+    first: dict[Fraction, int] = {}
+    for position, value in enumerate(present, start=1):
+        first.setdefault(value, position)
+    return [None if v is None else (first[Fraction(*v)], 1) for v in values]
+
+
+def share_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """Each value over the sum of the cohort's; None for all when the sum is 0."""
+    whole = sum((Fraction(*v) for v in values if v is not None), Fraction(0))
+    if whole == 0:
+        return [None] * len(values)
+    return [None if v is None else _pair(Fraction(*v) / whole) for v in values]
+
+
+def _pair(value: Fraction) -> tuple[int, int]:
+    return value.numerator, value.denominator
+
+
+# ------------------------------------------------------------------ points
+def group_points(points: Sequence[Fraction], cap: Fraction | None) -> Fraction:
+    """A group's points: its indicators' points summed; a bonus group's at most its cap."""
+    total = sum(points, Fraction(0))
+    return total if cap is None else min(total, cap)
+
+
+def round_total(total: Fraction, decimals: int | None) -> Fraction:
+    """The total: the sum of the groups' points, bonus caps applied, rounded half up to the
+    declared decimals like every other score (a no-op unless a cap has more decimals)."""
+    return round_half_up(total, decimals)
 
 
 def round_half_up(value: Fraction, decimals: int | None) -> Fraction:
@@ -226,6 +367,7 @@ EXPORTS: dict[str, Any] = {
     "_part_above": part_above_whole,
     "_ratio_above": ratio_above,
     "_linear": linear_points,
+    "_round_total": round_total,
     "_deduct": deduction_points,
     "_Fraction": Fraction,
     "_bisect_right": bisect.bisect_right,

@@ -1,26 +1,30 @@
-"""Runs a compiled standard on statistics: records in, Evaluation results out.
+"""Scores records with a standard: records in, Evaluation row views out.
 
-The generated code (compile.py) does the arithmetic; this module builds it in a
-fresh namespace, computes the cohort-wide values (ranks, shares) that the code
-reads, and turns its raw tuples into frozen results. It never walks the tree
-per record: everything it needs is gathered once, when the standard compiles.
+The standard is lowered once into its scoring plan, which a back-end prepares; this
+module checks the records (names, unique entities, declared statistics), hands them to
+the back-end as a batch, and wraps the result columns it returns: one light Evaluation
+per row, each figure read from the columns when asked for.
 """
 
 from __future__ import annotations
 
 import difflib
-import operator
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from ..backends.python.codegen import PREVIOUS_SUFFIX, Program, generate
+from ..backends.protocol import Backend, Batch, Executor, ResultColumns
+from ..backends.python.codegen import generate
+from ..backends.python.executor import PythonBackend, PythonExecutor
 from ..language import syntax as s
 from ..language.check import ENTITY_KEY, CheckedStandard, ScoredIndicator
 from ..language.errors import CohortRequired, DataError, UnknownInput
 from ..language.formula import bands_text, render, requirement_text
 from ..language.numbers import fmt
-from ..plan import semantics as runtime
+from ..plan import scoring as p
+from ..plan.lower import PREVIOUS_SUFFIX, lower
+from ..plan.semantics import COMPARE
 from .display import is_percentage, show_number
 from .evaluation import (
     Evaluation,
@@ -32,15 +36,9 @@ from .evaluation import (
     RequirementResult,
     Status,
 )
-
-Check = Callable[["Raw"], bool]
+from .rating import Ratings, ScoredPoints
 
 Record = Mapping[str, Any]
-Raw = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], Fraction]
-
-_COMPARE: dict[s.Compare, Callable[[Any, Any], bool]] = {
-    s.Compare.GE: operator.ge, s.Compare.GT: operator.gt, s.Compare.LE: operator.le, s.Compare.LT: operator.lt,
-}
 
 
 def _info(item: ScoredIndicator) -> IndicatorInfo:
@@ -52,122 +50,98 @@ def _info(item: ScoredIndicator) -> IndicatorInfo:
         bands_text(item.bands) if item.bands is not None else None, syntax.notes)
 
 
-class _Layout:
-    """Turns the generated code's raw tuples into results; built once per standard."""
+class _Shape:
+    """What a standard fixes about its results, shared by every batch it scores."""
 
-    def __init__(self, standard: CheckedStandard, program: Program) -> None:
+    def __init__(self, standard: CheckedStandard, plan: p.ScoringPlan) -> None:
         self.standard = standard
-        self.scale = program.scale
+        self.plan = plan
+        self.title = standard.header.title
+        self.edition = standard.header.edition
+        self.provisional = standard.provisional
         self.infos = tuple(_info(item) for item in standard.indicators)
-        self.scaled = program.scaled
         self.statuses = tuple(Status.DEDUCTION if item.is_deduction else Status.SCORED
                               for item in standard.indicators)
-        self.fractions: dict[int, Fraction] = {}  # scaled points -> Fraction, filled as met
-        self.index = {info.number: k for k, info in enumerate(self.infos)}
-        self.percent = {item.number: is_percentage(item) for item in standard.indicators}
-        self.members = {g.name: tuple(k for k, info in enumerate(self.infos) if info.group == g.name)
-                        for g in standard.syntax.groups}
+        self.percent = tuple(is_percentage(item) for item in standard.indicators)
         rating = standard.syntax.rating
-        self.levels = () if rating is None else tuple(
-            (level, tuple(self._check(req) for req in level.requirements)) for level in rating.levels)
+        self.rating_rule = rating
+        self.texts = () if rating is None else tuple(
+            tuple(requirement_text(req) for req in level.requirements) for level in rating.levels)
 
-    # ------------------------------------------------------------ numbers from raw tuples
-    def points(self, raw: Raw, k: int) -> Fraction:
-        point = raw[2][k]
-        if not self.scaled[k]:
-            return Fraction(point)
-        exact = self.fractions.get(point)
-        if exact is None:
-            exact = self.fractions.setdefault(point, Fraction(point, self.scale))
-        return exact
 
-    def group_points(self, raw: Raw, group: s.Group) -> Fraction:
-        points = sum((self.points(raw, k) for k in self.members[group.name]), Fraction(0))
-        if group.bonus and group.cap is not None:
-            points = min(points, group.cap.value)
-        return points
+class ScoredBatch:
+    """Result columns of one batch, read row by row by its Evaluations."""
 
-    # ------------------------------------------------------------ the rating
-    def _check(self, req: s.Requirement) -> Check:
-        """Whether a requirement holds, decided from raw numbers: one meaning for the
-        rating level and for the per-requirement report."""
-        compare = _COMPARE[req.compare]
-        if isinstance(req, s.TotalRequirement):
-            # Integers cross-multiplied: a Fraction comparison costs more than the rest of a
-            # rating check (denominators are positive, so the order is kept).
-            top, bottom = req.threshold.value.numerator, req.threshold.value.denominator
-            return lambda raw: compare(raw[3].numerator * bottom, top * raw[3].denominator)
-        if isinstance(req, s.LeadingRequirement):
-            # Not-applicable leading indicators are skipped: they have no stars to hold to the bar.
-            leading = [k for k, info in enumerate(self.infos) if info.leading]
-            stars = int(req.stars.value)  # whole (the parser checks): int compares faster than Fraction
-            return lambda raw: all(raw[1][k] is None or compare(raw[1][k], stars) for k in leading)
-        if isinstance(req, s.IndicatorRequirement):
-            k, bar = self.index[int(req.number.value)], req.threshold.value
-            if req.on_stars:
-                whole = int(bar)
-                return lambda raw: raw[1][k] is not None and compare(raw[1][k], whole)
-            top, bottom = bar.numerator, bar.denominator
-            return lambda raw: raw[0][k] is not None and compare(raw[0][k][0] * bottom, top * raw[0][k][1])
-        group = next(g for g in self.standard.syntax.groups if g.name == req.group)
-        bar = req.points.value
-        return lambda raw: compare(self.group_points(raw, group), bar)
+    def __init__(self, shape: _Shape, columns: ResultColumns, entities: Sequence[str]) -> None:
+        self.shape = shape
+        self.columns = columns
+        self.entities = entities
+        self.title = shape.title
+        self.edition = shape.edition
+        self.provisional = shape.provisional
+        self.points = ScoredPoints(shape.plan, columns)
 
-    def rating_rank(self, raw: Raw) -> int | None:
-        if self.standard.syntax.rating is None:
+    @functools.cached_property
+    def ratings(self) -> Ratings | None:
+        levels = self.shape.plan.levels
+        return None if levels is None else Ratings(levels, self.columns, self.points)
+
+    def entity(self, row: int) -> str:
+        return self.entities[row]
+
+    def total(self, row: int) -> Fraction:
+        return self.columns.totals[row]
+
+    def rating_rank(self, row: int) -> int | None:
+        ratings = self.ratings
+        return None if ratings is None else ratings.ranks[row]
+
+    def indicators(self, row: int) -> tuple[IndicatorResult, ...]:
+        columns, shape = self.columns, self.shape
+        return tuple(
+            IndicatorResult(info, status if value is not None else Status.NOT_APPLICABLE,
+                            value, columns.stars[k][row], self.points.indicator(k, row))
+            for k, (info, status, value) in enumerate(
+                zip(shape.infos, shape.statuses, (column[row] for column in columns.values))))
+
+    def groups(self, row: int) -> tuple[GroupResult, ...]:
+        infos = self.shape.infos
+        return tuple(GroupResult(group.name, group.bonus, self.points.group(g, row), group.maximum,
+                                 tuple(infos[k].number for k in group.members))
+                     for g, group in enumerate(self.shape.plan.groups))
+
+    def rating(self, row: int) -> RatingResult | None:
+        ratings, rule = self.ratings, self.shape.rating_rule
+        if ratings is None or rule is None:
             return None
-        for level, checks in self.levels:
-            if all(check(raw) for check in checks):
-                return int(level.rank.value)
-        return 0
-
-    def rating(self, evaluation: Evaluation) -> RatingResult | None:
-        rating = self.standard.syntax.rating
-        if rating is None:
-            return None
-        raw = evaluation._raw
+        evaluation = Evaluation(self, row)
         levels = []
-        for level, checks in self.levels:
-            outcomes = tuple(RequirementResult(requirement_text(req), check(raw), self._actual(req, evaluation))
-                             for req, check in zip(level.requirements, checks))
+        for index, level in enumerate(rule.levels):
+            outcomes = tuple(RequirementResult(text, held, self._actual(req, evaluation))
+                             for req, text, held in zip(level.requirements, self.shape.texts[index],
+                                                        ratings.outcomes(index, row)))
             levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
         reached = next((lv for lv in levels if lv.reached), None)
         return RatingResult(reached.rank if reached else 0, reached.name if reached else None,
-                            tuple(levels), rating.provisional)
+                            tuple(levels), rule.provisional)
 
     def _actual(self, req: s.Requirement, evaluation: Evaluation) -> str:
+        """What the entity had, for the requirement's line in a report."""
         if isinstance(req, s.TotalRequirement):
             return f"total {fmt(evaluation.total)}"
         if isinstance(req, s.LeadingRequirement):
             failing = [i for i in evaluation.indicators
-                       if i.leading and i.stars is not None and not _COMPARE[req.compare](i.stars, req.stars.value)]
+                       if i.leading and i.stars is not None and not COMPARE[req.compare](i.stars, req.stars.value)]
             return ", ".join(f"indicator {i.number}: {_stars(i.stars)}" for i in failing) or "all hold"
         if isinstance(req, s.IndicatorRequirement):
             result = evaluation.indicator(int(req.number.value))
             if (result.stars if req.on_stars else result.value) is None:
                 return f"indicator {result.number}: not applicable"
-            shown = _stars(result.stars) if req.on_stars else show_number(result.value, self.percent[result.number])
+            percent = self.shape.percent[self.shape.infos.index(result.info)]
+            shown = _stars(result.stars) if req.on_stars else show_number(result.value, percent)
             return f"indicator {result.number}: {shown}"
         group = evaluation.group(req.group)
         return f"group \"{group.name}\": {fmt(group.points)} points"
-
-    # ------------------------------------------------------------ results
-    def indicators(self, raw: Raw) -> tuple[IndicatorResult, ...]:
-        values, stars = raw[0], raw[1]
-        return tuple(
-            IndicatorResult(info, status if value is not None else Status.NOT_APPLICABLE,
-                            value, stars[k],
-                            self.points(raw, k))
-            for k, (info, status, value) in enumerate(zip(self.infos, self.statuses, values)))
-
-    def groups(self, raw: Raw) -> tuple[GroupResult, ...]:
-        results = []
-        for group in self.standard.syntax.groups:
-            maximum = group.cap if group.bonus else group.points
-            results.append(GroupResult(group.name, group.bonus, self.group_points(raw, group),
-                                       None if maximum is None else maximum.value,
-                                       tuple(self.infos[k].number for k in self.members[group.name])))
-        return tuple(results)
 
 
 def _stars(count: Any) -> str:
@@ -175,34 +149,40 @@ def _stars(count: Any) -> str:
 
 
 class CompiledStandard:
-    """A checked standard's evaluator: built once, safe to call from many threads."""
+    """A checked standard's scorer: lowered and prepared once, safe to call from many threads."""
 
-    def __init__(self, standard: CheckedStandard) -> None:
+    def __init__(self, standard: CheckedStandard, backend: Backend | None = None) -> None:
         self.standard = standard
-        self.program = generate(standard)
-        namespace: dict[str, Any] = {"__builtins__": {"min": min, "max": max, "type": type, "int": int}}
-        namespace.update(runtime.EXPORTS)
-        namespace.update(self.program.constants)
-        code = compile(self.program.source, "<generated evaluator>", "exec")
-        exec(code, namespace)  # source generated from the checked tree only; see compile.py
-        self._evaluate: Callable[[Record, str, tuple[Any, ...]], Raw] = namespace["evaluate"]
-        self._cohort_args: Callable[[Record, str], tuple[Any, ...]] = namespace["cohort_args"]
-        self._layout = _Layout(standard, self.program)
-        self._provisional = standard.provisional
+        self.plan = lower(standard)
+        self.backend = backend or PythonBackend()
+        self.executor: Executor = self.backend.prepare(self.plan)
+        self._shape = _Shape(standard, self.plan)
         self._known = frozenset(standard.inputs) | {n + PREVIOUS_SUFFIX for n in standard.inputs} | {ENTITY_KEY}
-        self._title = standard.header.title
-        self._edition = standard.header.edition
 
     @property
     def needs_cohort(self) -> bool:
-        return bool(self.program.cohort_sites)
+        return self.plan.needs_cohort
 
     @property
     def indicators(self) -> tuple[IndicatorInfo, ...]:
-        return self._layout.infos
+        return self._shape.infos
+
+    @property
+    def python_source(self) -> str:
+        """The Python back-end's generated code for this standard (generated here when another
+        back-end runs it)."""
+        if isinstance(self.executor, PythonExecutor):
+            return self.executor.program.source
+        return generate(self.plan).source
 
     # ------------------------------------------------------------ running
     def evaluate_cohort(self, records: Sequence[Record]) -> tuple[Evaluation, ...]:
+        batch = self.batch(records)
+        scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
+        return tuple(Evaluation(scored, row) for row in range(len(batch.entities)))
+
+    def batch(self, records: Sequence[Record]) -> Batch:
+        """The records as a batch, once their names and statistics are checked."""
         entities = [self._entity(record, index) for index, record in enumerate(records)]
         seen: set[str] = set()
         for entity in entities:
@@ -211,20 +191,17 @@ class CompiledStandard:
             seen.add(entity)
         for record, entity in zip(records, entities):
             self._check_keys(record, entity)
-        cohort = self._cohort_values(records, entities)
-        return tuple(self._result(entity, self._evaluate(record, entity, values))
-                     for record, entity, values in zip(records, entities, cohort))
+        return Batch(records, entities)
 
     def evaluate(self, record: Record, cohort: Sequence[Record] | None = None) -> Evaluation:
         entity = self._entity(record, 0)
         if cohort is None:
             if self.needs_cohort:
-                site = self.program.cohort_sites[0]
+                site = self.plan.cohort_sites[0]
                 raise CohortRequired(
-                    f"`{site.function}` compares entities: evaluate a cohort, or pass cohort=",
+                    f"`{site.function.value}` compares entities: evaluate a cohort, or pass cohort=",
                     entity=entity, indicator=site.indicator)
-            self._check_keys(record, entity)
-            return self._result(entity, self._evaluate(record, entity, ()))
+            return self.evaluate_cohort([record])[0]
         if ENTITY_KEY not in record:
             raise DataError("name the record with an `entity` key to place it in its cohort")
         # The record's own statistics count: it replaces its namesake in the cohort, or joins it.
@@ -233,10 +210,6 @@ class CompiledStandard:
         if entity not in entities:
             members.append(record)
         return self.evaluate_cohort(members)[[*entities, entity].index(entity)]
-
-    def _result(self, entity: str, raw: Raw) -> Evaluation:
-        return Evaluation(entity, self._title, self._edition, raw[3], self._layout.rating_rank(raw),
-                          self._provisional, layout=self._layout, raw=raw)
 
     def _entity(self, record: Any, index: int) -> str:
         if not isinstance(record, Mapping):
@@ -252,30 +225,3 @@ class CompiledStandard:
         close = difflib.get_close_matches(key, sorted(self._known), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UnknownInput(f"the standard declares no input {key!r}{hint}", entity=entity, input=key)
-
-    def _cohort_values(self, records: Sequence[Record], entities: list[str]) -> list[tuple[Any, ...]]:
-        sites = self.program.cohort_sites
-        if not sites:
-            return [()] * len(records)
-        args = [self._cohort_args(record, entity) for record, entity in zip(records, entities)]
-        columns = []
-        for index, site in enumerate(sites):
-            values = [None if a[index] is None else Fraction(*a[index]) for a in args]
-            columns.append(_rank(values) if site.function == "rank" else _share(values))
-        return [tuple(column[row] for column in columns) for row in range(len(records))]
-
-
-def _rank(values: list[Fraction | None]) -> list[tuple[int, int] | None]:
-    """Competition ranking, largest first: equal values share the best rank (1, 2, 2, 4)."""
-    present = sorted((v for v in values if v is not None), reverse=True)
-    first: dict[Fraction, int] = {}
-    for position, value in enumerate(present, start=1):
-        first.setdefault(value, position)
-    return [None if v is None else (first[v], 1) for v in values]
-
-
-def _share(values: list[Fraction | None]) -> list[tuple[int, int] | None]:
-    whole = sum((v for v in values if v is not None), Fraction(0))
-    if whole == 0:
-        return [None] * len(values)
-    return [None if v is None else ((v / whole).numerator, (v / whole).denominator) for v in values]

@@ -180,47 +180,76 @@ class RatingResult:
         }
 
 
-class Layout(Protocol):
-    """What a compiled standard knows about the shape of its results (see evaluate.py)."""
+class Rows(Protocol):
+    """A scored batch, as its row views read it (see batch.py)."""
 
-    def indicators(self, raw: Any) -> tuple[IndicatorResult, ...]: ...
+    title: str
+    edition: str | None
+    provisional: tuple[str, ...]
 
-    def groups(self, raw: Any) -> tuple[GroupResult, ...]: ...
+    def entity(self, row: int) -> str: ...
 
-    def rating(self, evaluation: Evaluation) -> RatingResult | None: ...
+    def total(self, row: int) -> Fraction: ...
+
+    def rating_rank(self, row: int) -> int | None: ...
+
+    def indicators(self, row: int) -> tuple[IndicatorResult, ...]: ...
+
+    def groups(self, row: int) -> tuple[GroupResult, ...]: ...
+
+    def rating(self, row: int) -> RatingResult | None: ...
 
 
-@attrs.frozen(eq=False)
 class Evaluation:
-    """Everything a standard says about one entity's statistics.
+    """Everything a standard says about one entity's statistics: a row of a scored batch.
 
-    The total and the rating level are computed with the evaluation; the per
-    indicator and per group results are built from its raw numbers on first
-    access, so a caller that needs only the rating pays only for the rating.
+    A light view: making one costs two attributes. Each figure is read from the batch's
+    result columns on first access, so a caller that needs only the rating pays only
+    for the rating.
     """
 
-    entity: str
-    standard: str
-    edition: str | None
-    total: Fraction
-    rating_rank: int | None  # None when the standard has no rating rule
-    # The standard's provisional numbers: a total rests on every indicator's, so on all of
-    # them; IndicatorResult.provisional says which belong to one indicator.
-    provisional: tuple[str, ...]
-    _layout: Layout = attrs.field(repr=False, alias="layout")
-    _raw: Any = attrs.field(repr=False, alias="raw")
+    def __init__(self, rows: Rows, row: int) -> None:
+        self._rows = rows
+        self._row = row
+
+    @property
+    def entity(self) -> str:
+        return self._rows.entity(self._row)
+
+    @property
+    def standard(self) -> str:
+        return self._rows.title
+
+    @property
+    def edition(self) -> str | None:
+        return self._rows.edition
+
+    @property
+    def total(self) -> Fraction:
+        return self._rows.total(self._row)
+
+    @property
+    def rating_rank(self) -> int | None:
+        """The rank of the level reached; 0 when none is, None without a rating rule."""
+        return self._rows.rating_rank(self._row)
+
+    @property
+    def provisional(self) -> tuple[str, ...]:
+        """The standard's provisional numbers: a total rests on every indicator's, so on all
+        of them; IndicatorResult.provisional says which belong to one indicator."""
+        return self._rows.provisional
 
     @functools.cached_property
     def indicators(self) -> tuple[IndicatorResult, ...]:
-        return self._layout.indicators(self._raw)
+        return self._rows.indicators(self._row)
 
     @functools.cached_property
     def groups(self) -> tuple[GroupResult, ...]:
-        return self._layout.groups(self._raw)
+        return self._rows.groups(self._row)
 
     @functools.cached_property
     def rating(self) -> RatingResult | None:
-        return self._layout.rating(self)
+        return self._rows.rating(self._row)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Evaluation):
@@ -229,6 +258,10 @@ class Evaluation:
 
     def __hash__(self) -> int:
         return hash((self.entity, self.standard, self.total))
+
+    def __repr__(self) -> str:
+        return (f"Evaluation(entity={self.entity!r}, standard={self.standard!r}, edition={self.edition!r}, "
+                f"total={self.total!r}, rating_rank={self.rating_rank!r})")
 
     def _key(self) -> tuple[Any, ...]:
         return (self.entity, self.standard, self.edition, self.total, self.rating, self.indicators)

@@ -8,12 +8,12 @@ from typing import Any
 
 import attrs
 
-from ..backends.python.codegen import PREVIOUS_SUFFIX, inputs_of
 from ..language import syntax as s
 from ..language.check import CheckedStandard
 from ..language.errors import SmartCityRulesError
 from ..language.formula import bands_text, render
 from ..language.numbers import fmt
+from ..plan.lower import PREVIOUS_SUFFIX, inputs_of
 from ..plan.semantics import coerce_int, exact
 from .evaluation import Evaluation, IndicatorResult
 

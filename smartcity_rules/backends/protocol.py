@@ -1,0 +1,64 @@
+"""The seam every back-end implements: prepare(plan) -> executor; executor.run(batch) -> columns.
+
+A back-end sees only the scoring plan and the records, and hands back result columns in
+the one representation every consumer reads (results/, and later writers and SQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any, Protocol
+
+import attrs
+
+from ..plan.scoring import ScoringPlan
+
+Record = Mapping[str, Any]
+Pair = tuple[int, int]  # an exact value: (numerator, denominator > 0), not necessarily in lowest terms
+
+
+@attrs.frozen
+class Batch:
+    """Records scored together: rank() and share() compare the entities of one batch.
+
+    `entities` names each record; the caller has checked that names are unique and that
+    records carry only declared statistics.
+    """
+
+    records: Sequence[Record]
+    entities: Sequence[str]
+
+
+@attrs.frozen
+class ResultColumns:
+    """What a back-end returns: one column per indicator for each figure, one row per record.
+
+    - values[k][row]: the exact value as a Pair, None when not applicable;
+    - stars[k][row]: 0 to 5, None for deductions and when not applicable;
+    - points[k][row]: an int scaled by plan.points_scale where plan.indicators[k].scaled,
+      else an exact Fraction;
+    - totals[row]: the total, rounded as the plan says.
+    """
+
+    values: tuple[Sequence[Pair | None], ...]
+    stars: tuple[Sequence[int | None], ...]
+    points: tuple[Sequence[int | Fraction], ...]
+    totals: Sequence[Fraction]
+
+    def __len__(self) -> int:
+        return len(self.totals)
+
+
+class Executor(Protocol):
+    """A plan prepared by one back-end, ready to score batches; safe to share between threads."""
+
+    def run(self, batch: Batch) -> ResultColumns:
+        """Score a batch; raises a DataError naming the entity, the indicator and the input."""
+        ...
+
+
+class Backend(Protocol):
+    name: str
+
+    def prepare(self, plan: ScoringPlan) -> Executor: ...

@@ -1,0 +1,296 @@
+"""Lowers a checked standard into its scoring plan, once: checked standard -> ScoringPlan.
+
+Pure and deterministic: the same standard always gives the same plan. Every function call
+is dispatched on the Function enum, exhaustively; every decision about numbers that a
+back-end would otherwise make for itself (scales, which points are whole multiples of a
+common denominator, whether the total needs rounding) is made here, once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from fractions import Fraction
+
+from ..language import syntax as s
+from ..language.check import CheckedStandard, Function, ScoredIndicator
+from ..language.formula import render
+from ..language.syntax import walk
+from . import scoring as p
+from .semantics import band_scale, domain, round_half_up
+
+PREVIOUS_SUFFIX = "@previous"
+_WHOLE_KINDS = frozenset({s.Kind.COUNT, s.Kind.RANK, s.Kind.FLAG})
+SlotKey = tuple[str, bool]  # (input, previous?)
+
+
+def lower(standard: CheckedStandard) -> p.ScoringPlan:
+    """The scoring plan of a checked standard."""
+    return _Lowering(standard).plan()
+
+
+def record_key(name: str, previous: bool) -> str:
+    return name + PREVIOUS_SUFFIX if previous else name
+
+
+def inputs_of(expr: s.Expr, previous: bool = False) -> Iterator[SlotKey]:
+    """Every (input, previous?) a formula reads, cohort calls included."""
+    if isinstance(expr, s.Ref):
+        yield expr.name, previous
+    elif isinstance(expr, s.Checklist):
+        for item in expr.items:
+            yield item.name, previous
+    elif isinstance(expr, s.Call) and expr.function in (Function.PREVIOUS.value, Function.GROWTH.value):
+        yield from inputs_of(expr.args[0], True)
+        if expr.function == Function.GROWTH.value:
+            yield from inputs_of(expr.args[0], previous)
+    else:
+        for child in _children(expr):
+            yield from inputs_of(child, previous)
+
+
+def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
+    if isinstance(expr, s.Binary):
+        return (expr.left, expr.right)
+    if isinstance(expr, s.Neg):
+        return (expr.operand,)
+    if isinstance(expr, s.Call):
+        return expr.args
+    if isinstance(expr, s.Weighted):
+        return tuple(part.expr for part in expr.parts)
+    return ()
+
+
+def cohort_calls(expr: s.Expr) -> list[s.Call]:
+    return [n for n in walk(expr) if isinstance(n, s.Call) and Function(n.function).compares_entities]
+
+
+def _integral(expr: s.Expr, standard: CheckedStandard) -> bool:
+    """Whether a formula always yields a whole number (known before any data)."""
+    if isinstance(expr, s.Literal):
+        return expr.value.denominator == 1
+    if isinstance(expr, s.Ref):
+        return standard.inputs[expr.name].kind in _WHOLE_KINDS
+    if isinstance(expr, s.Neg):
+        return _integral(expr.operand, standard)
+    if isinstance(expr, s.Binary):
+        return expr.op is not s.BinaryOp.DIV and all(_integral(e, standard) for e in (expr.left, expr.right))
+    if isinstance(expr, s.Checklist):
+        return all(item.points.value.denominator == 1 for item in expr.items)
+    if isinstance(expr, s.Call):
+        whole_functions = (Function.RANK, Function.MIN, Function.MAX, Function.CLAMP, Function.PREVIOUS)
+        return Function(expr.function) in whole_functions and all(_integral(a, standard) for a in expr.args)
+    return False
+
+
+def _label(node: s.Expr, previous: bool) -> str:
+    """How an error names a ratio's part or whole: the input, or the formula."""
+    text = render(node)
+    return text + PREVIOUS_SUFFIX if previous and isinstance(node, s.Ref) else text
+
+
+def _blame(node: s.Expr, previous: bool) -> str | None:
+    """The input to blame when `node`, a denominator, is zero."""
+    return record_key(node.name, previous) if isinstance(node, s.Ref) else None
+
+
+class _Lowering:
+    def __init__(self, standard: CheckedStandard) -> None:
+        self.standard = standard
+        self.decimals = standard.header.rounding
+        values = [item.syntax.value for item in standard.indicators if item.syntax.value is not None]
+        self.calls = [(item, call) for item in standard.indicators if item.syntax.value is not None
+                      for call in cohort_calls(item.syntax.value)]
+        main = self._needed(values)
+        cohort = self._needed([call.args[0] for _, call in self.calls])
+        order = {name: index for index, name in enumerate(standard.inputs)}
+        keys = sorted(set(main) | set(cohort), key=lambda key: (key[1], order[key[0]]))
+        self.slot = {key: index for index, key in enumerate(keys)}
+        self.main_reads = tuple(sorted(self.slot[key] for key in main))
+        self.cohort_reads = tuple(sorted(self.slot[key] for key in cohort))
+        self.site = {id(call): index for index, (_, call) in enumerate(self.calls)}
+        self.memo: dict[tuple[int, bool], p.Op] = {}
+
+    def _needed(self, exprs: list[s.Expr]) -> set[SlotKey]:
+        needed = {key for expr in exprs for key in inputs_of(expr)}
+        # Wholes are read too, so `part of` is checked wherever a part is read.
+        for name, previous in list(needed):
+            whole = self.standard.inputs[name].part_of
+            if whole is not None:
+                needed.add((whole, previous))
+        return needed
+
+    # ------------------------------------------------------------ the plan
+    def plan(self) -> p.ScoringPlan:
+        indicators = tuple(self._indicator(k, item) for k, item in enumerate(self.standard.indicators))
+        return p.ScoringPlan(
+            slots=self._slots(), main_reads=self.main_reads, cohort_reads=self.cohort_reads,
+            cohort_sites=tuple(self._site(item, call) for item, call in self.calls),
+            indicators=indicators, groups=self._groups(), levels=self._levels(),
+            decimals=self.decimals, points_scale=self._points_scale(indicators), round_total=self._round_total())
+
+    def _slots(self) -> tuple[p.InputSlot, ...]:
+        users: dict[str, int] = {}
+        for item in self.standard.indicators:
+            if item.syntax.value is not None:
+                for name, _ in inputs_of(item.syntax.value):
+                    users.setdefault(name, item.number)
+        slots = []
+        for (name, previous) in self.slot:
+            decl = self.standard.inputs[name]
+            bounds = None if decl.score_range is None else (decl.score_range[0].value, decl.score_range[1].value)
+            whole = None if decl.part_of is None else self.slot.get((decl.part_of, previous))
+            slots.append(p.InputSlot(record_key(name, previous), name, previous, decl.kind,
+                                     domain(decl.kind, bounds), whole, users.get(name)))
+        return tuple(slots)
+
+    def _site(self, item: ScoredIndicator, call: s.Call) -> p.CohortSite:
+        self.memo.clear()
+        return p.CohortSite(Function(call.function), self.op(call.args[0], False), item.number,
+                            item.syntax.zero_policy)
+
+    # ------------------------------------------------------------ formulas
+    def op(self, node: s.Expr, previous: bool) -> p.Op:
+        # One op for each (node, period): growth reads its argument twice, and nested growth
+        # would otherwise double the plan at every level.
+        key = (id(node), previous)
+        if key not in self.memo:
+            self.memo[key] = self._op(node, previous)
+        return self.memo[key]
+
+    def _op(self, node: s.Expr, previous: bool) -> p.Op:
+        if isinstance(node, s.Literal):
+            return p.Const(node.value)
+        if isinstance(node, s.Ref):
+            return p.Load(self.slot[node.name, previous])
+        if isinstance(node, s.Neg):
+            return p.Negate(self.op(node.operand, previous))
+        if isinstance(node, s.Binary):
+            left, right = self.op(node.left, previous), self.op(node.right, previous)
+            if node.op is s.BinaryOp.DIV:
+                return p.Divide(left, right, _blame(node.right, previous))
+            return p.Binary(p.Arith(node.op.value), left, right)
+        if isinstance(node, s.Weighted):
+            return p.Sum(tuple(p.Binary(p.Arith.MUL, p.Const(part.weight.value), self.op(part.expr, previous))
+                               for part in node.parts))
+        if isinstance(node, s.Checklist):
+            return p.Tally(tuple((item.points.value, self.slot[item.name, previous]) for item in node.items))
+        return self._call(node, previous)
+
+    def _call(self, call: s.Call, previous: bool) -> p.Op:
+        args = call.args
+        match Function(call.function):
+            case Function.RATIO:
+                return self._ratio(call, previous)
+            case Function.PREVIOUS:
+                return self.op(args[0], True)
+            case Function.GROWTH:
+                now, before = self.op(args[0], previous), self.op(args[0], True)
+                return p.Divide(p.Binary(p.Arith.SUB, now, before), before, _blame(args[0], True))
+            case Function.MIN | Function.MAX as function:
+                return p.Extreme(function is Function.MAX, tuple(self.op(a, previous) for a in args))
+            case Function.CLAMP:
+                value, low, high = (self.op(a, previous) for a in args)
+                return p.Extreme(False, (p.Extreme(True, (value, low)), high))
+            case Function.RANK | Function.SHARE:
+                return p.CohortValue(self.site[id(call)])
+
+    def _ratio(self, call: s.Call, previous: bool) -> p.Op:
+        """A part over its whole; a part above its whole is bad data. Inputs declared
+        `part of` their whole were checked on reading already."""
+        part_node, whole_node = call.args
+        declared = (isinstance(part_node, s.Ref) and isinstance(whole_node, s.Ref)
+                    and self.standard.inputs[part_node.name].part_of == whole_node.name)
+        part, whole = self.op(part_node, previous), self.op(whole_node, previous)
+        bounded = None if declared else (_label(part_node, previous), _label(whole_node, previous))
+        return p.Divide(part, whole, _blame(whole_node, previous), bounded)
+
+    # ------------------------------------------------------------ scoring
+    def _indicator(self, index: int, item: ScoredIndicator) -> p.IndicatorPlan:
+        syntax = item.syntax
+        assert syntax.value is not None  # the checker requires one
+        self.memo.clear()  # ops are not shared between indicators: each runs on its own
+        formula = self.op(syntax.value, False)
+        banding = None
+        if item.bands is not None and syntax.deduction is None:
+            scale, whole = band_scale([t.value for t in item.bands.thresholds])
+            banding = p.Banding(item.bands.rule, whole, scale)
+        group = next(k for k, g in enumerate(self.standard.syntax.groups) if g is item.group)
+        return p.IndicatorPlan(syntax.number, formula, syntax.zero_policy, banding, self._points(item),
+                               self._scaled(item), group)
+
+    def _points(self, item: ScoredIndicator) -> p.StarPoints | p.LinearPoints | p.DeductionPoints:
+        syntax = item.syntax
+        if syntax.deduction is not None:
+            return p.DeductionPoints(syntax.deduction.each.value, syntax.deduction.cap.value)
+        assert syntax.points is not None  # the checker requires points or a deduction
+        scoring = syntax.points.scoring
+        maximum = syntax.points.maximum.value
+        if isinstance(scoring, s.Linear):
+            return p.LinearPoints(scoring.low.value, scoring.high.value, maximum)
+        return p.StarPoints(tuple(round_half_up(maximum * stars / 5, self.decimals) for stars in range(6)))
+
+    def _scaled(self, item: ScoredIndicator) -> bool:
+        """Table points are always scaled; a deduction is when its value is a whole number
+        and rounding cannot touch its amounts."""
+        syntax = item.syntax
+        if syntax.deduction is None:
+            return syntax.points is not None and isinstance(syntax.points.scoring, s.FromStars)
+        if syntax.value is None or not _integral(syntax.value, self.standard):
+            return False
+        if self.decimals is None:
+            return True
+        places = 10**self.decimals
+        return all((a.value * places).denominator == 1 for a in (syntax.deduction.each, syntax.deduction.cap))
+
+    def _points_scale(self, indicators: tuple[p.IndicatorPlan, ...]) -> int:
+        denominators = [c.denominator for c in self._caps()]
+        for item in indicators:
+            if isinstance(item.points, p.StarPoints):
+                denominators += [v.denominator for v in item.points.table]
+            elif isinstance(item.points, p.DeductionPoints) and item.scaled:
+                denominators += [item.points.each.denominator, item.points.cap.denominator]
+        return math.lcm(1, *denominators)
+
+    def _caps(self) -> list[Fraction]:
+        return [g.cap.value for g in self.standard.syntax.groups if g.bonus and g.cap is not None]
+
+    def _round_total(self) -> bool:
+        """Every points figure is rounded already, so only a bonus cap with more decimals
+        than declared can leave the total unrounded."""
+        if self.decimals is None:
+            return False
+        return any((cap * 10**self.decimals).denominator != 1 for cap in self._caps())
+
+    def _groups(self) -> tuple[p.GroupPlan, ...]:
+        groups = []
+        for group in self.standard.syntax.groups:
+            members = tuple(k for k, item in enumerate(self.standard.indicators) if item.group is group)
+            cap = group.cap.value if group.bonus and group.cap is not None else None
+            maximum = cap if group.bonus else (group.points.value if group.points is not None else None)
+            groups.append(p.GroupPlan(group.name, group.bonus, cap, maximum, members))
+        return tuple(groups)
+
+    # ------------------------------------------------------------ rating
+    def _levels(self) -> tuple[p.LevelPlan, ...] | None:
+        rating = self.standard.syntax.rating
+        if rating is None:
+            return None
+        return tuple(p.LevelPlan(int(level.rank.value), level.name, tuple(self._requirement(r)
+                                                                           for r in level.requirements))
+                     for level in rating.levels)
+
+    def _requirement(self, req: s.Requirement) -> p.RequirementPlan:
+        if isinstance(req, s.TotalRequirement):
+            return p.TotalAtLeast(req.compare, req.threshold.value)
+        if isinstance(req, s.LeadingRequirement):
+            leading = tuple(k for k, item in enumerate(self.standard.indicators) if item.syntax.leading)
+            return p.EveryLeading(req.compare, int(req.stars.value), leading)
+        if isinstance(req, s.IndicatorRequirement):
+            index = next(k for k, item in enumerate(self.standard.indicators)
+                         if item.number == int(req.number.value))
+            if req.on_stars:
+                return p.IndicatorStars(req.compare, index, int(req.threshold.value))
+            return p.IndicatorValue(req.compare, index, req.threshold.value)
+        group = next(k for k, g in enumerate(self.standard.syntax.groups) if g.name == req.group)
+        return p.GroupPoints(req.compare, group, req.points.value)

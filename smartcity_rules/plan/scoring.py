@@ -1,0 +1,326 @@
+"""The scoring plan: what every back-end runs, lowered once from a checked standard.
+
+Nothing syntactic is left in it. Inputs are slots with their domains; formulas are a few
+basic operations, each division naming the input to blame for a zero; star bands are
+whole-number thresholds on a common scale; points, deductions and linear scales are
+numbers; groups and the rating refer to indicators by index. A plan is frozen, and
+`dump()` writes it as text, so a change to lowering shows as a diff of a golden file.
+"""
+
+from __future__ import annotations
+
+import enum
+from fractions import Fraction
+
+import attrs
+
+from ..language.check import Function
+from ..language.numbers import fmt
+from ..language.syntax import BandRule, Compare, Kind, ZeroPolicy
+from .semantics import Domain
+
+
+# ------------------------------------------------------------------ inputs
+@attrs.frozen
+class InputSlot:
+    """One statistic a record carries: an input this period, or `NAME@previous`."""
+
+    key: str  # the record key
+    name: str  # the input's declared name
+    previous: bool
+    kind: Kind
+    domain: Domain
+    whole: int | None  # the slot of the input it is `part of`, in the same period
+    first_user: int | None  # the indicator that errors about this input name: the first to read it
+
+
+# ------------------------------------------------------------------ formulas
+class Arith(enum.Enum):
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+
+
+@attrs.frozen
+class Const:
+    value: Fraction
+
+
+@attrs.frozen
+class Load:
+    slot: int
+
+
+@attrs.frozen
+class Negate:
+    operand: Op
+
+
+@attrs.frozen
+class Binary:
+    op: Arith
+    left: Op
+    right: Op
+
+
+@attrs.frozen
+class Divide:
+    """left / right; a zero right side signals the indicator's zero policy, naming `blame`.
+
+    `bounded` (the labels of part and whole) makes it a ratio whose part may not exceed
+    its whole: bad data, unless the inputs are declared `part of` and so checked on reading.
+    """
+
+    left: Op
+    right: Op
+    blame: str | None  # the record key of the input that was zero, when the divisor is one
+    bounded: tuple[str, str] | None = None
+
+
+@attrs.frozen
+class Sum:
+    """terms[0] + terms[1] + ..., in order."""
+
+    terms: tuple[Op, ...]
+
+
+@attrs.frozen
+class Tally:
+    """A checklist: the points of each yes/no slot that holds, summed."""
+
+    items: tuple[tuple[Fraction, int], ...]  # (points, slot)
+
+
+@attrs.frozen
+class Extreme:
+    """The largest (max) or smallest (min) of the operands, exactly."""
+
+    largest: bool
+    operands: tuple[Op, ...]
+
+
+@attrs.frozen
+class CohortValue:
+    """This entity's value of a cohort site (rank or share), computed across the cohort first."""
+
+    site: int
+
+
+Op = Const | Load | Negate | Binary | Divide | Sum | Tally | Extreme | CohortValue
+
+
+# ------------------------------------------------------------------ scoring
+@attrs.frozen
+class Banding:
+    """Star bands as whole numbers: threshold t is t * scale (see semantics.stars)."""
+
+    rule: BandRule
+    thresholds: tuple[int, ...]
+    scale: int
+
+
+@attrs.frozen
+class StarPoints:
+    """Points for 0 to 5 stars: maximum x stars / 5, each rounded as declared."""
+
+    table: tuple[Fraction, ...]
+
+
+@attrs.frozen
+class LinearPoints:
+    """maximum x the value's position between low and high, capped to [0, 1], rounded."""
+
+    low: Fraction
+    high: Fraction
+    maximum: Fraction
+
+
+@attrs.frozen
+class DeductionPoints:
+    """`each` off per unit of the value, at most `cap`; never a bonus."""
+
+    each: Fraction
+    cap: Fraction
+
+
+@attrs.frozen
+class IndicatorPlan:
+    number: int
+    formula: Op
+    zero_policy: ZeroPolicy
+    banding: Banding | None  # None for deductions
+    points: StarPoints | LinearPoints | DeductionPoints
+    # Points are whole multiples of 1/ScoringPlan.points_scale, so back-ends return them
+    # scaled as ints; otherwise as exact Fractions.
+    scaled: bool
+    group: int
+
+
+@attrs.frozen
+class CohortSite:
+    """A rank() or share() call: its argument is evaluated per entity, then across the cohort."""
+
+    function: Function
+    formula: Op
+    indicator: int  # the number of the indicator that calls it
+    zero_policy: ZeroPolicy
+
+
+@attrs.frozen
+class GroupPlan:
+    name: str
+    bonus: bool
+    cap: Fraction | None  # a bonus group's `at most`
+    maximum: Fraction | None  # the group's points, or a bonus group's cap
+    members: tuple[int, ...]  # indicator indices
+
+
+# ------------------------------------------------------------------ rating
+@attrs.frozen
+class TotalAtLeast:
+    compare: Compare
+    threshold: Fraction
+
+
+@attrs.frozen
+class EveryLeading:
+    compare: Compare
+    stars: int
+    members: tuple[int, ...]  # the leading indicators' indices
+
+
+@attrs.frozen
+class IndicatorValue:
+    compare: Compare
+    indicator: int
+    threshold: Fraction
+
+
+@attrs.frozen
+class IndicatorStars:
+    compare: Compare
+    indicator: int
+    stars: int
+
+
+@attrs.frozen
+class GroupPoints:
+    compare: Compare
+    group: int
+    points: Fraction
+
+
+RequirementPlan = TotalAtLeast | EveryLeading | IndicatorValue | IndicatorStars | GroupPoints
+
+
+@attrs.frozen
+class LevelPlan:
+    rank: int
+    name: str
+    requirements: tuple[RequirementPlan, ...]
+
+
+@attrs.frozen
+class ScoringPlan:
+    slots: tuple[InputSlot, ...]  # ordered: this period's first, each in declaration order
+    main_reads: tuple[int, ...]  # the slots the per-entity evaluation reads
+    cohort_reads: tuple[int, ...]  # the slots the cohort sites' arguments read
+    cohort_sites: tuple[CohortSite, ...]
+    indicators: tuple[IndicatorPlan, ...]
+    groups: tuple[GroupPlan, ...]
+    levels: tuple[LevelPlan, ...] | None  # None: the standard has no rating rule
+    decimals: int | None  # the declared rounding
+    points_scale: int  # the common denominator of scaled points
+    round_total: bool  # whether the total can have more decimals than declared, and so is rounded
+
+    @property
+    def needs_cohort(self) -> bool:
+        return bool(self.cohort_sites)
+
+    def dump(self) -> str:
+        """The plan as text, one fact a line: for golden files and for reading."""
+        return "\n".join(_dump(self)) + "\n"
+
+
+# ------------------------------------------------------------------ dump
+def _op(op: Op, slots: tuple[InputSlot, ...]) -> str:
+    match op:
+        case Const(value):
+            return fmt(value)
+        case Load(slot):
+            return f"${slots[slot].key}"
+        case Negate(operand):
+            return f"-({_op(operand, slots)})"
+        case Binary(kind, left, right):
+            return f"({_op(left, slots)} {kind.value} {_op(right, slots)})"
+        case Divide(left, right, blame, bounded):
+            check = "" if bounded is None else " part<=whole"
+            return f"({_op(left, slots)} / {_op(right, slots)} blame={blame}{check})"
+        case Sum(terms):
+            return "sum(" + ", ".join(_op(t, slots) for t in terms) + ")"
+        case Tally(items):
+            return "tally(" + ", ".join(f"{fmt(p)}*${slots[k].key}" for p, k in items) + ")"
+        case Extreme(largest, operands):
+            return ("max(" if largest else "min(") + ", ".join(_op(o, slots) for o in operands) + ")"
+        case CohortValue(site):
+            return f"cohort[{site}]"
+    raise AssertionError(op)
+
+
+def _numbers(values: tuple[Fraction, ...]) -> str:
+    return ", ".join(fmt(v) for v in values)
+
+
+def _points(points: StarPoints | LinearPoints | DeductionPoints) -> str:
+    match points:
+        case StarPoints(table):
+            return f"points by stars [{_numbers(table)}]"
+        case LinearPoints(low, high, maximum):
+            return f"points {fmt(maximum)} linear from {fmt(low)} to {fmt(high)}"
+        case DeductionPoints(each, cap):
+            return f"deduct {fmt(each)} each, at most {fmt(cap)}"
+    raise AssertionError(points)
+
+
+def _requirement(req: RequirementPlan) -> str:
+    match req:
+        case TotalAtLeast(compare, threshold):
+            return f"total {compare.value} {fmt(threshold)}"
+        case EveryLeading(compare, stars, members):
+            return f"indicators {list(members)} stars {compare.value} {stars}"
+        case IndicatorValue(compare, indicator, threshold):
+            return f"indicator[{indicator}] value {compare.value} {fmt(threshold)}"
+        case IndicatorStars(compare, indicator, stars):
+            return f"indicator[{indicator}] stars {compare.value} {stars}"
+        case GroupPoints(compare, group, points):
+            return f"group[{group}] points {compare.value} {fmt(points)}"
+    raise AssertionError(req)
+
+
+def _dump(plan: ScoringPlan) -> list[str]:
+    lines = [f"decimals {plan.decimals}, points scale {plan.points_scale}, round total {plan.round_total}",
+             "slots:"]
+    for k, slot in enumerate(plan.slots):
+        d = slot.domain
+        high = "inf" if d.high is None else fmt(d.high)
+        whole = "" if slot.whole is None else f" part of ${plan.slots[slot.whole].key}"
+        lines.append(f"  {k} ${slot.key} {slot.kind.value} [{fmt(d.low)}, {high}]"
+                     f"{' whole' if d.whole else ''}{whole} first read by {slot.first_user}")
+    lines.append(f"main reads {list(plan.main_reads)}; cohort reads {list(plan.cohort_reads)}")
+    for k, site in enumerate(plan.cohort_sites):
+        lines.append(f"cohort[{k}] {site.function.value}({_op(site.formula, plan.slots)}) "
+                     f"for indicator {site.indicator}, on zero {site.zero_policy.value}")
+    for k, item in enumerate(plan.indicators):
+        band = "" if item.banding is None else (
+            f" {item.banding.rule.value} [{', '.join(map(str, item.banding.thresholds))}] / {item.banding.scale}")
+        lines += [f"indicator[{k}] {item.number} in group[{item.group}], on zero {item.zero_policy.value}"
+                  f"{', scaled' if item.scaled else ''}",
+                  f"  value {_op(item.formula, plan.slots)}", f"  stars{band or ' none'}",
+                  f"  {_points(item.points)}"]
+    for k, group in enumerate(plan.groups):
+        cap = "" if group.cap is None else f" at most {fmt(group.cap)}"
+        lines.append(f"group[{k}] {group.name!r}{' bonus' if group.bonus else ''}{cap} {list(group.members)}")
+    for level in plan.levels or ():
+        lines.append(f"level {level.rank} {level.name!r} when "
+                     + " and ".join(_requirement(r) for r in level.requirements))
+    return lines

@@ -1,0 +1,90 @@
+"""The rating, decided once over result columns: which requirements hold, which level is reached.
+
+Every back-end hands back the same columns, so the rating is written here once. A whole
+column of each requirement is decided at a time; the per-entity report reads the same
+columns, so the level reached and the requirements listed can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import cast
+
+from ..backends.protocol import ResultColumns
+from ..plan import scoring as p
+from ..plan.semantics import COMPARE, group_points
+
+
+class ScoredPoints:
+    """Exact points read back from columns: scaled ints become Fractions, each value once."""
+
+    def __init__(self, plan: p.ScoringPlan, columns: ResultColumns) -> None:
+        self.plan = plan
+        self.columns = columns
+        self._fractions: dict[int, Fraction] = {}
+
+    def indicator(self, k: int, row: int) -> Fraction:
+        point = self.columns.points[k][row]
+        if not self.plan.indicators[k].scaled:
+            return Fraction(point)
+        scaled = cast(int, point)  # the plan says so: see ResultColumns
+        exact = self._fractions.get(scaled)
+        if exact is None:
+            exact = self._fractions.setdefault(scaled, Fraction(scaled, self.plan.points_scale))
+        return exact
+
+    def group(self, g: int, row: int) -> Fraction:
+        group = self.plan.groups[g]
+        return group_points([self.indicator(k, row) for k in group.members], group.cap)
+
+
+def held(req: p.RequirementPlan, columns: ResultColumns, points: ScoredPoints) -> list[bool]:
+    """Whether the requirement holds, for every row."""
+    compare = COMPARE[req.compare]
+    match req:
+        case p.TotalAtLeast(_, threshold):
+            # Integers cross-multiplied: a Fraction comparison costs more than the rest of a check.
+            top, bottom = threshold.numerator, threshold.denominator
+            return [compare(t.numerator * bottom, top * t.denominator) for t in columns.totals]
+        case p.EveryLeading(_, stars, members):
+            # Not-applicable leading indicators are skipped: they have no stars to hold to the bar.
+            rows = zip(*(columns.stars[k] for k in members)) if members else ((),) * len(columns)
+            return [all(s is None or compare(s, stars) for s in row) for row in rows]
+        case p.IndicatorStars(_, k, stars):
+            return [s is not None and compare(s, stars) for s in columns.stars[k]]
+        case p.IndicatorValue(_, k, threshold):
+            top, bottom = threshold.numerator, threshold.denominator
+            return [v is not None and compare(v[0] * bottom, top * v[1]) for v in columns.values[k]]
+        case p.GroupPoints(_, g, bar):
+            return [compare(points.group(g, row), bar) for row in range(len(columns))]
+    raise AssertionError(req)
+
+
+class Ratings:
+    """The rating of every row of a batch, and the requirement columns behind it."""
+
+    def __init__(self, levels: tuple[p.LevelPlan, ...], columns: ResultColumns, points: ScoredPoints) -> None:
+        self.levels = levels
+        self.held = tuple(tuple(held(req, columns, points) for req in level.requirements) for level in levels)
+        self.ranks = self._ranks(len(columns))
+
+    def _ranks(self, count: int) -> list[int]:
+        ranks = [0] * count
+        open_rows = list(range(count))
+        for level, columns in zip(self.levels, self.held):
+            still = []
+            for row in open_rows:
+                if all(column[row] for column in columns):
+                    ranks[row] = level.rank
+                else:
+                    still.append(row)
+            open_rows = still
+        return ranks
+
+    def level_reached(self, row: int) -> int | None:
+        """The index of the first level whose requirements all hold for the row."""
+        return next((i for i, columns in enumerate(self.held) if all(c[row] for c in columns)), None)
+
+    def outcomes(self, level: int, row: int) -> Sequence[bool]:
+        return [column[row] for column in self.held[level]]
