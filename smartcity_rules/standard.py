@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .backends.protocol import Backend
 from .language import syntax as s
 from .language.check import CheckedStandard, check, conclude, review
 from .language.diagnostics import Diagnostic
@@ -14,6 +15,7 @@ from .language.errors import InvalidStandard, NotFound
 from .language.link import link
 from .language.parse import parse, parse_file
 from .plan.lower import PREVIOUS_SUFFIX
+from .plan.scoring import ScoringPlan
 from .results.evaluate import CompiledStandard
 from .results.evaluation import Evaluation, IndicatorInfo, InputInfo
 from .results.explain import Explanation, explain
@@ -25,9 +27,9 @@ class Standard:
     Thread-safe: evaluation keeps no state between calls.
     """
 
-    def __init__(self, checked: CheckedStandard) -> None:
+    def __init__(self, checked: CheckedStandard, backend: Backend | None = None) -> None:
         self._checked = checked
-        self._compiled = CompiledStandard(checked)
+        self._compiled = CompiledStandard(checked, backend)
 
     # ------------------------------------------------------------ metadata
     @property
@@ -104,6 +106,11 @@ class Standard:
         return self._compiled.needs_cohort
 
     @property
+    def plan(self) -> ScoringPlan:
+        """The scoring plan every back-end runs; `plan.dump()` shows it as text."""
+        return self._compiled.plan
+
+    @property
     def python_source(self) -> str:
         """The generated evaluator, for inspection."""
         return self._compiled.python_source
@@ -133,17 +140,20 @@ class Standard:
         return f"<Standard {self.title!r} edition={self.edition!r} indicators={len(self.indicator_numbers)}>"
 
 
-def loads(text: str, name: str = "<string>") -> Standard:
+def loads(text: str, name: str = "<string>", *, backend: Backend | None = None) -> Standard:
     """Parse, check and compile a standard from text; raises InvalidStandard.
 
-    `use` paths in the text are relative to the directory of `name`.
+    `use` paths in the text are relative to the directory of `name`. `backend` runs the
+    scoring plan; the default is the Python back-end.
     """
-    return Standard(check(link(parse(text, name))))
+    return Standard(check(link(parse(text, name))), backend)
 
 
-def load(path: str | Path) -> Standard:
-    """Parse, check and compile a standard file (and those it builds on); raises InvalidStandard."""
-    return Standard(check(link(parse_file(path))))
+def load(path: str | Path, *, backend: Backend | None = None) -> Standard:
+    """Parse, check and compile a standard file (and those it builds on); raises InvalidStandard.
+
+    `backend` runs the scoring plan; the default is the Python back-end."""
+    return Standard(check(link(parse_file(path))), backend)
 
 
 def diagnose(path: str | Path) -> tuple[Diagnostic, ...]:

@@ -6,11 +6,14 @@ Set UPDATE_GOLDEN=1 to rewrite golden files from the current output.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules.backends.protocol import Backend
+from smartcity_rules.backends.python.executor import PythonBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,6 +32,16 @@ class Golden:
             return
         assert path.exists(), f"golden file {name} is missing; run with UPDATE_GOLDEN=1 to create it"
         assert text == path.read_text(encoding="utf-8"), f"output differs from golden file {name}"
+
+
+# Every back-end, by name. A back-end joins the conformance set (worked examples, stored
+# cases, invariants, agreement with the reference evaluator) by one entry here.
+BACKENDS: dict[str, Callable[[], Backend]] = {"python": PythonBackend}
+
+
+@pytest.fixture(scope="session", params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return BACKENDS[request.param]()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules.backends.protocol import Backend
 
 from .worked_examples import assert_scored, changed
 
@@ -41,8 +42,8 @@ BONUS_GROUP = "地方特色"
 
 
 @pytest.fixture(scope="module")
-def std() -> scr.Standard:
-    return scr.load(STANDARD_PATH)
+def std(backend: Backend) -> scr.Standard:
+    return scr.load(STANDARD_PATH, backend=backend)
 
 
 # ====================================================================== records

@@ -39,6 +39,7 @@ from typing import Any
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules.backends.protocol import Backend
 
 from .worked_examples import changed
 
@@ -56,8 +57,8 @@ GROUPS = {
 
 
 @pytest.fixture(scope="module")
-def std() -> scr.Standard:
-    return scr.load(STANDARD_PATH)
+def std(backend: Backend) -> scr.Standard:
+    return scr.load(STANDARD_PATH, backend=backend)
 
 
 # ====================================================================== records

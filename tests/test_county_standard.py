@@ -41,6 +41,7 @@ from typing import Any
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules.backends.protocol import Backend
 
 from .worked_examples import assert_scored, changed
 
@@ -69,8 +70,8 @@ FROM_CITY = {
 
 
 @pytest.fixture(scope="module")
-def std() -> scr.Standard:
-    return scr.load(STANDARD_PATH)
+def std(backend: Backend) -> scr.Standard:
+    return scr.load(STANDARD_PATH, backend=backend)
 
 
 @pytest.fixture(scope="module")

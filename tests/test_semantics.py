@@ -5,19 +5,27 @@ import math
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smartcity_rules import InvalidValue, MissingInput
-from smartcity_rules.language.syntax import Kind
+from smartcity_rules.language.numbers import fmt
+from smartcity_rules.language.syntax import BandRule, Kind
 from smartcity_rules.plan.semantics import (
+    DOMAINS,
     MISSING,
+    band_scale,
     coerce_int,
     coerce_pair,
     deduction_points,
     exact,
     exact_pair,
-    fmt,
     linear_points,
+    rank_column,
     round_half_up,
+    share_column,
+    stars,
+    stars_column,
 )
 
 
@@ -129,3 +137,77 @@ def test_fractions_read_exactly_as_fmt_writes_them(text: str, value: Fraction) -
 def test_malformed_fractions_and_separators_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         exact(text)
+
+
+# ---------------------------------------------------------------- one rule, two derivations
+_thresholds = st.lists(st.fractions(min_value=-50, max_value=50, max_denominator=40), min_size=5, max_size=5,
+                       unique=True).map(sorted)
+_pairs = st.tuples(st.integers(-10**6, 10**6), st.integers(1, 10**4))
+
+
+@given(_thresholds, st.lists(st.one_of(st.none(), _pairs), max_size=30), st.booleans())
+def test_stars_and_its_column_twin_agree(thresholds: list[Fraction], values: list[tuple[int, int] | None],
+                                         at_least: bool) -> None:
+    rule = BandRule.AT_LEAST if at_least else BandRule.AT_MOST
+    written = thresholds if at_least else thresholds[::-1]
+    scale, scaled = band_scale(written)
+    column = stars_column(rule, scaled, scale, values)
+    assert column == [None if v is None else stars(rule, scaled, scale, *v) for v in values]
+
+
+@given(_thresholds, st.integers(0, 4), st.booleans())
+def test_a_value_exactly_at_a_threshold_reaches_its_band(thresholds: list[Fraction], k: int, at_least: bool) -> None:
+    rule = BandRule.AT_LEAST if at_least else BandRule.AT_MOST
+    written = thresholds if at_least else thresholds[::-1]
+    scale, scaled = band_scale(written)
+    at = written[k]
+    assert stars(rule, scaled, scale, at.numerator, at.denominator) == k + 1
+
+
+@given(st.lists(st.one_of(st.none(), _pairs), max_size=20))
+def test_rank_is_competition_ranking_largest_first(values: list[tuple[int, int] | None]) -> None:
+    ranks = rank_column(values)
+    exact = [None if v is None else Fraction(*v) for v in values]
+    for value, rank in zip(exact, ranks):
+        if value is None:
+            assert rank is None
+        else:
+            assert rank == (1 + sum(1 for other in exact if other is not None and other > value), 1)
+
+
+@given(st.lists(st.one_of(st.none(), st.tuples(st.integers(0, 10**6), st.integers(1, 10**4))), max_size=20))
+def test_shares_of_a_cohort_sum_to_one(values: list[tuple[int, int] | None]) -> None:
+    shares = share_column(values)
+    present = [Fraction(*s) for s in shares if s is not None]
+    if present:
+        assert sum(present) == 1
+    else:
+        assert all(s is None for s in shares)
+
+
+@pytest.mark.parametrize("kind", [k for k in Kind if k is not Kind.SCORE])
+def test_the_fast_path_and_the_checking_path_read_one_domain_table(kind: Kind) -> None:
+    allowed = DOMAINS[kind]
+    for raw in (-1, 0, 0.0, 0.5, 1, 1.0, 1.5, 2, 2.0, "0", "1", "0.5"):
+        value = exact(raw) if kind is not Kind.FLAG or not isinstance(raw, float) else None
+        if value is None:
+            continue
+        try:
+            coerce_pair(kind, raw, "x", "A", 1)
+            accepted = True
+        except InvalidValue:
+            accepted = False
+        assert accepted == allowed.holds(value), (kind, raw)
+
+
+def test_a_score_range_below_zero_accepts_its_negative_values_on_every_path() -> None:
+    for raw in (-5, -5.0, "-5", "-5.0"):
+        assert Fraction(*coerce_pair(Kind.SCORE, raw, "s", "A", 1, Fraction(-10), Fraction(10))) == -5
+    with pytest.raises(InvalidValue, match="outside the score range -10 to 10"):
+        coerce_pair(Kind.SCORE, -11, "s", "A", 1, Fraction(-10), Fraction(10))
+
+
+def test_a_rank_of_zero_is_refused_as_a_float_too() -> None:
+    for raw in (0, 0.0, "0"):
+        with pytest.raises(InvalidValue, match="below 1"):
+            coerce_pair(Kind.RANK, raw, "r", "A", 1)

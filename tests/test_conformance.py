@@ -1,0 +1,96 @@
+"""The conformance set, once per back-end (the `backend` fixture of conftest.py): stored
+cases, invariants, the bundled cohorts, and bit-for-bit agreement with the reference
+evaluator (tests/oracle.py) on generated cohorts. The worked examples of the shipped
+standards (test_city_standard, test_county_standard, test_community_standard) take the
+same fixture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import smartcity_rules as scr
+from smartcity_rules import testing
+from smartcity_rules.backends.protocol import Backend
+from smartcity_rules.testing import cohorts
+from smartcity_rules.toolkit.cases import default_path, load_cases, run_cases
+
+from . import oracle
+from .conftest import FIXTURES, STANDARDS
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SHIPPED = {  # standard -> its bundled cohort
+    "shandong-city-2019.scs": "city-cohort.json",
+    "shandong-county-2019.scs": "county-cohort.json",
+    "shandong-community-2019.scs": "community-cohort.json",
+}
+
+
+def _agree(standard: scr.Standard, cohort: list[dict[str, Any]]) -> None:
+    try:
+        expected = oracle.evaluate_cohort(standard, cohort)
+    except scr.ZeroDenominator as error:
+        with pytest.raises(scr.ZeroDenominator) as caught:
+            standard.evaluate_cohort(cohort)
+        assert caught.value.indicator == error.indicator
+        return
+    for want, got in zip(expected, standard.evaluate_cohort(cohort)):
+        assert got.total == want["total"]
+        assert got.rating_rank == want["rating"]
+        for result in got.indicators:
+            assert (result.value, result.stars, result.points) == want["indicators"][result.number], result.number
+
+
+@pytest.fixture(scope="module")
+def loaded(backend: Backend) -> dict[str, scr.Standard]:
+    standards = {name: scr.load(STANDARDS / name, backend=backend) for name in SHIPPED}
+    for fixture in ("mini.scs", "kitchen.scs"):  # kitchen: every construct of the language
+        standards[fixture] = scr.load(FIXTURES / fixture, backend=backend)
+    return standards
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_stored_cases_pass(loaded: dict[str, scr.Standard], name: str) -> None:
+    results = run_cases(loaded[name], load_cases(default_path(STANDARDS / name)))
+    assert len(results) >= 10
+    assert [(r.case.name, r.failures) for r in results if not r.passed] == []
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_invariants_hold(loaded: dict[str, scr.Standard], name: str) -> None:
+    run = testing.run_invariants(loaded[name], examples=10, seed=3)
+    assert run.failure is None, (run.failure, run.counterexample)
+    assert run.examples == 10
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_the_bundled_cohort_agrees_with_the_reference_evaluator(loaded: dict[str, scr.Standard], name: str) -> None:
+    records = scr.read_records(STANDARDS / "examples" / SHIPPED[name])
+    _agree(loaded[name], [dict(r) for r in records])
+
+
+@SETTINGS
+@given(st.data())
+def test_city_standard_agrees_with_the_reference_interpreter(loaded: dict[str, scr.Standard],
+                                                             data: st.DataObject) -> None:
+    city = loaded["shandong-city-2019.scs"]
+    _agree(city, data.draw(cohorts(city, max_size=4, zeros=True)))
+
+
+@SETTINGS
+@given(st.data())
+def test_mini_standard_agrees_with_the_reference_interpreter(loaded: dict[str, scr.Standard],
+                                                             data: st.DataObject) -> None:
+    mini = loaded["mini.scs"]
+    _agree(mini, data.draw(cohorts(mini, zeros=True)))
+
+
+@SETTINGS
+@given(st.data())
+def test_every_construct_agrees_with_the_reference_interpreter(loaded: dict[str, scr.Standard],
+                                                               data: st.DataObject) -> None:
+    kitchen = loaded["kitchen.scs"]
+    _agree(kitchen, data.draw(cohorts(kitchen, zeros=True)))
