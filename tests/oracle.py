@@ -157,6 +157,7 @@ def _one(checked: Any, record: Mapping[str, Any], cohort: dict[int, Fraction | N
             subtotal = min(subtotal, group.cap.value)
         groups[group.name] = subtotal
         total += subtotal
+    total = round_half_up(total, decimals)  # docs/language.md §12: the total is rounded as declared
     return {"indicators": out, "total": total, "rating": _rating(checked, out, groups, total)}
 
 

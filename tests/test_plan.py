@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 import smartcity_rules as scr
@@ -62,3 +64,15 @@ def test_a_ratio_of_inputs_not_declared_part_and_whole_checks_its_part() -> None
     plan = scr.loads(wrap('input a "a": count\ninput b "b": count\ngroup "G" points 1 { indicator 1 "i" '
                           '{ value ratio(a, b) stars at least 1/5, 2/5, 3/5, 4/5, 1 points 1 } }')).plan
     assert plan.indicators[0].formula == p.Divide(p.Load(0), p.Load(1), "b", ("a", "b"))
+
+
+def test_a_total_after_a_bonus_cap_is_rounded_as_declared() -> None:
+    text = ('standard "T" { level city total 1 rounding 1 decimals }\n'
+            'input x "x": count\n'
+            'group "G" points 1 { indicator 1 "i" { value x stars at least 1, 2, 3, 4, 5 points 1 } }\n'
+            'bonus group "B" at most 0.25 { indicator 2 "j" { value x stars at least 1, 2, 3, 4, 5 points 1 } }\n')
+    standard = scr.loads(text)
+    assert standard.plan.round_total
+    result = standard.evaluate({"x": 5})
+    assert result.group("B").points == Fraction(1, 4)  # a group's points are not rounded again
+    assert result.total == Fraction(13, 10)  # 1 + 0.25, rounded half up to one decimal
