@@ -106,16 +106,37 @@ class CheckedStandard:
         raise KeyError(number)
 
     @property
+    def provisional_numbers(self) -> tuple[ProvisionalNumber, ...]:
+        """Every number the standard marks provisional, as data."""
+        found = [ProvisionalNumber("the total")] if self.header.total_provisional else []
+        found += [ProvisionalNumber("points", group=g.name) for g in self.syntax.groups if g.provisional]
+        found += [ProvisionalNumber(part, indicator=item.number)
+                  for item in self.indicators for part in item.provisional_parts]
+        if self.syntax.rating is not None and self.syntax.rating.provisional:
+            found.append(ProvisionalNumber("the rating rule"))
+        return tuple(found)
+
+    @property
     def provisional(self) -> tuple[str, ...]:
         """Every number the standard marks provisional, e.g. "indicator 4 star thresholds"."""
-        notes: list[str] = []
-        if self.header.total_provisional:
-            notes.append("the total")
-        notes += [f"group \"{group.name}\" points" for group in self.syntax.groups if group.provisional]
-        notes += [f"indicator {item.number} {part}" for item in self.indicators for part in item.provisional_parts]
-        if self.syntax.rating is not None and self.syntax.rating.provisional:
-            notes.append("the rating rule")
-        return tuple(notes)
+        return tuple(number.text for number in self.provisional_numbers)
+
+
+@attrs.frozen
+class ProvisionalNumber:
+    """A number the standard marks provisional: which part, of which indicator or group."""
+
+    part: str  # "formula", "star thresholds", "points", "deduction", "the total", "the rating rule"
+    indicator: int | None = None
+    group: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.indicator is not None:
+            return f"indicator {self.indicator} {self.part}"
+        if self.group is not None:
+            return f"group \"{self.group}\" {self.part}"
+        return self.part
 
 
 def _suggest(name: str, candidates: Iterator[str] | list[str]) -> str:

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from ..language.check import ProvisionalNumber
 from ..language.numbers import fmt
 from ..results.display import is_percentage, show_number
 from ..results.evaluation import Evaluation, IndicatorResult, RatingResult, Status
@@ -88,7 +89,7 @@ def table(standard: Standard, evaluation: Evaluation) -> str:
     if evaluation.rating is not None:
         lines += _rating_lines(evaluation.rating)
     if evaluation.provisional:
-        lines.append(f"Provisional (not official): {summarize_provisional(evaluation.provisional)}")
+        lines.append(f"Provisional (not official): {summarize_provisional(standard.checked.provisional_numbers)}")
     return "\n".join(lines)
 
 
@@ -103,19 +104,18 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
 
 
-def summarize_provisional(notes: Sequence[str]) -> str:
+def summarize_provisional(numbers: Sequence[ProvisionalNumber]) -> str:
     """A one-line summary of provisional numbers, grouped by what they are."""
     by_part: dict[str, list[int]] = {}
     groups = 0
     others = []
-    for note in notes:
-        words = note.split(" ", 2)
-        if words[0] == "indicator" and len(words) == 3 and words[1].isdigit():
-            by_part.setdefault(words[2], []).append(int(words[1]))
-        elif note.startswith("group "):
+    for number in numbers:
+        if number.indicator is not None:
+            by_part.setdefault(number.part, []).append(number.indicator)
+        elif number.group is not None:
             groups += 1
         else:
-            others.append(note)
+            others.append(number.text)
     parts = [f"{part} of indicator{'s' if len(ns) > 1 else ''} {_ranges(ns)}" for part, ns in by_part.items()]
     if groups:
         parts.append(f"points of {groups} group{'s' if groups > 1 else ''}")
