@@ -32,6 +32,7 @@ class DefinitionChange:
     change: str  # "added", "removed" or "changed"
     details: tuple[str, ...]  # "star thresholds: 20%, 40%, … → 30%, 50%, …"
     number: int | None = None  # the indicator's number, when the subject is one
+    aspects: tuple[str, ...] = ()  # what each detail is about, e.g. "star thresholds"; for an indicator
 
     def render(self) -> str:
         head = f"{self.subject}: {self.change}"
@@ -50,6 +51,7 @@ class IndicatorChange:
     old: IndicatorResult | None  # None: the old edition has no such indicator
     new: IndicatorResult | None
     because: tuple[str, ...]  # the definition changes behind it
+    reasons: tuple[str, ...] = ()  # what each of them is about, e.g. "formula"
 
     def to_dict(self) -> dict[str, Any]:
         def side(result: IndicatorResult | None) -> dict[str, Any] | None:
@@ -173,7 +175,8 @@ def _same_bands(a: s.StarBands | None, b: s.StarBands | None) -> bool:
         b.rule, [t.value for t in b.thresholds], b.provisional)
 
 
-def _compare_indicator(old: ScoredIndicator, new: ScoredIndicator) -> tuple[str, ...]:
+def _compare_indicator(old: ScoredIndicator, new: ScoredIndicator) -> tuple[tuple[str, str], ...]:
+    """(aspect, detail) for each difference, e.g. ("formula", "formula: a → a + b")."""
     details = []
     for (what, before), (_, after) in zip(_indicator_fields(old), _indicator_fields(new)):
         if what == "star thresholds":
@@ -183,9 +186,10 @@ def _compare_indicator(old: ScoredIndicator, new: ScoredIndicator) -> tuple[str,
         else:
             differs = before != after
         if differs:
-            details.append(f"{what}: {before} → {after}" if len(before) + len(after) < 160 else f"{what} reworded")
-    details += [f"note removed: {note}" for note in old.syntax.notes if note not in new.syntax.notes]
-    details += [f"note added: {note}" for note in new.syntax.notes if note not in old.syntax.notes]
+            shown = f"{what}: {before} → {after}" if len(before) + len(after) < 160 else f"{what} reworded"
+            details.append((what, shown))
+    details += [("note", f"note removed: {note}") for note in old.syntax.notes if note not in new.syntax.notes]
+    details += [("note", f"note added: {note}") for note in new.syntax.notes if note not in old.syntax.notes]
     return tuple(details)
 
 
@@ -202,9 +206,10 @@ def compare_definitions(old: Standard, new: Standard) -> tuple[DefinitionChange,
         elif after is None and before is not None:
             changes.append(DefinitionChange(subject, "removed", (before.syntax.name,), number))
         elif before is not None and after is not None:
-            details = _compare_indicator(before, after)
-            if details:
-                changes.append(DefinitionChange(subject, "changed", details, number))
+            found = _compare_indicator(before, after)
+            if found:
+                changes.append(DefinitionChange(subject, "changed", tuple(d for _, d in found), number,
+                                                tuple(a for a, _ in found)))
     changes += _group_changes(old, new)
     changes += _rating_changes(old, new)
     return tuple(changes)
@@ -285,10 +290,14 @@ def diff(old: Standard, new: Standard, records: Sequence[Mapping[str, Any]]) -> 
     return EditionDiff(old, new, definitions, entities)
 
 
-def _scoring(change: DefinitionChange) -> tuple[str, ...]:
+Reasons = tuple[tuple[str, str], ...]  # (aspect, detail)
+
+
+def _scoring(change: DefinitionChange) -> Reasons:
+    """The changes to an indicator's scoring, which can explain a changed result; wording cannot."""
     if change.change != "changed":
-        return (f"the indicator was {change.change}",)
-    return tuple(d for d in change.details if d.split(":")[0] in _SCORING)
+        return ((f"the indicator was {change.change}", f"the indicator was {change.change}"),)
+    return tuple((a, d) for a, d in zip(change.aspects, change.details) if a in _SCORING)
 
 
 def _only(record: Mapping[str, Any], standard: Standard) -> dict[str, Any]:
@@ -297,7 +306,7 @@ def _only(record: Mapping[str, Any], standard: Standard) -> dict[str, Any]:
 
 
 def _indicator_changes(old: Evaluation, new: Evaluation,
-                       reasons: Mapping[int, tuple[str, ...]]) -> tuple[IndicatorChange, ...]:
+                       reasons: Mapping[int, Reasons]) -> tuple[IndicatorChange, ...]:
     olds = {r.number: r for r in old.indicators}
     news = {r.number: r for r in new.indicators}
     changes = []
@@ -306,8 +315,10 @@ def _indicator_changes(old: Evaluation, new: Evaluation,
         if a is not None and b is not None and (a.value, a.stars, a.points) == (b.value, b.stars, b.points):
             continue
         name = (b or a).name  # type: ignore[union-attr]  # one of them exists
-        because = reasons.get(number) or ("its definition scores the same: its inputs or cohort differ",)
-        changes.append(IndicatorChange(number, name, a, b, because))
+        because = reasons.get(number) or (
+            ("its definition scores the same", "its definition scores the same: its inputs or cohort differ"),)
+        changes.append(IndicatorChange(number, name, a, b, tuple(d for _, d in because),
+                                       tuple(r for r, _ in because)))
     return tuple(changes)
 
 
@@ -345,7 +356,7 @@ def _entity_lines(entity: EntityChange, percent: Mapping[int, bool]) -> list[str
         lines.append(f"    {change.number} {change.name}: {_result(change.old, shown)} → "
                      f"{_result(change.new, shown)}")
         # The definitions section above gives the details; here, which of them.
-        lines.append("        because: " + "; ".join(reason.split(":")[0] for reason in change.because))
+        lines.append("        because: " + "; ".join(change.reasons))
     return lines
 
 
