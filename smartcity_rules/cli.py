@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,18 +180,64 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    args = _parser().parse_args(argv)
+    code = 0  # the status of a command whose reader went away while it wrote: docs/api.md, "Exit codes"
+    try:
+        code, failure = _run(_parse(argv), out, err)
+        if failure:
+            print(failure, file=err)
+        _flush(out, err)
+    except BrokenPipeError:  # the reader went away (`| head`): not our error, and no traceback
+        _discard_closed(out, err)
+    return code
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    try:
+        return _parser().parse_args(argv)
+    except SystemExit:  # --help, --version, a usage error: argparse wrote to sys.stdout or sys.stderr
+        _discard_closed(sys.stdout, sys.stderr)  # keeps argparse's status (0 or 2) even if no one reads
+        raise
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> tuple[int, str]:
+    """The command's exit status, and the message of the library error that ended it ("" if none).
+
+    The status is known before the message is printed, so a closed stderr cannot turn a failure into 0."""
     try:
         code: int = args.run(args, out, err)
-        return code
+        return code, ""
     except InvalidStandard as error:
-        print(str(error), file=err)
-        return 1
+        return 1, str(error)
     except SmartCityRulesError as error:
-        print(visible(f"error: {error}"), file=err)
-        return 1
-    except BrokenPipeError:  # the reader went away (`| head`): not our error
-        return 0
+        return 1, visible(f"error: {error}")
+
+
+def _flush(*streams: TextIO) -> None:
+    """Flushes now, inside main's boundary: a closed pipe found by the interpreter's last flush instead
+    prints "Exception ignored" and exits 120."""
+    for stream in streams:
+        stream.flush()
+
+
+def _discard_closed(*streams: TextIO) -> None:
+    """Points every stream whose reader has gone at os.devnull, the Python docs' recipe for SIGPIPE:
+    what is still buffered then goes nowhere, quietly, at exit."""
+    for stream in streams:
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            _to_devnull(stream)
+
+
+def _to_devnull(stream: TextIO) -> None:
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):  # an in-memory stream (io.UnsupportedOperation): nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+    stream.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

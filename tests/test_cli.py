@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from smartcity_rules.cli import main
 
-from .conftest import FIXTURES, STANDARDS, mini_record
+from .conftest import FIXTURES, ROOT, STANDARDS, mini_record
 
 CITY = STANDARDS / "shandong-city-2019.scs"
 CITY_DATA = STANDARDS / "examples" / "city-cohort.json"
@@ -189,3 +192,56 @@ def test_check_strict_fails_on_warnings_but_not_on_notes(tmp_path: Path) -> None
     code, out, _ = run("check", "--strict", spare)
     assert code == 1 and "1 warning" in out
     assert run("check", "--strict", FIXTURES / "mini.scs")[0] == 0  # only the provisional note
+
+
+# ---- a reader that stops early (`| head`): one exit status, every time, and no traceback
+
+RUNS = 20
+
+
+def _cli(*argv: str | Path, stderr: int) -> subprocess.Popen[bytes]:
+    # PYTHONUNBUFFERED hides the race: an unbuffered stdout leaves nothing for the interpreter's last flush
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.Popen([sys.executable, "-m", "smartcity_rules", *map(str, argv)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=stderr)
+
+
+def _read_then_close(process: subprocess.Popen[bytes], lines: int) -> tuple[int, str]:
+    """Reads `lines` lines of stdout (0: none, like `| true`), closes the pipe, and waits."""
+    assert process.stdout is not None
+    for _ in range(lines):
+        process.stdout.readline()
+    process.stdout.close()
+    stderr = ""
+    if process.stderr is not None:
+        with process.stderr:
+            stderr = process.stderr.read().decode("utf-8")
+    return process.wait(timeout=120), stderr
+
+
+def _closed_early(argv: tuple[str | Path, ...], lines: int, runs: int = RUNS,
+                  stderr: int = subprocess.PIPE) -> list[tuple[int, str]]:
+    processes = [_cli(*argv, stderr=stderr) for _ in range(runs)]  # side by side: the runs overlap
+    return [_read_then_close(process, lines) for process in processes]
+
+
+@pytest.mark.parametrize(("argv", "lines"), [
+    (("score", CITY, CITY_DATA), 3),            # ~90 kB, `| head -3`: the pipe breaks while it writes
+    (("explain", CITY, CITY_DATA, "--entity", "泰岳市", "--indicator", "1"), 0),  # a few lines, `| true`: the
+    (("--version",), 0),                        # pipe breaks at the last flush or not at all; argparse's too
+], ids=["score-head", "explain-true", "version-true"])
+def test_a_reader_closing_early_gets_status_0_every_time(argv: tuple[str | Path, ...], lines: int) -> None:
+    results = _closed_early(argv, lines)
+    assert [code for code, _ in results] == [0] * RUNS
+    for _, stderr in results:
+        assert "Traceback" not in stderr and "Exception ignored" not in stderr and "BrokenPipe" not in stderr
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (("score", FIXTURES / "mini.scs", CITY_DATA), 1),   # an error about the data
+    (("frobnicate",), 2),                               # argparse's usage error
+], ids=["data-error", "usage-error"])
+def test_a_failure_keeps_its_status_when_no_one_reads_why(argv: tuple[str | Path, ...], code: int) -> None:
+    # stderr into the same pipe, closed at once (`2>&1 | true`): the status is settled before the message
+    results = _closed_early(argv, 0, runs=5, stderr=subprocess.STDOUT)
+    assert [status for status, _ in results] == [code] * 5
