@@ -7,7 +7,7 @@ from smartcity_rules import Severity
 from smartcity_rules.language.check import check
 from smartcity_rules.language.parse import parse
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, wrap
 
 H = 'standard "T" { level city total 2 }\n'
 IN = 'input a "a": count\ninput b "b": count\ninput f "f": flag\n'
@@ -144,3 +144,18 @@ def test_equal_ranks_are_sub_tiers_listed_highest_first() -> None:
         ' level 3 "三星级" when total >= 1 }\n')
     checked = check(parse(text))
     assert [lv.name for lv in checked.syntax.rating.levels] == ["四星级成长型", "四星级基础型", "三星级"]
+
+
+def test_every_function_has_an_arity_and_calls_dispatch_on_the_enum() -> None:
+    from smartcity_rules.language.check import FUNCTIONS
+    from smartcity_rules.language.parse import parse
+    from smartcity_rules.language.syntax import Call, Function, walk
+
+    assert set(FUNCTIONS) == {f.value for f in Function}
+    tree = parse(wrap('input a "a": count\ninput b "b": count\ngroup "G" points 1 { indicator 1 "i" { '
+                      'value ratio(a, b) stars at least 1, 2, 3, 4, 5 points 1 } }'))
+    value = tree.groups[0].indicators[0].value  # type: ignore[union-attr]
+    assert value is not None
+    (call,) = [n for n in walk(value) if isinstance(n, Call)]
+    assert call.callee is Function.RATIO
+    assert {f for f in Function if f.compares_entities} == {Function.RANK, Function.SHARE}

@@ -177,3 +177,11 @@ def test_mathml_escapes_author_text() -> None:
     assert item.syntax.value is not None
     markup = m.to_mathml(item.syntax.value, standard.checked.inputs, labels=True)
     assert "<img" not in markup and "&lt;img onerror=x&gt;&amp;" in markup
+
+
+def test_every_function_of_the_language_becomes_mathematics() -> None:
+    from smartcity_rules.analysis.mathematics import _CALLS
+    from smartcity_rules.language.syntax import Function
+
+    # previous and growth read last period's symbols, in _Converter.call
+    assert set(_CALLS) | {Function.PREVIOUS, Function.GROWTH} == set(Function)

@@ -58,3 +58,10 @@ def test_zero_policy_zero_adds_zero_to_the_range() -> None:
     inputs = 'input a "a": count\ninput b "b": count\n'
     assert codes(one("ratio(a, b) + 1", stars, inputs=inputs)) == ["E0301"]
     assert codes(one("ratio(a, b) + 1", stars, inputs=inputs, more="        on zero denominator: zero\n")) == []
+
+
+def test_every_function_of_the_language_has_a_range() -> None:
+    from smartcity_rules.analysis.ranges import _CALL_RANGES
+    from smartcity_rules.language.syntax import Function
+
+    assert set(_CALL_RANGES) == set(Function)

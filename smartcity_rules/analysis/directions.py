@@ -28,7 +28,7 @@ import sympy
 from ..language import syntax as s
 from ..language.check import ScoredIndicator
 from ..language.diagnostics import Diagnostic, Label, Severity
-from ..language.syntax import walk
+from ..language.syntax import Function, walk
 from . import mathematics as m
 
 SAMPLES = 200  # points tried when sympy cannot decide a sign; seeded, so runs repeat
@@ -90,7 +90,7 @@ def _opaque(value: sympy.Expr) -> tuple[sympy.Expr, list[_Cohort]]:
 
 def _directed_refs(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> list[s.Ref]:
     """The first reference to each input with a known direction (this period's values only)."""
-    earlier = {id(c.args[0]) for c in walk(expr) if isinstance(c, s.Call) and c.function == "previous"}
+    earlier = {id(c.args[0]) for c in walk(expr) if isinstance(c, s.Call) and c.callee is Function.PREVIOUS}
     seen: dict[str, s.Ref] = {}
     for node in walk(expr):
         if isinstance(node, s.Ref) and id(node) not in earlier and inputs[node.name].direction is not None:

@@ -44,6 +44,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from ..language import syntax as s
+from ..language.syntax import Function
 
 RANK = sympy.Function("rank")
 SHARE = sympy.Function("share")
@@ -102,14 +103,18 @@ _BINARY: Mapping[s.BinaryOp, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
     s.BinaryOp.DIV: lambda a, b: a / b,
 }
 
-_CALLS: Mapping[str, Callable[[list[sympy.Expr]], sympy.Expr]] = {
-    "ratio": lambda args: args[0] / args[1],
-    "min": _nary(sympy.Min),
-    "max": _nary(sympy.Max),
-    "clamp": lambda args: sympy.Min(sympy.Max(args[0], args[1]), args[2]),
-    "rank": lambda args: RANK(args[0]),
-    "share": lambda args: SHARE(args[0]),
+# Every Function but previous and growth, which read last period's symbols (see _Converter.call).
+_CALLS: Mapping[Function, Callable[[list[sympy.Expr]], sympy.Expr]] = {
+    Function.RATIO: lambda args: args[0] / args[1],
+    Function.MIN: _nary(sympy.Min),
+    Function.MAX: _nary(sympy.Max),
+    Function.CLAMP: lambda args: sympy.Min(sympy.Max(args[0], args[1]), args[2]),
+    Function.RANK: lambda args: RANK(args[0]),
+    Function.SHARE: lambda args: SHARE(args[0]),
 }
+
+
+_KNOWN = frozenset(f.value for f in Function)  # unknown names: an unchecked tree, kept opaque
 
 
 class _Converter:
@@ -132,16 +137,16 @@ class _Converter:
         return self.call(expr)
 
     def call(self, call: s.Call) -> sympy.Expr:
-        if call.function == "previous" and isinstance(call.args[0], s.Ref):
+        if call.function not in _KNOWN:
+            return sympy.Function(call.function)(*(self.convert(arg) for arg in call.args))  # kept opaque
+        if call.callee is Function.PREVIOUS and isinstance(call.args[0], s.Ref):
             return previous_symbol(call.args[0].name, self.inputs)
         args = [self.convert(arg) for arg in call.args]
-        if call.function == "growth":
+        if call.callee is Function.GROWTH:
             before = self.previous(args[0])
             # Unevaluated, so it reads as the standard defines it: (now - before) / before.
             return sympy.Mul(args[0] - before, sympy.Pow(before, -1, evaluate=False), evaluate=False)
-        if call.function in _CALLS:
-            return _CALLS[call.function](args)
-        return sympy.Function(call.function)(*args)  # unknown to the checker: kept opaque
+        return _CALLS[call.callee](args)
 
     def previous(self, expr: sympy.Expr) -> sympy.Expr:
         """`expr` with every current-period input replaced by its previous-period Symbol."""

@@ -27,7 +27,7 @@ from ..language import syntax as s
 from ..language.check import FUNCTIONS, CheckedStandard, ScoredIndicator
 from ..language.diagnostics import Diagnostic, Label, Severity
 from ..language.source import Span
-from ..language.syntax import walk
+from ..language.syntax import Function, walk
 from .directions import prove
 from .ranges import value_range
 from .reachability import band_findings, bonus_findings, rating_findings, unscored_findings
@@ -75,7 +75,7 @@ def _known_call(call: s.Call) -> bool:
     count = len(call.args)
     if count < low or (high is not None and count > high):
         return False
-    return call.function != "previous" or isinstance(call.args[0], s.Ref)
+    return call.callee is not Function.PREVIOUS or isinstance(call.args[0], s.Ref)
 
 
 # ================================================================= numbering
@@ -118,8 +118,7 @@ def _scoring(item: ScoredIndicator) -> _Scoring | None:
         return _Scoring(s.Direction.LOWER, "deduction", syntax.deduction.span)
     if item.bands is not None:
         rule = item.bands.rule
-        direction = s.Direction.HIGHER if rule is s.BandRule.AT_LEAST else s.Direction.LOWER
-        return _Scoring(direction, f"`{rule.value}` bands", item.bands.span)
+        return _Scoring(rule.better, f"`{rule.value}` bands", item.bands.span)
     if syntax.points is not None and isinstance(syntax.points.scoring, s.Linear):
         scale = syntax.points.scoring
         direction = s.Direction.HIGHER if scale.high.value > scale.low.value else s.Direction.LOWER

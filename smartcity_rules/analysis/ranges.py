@@ -15,10 +15,10 @@ from fractions import Fraction
 import attrs
 
 from ..language import syntax as s
-from ..language.syntax import walk
+from ..language.syntax import Function, walk
 
 Bound = Fraction | float  # float only for +/-inf
-DIVIDING_CALLS = frozenset({"ratio", "growth", "share"})
+DIVIDING_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.SHARE})
 
 
 def fmt(value: Bound, percent: bool = False) -> str:
@@ -98,7 +98,7 @@ def input_range(decl: s.InputDecl) -> Interval:
 
 def divides(expr: s.Expr) -> bool:
     """Whether the formula has a denominator, which may be zero (its `on zero denominator` applies)."""
-    return any((isinstance(node, s.Call) and node.function in DIVIDING_CALLS)
+    return any((isinstance(node, s.Call) and node.callee in DIVIDING_CALLS)
                or (isinstance(node, s.Binary) and node.op is s.BinaryOp.DIV) for node in walk(expr))
 
 
@@ -128,7 +128,7 @@ def _range(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> Interval:
     if isinstance(expr, s.Checklist):
         # Each item adds its points or nothing, so it spans 0 and its points.
         return _sum(point(i.points.value).hull(point(Fraction(0))) for i in expr.items)
-    return _CALL_RANGES[expr.function]([_range(arg, inputs) for arg in expr.args])
+    return _CALL_RANGES[expr.callee]([_range(arg, inputs) for arg in expr.args])
 
 
 def _sum(items: Iterable[Interval]) -> Interval:
@@ -176,13 +176,13 @@ _BINARY_RANGES: Mapping[s.BinaryOp, Callable[[Interval, Interval], Interval]] = 
     s.BinaryOp.DIV: lambda a, b: a * b.reciprocal(),
 }
 
-_CALL_RANGES: Mapping[str, Callable[[list[Interval]], Interval]] = {
-    "ratio": lambda args: _ratio(args[0], args[1]),
-    "growth": lambda args: _growth(args[0]),
-    "previous": lambda args: args[0],
-    "rank": lambda args: _KIND_RANGES[s.Kind.RANK],
-    "share": lambda args: _share(args[0]),
-    "min": _extreme(min),
-    "max": _extreme(max),
-    "clamp": _clamp,
+_CALL_RANGES: Mapping[Function, Callable[[list[Interval]], Interval]] = {  # every Function: a test holds it
+    Function.RATIO: lambda args: _ratio(args[0], args[1]),
+    Function.GROWTH: lambda args: _growth(args[0]),
+    Function.PREVIOUS: lambda args: args[0],
+    Function.RANK: lambda args: _KIND_RANGES[s.Kind.RANK],
+    Function.SHARE: lambda args: _share(args[0]),
+    Function.MIN: _extreme(min),
+    Function.MAX: _extreme(max),
+    Function.CLAMP: _clamp,
 }

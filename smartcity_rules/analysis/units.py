@@ -18,13 +18,14 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from ..language import syntax as s
 from ..language.diagnostics import Diagnostic, Label
+from ..language.syntax import Function
 
 # ((kind, unit), power) pairs, sorted; () is a pure number; None is free (a literal).
 Base = tuple[str, str | None]
 Quantity = tuple[tuple[Base, int], ...]
 PURE: Quantity = ()
 _AMOUNTS = frozenset({s.Kind.COUNT, s.Kind.MONEY, s.Kind.AREA, s.Kind.LENGTH, s.Kind.MEASURE})
-_PURE_CALLS = frozenset({"ratio", "growth", "rank", "share"})
+_PURE_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.RANK, Function.SHARE})
 _SUMS = {s.BinaryOp.ADD: "add", s.BinaryOp.SUB: "subtract"}
 _HELP = {
     "E0305": "convert one side, or divide to make a rate first",
@@ -147,15 +148,15 @@ class _Units:
         return _combine(left, right, 1 if node.op is s.BinaryOp.MUL else -1)
 
     def call(self, call: s.Call) -> Quantity | None:
-        if call.function == "ratio":
+        if call.callee is Function.RATIO:
             if not self._declared_part(call):  # a declared part is judged where it is declared (E0306)
                 self.same("take the ratio of", list(call.args), code="E0307")
             return PURE
-        if call.function in _PURE_CALLS:
+        if call.callee in _PURE_CALLS:
             for arg in call.args:
                 self.quantity(arg)
             return PURE
-        if call.function == "previous":
+        if call.callee is Function.PREVIOUS:
             return self.quantity(call.args[0])
         return self.same("compare", list(call.args))  # min, max, clamp
 

@@ -7,7 +7,6 @@ raises once at the end; warnings ride along on the checked standard.
 from __future__ import annotations
 
 import difflib
-import enum
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
 
@@ -17,29 +16,11 @@ from . import syntax as s
 from .diagnostics import Diagnostic, Label, Severity, sort_key
 from .errors import InvalidStandard
 from .source import Span
-from .syntax import walk
+from .syntax import Function, walk
 
 STAR_LEVELS = 5
 ENTITY_KEY = "entity"  # the record key that names the entity, not a statistic
 MAX_DECIMALS = 12
-
-class Function(enum.Enum):
-    """The functions a formula may call; consumers dispatch on these, never on names."""
-
-    RATIO = "ratio"
-    GROWTH = "growth"
-    PREVIOUS = "previous"
-    RANK = "rank"
-    SHARE = "share"
-    MIN = "min"
-    MAX = "max"
-    CLAMP = "clamp"
-
-    @property
-    def compares_entities(self) -> bool:
-        """rank() and share() are computed across the cohort, not from one record."""
-        return self in (Function.RANK, Function.SHARE)
-
 
 # name -> (smallest, largest) number of arguments
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
@@ -84,9 +65,7 @@ class ScoredIndicator:
     @property
     def direction(self) -> s.Direction | None:
         """Which way is good for the value: as declared, else as its (resolved) bands say."""
-        if self.syntax.better is None and self.bands is not None:
-            return s.Direction.HIGHER if self.bands.rule is s.BandRule.AT_LEAST else s.Direction.LOWER
-        return self.syntax.direction
+        return s.indicator_direction(self.syntax, self.bands)
 
 
 @attrs.frozen

@@ -60,14 +60,37 @@ class Neg:
     span: Span = _span()
 
 
+class Function(enum.Enum):
+    """The functions a formula may call; consumers dispatch on these, never on names."""
+
+    RATIO = "ratio"
+    GROWTH = "growth"
+    PREVIOUS = "previous"
+    RANK = "rank"
+    SHARE = "share"
+    MIN = "min"
+    MAX = "max"
+    CLAMP = "clamp"
+
+    @property
+    def compares_entities(self) -> bool:
+        """rank() and share() are computed across the cohort, not from one record."""
+        return self in (Function.RANK, Function.SHARE)
+
+
 @attrs.frozen(slots=True)
 class Call:
     """`ratio(a, b)`, `growth(x)`, `rank(x)`, `share(x)`, `previous(x)`, `min`, `max`, `clamp`."""
 
-    function: str
+    function: str  # as written: the parser keeps unknown names for the checker to report
     args: tuple[Expr, ...]
     span: Span = _span()
     name_span: Span = _span()
+
+    @property
+    def callee(self) -> Function:
+        """The function called, to dispatch on; in a checked tree every name is known."""
+        return Function(self.function)
 
 
 @attrs.frozen(slots=True)
@@ -178,6 +201,11 @@ class BandRule(enum.Enum):
     AT_LEAST = "at least"  # more is better
     AT_MOST = "at most"  # less is better
 
+    @property
+    def better(self) -> Direction:
+        """Which way these bands reward: the one place a band rule becomes a direction."""
+        return Direction.HIGHER if self is BandRule.AT_LEAST else Direction.LOWER
+
 
 @attrs.frozen(slots=True)
 class StarBands:
@@ -275,18 +303,19 @@ class Indicator:
 
     @property
     def direction(self) -> Direction | None:
-        """Which way is good for the value: as declared, else as its star bands say.
+        """Which way is good for the value (see `indicator_direction`); None when named
+        bands are not resolved yet (the checker resolves them)."""
+        return indicator_direction(self, self.stars if isinstance(self.stars, StarBands) else None)
 
-        A deduction counts incidents, so less is better.  None when named bands
-        are not resolved yet (the checker resolves them).
-        """
-        if self.better is not None:
-            return self.better
-        if self.deduction is not None:
-            return Direction.LOWER
-        if isinstance(self.stars, StarBands):
-            return Direction.HIGHER if self.stars.rule is BandRule.AT_LEAST else Direction.LOWER
-        return None
+
+def indicator_direction(indicator: Indicator, bands: StarBands | None) -> Direction | None:
+    """Which way is good for an indicator's value: as declared, else lower for a deduction
+    (it counts incidents), else as its star bands reward; the one rule for every caller."""
+    if indicator.better is not None:
+        return indicator.better
+    if indicator.deduction is not None:
+        return Direction.LOWER
+    return None if bands is None else bands.rule.better
 
 
 @attrs.frozen(slots=True)

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from ..language import syntax as s
-from ..language.check import CheckedStandard, Function, ScoredIndicator
+from ..language.check import CheckedStandard, ScoredIndicator
 from ..language.formula import render
-from ..language.syntax import walk
+from ..language.syntax import Function, walk
 from . import scoring as p
 from .semantics import band_scale, domain, round_half_up
 
@@ -40,9 +40,9 @@ def inputs_of(expr: s.Expr, previous: bool = False) -> Iterator[SlotKey]:
     elif isinstance(expr, s.Checklist):
         for item in expr.items:
             yield item.name, previous
-    elif isinstance(expr, s.Call) and expr.function in (Function.PREVIOUS.value, Function.GROWTH.value):
+    elif isinstance(expr, s.Call) and expr.callee in (Function.PREVIOUS, Function.GROWTH):
         yield from inputs_of(expr.args[0], True)
-        if expr.function == Function.GROWTH.value:
+        if expr.callee is Function.GROWTH:
             yield from inputs_of(expr.args[0], previous)
     else:
         for child in _children(expr):
@@ -62,7 +62,7 @@ def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
 
 
 def cohort_calls(expr: s.Expr) -> list[s.Call]:
-    return [n for n in walk(expr) if isinstance(n, s.Call) and Function(n.function).compares_entities]
+    return [n for n in walk(expr) if isinstance(n, s.Call) and n.callee.compares_entities]
 
 
 def _integral(expr: s.Expr, standard: CheckedStandard) -> bool:
@@ -79,7 +79,7 @@ def _integral(expr: s.Expr, standard: CheckedStandard) -> bool:
         return all(item.points.value.denominator == 1 for item in expr.items)
     if isinstance(expr, s.Call):
         whole_functions = (Function.RANK, Function.MIN, Function.MAX, Function.CLAMP, Function.PREVIOUS)
-        return Function(expr.function) in whole_functions and all(_integral(a, standard) for a in expr.args)
+        return expr.callee in whole_functions and all(_integral(a, standard) for a in expr.args)
     return False
 
 
@@ -146,7 +146,7 @@ class _Lowering:
 
     def _site(self, item: ScoredIndicator, call: s.Call) -> p.CohortSite:
         self.memo.clear()
-        return p.CohortSite(Function(call.function), self.op(call.args[0], False), item.number,
+        return p.CohortSite(call.callee, self.op(call.args[0], False), item.number,
                             item.syntax.zero_policy)
 
     # ------------------------------------------------------------ formulas
@@ -179,7 +179,7 @@ class _Lowering:
 
     def _call(self, call: s.Call, previous: bool) -> p.Op:
         args = call.args
-        match Function(call.function):
+        match call.callee:
             case Function.RATIO:
                 return self._ratio(call, previous)
             case Function.PREVIOUS:

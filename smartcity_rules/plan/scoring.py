@@ -14,9 +14,8 @@ from fractions import Fraction
 
 import attrs
 
-from ..language.check import Function
 from ..language.numbers import fmt
-from ..language.syntax import BandRule, Compare, Kind, ZeroPolicy
+from ..language.syntax import BandRule, Compare, Function, Kind, ZeroPolicy
 from .semantics import Domain
 
 

@@ -19,10 +19,9 @@ from typing import Any, NoReturn
 
 import attrs
 
-from ..language.check import Function
 from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
 from ..language.numbers import fmt
-from ..language.syntax import BandRule, Compare, Kind
+from ..language.syntax import BandRule, Compare, Function, Kind
 
 MISSING: Any = object()
 # Bounds on numbers written as text, so that "1e999999999" is an error, not an hour of arithmetic.

@@ -35,6 +35,7 @@ from ..language import syntax as s
 from ..language.check import ScoredIndicator
 from ..language.errors import CannotGenerate, DataError, InvariantError, MissingTestDependency, ZeroDenominator
 from ..language.numbers import fmt
+from ..language.syntax import Function
 from ..plan.semantics import exact, round_half_up
 from ..results.evaluation import Evaluation, IndicatorResult
 from ..standard import Standard, load
@@ -130,7 +131,7 @@ def _wholes(inputs: Mapping[str, s.InputDecl], formulas: list[s.Expr]) -> dict[s
     """Declared wholes, plus ratio(a, b) of two plain inputs: the runtime refuses a > b there."""
     wholes = {name: decl.part_of for name, decl in inputs.items() if decl.part_of is not None}
     for node in _nodes(formulas):
-        if isinstance(node, s.Call) and node.function == "ratio" and len(node.args) == 2:
+        if isinstance(node, s.Call) and node.callee is Function.RATIO and len(node.args) == 2:
             part, whole = node.args
             if (isinstance(part, s.Ref) and isinstance(whole, s.Ref) and part.name not in wholes
                     and not _reaches(wholes, whole.name, part.name)):
@@ -152,7 +153,7 @@ def _reaches(wholes: Mapping[str, str], start: str, goal: str) -> bool:
 
 # Function -> which argument ends up in a denominator: ratio's whole; growth divides by last
 # period's value of its argument, share by the cohort's sum of it.
-_DENOMINATOR_ARGUMENT = {"ratio": 1, "growth": 0, "share": 0}
+_DENOMINATOR_ARGUMENT = {Function.RATIO: 1, Function.GROWTH: 0, Function.SHARE: 0}
 
 
 def _divisors(formulas: list[s.Expr]) -> set[str]:
@@ -161,8 +162,8 @@ def _divisors(formulas: list[s.Expr]) -> set[str]:
     for node in _nodes(formulas):
         if isinstance(node, s.Binary) and node.op is s.BinaryOp.DIV:
             found.update(s.input_names(node.right))
-        elif isinstance(node, s.Call) and node.function in _DENOMINATOR_ARGUMENT:  # arity is checked
-            found.update(s.input_names(node.args[_DENOMINATOR_ARGUMENT[node.function]]))
+        elif isinstance(node, s.Call) and node.callee in _DENOMINATOR_ARGUMENT:  # arity is checked
+            found.update(s.input_names(node.args[_DENOMINATOR_ARGUMENT[node.callee]]))
     return found
 
 
@@ -170,7 +171,7 @@ def _previous_reads(formulas: list[s.Expr]) -> set[str]:
     """Inputs read for the previous period (under growth() or previous())."""
     found: set[str] = set()
     for node in _nodes(formulas):
-        if isinstance(node, s.Call) and node.function in ("growth", "previous"):
+        if isinstance(node, s.Call) and node.callee in (Function.GROWTH, Function.PREVIOUS):
             for arg in node.args:
                 found.update(s.input_names(arg))
     return found
@@ -351,7 +352,7 @@ def _target_inputs(item: ScoredIndicator, plan: _Plan) -> tuple[str, str | None]
         return None
     if isinstance(value, s.Ref) and plan.inputs[value.name].kind is not s.Kind.FLAG:
         return value.name, None
-    if isinstance(value, s.Call) and value.function == "ratio" and all(isinstance(a, s.Ref) for a in value.args):
+    if isinstance(value, s.Call) and value.callee is Function.RATIO and all(isinstance(a, s.Ref) for a in value.args):
         part, whole = (arg.name for arg in value.args if isinstance(arg, s.Ref))
         if plan.wholes.get(part) == whole and part not in plan.wholes.values():
             return part, whole
@@ -429,17 +430,6 @@ def band_of(bands: s.StarBands, value: Fraction) -> int:
     reached = [k for k, t in enumerate(bands.thresholds, start=1)
                if (value >= t.value if bands.rule is s.BandRule.AT_LEAST else value <= t.value)]
     return max(reached, default=0)
-
-
-def _direction(item: ScoredIndicator) -> s.Direction | None:
-    """Which way is good for an indicator: declared, else a deduction's lower, else its bands'."""
-    if item.syntax.better is not None:
-        return item.syntax.better
-    if item.is_deduction:
-        return s.Direction.LOWER
-    if item.bands is not None:
-        return s.Direction.HIGHER if item.bands.rule is s.BandRule.AT_LEAST else s.Direction.LOWER
-    return None
 
 
 def _round(standard: Standard, value: Fraction) -> Fraction:
@@ -613,7 +603,7 @@ def _same_way(plan: _Plan, name: str, change: tuple[Fraction, Fraction], before:
     if direction is None:
         return
     for item in plan.users.get(name, ()):
-        if _direction(item) is not direction:
+        if item.direction is not direction:
             continue
         was, now = before.indicator(item.number), after.indicator(item.number)
         for what, old, new in (("stars", was.stars, now.stars), ("points", was.points, now.points)):
