@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 import smartcity_rules as scr
-from smartcity_rules.language.check import Function
+from smartcity_rules.language.syntax import Function
 from smartcity_rules.plan import scoring as p
 from smartcity_rules.plan.lower import lower
 
