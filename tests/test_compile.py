@@ -91,3 +91,33 @@ def test_division_by_a_possibly_negative_divisor(formula: str, expected: Fractio
                          "stars at most 5, 4, 3, 2, 1 points 1 } }\n")
     result = standard.evaluate({"a": 3, "b": 4}).indicator(1)
     assert result.value == expected and result.value.denominator > 0
+
+
+# ---------------------------------------------------------------- signs (issue 10, item 1)
+def test_a_divisor_made_of_negative_shares_keeps_its_sign() -> None:
+    # share(a - b) is negative for A; 1 / it was believed >= 0, so the pair's denominator
+    # went negative and max(), the bands and the rating all compared the wrong way.
+    standard = scr.loads(
+        'standard "t" { level city total 1 }\ninput a "a": count\ninput b "b": count\n'
+        'group "G" points 1 { indicator 1 "i" { value max(1 / share(a - b), 0) '
+        'stars at least -1, 0, 1/4, 1/2, 1 points 1 } }\n'
+        'rating { level 2 "good" when indicator 1 >= 1/2\n level 1 "any" when total >= 0 }\n')
+    a, b = standard.evaluate_cohort([{"entity": "A", "a": 1, "b": 3}, {"entity": "B", "a": 5, "b": 0}])
+    assert (a.indicator(1).value, a.indicator(1).stars, a.rating.name) == (0, 2, "any")  # type: ignore[union-attr]
+    assert (b.indicator(1).value, b.indicator(1).stars) == (Fraction(3, 5), 4)
+
+
+def test_a_score_below_zero_divided_into_a_constant_keeps_its_sign() -> None:
+    standard = scr.loads('standard "t" { level city }\ninput s "s": score -10 to 10\n'
+                         'group "G" points 1 { indicator 1 "i" { value clamp(10 / s, 0, 10) '
+                         'stars at least 1, 2, 3, 4, 5 points 1 } }\n')
+    assert standard.evaluate({"s": -2}).indicator(1).value == 0
+    assert standard.evaluate({"s": 2}).indicator(1).value == 5
+
+
+def test_a_checklist_with_negative_points_is_not_believed_positive() -> None:
+    standard = scr.loads('standard "t" { level city }\ninput f "f": flag\ninput g "g": flag\n'
+                         'group "G" points 1 { indicator 1 "i" { value 1 / checklist { f: 1, g: -2 } '
+                         'stars at least -1, -1/2, 0, 1/2, 1 points 1 } }\n')
+    result = standard.evaluate({"f": True, "g": True}).indicator(1)
+    assert (result.value, result.stars) == (-1, 1)

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ...language.syntax import BandRule, Kind, ZeroPolicy
+from ...language.syntax import BandRule, Function, Kind, ZeroPolicy
 from ...plan import scoring as p
 from ...plan.scoring import ScoringPlan
 
@@ -109,7 +109,7 @@ class _Emitter:
             if slot.domain.whole:
                 self.line(f"if {self._fast_check(slot, var)}:")
                 self.line(f"    {var} = _coerce_int(_Kind.{slot.kind.name}, {var}, {where})")
-                self.vars[k] = Pair(var, "1", True)
+                self.vars[k] = Pair(var, "1", slot.domain.low >= 0)
                 continue
             bounds = ""
             if slot.kind is Kind.SCORE:
@@ -118,7 +118,7 @@ class _Emitter:
             self.line(f"    {var}n, {var}d = _coerce_pair(_Kind.{slot.kind.name}, {var}, {where}{bounds})")
             self.line("else:")
             self.line(f"    {var}n, {var}d = {var}, 1")
-            self.vars[k] = Pair(f"{var}n", f"{var}d", True)
+            self.vars[k] = Pair(f"{var}n", f"{var}d", slot.domain.low >= 0)
         for k in reads:
             self._check_part(k)
 
@@ -172,8 +172,8 @@ class _Emitter:
                 return self.sum([self.expr(term) for term in terms])
             case p.Tally(items):
                 scale = math.lcm(*(points.denominator for points, _ in items))
-                counted = [_mul(str(points * scale), self.vars[k].num) for points, k in items]
-                return self.bind(" + ".join(counted), str(scale), True)
+                counted = [_mul(_signed(points * scale), self.vars[k].num) for points, k in items]
+                return self.bind(" + ".join(counted), str(scale), all(points >= 0 for points, _ in items))
             case p.Extreme(largest, operands):
                 return self.extreme(largest, [self.expr(o) for o in operands])
             case p.CohortValue(site):
@@ -232,7 +232,9 @@ class _Emitter:
             self.line(f"    {target}n, {target}d = {item.num}, {item.den}")
             self.line("else:")
             self.line(f"    {target}n, {target}d = {best.num}, {best.den}")
-            best = Pair(f"{target}n", f"{target}d", best.nonneg and item.nonneg)
+            # The largest is >= 0 when either is; the smallest only when both are.
+            nonneg = (best.nonneg or item.nonneg) if largest else (best.nonneg and item.nonneg)
+            best = Pair(f"{target}n", f"{target}d", nonneg)
         return best
 
     def cohort(self, site: int) -> Pair:
@@ -240,7 +242,43 @@ class _Emitter:
         self.line(f"if cohort[{site}] is None:")
         self.line("    _zero(None)")
         self.line(f"q{site}n, q{site}d = cohort[{site}]")
-        return Pair(f"q{site}n", f"q{site}d", True)
+        return Pair(f"q{site}n", f"q{site}d", _site_nonneg(self.plan, site))
+
+
+def nonneg(op: p.Op, plan: ScoringPlan) -> bool:
+    """Whether an op's value is >= 0 for every valid input, from the slots' domains: the
+    generated code keeps denominators positive by trusting this, so it must never say yes
+    wrongly (no costs only a sign test more)."""
+    match op:
+        case p.Const(value):
+            return value >= 0
+        case p.Load(slot):
+            return plan.slots[slot].domain.low >= 0
+        case p.Binary(p.Arith.SUB, _, _) | p.Negate(_):
+            return False
+        case p.Binary(_, left, right) | p.Divide(left, right, _, _):
+            return nonneg(left, plan) and nonneg(right, plan)
+        case p.Sum(terms):
+            return all(nonneg(term, plan) for term in terms)
+        case p.Tally(items):
+            return all(points >= 0 for points, _ in items)
+        case p.Extreme(largest, operands):
+            signs = [nonneg(o, plan) for o in operands]
+            return any(signs) if largest else all(signs)
+        case p.CohortValue(site):
+            return _site_nonneg(plan, site)
+    raise AssertionError(op)
+
+
+def _site_nonneg(plan: ScoringPlan, site: int) -> bool:
+    """A rank is at least 1; a share has the sign of its argument (negative members make
+    negative shares, and shares above 1)."""
+    cohort = plan.cohort_sites[site]
+    return cohort.function is Function.RANK or nonneg(cohort.formula, plan)
+
+
+def _signed(value: Fraction) -> str:
+    return str(value) if value >= 0 else f"({value})"
 
 
 def _simple(code: str) -> bool:
