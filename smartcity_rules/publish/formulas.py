@@ -93,9 +93,12 @@ class Sum:
 
 
 @attrs.frozen
-class Function:
+class Applied:
+    """A function applied to its arguments, shown by its name as written."""
+
     name: str
     args: tuple[Node, ...]
+    function: s.Function | None = None  # None for a name the checker would reject
 
 
 @attrs.frozen
@@ -105,7 +108,7 @@ class Rows:
     rows: tuple[tuple[Term, ...], ...]
 
 
-Node = Label | Number | Fraction | Fenced | Signed | Product | Sum | Function | Rows
+Node = Label | Number | Fraction | Fenced | Signed | Product | Sum | Applied | Rows
 Term = tuple[str | None, Node]  # the operator before it ("+" or "−"; None for the first), the term
 
 SUM, PRODUCT, SIGNED, ATOM = 1, 2, 3, 4
@@ -189,12 +192,21 @@ class _Layout:
         return _term(index, Product((self.label(item.name), _fenced_if(points, _leads_with_sign(points)))))
 
     def call(self, call: s.Call) -> Node:
-        if call.function == "previous" and len(call.args) == 1 and isinstance(call.args[0], s.Ref):
+        function = _callee(call)
+        if function is s.Function.PREVIOUS and len(call.args) == 1 and isinstance(call.args[0], s.Ref):
             return self.label(call.args[0].name, previous=True)
         args = tuple(self.node(arg) for arg in call.args)
-        if call.function == "ratio" and len(args) == 2:
+        if function is s.Function.RATIO and len(args) == 2:
             return Fraction(*args)
-        return Function(call.function, args)
+        return Applied(call.function, args, function)
+
+
+def _callee(call: s.Call) -> s.Function | None:
+    """The function called; None for an unknown name (an unchecked tree), which is shown as written."""
+    try:
+        return call.callee
+    except ValueError:
+        return None
 
 
 def _term(index: int, node: Node) -> Term:
@@ -260,9 +272,10 @@ def fit(node: Node, limit: float = LINE_WIDTH) -> Node:
         return Signed(fit(node.operand, limit - _OPERATOR / 2))
     if isinstance(node, Product):
         return Product(tuple(_fit_among(node.factors, k, limit, _OPERATOR) for k in range(len(node.factors))))
-    if isinstance(node, Function):
+    if isinstance(node, Applied):
         room = limit - _text_width(node.name) - _APPLY - 2 * _PARENTHESIS
-        return Function(node.name, tuple(_fit_among(node.args, k, room, _COMMA) for k in range(len(node.args))))
+        args = tuple(_fit_among(node.args, k, room, _COMMA) for k in range(len(node.args)))
+        return Applied(node.name, args, node.function)
     if isinstance(node, Sum):
         return _rows(node.terms, limit)
     return node  # Rows: already broken
@@ -360,7 +373,7 @@ def _mathml_terms(terms: Sequence[Term], opens_row: bool = False) -> str:
     return _mrow(*parts)
 
 
-def _mathml_function(node: Function) -> str:
+def _mathml_applied(node: Applied) -> str:
     args = _mo(",").join(_mathml(arg) for arg in node.args)
     return _mrow(f"<mi>{_xml(node.name)}</mi>", _mo("\u2061"), _mrow(_mo("("), args, _mo(")")))
 
@@ -373,7 +386,7 @@ _MATHML: Mapping[type, Callable[[Any], str]] = {
     Signed: lambda node: _mrow(_mo(_MINUS), _mathml(node.operand)),
     Product: lambda node: _mrow(*_joined(_mo("\u22c5"), [_mathml(f) for f in node.factors])),
     Sum: lambda node: _mathml_terms(node.terms),
-    Function: _mathml_function,
+    Applied: _mathml_applied,
     Rows: lambda node: _mtable([_mathml_terms(row, opens_row=True) for row in node.rows]),
 }
 
@@ -428,7 +441,7 @@ def _latex_label(node: Label) -> str:
 
 _ASCII_NAME = re.compile(r"[A-Za-z]+")
 _LATEX_OPERATORS = {_PLUS: "+", _MINUS: "-"}
-_LATEX_FUNCTIONS = {"min": r"\min", "max": r"\max"}  # LaTeX's own; every other name is an \operatorname
+_LATEX_FUNCTIONS = {s.Function.MIN: r"\min", s.Function.MAX: r"\max"}  # LaTeX's own; others: \operatorname
 
 
 def _latex_terms(terms: Sequence[Term]) -> str:
@@ -441,10 +454,10 @@ def _latex_rows(node: Rows) -> str:
     return f"\\begin{{aligned}}\n{lines}\n\\end{{aligned}}"
 
 
-def _latex_function(node: Function) -> str:
-    name = _LATEX_FUNCTIONS.get(node.name) or \
-        f"\\operatorname{{{node.name if _ASCII_NAME.fullmatch(node.name) else _latex_text(node.name)}}}"
-    return name + r"\left(" + ", ".join(_latex(arg) for arg in node.args) + r"\right)"
+def _latex_applied(node: Applied) -> str:
+    own = _LATEX_FUNCTIONS.get(node.function) if node.function is not None else None
+    plain = node.name if _ASCII_NAME.fullmatch(node.name) else _latex_text(node.name)
+    return (own or f"\\operatorname{{{plain}}}") + r"\left(" + ", ".join(_latex(arg) for arg in node.args) + r"\right)"
 
 
 _LATEX: Mapping[type, Callable[[Any], str]] = {
@@ -455,7 +468,7 @@ _LATEX: Mapping[type, Callable[[Any], str]] = {
     Signed: lambda node: f"-{_latex(node.operand)}",
     Product: lambda node: r" \cdot ".join(_latex(f) for f in node.factors),
     Sum: lambda node: _latex_terms(node.terms),
-    Function: _latex_function,
+    Applied: _latex_applied,
     Rows: _latex_rows,
 }
 
