@@ -1,7 +1,8 @@
 """Public entry point for publishing a standard: `from smartcity_rules import document`.
 
 The writers live in `smartcity_rules.publish.document`; this module keeps the documented
-import path. It imports sympy, so `import smartcity_rules` alone stays light.
+import path. `latex` and `mathml` render one formula as written (`smartcity_rules.publish.formulas`),
+from the syntax tree: publishing does not import sympy.
 """
 
 from .publish.document import WRITERS, build, latex, mathml, render_document, to_html, to_markdown

@@ -3,8 +3,13 @@ with author text escaped."""
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from smartcity_rules.language.check import ScoredIndicator
 from smartcity_rules.language.formula import render
 
 from .conftest import FIXTURES, STANDARDS, Golden
+from .test_formulas import adjacent_tokens, shown_terms, written_terms
 
 CITY = STANDARDS / "shandong-city-2019.scs"
 HOSTILE_TEXT = '<script>alert("x")</script> & \' `$x$` | *y*'
@@ -199,7 +205,7 @@ def test_html_has_every_indicator_with_mathml_and_plain_formula(city: scr.Standa
         plain = render(item.syntax.value)
         math = formulas[0].find("math")
         assert formulas[0].get("title") == plain and math is not None and math.get("alttext") == plain
-        assert math.get("display") == "block" and len(math) == 1  # one <mrow> or <mi>
+        assert math.get("display") == "block" and len(math) == 1  # one element: a row, a table of rows, a token
         shown = "".join(math.itertext())
         assert all(label in shown for label in used_labels(item, city)), item.number
         assert f"As written: {plain}" in text_of(formulas)
@@ -365,3 +371,83 @@ def test_html_contents_link_every_group_to_its_heading(city: scr.Standard, city_
     assert len(targets) == len(set(targets)) >= len(city.syntax.groups) + 3  # groups, inputs, rating...
     assert all(f'id="{target}"' in city_html for target in targets)
     assert all(group.name in nav for group in city.syntax.groups)
+
+
+# ---------------------------------------------------------------- formulas as written
+def shape(element: ET.Element) -> str:
+    """A MathML element as a compact string: `mfrac(mn:1,mn:2)`; an `+` that opens a row is `mo:+infix`."""
+    if len(element) == 0:
+        return f"{element.tag}:{element.text or ''}{element.get('form', '')}"
+    return f"{element.tag}({','.join(shape(child) for child in element)})"
+
+
+def test_city_indicator_6_reads_as_written(city: scr.Standard, city_html: str, city_markdown: str) -> None:
+    # weighted { 1/2: ratio(video_solved_cases, solved_criminal_cases), 1/2: video_service_score / 10 }
+    solved, cases, score = (city.checked.inputs[name].label
+                            for name in ("video_solved_cases", "solved_criminal_cases", "video_service_score"))
+    math = next(e for block in html_sections(html_tree(city_html))[6] for e in block.iter("math"))
+    half = "mfrac(mn:1,mn:2)"
+    assert shape(math[0]) == (  # two rows, one weighted term each, in the author's order
+        f"mtable(mtr(mtd(mrow({half},mo:⋅,mfrac(mtext:{solved},mtext:{cases})))),"
+        f"mtr(mtd(mrow(mo:+infix,mrow({half},mo:⋅,mfrac(mtext:{score},mn:10))))))")
+    section = markdown_sections(city_markdown)[6]
+    assert (f"$$\n\\begin{{aligned}}\n&\\frac{{1}}{{2}} \\cdot \\frac{{\\text{{{solved}}}}}{{\\text{{{cases}}}}} \\\\\n"
+            f"&+ \\frac{{1}}{{2}} \\cdot \\frac{{\\text{{{score}}}}}{{10}}\n\\end{{aligned}}\n$$") in section
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_every_shipped_formula_shows_its_terms_in_the_authors_order(path: Path) -> None:
+    standard = scr.load(path)
+    sections = html_sections(html_tree(document.to_html(standard)))
+    for item in standard.checked.indicators:
+        assert item.syntax.value is not None
+        (math,) = [e for block in sections[item.number] for e in block.iter("math")]
+        assert list(shown_terms(math)) == written_terms(item.syntax.value, standard.checked.inputs), item.number
+        assert adjacent_tokens(math) == [], item.number  # an operator between every number and label
+
+
+def test_publishing_does_not_import_sympy() -> None:
+    """Formulas come from the syntax tree as written; sympy (which reorders them) stays with the analyses."""
+    code = "import sys, smartcity_rules.document; print('sympy' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- in a real browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs a headless Chromium on PATH (Debian: apt-get install chromium fonts-noto-cjk)")
+# Added to a copy of the page only (the document itself has no script): it measures what Chromium laid out.
+MEASURE = """<script>
+const boxes = [...document.querySelectorAll(".formula")].map(box => {
+  const content = box.querySelector("math").firstElementChild.getBoundingClientRect();
+  const inner = box.getBoundingClientRect().right - parseFloat(getComputedStyle(box).paddingRight);
+  return {scroll: box.scrollWidth, client: box.clientWidth, right: content.right, inner: inner};
+});
+const page = {scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};
+const out = document.createElement("pre");
+out.id = "measured";
+out.textContent = JSON.stringify({page: page, formulas: boxes});
+document.body.appendChild(out);
+</script>"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_no_formula_overflows_a_1280px_page_in_chromium(path: Path, tmp_path: Path) -> None:
+    assert CHROMIUM is not None
+    standard = scr.load(path)
+    page = tmp_path / "page.html"
+    page.write_text(document.to_html(standard).replace("</body>", MEASURE + "</body>"), "utf-8")
+    browser = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
+         "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r'<pre id="measured">(.*?)</pre>', browser.stdout)
+    assert found is not None, browser.stderr[-2000:]
+    measured = json.loads(html.unescape(found.group(1)))
+    assert len(measured["formulas"]) == len(standard.indicator_numbers)
+    assert measured["page"]["scroll"] <= measured["page"]["client"]
+    wide = [(number, box) for number, box in zip(standard.indicator_numbers, measured["formulas"])
+            if box["scroll"] > box["client"] or box["right"] > box["inner"] + 0.5]
+    assert wide == []

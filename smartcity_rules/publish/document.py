@@ -6,16 +6,17 @@ and provisional marks) and one renderer per format writes that tree out. Every p
 of author text stays a plain string in the tree, so each renderer escapes all of it in
 one place: `_md_text` for Markdown, `_html_text` for HTML.
 
-Formulas come from `mathematics`: LaTeX in `$$ … $$` for Markdown (GitHub renders
-it), presentation MathML for HTML (browsers render it natively, so the file needs no
-script and no network); the formula as written stays beside it as plain text.
-`mathematics` escapes the labels it puts into LaTeX and MathML itself.
+Formulas come from `formulas`, which renders them from the syntax tree as written (no
+sympy, so nothing is reordered): LaTeX in `$$ … $$` for Markdown (GitHub renders it),
+presentation MathML for HTML (browsers render it natively, so the file needs no script
+and no network); the formula in the standard's own syntax stays beside it as plain text.
+`formulas` escapes the labels it puts into LaTeX and MathML itself, and breaks a long
+formula into rows so that it fits the page.
 """
 
 from __future__ import annotations
 
 import html
-import html.entities
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -24,12 +25,12 @@ import attrs
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
-from ..analysis import mathematics
 from ..analysis.ranges import divides
 from ..language import syntax as s
 from ..language.check import STAR_LEVELS, ScoredIndicator
 from ..language.formula import render
 from ..standard import Standard
+from . import formulas
 from .lexer import StandardLexer
 
 MARK = "†"
@@ -330,33 +331,14 @@ def _appendix(standard: Standard) -> list[Block]:
 
 
 # ====================================================================== formulas
-# sympy's MathML holds HTML named entities (`&InvisibleTimes;`), which XML does not know, and
-# numeric references for every non-ASCII character (`&#20809;` for 光): both become characters.
-_CHARACTER_REFERENCE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
-_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
-_MARKUP = frozenset("&<>\"'")
-
-
-def _plain_character(match: re.Match[str]) -> str:
-    """The character a reference stands for; XML's own entities, and markup characters, stay references."""
-    ref = match.group(1)
-    if ref in _XML_ENTITIES:
-        return match.group(0)
-    if ref.startswith("#"):
-        char = chr(int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:]))
-    else:
-        char = html.entities.html5.get(ref + ";", "")  # an unknown name is dropped: XML would reject it
-    return f"&#{ord(char)};" if char in _MARKUP else char
-
-
 def mathml(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> str:
-    """A formula as presentation MathML, inputs shown by label: plain XML, no named entities."""
-    return _CHARACTER_REFERENCE.sub(_plain_character, mathematics.to_mathml(expr, inputs, labels=True))
+    """A formula as written, as presentation MathML (one element, for inside `<math>`), inputs shown by label."""
+    return formulas.to_mathml(expr, inputs)
 
 
 def latex(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> str:
-    """A formula as LaTeX, inputs shown by label; safe inside Markdown's `$$` (see mathematics.to_latex)."""
-    return mathematics.to_latex(expr, inputs, labels=True)
+    """A formula as written, as LaTeX, inputs shown by label; safe inside Markdown's `$$` (see formulas.to_latex)."""
+    return formulas.to_latex(expr, inputs)
 
 
 # ====================================================================== Markdown
@@ -528,8 +510,10 @@ th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; ver
 th { background: #f6f8fa; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em;
        background: #f6f8fa; padding: 0 .2em; border-radius: 3px; }
-.formula { margin: .75rem 0; padding: .5rem 1rem; background: #fbfcfd; border-left: 3px solid #0969da; }
+.formula { margin: .75rem 0; padding: .5rem 1rem; background: #fbfcfd; border-left: 3px solid #0969da;
+           overflow-x: auto; }  /* formulas.py breaks long formulas; one that still overflows scrolls here */
 .formula math { font-size: 1.15em; }
+.formula mtd { text-align: left; }  /* the rows of a long formula; Chromium ignores MathML's columnalign */
 .as-written { margin: .25rem 0 0; color: #57606a; font-size: .9em; }
 .provisional { color: #bc4c00; font-weight: 700; cursor: help; }
 .highlight pre { padding: 1rem; overflow-x: auto; font-size: .85em; }
