@@ -211,3 +211,19 @@ def test_a_rank_of_zero_is_refused_as_a_float_too() -> None:
     for raw in (0, 0.0, "0"):
         with pytest.raises(InvalidValue, match="below 1"):
             coerce_pair(Kind.RANK, raw, "r", "A", 1)
+
+
+# ---------------------------------------------------------------- number texts (issue 10, item 4)
+@pytest.mark.parametrize("raw", ["١٢", "１２", "1２", "٣/٤", "0,500", "00,500", "1,5", "1,23", "1,2345"])
+def test_number_texts_that_could_be_misread_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="not a number"):
+        exact(raw)
+
+
+@pytest.mark.parametrize("kind", [Kind.COUNT, Kind.MONEY, Kind.AREA, Kind.MEASURE, Kind.RANK])
+def test_a_percentage_is_read_only_for_rates(kind: Kind) -> None:
+    with pytest.raises(InvalidValue, match="read only for rates"):
+        coerce_pair(kind, "50%", "x", "A", 1)
+    with pytest.raises(InvalidValue, match="read only for rates"):
+        coerce_pair(Kind.SCORE, "50%", "x", "A", 1, Fraction(0), Fraction(100))
+    assert coerce_pair(Kind.RATE, " 50% ", "x", "A", 1) == (1, 2)

@@ -1,16 +1,24 @@
-"""Reads statistics files (JSON or CSV) into records: one mapping per entity."""
+"""Reads statistics files (JSON or CSV) into records: one mapping per entity.
+
+Strict where a loose reading could change a number: a JSON object with a key twice is
+refused (json would keep the last silently, entity names included), as is text that
+cannot be written back out (lone surrogates); deep nesting and oversized cells are refused, and
+every problem is a DataFileError naming the file and, where it can, the line.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import stat
 from pathlib import Path
 from typing import Any
 
 from ..language.errors import DataFileError
 
 Record = dict[str, Any]
+MAX_INT_DIGITS = 4000  # longer integers reach the checks as text, and are refused there with a name
 
 
 def read_records(path: str | Path) -> list[Record]:
@@ -18,6 +26,8 @@ def read_records(path: str | Path) -> list[Record]:
     (a header row naming the inputs, one row per entity; empty cells are missing)."""
     path = Path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would block or never end
+            raise DataFileError(f"{path}: not a regular file; statistics are read from files only")
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise DataFileError(f"{path}: cannot read statistics: {error}") from None
@@ -26,11 +36,34 @@ def read_records(path: str | Path) -> list[Record]:
     return parse_json(text, str(path))
 
 
+def _json_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= MAX_INT_DIGITS else digits
+
+
+def _object(name: str) -> Any:
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in found:
+                raise DataFileError(f"{name}: key {_shown(key)} appears twice in one object; "
+                                    "JSON readers disagree on which one counts, so neither is read")
+            found[key] = value
+        return found
+    return build
+
+
+def _shown(text: str) -> str:
+    return repr(text[:40]).encode("ascii", "backslashreplace").decode("ascii")
+
+
 def parse_json(text: str, name: str = "<json>") -> list[Record]:
     try:
-        data = json.loads(text, parse_float=str)  # keep decimals exact: 0.1 stays "0.1"
+        # Decimals stay exact text ("0.1"); so do integers too long to convert quickly.
+        data = json.loads(text, parse_float=str, parse_int=_json_int, object_pairs_hook=_object(name))
     except json.JSONDecodeError as error:
         raise DataFileError(f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+    except RecursionError:  # json recurses into each bracket; records are flat objects
+        raise DataFileError(f"{name}: JSON nested too deeply; records are flat objects") from None
     if isinstance(data, dict) and isinstance(data.get("entities"), list):
         data = data["entities"]
     if isinstance(data, dict):
@@ -40,12 +73,30 @@ def parse_json(text: str, name: str = "<json>") -> list[Record]:
     for index, item in enumerate(data):
         if not isinstance(item, dict):
             raise DataFileError(f"{name}: entry {index + 1} is a {type(item).__name__}, not an object")
+        _check_text(item, name, index + 1)
     return data
 
 
+def _check_text(record: Record, name: str, entry: int) -> None:
+    """Keys and string values must be text that can be written out again: JSON's \\ud800
+    escapes make lone surrogates, which every writer of the results would choke on."""
+    for key, value in record.items():
+        for text in (key, value):
+            if isinstance(text, str) and not _encodable(text):
+                raise DataFileError(f"{name}: entry {entry}: {_shown(text)} holds a lone surrogate, "
+                                    "which is not text")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_csv(text: str, name: str = "<csv>") -> list[Record]:
-    reader = csv.reader(io.StringIO(text))
-    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    rows = _csv_rows(text, name)
     if not rows:
         raise DataFileError(f"{name}: the CSV file is empty")
     header = [cell.strip() for cell in rows[0]]
@@ -58,3 +109,18 @@ def parse_csv(text: str, name: str = "<csv>") -> list[Record]:
             raise DataFileError(f"{name}:{number}: {len(row)} cells, but the header names {len(header)}")
         records.append({key: cell.strip() for key, cell in zip(header, row) if cell.strip() != ""})
     return records
+
+
+def _csv_rows(text: str, name: str) -> list[list[str]]:
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise DataFileError(f"{name}:{line}: a NUL character; a CSV file of statistics is text")
+    reader = csv.reader(io.StringIO(text))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+    except csv.Error as error:  # e.g. csv's own field size limit, or a quote left open
+        raise DataFileError(f"{name}:{reader.line_num}: invalid CSV: {error}") from None
+    return rows

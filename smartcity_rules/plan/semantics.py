@@ -29,10 +29,12 @@ MAX_EXPONENT = 400
 MAX_DIGITS = 1000
 Number = int | Fraction
 
-_DECIMAL = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*")
-# Thousands separators are accepted only where they group thousands: "1,234.5", never "1,5".
-_FRACTION = re.compile(r"\s*([+-]?\d+)\s*/\s*(\d+)\s*")  # "2/3": what fmt() writes for 2/3
-_GROUPED = re.compile(r"\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*%?\s*")
+# ASCII digits only: Python's int() also reads "١٢" and "１２", which no form means as digits.
+_DECIMAL = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(%?)\s*", re.ASCII)
+# Thousands separators are accepted only where they can only group thousands: "1,234.5" and
+# "12,345,678", never "1,5" (a decimal comma) nor "0,500" (no grouping starts with 0).
+_FRACTION = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*", re.ASCII)  # "2/3": what fmt() writes for 2/3
+_GROUPED = re.compile(r"\s*[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?\s*%?\s*", re.ASCII)
 _YES = frozenset({"yes", "y", "true", "t", "1", "是", "有", "√", "✓"})
 _NO = frozenset({"no", "n", "false", "f", "0", "否", "无", "×", "✗"})
 _KIND_WORDS = {
@@ -199,6 +201,9 @@ def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: 
             if not whole_only or digits == "0":
                 return int(whole + digits), 10 ** len(digits)
     where: dict[str, Any] = {"entity": entity, "indicator": indicator, "input": name}
+    if kind is not Kind.RATE and isinstance(raw, str) and raw.rstrip().endswith("%"):
+        raise InvalidValue(f"{raw[:40]!r} is a percentage, which is read only for rates; "
+                           f"expected {_KIND_WORDS[kind]}", **where)
     num, den = _checked_pair(kind, raw, where)
     if kind is not Kind.FLAG:
         problem = _outside(kind, domain(kind, None if low is None or high is None else (low, high)), num, den)
