@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -182,7 +183,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     code = 0  # the status of a command whose reader went away while it wrote: docs/api.md, "Exit codes"
     try:
-        code, failure = _run(_parse(argv), out, err)
+        args = _parse(argv, out, err)
+        if isinstance(args, int):
+            return args
+        code, failure = _run(args, out, err)
         if failure:
             print(failure, file=err)
         _flush(out, err)
@@ -191,12 +195,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     return code
 
 
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+def _parse(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit status of --help, --version or a usage error (0 or 2):
+    main returns it rather than letting argparse's SystemExit escape to an embedding caller."""
     try:
-        return _parser().parse_args(argv)
-    except SystemExit:  # --help, --version, a usage error: argparse wrote to sys.stdout or sys.stderr
-        _discard_closed(sys.stdout, sys.stderr)  # keeps argparse's status (0 or 2) even if no one reads
-        raise
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            return _parser().parse_args(argv)
+    except SystemExit as stop:
+        _discard_closed(out, err)  # keeps argparse's status even if no one reads
+        return stop.code if isinstance(stop.code, int) else 2
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> tuple[int, str]:

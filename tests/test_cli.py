@@ -151,10 +151,11 @@ def test_version_and_module_entry_point() -> None:
     assert result.returncode == 0 and result.stdout.startswith("smartcity-rules ")
 
 
-def test_usage_errors_exit_2() -> None:
-    with pytest.raises(SystemExit) as caught:
-        run("frobnicate")
-    assert caught.value.code == 2
+def test_usage_errors_return_2_and_never_raise_system_exit() -> None:
+    code, out, err = run("frobnicate")
+    assert code == 2 and "invalid choice" in err and out == ""
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("smartcity-rules ")
 
 
 def test_explain_not_applicable_linear_and_previous(tmp_path: Path) -> None:
