@@ -450,3 +450,9 @@ def test_no_formula_overflows_a_1280px_page_in_chromium(path: Path, tmp_path: Pa
     wide = [(number, box) for number, box in zip(standard.indicator_numbers, measured["formulas"])
             if box["scroll"] > box["client"] or box["right"] > box["inner"] + 0.5]
     assert wide == []
+
+
+def test_an_unknown_document_format_is_not_found(mini: scr.Standard) -> None:
+    # It raised KeyError from the writers' table (issue 10, item 7).
+    with pytest.raises(scr.NotFound, match="no document format 'pdf'"):
+        document.render_document(mini, "pdf")

@@ -305,3 +305,9 @@ def test_eight_threads_on_generated_cohorts_agree_with_one() -> None:
     for thread in threads:
         thread.join()
     assert all(result == expected for result in results)
+
+
+def test_near_thresholds_of_an_unknown_indicator_is_not_found() -> None:
+    # It raised KeyError from inside the checked standard (issue 10, item 7).
+    with pytest.raises(scr.NotFound, match="no indicator 999"):
+        testing.near_thresholds(scr.load(FIXTURES / "mini.scs"), 999)

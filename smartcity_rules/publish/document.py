@@ -28,6 +28,7 @@ from pygments.formatters import HtmlFormatter
 from ..analysis.ranges import divides
 from ..language import syntax as s
 from ..language.check import STAR_LEVELS, ScoredIndicator
+from ..language.errors import NotFound
 from ..language.formula import render
 from ..standard import Standard
 from . import formulas
@@ -526,4 +527,7 @@ WRITERS: Mapping[str, Callable[[Standard], str]] = {"markdown": to_markdown, "ht
 
 def render_document(standard: Standard, format: str) -> str:
     """The document in `format`: "markdown" or "html" (the keys of WRITERS)."""
-    return WRITERS[format](standard)
+    writer = WRITERS.get(format)
+    if writer is None:
+        raise NotFound(f"no document format {format!r} (formats: {', '.join(WRITERS)})")
+    return writer(standard)

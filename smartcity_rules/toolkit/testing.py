@@ -33,7 +33,14 @@ import attrs
 
 from ..language import syntax as s
 from ..language.check import ScoredIndicator
-from ..language.errors import CannotGenerate, DataError, InvariantError, MissingTestDependency, ZeroDenominator
+from ..language.errors import (
+    CannotGenerate,
+    DataError,
+    InvariantError,
+    MissingTestDependency,
+    NotFound,
+    ZeroDenominator,
+)
 from ..language.numbers import fmt
 from ..language.syntax import Function
 from ..plan.semantics import exact, round_half_up
@@ -308,6 +315,8 @@ def cohorts(draw: st.DrawFn, standard: Standard, *, min_size: int = 1, max_size:
 
 def near_thresholds(standard: Standard, number: int) -> st.SearchStrategy[Fraction]:
     """Values exactly at each of an indicator's star thresholds, and just below and above."""
+    if number not in standard.indicator_numbers:
+        raise NotFound(f"the standard has no indicator {number}")
     bands = standard.checked.indicator(number).bands
     if bands is None:
         raise CannotGenerate(f"indicator {number} has no star bands")
