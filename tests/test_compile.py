@@ -121,3 +121,27 @@ def test_a_checklist_with_negative_points_is_not_believed_positive() -> None:
                          'stars at least -1, -1/2, 0, 1/2, 1 points 1 } }\n')
     result = standard.evaluate({"f": True, "g": True}).indicator(1)
     assert (result.value, result.stars) == (-1, 1)
+
+
+def test_each_generated_line_traces_back_to_its_indicator(mini: scr.Standard) -> None:
+    executor = mini._compiled.executor
+    lines = mini.python_source.split("\n")
+    for number in mini.indicator_numbers:
+        at = lines.index(f"    # indicator {number}") + 1
+        assert executor.indicator_at(at) == number  # type: ignore[attr-defined]
+        assert executor.indicator_at(at + 1) == number  # type: ignore[attr-defined]
+    assert executor.indicator_at(1) is None  # type: ignore[attr-defined]
+
+
+def test_a_traceback_through_generated_code_shows_its_lines(mini: scr.Standard) -> None:
+    import linecache
+    import traceback
+
+    executor = mini._compiled.executor
+    try:
+        executor._evaluate(None, "A", ())  # type: ignore[attr-defined]  # not a record: fails inside
+    except AttributeError as error:
+        frames = traceback.extract_tb(error.__traceback__)
+    generated = [f for f in frames if f.filename == executor.filename]  # type: ignore[attr-defined]
+    assert generated and generated[-1].line == linecache.getline(executor.filename, generated[-1].lineno).strip()
+    assert "record.get" in (generated[-1].line or "")

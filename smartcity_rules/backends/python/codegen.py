@@ -44,6 +44,9 @@ class Program:
 
     source: str
     constants: dict[str, Any]
+    # For each line of the source (line n at index n - 1), the indicator whose code it is:
+    # a traceback through generated code is traced back to the standard with it.
+    origins: tuple[int | None, ...] = ()
 
 
 def _mul(a: str, b: str) -> str:
@@ -64,6 +67,7 @@ class _Emitter:
         self.plan = plan
         self.constants = constants
         self.lines: list[str] = []
+        self.origins: list[int | None] = []
         self.depth = 1
         self.temps = 0
         self.vars: dict[int, Pair] = {}  # slot -> pair
@@ -72,6 +76,7 @@ class _Emitter:
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
+        self.origins.append(self.indicator)
 
     def temp(self) -> str:
         self.temps += 1
@@ -301,11 +306,12 @@ class _ProgramBuilder:
         self.scale = plan.points_scale
 
     def build(self) -> Program:
-        cohort_fn = self._cohort_function()
-        main_fn = self._main_function()
-        return Program("\n".join([*cohort_fn, "", *main_fn, ""]), self.constants)
+        cohort_fn, cohort_origins = self._cohort_function()
+        main_fn, main_origins = self._main_function()
+        origins = (*cohort_origins, None, *main_origins)
+        return Program("\n".join([*cohort_fn, "", *main_fn, ""]), self.constants, origins)
 
-    def _cohort_function(self) -> list[str]:
+    def _cohort_function(self) -> tuple[list[str], list[int | None]]:
         em = _Emitter(self.plan, self.constants)
         em.read_inputs(self.plan.cohort_reads)
         results = []
@@ -325,10 +331,12 @@ class _ProgramBuilder:
                 em.line(f"c{index} = None")
             em.depth -= 1
             results.append(f"c{index}")
-        body = em.lines or ["    pass"]
-        return ["def cohort_args(record, entity):", *body, f"    return ({', '.join(results)}{',' if results else ''})"]
+        body, origins = (em.lines, em.origins) if em.lines else (["    pass"], [None])
+        returned = f"    return ({', '.join(results)}{',' if results else ''})"
+        lines = ["def cohort_args(record, entity):", *body, returned]
+        return lines, [None, *origins, None]
 
-    def _main_function(self) -> list[str]:
+    def _main_function(self) -> tuple[list[str], list[int | None]]:
         em = _Emitter(self.plan, self.constants)
         em.read_inputs(self.plan.main_reads)
         values, stars, points = [], [], []
@@ -340,9 +348,10 @@ class _ProgramBuilder:
         total = self._total(em)
         if self.plan.round_total:
             total = f"_round_total({total}, {self.plan.decimals!r})"
+        em.indicator = None
         em.line(f"total = {total}")
         em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, total)")
-        return ["def evaluate(record, entity, cohort):", *em.lines]
+        return ["def evaluate(record, entity, cohort):", *em.lines], [None, *em.origins]
 
     def _total(self, em: _Emitter) -> str:
         """The groups' points summed, scaled table entries apart from exact Fractions."""
@@ -373,8 +382,8 @@ class _ProgramBuilder:
 
     def _indicator(self, em: _Emitter, item: p.IndicatorPlan, value_var: str, stars_var: str,
                    points_var: str) -> None:
-        em.line(f"# indicator {item.number}")
         em.indicator = item.number
+        em.line(f"# indicator {item.number}")
         em.memo.clear()
         em.line("try:")
         em.depth += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import linecache
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,6 +13,7 @@ from ..protocol import Batch, Pair, Record, ResultColumns
 from .codegen import Program, generate
 
 Row = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], Any]
+_NAMES = itertools.count(1)
 _BUILTINS = {"min": min, "max": max, "type": type, "int": int}
 
 
@@ -30,10 +33,20 @@ class PythonExecutor:
         namespace: dict[str, Any] = {"__builtins__": dict(_BUILTINS)}
         namespace.update(semantics.EXPORTS)
         namespace.update(self.program.constants)
-        code = compile(self.program.source, "<generated evaluator>", "exec")
+        # A name of its own, and the source in linecache, so a traceback through the generated
+        # code shows its lines; indicator_at() traces a line back to the standard.
+        self.filename = f"<generated evaluator {next(_NAMES)}>"
+        linecache.cache[self.filename] = (len(self.program.source), None,
+                                          self.program.source.splitlines(keepends=True), self.filename)
+        code = compile(self.program.source, self.filename, "exec")
         exec(code, namespace)  # source generated from the checked plan only; see codegen.py
         self._evaluate: Callable[[Record, str, tuple[Any, ...]], Row] = namespace["evaluate"]
         self._cohort_args: Callable[[Record, str], tuple[Any, ...]] = namespace["cohort_args"]
+
+    def indicator_at(self, line: int) -> int | None:
+        """The number of the indicator whose code is at a line of the generated source."""
+        origins = self.program.origins
+        return origins[line - 1] if 0 < line <= len(origins) else None
 
     def run(self, batch: Batch) -> ResultColumns:
         evaluate = self._evaluate
