@@ -145,3 +145,15 @@ def test_a_traceback_through_generated_code_shows_its_lines(mini: scr.Standard) 
     generated = [f for f in frames if f.filename == executor.filename]  # type: ignore[attr-defined]
     assert generated and generated[-1].line == linecache.getline(executor.filename, generated[-1].lineno).strip()
     assert "record.get" in (generated[-1].line or "")
+
+
+def test_the_generated_source_leaves_linecache_with_its_standard() -> None:
+    import gc
+    import linecache
+
+    standard = scr.load(FIXTURES / "mini.scs")
+    name = standard._compiled.executor.filename  # type: ignore[attr-defined]
+    assert name in linecache.cache
+    del standard
+    gc.collect()
+    assert name not in linecache.cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,6 +39,7 @@ class PythonExecutor:
         self.filename = f"<generated evaluator {next(_NAMES)}>"
         linecache.cache[self.filename] = (len(self.program.source), None,
                                           self.program.source.splitlines(keepends=True), self.filename)
+        weakref.finalize(self, linecache.cache.pop, self.filename, None)  # a service loads many standards
         code = compile(self.program.source, self.filename, "exec")
         exec(code, namespace)  # source generated from the checked plan only; see codegen.py
         self._evaluate: Callable[[Record, str, tuple[Any, ...]], Row] = namespace["evaluate"]
