@@ -1,0 +1,142 @@
+"""The reference's own syntax tree: plain frozen dataclasses, one per construct of docs/language.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+# ---------------------------------------------------------------- formulas (§5)
+
+
+@dataclass(frozen=True)
+class Num:
+    value: Fraction
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # one of + - * /
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Weighted:
+    parts: tuple[tuple[Fraction, Expr], ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    items: tuple[tuple[str, Fraction], ...]
+
+
+Expr = Num | Ref | Neg | Binary | Call | Weighted | Checklist
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class InputDecl:
+    name: str
+    label: str
+    kind: str  # count, money, area, length, measure, rate, flag, rank, score
+    unit: str | None = None
+    low: Fraction | None = None  # a score's range, `score A to B`
+    high: Fraction | None = None
+    part_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Bands:
+    rule: str  # "least" (ascending thresholds) or "most" (descending)
+    thresholds: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class Points:
+    maximum: Fraction
+    linear: tuple[Fraction, Fraction] | None = None  # (from, to)
+
+
+@dataclass(frozen=True)
+class Deduct:
+    each: Fraction
+    cap: Fraction
+
+
+@dataclass
+class Clauses:
+    """An indicator body, or a reuse block's overrides: `None` means "not given here"."""
+
+    description: str | None = None
+    value: Expr | None = None
+    stars: Bands | str | None = None  # inline bands, or the name of declared bands
+    points: Points | None = None
+    deduct: Deduct | None = None
+    zero: str | None = None  # "error", "zero", "not applicable"
+    better: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RawIndicator:
+    number: int
+    leading: bool
+    name: str | None
+    clauses: Clauses
+    reuse: tuple[str, int] | None = None  # (alias, base number) for `indicator N from alias M`
+
+
+@dataclass
+class RawGroup:
+    name: str
+    bonus: bool
+    points: Fraction | None
+    cap: Fraction | None
+    indicators: list[RawIndicator]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    subject: str  # "total", "leading", "indicator", "group"
+    op: str  # >=, >, <=, <
+    target: Fraction
+    number: int | None = None  # for "indicator"
+    group: str | None = None  # for "group"
+    stars: bool = False  # `indicator N CMP k stars`
+
+
+@dataclass(frozen=True)
+class Level:
+    rank: int
+    name: str
+    requirements: tuple[Requirement, ...]
+
+
+@dataclass
+class FileTree:
+    """One `.scs` file as written: nothing looked up yet."""
+
+    title: str | None = None
+    header: dict[str, object] = field(default_factory=dict)
+    uses: list[tuple[str, str]] = field(default_factory=list)  # (path, alias)
+    inputs: list[InputDecl] = field(default_factory=list)
+    bands: dict[str, Bands] = field(default_factory=dict)
+    groups: list[RawGroup] = field(default_factory=list)
+    levels: list[Level] | None = None

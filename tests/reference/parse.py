@@ -1,0 +1,551 @@
+"""A recursive-descent reader of `.scs` text, written from docs/language.md and the comments of
+grammar/standard.lark (never from the library's parser).
+
+It is scannerless: the parser asks for the token it expects next at the current position, so
+keywords stay contextual (an input may be called `level` or `points`) and a date such as
+2020-05-01 is only ever read where a date belongs. It reports no good errors: anything it cannot
+read raises `RefSyntaxError`, and the tests only feed it standards the library accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from fractions import Fraction
+from typing import TypeVar
+
+from .errors import RefSyntaxError
+from .model import (
+    Bands,
+    Binary,
+    Call,
+    Checklist,
+    Clauses,
+    Deduct,
+    Expr,
+    FileTree,
+    InputDecl,
+    Level,
+    Neg,
+    Num,
+    Points,
+    RawGroup,
+    RawIndicator,
+    Ref,
+    Requirement,
+    Weighted,
+)
+
+# Whitespace is the grammar's WS (space, tab, form feed, CR, LF); `#` comments run to the line's end.
+_SKIP = re.compile(r"(?:[ \t\f\r\n]+|#[^\n]*)*")
+# The grammar's own token shapes: `\d` and `\w` as Python reads them, since that is what it says.
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME = re.compile(r"(?!\d)\w+")
+_STRING = re.compile(r'"((?:[^"\\\n]|\\["\\nt])*)"')
+_COMPARE = re.compile(r">=|<=|>|<")
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_KINDS = frozenset({"count", "money", "area", "length", "measure", "rate", "flag", "rank"})
+_LEVELS = frozenset({"city", "county", "community"})
+_Part = TypeVar("_Part")
+
+
+class _Cursor:
+    """The text and a position in it; every read skips blanks and comments first."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def _skip(self) -> None:
+        match = _SKIP.match(self.text, self.pos)
+        assert match is not None  # the pattern matches the empty string
+        self.pos = match.end()
+
+    def at_end(self) -> bool:
+        self._skip()
+        return self.pos >= len(self.text)
+
+    def fail(self, what: str) -> RefSyntaxError:
+        line = self.text.count("\n", 0, self.pos) + 1
+        return RefSyntaxError(f"line {line}: expected {what} at {self.text[self.pos:self.pos + 30]!r}")
+
+    def peek(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        self._skip()
+        return pattern.match(self.text, self.pos)
+
+    def take(self, pattern: re.Pattern[str], what: str) -> re.Match[str]:
+        match = self.peek(pattern)
+        if match is None:
+            raise self.fail(what)
+        self.pos = match.end()
+        return match
+
+    def peek_symbol(self, symbol: str) -> bool:
+        self._skip()
+        return self.text.startswith(symbol, self.pos)
+
+    def symbol(self, symbol: str) -> bool:
+        """Consume `symbol` if it comes next."""
+        if self.peek_symbol(symbol):
+            self.pos += len(symbol)
+            return True
+        return False
+
+    def expect(self, symbol: str) -> None:
+        if not self.symbol(symbol):
+            raise self.fail(repr(symbol))
+
+    def peek_word(self, offset_words: int = 0) -> str | None:
+        """The name `offset_words` names ahead, without consuming anything."""
+        saved = self.pos
+        try:
+            for _ in range(offset_words):
+                if self.peek(_NAME) is None:
+                    return None
+                self.take(_NAME, "a name")
+            match = self.peek(_NAME)
+            return match.group() if match else None
+        finally:
+            self.pos = saved
+
+    def word(self, *words: str) -> bool:
+        """Consume the keyword if it is the next whole name (keywords are contextual)."""
+        match = self.peek(_NAME)
+        if match is not None and match.group() in words:
+            self.pos = match.end()
+            return True
+        return False
+
+    def keyword(self, word: str) -> None:
+        if not self.word(word):
+            raise self.fail(f"`{word}`")
+
+    def name(self) -> str:
+        return self.take(_NAME, "a name").group()
+
+    def string(self) -> str:
+        body = self.take(_STRING, "a string").group(1)
+        return re.sub(r"\\(.)", lambda m: _ESCAPES[m.group(1)], body)
+
+    def peek_string(self) -> bool:
+        return self.peek(_STRING) is not None
+
+
+# ---------------------------------------------------------------- numbers (§4)
+
+
+def _decimal(cur: _Cursor) -> Fraction:
+    # int() and Fraction() read any Unicode digit that `\d` let through, as the grammar would.
+    text = cur.take(_DECIMAL, "a number").group()
+    whole, _, decimals = text.partition(".")
+    return Fraction(int(whole + decimals), 10 ** len(decimals))
+
+
+def _unsigned(cur: _Cursor) -> Fraction:
+    """`12`, `0.85`, `30%`, `1/3` (outside formulas a fraction is one number)."""
+    value = _decimal(cur)
+    if cur.symbol("%"):
+        return value / 100
+    if cur.symbol("/"):
+        denominator = _decimal(cur)
+        if denominator == 0:
+            raise cur.fail("a denominator other than 0")
+        return value / denominator
+    return value
+
+
+def literal(cur: _Cursor) -> Fraction:
+    """A literal outside formulas: may be negative (`-5`, `-5%`) or a fraction (`1/3`)."""
+    negative = cur.symbol("-")
+    value = _unsigned(cur)
+    return -value if negative else value
+
+
+def _whole(cur: _Cursor) -> int:
+    value = literal(cur)
+    if value.denominator != 1:
+        raise cur.fail("a whole number")
+    return int(value)
+
+
+def _literal_list(cur: _Cursor) -> tuple[Fraction, ...]:
+    values = [literal(cur)]
+    while cur.symbol(","):
+        values.append(literal(cur))
+    return tuple(values)
+
+
+# ---------------------------------------------------------------- formulas (§5)
+
+
+def expression(cur: _Cursor) -> Expr:
+    """`+ -` bind loosest, then `* /`, then unary minus; all binary operators group left."""
+    left = _product(cur)
+    while True:
+        if cur.symbol("+"):
+            left = Binary("+", left, _product(cur))
+        elif cur.symbol("-"):
+            left = Binary("-", left, _product(cur))
+        else:
+            return left
+
+
+def _product(cur: _Cursor) -> Expr:
+    left = _unary(cur)
+    while True:
+        if cur.symbol("*"):
+            left = Binary("*", left, _unary(cur))
+        elif cur.symbol("/"):
+            left = Binary("/", left, _unary(cur))
+        else:
+            return left
+
+
+def _unary(cur: _Cursor) -> Expr:
+    if cur.symbol("-"):
+        return Neg(_unary(cur))
+    return _atom(cur)
+
+
+def _atom(cur: _Cursor) -> Expr:
+    if cur.peek(_DECIMAL) is not None:
+        value = _decimal(cur)  # in a formula `1/3` is a division, so no fraction here
+        return Num(value / 100 if cur.symbol("%") else value)
+    if cur.symbol("("):
+        inner = expression(cur)
+        cur.expect(")")
+        return inner
+    name = cur.name()
+    if name == "weighted" and cur.peek_symbol("{"):
+        return _weighted(cur)
+    if name == "checklist" and cur.peek_symbol("{"):
+        return _checklist(cur)
+    if cur.symbol("("):
+        args = [expression(cur)]
+        while cur.symbol(","):
+            args.append(expression(cur))
+        cur.expect(")")
+        return Call(name, tuple(args))
+    return Ref(name)
+
+
+def _braced_parts(cur: _Cursor, part: Callable[[_Cursor], _Part]) -> list[_Part]:
+    """`{ a: b, c: d, }`: comma-separated, a trailing comma allowed."""
+    cur.expect("{")
+    parts = [part(cur)]
+    while cur.symbol(","):
+        if cur.peek_symbol("}"):
+            break
+        parts.append(part(cur))
+    cur.expect("}")
+    return parts
+
+
+def _weight_part(cur: _Cursor) -> tuple[Fraction, Expr]:
+    weight = literal(cur)
+    cur.expect(":")
+    return weight, expression(cur)
+
+
+def _check_item(cur: _Cursor) -> tuple[str, Fraction]:
+    flag = cur.name()
+    cur.expect(":")
+    return flag, literal(cur)
+
+
+def _weighted(cur: _Cursor) -> Weighted:
+    return Weighted(tuple(_braced_parts(cur, _weight_part)))
+
+
+def _checklist(cur: _Cursor) -> Checklist:
+    return Checklist(tuple(_braced_parts(cur, _check_item)))
+
+
+# ---------------------------------------------------------------- header (§2)
+
+
+def _header(cur: _Cursor, tree: FileTree) -> None:
+    cur.keyword("standard")
+    if tree.title is not None:
+        raise cur.fail("one `standard` header only")
+    tree.title = cur.string()
+    cur.expect("{")
+    notes: list[str] = []
+    while not cur.symbol("}"):
+        field = cur.name()
+        if field == "note":
+            notes.append(cur.string())
+            continue
+        if field in tree.header:
+            raise cur.fail(f"`{field}` once")
+        tree.header[field] = _header_field(cur, field)
+    tree.header["notes"] = notes
+
+
+def _header_field(cur: _Cursor, field: str) -> object:
+    if field == "level":
+        level = cur.name()
+        if level not in _LEVELS:
+            raise cur.fail("city, county or community")
+        return level
+    if field in ("edition", "source"):
+        return cur.string()
+    if field == "effective":
+        return date.fromisoformat(cur.take(_DATE, "a date").group())
+    if field == "total":
+        total = literal(cur)
+        cur.word("provisional")
+        return total
+    if field == "rounding":
+        decimals = _whole(cur)
+        cur.keyword("decimals")
+        return decimals
+    raise cur.fail("a header field")
+
+
+# ---------------------------------------------------------------- inputs and bands (§3, §7)
+
+
+def _input(cur: _Cursor) -> InputDecl:
+    cur.keyword("input")
+    name = cur.name()
+    label = cur.string()
+    cur.expect(":")
+    kind = cur.name()
+    low = high = None
+    if kind == "score":
+        low = literal(cur)
+        cur.keyword("to")
+        high = literal(cur)
+    elif kind not in _KINDS:
+        raise cur.fail("an input kind")
+    unit = cur.string() if cur.peek_string() else None
+    part_of = None
+    while cur.symbol(","):
+        if cur.word("part"):
+            cur.keyword("of")
+            part_of = cur.name()
+        else:
+            cur.keyword("better")
+            cur.name()  # a direction matters to the static checks, not to scores
+    return InputDecl(name, label, kind, unit, low, high, part_of)
+
+
+def _band_spec(cur: _Cursor) -> Bands:
+    cur.keyword("at")
+    if cur.word("least"):
+        rule = "least"
+    else:
+        cur.keyword("most")
+        rule = "most"
+    thresholds = _literal_list(cur)
+    cur.word("provisional")
+    return Bands(rule, thresholds)
+
+
+def _bands(cur: _Cursor, tree: FileTree) -> None:
+    cur.keyword("bands")
+    name = cur.name()
+    cur.expect("=")
+    tree.bands[name] = _band_spec(cur)
+
+
+def _use(cur: _Cursor, tree: FileTree) -> None:
+    cur.keyword("use")
+    path = cur.string()
+    cur.keyword("as")
+    tree.uses.append((path, cur.name()))
+
+
+# ---------------------------------------------------------------- indicators (§8, §9)
+
+
+def _stars(cur: _Cursor) -> Bands | str:
+    if cur.peek_word() == "at" and cur.peek_word(1) in ("least", "most"):
+        return _band_spec(cur)
+    return cur.name()
+
+
+def _points(cur: _Cursor) -> Points:
+    maximum = literal(cur)
+    linear = None
+    if cur.word("linear"):
+        cur.keyword("from")
+        low = literal(cur)
+        cur.keyword("to")
+        linear = (low, literal(cur))
+    cur.word("provisional")
+    return Points(maximum, linear)
+
+
+def _deduct(cur: _Cursor) -> Deduct:
+    each = literal(cur)
+    cur.keyword("each")
+    cur.expect(",")
+    cur.keyword("at")
+    cur.keyword("most")
+    cap = literal(cur)
+    cur.word("provisional")
+    return Deduct(each, cap)
+
+
+def _policy(cur: _Cursor) -> str:
+    cur.keyword("zero")
+    cur.keyword("denominator")
+    cur.expect(":")
+    if cur.word("not"):
+        cur.keyword("applicable")
+        return "not applicable"
+    if cur.word("zero"):
+        return "zero"
+    cur.keyword("error")
+    return "error"
+
+
+def _clause(cur: _Cursor, clauses: Clauses) -> None:
+    word = cur.name()
+    if word == "note":
+        clauses.notes.append(cur.string())
+        return
+    readers = {
+        "description": cur.string,
+        "value": lambda: expression(cur),
+        "stars": lambda: _stars(cur),
+        "points": lambda: _points(cur),
+        "deduct": lambda: _deduct(cur),
+        "on": lambda: _policy(cur),
+        "better": cur.name,
+    }
+    if word not in readers:
+        raise cur.fail("an indicator clause")
+    attribute = {"on": "zero"}.get(word, word)
+    if getattr(clauses, attribute) is not None:
+        raise cur.fail(f"`{word}` once")
+    setattr(clauses, attribute, readers[word]())
+
+
+def _clauses(cur: _Cursor) -> Clauses:
+    clauses = Clauses()
+    cur.expect("{")
+    while not cur.symbol("}"):
+        _clause(cur, clauses)
+    return clauses
+
+
+def _indicator(cur: _Cursor) -> RawIndicator:
+    cur.keyword("indicator")
+    number = _whole(cur)
+    leading = cur.symbol("★") or cur.word("leading")
+    if cur.word("from"):
+        return _reused(cur, number, leading)
+    name = cur.string()
+    cur.word("provisional")
+    return RawIndicator(number, leading, name, _clauses(cur))
+
+
+def _reused(cur: _Cursor, number: int, leading: bool) -> RawIndicator:
+    alias = cur.name()
+    base = _whole(cur)
+    name = cur.string() if cur.peek_string() else None
+    cur.word("provisional")
+    clauses = _clauses(cur) if cur.peek_symbol("{") else Clauses()
+    return RawIndicator(number, leading, name, clauses, reuse=(alias, base))
+
+
+def _group(cur: _Cursor, tree: FileTree) -> None:
+    bonus = cur.word("bonus")
+    cur.keyword("group")
+    name = cur.string()
+    points = cap = None
+    if cur.word("points"):
+        points = literal(cur)
+    elif cur.word("at"):
+        cur.keyword("most")
+        cap = literal(cur)
+    cur.word("provisional")
+    cur.expect("{")
+    indicators = []
+    while not cur.symbol("}"):
+        indicators.append(_indicator(cur))
+    tree.groups.append(RawGroup(name, bonus, points, cap, indicators))
+
+
+# ---------------------------------------------------------------- the rating (§10)
+
+
+def _requirement(cur: _Cursor) -> Requirement:
+    subject = cur.name()
+    if subject == "total":
+        op = cur.take(_COMPARE, "a comparison").group()
+        return Requirement("total", op, literal(cur))
+    if subject == "every":
+        cur.keyword("leading")
+        op = cur.take(_COMPARE, "a comparison").group()
+        target = literal(cur)
+        cur.keyword("stars")
+        return Requirement("leading", op, target, stars=True)
+    if subject == "indicator":
+        number = _whole(cur)
+        op = cur.take(_COMPARE, "a comparison").group()
+        target = literal(cur)
+        return Requirement("indicator", op, target, number=number, stars=cur.word("stars"))
+    if subject == "group":
+        group = cur.string()
+        op = cur.take(_COMPARE, "a comparison").group()
+        target = literal(cur)
+        cur.keyword("points")
+        return Requirement("group", op, target, group=group)
+    raise cur.fail("a requirement")
+
+
+def _level(cur: _Cursor) -> Level:
+    cur.keyword("level")
+    rank = _whole(cur)
+    name = cur.string()
+    cur.keyword("when")
+    requirements = [_requirement(cur)]
+    while cur.word("and"):
+        requirements.append(_requirement(cur))
+    return Level(rank, name, tuple(requirements))
+
+
+def _rating(cur: _Cursor, tree: FileTree) -> None:
+    cur.keyword("rating")
+    if tree.levels is not None:
+        raise cur.fail("one `rating` only")
+    cur.word("provisional")
+    cur.expect("{")
+    levels = [_level(cur)]
+    while not cur.symbol("}"):
+        levels.append(_level(cur))
+    tree.levels = levels
+
+
+# ---------------------------------------------------------------- a file (§1)
+
+
+def parse(text: str) -> FileTree:
+    """Read one standard's text; items come in any order (§1: the order is only a convention)."""
+    cur = _Cursor(text)
+    tree = FileTree()
+    while not cur.at_end():
+        word = cur.peek_word()
+        if word == "standard":
+            _header(cur, tree)
+        elif word == "use":
+            _use(cur, tree)
+        elif word == "input":
+            tree.inputs.append(_input(cur))
+        elif word == "bands":
+            _bands(cur, tree)
+        elif word in ("group", "bonus"):
+            _group(cur, tree)
+        elif word == "rating":
+            _rating(cur, tree)
+        else:
+            raise cur.fail("`standard`, `use`, `input`, `bands`, `group` or `rating`")
+    if tree.title is None:
+        raise RefSyntaxError("no `standard` header")
+    return tree

@@ -1,0 +1,145 @@
+"""A cohort's records checked and read, as docs/api.md says, before anything is scored.
+
+Every refusal is collected rather than the first raised, so that `compare` can accept whichever
+refusal the library happens to meet first. The order still follows docs/api.md: record shapes,
+unknown keys and duplicate names for the whole cohort first ("before anything is scored"), then
+each entity's values in the order the standard declares its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .data import BadValue, is_mapping, is_missing, read_value
+from .errors import RefDataError, RefInvalid, RefMissing, RefUnknown
+from .model import InputDecl
+from .reads import NOW, PREVIOUS
+
+SUFFIX = "@previous"
+
+
+@dataclass
+class Entity:
+    """One entity's exact statistics; `bad` holds (name, period) that could not be read."""
+
+    name: str
+    now: dict[str, Fraction] = field(default_factory=dict)
+    previous: dict[str, Fraction] = field(default_factory=dict)
+    bad: set[tuple[str, str]] = field(default_factory=set)
+
+    def values(self, period: str) -> dict[str, Fraction]:
+        return self.now if period == NOW else self.previous
+
+
+@dataclass
+class Needs:
+    """What the standard's formulas read: which values must be present, and who reads them first."""
+
+    now: set[str]  # this period's inputs: read by a formula, or the whole of another input
+    previous: list[str]  # inputs whose `@previous` value growth/previous reads, in table order
+    first_reader: dict[tuple[str, str], int]  # (name, period) -> the first indicator reading it
+
+
+def entity_name(record: object, position: int) -> str:
+    """`str()` of the `entity` key (of `None` too: it is given), else `#1`, `#2`, …"""
+    if is_mapping(record):
+        assert isinstance(record, Mapping)
+        if "entity" in record:
+            return str(record["entity"])
+    return f"#{position}"
+
+
+def read_cohort(inputs: dict[str, InputDecl], needs: Needs,
+                records: Sequence[object]) -> tuple[list[Entity], list[RefDataError]]:
+    errors: list[RefDataError] = []
+    names = [entity_name(record, position) for position, record in enumerate(records, start=1)]
+    for name, record in zip(names, records):
+        errors.extend(_shape_errors(name, record, inputs))
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            errors.append(RefDataError(name, None, None, f"entity {name!r} appears twice in the cohort"))
+        seen.add(name)
+    entities = []
+    for name, record in zip(names, records):
+        entity = Entity(name)
+        if is_mapping(record):
+            assert isinstance(record, Mapping)
+            errors.extend(_read_entity(entity, record, inputs, needs))
+        entities.append(entity)
+    return entities, errors
+
+
+def _shape_errors(name: str, record: object, inputs: dict[str, InputDecl]) -> list[RefDataError]:
+    if not is_mapping(record):
+        # Something that is no mapping has no `entity` key, so no name (my reading: not even `#n`).
+        return [RefDataError(None, None, None, f"a record is a mapping, not {type(record).__name__}")]
+    assert isinstance(record, Mapping)
+    errors: list[RefDataError] = []
+    for key in record:
+        if not isinstance(key, str):
+            # docs/api.md: `input` is "the key (e.g. "fibre")"; a key that is no string is no name.
+            errors.append(RefUnknown(name, None, None, f"key {key!r} is not a string"))
+        elif key != "entity" and key.removesuffix(SUFFIX) not in inputs:
+            errors.append(RefUnknown(name, None, key, f"the standard declares no input {key!r}"))
+    return errors
+
+
+def _read_entity(entity: Entity, record: Mapping[object, object], inputs: dict[str, InputDecl],
+                 needs: Needs) -> list[RefDataError]:
+    errors = []
+    for declaration in inputs.values():
+        errors.extend(_read_one(entity, record, declaration, NOW, declaration.name in needs.now, needs))
+    errors.extend(_parts_within_wholes(entity, inputs, NOW, needs))
+    for name in needs.previous:
+        errors.extend(_read_one(entity, record, inputs[name], PREVIOUS, True, needs))
+    errors.extend(_parts_within_wholes(entity, inputs, PREVIOUS, needs))
+    return errors
+
+
+def _key(name: str, period: str) -> str:
+    return name if period == NOW else name + SUFFIX
+
+
+def _read_one(entity: Entity, record: Mapping[object, object], declaration: InputDecl, period: str,
+              needed: bool, needs: Needs) -> list[RefDataError]:
+    """One value. A given value is checked even when no formula reads it: bad data is bad data.
+
+    `@previous` values are only read when needed (docs/api.md: "It is not checked otherwise").
+    """
+    key = _key(declaration.name, period)
+    reader = needs.first_reader.get((declaration.name, period))
+    raw = record.get(key)
+    if is_missing(raw, declaration.kind):
+        if not needed:
+            return []
+        entity.bad.add((declaration.name, period))
+        return [RefMissing(entity.name, reader, key, "no value given")]
+    try:
+        value = read_value(declaration.kind, raw, declaration.low, declaration.high)
+    except BadValue as error:
+        entity.bad.add((declaration.name, period))
+        return [RefInvalid(entity.name, reader, key, f"{error} (a {declaration.kind})")]
+    entity.values(period)[declaration.name] = value
+    return []
+
+
+def _parts_within_wholes(entity: Entity, inputs: dict[str, InputDecl], period: str, needs: Needs) -> list[RefDataError]:
+    """`part of X`: never above X (§3), in this period and, for the `@previous` values read, in
+    the last one (whose wholes are read too, see `RefStandard.needs`)."""
+    errors: list[RefDataError] = []
+    values = entity.values(period)
+    for declaration in inputs.values():
+        whole = declaration.part_of
+        if whole is None or declaration.name not in values:
+            continue
+        bound = values.get(whole)
+        if bound is not None and values[declaration.name] > bound:
+            entity.bad.add((declaration.name, period))
+            key = _key(declaration.name, period)
+            reader = needs.first_reader.get((declaration.name, period))
+            errors.append(RefInvalid(entity.name, reader, key,
+                                     f"{values[declaration.name]} is above its whole `{whole}` = {bound}"))
+    return errors
