@@ -227,3 +227,16 @@ def test_a_percentage_is_read_only_for_rates(kind: Kind) -> None:
     with pytest.raises(InvalidValue, match="read only for rates"):
         coerce_pair(Kind.SCORE, "50%", "x", "A", 1, Fraction(0), Fraction(100))
     assert coerce_pair(Kind.RATE, " 50% ", "x", "A", 1) == (1, 2)
+
+
+@given(st.sampled_from([k for k in Kind if k not in (Kind.SCORE, Kind.FLAG)]),
+       st.from_regex(r"[0-9]{1,6}(\.[0-9]{0,5})?", fullmatch=True))
+def test_the_plain_text_fast_path_reads_as_the_checking_path_does(kind: Kind, raw: str) -> None:
+    def read(text: str) -> Fraction | str:
+        try:
+            return Fraction(*coerce_pair(kind, text, "x", "A", 1))
+        except InvalidValue as error:
+            return str(error).replace(repr(text), "<raw>")
+
+    # A leading space is read the same, but only by the checking path.
+    assert read(raw) == read(" " + raw)

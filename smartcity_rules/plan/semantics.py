@@ -82,6 +82,9 @@ _FLOAT_BOUNDS = {kind: (float(d.low), math.nextafter(math.inf, 0) if d.high is N
                  for kind, d in DOMAINS.items() if kind is not Kind.FLAG}
 
 
+_PLAIN_DIGITS = 40  # a plain decimal text this long or shorter is read on the fast path
+
+
 def domain(kind: Kind, score_range: tuple[Fraction, Fraction] | None = None) -> Domain:
     """What an input of this kind may be; a score's range is its declaration's."""
     if kind is Kind.SCORE:
@@ -200,6 +203,10 @@ def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: 
             whole, _, digits = text.partition(".")
             if not whole_only or digits == "0":
                 return int(whole + digits), 10 ** len(digits)
+    if type(raw) is str and low is None and kind in _FLOAT_BOUNDS:
+        plain = _plain_decimal(kind, raw)
+        if plain is not None:
+            return plain
     where: dict[str, Any] = {"entity": entity, "indicator": indicator, "input": name}
     if kind is not Kind.RATE and isinstance(raw, str) and raw.rstrip().endswith("%"):
         raise InvalidValue(f"{raw[:40]!r} is a percentage, which is read only for rates; "
@@ -209,6 +216,23 @@ def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: 
         problem = _outside(kind, domain(kind, None if low is None or high is None else (low, high)), num, den)
         if problem is not None:
             raise InvalidValue(f"{raw!r} {problem}", **where)
+    return num, den
+
+
+def _plain_decimal(kind: Kind, raw: str) -> tuple[int, int] | None:
+    """The common text of a CSV cell, "46" or "0.85", read without a regex when it is plain
+    ASCII digits in the kind's domain; None sends anything else down the checking path."""
+    whole, dot, digits = raw.partition(".")
+    if not (whole.isdigit() and whole.isascii() and len(raw) <= _PLAIN_DIGITS):
+        return None
+    if dot and not (digits.isdigit() and digits.isascii()):
+        return None
+    num, den = int(whole + digits), 10 ** len(digits)
+    allowed = DOMAINS[kind]
+    if allowed.whole and num % den:
+        return None
+    if (allowed.high is not None and num > den) or (allowed.low == 1 and num < den):  # rate above 1, rank 0
+        return None
     return num, den
 
 
