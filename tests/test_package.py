@@ -1,8 +1,12 @@
-"""The built wheel carries the grammar and the licence, and works away from the source tree."""
+"""The built wheel carries the grammar, the licence and works away from the source tree; the editable
+install of README command 2 is one a type checker can follow."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, STANDARDS
+from .test_readme import setup_commands
 
 SETUPTOOLS_NEEDED = 77  # pyproject.toml's build-system: SPDX `license` and `license-files`
 
@@ -64,3 +69,53 @@ def test_wheel_carries_the_licence_it_declares(wheel: Path) -> None:
     licence = archive.read(metadata.replace("METADATA", "licenses/LICENSE")).decode("utf-8")
     assert licence == (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert licence.startswith("MIT License") and "the smartcity_rules authors" in licence
+
+
+# ---- README command 2's editable install, seen by mypy --strict from outside the checkout
+
+USER_SCRIPT = '''\
+import smartcity_rules as scr
+
+standard: scr.Standard = scr.load("standard.scs")
+reveal_type(standard.indicator_numbers)
+'''
+
+
+def readme_editable_install() -> list[str]:
+    """README command 2's pip arguments, e.g. install -e '.[test]' --config-settings editable_mode=strict."""
+    (step,) = [s for s in setup_commands()[1] if s.startswith("pip install -e ")]
+    return shlex.split(step)[1:]
+
+
+def project_copy(to: Path) -> Path:
+    """What the install reads; a copy, so strict mode's links under build/ stay out of the checkout."""
+    to.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, to / name)
+    shutil.copytree(ROOT / "smartcity_rules", to / "smartcity_rules", ignore=shutil.ignore_patterns("__pycache__"))
+    return to
+
+
+def install_editable(project: Path, venv: Path) -> Path:
+    """Installs the project the README's way into a fresh venv; returns the venv's python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    # this pip, aimed at the venv; --no-deps: mypy needs only smartcity_rules, and the dependencies
+    # would come from an index, which is slow or absent offline (the build's setuptools still does)
+    command = [sys.executable, "-m", "pip", "--python", str(python), "-q", *readme_editable_install(), "--no-deps"]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    return python
+
+
+def test_mypy_strict_sees_the_editable_install(tmp_path: Path) -> None:
+    pytest.importorskip("mypy", reason="mypy is a test dependency: pip install -e '.[test]'")
+    python = install_editable(project_copy(tmp_path / "project"), tmp_path / "venv")
+    user = tmp_path / "user"  # outside the checkout: nothing to find smartcity_rules by but the install
+    user.mkdir()
+    (user / "use.py").write_text(USER_SCRIPT, encoding="utf-8")
+    command = [sys.executable, "-m", "mypy", "--strict", "--python-executable", str(python),
+               "--cache-dir", str(tmp_path / "mypy-cache"), "use.py"]
+    result = subprocess.run(command, cwd=user, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r'Revealed type is "tuple\[(builtins\.)?int, \.\.\.\]"', result.stdout), result.stdout  # not Any
