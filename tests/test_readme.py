@@ -5,6 +5,8 @@ from __future__ import annotations
 import glob
 import re
 import shlex
+import shutil
+import subprocess
 from io import StringIO
 from pathlib import Path
 
@@ -58,6 +60,20 @@ def test_the_editable_install_is_one_type_checkers_can_follow() -> None:
     # setuptools' default editable install is an import hook mypy cannot see; test_package runs mypy on it
     (install,) = [step for step in setup_commands()[1] if step.startswith("pip install -e ")]
     assert "--config-settings editable_mode=strict" in install and "'.[test]'" in install
+
+
+@pytest.mark.parametrize(("path", "ignored"), [
+    (".venv/bin/python", True),                                # the set-up commands' venv
+    ("build/__editable__.smartcity_rules/__init__.py", True),  # strict mode's links
+    ("shandong-city-2019.html", True),                         # the tour's `docs ... -o`, at the top
+    ("shandong-county-2019.md", True),
+    ("README.md", False), ("docs/api.md", False), ("docs/page.html", False), ("standards/shandong-x.md", False),
+])
+def test_what_the_readme_makes_is_ignored_by_git(path: str, ignored: bool) -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a checkout")
+    result = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT, check=False)
+    assert result.returncode == (0 if ignored else 1), result
 
 
 @pytest.mark.parametrize("line", tour_commands())
