@@ -15,13 +15,17 @@ Readings where docs/api.md is silent (reported with the tests):
   numbers (unlike `.5` in a standard, §4), a lone `"."` is not;
 - thousands separators are groups of exactly three digits after a first group of one to three
   (`"1,234,567.5"`); anything else with a comma is refused, as docs/api.md says of `"1,5"`;
-- a fraction string is `[sign]digits/digits`, with no spaces, exponent or `%`;
+- a fraction string is `[sign]digits/digits` (spaces around the `/` allowed), with no
+  exponent or `%`;
 - the exponent limit of ±400 applies to the exponent as written (and to `Decimal`'s exponent);
 - an empty string is missing data for a flag, as docs/api.md says, and a malformed number for
   the numeric kinds (docs/api.md says nothing of them; CSV leaves empty cells out anyway);
 - flag spellings are matched case-insensitively, surrounding ASCII whitespace ignored as for
   numbers; a float or `Fraction` is no flag: only `True`/`False`, the ints `1`/`0` and the
-  listed strings are.
+  listed strings are;
+- JSON's `NaN` and `Infinity` are not JSON (RFC 8259), so a file holding them is refused;
+- a statistics value that is neither `None`, a number, a string nor a bool (a list, bytes, …)
+  is refused as a value of the wrong type.
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ def read_json(path: str | Path) -> list[dict[str, Any]]:
                           parse_constant=_refuse_constant)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise RefFileError(f"{path}: {error}") from error
-    if isinstance(data, dict) and "entities" in data:
+    # My reading: the wrapper is an object whose "entities" *is a list*; any other object is one entity.
+    if isinstance(data, dict) and isinstance(data.get("entities"), list):
         data = data["entities"]
     elif isinstance(data, dict):
         data = [data]
@@ -73,14 +78,20 @@ def read_json(path: str | Path) -> list[dict[str, Any]]:
 
 
 def read_csv(path: str | Path) -> list[dict[str, Any]]:
-    """A CSV statistics file as records: strings, empty cells left out, blank lines skipped."""
+    """A CSV statistics file as records: strings, empty cells left out, blank lines skipped.
+
+    My readings: cells (and column names) are trimmed of surrounding whitespace, as a spreadsheet
+    shows them, so a cell of spaces is empty; a row of empty cells is a blank line; a file
+    without even a header row is malformed.
+    """
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-            rows = [row for row in csv.reader(handle, strict=True) if row]
+            rows = [[cell.strip() for cell in row] for row in csv.reader(handle, strict=True)]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise RefFileError(f"{path}: {error}") from error
+    rows = [row for row in rows if any(row)]
     if not rows:
-        return []
+        raise RefFileError(f"{path}: no header row")
     header, *body = rows
     if len(set(header)) != len(header):
         raise RefFileError(f"{path}: a column is named twice")

@@ -150,7 +150,7 @@ class RefStandard:
 
     def _result(self, entity: Entity, outcomes: dict[int, Outcome]) -> Result:
         groups = {g.name: _group_points(g, outcomes) for g in self.groups}
-        total = _round(sum(groups.values(), Fraction(0)), self.rounding)
+        total = round_half_up(sum(groups.values(), Fraction(0)), self.rounding)
         return {
             "entity": entity.name,
             "indicators": outcomes,
@@ -312,7 +312,7 @@ def _points(indicator: Indicator, value: Fraction, star_level: int | None) -> Fr
     return maximum * min(max((value - low) / (high - low), Fraction(0)), Fraction(1))
 
 
-def _round(value: Fraction, decimals: int | None) -> Fraction:
+def round_half_up(value: Fraction, decimals: int | None) -> Fraction:
     """Half-up to `decimals` places, halves away from zero (§12); `None`: exact."""
     if decimals is None:
         return value
@@ -340,7 +340,7 @@ def _score(standard: RefStandard, cohort: _Cohort, index: int, indicator: Indica
             return None
         value = Fraction(0)
     star_level = stars(indicator.bands, value) if indicator.deduct is None and indicator.bands else None
-    return value, star_level, _round(_points(indicator, value, star_level), standard.rounding)
+    return value, star_level, round_half_up(_points(indicator, value, star_level), standard.rounding)
 
 
 def _collect(errors: list[RefDataError], error: RefDataError) -> None:
