@@ -7,12 +7,12 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .data.records import read_records
+from .data.records import iter_records, read_records
 from .language.diagnostics import Severity, render, visible
 from .language.errors import InvalidStandard, NotFound, SmartCityRulesError
 from .publish import report
@@ -38,13 +38,28 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard)
-    records = read_records(args.data)
-    evaluations = _chosen(standard.evaluate_cohort(records), args.entity)
+    # Streamed: a CSV file is read a row at a time and each entity written as it is scored,
+    # so memory does not grow with the file (a standard with rank or share reads it whole).
+    evaluations: Iterable[Evaluation] = standard.evaluate_stream(iter_records(args.data))
+    if args.entity:  # a few entities: gathered first, so an unknown name writes no half output
+        evaluations = list(_named(iter(evaluations), args.entity))
     if args.format == "json":
-        print(report.to_json(evaluations), file=out)
+        report.write_json(evaluations, out)
     else:
-        print(visible(report.tables(standard, evaluations)), file=out)
+        report.write_tables(standard, evaluations, out)
     return 0
+
+
+def _named(evaluations: Iterator[Evaluation], entities: list[str]) -> Iterator[Evaluation]:
+    """The evaluations of the entities named with --entity, in the data's order."""
+    known: list[str] = []
+    for evaluation in evaluations:
+        known.append(evaluation.entity)
+        if evaluation.entity in entities:
+            yield evaluation
+    unknown = [name for name in entities if name not in known]
+    if unknown:
+        raise NotFound(f"no entity {unknown[0]!r} in the data (entities: {', '.join(sorted(known))})")
 
 
 def _chosen(evaluations: tuple[Evaluation, ...], entities: list[str] | None) -> tuple[Evaluation, ...]:
@@ -125,9 +140,18 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return testing.command(args.standard, examples=args.examples, seed=args.seed, cases_path=args.cases, out=out)
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """Exits 2 even when no one reads why: the argparse of Python 3.10 and early 3.11 lets a
+        closed pipe's BrokenPipeError escape while it prints the usage, and main would return 0."""
+        try:
+            super().error(message)
+        except BrokenPipeError:
+            self.exit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="smartcity-rules",
-                                     description="Check smart-city standards and score entities with them.")
+    parser = _Parser(prog="smartcity-rules", description="Check smart-city standards and score entities with them.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="report every problem in standard files")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,12 @@ class Standard:
     def evaluate_cohort(self, records: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...]:
         """Score entities evaluated together (ranks and shares are taken among them)."""
         return self._compiled.evaluate_cohort(records)
+
+    def evaluate_stream(self, records: Iterable[Mapping[str, Any]], *, chunk: int = 10_000) -> Iterator[Evaluation]:
+        """Score records one by one, for more than fit in memory: results come out as they are
+        made and are not kept. Without rank() or share(), records are read `chunk` at a time;
+        with them, the whole cohort is read first (each entity is compared with all)."""
+        return self._compiled.evaluate_stream(records, chunk)
 
     def explain(self, records: Sequence[Mapping[str, Any]], entity: str, indicator: int) -> Explanation:
         """How one indicator's number was reached for one entity of a cohort."""

@@ -42,3 +42,22 @@ def test_show_number() -> None:
     assert report.show_number(Fraction(1, 30000)) == "≈0.00003333"
     assert report.show_number(Fraction(123456, 7)) == "≈17637"
     assert report.show_number(None) == "n/a"
+
+
+def test_json_written_entity_by_entity_is_the_same_document(mini: scr.Standard) -> None:
+    import io
+
+    evaluations = mini.evaluate_cohort([mini_record(entity="A"), mini_record(entity="B", fibre=10)])
+    for chosen in (evaluations, evaluations[:1], ()):
+        out = io.StringIO()
+        report.write_json(iter(chosen), out)
+        assert out.getvalue() == report.to_json(chosen) + "\n"
+
+
+def test_tables_written_entity_by_entity_are_the_same_text(mini: scr.Standard) -> None:
+    import io
+
+    evaluations = mini.evaluate_cohort([mini_record(entity="A"), mini_record(entity="B", fibre=10)])
+    out = io.StringIO()
+    report.write_tables(mini, iter(evaluations), out)
+    assert out.getvalue() == report.tables(mini, evaluations) + "\n"

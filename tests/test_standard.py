@@ -61,3 +61,23 @@ def test_indicators_and_inputs_are_described_without_evaluating() -> None:
     assert [i.name for i in standard.inputs][:2] == ["households", "fibre"]
     results = standard.evaluate_cohort([mini_record()])
     assert results[0].indicator(1).info is standard.indicators[0]  # one description, shared
+
+
+def test_evaluate_stream_gives_what_evaluate_cohort_gives_in_chunks(mini: scr.Standard) -> None:
+    from .conftest import wrap
+
+    standard = scr.loads(wrap('input x "x": count\ngroup "G" points 1 { indicator 1 "i" { value x '
+                              'stars at least 1, 2, 3, 4, 5 points 1 } }'))
+    records = [{"entity": f"E{k}", "x": k % 7} for k in range(25)] + [{"x": 3}]
+    streamed = list(standard.evaluate_stream(iter(records), chunk=4))
+    assert streamed == list(standard.evaluate_cohort(records))
+    assert streamed[-1].entity == "#26"  # an unnamed record is named by its place in the whole stream
+    with pytest.raises(scr.DataError, match="appears twice"):
+        list(standard.evaluate_stream([{"entity": "A", "x": 1}] * 2, chunk=1))  # across chunks too
+
+
+def test_evaluate_stream_reads_a_whole_cohort_for_rank_and_share(mini: scr.Standard) -> None:
+
+
+    records = [mini_record(entity=f"E{k}", apps=k) for k in range(6)]
+    assert list(mini.evaluate_stream(iter(records), chunk=2)) == list(mini.evaluate_cohort(records))

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,39 @@ MAX_INT_DIGITS = 4000  # longer integers reach the checks as text, and are refus
 def read_records(path: str | Path) -> list[Record]:
     """Records from a `.json` file (one object or a list of objects) or a `.csv` file
     (a header row naming the inputs, one row per entity; empty cells are missing)."""
-    path = Path(path)
+    path = _regular(path)
+    if path.suffix.lower() == ".csv":
+        return list(iter_records(path))
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would block or never end
-            raise DataFileError(f"{path}: not a regular file; statistics are read from files only")
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise DataFileError(f"{path}: cannot read statistics: {error}") from None
-    if path.suffix.lower() == ".csv":
-        return parse_csv(text, str(path))
     return parse_json(text, str(path))
+
+
+def iter_records(path: str | Path) -> Iterator[Record]:
+    """read_records, one record at a time: a CSV file is read a row at a time, so a file larger
+    than memory can be scored (Standard.evaluate_stream); a JSON file is parsed whole."""
+    path = _regular(path)
+    if path.suffix.lower() != ".csv":
+        yield from read_records(path)
+        return
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            yield from _csv_records(lines, str(path))
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataFileError(f"{path}: cannot read statistics: {error}") from None
+
+
+def _regular(path: str | Path) -> Path:
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot read statistics: {error}") from None
+    if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+        raise DataFileError(f"{path}: not a regular file; statistics are read from files only")
+    return path
 
 
 def _json_int(digits: str) -> int | str:
@@ -96,31 +120,33 @@ def _encodable(text: str) -> bool:
 
 
 def parse_csv(text: str, name: str = "<csv>") -> list[Record]:
-    rows = _csv_rows(text, name)
-    if not rows:
+    return list(_csv_records(io.StringIO(text), name))
+
+
+def _csv_records(lines: Iterable[str], name: str) -> Iterator[Record]:
+    reader = csv.reader(lines)
+    header: list[str] | None = None
+    try:
+        for row in reader:
+            if any("\0" in cell for cell in row):  # Python 3.11's csv reads them; no statistic has one
+                raise DataFileError(f"{name}:{reader.line_num}: a NUL character; a CSV file of statistics is text")
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = _header(row, name)
+                continue
+            if len(row) != len(header):
+                raise DataFileError(f"{name}:{reader.line_num}: {len(row)} cells, but the header names {len(header)}")
+            yield {key: cell.strip() for key, cell in zip(header, row) if cell.strip() != ""}
+    except csv.Error as error:  # e.g. csv's own field size limit, a NUL, a quote left open
+        raise DataFileError(f"{name}:{reader.line_num}: invalid CSV: {error}") from None
+    if header is None:
         raise DataFileError(f"{name}: the CSV file is empty")
-    header = [cell.strip() for cell in rows[0]]
+
+
+def _header(row: list[str], name: str) -> list[str]:
+    header = [cell.strip() for cell in row]
     if len(set(header)) != len(header):
         duplicate = next(h for h in header if header.count(h) > 1)
         raise DataFileError(f"{name}:1: column {duplicate!r} appears twice")
-    records = []
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise DataFileError(f"{name}:{number}: {len(row)} cells, but the header names {len(header)}")
-        records.append({key: cell.strip() for key, cell in zip(header, row) if cell.strip() != ""})
-    return records
-
-
-def _csv_rows(text: str, name: str) -> list[list[str]]:
-    if "\0" in text:
-        line = text.count("\n", 0, text.index("\0")) + 1
-        raise DataFileError(f"{name}:{line}: a NUL character; a CSV file of statistics is text")
-    reader = csv.reader(io.StringIO(text))
-    rows: list[list[str]] = []
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append(row)
-    except csv.Error as error:  # e.g. csv's own field size limit, or a quote left open
-        raise DataFileError(f"{name}:{reader.line_num}: invalid CSV: {error}") from None
-    return rows
+    return header

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 from ..language.check import ProvisionalNumber
+from ..language.diagnostics import visible
 from ..language.numbers import fmt
 from ..results.display import is_percentage, show_number
 from ..results.evaluation import Evaluation, IndicatorResult, RatingResult, Status
@@ -129,3 +130,20 @@ def tables(standard: Standard, evaluations: Sequence[Evaluation]) -> str:
 def to_json(evaluations: Sequence[Evaluation]) -> str:
     payload: Any = [e.to_dict() for e in evaluations]
     return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def write_json(evaluations: Iterable[Evaluation], out: TextIO) -> None:
+    """to_json, written entity by entity, so no more than one entity's results are held."""
+    first = True
+    for evaluation in evaluations:
+        entry = json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if first else ",\n  ") + entry)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
+def write_tables(standard: Standard, evaluations: Iterable[Evaluation], out: TextIO) -> None:
+    """tables(), written entity by entity."""
+    for index, evaluation in enumerate(evaluations):
+        out.write(("\n\n" if index else "") + visible(table(standard, evaluation)))
+    out.write("\n")

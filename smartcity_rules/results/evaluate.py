@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -144,6 +145,12 @@ class ScoredBatch:
         return f"group \"{group.name}\": {fmt(group.points)} points"
 
 
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    iterator = iter(records)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
 def _stars(count: Any) -> str:
     return f"{count} star" if count == 1 else f"{count} stars"
 
@@ -181,10 +188,29 @@ class CompiledStandard:
         scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
         return tuple(Evaluation(scored, row) for row in range(len(batch.entities)))
 
-    def batch(self, records: Sequence[Record]) -> Batch:
-        """The records as a batch, once their names and statistics are checked."""
-        entities = [self._entity(record, index) for index, record in enumerate(records)]
-        seen: set[str] = set()
+    def evaluate_stream(self, records: Iterable[Record], chunk: int = 10_000) -> Iterator[Evaluation]:
+        """Evaluations one by one, holding at most `chunk` records' results at a time; none is
+        kept once the caller lets it go. A standard with rank() or share() compares the whole
+        cohort, so it reads every record first."""
+        if self.needs_cohort:
+            yield from self._stream([list(records)], set())
+        else:
+            yield from self._stream(_chunks(records, chunk), set())
+
+    def _stream(self, chunks: Iterable[list[Record]], seen: set[str]) -> Iterator[Evaluation]:
+        start = 0
+        for records in chunks:
+            batch = self.batch(records, start=start, seen=seen)
+            scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
+            for row in range(len(records)):
+                yield Evaluation(scored, row)
+            start += len(records)
+
+    def batch(self, records: Sequence[Record], *, start: int = 0, seen: set[str] | None = None) -> Batch:
+        """The records as a batch, once their names and statistics are checked. `start` is the
+        first record's index in the file; `seen`, the entities of earlier batches of one cohort."""
+        entities = [self._entity(record, start + index) for index, record in enumerate(records)]
+        seen = set() if seen is None else seen
         for entity in entities:
             if entity in seen:
                 raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)
