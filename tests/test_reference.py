@@ -442,8 +442,6 @@ def test_the_reference_takes_growth_of_a_rank_or_share_over_last_periods_cohort(
     assert [r["indicators"][1][0] for r in results] == GROWTH_EXPECTED[inner]
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: inside growth(), rank() and share() are taken over this "
-                   "period's values in both periods, so growth(rank(x)) and growth(share(x)) are always 0")
 @pytest.mark.parametrize("inner", sorted(GROWTH_EXPECTED))
 def test_growth_of_a_rank_or_share_compares_with_last_periods_cohort(inner: str) -> None:
     library = scr.loads(GROWTH_OF.format(inner=inner), name="growth.scs")
@@ -528,15 +526,11 @@ def test_the_reference_takes_an_empty_flag_as_missing() -> None:
         reference.loads(FLAG, ".").evaluate_cohort([{"f": ""}])
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: api.md says an empty string for a flag 'is not \"no\": it is "
-                   "missing data', but the library raises InvalidValue, not MissingInput")
 def test_an_empty_flag_is_missing_data() -> None:
     with pytest.raises(scr.MissingInput):
         scr.loads(FLAG, name="flag.scs").evaluate_cohort([{"f": ""}])
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: read_records reads NaN and Infinity, which are not JSON "
-                   "(api.md: invalid JSON raises DataFileError)")
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_read_records_refuses_json_that_is_not_json(tmp_path: Path, constant: str) -> None:
     with pytest.raises(scr.DataFileError):

@@ -64,6 +64,11 @@ def _json_int(digits: str) -> int | str:
     return int(digits) if len(digits) <= MAX_INT_DIGITS else digits
 
 
+def _not_json(constant: str) -> Any:
+    """NaN and Infinity: Python's json reads them, but they are not JSON, nor a statistic."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _object(name: str) -> Any:
     def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -83,9 +88,12 @@ def _shown(text: str) -> str:
 def parse_json(text: str, name: str = "<json>") -> list[Record]:
     try:
         # Decimals stay exact text ("0.1"); so do integers too long to convert quickly.
-        data = json.loads(text, parse_float=str, parse_int=_json_int, object_pairs_hook=_object(name))
+        data = json.loads(text, parse_float=str, parse_int=_json_int, object_pairs_hook=_object(name),
+                          parse_constant=_not_json)
     except json.JSONDecodeError as error:
         raise DataFileError(f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+    except ValueError as error:  # _not_json
+        raise DataFileError(f"{name}: invalid JSON: {error}") from None
     except RecursionError:  # json recurses into each bracket; records are flat objects
         raise DataFileError(f"{name}: JSON nested too deeply; records are flat objects") from None
     if isinstance(data, dict) and isinstance(data.get("entities"), list):

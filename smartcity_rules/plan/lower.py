@@ -15,7 +15,7 @@ from fractions import Fraction
 from ..language import syntax as s
 from ..language.check import CheckedStandard, ScoredIndicator
 from ..language.formula import render
-from ..language.syntax import Function, walk
+from ..language.syntax import Function
 from . import scoring as p
 from .semantics import band_scale, domain, round_half_up
 
@@ -61,8 +61,19 @@ def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
     return ()
 
 
-def cohort_calls(expr: s.Expr) -> list[s.Call]:
-    return [n for n in walk(expr) if isinstance(n, s.Call) and n.callee.compares_entities]
+def cohort_uses(expr: s.Expr, previous: bool = False) -> Iterator[tuple[s.Call, bool]]:
+    """Every rank() or share() call with the period it is taken in, in evaluation order:
+    inside growth() each is taken twice, over this period's and over last period's values."""
+    if isinstance(expr, s.Call) and expr.callee.compares_entities:
+        yield expr, previous  # cohort functions do not nest (E0215)
+    elif isinstance(expr, s.Call) and expr.callee is Function.PREVIOUS:
+        yield from cohort_uses(expr.args[0], True)
+    elif isinstance(expr, s.Call) and expr.callee is Function.GROWTH:
+        yield from cohort_uses(expr.args[0], previous)
+        yield from cohort_uses(expr.args[0], True)
+    else:
+        for child in _children(expr):
+            yield from cohort_uses(child, previous)
 
 
 def _integral(expr: s.Expr, standard: CheckedStandard) -> bool:
@@ -99,20 +110,21 @@ class _Lowering:
         self.standard = standard
         self.decimals = standard.header.rounding
         values = [item.syntax.value for item in standard.indicators if item.syntax.value is not None]
-        self.calls = [(item, call) for item in standard.indicators if item.syntax.value is not None
-                      for call in cohort_calls(item.syntax.value)]
-        main = self._needed(values)
-        cohort = self._needed([call.args[0] for _, call in self.calls])
+        uses = [(item, call, previous) for item in standard.indicators if item.syntax.value is not None
+                for call, previous in cohort_uses(item.syntax.value)]
+        self.calls = list({(id(call), previous): (item, call, previous) for item, call, previous in uses}.values())
+        main = self._needed([(value, False) for value in values])
+        cohort = self._needed([(call.args[0], previous) for _, call, previous in self.calls])
         order = {name: index for index, name in enumerate(standard.inputs)}
         keys = sorted(set(main) | set(cohort), key=lambda key: (key[1], order[key[0]]))
         self.slot = {key: index for index, key in enumerate(keys)}
         self.main_reads = tuple(sorted(self.slot[key] for key in main))
         self.cohort_reads = tuple(sorted(self.slot[key] for key in cohort))
-        self.site = {id(call): index for index, (_, call) in enumerate(self.calls)}
+        self.site = {(id(call), previous): index for index, (_, call, previous) in enumerate(self.calls)}
         self.memo: dict[tuple[int, bool], p.Op] = {}
 
-    def _needed(self, exprs: list[s.Expr]) -> set[SlotKey]:
-        needed = {key for expr in exprs for key in inputs_of(expr)}
+    def _needed(self, exprs: list[tuple[s.Expr, bool]]) -> set[SlotKey]:
+        needed = {key for expr, previous in exprs for key in inputs_of(expr, previous)}
         # Wholes are read too, so `part of` is checked wherever a part is read.
         for name, previous in list(needed):
             whole = self.standard.inputs[name].part_of
@@ -125,7 +137,7 @@ class _Lowering:
         indicators = tuple(self._indicator(k, item) for k, item in enumerate(self.standard.indicators))
         return p.ScoringPlan(
             slots=self._slots(), main_reads=self.main_reads, cohort_reads=self.cohort_reads,
-            cohort_sites=tuple(self._site(item, call) for item, call in self.calls),
+            cohort_sites=tuple(self._site(item, call, previous) for item, call, previous in self.calls),
             indicators=indicators, groups=self._groups(), levels=self._levels(),
             decimals=self.decimals, points_scale=self._points_scale(indicators), round_total=self._round_total())
 
@@ -144,9 +156,9 @@ class _Lowering:
                                      domain(decl.kind, bounds), whole, users.get(name)))
         return tuple(slots)
 
-    def _site(self, item: ScoredIndicator, call: s.Call) -> p.CohortSite:
+    def _site(self, item: ScoredIndicator, call: s.Call, previous: bool) -> p.CohortSite:
         self.memo.clear()
-        return p.CohortSite(call.callee, self.op(call.args[0], False), item.number,
+        return p.CohortSite(call.callee, self.op(call.args[0], previous), item.number,
                             item.syntax.zero_policy)
 
     # ------------------------------------------------------------ formulas
@@ -193,7 +205,7 @@ class _Lowering:
                 value, low, high = (self.op(a, previous) for a in args)
                 return p.Extreme(False, (p.Extreme(True, (value, low)), high))
             case Function.RANK | Function.SHARE:
-                return p.CohortValue(self.site[id(call)])
+                return p.CohortValue(self.site[id(call), previous])
 
     def _ratio(self, call: s.Call, previous: bool) -> p.Op:
         """A part over its whole; a part above its whole is bad data. Inputs declared

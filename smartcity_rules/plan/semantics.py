@@ -181,6 +181,8 @@ def exact_pair(raw: Any) -> tuple[int, int]:
 def _checked_pair(kind: Kind, raw: Any, where: dict[str, Any]) -> tuple[int, int]:
     if raw is MISSING or raw is None:
         raise MissingInput("no value given", **where)
+    if isinstance(raw, str) and not raw.strip():  # an empty cell is no answer, not "no" or 0
+        raise MissingInput("an empty value", **where)
     try:
         if kind is Kind.FLAG:
             return _flag(raw), 1
