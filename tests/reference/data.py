@@ -18,8 +18,9 @@ Readings where docs/api.md is silent (reported with the tests):
 - a fraction string is `[sign]digits/digits` (spaces around the `/` allowed), with no
   exponent or `%`;
 - the exponent limit of ±400 applies to the exponent as written (and to `Decimal`'s exponent);
-- an empty string is missing data for a flag, as docs/api.md says, and a malformed number for
-  the numeric kinds (docs/api.md says nothing of them; CSV leaves empty cells out anyway);
+- an empty or blank string is missing data for every kind: docs/api.md says so of flags ("an
+  empty string is not "no": it is missing data"), and a blank CSV cell is left out, so missing,
+  which a blank string in a dict should not contradict;
 - flag spellings are matched case-insensitively, surrounding ASCII whitespace ignored as for
   numbers; a float or `Fraction` is no flag: only `True`/`False`, the ints `1`/`0` and the
   listed strings are;
@@ -242,10 +243,9 @@ def _show(value: Fraction) -> str:
     return str(value)
 
 
-def is_missing(raw: object, kind: str) -> bool:
-    """Absent or `None`; for a flag also `""` (docs/api.md: "an empty string is not "no": it is
-    missing data")."""
-    return raw is None or (kind == "flag" and raw == "")
+def is_missing(raw: object) -> bool:
+    """Absent, `None`, or a string with nothing but whitespace in it (see the module's readings)."""
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
 def is_mapping(record: object) -> bool:

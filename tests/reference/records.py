@@ -112,7 +112,7 @@ def _read_one(entity: Entity, record: Mapping[object, object], declaration: Inpu
     key = _key(declaration.name, period)
     reader = needs.first_reader.get((declaration.name, period))
     raw = record.get(key)
-    if is_missing(raw, declaration.kind):
+    if is_missing(raw):
         if not needed:
             return []
         entity.bad.add((declaration.name, period))
