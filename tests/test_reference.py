@@ -190,6 +190,17 @@ def test_the_reference_refuses_the_api_docs_bad_cohorts(change: dict[str, object
     assert compare(library, ref, [record]) == []
 
 
+@pytest.mark.parametrize("blank", ["", "  ", "\t", "\u3000"])
+def test_a_blank_string_is_missing_data(blank: str) -> None:
+    """api.md: an empty string "is missing data" (said of flags); a blank CSV cell is left out too."""
+    library, ref = both(FIXTURES / "mini.scs")
+    for key in ("apps", "has_plan"):
+        record = {**MINI_RECORD, key: blank}
+        with pytest.raises(reference.RefMissing):
+            ref.evaluate_cohort([record])
+        assert compare(library, ref, [record]) == []
+
+
 def test_the_reference_refuses_an_entity_twice() -> None:
     with pytest.raises(reference.RefDataError) as caught:
         reference.load(FIXTURES / "mini.scs").evaluate_cohort([MINI_RECORD, MINI_RECORD])
