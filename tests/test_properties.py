@@ -58,8 +58,8 @@ def test_raising_a_part_never_lowers_stars_or_points(data: st.DataObject, ratio:
     assert after.total >= before.total
 
 
-def _one_value_standard(bands: str) -> scr.Standard:
-    return scr.loads('standard "T" { level city }\ninput x "x": measure "u"\n'
+def _one_value_standard(bands: str, kind: str = 'measure "u"') -> scr.Standard:
+    return scr.loads(f'standard "T" {{ level city }}\ninput x "x": {kind}\n'
                      f'group "G" points 5 {{ indicator 1 "I" {{ value x stars {bands} points 5 }} }}\n')
 
 
@@ -71,10 +71,13 @@ BANDS = {name: bands for name, bands in
 def test_a_value_exactly_at_a_threshold_lands_in_its_band(name: str) -> None:
     bands = BANDS[name]
     text = f"{bands.rule.value} " + ", ".join(t.text for t in bands.thresholds)
-    standard = _one_value_standard(text)
+    # A percentage is read only for a rate (issue 10): the thresholds' own text is given to one.
+    rate = all(0 <= t.value <= 1 for t in bands.thresholds)
+    standard = _one_value_standard(text, "rate" if rate else 'measure "u"')
     for stars, threshold in enumerate(bands.thresholds, start=1):
         value = threshold.value
-        for spelling in (value, str(float(value)), float(value), threshold.text):
+        written = (threshold.text,) if rate or not threshold.text.endswith("%") else ()
+        for spelling in (value, str(float(value)), float(value), *written):
             assert standard.evaluate({"x": spelling}).indicator(1).stars == stars, (name, spelling)
 
 
