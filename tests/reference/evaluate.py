@@ -41,7 +41,7 @@ from .model import (
     Weighted,
 )
 from .reads import NOW, PREVIOUS, reads
-from .records import Entity, Needs, read_cohort
+from .records import SUFFIX, Entity, Needs, read_cohort
 
 Result = dict[str, Any]
 Outcome = tuple[Fraction | None, int | None, Fraction]  # (value, stars, points) of one indicator
@@ -247,7 +247,7 @@ class _Cohort:
         now = self.value(expr, index, NOW, number)
         before = self.value(expr, index, PREVIOUS, number)
         if before == 0:
-            raise _Zero(_named(expr, SUFFIX_PREVIOUS))
+            raise _Zero(_named(expr, SUFFIX))
         return (now - before) / before
 
     def _defined(self, expr: Expr, index: int, period: str, number: int) -> tuple[Fraction, list[Fraction]]:
@@ -271,9 +271,6 @@ class _Cohort:
         if total == 0:
             raise _Zero(_named(expr))
         return own / total
-
-
-SUFFIX_PREVIOUS = "@previous"
 
 
 def _named(expr: Expr, suffix: str = "") -> str | None:
