@@ -493,9 +493,6 @@ def test_the_reference_checks_values_no_formula_reads(change: dict[str, object],
     assert caught.value.input == key
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: a value outside its kind's domain, or a part above its "
-                   "whole, is accepted when no formula reads the input; language.md §3 says such values are "
-                   "data errors and a part 'can never exceed' its whole (only @previous values are exempt)")
 @pytest.mark.parametrize(("change", "key"), UNUSED_BAD)
 def test_values_no_formula_reads_are_still_checked(change: dict[str, object], key: str) -> None:
     library = scr.loads(UNUSED, name="unused.scs")

@@ -116,10 +116,13 @@ class _Lowering:
         main = self._needed([(value, False) for value in values])
         cohort = self._needed([(call.args[0], previous) for _, call, previous in self.calls])
         order = {name: index for index, name in enumerate(standard.inputs)}
-        keys = sorted(set(main) | set(cohort), key=lambda key: (key[1], order[key[0]]))
+        # This period's inputs that no formula reads: their values are still data to check.
+        unread = {(name, False) for name in standard.inputs} - main - cohort
+        keys = sorted(set(main) | set(cohort) | unread, key=lambda key: (key[1], order[key[0]]))
         self.slot = {key: index for index, key in enumerate(keys)}
         self.main_reads = tuple(sorted(self.slot[key] for key in main))
         self.cohort_reads = tuple(sorted(self.slot[key] for key in cohort))
+        self.unread = tuple(sorted(self.slot[key] for key in unread))
         self.site = {(id(call), previous): index for index, (_, call, previous) in enumerate(self.calls)}
         self.memo: dict[tuple[int, bool], p.Op] = {}
 
@@ -136,7 +139,7 @@ class _Lowering:
     def plan(self) -> p.ScoringPlan:
         indicators = tuple(self._indicator(k, item) for k, item in enumerate(self.standard.indicators))
         return p.ScoringPlan(
-            slots=self._slots(), main_reads=self.main_reads, cohort_reads=self.cohort_reads,
+            slots=self._slots(), main_reads=self.main_reads, cohort_reads=self.cohort_reads, unread=self.unread,
             cohort_sites=tuple(self._site(item, call, previous) for item, call, previous in self.calls),
             indicators=indicators, groups=self._groups(), levels=self._levels(),
             decimals=self.decimals, points_scale=self._points_scale(indicators), round_total=self._round_total())

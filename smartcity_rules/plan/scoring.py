@@ -224,6 +224,8 @@ class ScoringPlan:
     slots: tuple[InputSlot, ...]  # ordered: this period's first, each in declaration order
     main_reads: tuple[int, ...]  # the slots the per-entity evaluation reads
     cohort_reads: tuple[int, ...]  # the slots the cohort sites' arguments read
+    # Inputs no formula reads: still checked (domain, part of its whole) when a record has them.
+    unread: tuple[int, ...]
     cohort_sites: tuple[CohortSite, ...]
     indicators: tuple[IndicatorPlan, ...]
     groups: tuple[GroupPlan, ...]
@@ -305,7 +307,8 @@ def _dump(plan: ScoringPlan) -> list[str]:
         whole = "" if slot.whole is None else f" part of ${plan.slots[slot.whole].key}"
         lines.append(f"  {k} ${slot.key} {slot.kind.value} [{fmt(d.low)}, {high}]"
                      f"{' whole' if d.whole else ''}{whole} first read by {slot.first_user}")
-    lines.append(f"main reads {list(plan.main_reads)}; cohort reads {list(plan.cohort_reads)}")
+    lines.append(f"main reads {list(plan.main_reads)}; cohort reads {list(plan.cohort_reads)}; "
+                 f"unread {list(plan.unread)}")
     for k, site in enumerate(plan.cohort_sites):
         lines.append(f"cohort[{k}] {site.function.value}({_op(site.formula, plan.slots)}) "
                      f"for indicator {site.indicator}, on zero {site.zero_policy.value}")

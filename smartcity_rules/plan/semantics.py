@@ -254,6 +254,24 @@ def _outside(kind: Kind, allowed: Domain, num: int, den: int) -> str | None:
     return None
 
 
+UnreadInput = tuple[str, Kind, Fraction | None, Fraction | None]  # record key, kind, score bounds
+
+
+def check_unread(record: Any, entity: str | None,
+                 inputs: tuple[tuple[UnreadInput, UnreadInput | None], ...]) -> None:
+    """Inputs no formula reads are still data: each one a record carries must be in its
+    domain, and a part no more than its whole (when the record carries that too)."""
+    for (key, kind, low, high), whole in inputs:
+        raw = record.get(key, MISSING)
+        if raw is MISSING:
+            continue
+        num, den = coerce_pair(kind, raw, key, entity, None, low, high)
+        if whole is not None and whole[0] in record:
+            whole_num, whole_den = coerce_pair(whole[1], record[whole[0]], whole[0], entity, None, *whole[2:])
+            if num * whole_den > whole_num * den:
+                raise part_above_whole(key, whole[0], raw, record[whole[0]], entity, None)
+
+
 def coerce_int(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None) -> int:
     """coerce_pair() for counts, ranks and yes/no: always a whole number."""
     num, den = coerce_pair(kind, raw, name, entity, indicator)
@@ -391,6 +409,7 @@ EXPORTS: dict[str, Any] = {
     "_MISSING": MISSING,
     "_coerce_pair": coerce_pair,
     "_coerce_int": coerce_int,
+    "_check_unread": check_unread,
     "_zero": zero,
     "_ZeroSignal": ZeroSignal,
     "_zero_error": zero_error,

@@ -23,6 +23,7 @@ import attrs
 from ...language.syntax import BandRule, Function, Kind, ZeroPolicy
 from ...plan import scoring as p
 from ...plan.scoring import ScoringPlan
+from ...plan.semantics import UnreadInput
 
 
 @attrs.frozen
@@ -339,6 +340,8 @@ class _ProgramBuilder:
     def _main_function(self) -> tuple[list[str], list[int | None]]:
         em = _Emitter(self.plan, self.constants)
         em.read_inputs(self.plan.main_reads)
+        if self.plan.unread:
+            em.line(f"_check_unread(record, entity, {em.constant(self._unread())})")
         values, stars, points = [], [], []
         for k, item in enumerate(self.plan.indicators):
             self._indicator(em, item, f"v{k}", f"s{k}", f"p{k}")
@@ -352,6 +355,15 @@ class _ProgramBuilder:
         em.line(f"total = {total}")
         em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, total)")
         return ["def evaluate(record, entity, cohort):", *em.lines], [None, *em.origins]
+
+    def _unread(self) -> tuple[tuple[UnreadInput, UnreadInput | None], ...]:
+        def spec(slot: p.InputSlot) -> UnreadInput:
+            bounded = slot.kind is Kind.SCORE
+            return (slot.key, slot.kind, slot.domain.low if bounded else None, slot.domain.high if bounded else None)
+        slots = self.plan.slots
+        wholes = [slots[k].whole for k in self.plan.unread]
+        return tuple((spec(slots[k]), None if whole is None else spec(slots[whole]))
+                     for k, whole in zip(self.plan.unread, wholes))
 
     def _total(self, em: _Emitter) -> str:
         """The groups' points summed, scaled table entries apart from exact Fractions."""
