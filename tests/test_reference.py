@@ -509,17 +509,12 @@ group "g" points 5 { indicator 1 "x" { value c + m stars at least 1, 2, 3, 4, 5 
 """
 
 
-def test_the_reference_reads_a_percent_sign_for_every_numeric_kind() -> None:
-    (result,) = reference.loads(PERCENT, ".").evaluate_cohort([{"c": "100%", "m": "50%"}])
-    assert result["indicators"][1][0] == Fraction(3, 2)
-
-
-@pytest.mark.xfail(strict=True, reason="library bug (or docs): api.md's 'any number' includes an optional "
-                   "trailing % (divides by 100) and every numeric kind accepts 'any number'; the library "
-                   "refuses % outside rates")
-def test_a_percent_sign_is_read_for_every_numeric_kind() -> None:
-    (result,) = scr.loads(PERCENT, name="percent.scs").evaluate_cohort([{"c": "100%", "m": "50%"}])
-    assert result.indicator(1).value == Fraction(3, 2)
+def test_a_percent_sign_is_read_for_rates_only_by_both() -> None:
+    # docs/api.md: "for a `rate`, also a trailing `%`"; "50%" of money is no amount (issue 10).
+    with pytest.raises(reference.RefInvalid):
+        reference.loads(PERCENT, ".").evaluate_cohort([{"c": "100%", "m": "5"}])
+    with pytest.raises(scr.InvalidValue, match="read only for rates"):
+        scr.loads(PERCENT, name="percent.scs").evaluate_cohort([{"c": "1", "m": "50%"}])
 
 
 FLAG = """

@@ -7,14 +7,15 @@ one exact `Fraction` per input kind, with the kind's domain checked, or a `RefDa
 
 Readings where docs/api.md is silent (reported with the tests):
 
-- a trailing `%` is part of "any number" in docs/api.md, so it is accepted for every numeric
-  kind, not only rates (`"100%"` is a count of 1; `"85%"` is no count, since 0.85 is not whole);
+- a trailing `%` is read for rates only, as docs/api.md says ("for a `rate`, also a trailing
+  `%`"); on any other kind the value is refused;
 - "surrounding spaces" are ASCII whitespace (space, tab, CR, LF, VT, FF), also allowed before a
   `%` and around a fraction's `/`; Unicode spaces (NBSP, the ideographic space) are not;
 - "digits, optional decimal point" is read as Python's decimal shape: `"12."` and `".5"` are
   numbers (unlike `.5` in a standard, §4), a lone `"."` is not;
 - thousands separators are groups of exactly three digits after a first group of one to three
-  (`"1,234,567.5"`); anything else with a comma is refused, as docs/api.md says of `"1,5"`;
+  that does not start with 0 (`"1,234,567.5"`; `"0,500"` is refused, as docs/api.md says);
+  anything else with a comma is refused, as docs/api.md says of `"1,5"`;
 - a fraction string is `[sign]digits/digits` (spaces around the `/` allowed), with no
   exponent or `%`;
 - the exponent limit of ±400 applies to the exponent as written (and to `Decimal`'s exponent);
@@ -118,7 +119,7 @@ _MAX_EXPONENT = 400
 _NUMBER = re.compile(
     r"(?P<sign>[+-]?)"
     r"(?=\.?[0-9])"  # at least one digit, before or after the point
-    r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)"
+    r"(?P<whole>[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]*)"
     r"(?:\.(?P<decimals>[0-9]*))?"
     r"(?:[eE](?P<exponent>[+-]?[0-9]+))?"
     r"(?:[ \t\r\n\x0b\x0c]*(?P<percent>%))?"
@@ -213,6 +214,8 @@ def read_value(kind: str, raw: object, low: Fraction | None = None, high: Fracti
     """One raw value of an input of `kind` as an exact number, its domain checked (§3)."""
     if kind == "flag":
         return read_flag(raw)
+    if kind != "rate" and isinstance(raw, str) and raw.strip(_SPACES).endswith("%"):
+        raise BadValue(f"{raw!r}: a percentage is read for rates only")
     value = read_number(raw)
     if kind in ("count", "rank"):
         _whole(value, raw)
