@@ -128,11 +128,14 @@ class _Lowering:
 
     def _needed(self, exprs: list[tuple[s.Expr, bool]]) -> set[SlotKey]:
         needed = {key for expr, previous in exprs for key in inputs_of(expr, previous)}
-        # Wholes are read too, so `part of` is checked wherever a part is read.
-        for name, previous in list(needed):
+        # Wholes are read too, and theirs, so `part of` is checked wherever a part is read.
+        pending = list(needed)
+        while pending:
+            name, previous = pending.pop()
             whole = self.standard.inputs[name].part_of
-            if whole is not None:
+            if whole is not None and (whole, previous) not in needed:
                 needed.add((whole, previous))
+                pending.append((whole, previous))
         return needed
 
     # ------------------------------------------------------------ the plan

@@ -263,13 +263,17 @@ def check_unread(record: Any, entity: str | None,
     domain, and a part no more than its whole (when the record carries that too)."""
     for (key, kind, low, high), whole in inputs:
         raw = record.get(key, MISSING)
-        if raw is MISSING:
-            continue
+        if raw is MISSING or not _given(raw):
+            continue  # not given: nothing reads it, so nothing is missing
         num, den = coerce_pair(kind, raw, key, entity, None, low, high)
-        if whole is not None and whole[0] in record:
+        if whole is not None and _given(record.get(whole[0])):
             whole_num, whole_den = coerce_pair(whole[1], record[whole[0]], whole[0], entity, None, *whole[2:])
             if num * whole_den > whole_num * den:
                 raise part_above_whole(key, whole[0], raw, record[whole[0]], entity, None)
+
+
+def _given(raw: Any) -> bool:
+    return raw is not None and not (isinstance(raw, str) and not raw.strip())
 
 
 def coerce_int(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import RefDataError, RefPartAboveWhole
+from .errors import RefDataError, RefPartAboveWhole, RefZeroDenominator
 from .evaluate import RefStandard, Result
 
 # The library's DataError subclasses (docs/api.md, "Errors") and the reference's words for them.
@@ -78,8 +78,23 @@ def _compare_refusals(library: Exception, references: list[RefDataError]) -> lis
         return [f"{entity}: refusal: library refuses ({_describe(library)}: {library}), reference accepts"]
     if any(_same(library, r) for r in references):
         return []
+    if _order_of_evaluation(library, references):
+        return []
     found = "; ".join(_describe(r) for r in references[:5])
     return [f"{entity}: refusal: library {_describe(library)}, reference finds only {found}"]
+
+
+def _order_of_evaluation(library: Exception, references: list[RefDataError]) -> bool:
+    """Both refuse the entity, and for a reason met while scoring the same indicator: which of
+    two such reasons is met first is the order of evaluation, which the docs leave open (the
+    library takes every rank() and share() argument across the cohort first). A zero met in a
+    cohort argument may also come before a bad input the reference names for that entity."""
+    entity, indicator = getattr(library, "entity", None), getattr(library, "indicator", None)
+    same_entity = [r for r in references if r.entity == entity]
+    met_scoring = [r for r in same_entity if isinstance(r, (RefZeroDenominator, RefPartAboveWhole))]
+    if _library_kind(library) in ("zero denominator", "invalid") and any(r.indicator == indicator for r in met_scoring):
+        return True
+    return _library_kind(library) == "zero denominator" and bool(same_entity)
 
 
 def _compare_results(library: Sequence[Any], reference: list[Result]) -> list[str]:

@@ -40,7 +40,7 @@ from .model import (
     Requirement,
     Weighted,
 )
-from .reads import NOW, PREVIOUS, reads
+from .reads import NOW, PREVIOUS, cohort_calls, reads
 from .records import SUFFIX, Entity, Needs, read_cohort
 
 Result = dict[str, Any]
@@ -108,14 +108,12 @@ class RefStandard:
         for indicator in self.indicators:
             for read in reads(indicator.value):
                 first.setdefault(read, indicator.number)
-        now = {name for name, period in first if period == NOW}
-        now |= {d.part_of for d in self.inputs.values() if d.part_of is not None}
-        return Needs(now, self._previous_needed(first), first)
+        now = self._with_wholes({name for name, period in first if period == NOW})
+        return Needs(set(now), self._with_wholes({name for name, period in first if period == PREVIOUS}), first)
 
-    def _previous_needed(self, first: dict[tuple[str, str], int]) -> list[str]:
-        """The `@previous` values read, and (my reading, by analogy with §3's "an input that another
-        input is declared `part of` must be present") the wholes of those, so each bound is checked."""
-        needed = {name for name, period in first if period == PREVIOUS}
+    def _with_wholes(self, needed: set[str]) -> list[str]:
+        """The values read, and the wholes of those (docs/api.md: "an input that a formula needs, or
+        the whole of one it needs, must be present"), so each bound is checked."""
         pending = list(needed)
         while pending:
             whole = self.inputs[pending.pop()].part_of
@@ -138,6 +136,7 @@ class RefStandard:
     def _run(self, records: Sequence[object]) -> tuple[list[Result], list[RefDataError]]:
         entities, errors = read_cohort(self.inputs, self.needs(), records)
         cohort = _Cohort(entities)
+        self._take_columns(cohort, errors)
         outcomes: list[dict[int, Outcome]] = [{} for _ in entities]
         for index in range(len(entities)):
             for indicator in self.indicators:
@@ -147,6 +146,18 @@ class RefStandard:
         if errors:
             return [], errors
         return [self._result(entity, found) for entity, found in zip(entities, outcomes)], []
+
+    def _take_columns(self, cohort: _Cohort, errors: list[RefDataError]) -> None:
+        """Every rank() and share() argument, for every entity, before anything is scored: a
+        cohort function compares each entity with all, so each one's argument is computed
+        (and its bad data found) whether or not the rest of its own formula gets that far.
+        My reading: the docs do not say; it is also what the library does."""
+        for indicator in self.indicators:
+            for call, period in cohort_calls(indicator.value):
+                column = cohort.column(call.args[0], period, indicator.number)
+                for found in column:
+                    if isinstance(found, RefDataError):
+                        _collect(errors, found)
 
     def _result(self, entity: Entity, outcomes: dict[int, Outcome]) -> Result:
         groups = {g.name: _group_points(g, outcomes) for g in self.groups}

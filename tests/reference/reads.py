@@ -82,3 +82,15 @@ def last_period_undefined(expr: Expr, inside_growth: bool = False) -> str | None
         if found is not None:
             return found
     return None
+
+
+def cohort_calls(expr: Expr, period: str = NOW) -> list[tuple[Call, str]]:
+    """Each rank() or share() call with the period its column is taken in: inside growth(), in
+    both periods; inside previous(), last period's."""
+    if isinstance(expr, Call) and expr.function in ("rank", "share"):
+        return [(expr, period)]
+    if isinstance(expr, Call) and expr.function == "growth":
+        return cohort_calls(expr.args[0], period) + cohort_calls(expr.args[0], PREVIOUS)
+    if isinstance(expr, Call) and expr.function == "previous":
+        return cohort_calls(expr.args[0], PREVIOUS)
+    return [found for child in children(expr) for found in cohort_calls(child, period)]

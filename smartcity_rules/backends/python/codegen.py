@@ -409,7 +409,8 @@ class _ProgramBuilder:
             em.line(f"raise _zero_error(signal, entity, {item.number}) from None")
         elif item.zero_policy is ZeroPolicy.NOT_APPLICABLE:
             em.line(f"{value_var} = {stars_var} = None")
-            em.line(f"{points_var} = 0")
+            # No points, in the column's type: a scaled int, or an exact Fraction (see ResultColumns).
+            em.line(f"{points_var} = {'0' if item.scaled else '_Fraction(0)'}")
         else:
             em.line(f"{value_var} = (0, 1)")
             self._score(em, item, Pair("0", "1", True), stars_var, points_var)

@@ -1,0 +1,548 @@
+"""The differential fuzzer's cases: random standards that pass `check`, cohorts with values of
+every sign their domains allow (and some they do not), data files with hostile texts; each run
+by the library and by the independent reference evaluator (tests/reference), which must agree
+on every indicator, group, total and rating, or refuse the same input.
+
+A case is built from a seed by plain `random.Random` (fast enough for a million cases in an
+hour), as a small structure that renders to a `.scs` text and records; a failing case shrinks
+by removing and simplifying parts of that structure while the failure stays. tools/fuzz.py runs
+campaigns of these; tests/test_differential.py runs a fixed-seed slice and plants defects.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import smartcity_rules as scr
+
+from . import reference
+from .reference.compare import compare
+
+# ---------------------------------------------------------------- the inputs every case declares
+INPUTS = """input n "数量n": count
+input c "数量c": count
+input w "总数": count
+input p "部分": count, part of w
+input m "金额": money "万元"
+input r "比例": rate
+input s "评分": score -10 to 10
+input t "得分": score 0 to 5
+input k "排名": rank
+input f "是否f": flag
+input g "是否g": flag
+"""
+NUMERIC = ["n", "c", "w", "p", "m", "r", "s", "t", "k"]
+FLAGS = ["f", "g"]
+FUNCTIONS_1 = ["growth", "rank", "share"]
+LITERALS = ["0", "1", "2", "3", "10", "0.5", "1/3", "2/3", "50%", "-1", "-2", "-5%", "0.25", "100"]
+
+
+# ---------------------------------------------------------------- the structure of a case
+Node = tuple[Any, ...]  # ("in", name) ("lit", text) ("neg", x) ("bin", op, a, b) ("call", name, args)
+#                         ("weighted", ((weight, x), ...)) ("checklist", ((flag, points), ...))
+
+
+@dataclass(frozen=True)
+class Indicator:
+    number: int
+    formula: Node
+    scoring: tuple[Any, ...]  # ("stars", rule, thresholds, points, linear) or ("deduct", each, cap)
+    zero: str
+    leading: bool
+
+    @property
+    def points(self) -> Fraction:
+        return Fraction(self.scoring[3]) if self.scoring[0] == "stars" else Fraction(0)
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    indicators: tuple[Indicator, ...]
+    bonus_cap: str | None = None  # a bonus group's `at most`
+
+
+@dataclass(frozen=True)
+class Case:
+    groups: tuple[Group, ...]
+    rounding: int | None
+    levels: tuple[tuple[int, str, tuple[str, ...]], ...]  # (rank, name, requirements as written)
+    records: tuple[dict[str, Any], ...] = field(default=())
+
+    def text(self) -> str:
+        return render(self)
+
+
+# ---------------------------------------------------------------- rendering
+def render_node(node: Node) -> str:
+    kind = node[0]
+    if kind in ("in", "lit"):
+        return f"({node[1]})" if kind == "lit" and node[1].startswith("-") else str(node[1])
+    if kind == "neg":
+        return f"-({render_node(node[1])})"
+    if kind == "bin":
+        return f"({render_node(node[2])} {node[1]} {render_node(node[3])})"
+    if kind == "call":
+        return f"{node[1]}({', '.join(render_node(a) for a in node[2])})"
+    if kind == "weighted":
+        return "weighted { " + ", ".join(f"{w}: {render_node(x)}" for w, x in node[1]) + " }"
+    return "checklist { " + ", ".join(f"{flag}: {points}" for flag, points in node[1]) + " }"
+
+
+def _number(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def _indicator_text(item: Indicator) -> str:
+    star = " ★" if item.leading else ""
+    lines = [f'  indicator {item.number}{star} "指标{item.number}" {{', f"    value {render_node(item.formula)}"]
+    if item.scoring[0] == "stars":
+        _, rule, thresholds, points, linear = item.scoring
+        lines.append(f"    stars {rule} {', '.join(thresholds)}")
+        lines.append(f"    points {points}" + (f" linear from {linear[0]} to {linear[1]}" if linear else ""))
+    else:
+        lines.append(f"    deduct {item.scoring[1]} each, at most {item.scoring[2]}")
+    lines.append(f"    on zero denominator: {item.zero}")
+    return "\n".join([*lines, "  }"])
+
+
+def _group_text(group: Group) -> str:
+    if group.bonus_cap is not None:
+        head = f'bonus group "{group.name}" at most {group.bonus_cap} {{'
+    else:
+        head = f'group "{group.name}" points {_number(sum((i.points for i in group.indicators), Fraction(0)))} {{'
+    return "\n".join([head, *(_indicator_text(i) for i in group.indicators), "}"])
+
+
+def render(case: Case) -> str:
+    scored = [g for g in case.groups if g.bonus_cap is None]
+    total = sum((i.points for g in scored for i in g.indicators), Fraction(0))
+    rounding = "" if case.rounding is None else f" rounding {case.rounding} decimals"
+    parts = [f'standard "fuzz" {{ level city total {_number(total)}{rounding} }}', INPUTS]
+    parts += [_group_text(g) for g in case.groups]
+    if case.levels:
+        levels = [f'  level {rank} "{name}" when ' + " and ".join(reqs) for rank, name, reqs in case.levels]
+        parts.append("rating {\n" + "\n".join(levels) + "\n}")
+    return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------- generating
+class Generator:
+    """Random cases from one seed; each method draws one part."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+
+    def choice(self, options: list[Any]) -> Any:
+        return self.random.choice(options)
+
+    def formula(self, depth: int = 0, inside_cohort: bool = False, in_growth: bool = False) -> Node:
+        roll = self.random.random()
+        if depth >= 3 or roll < 0.3:
+            return ("in", self.choice(NUMERIC)) if self.random.random() < 0.7 else ("lit", self.choice(LITERALS))
+        if roll < 0.45:
+            left, right = (self.formula(depth + 1, inside_cohort, in_growth) for _ in range(2))
+            return ("bin", self.choice(["+", "-", "*", "/"]), left, right)
+        if roll < 0.55:  # a division by what may be negative: where signs matter most
+            return ("bin", "/", self.formula(depth + 1, inside_cohort, in_growth), self._divisor(depth, inside_cohort))
+        if roll < 0.6:
+            return ("neg", self.formula(depth + 1, inside_cohort, in_growth))
+        if roll < 0.85:
+            return self._call(depth, inside_cohort, in_growth)
+        if roll < 0.93:
+            return self._weighted(depth, inside_cohort, in_growth)
+        return ("checklist", tuple((flag, self.choice(["1", "2", "-1", "0.5", "-2"])) for flag in FLAGS))
+
+    def _call(self, depth: int, inside_cohort: bool, in_growth: bool) -> Node:
+        names = ["ratio", "min", "max", "clamp"]
+        # Last period's growth or previous value would need the period before last: refused (E0250).
+        names += [] if in_growth else ["growth", "previous"]
+        names += [] if inside_cohort else ["rank", "share"]
+        name = self.choice(names)
+        sub: Callable[[], Node] = lambda: self.formula(  # noqa: E731
+            depth + 1, inside_cohort or name in ("rank", "share"), in_growth or name == "growth")
+        if name == "previous":
+            return ("call", name, (("in", self.choice(NUMERIC)),))
+        if name == "ratio":
+            args = (("in", "p"), ("in", "w")) if self.random.random() < 0.5 else (sub(), sub())
+            return ("call", name, args)
+        count = {"min": self.random.randint(2, 3), "max": self.random.randint(2, 3), "clamp": 3}.get(name, 1)
+        return ("call", name, tuple(sub() for _ in range(count)))
+
+    def _divisor(self, depth: int, inside_cohort: bool) -> Node:
+        difference = ("bin", "-", ("in", self.choice(NUMERIC)), ("in", self.choice(NUMERIC)))
+        options: list[Node] = [("in", "s"), difference, ("neg", ("in", "t"))]
+        if not inside_cohort:
+            options.append(("call", "share", (self.choice([difference, ("in", "s")]),)))
+        return self.choice(options)
+
+    def _weighted(self, depth: int, inside_cohort: bool, in_growth: bool) -> Node:
+        weights = self.choice([("1/2", "1/2"), ("1/3", "2/3"), ("0.25", "0.75"), ("50%", "30%", "20%")])
+        return ("weighted", tuple((weight, self.formula(depth + 1, inside_cohort, in_growth)) for weight in weights))
+
+    def scoring(self) -> tuple[Any, ...]:
+        if self.random.random() < 0.15:
+            return ("deduct", self.choice(["1", "0.5", "2", "1/3"]), self.choice(["3", "2.5", "1", "4/3"]))
+        values = sorted(self.random.sample([Fraction(v, 4) for v in range(-12, 13)], 5))
+        rule = "at least" if self.random.random() < 0.7 else "at most"
+        thresholds = [_number(v) for v in (values if rule == "at least" else values[::-1])]
+        linear = None
+        if self.random.random() < 0.2:
+            low, high = self.random.sample(["0", "1", "-1", "0.5", "10", "100%"], 2)
+            linear = (low, high) if Fraction(low.rstrip("%")) != Fraction(high.rstrip("%")) else None
+        return ("stars", rule, tuple(thresholds), self.choice(["1", "2", "3", "1.5", "2.25", "1/3"]), linear)
+
+    def indicator(self, number: int) -> Indicator:
+        scoring = self.scoring()
+        leading = scoring[0] == "stars" and self.random.random() < 0.3
+        zero = self.choice(["error", "zero", "not applicable"])
+        return Indicator(number, self.formula(), scoring, zero, leading)
+
+    def case(self) -> Case:
+        numbers = iter(range(1, 100))
+        groups = [Group(f"组{g}", tuple(self.indicator(next(numbers)) for _ in range(self.random.randint(1, 3))))
+                  for g in range(self.random.randint(1, 2))]
+        if self.random.random() < 0.4:
+            cap = self.choice(["1", "0.5", "1.25", "0.125", "2/3"])
+            groups.append(Group("加分", (self.indicator(next(numbers)),), bonus_cap=cap))
+        case = Case(tuple(groups), self.choice([None, None, 0, 1, 2]), ())
+        return replace(case, levels=self.levels(case))
+
+    def levels(self, case: Case) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
+        starred = [i for g in case.groups for i in g.indicators if i.scoring[0] == "stars"]
+        options = ["total >= 1", "total >= 0.5", "total > 2", "every leading >= 3 stars", 'group "组0" >= 1 points']
+        options += [f"indicator {i.number} >= {self.choice(['0', '1/2', '-1', '2'])}" for i in starred]
+        options += [f"indicator {i.number} >= {self.random.randint(1, 5)} stars" for i in starred]
+        levels = [(rank, f"{rank}级", tuple(self.random.sample(options, self.random.randint(1, 2))))
+                  for rank in sorted(self.random.sample(range(1, 6), self.random.randint(0, 3)), reverse=True)]
+        return tuple(levels)
+
+    # ------------------------------------------------------------ statistics
+    def value(self, name: str) -> Any:
+        """A value for an input, of every representation and sign its domain allows; now and
+        then a hostile one, or a number just outside the domain, in any spelling."""
+        roll = self.random.random()
+        if roll < 0.03:
+            return self.choice(HOSTILE)
+        if roll < 0.05:
+            return self._spelled(self.choice(OUTSIDE[name]), name)
+        return self._spelled(self._exact(name), name)
+
+    def _exact(self, name: str) -> Fraction:
+        if name in ("n", "c", "w", "p"):
+            return Fraction(self.random.choice([0, 1, 2, 3, 5, 10, 12]))
+        if name == "k":
+            return Fraction(self.random.randint(1, 5))
+        if name == "r":
+            return self.choice([Fraction(0), Fraction(1), Fraction(1, 2), Fraction(17, 20), Fraction(3, 10)])
+        if name == "s":
+            return Fraction(self.random.randint(-40, 40), 4)
+        if name == "t":
+            return Fraction(self.random.randint(0, 20), 4)
+        return Fraction(self.random.randint(0, 2000), 100)  # money
+
+    def _spelled(self, value: Fraction, name: str) -> Any:
+        """The same number as an int, a float, a decimal text, a fraction text or a percentage."""
+        spelling = self.random.random()
+        if value.denominator == 1 and spelling < 0.4:
+            return int(value)
+        if spelling < 0.6 and (value * 10**6).denominator == 1:
+            return float(value)
+        if spelling < 0.8 and (value * 10**6).denominator == 1:
+            return _decimal_text(value)
+        if name == "r" and spelling < 0.9 and (value * 100 * 10**6).denominator == 1:
+            return _decimal_text(value * 100) + "%"
+        return _number(value) if value.denominator != 1 else str(value.numerator)
+
+    def flag(self) -> Any:
+        return self.choice([True, False, "是", "否", "yes", "no", 1, 0, "√", "×"])
+
+    def record(self, entity: str) -> dict[str, Any]:
+        record: dict[str, Any] = {"entity": entity}
+        for name in NUMERIC:
+            record[name] = self.value(name)
+            record[f"{name}@previous"] = self.value(name)
+        for name in FLAGS:
+            record[name] = self.flag()
+            record[f"{name}@previous"] = self.flag()
+        if self.random.random() < 0.9:  # a part within its whole, most of the time
+            for suffix in ("", "@previous"):
+                whole, part = (_as_int(record[key + suffix]) for key in ("w", "p"))
+                if whole is not None and part is not None:
+                    record["p" + suffix] = min(whole, part)
+        return record
+
+    def cohort(self) -> tuple[dict[str, Any], ...]:
+        return tuple(self.record(f"E{index}") for index in range(self.random.randint(1, 4)))
+
+
+def _as_int(value: Any) -> int | None:
+    """A whole number a generated value stands for, or None for a hostile one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return int(number) if number.denominator == 1 and number >= 0 else None
+
+
+def _decimal_text(value: Fraction) -> str:
+    whole = value.numerator // value.denominator if value >= 0 else -((-value.numerator) // value.denominator)
+    rest = abs(value - whole)
+    if rest == 0:
+        return str(whole)
+    digits = ""
+    while rest and len(digits) < 8:
+        rest *= 10
+        digits += str(int(rest))
+        rest -= int(rest)
+    sign = "-" if value < 0 and whole == 0 else ""
+    return f"{sign}{whole}.{digits}"
+
+
+# Numbers just outside each input's domain: a negative count, a rate above 1, a rank of 0, a
+# score beyond its range, a fraction where a whole number belongs.
+OUTSIDE: dict[str, list[Fraction]] = {
+    **{name: [Fraction(-1), Fraction(1, 2), Fraction(-1, 4)] for name in ("n", "c", "w", "p")},
+    "m": [Fraction(-1, 100), Fraction(-5)], "r": [Fraction(3, 2), Fraction(101, 100), Fraction(-1, 10)],
+    "s": [Fraction(-41, 4), Fraction(11)], "t": [Fraction(-1, 4), Fraction(21, 4)],
+    "k": [Fraction(0), Fraction(3, 2), Fraction(-1)],
+}
+HOSTILE: list[Any] = [None, "", " ", "abc", "1,234", "0,500", "1,5", "١٢", "１２", "50%", "-1", -1, -0.5, "1e3",
+                      "nan", float("nan"), float("inf"), True, [], {}, "2/3", "1/0", " 7 ", "9" * 50, 10**30]
+
+
+# ---------------------------------------------------------------- running a case
+@dataclass(frozen=True)
+class Outcome:
+    """What a case showed: nothing (agreed), or the first disagreement."""
+
+    failure: str | None
+    loaded: bool  # whether the library accepted the standard
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+
+def run(case: Case) -> Outcome:
+    """The library and the reference on one case: the standard, then its cohort."""
+    text = case.text()
+    try:
+        library = scr.loads(text, name="fuzz.scs")
+    except scr.InvalidStandard as error:
+        return Outcome(_reference_agrees_it_is_invalid(text, error), False)
+    except Exception as error:  # a fuzzer records whatever escapes
+        return Outcome(f"load crashed: {type(error).__name__}: {error}", False)
+    try:
+        ours = reference.loads(text, ".")
+    except reference.RefSyntaxError as error:
+        return Outcome(f"the library loads a standard the reference refuses: {error}", True)
+    problems = compare(library, ours, list(case.records))
+    return Outcome(problems[0] if problems else None, True)
+
+
+def _reference_agrees_it_is_invalid(text: str, error: scr.InvalidStandard) -> str | None:
+    """A generated standard the checker refuses is no failure, as long as only our own
+    diagnostics say so; the generator means to write valid ones, so it is counted."""
+    assert error.diagnostics
+    return None
+
+
+# ---------------------------------------------------------------- data files
+def file_case(generator: Generator, case: Case, directory: Path) -> Outcome:
+    """The case's cohort written as a JSON or CSV file, read by both readers, then scored."""
+    as_csv = generator.random.random() < 0.5
+    path = directory / ("cohort.csv" if as_csv else "cohort.json")
+    _write_cohort(path, case.records, generator)
+    text = case.text()
+    try:
+        library = scr.loads(text, name="fuzz.scs")
+        ours = reference.loads(text, ".")
+    except (scr.InvalidStandard, reference.RefSyntaxError):
+        return Outcome(None, False)
+    return Outcome(_file_disagreement(library, ours, path), True)
+
+
+def _write_cohort(path: Path, records: tuple[dict[str, Any], ...], generator: Generator) -> None:
+    rows = [{key: _cell(value) for key, value in record.items()} for record in records]
+    if path.suffix == ".json":
+        body = json.dumps(rows, ensure_ascii=False, default=str)
+        if generator.random.random() < 0.1:  # a key twice, which json would quietly collapse
+            body = body.replace('{"entity"', '{"entity": "X", "entity"', 1)
+        path.write_text(body, encoding="utf-8")
+        return
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    lines = [",".join(keys)] + [",".join(_csv_cell(row.get(key, "")) for key in keys) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding=generator.choice(["utf-8", "utf-8-sig"]))
+
+
+def _cell(value: Any) -> Any:
+    return value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ',"\n') else text
+
+
+def _file_disagreement(library: scr.Standard, ours: reference.RefStandard, path: Path) -> str | None:
+    try:
+        theirs = scr.read_records(path)
+    except scr.DataFileError as error:
+        return _both_refuse_the_file(path, error)
+    except Exception as error:  # a fuzzer records whatever escapes
+        return f"read_records crashed: {type(error).__name__}: {error}"
+    try:
+        mine = reference.read_records(path)
+    except reference.RefFileError as error:
+        return f"the library reads a file the reference refuses: {error}"
+    if [dict(r) for r in theirs] != [dict(r) for r in mine]:
+        return f"the readers differ: library {theirs!r}, reference {mine!r}"[:400]
+    problems = compare(library, ours, list(mine))
+    return problems[0] if problems else None
+
+
+def _both_refuse_the_file(path: Path, error: scr.DataFileError) -> str | None:
+    try:
+        reference.read_records(path)
+    except reference.RefFileError:
+        return None
+    return f"the library refuses a file the reference reads: {error}"
+
+
+# ---------------------------------------------------------------- shrinking
+def shrink(case: Case, still_fails: Callable[[Case], bool], budget: int = 400) -> Case:
+    """A smaller case that still fails: records, keys, values, indicators, formulas and levels
+    removed or simplified, one step at a time, while `still_fails` holds."""
+    tried = 0
+    improved = True
+    while improved and tried < budget:
+        improved = False
+        for candidate in _smaller(case):
+            tried += 1
+            if still_fails(candidate):
+                case, improved = candidate, True
+                break
+            if tried >= budget:
+                break
+    return case
+
+
+def _smaller(case: Case) -> Iterator[Case]:
+    for index in range(len(case.records)):
+        if len(case.records) > 1:
+            yield replace(case, records=case.records[:index] + case.records[index + 1:])
+    for index in range(len(case.levels)):
+        yield replace(case, levels=case.levels[:index] + case.levels[index + 1:])
+    yield from _fewer_indicators(case)
+    yield from _simpler_formulas(case)
+    yield from _simpler_values(case)
+
+
+def _fewer_indicators(case: Case) -> Iterator[Case]:
+    for g, group in enumerate(case.groups):
+        for i in range(len(group.indicators)):
+            if len(group.indicators) > 1:
+                smaller = replace(group, indicators=group.indicators[:i] + group.indicators[i + 1:])
+                yield replace(case, groups=(*case.groups[:g], smaller, *case.groups[g + 1:]))
+        if len(case.groups) > 1:
+            yield replace(case, groups=case.groups[:g] + case.groups[g + 1:])
+
+
+def _simpler_formulas(case: Case) -> Iterator[Case]:
+    for g, group in enumerate(case.groups):
+        for i, item in enumerate(group.indicators):
+            for simpler in _simpler_nodes(item.formula):
+                changed = (*group.indicators[:i], replace(item, formula=simpler), *group.indicators[i + 1:])
+                yield replace(case, groups=(*case.groups[:g], replace(group, indicators=changed), *case.groups[g + 1:]))
+
+
+def _simpler_nodes(node: Node) -> Iterator[Node]:
+    """The node's own children in its place, then each child simplified in place."""
+    children = _node_children(node)
+    yield from (child for child in children if child[0] != "lit" or node[0] != "call")
+    for index, child in enumerate(children):
+        for simpler in _simpler_nodes(child):
+            yield _with_child(node, index, simpler)
+
+
+def _node_children(node: Node) -> list[Node]:
+    kind = node[0]
+    if kind == "neg":
+        return [node[1]]
+    if kind == "bin":
+        return [node[2], node[3]]
+    if kind == "call" and node[1] != "previous":
+        return list(node[2])
+    if kind == "weighted":
+        return [x for _, x in node[1]]
+    return []
+
+
+def _with_child(node: Node, index: int, child: Node) -> Node:
+    kind = node[0]
+    if kind == "neg":
+        return ("neg", child)
+    if kind == "bin":
+        return ("bin", node[1], *(child if k == index else c for k, c in enumerate(node[2:4])))
+    if kind == "call":
+        return ("call", node[1], tuple(child if k == index else c for k, c in enumerate(node[2])))
+    return ("weighted", tuple((w, child if k == index else x) for k, (w, x) in enumerate(node[1])))
+
+
+def _simpler_values(case: Case) -> Iterator[Case]:
+    for index, record in enumerate(case.records):
+        for key, value in record.items():
+            if key == "entity":
+                continue
+            for simpler in ({k: v for k, v in record.items() if k != key}, {**record, key: 0}, {**record, key: 1}):
+                if simpler != record and value not in (0, 1):
+                    yield replace(case, records=(*case.records[:index], simpler, *case.records[index + 1:]))
+
+
+def reproducer(case: Case) -> str:
+    """A failing case as text a person can paste: the standard and the cohort."""
+    return f"{case.text()}\n# cohort\n{json.dumps(list(case.records), ensure_ascii=False, default=repr)}"
+
+
+# ---------------------------------------------------------------- campaigns
+CATEGORIES = ("standards and cohorts", "data files")
+
+
+def one(seed: int, category: str, directory: Path | None = None) -> tuple[Case, Outcome]:
+    """The case of a seed in a category, and what it showed."""
+    generator = Generator(seed)
+    case = replace(generator.case(), records=generator.cohort())
+    if category == "data files":
+        with tempfile.TemporaryDirectory() if directory is None else _kept(directory) as folder:
+            return case, file_case(generator, case, Path(folder))
+    return case, run(case)
+
+
+class _kept:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def __enter__(self) -> str:
+        return str(self.directory)
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def first_failure(seeds: range, category: str) -> tuple[int, Case, Outcome] | None:
+    """The first seed in the range whose case fails, with the case and the failure."""
+    for seed in seeds:
+        case, outcome = one(seed, category)
+        if outcome.failed:
+            return seed, case, outcome
+    return None

@@ -1,0 +1,97 @@
+"""The differential fuzzer (tests/differential.py) in CI: a fixed-seed slice of every category
+finds no disagreement, failures shrink to small reproducers, and a planted defect of each class
+issue 10 names is caught within a fixed number of cases.
+
+The long run is `python tools/fuzz.py --cases 1000000`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from smartcity_rules.backends.python import codegen
+from smartcity_rules.plan import lower, semantics
+
+from . import differential as d
+
+SLICE = range(0, 250)  # seeds each category runs in CI: a few seconds
+PLANTED_WITHIN = range(1_000, 2_500)  # a planted defect must show within these seeds
+
+
+@pytest.mark.parametrize("category", d.CATEGORIES)
+def test_a_fixed_seed_slice_finds_no_disagreement(category: str) -> None:
+    found = d.first_failure(SLICE, category)
+    assert found is None, d.reproducer(d.shrink(found[1], lambda c: d.run(c).failed)) if found else ""
+
+
+def test_most_generated_standards_pass_the_checker() -> None:
+    loaded = sum(d.one(seed, "standards and cohorts")[1].loaded for seed in SLICE)
+    assert loaded >= 0.9 * len(SLICE)
+
+
+# ---------------------------------------------------------------- planted defects
+@pytest.fixture
+def sign_check_removed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A share believed >= 0 whatever its members' signs (issue 10, item 1)."""
+    monkeypatch.setattr(codegen, "_site_nonneg", lambda plan, site: True)
+    yield
+
+
+@pytest.fixture
+def domain_check_skipped_on_one_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The plain-text fast path forgets that a rate is at most 1 (issue 10, item 2)."""
+    domains = dict(semantics.DOMAINS)
+    domains[semantics.Kind.RATE] = semantics.Domain(semantics.Fraction(0), None, False)
+    original = semantics._plain_decimal
+
+    def careless(kind: semantics.Kind, raw: str) -> tuple[int, int] | None:
+        if kind is semantics.Kind.RATE:
+            whole, _, digits = raw.partition(".")
+            if whole.isdigit() and (not digits or digits.isdigit()):
+                return int(whole + digits), 10 ** len(digits)
+        return original(kind, raw)
+
+    monkeypatch.setattr(semantics, "_plain_decimal", careless)
+    yield
+
+
+@pytest.fixture
+def one_rounding_level_dropped(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The total after a bonus cap left unrounded (issue 10, item 3)."""
+    monkeypatch.setattr(lower._Lowering, "_round_total", lambda self: False)
+    yield
+
+
+@pytest.fixture
+def loose_number_text(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Thousands separators read wherever commas group three digits, "0,500" as 500 (item 4)."""
+    monkeypatch.setattr(semantics, "_GROUPED", re.compile(r"\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*%?\s*"))
+    yield
+
+
+@pytest.mark.parametrize("defect", ["sign_check_removed", "domain_check_skipped_on_one_path",
+                                    "one_rounding_level_dropped", "loose_number_text"])
+def test_a_planted_defect_is_caught_within_a_fixed_number_of_cases(defect: str, request: pytest.FixtureRequest) -> None:
+    request.getfixturevalue(defect)
+    found = d.first_failure(PLANTED_WITHIN, "standards and cohorts")
+    assert found is not None, f"{defect}: not caught in {len(PLANTED_WITHIN)} cases"
+    _seed, case, _outcome = found
+    small = d.shrink(case, lambda c: d.run(c).failed)
+    assert d.run(small).failed and len(d.reproducer(small)) <= len(d.reproducer(case))
+
+
+def test_the_planted_defects_are_absent_without_planting() -> None:
+    assert d.first_failure(range(PLANTED_WITHIN.start, PLANTED_WITHIN.start + 300), "standards and cohorts") is None
+
+
+# ---------------------------------------------------------------- shrinking
+def test_a_failure_shrinks_to_a_small_reproducer(one_rounding_level_dropped: None) -> None:
+    found = d.first_failure(PLANTED_WITHIN, "standards and cohorts")
+    assert found is not None
+    small = d.shrink(found[1], lambda c: d.run(c).failed)
+    assert len(small.records) == 1
+    assert sum(len(g.indicators) for g in small.groups) <= 2
+    assert "bonus group" in small.text()  # the cap whose decimals the total must round away
