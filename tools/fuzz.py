@@ -1,137 +1,169 @@
-"""A longer fuzzing run than the test suite's: random programs, random formulas checked
-against the reference interpreter, mutated shipped standards and spoiled statistics.
+"""The long fuzzing run: the library against the independent reference evaluator, and the
+library's own robustness, in mixed categories.
 
-    python tools/fuzz.py --minutes 3          # or --examples 2000 (per campaign)
+    python tools/fuzz.py --cases 1000000 --workers 2          # about an hour on 2 cores
+    python tools/fuzz.py --minutes 5 --seed 7
 
-Prints how many programs and records it tried and every distinct failure (an exception
-that is not one of the library's own, a disagreement with the reference interpreter, or a
-case slower than --slow seconds), with the smallest input that showed it.
+Categories (tests/differential.py and tests/fuzzing.py):
+- standards and cohorts: random standards that pass the checker, cohorts of every sign,
+  scored by the library and by tests/reference, compared on every number and refusal;
+- data files: the same cohorts written as JSON or CSV files, read by both readers;
+- random programs, mutated standards: whatever the grammar or a mutation gives, `load`
+  answers with a standard or our own diagnostics, nothing else, in bounded time;
+- spoiled statistics: shipped standards on records of every wrong shape: only DataErrors.
+
+Prints cases per second and, per category, the cases tried and every distinct failure with a
+shrunk reproducer (a differential failure shrinks to a small standard and cohort). Exit 1 on
+any failure. Seeds are `--seed` + the case's index, so a reported seed reruns alone.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import multiprocessing
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests package, from a checkout
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from smartcity_rules.testing import cohorts
-from tests import fuzzing
+from tests import differential, fuzzing
 
-CHUNK = 50  # cases per hypothesis run; the clock is read between runs
-
-
-class Campaign:
-    """Runs one kind of fuzz case until its time or example budget is spent, noting failures."""
-
-    def __init__(self, name: str, slow: float) -> None:
-        self.name = name
-        self.slow = slow
-        self.tried = 0
-        self.failures: dict[str, str] = {}  # kind of failure -> smallest input seen
-
-    def run(self, strategy: st.SearchStrategy[Any], body: Callable[[Any], None], seconds: float,
-            examples: int) -> None:
-        """Runs of CHUNK generated cases, each from a new seed, until time or examples run out."""
-        until = time.monotonic() + seconds
-        for chunk_seed in itertools.count():
-            if time.monotonic() > until or self.tried >= examples:
-                return
-
-            @seed(chunk_seed)
-            @settings(max_examples=min(CHUNK, examples - self.tried), deadline=None, database=None,
-                      phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-            @given(strategy)
-            def case(value: Any) -> None:
-                self.tried += 1
-                self._one(body, value)
-
-            case()
-
-    def _one(self, body: Callable[[Any], None], value: Any) -> None:
-        start = time.perf_counter()
-        try:
-            body(value)
-        except Exception as error:  # a fuzzer records whatever escapes
-            frame = traceback.extract_tb(error.__traceback__)[-1]
-            self._note(f"{type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}: {error}"[:300], value)
-        took = time.perf_counter() - start
-        if took > self.slow:
-            self._note(f"slow: {took:.1f} s", value)
-
-    def _note(self, kind: str, value: Any) -> None:
-        shown = repr(value)
-        if kind not in self.failures or len(shown) < len(self.failures[kind]):
-            self.failures[kind] = shown
+# Share of the cases each category gets: the differential ones are the point, and the cheapest.
+MIX = {"standards and cohorts": 6, "data files": 2, "random programs": 1, "mutated standards": 1,
+       "spoiled statistics": 1}
+SLOW = 10.0  # seconds: a case slower than this is a failure of its own (unbounded work)
 
 
-def _load(text: str) -> None:
-    """A program or mutated standard: it loads or gives diagnostics, nothing else."""
-    fuzzing.load_outcome(text)
+def _category(index: int) -> str:
+    wheel = [name for name, share in MIX.items() for _ in range(share)]
+    return wheel[index % len(wheel)]
 
 
-def _formula(pair: tuple[str, Any]) -> None:
-    """A random formula that loads scores as the reference interpreter does."""
-    formula, data = pair
-    loaded = fuzzing.load_outcome(fuzzing.formula_standard(formula))
-    if isinstance(loaded, str):
-        return  # a clean diagnostic
+# ---------------------------------------------------------------- one case
+def run_case(seed: int) -> tuple[str, str | None]:
+    """The category of the case of a seed, and its failure (None: it passed)."""
+    category = _category(seed)
+    start = time.perf_counter()
     try:
-        fuzzing.agree(loaded, data.draw(cohorts(loaded, max_size=3, zeros=True)))
-    except AssertionError as error:
-        raise AssertionError(f"{formula!r}: {error}") from None
+        failure = _RUNNERS[category](seed)
+    except Exception as error:  # a fuzzer records whatever escapes
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        failure = f"{type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}: {error}"[:300]
+    took = time.perf_counter() - start
+    if failure is None and took > SLOW:
+        failure = f"slow: {took:.1f} s"
+    return category, failure
 
 
-def _statistics(pair: tuple[str, Any]) -> None:
-    """Spoiled statistics score or give one of the library's data errors."""
+def _differential(category: str) -> Callable[[int], str | None]:
+    def run(seed: int) -> str | None:
+        case, outcome = differential.one(seed, category)
+        if not outcome.failed:
+            return None
+        small = differential.shrink(case, lambda c: differential.run(c).failed)
+        return f"seed {seed}: {outcome.failure}\n--- shrunk reproducer ---\n{differential.reproducer(small)}"
+    return run
+
+
+def _drawn(strategy: st.SearchStrategy[Any], body: Callable[[Any], None]) -> Callable[[int], str | None]:
+    """A hypothesis strategy drawn once from a seed, and the body run on it."""
+    def run(seed: int) -> str | None:
+        @hypothesis_seed(seed)
+        @settings(max_examples=1, deadline=None, database=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(strategy)
+        def case(value: Any) -> None:
+            body(value)
+        case()
+        return None
+    return run
+
+
+def _spoiled(pair: tuple[str, Any]) -> None:
     name, data = pair
     standard = fuzzing.LOADED[name]
     fuzzing.outcome(standard, data.draw(fuzzing.spoiled_cohorts(standard)))
 
 
-def _mutation_strategy() -> st.SearchStrategy[str]:
-    """Mutations of any shipped standard or fixture."""
+def _mutations() -> st.SearchStrategy[str]:
     return st.sampled_from(sorted(fuzzing.STANDARDS)).flatmap(
         lambda name: fuzzing.mutations(fuzzing.STANDARDS[name].read_text(encoding="utf-8")))
 
 
+_RUNNERS: dict[str, Callable[[int], str | None]] = {
+    "standards and cohorts": _differential("standards and cohorts"),
+    "data files": _differential("data files"),
+    "random programs": _drawn(fuzzing.programs(), fuzzing.load_outcome),
+    "mutated standards": _drawn(_mutations(), fuzzing.load_outcome),
+    "spoiled statistics": _drawn(st.tuples(st.sampled_from(sorted(fuzzing.LOADED)), st.data()), _spoiled),
+}
+
+
+# ---------------------------------------------------------------- a campaign
+def _seeds(first: int, cases: int, until: float) -> Iterator[int]:
+    for index in range(cases):
+        if time.monotonic() > until:
+            return
+        yield first + index
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run every campaign for its share of --minutes; exit code 1 when any failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=3.0, help="total time, shared by the campaigns")
-    parser.add_argument("--examples", type=int, default=10**9, help="at most this many cases per campaign")
-    parser.add_argument("--slow", type=float, default=10.0, help="report a case slower than this (seconds)")
+    parser.add_argument("--cases", type=int, default=10**9, help="at most this many cases")
+    parser.add_argument("--minutes", type=float, default=60 * 24, help="at most this long")
+    parser.add_argument("--seed", type=int, default=0, help="the first case's seed")
+    parser.add_argument("--workers", type=int, default=1, help="processes (cases are independent)")
     args = parser.parse_args(argv)
-    plan: list[tuple[str, st.SearchStrategy[Any], Callable[[Any], None]]] = [
-        ("random programs", fuzzing.programs(), _load),
-        ("random formulas vs the reference interpreter", st.tuples(fuzzing.formulas(), st.data()), _formula),
-        ("mutated standards", _mutation_strategy(), _load),
-        ("spoiled statistics (records)", st.tuples(st.sampled_from(sorted(fuzzing.LOADED)), st.data()), _statistics),
-    ]
-    seconds = args.minutes * 60 / len(plan)
-    campaigns = []
-    for name, strategy, body in plan:
-        campaign = Campaign(name, args.slow)
-        campaign.run(strategy, body, seconds, args.examples)
-        campaigns.append(campaign)
-        _report(campaign)
-    return 1 if any(c.failures for c in campaigns) else 0
+    start = time.monotonic()
+    seeds = _seeds(args.seed, args.cases, start + args.minutes * 60)
+    tried: Counter[str] = Counter()
+    failures: dict[str, dict[str, None]] = {}
+    with multiprocessing.Pool(args.workers) if args.workers > 1 else _Serial() as pool:
+        for category, failure in pool.imap_unordered(run_case, seeds, chunksize=64):
+            tried[category] += 1
+            if failure is not None:
+                failures.setdefault(category, {})[failure] = None
+            total = sum(tried.values())
+            if total % 10_000 == 0:
+                _progress(total, time.monotonic() - start, sum(len(f) for f in failures.values()))
+    _report(tried, failures, time.monotonic() - start)
+    return 1 if failures else 0
 
 
-def _report(campaign: Campaign) -> None:
-    """How many cases a campaign tried, and each distinct failure with its smallest input."""
-    print(f"{campaign.name}: {campaign.tried} tried, {len(campaign.failures)} distinct failures", flush=True)
-    for kind, value in campaign.failures.items():
-        print(f"  {kind}\n    smallest input: {value[:400]}")
+class _Serial:
+    """multiprocessing.Pool's imap_unordered, in this process."""
+
+    def __enter__(self) -> _Serial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def imap_unordered(self, function: Callable[[int], Any], items: Iterator[int], chunksize: int) -> Iterator[Any]:
+        return map(function, items)
+
+
+def _progress(total: int, seconds: float, failed: int) -> None:
+    print(f"  {total} cases, {total / seconds:.0f} a second, {failed} failures", flush=True)
+
+
+def _report(tried: Counter[str], failures: dict[str, dict[str, None]], seconds: float) -> None:
+    total = sum(tried.values())
+    print(f"{total} cases in {seconds:.0f} s: {total / max(seconds, 1e-9):.0f} cases a second")
+    for category in MIX:
+        found = failures.get(category, {})
+        print(f"{category}: {tried[category]} tried, {len(found)} distinct failures")
+        for failure in found:
+            print("  " + failure.replace("\n", "\n    "))
 
 
 if __name__ == "__main__":
