@@ -1,10 +1,11 @@
 """Generates the Python back-end's code from a scoring plan, once; executor.py runs it.
 
 Every value is an exact rational held as a pair of Python ints (numerator,
-denominator > 0), never a float and never a Fraction on the hot path: star
-bands are found by one integer division and a bisection over thresholds
-scaled to whole numbers (semantics.stars), points come from tables scaled to
-the plan's common denominator, and a Fraction is made only for the total.
+denominator > 0), never a float: star bands are found by one integer division
+and a bisection over thresholds scaled to whole numbers (semantics.stars), and
+star points come from tables scaled to the plan's common denominator. A Fraction
+is made for the total, and for the points of a linear scale or of a deduction
+of a fractional value (semantics.linear_points, deduction_points); nowhere else.
 
 Hygiene: author text never reaches the generated source. Input names become
 `x0`, `x1`...; record keys are emitted with repr() of checked strings; constants
