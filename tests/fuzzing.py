@@ -12,6 +12,8 @@ from __future__ import annotations
 import decimal
 import math
 import re
+import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -207,5 +209,41 @@ def _refuses(standard: scr.Standard, cohort: list[dict[str, Any]], reference: sc
     raise AssertionError(f"the reference interpreter refused the cohort ({reference}), the compiled code did not")
 
 
-__all__ = ["FIXTURES", "LOADED", "SHIPPED", "STANDARDS", "agree", "formula_standard", "formulas", "load_outcome",
-           "mutations", "outcome", "programs", "spoiled", "spoiled_cohorts"]
+# ---------------------------------------------------------------- coverage, for guided runs
+PACKAGE = str(ROOT / "smartcity_rules")
+
+
+def lines_covered(function: Any, *args: Any) -> int:
+    """How many distinct lines of the library one call runs: the score a coverage-guided run
+    (hypothesis.target) climbs, so it is drawn towards inputs that reach new code. Exceptions
+    are the call's outcome, not the measurement's."""
+    seen: set[tuple[str, int]] = set()
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        if not frame.f_code.co_filename.startswith(PACKAGE):
+            return None
+        if event == "line":
+            seen.add((frame.f_code.co_filename, frame.f_lineno))
+        return trace
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        function(*args)
+    except Exception:  # the caller checks what is raised; here only lines count
+        pass
+    finally:
+        sys.settrace(previous)
+    return len(seen)
+
+
+def read_text_as(text: str, suffix: str) -> Any:
+    """A data file's text through read_records, from a temporary file of that suffix."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"data{suffix}"
+        path.write_text(text, encoding="utf-8")
+        return scr.read_records(path)
+
+
+__all__ = ["FIXTURES", "LOADED", "SHIPPED", "STANDARDS", "agree", "formula_standard", "formulas", "lines_covered",
+           "load_outcome", "mutations", "outcome", "programs", "read_text_as", "spoiled", "spoiled_cohorts"]

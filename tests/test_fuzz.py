@@ -5,12 +5,13 @@ end in a result or one of the library's own errors, in bounded time.  Also the l
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
@@ -23,10 +24,12 @@ from .fuzzing import (
     agree,
     formula_standard,
     formulas,
+    lines_covered,
     load_outcome,
     mutations,
     outcome,
     programs,
+    read_text_as,
     spoiled_cohorts,
 )
 
@@ -141,3 +144,36 @@ def test_a_formula_at_the_size_limit_still_loads() -> None:
 def test_pathological_files_end_cleanly_in_bounded_time(text: str) -> None:
     loaded = _timed(load_outcome, text)
     assert isinstance(loaded, str)  # a diagnostic code: none of these is a standard
+
+
+# ---------------------------------------------------------------- coverage-guided
+GUIDED = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@GUIDED
+@given(st.one_of(programs(), st.sampled_from(sorted(STANDARDS)).flatmap(
+    lambda name: mutations(STANDARDS[name].read_text(encoding="utf-8")))))
+def test_guided_by_coverage_the_parser_and_checker_give_only_our_diagnostics(text: str) -> None:
+    # hypothesis.target steers generation towards inputs that run more of the library's lines.
+    target(float(lines_covered(scr.loads, text, "guided.scs")), label="library lines run")
+    _timed(load_outcome, text, "guided.scs")
+
+
+_DATA_TEXT = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.dictionaries(st.sampled_from(["entity", "households", "fibre", "x", "entity "]),
+                             st.one_of(st.integers(), st.floats(), st.text(max_size=8), st.none()),
+                             max_size=4), max_size=3).map(json.dumps),
+)
+
+
+@GUIDED
+@given(_DATA_TEXT, st.sampled_from([".json", ".csv"]))
+def test_guided_by_coverage_the_data_readers_give_only_data_file_errors(text: str, suffix: str) -> None:
+    target(float(lines_covered(read_text_as, text, suffix)), label="library lines run")
+    try:
+        records = read_text_as(text, suffix)
+    except scr.DataFileError as error:
+        assert str(error)
+        return
+    assert isinstance(records, list) and all(isinstance(r, dict) for r in records)
