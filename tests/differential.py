@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -419,6 +420,87 @@ def _both_refuse_the_file(path: Path, error: scr.DataFileError) -> str | None:
     return f"the library refuses a file the reference reads: {error}"
 
 
+# ---------------------------------------------------------------- use chains of real files
+def derived_text(generator: Generator, base: Case) -> str:
+    """A standard built on `base.scs`: some of its indicators taken by reference, renumbered,
+    some with their stars or points replaced, in one group whose points add up."""
+    starred = [i for g in base.groups if g.bonus_cap is None for i in g.indicators if i.scoring[0] == "stars"]
+    taken = generator.random.sample(starred, generator.random.randint(1, len(starred))) if starred else []
+    lines, total = [], Fraction(0)
+    for number, item in enumerate(taken, start=1):
+        points = item.points
+        override = ""
+        if generator.random.random() < 0.4:
+            points = Fraction(generator.choice(["1", "2", "1/2"]))
+            override = f" {{ points {_number(points)} }}"
+        elif generator.random.random() < 0.3:
+            override = f" {{ stars at least {', '.join(_number(Fraction(v, 4)) for v in range(-2, 3))} }}"
+        lines.append(f"  indicator {number} from base {item.number}{override}")
+        total += points
+    if not lines:
+        return ""
+    return (f'use "base.scs" as base\nstandard "derived" {{ level county total {_number(total)} }}\n'
+            f'group "取用" points {_number(total)} {{\n' + "\n".join(lines) + "\n}\n")
+
+
+def use_case(generator: Generator, case: Case, directory: Path) -> Outcome:
+    """A base standard and one built on it, as real files: both evaluators link and score them."""
+    (directory / "base.scs").write_text(case.text(), encoding="utf-8")
+    text = derived_text(generator, case)
+    if not text:
+        return Outcome(None, False)
+    derived = directory / "derived.scs"
+    derived.write_text(text, encoding="utf-8")
+    try:
+        library = scr.load(derived)
+    except scr.InvalidStandard:
+        return Outcome(None, False)
+    try:
+        ours = reference.load(derived)
+    except reference.RefSyntaxError as error:
+        return Outcome(f"the library links a standard the reference refuses: {error}", True)
+    problems = compare(library, ours, list(case.records))
+    return Outcome(problems[0] if problems else None, True)
+
+
+# ---------------------------------------------------------------- hostile author text
+AUTHOR_TEXT = ["<script>alert(1)</script>", "</math><img src=x onerror=alert(1)>", "&amp; &lt; &#60;", "]]>",
+               "[链接](javascript:alert(1))", "$\\input{/etc/passwd}$", "\\begin{x}", "`code`", "# 标题",
+               "| a | b |", "<!-- c -->", "\"'", "{{ x }}", "\\\\", "*强调*", "_x_", "~~x~~", "<b>粗</b>"]
+
+
+def document_case(generator: Generator, case: Case) -> Outcome:
+    """The case's standard with hostile labels, names and notes, published: the HTML must parse
+    as XML with no element the author wrote, and the Markdown must carry no raw markup."""
+    text = case.text()
+    for old in ("数量n", "指标1", "组0", "fuzz"):
+        text = text.replace(f'"{old}"', json.dumps(generator.choice(AUTHOR_TEXT), ensure_ascii=False), 1)
+    try:
+        standard = scr.loads(text, name="hostile.scs")
+    except scr.InvalidStandard:
+        return Outcome(None, False)
+    return Outcome(_unsafe_document(standard), True)
+
+
+def _unsafe_document(standard: scr.Standard) -> str | None:
+    import xml.dom.minidom
+
+    from smartcity_rules import document
+
+    html = document.to_html(standard)
+    try:
+        parsed = xml.dom.minidom.parseString(html)
+    except Exception as error:  # the published HTML is XHTML: it must parse
+        return f"the HTML does not parse as XML: {error}"
+    for tag in ("script", "img", "b", "iframe"):
+        if parsed.getElementsByTagName(tag):
+            return f"author text became a <{tag}> element"
+    # Outside fenced code (the source appendix shows the file as it is), markup must be escaped.
+    prose = re.sub(r"^```.*?^```", "", document.to_markdown(standard), flags=re.S | re.M)
+    raw = re.search(r"(?<!\\)<(?:script|img|b|iframe)\b|(?<!\\)\]\(javascript:", prose)
+    return None if raw is None else f"author text reached the Markdown raw: {raw.group(0)}"
+
+
 # ---------------------------------------------------------------- shrinking
 def shrink(case: Case, still_fails: Callable[[Case], bool], budget: int = 400) -> Case:
     """A smaller case that still fails: records, keys, values, indicators, formulas and levels
@@ -515,16 +597,19 @@ def reproducer(case: Case) -> str:
 
 
 # ---------------------------------------------------------------- campaigns
-CATEGORIES = ("standards and cohorts", "data files")
+CATEGORIES = ("standards and cohorts", "data files", "use chains", "documents")
 
 
 def one(seed: int, category: str, directory: Path | None = None) -> tuple[Case, Outcome]:
     """The case of a seed in a category, and what it showed."""
     generator = Generator(seed)
     case = replace(generator.case(), records=generator.cohort())
-    if category == "data files":
+    if category == "documents":
+        return case, document_case(generator, case)
+    if category in ("data files", "use chains"):
         with tempfile.TemporaryDirectory() if directory is None else _kept(directory) as folder:
-            return case, file_case(generator, case, Path(folder))
+            make = file_case if category == "data files" else use_case
+            return case, make(generator, case, Path(folder))
     return case, run(case)
 
 

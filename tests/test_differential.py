@@ -17,7 +17,7 @@ from smartcity_rules.plan import lower, semantics
 
 from . import differential as d
 
-SLICE = range(0, 250)  # seeds each category runs in CI: a few seconds
+SLICE = range(0, 200)  # seeds each category runs in CI: a few seconds each
 PLANTED_WITHIN = range(1_000, 2_500)  # a planted defect must show within these seeds
 
 
@@ -95,3 +95,11 @@ def test_a_failure_shrinks_to_a_small_reproducer(one_rounding_level_dropped: Non
     assert len(small.records) == 1
     assert sum(len(g.indicators) for g in small.groups) <= 2
     assert "bonus group" in small.text()  # the cap whose decimals the total must round away
+
+
+def test_author_text_published_unescaped_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcity_rules.publish import document
+
+    monkeypatch.setattr(document, "_html_text", lambda text: text)
+    found = d.first_failure(range(0, 200), "documents")
+    assert found is not None and "HTML" in (found[2].failure or "") or "element" in (found[2].failure or "")

@@ -8,6 +8,8 @@ Categories (tests/differential.py and tests/fuzzing.py):
 - standards and cohorts: random standards that pass the checker, cohorts of every sign,
   scored by the library and by tests/reference, compared on every number and refusal;
 - data files: the same cohorts written as JSON or CSV files, read by both readers;
+- use chains: a base standard and one built on it by reference, as real files;
+- documents: the standard with hostile labels and names, published as HTML and Markdown;
 - random programs, mutated standards: whatever the grammar or a mutation gives, `load`
   answers with a standard or our own diagnostics, nothing else, in bounded time;
 - spoiled statistics: shipped standards on records of every wrong shape: only DataErrors.
@@ -38,8 +40,8 @@ from hypothesis import strategies as st
 from tests import differential, fuzzing
 
 # Share of the cases each category gets: the differential ones are the point, and the cheapest.
-MIX = {"standards and cohorts": 6, "data files": 2, "random programs": 1, "mutated standards": 1,
-       "spoiled statistics": 1}
+MIX = {"standards and cohorts": 6, "data files": 2, "use chains": 1, "documents": 1, "random programs": 1,
+       "mutated standards": 1, "spoiled statistics": 1}
 SLOW = 10.0  # seconds: a case slower than this is a failure of its own (unbounded work)
 
 
@@ -102,6 +104,8 @@ def _mutations() -> st.SearchStrategy[str]:
 _RUNNERS: dict[str, Callable[[int], str | None]] = {
     "standards and cohorts": _differential("standards and cohorts"),
     "data files": _differential("data files"),
+    "use chains": _differential("use chains"),
+    "documents": _differential("documents"),
     "random programs": _drawn(fuzzing.programs(), fuzzing.load_outcome),
     "mutated standards": _drawn(_mutations(), fuzzing.load_outcome),
     "spoiled statistics": _drawn(st.tuples(st.sampled_from(sorted(fuzzing.LOADED)), st.data()), _spoiled),
