@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
+import pytest
+
 import smartcity_rules as scr
+from smartcity_rules.analysis import directions
+from smartcity_rules.analysis.directions import MAX_PROOF_EXTREMES, MAX_PROOF_PARTS
 
 from .analysis_helpers import IN, analysed, codes, one
 from .conftest import FIXTURES
@@ -51,3 +56,61 @@ def test_inputs_without_a_direction_are_not_held_to_one() -> None:
 def test_the_planted_direction_bug_is_found() -> None:
     (found,) = scr.diagnose(FIXTURES / "direction-bug.scs")
     assert found.code == "E0303" and "`covered`" in found.message
+
+
+# ---------------------------------------------------------------- the proofs' budget
+PAIRS = "".join(f'input a{i} "a": count, better higher\ninput b{i} "b": count, better lower\n' for i in range(30))
+
+
+def _quickly(text: str, seconds: float = 5.0) -> list[scr.Diagnostic]:
+    """The analyses' findings, failing the test if they take longer than `seconds`."""
+    start = time.perf_counter()
+    found = analysed(text)
+    assert time.perf_counter() - start < seconds, "the analyses took too long"
+    return found
+
+
+def test_a_max_of_many_differences_is_left_undecided_quickly() -> None:
+    # Regression: sympy's derivative of a max of 30 parts compares every pair for each: 46 s.
+    formula = "max(" + ", ".join(f"a{i} - b{i}" for i in range(30)) + ")"
+    found = _quickly(one(formula, "at least 1, 2, 3, 4, 5", inputs=PAIRS))
+    assert {d.code for d in found} == {"W0302"} and len(found) == 60
+    assert found[0].help == f"a `min` or `max` of 30 parts, more than {MAX_PROOF_EXTREMES}, is too wide to prove: " \
+                            "check the formula by hand"
+
+
+def test_nested_maxes_count_as_one_wide_max() -> None:
+    formula = "max(" + ", ".join(f"max(a{i}, a{i + 1}, a{i + 2})" for i in range(0, 9, 3)) + ")"
+    (found,) = {d.help for d in _quickly(one(formula, "at least 1, 2, 3, 4, 5", inputs=PAIRS))}
+    assert "of 9 parts" in found
+
+
+def test_the_growth_of_a_long_formula_is_decided_quickly() -> None:
+    # Regression: the counterexample search substituted one symbol at a time: 136 s for this one.
+    formula = "growth(" + " - ".join(f"a{i}" for i in range(30)) + ")"
+    assert "E0303" in codes_of(_quickly(one(formula, "at least 1, 2, 3, 4, 5", inputs=PAIRS)))
+
+
+def test_a_min_of_ratios_is_decided_quickly() -> None:
+    # Regression: 13 s, in the same one-symbol-at-a-time substitution.
+    formula = "min(" + ", ".join(f"ratio(a{i}, b{i} + a{i})" for i in range(3)) + ")"
+    assert codes_of(_quickly(one(formula, "at least 1, 2, 3, 4, 5", inputs=PAIRS), 2.0)) == ["W0302"] * 3
+
+
+def test_nested_growths_are_too_large_to_prove_and_cost_nothing() -> None:
+    # growth(e) holds e twice: 30 nested growths are 2^30 parts for sympy.
+    found = _quickly(one("growth(" * 30 + "a0" + ")" * 30, "at least 1, 2, 3, 4, 5", inputs=PAIRS))
+    (unproven,) = [d for d in found if d.code in DIRECTIONS]
+    assert unproven.code == "W0302"
+    assert unproven.help == f"the formula has more than {MAX_PROOF_PARTS} parts to prove: check the formula by hand"
+
+
+def test_proofs_stop_when_the_standards_time_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(directions, "PROOF_SECONDS", 0.0)
+    found = _quickly(one("ratio(fibre, households)", "at least 1, 2, 3, 4, 5"))
+    (unproven,) = [d for d in found if d.code in DIRECTIONS]
+    assert unproven.code == "W0302" and unproven.help.startswith("the proofs of this standard ran out of their 0 s")
+
+
+def codes_of(found: list[scr.Diagnostic]) -> list[str]:
+    return [d.code for d in found if d.code in DIRECTIONS]

@@ -28,7 +28,7 @@ from ..language.check import FUNCTIONS, CheckedStandard, ScoredIndicator
 from ..language.diagnostics import Diagnostic, Label, Severity
 from ..language.source import Span
 from ..language.syntax import Function, walk
-from .directions import prove
+from .directions import Budget, prove
 from .ranges import value_range
 from .reachability import band_findings, bonus_findings, rating_findings, unscored_findings
 from .units import unit_findings
@@ -156,10 +156,12 @@ def _direction_proofs(checked: CheckedStandard, analysable: Sequence[ScoredIndic
     """Sympy proofs that each value moves the declared way (directions.py).
 
     Skipped where the declaration is already reported (E0304): proofs against it would only echo that.
+    One budget for the whole standard: a file of many slow formulas ends as soon as one of few.
     """
+    budget = Budget()
     for item in analysable:
         if item.direction is not None and _contradiction(item) is None:
-            yield from prove(item, item.direction, checked.inputs)
+            yield from prove(item, item.direction, checked.inputs, budget)
 
 
 # ================================================================= provisional numbers

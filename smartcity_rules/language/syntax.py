@@ -126,20 +126,29 @@ class Checklist:
 Expr = Literal | Ref | Binary | Neg | Call | Weighted | Checklist
 
 
-def walk(expr: Expr) -> Iterator[Expr]:
-    """Every node of a formula, parents before children."""
-    yield expr
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The formulas directly inside one (a weighted part's weight and checklist points are not)."""
     if isinstance(expr, Binary):
-        yield from walk(expr.left)
-        yield from walk(expr.right)
-    elif isinstance(expr, Neg):
-        yield from walk(expr.operand)
-    elif isinstance(expr, Call):
-        for arg in expr.args:
-            yield from walk(arg)
-    elif isinstance(expr, Weighted):
-        for part in expr.parts:
-            yield from walk(part.expr)
+        return expr.left, expr.right
+    if isinstance(expr, Neg):
+        return (expr.operand,)
+    if isinstance(expr, Call):
+        return expr.args
+    if isinstance(expr, Weighted):
+        return tuple(part.expr for part in expr.parts)
+    return ()
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of a formula, parents before children, left to right.
+
+    With a stack, not recursion: nested `yield from` costs a frame and a hop per level for
+    every node, which made a deep formula quadratic and a RecursionError a matter of depth."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
 
 
 def input_names(expr: Expr) -> Iterator[str]:
