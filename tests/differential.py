@@ -624,6 +624,18 @@ class _kept:
         return None
 
 
+def one_again(case: Case, category: str) -> Outcome:
+    """A (shrunk) case run again in its category; files and hostile texts drawn from seed 0."""
+    if category == "standards and cohorts":
+        return run(case)
+    generator = Generator(0)
+    if category == "documents":
+        return document_case(generator, case)
+    with tempfile.TemporaryDirectory() as folder:
+        make = file_case if category == "data files" else use_case
+        return make(generator, case, Path(folder))
+
+
 def first_failure(seeds: range, category: str) -> tuple[int, Case, Outcome] | None:
     """The first seed in the range whose case fails, with the case and the failure."""
     for seed in seeds:

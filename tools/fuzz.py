@@ -71,8 +71,10 @@ def _differential(category: str) -> Callable[[int], str | None]:
         case, outcome = differential.one(seed, category)
         if not outcome.failed:
             return None
-        small = differential.shrink(case, lambda c: differential.run(c).failed)
-        return f"seed {seed}: {outcome.failure}\n--- shrunk reproducer ---\n{differential.reproducer(small)}"
+        again = lambda c: differential.one_again(c, category)  # noqa: E731
+        small = differential.shrink(case, lambda c: again(c).failed)
+        return (f"seed {seed}: {outcome.failure}\n--- shrunk, it gives: {again(small).failure}\n"
+                f"{differential.reproducer(small)}")
     return run
 
 
@@ -134,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     with multiprocessing.Pool(args.workers) if args.workers > 1 else _Serial() as pool:
         for category, failure in pool.imap_unordered(run_case, seeds, chunksize=64):
             tried[category] += 1
-            if failure is not None:
+            if failure is not None and failure not in failures.get(category, {}):
                 failures.setdefault(category, {})[failure] = None
+                print(f"FAILED ({category}): " + failure.replace("\n", "\n    "), flush=True)
             total = sum(tried.values())
             if total % 10_000 == 0:
                 _progress(total, time.monotonic() - start, sum(len(f) for f in failures.values()))

@@ -155,9 +155,12 @@ class RefStandard:
         for indicator in self.indicators:
             for call, period in cohort_calls(indicator.value):
                 column = cohort.column(call.args[0], period, indicator.number)
-                for found in column:
+                for entity, found in zip(cohort.entities, column):
                     if isinstance(found, RefDataError):
                         _collect(errors, found)
+                    elif isinstance(found, _Zero) and indicator.zero == "error":  # its policy: refuse
+                        _collect(errors, RefZeroDenominator(entity.name, indicator.number, found.input,
+                                                            "the denominator is 0"))
 
     def _result(self, entity: Entity, outcomes: dict[int, Outcome]) -> Result:
         groups = {g.name: _group_points(g, outcomes) for g in self.groups}
