@@ -63,7 +63,7 @@ class _Shape:
         self.infos = tuple(_info(item) for item in standard.indicators)
         self.statuses = tuple(Status.DEDUCTION if item.is_deduction else Status.SCORED
                               for item in standard.indicators)
-        self.percent = tuple(is_percentage(item) for item in standard.indicators)
+        self.percent = {item.number: is_percentage(item) for item in standard.indicators}
         rating = standard.syntax.rating
         self.rating_rule = rating
         self.texts = () if rating is None else tuple(
@@ -111,11 +111,10 @@ class ScoredBatch:
                                  tuple(infos[k].number for k in group.members))
                      for g, group in enumerate(self.shape.plan.groups))
 
-    def rating(self, row: int) -> RatingResult | None:
+    def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
         ratings, rule = self.ratings, self.shape.rating_rule
         if ratings is None or rule is None:
             return None
-        evaluation = Evaluation(self, row)
         levels = []
         for index, level in enumerate(rule.levels):
             outcomes = tuple(RequirementResult(text, held, self._actual(req, evaluation))
@@ -138,7 +137,7 @@ class ScoredBatch:
             result = evaluation.indicator(int(req.number.value))
             if (result.stars if req.on_stars else result.value) is None:
                 return f"indicator {result.number}: not applicable"
-            percent = self.shape.percent[self.shape.infos.index(result.info)]
+            percent = self.shape.percent[result.number]
             shown = _stars(result.stars) if req.on_stars else show_number(result.value, percent)
             return f"indicator {result.number}: {shown}"
         group = evaluation.group(req.group)

@@ -197,7 +197,7 @@ class Rows(Protocol):
 
     def groups(self, row: int) -> tuple[GroupResult, ...]: ...
 
-    def rating(self, row: int) -> RatingResult | None: ...
+    def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None: ...
 
 
 class Evaluation:
@@ -249,7 +249,7 @@ class Evaluation:
 
     @functools.cached_property
     def rating(self) -> RatingResult | None:
-        return self._rows.rating(self._row)
+        return self._rows.rating(self._row, self)  # the report reads this row's own results
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Evaluation):
