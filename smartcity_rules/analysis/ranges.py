@@ -16,6 +16,7 @@ import attrs
 
 from ..language import syntax as s
 from ..language.syntax import Function, walk
+from ..plan.semantics import DOMAINS, Domain, domain
 
 Bound = Fraction | float  # float only for +/-inf
 DIVIDING_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.SHARE})
@@ -81,19 +82,20 @@ def point(value: Fraction) -> Interval:
 
 EVERYTHING = Interval(-math.inf, math.inf)
 UNIT = Interval(Fraction(0), Fraction(1))
-_KIND_RANGES: Mapping[s.Kind, Interval] = {
-    s.Kind.RATE: UNIT,
-    s.Kind.FLAG: UNIT,
-    s.Kind.RANK: Interval(Fraction(1), math.inf),
-}
+def _interval(allowed: Domain) -> Interval:
+    return Interval(allowed.low, math.inf if allowed.high is None else allowed.high)
+
+
+# The kinds' domains as intervals, from the one table of domains (plan/semantics.py).
+_KIND_RANGES: Mapping[s.Kind, Interval] = {kind: _interval(allowed) for kind, allowed in DOMAINS.items()}
 
 
 def input_range(decl: s.InputDecl) -> Interval:
     """The values a reported statistic can take: its kind's domain."""
     if decl.kind is s.Kind.SCORE and decl.score_range is not None:
         low, high = decl.score_range
-        return Interval(low.value, high.value)
-    return _KIND_RANGES.get(decl.kind, Interval(Fraction(0), math.inf))
+        return _interval(domain(decl.kind, (low.value, high.value)))
+    return _KIND_RANGES[decl.kind]
 
 
 def divides(expr: s.Expr) -> bool:
