@@ -110,6 +110,12 @@ class Standard:
         """The scoring plan every back-end runs; `plan.dump()` shows it as text."""
         return self._compiled.plan
 
+    def origin_of_generated_line(self, line: int) -> str | None:
+        """The `file:line:col` of the indicator whose code is at a line of `python_source` (a
+        traceback through the generated code names such lines); None for the shared reading
+        of the inputs, which belongs to no one indicator."""
+        return self._compiled.origin_of_generated_line(line)
+
     @property
     def python_source(self) -> str:
         """The generated evaluator, for inspection."""

@@ -157,3 +157,14 @@ def test_the_generated_source_leaves_linecache_with_its_standard() -> None:
     del standard
     gc.collect()
     assert name not in linecache.cache
+
+
+def test_a_generated_line_traces_back_to_the_standard_file() -> None:
+    city = scr.load(STANDARDS / "shandong-city-2019.scs")
+    lines = city.python_source.split("\n")
+    at = lines.index("    # indicator 36") + 2
+    source = (STANDARDS / "shandong-city-2019.scs").read_text(encoding="utf-8").split("\n")
+    row = next(n for n, text in enumerate(source, start=1) if text.strip().startswith("indicator 36 "))
+    column = source[row - 1].index("36") + 1
+    assert city.origin_of_generated_line(at) == f"{STANDARDS / 'shandong-city-2019.scs'}:{row}:{column}"
+    assert city.origin_of_generated_line(2) is None  # reading the inputs belongs to no indicator

@@ -173,6 +173,14 @@ class CompiledStandard:
     def indicators(self) -> tuple[IndicatorInfo, ...]:
         return self._shape.infos
 
+    def origin_of_generated_line(self, line: int) -> str | None:
+        """Where in the standard the Python back-end's generated line `line` comes from, as
+        `file:line:col` of its indicator; None for the shared reading of inputs."""
+        if not isinstance(self.executor, PythonExecutor):
+            return None
+        number = self.executor.indicator_at(line)
+        return None if number is None else self.standard.indicator(number).syntax.number_span.location
+
     @property
     def python_source(self) -> str:
         """The Python back-end's generated code for this standard (generated here when another
