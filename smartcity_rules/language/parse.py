@@ -588,6 +588,23 @@ def _size_problem(source: Source, tree: lark.Tree[Token]) -> Diagnostic | None:
     return None
 
 
+MAX_INDICATORS = 1000  # the shipped standards have 24 to 49; 3,000 overflowed Python's compiler
+
+
+def _count_problem(source: Source, tree: lark.Tree[Token]) -> Diagnostic | None:
+    """Refuses a standard of more indicators than any later stage is sized for: the generated
+    evaluator adds up every indicator's points in one expression, which Python's compiler
+    nests one level per term."""
+    starts = sorted(node.meta.start_pos for node in tree.iter_subtrees()
+                    if node.data in ("indicator", "reused_indicator") and not getattr(node.meta, "empty", True))
+    if len(starts) <= MAX_INDICATORS:
+        return None
+    start = starts[MAX_INDICATORS]
+    return Diagnostic("E0109", f"standard has {len(starts):,} indicators, more than {MAX_INDICATORS:,}",
+                      source.span(start, start + len("indicator")),
+                      label=f"indicator {MAX_INDICATORS + 1:,} in the file", help="split it into several standards")
+
+
 def parse(text: str, name: str = "<string>") -> s.StandardFile:
     """Parse standard text; raise InvalidStandard with every syntax problem found."""
     source = Source(name, text)
@@ -597,7 +614,7 @@ def parse(text: str, name: str = "<string>") -> s.StandardFile:
     tree, problems = _parse_recovering(source)
     if tree is None:
         raise InvalidStandard(problems)
-    nesting = _nesting_problem(source, tree) or _size_problem(source, tree)
+    nesting = _nesting_problem(source, tree) or _size_problem(source, tree) or _count_problem(source, tree)
     if nesting is not None:
         raise InvalidStandard([*problems, nesting])
     builder = _Builder(source)
