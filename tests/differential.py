@@ -380,10 +380,28 @@ def _write_cohort(path: Path, records: tuple[dict[str, Any], ...], generator: Ge
         if generator.random.random() < 0.1:  # a key twice, which json would quietly collapse
             body = body.replace('{"entity"', '{"entity": "X", "entity"', 1)
         path.write_text(body, encoding="utf-8")
+        if generator.random.random() < 0.15:
+            path.write_bytes(generator.choice(CORRUPTIONS)(path.read_bytes()))
         return
     keys = list(dict.fromkeys(key for row in rows for key in row))
     lines = [",".join(keys)] + [",".join(_csv_cell(row.get(key, "")) for key in keys) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding=generator.choice(["utf-8", "utf-8-sig"]))
+    if generator.random.random() < 0.15:
+        path.write_bytes(generator.choice(CORRUPTIONS)(path.read_bytes()))
+
+
+# Whole-file damage a reader must refuse, never misread: bytes that are not UTF-8 (GBK, as
+# Excel saves on a Chinese Windows), a NUL, a header named twice, a quote left open,
+# JSON's NaN, brackets nested past any record, text after the document.
+CORRUPTIONS: list[Callable[[bytes], bytes]] = [
+    lambda data: data.replace("数".encode(), "数".encode("gbk"), 1) + "人口".encode("gbk"),
+    lambda data: data.replace(b",", b",\0", 1),
+    lambda data: data.replace(b"\n", b",entity\n", 1),
+    lambda data: data.rstrip(b"\n") + b',"open\n',
+    lambda data: data.replace(b": 0", b": NaN", 1) if b": 0" in data else data + b"NaN",
+    lambda data: b"[" * 10_000 + data + b"]" * 10_000,
+    lambda data: data + b"\n}",
+]
 
 
 def _cell(value: Any) -> Any:

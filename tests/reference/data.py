@@ -67,7 +67,7 @@ def read_json(path: str | Path) -> list[dict[str, Any]]:
         text = Path(path).read_text(encoding="utf-8-sig")
         data = json.loads(text, object_pairs_hook=_refuse_repeats, parse_float=str,
                           parse_constant=_refuse_constant)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:  # nesting past any record
         raise RefFileError(f"{path}: {error}") from error
     # My reading: the wrapper is an object whose "entities" *is a list*; any other object is one entity.
     if isinstance(data, dict) and isinstance(data.get("entities"), list):
@@ -91,6 +91,8 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
             rows = [[cell.strip() for cell in row] for row in csv.reader(handle, strict=True)]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise RefFileError(f"{path}: {error}") from error
+    if any("\0" in cell for row in rows for cell in row):  # docs/api.md: a CSV file is text
+        raise RefFileError(f"{path}: a NUL character")
     rows = [row for row in rows if any(row)]
     if not rows:
         raise RefFileError(f"{path}: no header row")
