@@ -3,6 +3,7 @@ quickly, never with a hang, a foreign exception or gigabytes of memory."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -83,3 +84,46 @@ def test_the_most_indicators_allowed_compile_even_called_from_a_deep_stack() -> 
 
     loaded = within(SECONDS, lambda: deep(300))
     assert loaded.evaluate({"x": 3}).total == Fraction(3, 5) * MAX_INDICATORS
+
+
+# ---------------------------------------------------------------- numbers
+DENOMINATORS = [10**40 + k for k in range(1, 121)]  # neighbours share no factor but small ones
+
+
+@pytest.mark.parametrize("where", ["points", "weights", "checklist"])
+def test_numbers_needing_a_huge_common_denominator_are_refused(where: str, tmp_path: Path) -> None:
+    # Regression: 120 fractions over 41-digit denominators sum to thousands of digits: the
+    # checker's message (E0231, E0216) and the compiler (checklist points) raised Python's
+    # ValueError for printing an int of more than 4,300 digits.
+    if where == "points":
+        text = HEADER + 'group "G" points 1 {\n' + "".join(
+            f'  indicator {i} "I" {{ value x stars at least 1, 2, 3, 4, 5 points 1/{d} }}\n'
+            for i, d in enumerate(DENOMINATORS, start=1)) + "}\n"
+    elif where == "weights":
+        text = standard(1).replace("value x", "value weighted { " + ", ".join(f"1/{d}: x" for d in DENOMINATORS) + " }")
+    else:
+        flags = "".join(f'input f{i} "f": flag\n' for i in range(len(DENOMINATORS)))
+        items = ", ".join(f"f{i}: 1/{d}" for i, d in enumerate(DENOMINATORS))
+        text = standard(1).replace(HEADER, HEADER + flags).replace("value x", f"value checklist {{ {items} }}")
+    assert "E0255" in [d.code for d in refused(text)]
+    assert "E0255" in [d.code for d in diagnosed(text, tmp_path)]
+
+
+def test_a_common_denominator_within_the_limit_loads() -> None:
+    text = standard(1, 2).replace("points 1 }", "points 1/3 }").replace('points 2 {', 'points 2/3 {')
+    assert scr.loads(text).evaluate({"x": 5}).total == Fraction(2, 3)
+
+
+def test_value_ranges_too_long_to_print_with_str_are_shown_whole(tmp_path: Path) -> None:
+    # Regression: the analyses printed a value's range with str(), which refuses 4,300 digits.
+    constant = " * ".join(["9" * 99] * 50)  # 4,950 digits
+    (found,) = [d for d in diagnosed(standard(1).replace("value x", f"value {constant}"), tmp_path)
+                if d.code == "W0301"]
+    assert re.search(r"lies from \d{4900,} to \d{4900,}", found.render())
+
+
+def test_a_refused_rounding_never_reaches_the_analyses(tmp_path: Path) -> None:
+    # Regression: `diagnose` analyses a standard with errors, and rounded to 10^20 decimals: a hang.
+    text = (standard(1).replace("level city", "level city rounding 99999999999999999999 decimals")
+            .replace("points 1 }", "points 1 linear from 0 to 3 }") + 'rating { level 1 "L" when total >= 1 }\n')
+    assert [d.code for d in diagnosed(text, tmp_path)] == ["E0240"]

@@ -15,6 +15,7 @@ from fractions import Fraction
 import attrs
 
 from ..language import syntax as s
+from ..language.numbers import ratio
 from ..language.syntax import Function, walk
 from ..plan.semantics import DOMAINS, Domain, domain
 
@@ -28,8 +29,8 @@ def fmt(value: Bound, percent: bool = False) -> str:
         return "unbounded" if value > 0 else "-unbounded"
     if percent:
         value *= 100
-    text = str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    return text + ("%" if percent else "")
+    # ratio(), not str(): a formula may multiply its constants' digits past Python's 4,300-digit limit.
+    return ratio(value) + ("%" if percent else "")
 
 
 @attrs.frozen

@@ -7,6 +7,7 @@ raises once at the end; warnings ride along on the checked standard.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
 
@@ -15,6 +16,7 @@ import attrs
 from . import syntax as s
 from .diagnostics import Diagnostic, Label, Severity, sort_key
 from .errors import InvalidStandard
+from .numbers import ratio
 from .source import Span
 from .syntax import Function, walk
 
@@ -22,6 +24,10 @@ STAR_LEVELS = 5
 ENTITY_KEY = "entity"  # the record key that names the entity, not a statistic
 MAX_DECIMALS = 12
 MAX_INDICATOR_NUMBER = 9999  # the shipped standards number theirs from 1 to at most 49
+# Scoring is exact: points are scaled to one common denominator, thresholds and checklist
+# points to theirs, and sums of them are shown in messages.  Bounding the common denominator
+# of every number written keeps all of these a few hundred digits long.
+MAX_DENOMINATOR_DIGITS = 100
 
 # name -> (smallest, largest) number of arguments
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
@@ -124,8 +130,20 @@ def _suggest(name: str, candidates: Iterator[str] | list[str]) -> str:
     return f"did you mean `{match[0]}`?" if match else ""
 
 
-def _fmt(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+_fmt = ratio  # sums of a standard's numbers, in messages
+
+
+def _literals(tree: s.StandardFile) -> Iterator[s.Literal]:
+    """Every number written in the (linked) standard, wherever it stands."""
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, s.Literal):
+            yield node
+        elif isinstance(node, tuple):
+            stack.extend(node)
+        elif attrs.has(kind := type(node)) and not isinstance(node, Span):
+            stack.extend(getattr(node, field.name) for field in attrs.fields(kind))
 
 
 class _Checker:
@@ -375,6 +393,8 @@ class _Checker:
         if header.rounding is not None and not 0 <= header.rounding <= MAX_DECIMALS:
             self.error("E0240", f"rounding keeps 0 to {MAX_DECIMALS} decimals", header.span,
                        help="rounding exists to match published tables, which keep a few decimals")
+            # The analyses still read the standard: rounding to 10^20 places hung them.
+            header = attrs.evolve(header, rounding=None)
         if header.total is not None:
             total = sum((g.points.value for g in self.tree.groups if not g.bonus and g.points is not None),
                         Fraction(0))
@@ -420,6 +440,22 @@ class _Checker:
             self.error("E0237", f"stars go from 0 to {STAR_LEVELS}", stars.span)
 
     # ------------------------------------------------------------ limits
+    def denominators(self) -> None:
+        """The number that takes the common denominator of the standard's numbers past the limit.
+
+        Each number is short (E0113), but 300 fractions over different 40-digit primes sum to
+        12,000 digits: the checker's messages and the compiler failed on Python's 4,300-digit
+        limit for printing an int."""
+        common = 1
+        for literal in sorted(_literals(self.tree), key=lambda lit: (lit.span.source.name, lit.span.start)):
+            common = math.lcm(common, literal.value.denominator)
+            if common >= 10**MAX_DENOMINATOR_DIGITS:
+                self.error("E0255", f"the standard's numbers need a common denominator of more than "
+                           f"{MAX_DENOMINATOR_DIGITS} digits", literal.span, label="with this one",
+                           help="scoring is exact, over one denominator for all numbers: "
+                           "write them as decimals or fractions with small denominators")
+                return
+
     def numbering(self) -> None:
         """Indicator numbers past the limit: nothing in a standard is numbered in the millions,
         and every number is shown in messages and documents."""
@@ -444,6 +480,7 @@ class _Checker:
         self.unlinked()
         if self.problems:  # the rest would only count missing indicators
             return None, self.problems
+        self.denominators()
         header = self.header()
         self.declarations()
         self.numbering()
