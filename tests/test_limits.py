@@ -14,7 +14,8 @@ import pytest
 
 import smartcity_rules as scr
 from smartcity_rules.language.check import MAX_INDICATOR_NUMBER
-from smartcity_rules.language.parse import MAX_INDICATORS
+from smartcity_rules.language.diagnostics import MAX_SHOWN
+from smartcity_rules.language.parse import MAX_INDICATORS, MAX_SYNTAX_ERRORS
 
 T = TypeVar("T")
 SECONDS = 5.0  # every case here takes well under a second; a regression took minutes
@@ -127,3 +128,60 @@ def test_a_refused_rounding_never_reaches_the_analyses(tmp_path: Path) -> None:
     text = (standard(1).replace("level city", "level city rounding 99999999999999999999 decimals")
             .replace("points 1 }", "points 1 linear from 0 to 3 }") + 'rating { level 1 "L" when total >= 1 }\n')
     assert [d.code for d in diagnosed(text, tmp_path)] == ["E0240"]
+
+
+# ---------------------------------------------------------------- reporting
+def test_thousands_of_errors_end_quickly_with_a_note_counting_the_rest() -> None:
+    text = 'standard "T" { level city }\n' + 'input x "x": count\n' * 3000
+    found = refused(text)
+    codes = [d.code for d in found]
+    assert (codes.count("E0201"), codes.count("W0201"), codes[-1]) == (MAX_SHOWN, MAX_SHOWN, "N0101")
+    assert found[-1].message == f"{2999 - MAX_SHOWN} more errors and {3000 - MAX_SHOWN} more warnings not shown"
+    assert str(scr.InvalidStandard(found)).endswith(f"note[N0101]: {found[-1].message}\n  = help: {found[-1].help}")
+
+
+def test_errors_are_shown_even_after_many_warnings(tmp_path: Path) -> None:
+    unused = "".join(f'input u{i} "u": count\n' for i in range(MAX_SHOWN + 5))
+    text = standard(1).replace(HEADER, HEADER + unused) + "rating { level 1 \"L\" when indicator 7 >= 1 }\n"
+    found = diagnosed(text, tmp_path)
+    assert [d.code for d in found].count("W0201") == MAX_SHOWN and "E0235" in [d.code for d in found]
+    assert found[-1].code == "N0101" and found[-1].message == "5 more warnings not shown"
+
+
+def test_syntax_errors_stop_after_twenty_and_say_so() -> None:
+    found = refused(HEADER + "input ;\n" * 3000)
+    assert [d.code for d in found] == ["E0103"] * MAX_SYNTAX_ERRORS + ["N0101"]
+    assert found[-1].message == f"more syntax errors not shown: parsing stops after {MAX_SYNTAX_ERRORS}"
+
+
+def test_a_base_standards_note_is_merged_into_one(tmp_path: Path) -> None:
+    # The base: 30 errors its parser finds, 10 of them left out; here, 25 more.
+    broken = "".join(f'  indicator {i}.5 "I" {{ }}\n' for i in range(30))
+    (tmp_path / "base.scs").write_text(f'standard "B" {{ level city }}\ngroup "G" {{\n{broken}}}\n', encoding="utf-8")
+    text = 'standard "T" { level city }\nuse "base.scs" as b\n' + "".join(
+        f'use "missing{i}.scs" as m{i}\n' for i in range(25))
+    found = diagnosed(text, tmp_path)
+    assert [d.code for d in found].count("N0101") == 1 and found[-1].code == "N0101"
+    assert found[-1].message == f"{25 + 30 - MAX_SHOWN} more errors not shown"
+
+
+def test_did_you_mean_over_thousands_of_names_is_bounded() -> None:
+    # Regression: 3,000 unknown names among 3,000 inputs: 150 s of difflib.
+    inputs = "".join(f'input abcdefgh{i} "x": count\n' for i in range(3000))
+    refs = " + ".join(f"abcdefgx{i}" for i in range(90))
+    body = "".join(f'  indicator {j} "I" {{ value {refs} stars at least 1, 2, 3, 4, 5 points 1 }}\n'
+                   for j in range(1, 35))
+    found = refused(HEADER + inputs + f'group "G" points 34 {{\n{body}}}\n')
+    assert "E0210" in [d.code for d in found] and found[-1].code == "N0101"
+
+
+def test_did_you_mean_still_helps_in_a_standard_of_ordinary_size() -> None:
+    (found,) = [d for d in refused(standard(1).replace("value x", "value xx")) if d.code == "E0210"]
+    assert found.help == "did you mean `x`?"
+
+
+def test_a_missing_indicator_lists_a_few_of_the_base_standards(tmp_path: Path) -> None:
+    (tmp_path / "base.scs").write_text(standard(*range(1, 101)), encoding="utf-8")
+    text = 'standard "T" { level city }\nuse "base.scs" as b\ngroup "G" points 1 { indicator 1 from b 500 }\n'
+    (found,) = [d for d in diagnosed(text, tmp_path) if d.code == "E0242"]
+    assert found.help == "its indicators: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … (100 in all)"

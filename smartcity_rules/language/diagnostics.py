@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -104,3 +104,46 @@ def render_all(diagnostics: Iterable[Diagnostic]) -> str:
 def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int]:
     span = diagnostic.span
     return ("", 0, 0) if span is None else (span.source.name, span.start, span.end)
+
+
+# ------------------------------------------------------------ how many are reported
+MAX_SHOWN = 20  # errors, and warnings and notes apart: after that, more of them mostly repeat one slip
+
+
+@attrs.frozen(slots=True)
+class Omitted(Diagnostic):
+    """The last of a capped list: how many diagnostics of each severity were left out."""
+
+    hidden: tuple[tuple[Severity, int], ...] = ()
+
+
+def capped(diagnostics: Sequence[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """The first MAX_SHOWN errors and the first MAX_SHOWN others, in their order, then a note
+    saying how many more there were: thousands of them took minutes to find and to print.
+
+    Errors and others are capped apart so that an error is always shown when there is one.
+    Notes of an earlier cap (a base standard's) are merged into the new one."""
+    hidden = {severity: 0 for severity in Severity}
+    kept: list[Diagnostic] = []
+    shown = {True: 0, False: 0}  # is_error -> how many kept
+    for diagnostic in diagnostics:
+        if isinstance(diagnostic, Omitted):
+            for severity, count in diagnostic.hidden:
+                hidden[severity] += count
+        elif shown[diagnostic.is_error] < MAX_SHOWN:
+            shown[diagnostic.is_error] += 1
+            kept.append(diagnostic)
+        else:
+            hidden[diagnostic.severity] += 1
+    if not any(hidden.values()):
+        return tuple(kept)
+    return (*kept, _omitted(hidden))
+
+
+def _omitted(hidden: dict[Severity, int]) -> Omitted:
+    counts = [f"{count} more {severity.value}{'s' if count > 1 else ''}" for severity, count in hidden.items() if count]
+    listed = counts[0] if len(counts) == 1 else ", ".join(counts[:-1]) + " and " + counts[-1]
+    return Omitted("N0101", f"{listed} not shown", None, Severity.NOTE,
+                   help=f"only the first {MAX_SHOWN} errors and the first {MAX_SHOWN} warnings and notes are shown: "
+                   "fix these and check again",
+                   hidden=tuple((severity, count) for severity, count in hidden.items() if count))

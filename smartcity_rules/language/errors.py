@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .diagnostics import Diagnostic, render_all
+from .diagnostics import Diagnostic, capped, render_all
 
 
 class SmartCityRulesError(Exception):
@@ -12,10 +12,11 @@ class SmartCityRulesError(Exception):
 
 
 class InvalidStandard(SmartCityRulesError):
-    """A standard file failed to parse or check; carries every diagnostic found."""
+    """A standard file failed to parse or check; carries the diagnostics found, in order: the
+    first 20 errors and the first 20 others, then a note (N0101) counting the rest."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        self.diagnostics = tuple(diagnostics)
+        self.diagnostics = capped(diagnostics)
         super().__init__(render_all(self.diagnostics))
 
 

@@ -135,7 +135,7 @@ class _Linker:
         if original is None and _numbered(base.tree, item.base_number):
             return None  # a reuse there that failed, and said so
         if original is None:
-            numbers = ", ".join(str(n) for n in sorted(base.indicators))
+            numbers = _some([str(n) for n in sorted(base.indicators)])
             self.error("E0242", f"`{item.standard}` has no indicator {item.base_number}", item.base_span,
                        label=f"not in {base.use.path}", help=f"its indicators: {numbers}")
             return None
@@ -157,7 +157,7 @@ class _Linker:
         return taken
 
     def _unknown_alias(self, item: s.ReusedIndicator, bases: dict[str, _Base | None]) -> None:
-        names = ", ".join(f"`{alias}`" for alias in bases)
+        names = _some([f"`{alias}`" for alias in bases])
         self.error("E0241", f"no standard is named `{item.standard}`", item.span,
                    label="not named by a `use` line",
                    help=f"standards named here: {names}" if names
@@ -207,6 +207,14 @@ class _Linker:
                    label=f"declared as {what(kept)}",
                    labels=(Label(other.name_span, f"declared as {what(other)}"),),
                    help="a reused formula must read the same kind of statistic; rename one of them")
+
+
+def _some(items: list[str], most: int = 12) -> str:
+    """The items, or the first `most` of them and how many there are: one help line for each
+    of a thousand mistakes must not list a thousand names."""
+    if len(items) <= most:
+        return ", ".join(items)
+    return ", ".join(items[:most]) + f", … ({len(items):,} in all)"
 
 
 def _measures(decl: s.InputDecl) -> str:

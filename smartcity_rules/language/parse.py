@@ -23,7 +23,7 @@ from lark import Token, Transformer, v_args
 from lark.tree import Meta
 
 from . import syntax as s
-from .diagnostics import Diagnostic, sort_key
+from .diagnostics import Diagnostic, Severity, sort_key
 from .errors import InvalidStandard
 from .source import Source, Span
 
@@ -635,10 +635,15 @@ def _parse_recovering(source: Source) -> tuple[lark.Tree[Token] | None, list[Dia
     """
     text = source.text
     problems: list[Diagnostic] = []
-    while len(problems) < MAX_SYNTAX_ERRORS:
+    while True:
         try:
             return _parser().parse(text), problems
         except lark.exceptions.UnexpectedInput as error:
+            if len(problems) == MAX_SYNTAX_ERRORS:  # each costs a parse of the whole file
+                problems.append(Diagnostic("N0101", f"more syntax errors not shown: parsing stops after "
+                                           f"{MAX_SYNTAX_ERRORS}", None, Severity.NOTE,
+                                           help="fix these and check again"))
+                break
             problems.append(_syntax_diagnostic(source, error))
             offset = _offset(error, len(text))
             starts = [match.start() for match in _ITEM_START.finditer(text)]
