@@ -140,3 +140,33 @@ def test_hostile_syntax_is_a_clean_error(text: str) -> None:
     with pytest.raises(scr.InvalidStandard) as caught:
         scr.loads(text)
     assert caught.value.diagnostics and str(caught.value)
+
+
+# ---------------------------------------------------------------- text no encoding can write
+@pytest.mark.parametrize("text", [
+    'standard "\ud800" { level city }\n',  # in a string
+    'standard "T" { level city }  # \udc80 in a comment\n',
+    'standard "T" { level \ud800 }\n',
+    "\ud800",
+])
+def test_lone_surrogates_are_a_clean_error_that_prints(text: str) -> None:
+    # Regression: a title or comment holding one loaded, and the document, the report and the
+    # error messages then raised UnicodeEncodeError wherever they were written out.
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads(text, "surrogate.scs")
+    (found,) = caught.value.diagnostics
+    assert found.code == "E0103" and found.message.startswith("unexpected character U+D")
+    str(caught.value).encode("utf-8")  # no UnicodeEncodeError
+
+
+def test_a_name_no_encoding_can_write_still_renders() -> None:
+    # os.listdir() gives an undecodable file name as lone surrogates (surrogateescape).
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads('standard "T" { level town }\n', "b\udcff.scs")
+    assert str(caught.value).startswith("b\ufffd.scs:1:22: error[E0111]")
+
+
+def test_a_control_character_in_a_message_reaches_no_terminal() -> None:
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads('standard "T" { level city }\n\x1b[31m\n')
+    assert "\x1b" not in str(caught.value) and "unexpected character `␛`" in str(caught.value)

@@ -50,13 +50,16 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+SURROGATES = range(0xD800, 0xE000)  # halves of UTF-16 pairs: alone, no encoding can write them
 _PICTURES = ({code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n"}
-             | {0x7F: 0x2421} | {code: 0xFFFD for code in range(0x80, 0xA0)})
+             | {0x7F: 0x2421} | {code: 0xFFFD for code in range(0x80, 0xA0)}
+             | {code: 0xFFFD for code in SURROGATES})
 
 
 def visible(text: str) -> str:
     """Text safe to print to a terminal: control characters but tab and line break become
-    their pictures (␛ for ESC), one column each, so no file or record sends escape codes."""
+    their pictures (␛ for ESC), one column each, so no file or record sends escape codes;
+    a lone surrogate becomes U+FFFD, so printing never fails to encode."""
     return text.translate(_PICTURES)
 
 
@@ -76,7 +79,14 @@ def _snippet(span: Span, message: str, gutter: int) -> list[str]:
 
 
 def render(diagnostic: Diagnostic) -> str:
-    """Render like a good compiler: `path:line:col: error[CODE]: message`, the line, a caret."""
+    """Render like a good compiler: `path:line:col: error[CODE]: message`, the line, a caret.
+
+    All of it through `visible`: a message quotes what was found (an unexpected character,
+    a file's name), and a path may hold what no terminal should receive."""
+    return visible(_rendered(diagnostic))
+
+
+def _rendered(diagnostic: Diagnostic) -> str:
     severity = diagnostic.severity.value
     span = diagnostic.span
     if span is None:

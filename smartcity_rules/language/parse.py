@@ -611,6 +611,9 @@ def parse(text: str, name: str = "<string>") -> s.StandardFile:
     if len(text) > MAX_SOURCE_CHARS:
         raise InvalidStandard([Diagnostic(
             "E0109", f"standard is larger than {MAX_SOURCE_CHARS:,} characters", source.span(0, 0))])
+    surrogates = _surrogates(source)
+    if surrogates:
+        raise InvalidStandard(surrogates)
     tree, problems = _parse_recovering(source)
     if tree is None:
         raise InvalidStandard(problems)
@@ -624,6 +627,24 @@ def parse(text: str, name: str = "<string>") -> s.StandardFile:
         raise InvalidStandard(sorted(problems, key=sort_key))
     assert isinstance(result, s.StandardFile)
     return result
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogates(source: Source) -> list[Diagnostic]:
+    """Lone surrogates, which only text decoded wrongly holds (a file read as UTF-8 never does):
+    no encoding can write them, so they broke every report and document that quoted them."""
+    found: list[Diagnostic] = []
+    for match in _SURROGATE.finditer(source.text):
+        if len(found) == MAX_SYNTAX_ERRORS:
+            found.append(Diagnostic("N0101", "more lone surrogates not shown", None, Severity.NOTE))
+            break
+        found.append(Diagnostic(
+            "E0103", f"unexpected character U+{ord(match.group()):04X}, a lone surrogate",
+            source.span(match.start(), match.end()), label="half of a UTF-16 pair, not a character",
+            help="the text was decoded wrongly: read the file as UTF-8"))
+    return found
 
 
 def _parse_recovering(source: Source) -> tuple[lark.Tree[Token] | None, list[Diagnostic]]:
