@@ -13,9 +13,10 @@ from typing import TypeVar
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules import document
 from smartcity_rules.language.check import MAX_INDICATOR_NUMBER
 from smartcity_rules.language.diagnostics import MAX_SHOWN
-from smartcity_rules.language.parse import MAX_INDICATORS, MAX_SYNTAX_ERRORS
+from smartcity_rules.language.parse import MAX_INDICATORS, MAX_NESTING, MAX_SYNTAX_ERRORS, parse
 
 T = TypeVar("T")
 SECONDS = 5.0  # every case here takes well under a second; a regression took minutes
@@ -185,3 +186,49 @@ def test_a_missing_indicator_lists_a_few_of_the_base_standards(tmp_path: Path) -
     text = 'standard "T" { level city }\nuse "base.scs" as b\ngroup "G" points 1 { indicator 1 from b 500 }\n'
     (found,) = [d for d in diagnosed(text, tmp_path) if d.code == "E0242"]
     assert found.help == "its indicators: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … (100 in all)"
+
+
+# ---------------------------------------------------------------- depth
+SHAPES = {
+    "sum": lambda d: "x" + " + x" * d,
+    "minus": lambda d: "-" * d + "x",
+    "brackets": lambda d: "x - (" * d + "x" + ")" * d,
+    "max": lambda d: "max(" * d + "x" + ", 1)" * d,
+    "ratio": lambda d: "ratio(" * d + "x" + ", x)" * d,
+    "weighted": lambda d: "weighted { 1: " * d + "x" + " }" * d,
+}
+
+
+def deepest(shape: str) -> str:
+    """The standard whose formula has the given shape, nested as deep as the parser allows."""
+    for depth in range(MAX_NESTING, 0, -1):
+        text = standard(1).replace("value x", f"value {SHAPES[shape](depth)}")
+        try:
+            parse(text)
+        except scr.InvalidStandard:
+            continue
+        return text
+    raise AssertionError(shape)
+
+
+def from_depth(frames: int, function: Callable[[], T]) -> T:
+    """function(), called with `frames` more frames on the stack, as a web framework would."""
+    return function() if frames == 0 else from_depth(frames - 1, function)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_the_deepest_formulas_allowed_load_check_and_publish_from_a_deep_caller(shape: str, tmp_path: Path) -> None:
+    # Regression: at the old 200 levels a max or ratio nest ran out of Python's stack when
+    # loaded 200 frames deep, and `x - (x - (...))` when published at all.
+    text = deepest(shape)
+    (tmp_path / "deep.scs").write_text(text, encoding="utf-8")
+    loaded = from_depth(400, lambda: scr.loads(text))
+    from_depth(400, lambda: loaded.evaluate({"x": 2}))
+    from_depth(400, lambda: scr.diagnose(tmp_path / "deep.scs"))
+    # publish/formulas.py measures a formula with about 6 frames a level: less room is left.
+    from_depth(200, lambda: document.to_html(loaded))
+
+
+def test_a_deeper_formula_is_refused_at_its_place() -> None:
+    (found,) = refused(standard(1).replace("value x", f"value {SHAPES['max'](MAX_NESTING)}"))
+    assert found.code == "E0110" and found.span is not None and found.span.line == 4

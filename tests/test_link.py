@@ -9,7 +9,7 @@ import pytest
 import smartcity_rules as scr
 from smartcity_rules.language import syntax as s
 from smartcity_rules.language.check import check
-from smartcity_rules.language.link import link
+from smartcity_rules.language.link import MAX_LINKED_FILES, MAX_USE_DEPTH, link
 from smartcity_rules.language.parse import parse
 from smartcity_rules.language.source import Source
 
@@ -147,6 +147,9 @@ def test_a_standard_without_use_lines_is_returned_as_is() -> None:
 CYCLE_A = 'standard "A" { level city total 2 }\nuse "b.scs" as b\ngroup "G" points 2 { indicator 1 from b 1 }\n'
 CYCLE_B = 'standard "B" { level city total 2 }\nuse "county.scs" as a\ngroup "G" points 2 { indicator 1 from a 1 }\n'
 
+# A chain of standards each building on the next: county.scs, then c1.scs ... c8.scs.
+CHAIN = {f"c{i}.scs": f'standard "C{i}" {{ level city }}\nuse "c{i + 1}.scs" as c\n' for i in range(1, 9)}
+
 ERRORS = {
     "E0241": (county("indicator 7 from town 1"), {}),
     "E0242": (county("indicator 7 from city 12"), {}),
@@ -154,6 +157,7 @@ ERRORS = {
     "E0244": (CYCLE_A, {"b.scs": CYCLE_B}),
     "E0245": (county("indicator 7 from city 1", inputs='input fibre "光纤": area "平方公里"\n'), {}),
     "E0246": (county("indicator 7 from city 1", uses='use "base.scs" as city\nuse "base.scs" as city\n'), {}),
+    "E0253": ('standard "M" { level city }\nuse "c1.scs" as c\n', CHAIN),
 }
 
 
@@ -164,6 +168,32 @@ def test_each_link_error(code: str, golden) -> None:
         linked(text, **files)
     assert [d.code for d in caught.value.diagnostics] == [code]
     golden.check(f"link/{code}.txt", caught.value.diagnostics[0].render() + "\n")
+
+
+def test_a_use_chain_stops_at_its_limit() -> None:
+    # Regression: each link nests a parse and a link in Python's stack; a chain of 400
+    # standards ended in a Lark VisitError around a RecursionError.
+    chain = {f"c{i}.scs": f'standard "C{i}" {{ level city }}\nuse "c{i + 1}.scs" as c\n' for i in range(1, 400)}
+    with pytest.raises(scr.InvalidStandard) as caught:
+        linked('standard "M" { level city }\nuse "c1.scs" as c\n', **chain)
+    (error,) = caught.value.diagnostics
+    assert error.code == "E0253" and error.span is not None
+    assert error.span.source.name == f"c{MAX_USE_DEPTH - 1}.scs"
+
+
+def test_a_chain_as_long_as_allowed_links() -> None:
+    end = f"c{MAX_USE_DEPTH - 1}.scs"
+    chain = {name: text for name, text in CHAIN.items() if name < end} | {end: 'standard "E" { level city }\n'}
+    assert linked('standard "M" { level city }\nuse "c1.scs" as c\n', **chain).uses
+
+
+def test_no_more_standards_are_linked_than_the_limit() -> None:
+    uses = "".join(f'use "b{i}.scs" as b{i}\n' for i in range(MAX_LINKED_FILES + 5))
+    files = {f"b{i}.scs": 'standard "B" { level city }\n' for i in range(MAX_LINKED_FILES + 5)}
+    with pytest.raises(scr.InvalidStandard) as caught:
+        linked('standard "M" { level city }\n' + uses, **files)
+    assert [d.code for d in caught.value.diagnostics] == ["E0253"] * 5
+    assert caught.value.diagnostics[0].message == f"more than {MAX_LINKED_FILES} standards to link"
 
 
 def test_checking_an_unlinked_tree_says_so(golden) -> None:

@@ -23,6 +23,8 @@ from .parse import parse_file
 from .source import Span
 
 Reader = Callable[[Path], s.StandardFile]
+MAX_USE_DEPTH = 8  # standards in one chain, this one included; the shipped ones make chains of 2
+MAX_LINKED_FILES = 32  # standards linked to one, each read whole
 
 
 def link(tree: s.StandardFile, *, read: Reader = parse_file) -> s.StandardFile:
@@ -91,11 +93,30 @@ class _Linker:
                            label="this `use` goes round in a cycle",
                            help="a standard cannot build on itself, directly or through others")
                 continue
+            if self._too_many(use, base_path, chain):
+                continue
             base = self._load(use, base_path, chain)
             if base is not None:
                 indicators = {i.number: i for g in base.groups for i in g.indicators if isinstance(i, s.Indicator)}
                 bases[use.alias] = _Base(use, base_path, base, indicators, {d.name: d for d in base.inputs})
         return bases
+
+    def _too_many(self, use: s.Use, path: Path, chain: tuple[Path, ...]) -> bool:
+        """Report a `use` that makes the chain or the set of linked standards too long.
+
+        Each link of a chain nests a parse and a link in Python's stack: 400 of them ran out
+        of it; and every standard linked is read whole."""
+        if len(chain) >= MAX_USE_DEPTH:
+            self.error("E0253", f"`use` chain of more than {MAX_USE_DEPTH} standards", use.span,
+                       label=f"standard {len(chain) + 1} of the chain",
+                       help="build on the standard directly, not through a chain of others")
+            return True
+        if path not in self.linked and len(self.linked) >= MAX_LINKED_FILES:
+            self.error("E0253", f"more than {MAX_LINKED_FILES} standards to link", use.span,
+                       label=f"standard {MAX_LINKED_FILES + 1} to link",
+                       help="a standard builds on a few others; take their indicators from fewer files")
+            return True
+        return False
 
     def _load(self, use: s.Use, path: Path, chain: tuple[Path, ...]) -> s.StandardFile | None:
         if path in self.linked:

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token, v_args
 from lark.tree import Meta
+from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
 from .diagnostics import Diagnostic, Severity, sort_key
@@ -32,7 +33,10 @@ MAX_SOURCE_CHARS = 2_000_000
 MAX_SYNTAX_ERRORS = 20
 # Where a top-level item starts: error recovery resumes at the next one.
 _ITEM_START = re.compile(r"^[ \t]*(?:standard|use|input|bands|group|bonus[ \t]+group|rating)\b", re.MULTILINE)
-MAX_NESTING = 200  # tree levels; far beyond any real formula, well within Python's recursion
+# Tree levels; the shipped standards' deepest formula has 5.  The later stages walk a formula
+# recursively, up to 4 frames a level (plan/lower.py): at 200 levels a caller 200 frames deep,
+# or the document's renderer, ran out of Python's 1,000 frames (RecursionError).
+MAX_NESTING = 100
 MAX_LITERAL_DIGITS = 100  # characters in one written number
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab and line break
 
@@ -163,8 +167,11 @@ class _Overrides(list[Any]):
 
 
 @v_args(meta=True)
-class _Builder(Transformer[Token, Any]):
-    """Builds syntax nodes from Lark's tree, recording problems instead of raising."""
+class _Builder(Transformer_NonRecursive[Token, Any]):
+    """Builds syntax nodes from Lark's tree, recording problems instead of raising.
+
+    Non-recursive: Lark's Transformer takes two frames a tree level, so even a formula within
+    MAX_NESTING ran out of stack (a Lark VisitError) when parsed from a deep caller."""
 
     def __init__(self, source: Source) -> None:
         super().__init__()
