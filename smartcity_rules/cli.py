@@ -24,7 +24,7 @@ from .toolkit import editions, pilot
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failed = False
     for path in args.files:
-        diagnostics = diagnose(path)
+        diagnostics = diagnose(path, root=args.root)
         for diagnostic in diagnostics:
             print(render(diagnostic), file=err)
             print(file=err)
@@ -37,7 +37,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    standard = load(args.standard)
+    standard = load(args.standard, root=args.root)
     # Streamed: a CSV file is read a row at a time and each entity written as it is scored,
     # so memory does not grow with the file (a standard with rank or share reads it whole).
     evaluations: Iterable[Evaluation] = standard.evaluate_stream(iter_records(args.data))
@@ -74,7 +74,7 @@ def _chosen(evaluations: tuple[Evaluation, ...], entities: list[str] | None) -> 
 
 
 def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    standard = load(args.standard)
+    standard = load(args.standard, root=args.root)
     explanation = standard.explain(read_records(args.data), args.entity, args.indicator)
     if args.format == "json":
         print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2), file=out)
@@ -87,7 +87,7 @@ def _docs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import document  # imports sympy: only this command pays for it
 
     suffix = Path(args.output).suffix.lower() if args.output else ""
-    text = document.render_document(load(args.standard), args.format or (
+    text = document.render_document(load(args.standard, root=args.root), args.format or (
         "html" if suffix in (".html", ".htm") else "markdown"))
     if not args.output:
         out.write(text)
@@ -101,7 +101,7 @@ def _docs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    result = editions.diff(load(args.old), load(args.new), read_records(args.data))
+    result = editions.diff(load(args.old, root=args.root), load(args.new, root=args.root), read_records(args.data))
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
@@ -110,7 +110,7 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    standard = load(args.standard)
+    standard = load(args.standard, root=args.root)
     evaluations = _chosen(standard.evaluate_cohort(read_records(args.data)), args.entity)
     if args.stage == "eligibility":
         outcomes: list[Any] = [pilot.eligibility(standard, e) for e in evaluations]
@@ -150,6 +150,11 @@ class _Parser(argparse.ArgumentParser):
             self.exit(2)
 
 
+def _root_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--root", metavar="DIR",
+                         help="read the standards a standard `use`s from inside DIR (default: its own folder)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="smartcity-rules", description="Check smart-city standards and score entities with them.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -157,12 +162,14 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="report every problem in standard files")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI before publishing)")
+    _root_option(check)
     check.set_defaults(run=_check)
     score = sub.add_parser("score", help="score the entities in a statistics file (JSON or CSV)")
     score.add_argument("standard", metavar="STANDARD")
     score.add_argument("data", metavar="DATA")
     score.add_argument("--format", choices=("table", "json"), default="table")
     score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
+    _root_option(score)
     score.set_defaults(run=_score)
     explain = sub.add_parser("explain", help="show how one indicator's number was reached")
     explain.add_argument("standard", metavar="STANDARD")
@@ -170,18 +177,21 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--entity", required=True, metavar="E")
     explain.add_argument("--indicator", required=True, type=int, metavar="N")
     explain.add_argument("--format", choices=("text", "json"), default="text")
+    _root_option(explain)
     explain.set_defaults(run=_explain)
     docs = sub.add_parser("docs", help="write a standard as a document to publish (Markdown or HTML)")
     docs.add_argument("standard", metavar="STANDARD")
     docs.add_argument("--format", choices=("markdown", "html"),
                       help="default: html when FILE ends in .html or .htm, else markdown")
     docs.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _root_option(docs)
     docs.set_defaults(run=_docs)
     diff = sub.add_parser("diff", help="show what a new edition of a standard changes for a cohort, and why")
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("data", metavar="DATA")
     diff.add_argument("--format", choices=("text", "json"), default="text")
+    _root_option(diff)
     diff.set_defaults(run=_diff)
     assess = sub.add_parser("assess", help="the pilot cycle: eligibility, mid-term check, final acceptance")
     assess.add_argument("standard", metavar="STANDARD")
@@ -192,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="an acceptance retaken after rectification: failing it recovers the funds")
     assess.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
     assess.add_argument("--format", choices=("text", "json"), default="text")
+    _root_option(assess)
     assess.set_defaults(run=_assess)
     test = sub.add_parser("test", help="check a standard's invariants on generated data, and run its stored cases")
     test.add_argument("standard", metavar="STANDARD")

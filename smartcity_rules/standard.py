@@ -152,29 +152,33 @@ class Standard:
         return f"<Standard {self.title!r} edition={self.edition!r} indicators={len(self.indicator_numbers)}>"
 
 
-def loads(text: str, name: str = "<string>", *, backend: Backend | None = None) -> Standard:
+def loads(text: str, name: str = "<string>", *, backend: Backend | None = None,
+          root: str | Path | None = None) -> Standard:
     """Parse, check and compile a standard from text; raises InvalidStandard.
 
-    `use` paths in the text are relative to the directory of `name`. `backend` runs the
-    scoring plan; the default is the Python back-end.
+    `use` paths in the text are relative to the directory of `name`, and read only inside
+    `root` (default: that directory). `backend` runs the scoring plan; the default is the
+    Python back-end.
     """
-    return Standard(check(link(parse(text, name))), backend)
+    return Standard(check(link(parse(text, name), root=root)), backend)
 
 
-def load(path: str | Path, *, backend: Backend | None = None) -> Standard:
+def load(path: str | Path, *, backend: Backend | None = None, root: str | Path | None = None) -> Standard:
     """Parse, check and compile a standard file (and those it builds on); raises InvalidStandard.
 
+    The standards it `use`s are read only inside `root` (default: the file's directory).
     `backend` runs the scoring plan; the default is the Python back-end."""
-    return Standard(check(link(parse_file(path))), backend)
+    return Standard(check(link(parse_file(path), root=root)), backend)
 
 
-def diagnose(path: str | Path) -> tuple[Diagnostic, ...]:
+def diagnose(path: str | Path, *, root: str | Path | None = None) -> tuple[Diagnostic, ...]:
     """Every diagnostic for a standard file, in source order: the checker's and the analyses'.
 
     Unlike `load`, runs the static analyses (smartcity_rules.analysis), which import sympy.
+    `root` is as for `load`.
     """
     try:
-        return diagnose_tree(link(parse_file(path)))
+        return diagnose_tree(link(parse_file(path), root=root))
     except InvalidStandard as error:
         return error.diagnostics
 

@@ -4,6 +4,7 @@ number that differs, and a malformed cases file is a clean error naming file:lin
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,38 @@ def test_expected_numbers_may_be_fractions_decimals_or_percentages() -> None:
     assert parse_number("85%") == parse_number(0.85) == parse_number("0.85")
     with pytest.raises(ValueError):
         parse_number("two")
+
+
+# ---------------------------------------------------------------- what a cases file may read
+def _data_case(data: str) -> str:
+    return f'[[case]]\nname = "x"\ndata = "{data}"\nentity = "A"\n[case.expect]\ntotal = 1\n'
+
+
+@pytest.fixture
+def cases_folder(tmp_path: Path) -> Path:
+    """A folder for cases files, beside a statistics file they must not read."""
+    (tmp_path / "secret.json").write_text(json.dumps([{"entity": "SECRET"}]), encoding="utf-8")
+    (tmp_path / "cases").mkdir()
+    return tmp_path / "cases"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ("/etc/passwd", "`data` = '/etc/passwd' must be a path relative to the cases file"),
+    ("../secret.json", "`data` = '../secret.json' leads outside the folder statistics are read from"),
+    ("link.json", "`data` = 'link.json' leads outside the folder statistics are read from"),
+    ("fifo.json", "`data` = 'fifo.json' is a FIFO, not a statistics file"),
+    (".", "`data` = '.' is a directory, not a statistics file"),
+])
+def test_a_data_file_out_of_bounds_is_refused_unread(cases_folder: Path, data: str, message: str) -> None:
+    (cases_folder / "link.json").symlink_to(cases_folder.parent / "secret.json")
+    os.mkfifo(cases_folder / "fifo.json")  # reading it would wait for a writer
+    path = _write(cases_folder, _data_case(data))
+    with pytest.raises(CaseFileError) as caught:
+        load_cases(path)
+    assert str(caught.value) == f"{path}:3: {message}"
+
+
+def test_a_root_lets_a_cases_file_read_data_beside_its_folder(cases_folder: Path) -> None:
+    (cases_folder.parent / "cohort.json").write_text(json.dumps([{"entity": "A", **GOOD_RECORD}]), encoding="utf-8")
+    (case,) = load_cases(_write(cases_folder, _data_case("../cohort.json")), root=cases_folder.parent)
+    assert case.entity == "A" and case.records[0]["fibre"] == 90

@@ -109,7 +109,8 @@ def test_a_reused_standard_evaluates_like_its_base(tmp_path: Path) -> None:
         county("indicator 1 from city 1\nindicator 2 from city 2", total=4, uses='use "../base.scs" as city\n'),
         encoding="utf-8")
     record = {"households": 200, "fibre": 150, "other": 3}
-    base, reused = scr.load(tmp_path / "base.scs"), scr.load(tmp_path / "sub" / "county.scs")
+    # `../` leaves the county's folder: the caller names the folder that holds both.
+    base, reused = scr.load(tmp_path / "base.scs"), scr.load(tmp_path / "sub" / "county.scs", root=tmp_path)
     assert [(i.value, i.stars, i.points) for i in reused.evaluate(record).indicators] == [
         (i.value, i.stars, i.points) for i in base.evaluate(record).indicators]
 
@@ -157,6 +158,9 @@ ERRORS = {
     "E0244": (CYCLE_A, {"b.scs": CYCLE_B}),
     "E0245": (county("indicator 7 from city 1", inputs='input fibre "光纤": area "平方公里"\n'), {}),
     "E0246": (county("indicator 7 from city 1", uses='use "base.scs" as city\nuse "base.scs" as city\n'), {}),
+    "E0250": (county("indicator 7 from city 1", uses='use "/etc/passwd" as city\n'), {}),
+    "E0251": (county("indicator 7 from city 1", uses='use "../base.scs" as city\n'), {}),
+    "E0252": (county("indicator 7 from city 1", uses='use "." as city\n'), {}),
     "E0253": ('standard "M" { level city }\nuse "c1.scs" as c\n', CHAIN),
 }
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import ast
 import io
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,10 @@ import pytest
 import smartcity_rules as scr
 from smartcity_rules import document
 from smartcity_rules.cli import main
+from smartcity_rules.language import files
 from smartcity_rules.publish import report
+
+from .conftest import STANDARDS
 
 
 def _dsl(text: str) -> str:
@@ -170,3 +175,117 @@ def test_a_control_character_in_a_message_reaches_no_terminal() -> None:
     with pytest.raises(scr.InvalidStandard) as caught:
         scr.loads('standard "T" { level city }\n\x1b[31m\n')
     assert "\x1b" not in str(caught.value) and "unexpected character `␛`" in str(caught.value)
+
+
+# ---------------------------------------------------------------- what a standard may read
+SECRET = "SECRET-LINE-never-shown"
+MAIN = 'standard "T" {{ level city }}\nuse "{path}" as base\ngroup "G" points 1 {{ indicator 1 from base 1 }}\n'
+
+
+def _refusal(path: str, folder: Path, **root: Path) -> scr.InvalidStandard:
+    """The error for a standard in `folder` that uses `path`; it must not quote the SECRET."""
+    (folder / "main.scs").write_text(MAIN.format(path=path), encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.load(folder / "main.scs", **root)
+    assert time.perf_counter() - started < 5, "took too long"
+    assert SECRET not in str(caught.value) and os.environ.get("PATH", "-") not in str(caught.value)
+    return caught.value
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder holding a standard, beside a file whose errors would quote the SECRET."""
+    (tmp_path / "secret.scs").write_text(f"{SECRET}\n", encoding="utf-8")
+    (tmp_path / "standards").mkdir()
+    return tmp_path / "standards"
+
+
+@pytest.mark.parametrize("path", ["/proc/self/environ", "/etc/passwd", "/dev/zero"])
+def test_a_use_of_an_absolute_path_is_refused_unread(path: str, outside: Path) -> None:
+    (found,) = _refusal(path, outside).diagnostics
+    assert found.code == "E0250" and found.message == f"`{path}` is an absolute path"
+
+
+def test_a_use_that_climbs_out_of_the_folder_is_refused_unread(outside: Path) -> None:
+    (found,) = _refusal("../secret.scs", outside).diagnostics
+    assert found.code == "E0251"
+
+
+def test_a_symlink_out_of_the_folder_is_refused_unread(outside: Path) -> None:
+    (outside / "city.scs").symlink_to(outside.parent / "secret.scs")
+    (outside / "env.scs").symlink_to("/proc/self/environ")
+    assert [d.code for d in _refusal("city.scs", outside).diagnostics] == ["E0251"]
+    assert [d.code for d in _refusal("env.scs", outside).diagnostics] == ["E0251"]
+
+
+def test_a_use_of_a_fifo_is_refused_without_blocking(outside: Path) -> None:
+    os.mkfifo(outside / "city.scs")  # opened for reading, it would wait for a writer
+    (found,) = _refusal("city.scs", outside).diagnostics
+    assert found.code == "E0252" and found.message == "`city.scs` is a FIFO, not a standard file"
+
+
+@pytest.mark.parametrize(("path", "kind"), [("dev/zero", "a character device"), ("tmp", "a directory")])
+def test_a_use_of_a_device_or_a_folder_is_refused(path: str, kind: str) -> None:
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads(MAIN.format(path=path), "/main.scs", root="/")  # the root `/` holds /dev/zero
+    (found,) = caught.value.diagnostics
+    assert found.code == "E0252" and found.message == f"`{path}` is {kind}, not a standard file"
+
+
+def test_a_symlink_loop_is_a_clean_error(outside: Path) -> None:
+    (outside / "a.scs").symlink_to(outside / "b.scs")
+    (outside / "b.scs").symlink_to(outside / "a.scs")
+    assert [d.code for d in _refusal("a.scs", outside).diagnostics] == ["E0243"]
+
+
+def test_a_root_lets_a_standard_use_one_beside_its_folder(outside: Path) -> None:
+    (outside.parent / "city.scs").write_text(
+        'standard "C" { level city }\ninput x "x": count\ngroup "G" points 1 '
+        '{ indicator 1 "I" { value x stars at least 1, 2, 3, 4, 5 points 1 } }\n', encoding="utf-8")
+    (outside / "main.scs").write_text(MAIN.format(path="../city.scs"), encoding="utf-8")
+    assert scr.load(outside / "main.scs", root=outside.parent).evaluate({"x": 5}).total == 1
+    assert not scr.diagnose(outside / "main.scs", root=outside.parent)
+    text = MAIN.format(path="../city.scs")
+    assert scr.loads(text, str(outside / "main.scs"), root=outside.parent).indicator_numbers == (1,)
+    assert [d.code for d in scr.diagnose(outside / "main.scs")] == ["E0251"]  # not without it
+
+
+def test_the_root_still_holds_the_standards_a_base_uses(outside: Path) -> None:
+    (outside / "city.scs").write_text('standard "C" { level city }\nuse "../secret.scs" as s\n'
+                                      'group "G" points 1 { indicator 1 from s 1 }\n', encoding="utf-8")
+    (found,) = _refusal("city.scs", outside).diagnostics
+    assert found.code == "E0251" and found.span is not None and found.span.source.name.endswith("city.scs")
+
+
+def test_the_command_line_takes_a_root() -> None:
+    revised = str(STANDARDS / "examples" / "shandong-city-revised.scs")  # it uses ../shandong-city-2019.scs
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", revised, "--root", str(STANDARDS)], out=out, err=err) == 0, err.getvalue()
+    assert main(["check", revised], out=io.StringIO(), err=err) == 1 and "E0251" in err.getvalue()
+
+
+# ---------------------------------------------------------------- what a caller names
+def test_a_named_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "standard.scs")
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.load(tmp_path / "standard.scs")
+    (found,) = caught.value.diagnostics
+    assert found.code == "E0100" and found.message.endswith("is a FIFO, not a regular file")
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)
+    (tmp_path / "big.scs").write_text(f'standard "{SECRET}" {{ level city }}\n' + "#" * 200, encoding="utf-8")
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.load(tmp_path / "big.scs")
+    (found,) = caught.value.diagnostics
+    assert found.code == "E0109" and found.message == "standard file is larger than 100 bytes"
+    assert SECRET not in str(caught.value)
+
+
+def test_a_file_in_proc_is_read_no_further_than_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # /proc files say they are empty; reading one stops at the limit all the same.
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 10)
+    with pytest.raises(files.FileRefused):
+        files.read_bytes(Path("/proc/self/status"))

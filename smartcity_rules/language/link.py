@@ -10,12 +10,14 @@ keep their spans, so an error in them points into the base file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from . import files
 from . import syntax as s
 from .diagnostics import Diagnostic, Label, sort_key
 from .errors import InvalidStandard
@@ -27,21 +29,34 @@ MAX_USE_DEPTH = 8  # standards in one chain, this one included; the shipped ones
 MAX_LINKED_FILES = 32  # standards linked to one, each read whole
 
 
-def link(tree: s.StandardFile, *, read: Reader = parse_file) -> s.StandardFile:
+def link(tree: s.StandardFile, *, read: Reader = parse_file, root: str | Path | None = None) -> s.StandardFile:
     """Resolve `use` lines and reused indicators; raise InvalidStandard listing every problem.
 
     Paths in `use` lines are relative to the file that names them (for text with no
-    file, to the working directory).
+    file, to the working directory), and must lead, once symlinks are resolved, to a
+    regular file inside `root`: by default the folder of the standard linked.
     """
-    linker = _Linker(read)
-    linked = linker.link(tree, _origin_path(tree), ())
+    origin = _origin_path(tree)
+    linker = _Linker(read, origin.parent if root is None else _root(root))
+    linked = linker.link(tree, origin, ())
     if linker.problems:
         raise InvalidStandard(sorted(linker.problems, key=sort_key))
     return linked
 
 
 def _origin_path(tree: s.StandardFile) -> Path:
-    return Path(tree.span.source.name).resolve()
+    name = Path(tree.span.source.name)
+    try:
+        return files.resolved(name)
+    except OSError:  # a symlink loop: nothing can be read beside it anyway
+        return Path(os.path.abspath(name))
+
+
+def _root(root: str | Path) -> Path:
+    try:
+        return files.resolved(Path(root))
+    except OSError:
+        return Path(os.path.abspath(root))
 
 
 @attrs.frozen
@@ -56,8 +71,9 @@ class _Base:
 
 
 class _Linker:
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, root: Path) -> None:
         self.read = read
+        self.root = root  # resolved: every standard linked lies inside it
         self.problems: list[Diagnostic] = []
         self.linked: dict[Path, s.StandardFile | None] = {}  # None: could not be read or linked
 
@@ -86,8 +102,10 @@ class _Linker:
                            label="named again here", labels=(Label(first.alias_span, "first named here"),),
                            help="give each `use` its own name")
                 continue
-            base_path = (path.parent / use.path).resolve()
             bases[use.alias] = None
+            base_path = self._allowed(use, path)
+            if base_path is None:
+                continue
             if base_path in chain:
                 self.error("E0244", f"`{use.path}` builds on this standard in turn", use.span,
                            label="this `use` goes round in a cycle",
@@ -100,6 +118,34 @@ class _Linker:
                 indicators = {i.number: i for g in base.groups for i in g.indicators if isinstance(i, s.Indicator)}
                 bases[use.alias] = _Base(use, base_path, base, indicators, {d.name: d for d in base.inputs})
         return bases
+
+    def _allowed(self, use: s.Use, path: Path) -> Path | None:
+        """Where the `use` leads, resolved; None, reported, when it may not be read there: an
+        absolute path, a path out of the root (by `..` or a symlink), not a regular file.
+        Nothing is read to decide, so a refused file's content is never shown."""
+        if Path(use.path).is_absolute():
+            self.error("E0250", f"`{use.path}` is an absolute path", use.span,
+                       label="a `use` path is relative to this file",
+                       help="write the path from this file's folder, e.g. `use \"city.scs\" as city`")
+            return None
+        try:
+            target = files.resolved(path.parent / use.path)
+        except OSError as error:
+            self.error("E0243", f"cannot read `{use.path}`", use.span, label=str(error),
+                       help="the path is relative to the file that names it")
+            return None
+        if not files.inside(target, self.root):
+            self.error("E0251", f"`{use.path}` leads outside the folder standards are read from", use.span,
+                       label="a `use` path stays inside the standard's folder, symlinks resolved",
+                       help="move the file into the folder, or name a folder that holds both with "
+                       "`root=` (`--root` on the command line)")
+            return None
+        kind = files.special(target)
+        if kind:
+            self.error("E0252", f"`{use.path}` is {kind}, not a standard file", use.span,
+                       label="only regular files are read", help="name a `.scs` file")
+            return None
+        return target
 
     def _too_many(self, use: s.Use, path: Path, chain: tuple[Path, ...]) -> bool:
         """Report a `use` that makes the chain or the set of linked standards too long.

@@ -23,6 +23,7 @@ from lark import Token, v_args
 from lark.tree import Meta
 from lark.visitors import Transformer_NonRecursive
 
+from . import files
 from . import syntax as s
 from .diagnostics import Diagnostic, Severity, sort_key
 from .errors import InvalidStandard
@@ -690,11 +691,23 @@ def _offset(error: lark.exceptions.UnexpectedInput, end: int) -> int:
 
 
 def parse_file(path: str | Path) -> s.StandardFile:
+    """Parse a standard file: a regular file of at most files.MAX_FILE_BYTES, read as UTF-8
+    (a BOM from a Windows editor is dropped); raise InvalidStandard (E0100, E0109) otherwise."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # tolerate a BOM from Windows editors
-    except (OSError, UnicodeDecodeError) as error:
+        text = files.read_text(path)
+    except files.FileRefused as refused:
+        raise InvalidStandard([_refused(path, refused)]) from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the path
         source = Source(str(path), "")
         raise InvalidStandard([Diagnostic("E0100", f"cannot read standard: {error}",
                                           source.span(0, 0))]) from None
     return parse(text, str(path))
+
+
+def _refused(path: Path, refused: files.FileRefused) -> Diagnostic:
+    """The diagnostic for a file not read; its text is never shown (it was not read)."""
+    at = Source(str(path), "").span(0, 0)
+    if refused.too_large:
+        return Diagnostic("E0109", f"standard file {refused.why}", at)
+    return Diagnostic("E0100", f"cannot read standard: {str(path)!r} {refused.why}", at)

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from ..data.records import read_records
+from ..language import files
 from ..language.errors import (
     CaseFileError,
     CohortRequired,
@@ -108,8 +109,9 @@ def default_path(standard: str | Path) -> Path:
 class _Reader:
     """Validates a parsed cases file, pointing each problem at its line in the text."""
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, text: str, root: Path | None = None) -> None:
         self.path = path
+        self.root = root  # the folder `data` files are read from; None: the cases file's
         self.lines = text.splitlines()
         self.starts = [text.count("\n", 0, match.start()) + 1 for match in _CASE_HEADER.finditer(text)]
 
@@ -137,8 +139,10 @@ class _Reader:
                                 self.line_of(index, key))
 
 
-def load_cases(path: str | Path) -> tuple[Case, ...]:
-    """Every case of a cases file, validated; raises CaseFileError naming file:line."""
+def load_cases(path: str | Path, *, root: str | Path | None = None) -> tuple[Case, ...]:
+    """Every case of a cases file, validated; raises CaseFileError naming file:line.
+
+    A case's `data` file is read only inside `root` (default: the cases file's folder)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -147,7 +151,7 @@ def load_cases(path: str | Path) -> tuple[Case, ...]:
         raise CaseFileError(f"{path}: cannot read cases: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise CaseFileError(f"{path}: invalid TOML: {error}") from None
-    reader = _Reader(path, text)
+    reader = _Reader(path, text, None if root is None else Path(root))
     for key in data:
         if key not in _TOP_KEYS:
             raise reader.fail(f"unknown top-level key {key!r}; expected `base` and `[[case]]` tables")
@@ -196,6 +200,7 @@ def _from_data(reader: _Reader, index: int, data: str, entity: str,
                inputs: Mapping[str, Any]) -> tuple[tuple[dict[str, Any], ...], str]:
     """The records of the statistics file `data` (beside the cases file), with `inputs` laid
     over `entity`'s."""
+    _allowed_data(reader, index, data)
     try:
         records = read_records(reader.path.parent / data)
     except DataFileError as error:
@@ -204,6 +209,25 @@ def _from_data(reader: _Reader, index: int, data: str, entity: str,
     if not any(chosen):
         raise reader.fail(f"no entity {entity!r} in {data}", reader.line_of(index, "entity"))
     return tuple({**r, **inputs} if mine else r for r, mine in zip(records, chosen)), entity
+
+
+def _allowed_data(reader: _Reader, index: int, data: str) -> None:
+    """Refuse a `data` path the cases file may not read: absolute, leading out of the root
+    (by `..` or a symlink), or not a regular file (a FIFO would block, /dev/zero never end).
+    A cases file may come with an uploaded standard, and errors quote what they read."""
+    line = reader.line_of(index, "data")
+    if Path(data).is_absolute():
+        raise reader.fail(f"`data` = {data!r} must be a path relative to the cases file", line)
+    try:
+        root = files.resolved(reader.root if reader.root is not None else reader.path.parent)
+        target = files.resolved(reader.path.parent / data)
+    except OSError as error:
+        raise reader.fail(f"cannot read {data}: {error}", line) from None
+    if not files.inside(target, root):
+        raise reader.fail(f"`data` = {data!r} leads outside the folder statistics are read from", line)
+    kind = files.special(target)
+    if kind:
+        raise reader.fail(f"`data` = {data!r} is {kind}, not a statistics file", line)
 
 
 def _table(reader: _Reader, index: int, raw: Mapping[str, Any], key: str) -> dict[str, Any]:
