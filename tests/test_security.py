@@ -239,6 +239,12 @@ def test_a_symlink_loop_is_a_clean_error(outside: Path) -> None:
     assert [d.code for d in _refusal("a.scs", outside).diagnostics] == ["E0243"]
 
 
+def test_a_path_no_file_system_takes_is_a_clean_error(outside: Path) -> None:
+    with pytest.raises(OSError):  # what link() and cases.py catch: a NUL stops Python before the system
+        files.resolved(outside / "a\0b.scs")
+    assert files.special(outside / "a\0b.scs") == ""
+
+
 def test_a_root_lets_a_standard_use_one_beside_its_folder(outside: Path) -> None:
     (outside.parent / "city.scs").write_text(
         'standard "C" { level city }\ninput x "x": count\ngroup "G" points 1 '

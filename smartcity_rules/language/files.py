@@ -35,11 +35,14 @@ class FileRefused(Exception):
 def resolved(path: Path) -> Path:
     """The path with every symlink and `..` resolved, as far as it exists; raises OSError.
 
-    Python 3.11 raises RuntimeError on a symlink loop: an OSError here, like any unreadable path."""
+    Python 3.11 raises RuntimeError on a symlink loop, and any Python ValueError on a NUL in
+    the path: OSErrors here, like any unreadable path."""
     try:
         return path.resolve()
     except RuntimeError as error:
         raise OSError(f"symlink loop at {path}") from error
+    except ValueError as error:
+        raise OSError(f"{error} in {path!r}") from error
 
 
 def inside(path: Path, root: Path) -> bool:
