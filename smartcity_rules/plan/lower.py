@@ -34,19 +34,29 @@ def record_key(name: str, previous: bool) -> str:
 
 
 def inputs_of(expr: s.Expr, previous: bool = False) -> Iterator[SlotKey]:
-    """Every (input, previous?) a formula reads, cohort calls included."""
+    """Every (input, previous?) a formula reads, cohort calls included, in reading order, once
+    each. Each (node, period) is visited once: growth reads its argument in both periods, and
+    nested growth would otherwise double the walk at every level."""
+    found: dict[SlotKey, None] = {}
+    _reads(expr, previous, found, set())
+    return iter(found)
+
+
+def _reads(expr: s.Expr, previous: bool, found: dict[SlotKey, None], seen: set[tuple[int, bool]]) -> None:
+    if (id(expr), previous) in seen:
+        return
+    seen.add((id(expr), previous))
     if isinstance(expr, s.Ref):
-        yield expr.name, previous
+        found[expr.name, previous] = None
     elif isinstance(expr, s.Checklist):
-        for item in expr.items:
-            yield item.name, previous
+        found.update(((item.name, previous), None) for item in expr.items)
     elif isinstance(expr, s.Call) and expr.callee in (Function.PREVIOUS, Function.GROWTH):
-        yield from inputs_of(expr.args[0], True)
+        _reads(expr.args[0], True, found, seen)
         if expr.callee is Function.GROWTH:
-            yield from inputs_of(expr.args[0], previous)
+            _reads(expr.args[0], previous, found, seen)
     else:
         for child in _children(expr):
-            yield from inputs_of(child, previous)
+            _reads(child, previous, found, seen)
 
 
 def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
@@ -62,18 +72,28 @@ def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
 
 
 def cohort_uses(expr: s.Expr, previous: bool = False) -> Iterator[tuple[s.Call, bool]]:
-    """Every rank() or share() call with the period it is taken in, in evaluation order:
-    inside growth() each is taken twice, over this period's and over last period's values."""
+    """Every rank() or share() call with the period it is taken in, in evaluation order, once
+    each: inside growth() each is taken twice, over this period's and over last period's values."""
+    found: dict[tuple[int, bool], tuple[s.Call, bool]] = {}
+    _cohort_uses(expr, previous, found, set())
+    return iter(found.values())
+
+
+def _cohort_uses(expr: s.Expr, previous: bool, found: dict[tuple[int, bool], tuple[s.Call, bool]],
+                 seen: set[tuple[int, bool]]) -> None:
+    if (id(expr), previous) in seen:
+        return
+    seen.add((id(expr), previous))
     if isinstance(expr, s.Call) and expr.callee.compares_entities:
-        yield expr, previous  # cohort functions do not nest (E0215)
+        found[id(expr), previous] = (expr, previous)  # cohort functions do not nest (E0215)
     elif isinstance(expr, s.Call) and expr.callee is Function.PREVIOUS:
-        yield from cohort_uses(expr.args[0], True)
+        _cohort_uses(expr.args[0], True, found, seen)
     elif isinstance(expr, s.Call) and expr.callee is Function.GROWTH:
-        yield from cohort_uses(expr.args[0], previous)
-        yield from cohort_uses(expr.args[0], True)
+        _cohort_uses(expr.args[0], previous, found, seen)
+        _cohort_uses(expr.args[0], True, found, seen)
     else:
         for child in _children(expr):
-            yield from cohort_uses(child, previous)
+            _cohort_uses(child, previous, found, seen)
 
 
 def _integral(expr: s.Expr, standard: CheckedStandard) -> bool:

@@ -244,25 +244,71 @@ class ScoringPlan:
 
 
 # ------------------------------------------------------------------ dump
-def _op(op: Op, slots: tuple[InputSlot, ...]) -> str:
+class _Names:
+    """Names for the ops a formula reads more than once (growth's previous value): the dump
+    writes such an op in full once, as `#k=...`, and as `#k` after, so it stays linear."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.names: dict[int, str] = {}
+
+    def count(self, op: Op) -> None:
+        self.counts[id(op)] = self.counts.get(id(op), 0) + 1
+        if self.counts[id(op)] == 1:
+            for child in _operands(op):
+                self.count(child)
+
+
+def _operands(op: Op) -> tuple[Op, ...]:
+    match op:
+        case Negate(operand):
+            return (operand,)
+        case Binary(_, left, right) | Divide(left, right, _, _):
+            return (left, right)
+        case Sum(terms):
+            return terms
+        case Extreme(_, operands):
+            return operands
+    return ()
+
+
+def _shown(op: Op, slots: tuple[InputSlot, ...], names: _Names) -> str:
+    if isinstance(op, (Const, Load, CohortValue)) or names.counts.get(id(op), 0) < 2:
+        return _op(op, slots, names)
+    if id(op) in names.names:
+        return names.names[id(op)]
+    names.names[id(op)] = f"#{len(names.names) + 1}"
+    return f"{names.names[id(op)]}={_op(op, slots, names)}"
+
+
+def _formula(op: Op, slots: tuple[InputSlot, ...]) -> str:
+    names = _Names()
+    names.count(op)
+    return _shown(op, slots, names)
+
+
+def _op(op: Op, slots: tuple[InputSlot, ...], names: _Names) -> str:
+    def show(child: Op) -> str:
+        return _shown(child, slots, names)
+
     match op:
         case Const(value):
             return fmt(value)
         case Load(slot):
             return f"${slots[slot].key}"
         case Negate(operand):
-            return f"-({_op(operand, slots)})"
+            return f"-({show(operand)})"
         case Binary(kind, left, right):
-            return f"({_op(left, slots)} {kind.value} {_op(right, slots)})"
+            return f"({show(left)} {kind.value} {show(right)})"
         case Divide(left, right, blame, bounded):
             check = "" if bounded is None else " part<=whole"
-            return f"({_op(left, slots)} / {_op(right, slots)} blame={blame}{check})"
+            return f"({show(left)} / {show(right)} blame={blame}{check})"
         case Sum(terms):
-            return "sum(" + ", ".join(_op(t, slots) for t in terms) + ")"
+            return "sum(" + ", ".join(show(t) for t in terms) + ")"
         case Tally(items):
             return "tally(" + ", ".join(f"{fmt(p)}*${slots[k].key}" for p, k in items) + ")"
         case Extreme(largest, operands):
-            return ("max(" if largest else "min(") + ", ".join(_op(o, slots) for o in operands) + ")"
+            return ("max(" if largest else "min(") + ", ".join(show(o) for o in operands) + ")"
         case CohortValue(site):
             return f"cohort[{site}]"
     raise AssertionError(op)
@@ -310,14 +356,14 @@ def _dump(plan: ScoringPlan) -> list[str]:
     lines.append(f"main reads {list(plan.main_reads)}; cohort reads {list(plan.cohort_reads)}; "
                  f"unread {list(plan.unread)}")
     for k, site in enumerate(plan.cohort_sites):
-        lines.append(f"cohort[{k}] {site.function.value}({_op(site.formula, plan.slots)}) "
+        lines.append(f"cohort[{k}] {site.function.value}({_formula(site.formula, plan.slots)}) "
                      f"for indicator {site.indicator}, on zero {site.zero_policy.value}")
     for k, item in enumerate(plan.indicators):
         band = "" if item.banding is None else (
             f" {item.banding.rule.value} [{', '.join(map(str, item.banding.thresholds))}] / {item.banding.scale}")
         lines += [f"indicator[{k}] {item.number} in group[{item.group}], on zero {item.zero_policy.value}"
                   f"{', scaled' if item.scaled else ''}",
-                  f"  value {_op(item.formula, plan.slots)}", f"  stars{band or ' none'}",
+                  f"  value {_formula(item.formula, plan.slots)}", f"  stars{band or ' none'}",
                   f"  {_points(item.points)}"]
     for k, group in enumerate(plan.groups):
         cap = "" if group.cap is None else f" at most {fmt(group.cap)}"
