@@ -42,6 +42,7 @@ CASES = {
     "E0213": H + IN + ok_group(indicator("value ratio(a) + b + checklist { f: 1 }")),
     "E0214": H + IN + ok_group(indicator("value previous(a + b) + checklist { f: 1 }")),
     "E0215": H + IN + ok_group(indicator("value rank(share(a)) + b + checklist { f: 1 }")),
+    "E0256": H + IN + ok_group(indicator("value growth(previous(a)) + b + checklist { f: 1 }")),
     "E0216": H + IN + ok_group(indicator("value weighted { 1/2: a, 1/3: b } + checklist { f: 1 }")),
     "E0217": H + IN + ok_group(indicator("value weighted { 3/2: a, -1/2: b } + checklist { f: 1 }")),
     "E0218": H + IN + ok_group(indicator("value checklist { a: 1, f: 1 } + b")),

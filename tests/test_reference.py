@@ -465,9 +465,6 @@ def test_the_reference_refuses_growth_of_growth_or_previous(inner: str) -> None:
         reference.loads(GROWTH_OF.format(inner=inner), ".")
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: growth(growth(x)) and growth(previous(x)) need the period "
-                   "before last, which no record can carry (only name@previous); they load, and score 0 (growth of "
-                   "growth divides by a last-period growth of 0: ZeroDenominator, or 0 under `zero`)")
 @pytest.mark.parametrize("inner", ["growth", "previous"])
 def test_growth_of_growth_or_previous_has_no_made_up_value(inner: str) -> None:
     text = GROWTH_OF.format(inner=inner).replace("points 5 }", "points 5 on zero denominator: zero }")

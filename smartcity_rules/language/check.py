@@ -288,12 +288,24 @@ class _Checker:
         if call.function == "previous" and not isinstance(call.args[0], s.Ref):
             self.error("E0214", "`previous` takes an input name", call.args[0].span,
                        help="for a formula's previous value use `growth(...)` or name each input")
+        if call.function == "growth" and call.args:
+            self._period_before_last(call)
         if call.function in COHORT_FUNCTIONS:
             for arg in call.args:
                 for inner in walk(arg):
                     if isinstance(inner, s.Call) and inner.function in COHORT_FUNCTIONS:
                         self.error("E0215", f"`{inner.function}` inside `{call.function}`", inner.span,
                                    label="a cohort function cannot nest in another")
+
+    def _period_before_last(self, call: s.Call) -> None:
+        """growth() compares this period with the last; last period's growth or previous value
+        would need the period before last, which no record carries (only `name@previous`)."""
+        inner = next((n for n in walk(call.args[0]) if isinstance(n, s.Call)
+                      and n.function in ("growth", "previous")), None)
+        if inner is not None:
+            self.error("E0256", f"`{inner.function}` inside `growth`", inner.span,
+                       label="last period's value of this needs the period before last",
+                       help="a record carries this period's values and the last's (`name@previous`) only")
 
     def _weighted(self, node: s.Weighted) -> None:
         total = sum((part.weight.value for part in node.parts), Fraction(0))
