@@ -4,8 +4,6 @@ quickly, never with a hang, a foreign exception or gigabytes of memory."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from fractions import Fraction
