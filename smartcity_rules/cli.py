@@ -137,7 +137,8 @@ def _outcome_text(outcome: pilot.Eligibility | pilot.PilotOutcome) -> str:
 def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import testing  # imported here: it needs hypothesis, a test extra, and says so if missing
 
-    return testing.command(args.standard, examples=args.examples, seed=args.seed, cases_path=args.cases, out=out)
+    return testing.command(args.standard, examples=args.examples, seed=args.seed, cases_path=args.cases, out=out,
+                           root=args.root)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -209,6 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--examples", type=int, default=100, metavar="N", help="generated cohorts (0: cases only)")
     test.add_argument("--seed", type=int, default=0, metavar="S", help="reproduces a run (default 0)")
     test.add_argument("--cases", metavar="FILE", help="default: STANDARD's .cases.toml beside it, if any")
+    _root_option(test)
     test.set_defaults(run=_test)
     return parser
 

@@ -311,3 +311,15 @@ def test_near_thresholds_of_an_unknown_indicator_is_not_found() -> None:
     # It raised KeyError from inside the checked standard (issue 10, item 7).
     with pytest.raises(scr.NotFound, match="no indicator 999"):
         testing.near_thresholds(scr.load(FIXTURES / "mini.scs"), 999)
+
+
+def test_the_test_command_takes_a_root_for_a_standard_built_on_one_beside_its_folder() -> None:
+    import io
+
+    from smartcity_rules.cli import main
+
+    revised = str(STANDARDS / "examples" / "shandong-city-revised.scs")  # uses ../shandong-city-2019.scs
+    args = ["test", revised, "--examples", "2"]
+    assert main([*args, "--root", str(STANDARDS)], out=io.StringIO(), err=io.StringIO()) == 0
+    err = io.StringIO()
+    assert main(args, out=io.StringIO(), err=err) == 1 and "E0251" in err.getvalue()

@@ -732,19 +732,20 @@ def _json_value(value: Any) -> Any:
 
 # ===================================================================== the `test` command
 def command(standard_path: str | Path, *, examples: int, seed: int, cases_path: str | Path | None,
-            out: TextIO) -> int:
+            out: TextIO, root: str | Path | None = None) -> int:
     """`smartcity-rules test`: the invariants on generated cohorts, then the stored cases.
 
+    `root` widens where `use` and a case's `data =` may read, as `--root` does for every command.
     Exit code 1 when an invariant fails (the shrunk cohort is printed as JSON data that
     `smartcity-rules score` reads) or a case fails; 0 otherwise.
     """
-    standard = load(standard_path)
+    standard = load(standard_path, root=root)  # `use` and a case's `data` stay inside the root
     failed = examples > 0 and not _report_invariants(standard, examples, seed, out)
     path = Path(cases_path) if cases_path is not None else default_path(standard_path)
     if cases_path is None and not path.exists():  # an explicit --cases that is missing is an error
         print(f"cases: none ({path} does not exist)", file=out)
         return int(failed)
-    results = run_cases(standard, load_cases(path))
+    results = run_cases(standard, load_cases(path, root=root))
     return int(failed or not _report_cases(results, path, out))
 
 
