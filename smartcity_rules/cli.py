@@ -176,7 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("standard", metavar="STANDARD")
     explain.add_argument("data", metavar="DATA")
     explain.add_argument("--entity", required=True, metavar="E")
-    explain.add_argument("--indicator", required=True, type=int, metavar="N")
+    explain.add_argument("--indicator", required=True, metavar="CODE",
+                         help="the indicator's or item's code, as the standard writes it: 12, L1P1-A1")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     _root_option(explain)
     explain.set_defaults(run=_explain)

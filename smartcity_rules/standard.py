@@ -97,8 +97,14 @@ class Standard:
         return frozenset(names) | frozenset(name + PREVIOUS_SUFFIX for name in names)
 
     @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        """The code of every indicator and item scored from a value, in source order."""
+        return tuple(item.code for item in self._checked.indicators)
+
+    @property
     def indicator_numbers(self) -> tuple[int, ...]:
-        return tuple(item.number for item in self._checked.indicators)
+        """The numbers of the numbered indicators (codes such as `12`), in source order."""
+        return tuple(item.number for item in self._checked.indicators if item.number is not None)
 
     @property
     def needs_cohort(self) -> bool:
@@ -137,10 +143,10 @@ class Standard:
         with them, the whole cohort is read first (each entity is compared with all)."""
         return self._compiled.evaluate_stream(records, chunk)
 
-    def explain(self, records: Sequence[Mapping[str, Any]], entity: str, indicator: int) -> Explanation:
-        """How one indicator's number was reached for one entity of a cohort."""
-        if indicator not in self.indicator_numbers:
-            raise NotFound(f"the standard has no indicator {indicator}")
+    def explain(self, records: Sequence[Mapping[str, Any]], entity: str, indicator: str | int) -> Explanation:
+        """How one indicator's (or item's) number was reached for one entity of a cohort."""
+        if str(indicator) not in self.indicator_codes:
+            raise NotFound(f"the standard has no indicator {indicator} scored from a value")
         evaluations = self.evaluate_cohort(records)
         for record, evaluation in zip(records, evaluations):
             if evaluation.entity == entity:
@@ -149,7 +155,7 @@ class Standard:
         raise NotFound(f"no entity {entity!r} in the data (entities: {names})")
 
     def __repr__(self) -> str:
-        return f"<Standard {self.title!r} edition={self.edition!r} indicators={len(self.indicator_numbers)}>"
+        return f"<Standard {self.title!r} edition={self.edition!r} indicators={len(self.indicator_codes)}>"
 
 
 def loads(text: str, name: str = "<string>", *, backend: Backend | None = None,

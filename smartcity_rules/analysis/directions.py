@@ -268,7 +268,7 @@ def _valid(point: Mapping[sympy.Symbol, sympy.Rational], inputs: Mapping[str, s.
 
 
 def _indicator_label(item: ScoredIndicator, direction: s.Direction) -> tuple[Label, ...]:
-    return (Label(item.syntax.number_span, f"indicator {item.number} is better {direction.value}"),)
+    return (Label(item.syntax.code_span, f"indicator {item.code} is better {direction.value}"),)
 
 
 def _wrong_way(item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl, direction: s.Direction,
@@ -276,7 +276,7 @@ def _wrong_way(item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl, direction: 
     agree = decl.direction is direction
     moves = "falls" if agree else "rises"
     return Diagnostic(
-        "E0303", f"indicator {item.number}'s value {moves} as `{ref.name}` rises, {region}",
+        "E0303", f"indicator {item.code}'s value {moves} as `{ref.name}` rises, {region}",
         ref.span, label=f"`{ref.name}` is better {_better(decl)}", labels=_indicator_label(item, direction),
         help=f"fix the formula, or declare which way is good with `better higher|lower` on `{ref.name}` "
              f"or the indicator")
@@ -287,7 +287,7 @@ def _unproven(item: ScoredIndicator, ref: s.Ref, decl: s.InputDecl, direction: s
     """The undecided warning; `why` says what stopped the proof before it could decide."""
     agree = decl.direction is direction
     return Diagnostic(
-        "W0302", f"could not prove that indicator {item.number}'s value {'rises' if agree else 'falls'} "
+        "W0302", f"could not prove that indicator {item.code}'s value {'rises' if agree else 'falls'} "
         f"with `{ref.name}`", ref.span, Severity.WARNING, label=f"`{ref.name}` is better {_better(decl)}",
         labels=_indicator_label(item, direction),
         help=f"{why}: check the formula by hand" if why else

@@ -37,7 +37,7 @@ from .units import unit_findings
 def analyse(checked: CheckedStandard) -> list[Diagnostic]:
     """Every finding of the analyses, unsorted."""
     analysable = [i for i in checked.indicators if _analysable(i.syntax.value, checked.inputs)]
-    ranges = {i.number: value_range(i.syntax.value, checked.inputs, i.syntax.zero_policy)
+    ranges = {i.code: value_range(i.syntax.value, checked.inputs, i.syntax.zero_policy)
               for i in analysable if i.syntax.value is not None}
     return [
         *band_findings(checked, ranges),
@@ -105,13 +105,14 @@ def _gaps(numbers: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _numbering_findings(checked: CheckedStandard) -> Iterator[Diagnostic]:
-    gaps = _gaps(i.number for i in checked.indicators)
+    numbered = [(i.number, i) for i in checked.indicators if i.number is not None and not i.is_item]
+    gaps = _gaps(number for number, _ in numbered)
     if not gaps:
         return
     first = gaps[0][0]
-    after = next(i for i in checked.indicators if i.number > first)
+    after = next(i for number, i in numbered if number > first)
     runs = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in gaps)
-    yield Diagnostic("W0303", f"indicator numbers skip {runs}", after.syntax.number_span,
+    yield Diagnostic("W0303", f"indicator numbers skip {runs}", after.syntax.code_span,
                      Severity.WARNING, label=f"{first} is missing before this",
                      help="number the indicators 1, 2, 3, … as the standard does, or say why in a comment")
 
@@ -160,8 +161,8 @@ def _declared_direction_findings(checked: CheckedStandard) -> Iterator[Diagnosti
         if scoring is not None:
             declared, rewarded = item.syntax.better, scoring.direction.value
             assert declared is not None
-            yield Diagnostic("E0304", f"indicator {item.number} is declared `better {declared.value}` "
-                             f"but its {scoring.what} reward {rewarded} values", item.syntax.number_span,
+            yield Diagnostic("E0304", f"indicator {item.code} is declared `better {declared.value}` "
+                             f"but its {scoring.what} reward {rewarded} values", item.syntax.code_span,
                              label=f"better {declared.value}",
                              labels=(Label(scoring.span, f"this rewards {rewarded} values"),),
                              help=f"say `better {rewarded}`, or turn the {scoring.what} round")

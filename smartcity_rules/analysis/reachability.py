@@ -14,12 +14,12 @@ from fractions import Fraction
 import attrs
 
 from ..language import syntax as s
-from ..language.check import STAR_LEVELS, CheckedStandard, ScoredIndicator
+from ..language.check import STAR_LEVELS, CheckedStandard, Node, NodeKind, ScoredIndicator
 from ..language.diagnostics import Diagnostic, Label, Severity
-from ..plan.semantics import round_half_up
+from ..plan.semantics import node_score, round_score, rounding_of
 from .ranges import Bound, Interval, fmt
 
-Ranges = Mapping[int, Interval]  # an indicator's value range, by number
+Ranges = Mapping[str, Interval]  # an indicator's value range, by code
 
 
 # ================================================================= star bands
@@ -55,7 +55,7 @@ def max_stars(item: ScoredIndicator, value: Interval) -> int:
 
 def band_findings(checked: CheckedStandard, ranges: Ranges) -> Iterator[Diagnostic]:
     for item in checked.indicators:
-        value = ranges.get(item.number)
+        value = ranges.get(item.code)
         if value is not None and item.bands is not None and _bands_ok(item.bands):
             yield from _band_reach(item, item.bands, value)
 
@@ -63,12 +63,12 @@ def band_findings(checked: CheckedStandard, ranges: Ranges) -> Iterator[Diagnost
 def _band_reach(item: ScoredIndicator, bands: s.StarBands, value: Interval) -> Iterator[Diagnostic]:
     assert item.syntax.value is not None
     percent = any(t.text.endswith("%") for t in bands.thresholds)
-    where = Label(item.syntax.value.span, f"indicator {item.number}'s value lies from {value.show(percent)}")
+    where = Label(item.syntax.value.span, f"indicator {item.code}'s value lies from {value.show(percent)}")
     unreachable = _first_unreachable(item, bands, value, percent, where)
     if unreachable is not None:
         yield unreachable  # the bands ascend, so every higher band is out of reach too
     elif all(_always(bands, value)):
-        yield Diagnostic("W0301", f"every value of indicator {item.number} earns 5 stars", bands.thresholds[-1].span,
+        yield Diagnostic("W0301", f"every value of indicator {item.code} earns 5 stars", bands.thresholds[-1].span,
                          Severity.WARNING, label=f"the value always reaches {bands.thresholds[-1].text}",
                          labels=(where,), help="raise the thresholds into the value's range")
 
@@ -80,7 +80,7 @@ def _first_unreachable(item: ScoredIndicator, bands: s.StarBands, value: Interva
             at_least = bands.rule is s.BandRule.AT_LEAST
             limit = fmt(value.high if at_least else value.low, percent)
             return Diagnostic(
-                "E0301", f"indicator {item.number} can never reach {stars} star{'s' * (stars > 1)}: "
+                "E0301", f"indicator {item.code} can never reach {stars} star{'s' * (stars > 1)}: "
                 f"its value is {'at most' if at_least else 'at least'} {limit}", threshold.span,
                 label=f"{threshold.text} is out of reach", labels=(where,),
                 help="lower the threshold into the value's range, or check the formula")
@@ -88,17 +88,30 @@ def _first_unreachable(item: ScoredIndicator, bands: s.StarBands, value: Interva
 
 
 # ================================================================= points
-def _max_points(item: ScoredIndicator, value: Interval | None, rounding: int | None) -> Fraction:
+def _max_points(item: ScoredIndicator, value: Interval | None) -> Fraction:
     """The most points (or, for a deduction, the least taken off) any valid input gives."""
     syntax = item.syntax
     if syntax.deduction is not None:
         low = Fraction(0) if value is None or value.low <= 0 else Fraction(value.low)
-        best = -min(syntax.deduction.each.value * low, syntax.deduction.cap.value)
+        off = syntax.deduction.each.value * low
+        best = -off if syntax.deduction.cap is None else -min(off, syntax.deduction.cap.value)
+    elif syntax.weight is not None and item.maximum is not None:
+        best = item.maximum * _best_position(Fraction(0), Fraction(1), value)
     elif syntax.points is None:
         return Fraction(0)
     else:
         best = _best_scored(item, syntax.points, value)
-    return round_half_up(best, rounding)
+    return round_score(best, rounding_of(item.rounding))
+
+
+def _best_position(low: Fraction, high: Fraction, value: Interval | None) -> Fraction:
+    """The largest position between the bounds a value in the range reaches, capped to [0, 1]."""
+    if value is None:
+        return Fraction(1)
+    best = value.high if high > low else value.low
+    if isinstance(best, float) or low == high:  # equal bounds are the checker's E0226
+        return Fraction(1)
+    return min(max((best - low) / (high - low), Fraction(0)), Fraction(1))
 
 
 def _best_scored(item: ScoredIndicator, points: s.Points, value: Interval | None) -> Fraction:
@@ -107,22 +120,17 @@ def _best_scored(item: ScoredIndicator, points: s.Points, value: Interval | None
     if value is None:
         return maximum
     if isinstance(points.scoring, s.Linear):
-        low, high = points.scoring.low.value, points.scoring.high.value
-        best = value.high if high > low else value.low
-        if isinstance(best, float) or low == high:  # equal bounds are the checker's E0226
-            return maximum
-        return maximum * min(max((best - low) / (high - low), Fraction(0)), Fraction(1))
+        return maximum * _best_position(points.scoring.low.value, points.scoring.high.value, value)
     return maximum * max_stars(item, value) / STAR_LEVELS
 
 
 def bonus_findings(checked: CheckedStandard, ranges: Ranges) -> Iterator[Diagnostic]:
     """A bonus cap its items can never fill is a cap in name only."""
-    rounding = checked.header.rounding
-    for group in checked.syntax.groups:
+    maxima = _maxima(checked, ranges)
+    for group in checked.syntax.all_groups():
         if not group.bonus or group.cap is None:
             continue
-        items = [i for i in checked.indicators if i.group is group]
-        earned = sum((_max_points(i, ranges.get(i.number), rounding) for i in items), Fraction(0))
+        earned = maxima.uncapped[group.name]
         if earned < group.cap.value:
             yield Diagnostic("W0304", f"bonus group \"{group.name}\" can earn at most {fmt(earned)}, "
                              f"less than its cap {group.cap.text}", group.cap.span, Severity.WARNING,
@@ -133,7 +141,7 @@ def bonus_findings(checked: CheckedStandard, ranges: Ranges) -> Iterator[Diagnos
 def unscored_findings(checked: CheckedStandard, ranges: Ranges) -> Iterator[Diagnostic]:
     """An indicator no valid input scores (or a deduction none triggers) counts for nothing."""
     for item in checked.indicators:
-        value = ranges.get(item.number)
+        value = ranges.get(item.code)
         if value is not None and _scorable(item):
             yield from _never_scores(item, value)
 
@@ -141,12 +149,12 @@ def unscored_findings(checked: CheckedStandard, ranges: Ranges) -> Iterator[Diag
 def _never_scores(item: ScoredIndicator, value: Interval) -> Iterator[Diagnostic]:
     syntax = item.syntax
     if syntax.deduction is not None and value.high <= 0:
-        yield Diagnostic("W0305", f"deduction {item.number} can never take a point off", syntax.deduction.span,
+        yield Diagnostic("W0305", f"deduction {item.code} can never take a point off", syntax.deduction.span,
                          Severity.WARNING, label=f"its value lies from {value.show()}",
                          help="a deduction counts incidents: its value must be able to rise above 0")
     elif syntax.points is not None and isinstance(syntax.points.scoring, s.Linear) \
             and _best_scored(item, syntax.points, value) <= 0:
-        yield Diagnostic("W0305", f"indicator {item.number} can never score a point", syntax.points.scoring.span,
+        yield Diagnostic("W0305", f"indicator {item.code} can never score a point", syntax.points.scoring.span,
                          Severity.WARNING, label=f"its value lies from {value.show()}, outside the scale",
                          help="move the scale's bounds into the value's range")
 
@@ -156,32 +164,47 @@ def _scorable(item: ScoredIndicator) -> bool:
     points = item.syntax.points
     if item.syntax.deduction is not None:
         return item.syntax.deduction.each.value > 0
-    return points is not None and points.maximum.value > 0 and _bands_ok(item.bands)
+    if item.syntax.weight is not None:
+        return item.maximum is not None and item.maximum > 0
+    return points is not None and points.maximum.value > 0 and (
+        _bands_ok(item.bands) if item.bands is not None or isinstance(points.scoring, s.FromStars) else True)
 
 
 # ================================================================= the rating
 @attrs.frozen
 class _Maxima:
-    """The most each indicator (points and stars), each group and the total can reach."""
+    """The most each indicator (points and stars), each node and the total can reach."""
 
-    indicators: Mapping[int, Fraction]
-    stars: Mapping[int, int]
-    groups: Mapping[str, Fraction]
+    indicators: Mapping[str, Fraction]
+    stars: Mapping[str, int]
+    groups: Mapping[str, Fraction]  # by name
+    nodes: Mapping[str, Fraction]  # indicators and items, by code
+    uncapped: Mapping[str, Fraction]  # bonus groups by name, before their caps
     total: Fraction
 
 
 def _maxima(checked: CheckedStandard, ranges: Ranges) -> _Maxima:
-    rounding = checked.header.rounding
-    indicators = {i.number: _max_points(i, ranges.get(i.number), rounding) for i in checked.indicators}
-    stars = {i.number: max_stars(i, ranges[i.number]) if i.number in ranges else STAR_LEVELS
+    indicators = {i.code: _max_points(i, ranges.get(i.code)) for i in checked.indicators}
+    stars = {i.code: max_stars(i, ranges[i.code]) if i.code in ranges else STAR_LEVELS
              for i in checked.indicators}
     groups: dict[str, Fraction] = {}
-    for item in checked.indicators:
-        groups[item.group.name] = groups.get(item.group.name, Fraction(0)) + indicators[item.number]
-    for group in checked.syntax.groups:
-        if group.bonus and group.cap is not None and group.name in groups:
-            groups[group.name] = min(groups[group.name], group.cap.value)
-    return _Maxima(indicators, stars, groups, sum(groups.values(), Fraction(0)))
+    nodes: dict[str, Fraction] = {}
+    uncapped: dict[str, Fraction] = {}
+
+    def most(node: Node) -> Fraction:  # each node's most, by the scoring rule itself
+        if node.leaf is not None:
+            best = indicators[checked.indicators[node.leaf].code]
+        else:
+            members = [most(member) for member in node.members]
+            uncapped[node.name] = sum(members, Fraction(0))
+            best = node_score(members, node.cap, node.weight, rounding_of(node.rounding))[1]
+        (groups if node.kind is NodeKind.GROUP else nodes)[node.name if node.kind is NodeKind.GROUP
+                                                           else node.code or ""] = best
+        return best
+
+    assert checked.root is not None
+    total = most(checked.root)
+    return _Maxima(indicators, stars, groups, nodes, uncapped, total)
 
 
 _HOLDS: Mapping[s.Compare, Callable[[Bound, Bound, Fraction], bool]] = {
@@ -230,14 +253,17 @@ def _leading_impossible(checked: CheckedStandard, req: s.LeadingRequirement, max
     for item in checked.indicators:
         # A not-applicable leading indicator is skipped, so it never blocks the level.
         if item.syntax.leading and item.syntax.zero_policy is not s.ZeroPolicy.NOT_APPLICABLE:
-            most = maxima.stars[item.number]
+            most = maxima.stars[item.code]
             if not _HOLDS[req.compare](0, most, req.stars.value):
-                return f"leading indicator {item.number} can reach at most {most} stars"
+                return f"leading indicator {item.code} can reach at most {most} stars"
     return ""
 
 
 def _indicator_impossible(req: s.IndicatorRequirement, maxima: _Maxima, ranges: Ranges) -> str:
-    number = int(req.number.value)
+    number = req.code
+    if req.measure is s.Measure.POINTS:
+        best = maxima.nodes.get(number)
+        return "" if best is None else _above_most(req.compare, req.threshold, best, f"indicator {number}")
     if req.on_stars:
         most = maxima.stars.get(number)
         if most is None or _HOLDS[req.compare](0, most, req.threshold.value):

@@ -37,17 +37,20 @@ class ResultColumns:
     - values[k][row]: the exact value as a Pair, None when not applicable;
     - stars[k][row]: 0 to 5, None for deductions and when not applicable;
     - points[k][row]: an int scaled by plan.points_scale where plan.indicators[k].scaled,
-      else an exact Fraction;
-    - totals[row]: the total, rounded as the plan says.
+      else an exact Fraction, rounded as the indicator's plan says.
+
+    Columns are per scored leaf (an indicator with a value, or an item); the scores of groups,
+    indicators made of items and the total follow from them by one rule, applied once for
+    every back-end (results/nodes.py).
     """
 
     values: tuple[Sequence[Pair | None], ...]
     stars: tuple[Sequence[int | None], ...]
     points: tuple[Sequence[int | Fraction], ...]
-    totals: Sequence[Fraction]
+    rows: int
 
     def __len__(self) -> int:
-        return len(self.totals)
+        return self.rows
 
 
 class Executor(Protocol):

@@ -7,6 +7,7 @@ raises once at the end; warnings ride along on the checked standard.
 from __future__ import annotations
 
 import difflib
+import enum
 import math
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
@@ -24,6 +25,7 @@ STAR_LEVELS = 5
 ENTITY_KEY = "entity"  # the record key that names the entity, not a statistic
 MAX_DECIMALS = 12
 MAX_INDICATOR_NUMBER = 9999  # the shipped standards number theirs from 1 to at most 49
+MAX_CODE_LENGTH = 40  # codes such as `L1P1-A1` or `2.3.1` are a few characters
 # Scoring is exact: points are scaled to one common denominator, thresholds and checklist
 # points to theirs, and sums of them are shown in messages.  Bounding the common denominator
 # of every number written keeps all of these a few hundred digits long.
@@ -45,14 +47,22 @@ COHORT_FUNCTIONS = frozenset(f.value for f in Function if f.compares_entities)
 
 @attrs.frozen
 class ScoredIndicator:
-    """An indicator with its names resolved: the group it sits in and its star bands."""
+    """A scored leaf (an indicator with a value, or an item) with its names resolved: the group
+    it sits in, the indicator it is an item of, its star bands and the rounding that covers it."""
 
     syntax: s.Indicator
     group: s.Group
     bands: s.StarBands | None
+    parent: s.Indicator | None = None  # for an item, its indicator
+    rounding: s.Rounding | None = None
+    total: Fraction | None = None  # the standard's full mark, which a weight takes a share of
 
     @property
-    def number(self) -> int:
+    def code(self) -> str:
+        return self.syntax.code
+
+    @property
+    def number(self) -> int | None:
         return self.syntax.number
 
     @property
@@ -60,10 +70,27 @@ class ScoredIndicator:
         return self.syntax.deduction is not None
 
     @property
+    def is_item(self) -> bool:
+        return self.parent is not None
+
+    @property
+    def leading(self) -> bool:
+        return self.syntax.leading
+
+    @property
+    def maximum(self) -> Fraction | None:
+        """Its most points: `points P`, or a weight's share of the total; None for deductions."""
+        syntax = self.syntax
+        if syntax.weight is not None and self.total is not None:
+            return syntax.weight.value * self.total
+        return None if syntax.points is None else syntax.points.maximum.value
+
+    @property
     def provisional_parts(self) -> tuple[str, ...]:
         """Which of its numbers the standard marks provisional: "formula", "star thresholds"..."""
         syntax = self.syntax
-        marked = {"formula": syntax.provisional,
+        whole = syntax.provisional or (self.parent is not None and self.parent.provisional)
+        marked = {"formula": whole,
                   "star thresholds": self.bands is not None and self.bands.provisional,
                   "points": syntax.points is not None and syntax.points.provisional,
                   "deduction": syntax.deduction is not None and syntax.deduction.provisional}
@@ -75,6 +102,49 @@ class ScoredIndicator:
         return s.indicator_direction(self.syntax, self.bands)
 
 
+class NodeKind(enum.Enum):
+    STANDARD = "standard"
+    GROUP = "group"
+    INDICATOR = "indicator"
+    ITEM = "item"
+
+
+@attrs.frozen
+class Node:
+    """One scored node of the standard's tree: the standard (its score is the total), a group,
+    an indicator or an item. A node scores its leaf's points, or its members' scores summed,
+    capped (a bonus group), weighted and rounded (docs/language.md §9, *Node scores*)."""
+
+    kind: NodeKind
+    code: str | None
+    name: str
+    members: tuple[Node, ...]
+    leaf: int | None  # the index of its ScoredIndicator, for a scored leaf
+    maximum: Fraction | None  # None for a deduction: it counts 0 toward its parent's points
+    weight: Fraction | None
+    bonus: bool
+    cap: Fraction | None
+    rounding: s.Rounding | None  # the rounding that covers it
+    provisional: bool
+
+    @property
+    def label(self) -> str:
+        """How messages and reports name it: `indicator L1P1`, `group "惠民服务"`, `the total`."""
+        if self.kind is NodeKind.STANDARD:
+            return "the total"
+        if self.kind is NodeKind.GROUP:
+            return f'group "{self.name}"'
+        return f"{self.kind.value} {self.code}"
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node under it, parents first, in source order."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.members))
+
+
 @attrs.frozen
 class CheckedStandard:
     """A standard that passed every check, ready to compile."""
@@ -82,21 +152,29 @@ class CheckedStandard:
     syntax: s.StandardFile
     header: s.Header
     inputs: Mapping[str, s.InputDecl]
-    indicators: tuple[ScoredIndicator, ...]
+    indicators: tuple[ScoredIndicator, ...]  # every scored leaf, items included, in source order
     warnings: tuple[Diagnostic, ...]
+    root: Node | None = None  # the node tree; None only while the checker builds it
 
-    def indicator(self, number: int) -> ScoredIndicator:
+    def indicator(self, code: str | int) -> ScoredIndicator:
         for item in self.indicators:
-            if item.number == number:
+            if item.code == str(code):
                 return item
-        raise KeyError(number)
+        raise KeyError(code)
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        """Every node, parents first, in source order; the root (the total) is the first."""
+        return () if self.root is None else tuple(self.root.walk())
 
     @property
     def provisional_numbers(self) -> tuple[ProvisionalNumber, ...]:
         """Every number the standard marks provisional, as data."""
         found = [ProvisionalNumber("the total")] if self.header.total_provisional else []
-        found += [ProvisionalNumber("points", group=g.name) for g in self.syntax.groups if g.provisional]
-        found += [ProvisionalNumber(part, indicator=item.number)
+        found += [ProvisionalNumber("points", group=g.name) for g in self.syntax.all_groups() if g.provisional]
+        found += [ProvisionalNumber("formula", indicator=i.code) for i in self.syntax.all_indicators()
+                  if i.items and i.provisional]
+        found += [ProvisionalNumber(part, indicator=item.code)
                   for item in self.indicators for part in item.provisional_parts]
         if self.syntax.rating is not None and self.syntax.rating.provisional:
             found.append(ProvisionalNumber("the rating rule"))
@@ -113,7 +191,7 @@ class ProvisionalNumber:
     """A number the standard marks provisional: which part, of which indicator or group."""
 
     part: str  # "formula", "star thresholds", "points", "deduction", "the total", "the rating rule"
-    indicator: int | None = None
+    indicator: str | None = None  # an indicator's or item's code
     group: str | None = None
 
     @property
@@ -155,6 +233,12 @@ class _Checker:
         self.bands: dict[str, s.StarBands] = {}
         self.used: set[str] = set()
         self.comparisons = MAX_SUGGESTION_COMPARISONS
+        self.tree_header = s.Header("", span=tree.span)  # the header as checked (run sets it)
+        self.full_mark: Fraction | None = None  # the header's total, which weights take shares of
+        self.scored: list[ScoredIndicator] = []
+        self.codes: dict[str, s.Indicator] = {}
+        self.group_names: dict[str, s.Group] = {}
+        self.group_codes: dict[str, s.Group] = {}
 
     def _suggest(self, name: str, candidates: list[str]) -> str:
         """`did you mean ...?`, or "" when nothing is close or the search would cost too much."""
@@ -249,12 +333,12 @@ class _Checker:
         return stars
 
     # ------------------------------------------------------------ formulas
-    def formula(self, expr: s.Expr, number: int) -> None:
+    def formula(self, expr: s.Expr, code: str) -> None:
         for node in walk(expr):
             if isinstance(node, s.Ref):
                 self._ref(node)
             elif isinstance(node, s.Call):
-                self._call(node, number)
+                self._call(node, code)
             elif isinstance(node, s.Weighted):
                 self._weighted(node)
             elif isinstance(node, s.Checklist):
@@ -272,7 +356,7 @@ class _Checker:
                        help="yes/no inputs are counted with `checklist { name: points }`")
         return decl
 
-    def _call(self, call: s.Call, number: int) -> None:
+    def _call(self, call: s.Call, code: str) -> None:
         arity = FUNCTIONS.get(call.function)
         if arity is None:
             self.error("E0212", f"unknown function `{call.function}`", call.name_span,
@@ -334,33 +418,47 @@ class _Checker:
             seen.add(item.name)
 
     # ------------------------------------------------------------ indicators
-    def indicator(self, indicator: s.Indicator, group: s.Group) -> ScoredIndicator:
-        n = indicator.number
+    def leaf(self, indicator: s.Indicator) -> s.StarBands | None:
+        """Check a scored leaf (an indicator with a value, or an item); its resolved bands."""
+        n = indicator.code
+        what = "item" if indicator.is_item else "indicator"
         if indicator.value is None:
-            self.error("E0220", f"indicator {n} has no `value`", indicator.number_span,
-                       help="say how the indicator is computed: `value ratio(part, whole)`")
+            self.error("E0220", f"{what} {n} has no `value`", indicator.code_span,
+                       help="say how it is computed: `value ratio(part, whole)`")
         else:
             self.formula(indicator.value, n)
         bands = self._resolve_bands(indicator)
         if indicator.deduction is not None:
-            if indicator.leading:
-                self.error("E0238", f"deduction indicator {n} cannot be leading (★)", indicator.number_span,
-                           help="leading indicators are held to star levels; a deduction has none")
-            if indicator.stars is not None or indicator.points is not None:
-                self.error("E0221", f"deduction indicator {n} cannot also have stars or points",
-                           indicator.deduction.span, help="a deduction only takes points off")
-            if indicator.deduction.each.value <= 0 or indicator.deduction.cap.value <= 0:
-                self.error("E0222", "a deduction and its cap must be positive", indicator.deduction.span)
+            self._deduction(indicator, what)
+        elif indicator.weight is not None:
+            if indicator.points is not None:
+                self.error("E0261", f"weighted {what} {n} cannot also have `points`", indicator.points.span,
+                           help="its points are its weight's share of the total: drop one of the two")
+        elif indicator.points is None:
+            self.error("E0224", f"{what} {n} has no `points`", indicator.code_span,
+                       help="add `points N` (its maximum points) or `weight W`")
         else:
-            if indicator.stars is None:
-                self.error("E0223", f"indicator {n} has no star bands", indicator.number_span,
-                           help="add `stars at least t1, t2, t3, t4, t5`")
-            if indicator.points is None:
-                self.error("E0224", f"indicator {n} has no `points`", indicator.number_span,
-                           help="add `points N`: its maximum points")
-            else:
-                self._points(indicator.points)
-        return ScoredIndicator(indicator, group, bands)
+            self._points(indicator.points)
+            if indicator.stars is None and isinstance(indicator.points.scoring, s.FromStars):
+                self.error("E0223", f"{what} {n} scores points by stars but has no star bands",
+                           indicator.code_span, help="add `stars at least t1, t2, t3, t4, t5`, "
+                           "or score the value with `points N linear from L to H`")
+        if indicator.leading and indicator.deduction is None and indicator.stars is None:
+            self.error("E0238", f"leading (★) {what} {n} has no star bands", indicator.code_span,
+                       help="leading indicators are held to star levels: give it `stars ...`")
+        return bands
+
+    def _deduction(self, indicator: s.Indicator, what: str) -> None:
+        deduction, n = indicator.deduction, indicator.code
+        assert deduction is not None
+        if indicator.leading:
+            self.error("E0238", f"deduction indicator {n} cannot be leading (★)", indicator.code_span,
+                       help="leading indicators are held to star levels; a deduction has none")
+        if indicator.stars is not None or indicator.points is not None or indicator.weight is not None:
+            self.error("E0221", f"deduction {what} {n} cannot also have stars, points or a weight",
+                       deduction.span, help="a deduction only takes points off")
+        if deduction.each.value <= 0 or (deduction.cap is not None and deduction.cap.value <= 0):
+            self.error("E0222", "a deduction and its cap must be positive", deduction.span)
 
     def _points(self, points: s.Points) -> None:
         if points.maximum.value <= 0:
@@ -368,25 +466,81 @@ class _Checker:
         if isinstance(points.scoring, s.Linear) and points.scoring.low.value == points.scoring.high.value:
             self.error("E0226", "a linear scale needs two different bounds", points.scoring.span)
 
-    def groups(self) -> list[ScoredIndicator]:
-        scored: list[ScoredIndicator] = []
-        numbers: dict[int, s.Indicator] = {}
-        names: dict[str, s.Group] = {}
-        for group in self.tree.groups:
-            if group.name in names:
-                self.error("E0227", f"group \"{group.name}\" is declared twice", group.name_span)
-            names[group.name] = group
-            for indicator in _linked(group):
-                if indicator.number in numbers:
-                    self.error("E0228", f"indicator number {indicator.number} is used twice",
-                               indicator.number_span, label="used again here",
-                               labels=(Label(numbers[indicator.number].number_span, "first used here"),))
-                numbers[indicator.number] = indicator
-                scored.append(self.indicator(indicator, group))
-            self._group_points(group)
-        return scored
+    def _made_of_items(self, indicator: s.Indicator) -> None:
+        """An indicator with items scores them: a formula, bands or points of its own would mean
+        nothing, and a leading one would have no stars to hold to a bar."""
+        linear = indicator.points if indicator.points is not None and isinstance(
+            indicator.points.scoring, s.Linear) else None  # `points N` alone is its items' sum
+        clauses = {"value": indicator.value, "stars": indicator.stars, "deduct": indicator.deduction,
+                   "points … linear": linear}
+        for clause, given in clauses.items():
+            if given is not None:
+                self.error("E0257", f"indicator {indicator.code} is made of items and cannot have `{clause}`",
+                           given.span,
+                           label="its score is its items' scores summed",
+                           help="move the clause into an item, or make the items separate indicators")
+        if indicator.leading:
+            self.error("E0257", f"indicator {indicator.code} is made of items and cannot be leading (★)",
+                       indicator.code_span, help="mark the item to hold to a star level instead")
 
-    def _group_points(self, group: s.Group) -> None:
+    # ------------------------------------------------------------ the node tree
+    def nodes(self) -> tuple[Node, list[ScoredIndicator]]:
+        """Every node, checked; the root and the scored leaves in source order."""
+        header = self.tree_header
+        rounding = header.rounding
+        members = tuple(self._group(g, rounding, top=True) for g in self.tree.groups)
+        total = header.total.value if header.total is not None else None
+        root = Node(NodeKind.STANDARD, None, header.title, members, None, total, None, False, None, rounding,
+                    header.total_provisional)
+        return root, self.scored
+
+    def _rounding(self, declared: s.Rounding | None, covering: s.Rounding | None) -> s.Rounding | None:
+        if declared is None:
+            return covering
+        if not 0 <= declared.decimals <= MAX_DECIMALS:
+            self.error("E0240", f"rounding keeps 0 to {MAX_DECIMALS} decimals", declared.span,
+                       help="rounding exists to match published tables, which keep a few decimals")
+            return covering  # the analyses still read the standard: 10^20 places hung them
+        return declared
+
+    def _weight(self, weight: s.Literal | None) -> Fraction | None:
+        if weight is None:
+            return None
+        if not 0 < weight.value <= 1:
+            self.error("E0258", f"a weight is more than 0 and at most 1; found {weight.text}", weight.span,
+                       help="write a weight as a share: `weight 8%` or `weight 0.08`")
+        if self.full_mark is None:
+            self.error("E0259", "a weight needs the standard's `total`", weight.span,
+                       label="a share of what?", help="say the full mark in the header: `total 100`")
+            return None
+        return weight.value
+
+    def _group(self, group: s.Group, covering: s.Rounding | None, top: bool) -> Node:
+        for seen, key, what in ((self.group_names, group.name, "name"), (self.group_codes, group.code, "code")):
+            if key is None:
+                continue
+            if key in seen:
+                self.error("E0227", f"two groups have the {what} \"{key}\"", group.name_span,
+                           labels=(Label(seen[key].name_span, "first here"),))
+            seen.setdefault(key, group)
+        rounding = self._rounding(group.rounding, covering)
+        members: list[Node] = []
+        for member in group.members:
+            if isinstance(member, s.Group):
+                members.append(self._group(member, rounding, top=False))
+            elif isinstance(member, s.Indicator):
+                members.append(self._indicator(member, group, rounding))
+        weight = self._weight(group.weight)
+        self._group_numbers(group, top)
+        maximum = self._maximum(group.points, weight, group.cap if group.bonus else None, members,
+                                group.name_span, f'group "{group.name}"')
+        return Node(NodeKind.GROUP, group.code, group.name, tuple(members), None, maximum, weight, group.bonus,
+                    group.cap.value if group.bonus and group.cap is not None else None, rounding,
+                    group.provisional)
+
+    def _group_numbers(self, group: s.Group, top: bool) -> None:
+        if group.weight is not None and (group.points is not None or group.cap is not None):
+            self.error("E0229", "a weighted group cannot also have `points` or `at most`", group.weight.span)
         if group.bonus:
             if group.points is not None:
                 self.error("E0229", "a bonus group is capped with `at most`, not given `points`",
@@ -395,16 +549,67 @@ class _Checker:
         if group.cap is not None:
             self.error("E0229", "only a bonus group takes `at most`", group.cap.span,
                        help="write `bonus group` or use `points N`")
-        if group.points is None:
+        if top and group.points is None and group.weight is None:
             self.error("E0230", f"group \"{group.name}\" does not say its `points`", group.name_span)
-            return
-        parts = [i.points.maximum.value for i in _linked(group) if i.points is not None and i.deduction is None]
-        total = sum(parts, Fraction(0))
-        if total != group.points.value:
-            self.error("E0231", f"points of group \"{group.name}\" sum to {_fmt(total)}, expected "
-                       f"{group.points.text}", group.points.span,
-                       label=f"its indicators add up to {_fmt(total)}",
-                       help="make the indicators' points add up to the group's points")
+
+    def _maximum(self, points: s.Literal | None, weight: Fraction | None, cap: s.Literal | None,
+                 members: list[Node], span: Span, label: str) -> Fraction | None:
+        """A node's maximum, checking that its members add up to what it says."""
+        parts = sum((m.maximum for m in members if not m.bonus and m.maximum is not None), Fraction(0))
+        if weight is not None and self.full_mark is not None:
+            if parts != self.full_mark and members:
+                self.error("E0260", f"the members of weighted {label} add up to {_fmt(parts)}, "
+                           f"expected the total {_fmt(self.full_mark)}", span,
+                           label=f"its members add up to {_fmt(parts)}",
+                           help="a weighted node takes its weight of its members' sum, "
+                           "which runs up to the full mark: rescale the members' weights or points")
+            return weight * self.full_mark
+        if points is not None:
+            if parts != points.value:
+                self.error("E0231", f"points of {label} sum to {_fmt(parts)}, expected {points.text}",
+                           points.span, label=f"its members add up to {_fmt(parts)}",
+                           help="make the members' points add up to the declared points")
+            return points.value
+        return cap.value if cap is not None else parts
+
+    def _indicator(self, indicator: s.Indicator, group: s.Group, covering: s.Rounding | None) -> Node:
+        self._code(indicator)
+        rounding = self._rounding(indicator.rounding, covering)
+        if not indicator.items:
+            return self._leaf(indicator, group, None, rounding, NodeKind.INDICATOR)
+        self._made_of_items(indicator)
+        members = [self._leaf(item, group, indicator, self._rounding(item.rounding, rounding), NodeKind.ITEM)
+                   for item in indicator.items if self._code(item)]
+        weight = self._weight(indicator.weight)
+        points = indicator.points.maximum if indicator.points is not None else None
+        maximum = self._maximum(points, weight, None, members, indicator.code_span, f"indicator {indicator.code}")
+        return Node(NodeKind.INDICATOR, indicator.code, indicator.name, tuple(members), None, maximum, weight,
+                    False, None, rounding, indicator.provisional)
+
+    def _leaf(self, indicator: s.Indicator, group: s.Group, parent: s.Indicator | None,
+              rounding: s.Rounding | None, kind: NodeKind) -> Node:
+        bands = self.leaf(indicator)
+        weight = self._weight(indicator.weight)
+        item = ScoredIndicator(indicator, group, bands, parent, rounding, self.full_mark)
+        self.scored.append(item)
+        return Node(kind, indicator.code, indicator.name, (), len(self.scored) - 1, item.maximum, weight, False, None,
+                    rounding, indicator.provisional or (parent is not None and parent.provisional))
+
+    def _code(self, indicator: s.Indicator) -> bool:
+        """Record a code; report one used twice or out of range. False when it is a repeat."""
+        code = indicator.code
+        if code in self.codes:
+            self.error("E0228", f"code {code} is used twice", indicator.code_span, label="used again here",
+                       labels=(Label(self.codes[code].code_span, "first used here"),))
+            return False
+        self.codes[code] = indicator
+        number = s.code_number(code)
+        if (number is not None and not 1 <= number <= MAX_INDICATOR_NUMBER) or len(code) > MAX_CODE_LENGTH:
+            self.error("E0254", f"indicator code {code[:MAX_CODE_LENGTH]} is out of range", indicator.code_span,
+                       label=f"numbers go from 1 to {MAX_INDICATOR_NUMBER}, codes have at most "
+                       f"{MAX_CODE_LENGTH} characters",
+                       help="number the indicators 1, 2, 3, … or code them as the standard does")
+        return True
 
     def header(self) -> s.Header:
         header = self.tree.header
@@ -412,26 +617,22 @@ class _Checker:
             self.error("E0232", "the standard has no `standard \"title\" { ... }` header", None,
                        help="start the file with a header naming the standard")
             return s.Header("", span=self.tree.span)
-        if header.rounding is not None and not 0 <= header.rounding <= MAX_DECIMALS:
-            self.error("E0240", f"rounding keeps 0 to {MAX_DECIMALS} decimals", header.span,
-                       help="rounding exists to match published tables, which keep a few decimals")
-            # The analyses still read the standard: rounding to 10^20 places hung them.
-            header = attrs.evolve(header, rounding=None)
-        if header.total is not None:
-            total = sum((g.points.value for g in self.tree.groups if not g.bonus and g.points is not None),
-                        Fraction(0))
-            if total != header.total.value:
-                self.error("E0233", f"group points sum to {_fmt(total)}, expected the total {header.total.text}",
-                           header.total.span, label=f"the groups add up to {_fmt(total)}")
         return header
 
+    def _total(self, root: Node) -> None:
+        header = self.tree_header
+        if header.total is None:
+            return
+        total = sum((m.maximum for m in root.members if not m.bonus and m.maximum is not None), Fraction(0))
+        if total != header.total.value:
+            self.error("E0233", f"group points sum to {_fmt(total)}, expected the total {header.total.text}",
+                       header.total.span, label=f"the groups add up to {_fmt(total)}")
+
     # ------------------------------------------------------------ rating
-    def rating(self, scored: list[ScoredIndicator]) -> None:
+    def rating(self, root: Node, scored: list[ScoredIndicator]) -> None:
         rating = self.tree.rating
         if rating is None:
             return
-        numbers = {i.number for i in scored}
-        groups = {g.name for g in self.tree.groups}
         previous: s.Level | None = None
         names: dict[str, s.Level] = {}
         for level in rating.levels:
@@ -448,18 +649,35 @@ class _Checker:
             names.setdefault(level.name, level)
             previous = level
             for requirement in level.requirements:
-                self._requirement(requirement, numbers, groups)
+                self._requirement(requirement, root, scored)
 
-    def _requirement(self, req: s.Requirement, numbers: set[int], groups: set[str]) -> None:
-        if isinstance(req, s.IndicatorRequirement) and int(req.number.value) not in numbers:
-            self.error("E0235", f"no indicator {req.number.text}", req.number.span,
-                       help=self._suggest(req.number.text, [str(n) for n in sorted(numbers)]))
-        if isinstance(req, s.GroupRequirement) and req.group not in groups:
-            self.error("E0236", f"no group \"{req.group}\"", req.span, help=self._suggest(req.group, list(groups)))
+    def _requirement(self, req: s.Requirement, root: Node, scored: list[ScoredIndicator]) -> None:
+        if isinstance(req, s.IndicatorRequirement):
+            self._indicator_requirement(req, root, scored)
+        if isinstance(req, s.GroupRequirement):
+            groups = [n.name for n in root.walk() if n.kind is NodeKind.GROUP]
+            if req.group not in groups:
+                self.error("E0236", f"no group \"{req.group}\"", req.span, help=self._suggest(req.group, groups))
         stars = req.stars if isinstance(req, s.LeadingRequirement) else (
             req.threshold if isinstance(req, s.IndicatorRequirement) and req.on_stars else None)
         if stars is not None and not 0 <= stars.value <= STAR_LEVELS:
             self.error("E0237", f"stars go from 0 to {STAR_LEVELS}", stars.span)
+
+    def _indicator_requirement(self, req: s.IndicatorRequirement, root: Node, scored: list[ScoredIndicator]) -> None:
+        node = next((n for n in root.walk() if n.code == req.code and n.kind is not NodeKind.GROUP), None)
+        if node is None:
+            codes = [n.code for n in root.walk() if n.code is not None and n.kind is not NodeKind.GROUP]
+            self.error("E0235", f"no indicator {req.code}", req.code_span, help=self._suggest(req.code, codes))
+            return
+        if req.measure is s.Measure.POINTS:
+            return
+        leaf = None if node.leaf is None else scored[node.leaf]
+        lacks = "a value" if leaf is None else (
+            "star bands" if req.measure is s.Measure.STARS and leaf.bands is None else None)
+        if lacks is not None:
+            self.error("E0263", f"{node.label} has no {lacks} to compare", req.code_span,
+                       label=f"compares its {req.measure.value}",
+                       help=f"compare its score instead: `indicator {req.code} >= N points`")
 
     # ------------------------------------------------------------ limits
     def denominators(self) -> None:
@@ -478,22 +696,12 @@ class _Checker:
                            "write them as decimals or fractions with small denominators")
                 return
 
-    def numbering(self) -> None:
-        """Indicator numbers past the limit: nothing in a standard is numbered in the millions,
-        and every number is shown in messages and documents."""
-        for group in self.tree.groups:
-            for indicator in _linked(group):
-                if not 1 <= indicator.number <= MAX_INDICATOR_NUMBER:
-                    self.error("E0254", f"indicator number {indicator.number} is out of range",
-                               indicator.number_span, label=f"numbers go from 1 to {MAX_INDICATOR_NUMBER}",
-                               help="number the indicators 1, 2, 3, … as the standard does")
-
     # ------------------------------------------------------------ all
     def unlinked(self) -> None:
-        for group in self.tree.groups:
+        for group in self.tree.all_groups():
             for item in group.indicators:
                 if isinstance(item, s.ReusedIndicator):
-                    self.error("E0247", f"indicator {item.number} is taken from `{item.standard}`, "
+                    self.error("E0247", f"indicator {item.code} is taken from `{item.standard}`, "
                                "which was never linked", item.span,
                                help="load the file with `smartcity_rules.load`, or link the tree "
                                "with `smartcity_rules.link.link` before checking it")
@@ -504,20 +712,18 @@ class _Checker:
             return None, self.problems
         self.denominators()
         header = self.header()
+        rounding = self._rounding(header.rounding, None)
+        self.tree_header = header = attrs.evolve(header, rounding=rounding)
+        self.full_mark = header.total.value if header.total is not None else None
         self.declarations()
-        self.numbering()
-        scored = self.groups()
-        self.rating(scored)
+        root, scored = self.nodes()
+        self._total(root)
+        self.rating(root, scored)
         for decl in self.tree.inputs:
             if decl.name not in self.used:
                 self.warn("W0201", f"input `{decl.name}` is never used", decl.name_span,
                           help="remove it, or use it in a formula")
-        return CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), ()), self.problems
-
-
-def _linked(group: s.Group) -> Iterator[s.Indicator]:
-    """A group's indicators; reused ones are reported by `unlinked` and skipped."""
-    return (item for item in group.indicators if isinstance(item, s.Indicator))
+        return CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), (), root), self.problems
 
 
 def review(tree: s.StandardFile) -> tuple[CheckedStandard | None, list[Diagnostic]]:

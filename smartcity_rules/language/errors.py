@@ -31,7 +31,7 @@ class DataError(SmartCityRulesError):
         reason: str,
         *,
         entity: str | None = None,
-        indicator: int | None = None,
+        indicator: str | None = None,
         input: str | None = None,
     ) -> None:
         self.reason = reason
@@ -44,7 +44,7 @@ class DataError(SmartCityRulesError):
         where = _where(entity=self.entity, indicator=self.indicator, input=self.input)
         return (where + ": " if where else "") + self.reason
 
-    def at(self, *, entity: str | None = None, indicator: int | None = None) -> DataError:
+    def at(self, *, entity: str | None = None, indicator: str | None = None) -> DataError:
         """The same error with the entity or indicator filled in where it was unknown."""
         return type(self)(
             self.reason,
@@ -96,7 +96,7 @@ class InvariantError(SmartCityRulesError, AssertionError):
     """
 
     def __init__(self, invariant: str, detail: str, *, entity: str | None = None,
-                 indicator: int | None = None) -> None:
+                 indicator: str | None = None) -> None:
         self.invariant = invariant
         self.detail = detail
         self.entity = entity
@@ -114,7 +114,7 @@ class CannotGenerate(SmartCityRulesError, ValueError):
     at the thresholds of an indicator that has no star bands.  Also a ValueError."""
 
 
-def _where(*, entity: str | None, indicator: int | None, input: str | None = None) -> str:
+def _where(*, entity: str | None, indicator: str | None, input: str | None = None) -> str:
     """`entity 'A', indicator 1, input 'fibre'`: the parts that are known, or ''."""
     parts = (f"entity {entity!r}" if entity is not None else "",
              f"indicator {indicator}" if indicator is not None else "",

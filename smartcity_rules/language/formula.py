@@ -70,8 +70,8 @@ def requirement_text(req: s.Requirement, *, by_value: bool = False) -> str:
     if isinstance(req, s.LeadingRequirement):
         return f"every leading {op} {number(req.stars)} stars"
     if isinstance(req, s.IndicatorRequirement):
-        stars = " stars" if req.on_stars else ""
-        return f"indicator {number(req.number)} {op} {number(req.threshold)}{stars}"
+        measure = "" if req.measure is s.Measure.VALUE else f" {req.measure.value}"
+        return f"indicator {req.code} {op} {number(req.threshold)}{measure}"
     return f'group "{req.group}" {op} {number(req.points)} points'
 
 

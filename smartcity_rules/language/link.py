@@ -61,12 +61,12 @@ def _root(root: str | Path) -> Path:
 
 @attrs.frozen
 class _Base:
-    """A standard `use`d under an alias, linked, with its indicators by number."""
+    """A standard `use`d under an alias, linked, with its indicators by code."""
 
     use: s.Use
     path: Path
     tree: s.StandardFile
-    indicators: dict[int, s.Indicator]
+    indicators: dict[str, s.Indicator]
     inputs: dict[str, s.InputDecl]
 
 
@@ -86,9 +86,8 @@ class _Linker:
         if not tree.uses and not _reuses(tree):
             return tree
         bases = self._bases(tree, path, (*chain, path))
-        groups = tuple(attrs.evolve(group, indicators=tuple(self._indicators(group, bases)))
-                       for group in tree.groups)
-        reused = [i for g in groups for i in g.indicators if isinstance(i, s.Indicator) and i.origin]
+        groups = tuple(self._group(group, bases) for group in tree.groups)
+        reused = [i for i in s.walk_indicators(groups) if i.origin]
         inputs = self._inputs(tree, reused, bases)
         return attrs.evolve(tree, groups=groups, inputs=inputs)
 
@@ -115,7 +114,7 @@ class _Linker:
                 continue
             base = self._load(use, base_path, chain)
             if base is not None:
-                indicators = {i.number: i for g in base.groups for i in g.indicators if isinstance(i, s.Indicator)}
+                indicators = {i.code: i for i in base.all_indicators()}
                 bases[use.alias] = _Base(use, base_path, base, indicators, {d.name: d for d in base.inputs})
         return bases
 
@@ -184,13 +183,19 @@ class _Linker:
         return linked
 
     # ------------------------------------------------------------ indicators
-    def _indicators(self, group: s.Group, bases: dict[str, _Base | None]) -> Iterable[s.Indicator | s.ReusedIndicator]:
-        for item in group.indicators:
-            if isinstance(item, s.Indicator):
+    def _group(self, group: s.Group, bases: dict[str, _Base | None]) -> s.Group:
+        return attrs.evolve(group, members=tuple(self._members(group, bases)))
+
+    def _members(self, group: s.Group,
+                 bases: dict[str, _Base | None]) -> Iterable[s.Indicator | s.ReusedIndicator | s.Group]:
+        for item in group.members:
+            if isinstance(item, s.Group):
+                yield self._group(item, bases)
+            elif isinstance(item, s.Indicator):
                 yield item
-                continue
-            resolved = self._reuse(item, bases)
-            yield item if resolved is None else resolved
+            else:
+                resolved = self._reuse(item, bases)
+                yield item if resolved is None else resolved
 
     def _reuse(self, item: s.ReusedIndicator, bases: dict[str, _Base | None]) -> s.Indicator | None:
         base = bases.get(item.standard)
@@ -198,25 +203,25 @@ class _Linker:
             if item.standard not in bases:  # else its file failed, and said so
                 self._unknown_alias(item, bases)
             return None
-        original = base.indicators.get(item.base_number)
-        if original is None and _numbered(base.tree, item.base_number):
+        original = base.indicators.get(item.base_code)
+        if original is None and _numbered(base.tree, item.base_code):
             return None  # a reuse there that failed, and said so
         if original is None:
-            numbers = _some([str(n) for n in sorted(base.indicators)])
-            self.error("E0242", f"`{item.standard}` has no indicator {item.base_number}", item.base_span,
+            numbers = _some(sorted(base.indicators, key=s.code_order))
+            self.error("E0242", f"`{item.standard}` has no indicator {item.base_code}", item.base_span,
                        label=f"not in {base.use.path}", help=f"its indicators: {numbers}")
             return None
         replaced: dict[str, Any] = dict(item.clauses)
         taken = attrs.evolve(
             original,
-            number=item.number,
+            code=item.code,
             name=item.name if item.name is not None else original.name,
             leading=original.leading or item.leading,
             provisional=original.provisional or item.provisional,
             notes=original.notes + item.notes,
-            origin=s.Origin(base.use.path, item.standard, item.base_number, tuple(replaced)),
+            origin=s.Origin(base.use.path, item.standard, item.base_code, tuple(replaced)),
             span=item.span,
-            number_span=item.number_span,
+            code_span=item.code_span,
             **replaced,
         )
         if "stars" not in replaced and isinstance(original.stars, s.BandsRef):
@@ -247,7 +252,8 @@ class _Linker:
             assert indicator.origin is not None
             base = bases[indicator.origin.alias]
             assert base is not None  # the indicator came from it
-            names = list(s.input_names(indicator.value)) if indicator.value is not None else []
+            names = [name for leaf in s.scored_leaves(indicator) if leaf.value is not None
+                     for name in s.input_names(leaf.value)]
             while names:
                 name = names.pop(0)
                 decl = base.inputs.get(name)
@@ -270,7 +276,7 @@ class _Linker:
             return
         what = _measures
         self.error("E0245", f"input `{kept.name}` is {what(kept)} here but {what(other)} where indicator "
-                   f"{indicator.number} was written", kept.name_span,
+                   f"{indicator.code} was written", kept.name_span,
                    label=f"declared as {what(kept)}",
                    labels=(Label(other.name_span, f"declared as {what(other)}"),),
                    help="a reused formula must read the same kind of statistic; rename one of them")
@@ -288,9 +294,10 @@ def _measures(decl: s.InputDecl) -> str:
     return decl.kind.value + (f' "{decl.unit}"' if decl.unit else "")
 
 
-def _numbered(tree: s.StandardFile, number: int) -> bool:
-    return any(i.number == number for g in tree.groups for i in g.indicators)
+def _numbered(tree: s.StandardFile, code: str) -> bool:
+    return any(i.code == code for g in tree.all_groups() for i in g.indicators)
 
 
 def _reuses(tree: s.StandardFile) -> bool:
-    return any(isinstance(i, s.ReusedIndicator) for g in tree.groups for i in g.indicators)
+    return any(isinstance(i, s.ReusedIndicator) for g in tree.all_groups() for i in g.indicators)
+

@@ -69,6 +69,8 @@ _TERMINAL_WORDS = {
     "DECIMAL": "a number",
     "DATE": "a date (YYYY-MM-DD)",
     "COMPARE": "a comparison (>=, >, <=, <)",
+    "CODE": "an indicator code (12, L1P1-A1, 2.3.1)",
+    "ROUND_MODE": "`half up`, `half even` or `truncate`",
     "$END": "the end of the file",
 }
 
@@ -158,7 +160,7 @@ _LEADING = object()  # the ★ mark, told apart from the other parts of an indic
 _CLAUSE_NAMES = {
     "description": "description", "note": "note", "value": "value", "stars": "stars",
     "points": "points", "deduct": "deduct", "zero_policy": "on zero denominator",
-    "better": "better", "part_of": "part of",
+    "better": "better", "part_of": "part of", "weight": "weight", "rounding": "rounding",
 }
 _FIELDS = {"deduct": "deduction"}  # clause keyword -> Indicator field, where they differ
 
@@ -301,8 +303,11 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def meta_total(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         return "total", (c[0], len(c) > 1), self._span(meta)
 
-    def meta_rounding(self, meta: Meta, c: list[s.Literal]) -> tuple[str, Any, Span]:
-        return "rounding", self._whole(c[0], "the number of decimals"), self._span(meta)
+    def rounding(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        decimals = self._whole(c[0], "the number of decimals")
+        mode = s.RoundMode(" ".join(str(c[1]).split())) if len(c) > 1 else s.RoundMode.HALF_UP
+        span = self._span(meta)
+        return "rounding", s.Rounding(decimals, mode, span=span), span
 
     def meta_note(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
         return "notes", self._string(c[0]), self._span(meta)
@@ -412,7 +417,28 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def deduct(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         span = self._span(meta)
-        return "deduct", s.Deduction(c[0], c[1], len(c) > 2, span=span), span
+        provisional = c[-1] is True
+        literals = c[:-1] if provisional else c
+        cap = literals[1] if len(literals) > 1 else None
+        return "deduct", s.Deduction(literals[0], cap, provisional, span=span), span
+
+    def weight(self, meta: Meta, c: list[s.Literal]) -> tuple[str, Any, Span]:
+        return "weight", c[0], self._span(meta)
+
+    def item(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        code, name, *rest = c
+        provisional = bool(rest and rest[0] is True)
+        if provisional:
+            rest.pop(0)
+        fields, notes, items = self._clauses(rest, str(code))
+        for inner in items:
+            self._error("E0262", f"item {inner.code} inside item {code}", inner.code_span,
+                        label="items do not nest", help="an indicator's items are its leaves: "
+                        "make this one an item of the indicator, or make its parent an indicator")
+        span = self._span(meta)
+        return "item", s.Indicator(code=str(code), name=self._string(name), leading=False,
+                                   provisional=provisional, notes=tuple(notes), is_item=True, **fields,
+                                   span=span, code_span=self._tspan(code)), span
 
     def not_applicable(self, meta: Meta, c: list[Any]) -> s.ZeroPolicy:
         return s.ZeroPolicy.NOT_APPLICABLE
@@ -426,22 +452,27 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def zero_policy(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         return "zero_policy", c[0], self._span(meta)
 
-    def _clauses(self, clauses: list[tuple[str, Any, Span]], number: s.Literal) -> tuple[dict[str, Any], list[str]]:
-        """An indicator's clauses by field name (each at most once) and its notes in order."""
+    def _clauses(self, clauses: list[tuple[str, Any, Span]],
+                 code: str) -> tuple[dict[str, Any], list[str], list[s.Indicator]]:
+        """An indicator's clauses by field name (each at most once), its notes and its items,
+        in order."""
         fields: dict[str, Any] = {}
         notes: list[str] = []
+        items: list[s.Indicator] = []
         for key, value, span in clauses:
             if key == "note":
                 notes.append(value)
-            elif key in fields:
-                self._error("E0106", f"`{_CLAUSE_NAMES[key]}` is given twice in indicator {number.text}",
+            elif key == "item":
+                items.append(value)
+            elif _FIELDS.get(key, key) in fields:
+                self._error("E0106", f"`{_CLAUSE_NAMES[key]}` is given twice in indicator {code}",
                             span, label="second time here")
             else:
                 fields[_FIELDS.get(key, key)] = value
-        return fields, notes
+        return fields, notes, items
 
     def indicator(self, meta: Meta, c: list[Any]) -> s.Indicator:
-        number, *rest = c
+        code, *rest = c
         leading = bool(rest and rest[0] is _LEADING)
         if leading:
             rest.pop(0)
@@ -449,11 +480,10 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         provisional = bool(rest and rest[0] is True)
         if provisional:
             rest.pop(0)
-        fields, notes = self._clauses(rest, number)
+        fields, notes, items = self._clauses(rest, str(code))
         return s.Indicator(
-            number=self._whole(number, "an indicator number"), name=name, leading=leading,
-            provisional=provisional, notes=tuple(notes), **fields,
-            span=self._span(meta), number_span=number.span,
+            code=str(code), name=name, leading=leading, provisional=provisional, notes=tuple(notes),
+            items=tuple(items), **fields, span=self._span(meta), code_span=self._tspan(code),
         )
 
     def overrides(self, meta: Meta, c: list[Any]) -> _Overrides:
@@ -469,12 +499,13 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         provisional = bool(rest and rest[0] is True)
         if provisional:
             rest.pop(0)
-        fields, notes = self._clauses(list(rest[0]) if rest else [], number)
+        fields, notes, items = self._clauses(list(rest[0]) if rest else [], str(number))
+        if items:
+            fields["items"] = tuple(items)
         return s.ReusedIndicator(
-            number=self._whole(number, "an indicator number"), standard=str(alias),
-            base_number=self._whole(base, "an indicator number"), name=name, leading=leading,
+            code=str(number), standard=str(alias), base_code=str(base), name=name, leading=leading,
             provisional=provisional, clauses=tuple(fields.items()), notes=tuple(notes),
-            span=self._span(meta), number_span=number.span, base_span=base.span,
+            span=self._span(meta), code_span=self._tspan(number), base_span=self._tspan(base),
         )
 
     # -- groups
@@ -484,24 +515,27 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def group_cap(self, meta: Meta, c: list[s.Literal]) -> tuple[str, s.Literal]:
         return "cap", c[0]
 
+    def group_weight(self, meta: Meta, c: list[s.Literal]) -> tuple[str, s.Literal]:
+        return "weight", c[0]
+
     def group(self, meta: Meta, c: list[Any]) -> s.Group:
         bonus = bool(c and isinstance(c[0], Token) and c[0].type == "GROUP_KIND")
         if bonus:
             c = c[1:]
+        code = str(c.pop(0)) if isinstance(c[0], Token) and c[0].type == "CODE" else None
         name, *rest = c
-        points = cap = None
+        numbers: dict[str, Any] = {"points": None, "cap": None, "weight": None, "rounding": None}
         provisional = False
-        indicators = []
+        members = []
         for item in rest:
-            if isinstance(item, (s.Indicator, s.ReusedIndicator)):
-                indicators.append(item)
+            if isinstance(item, (s.Indicator, s.ReusedIndicator, s.Group)):
+                members.append(item)
             elif item is True:
                 provisional = True
-            elif item[0] == "points":
-                points = item[1]
             else:
-                cap = item[1]
-        return s.Group(self._string(name), bonus, points, cap, provisional, tuple(indicators),
+                numbers[item[0]] = item[1]
+        return s.Group(self._string(name), bonus, numbers["points"], numbers["cap"], provisional,
+                       tuple(members), code=code, weight=numbers["weight"], rounding=numbers["rounding"],
                        span=self._span(meta), name_span=self._tspan(name))
 
     # -- rating
@@ -516,11 +550,11 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return s.LeadingRequirement(self._compare(c[0]), c[1], span=self._span(meta))
 
     def require_indicator(self, meta: Meta, c: list[Any]) -> s.IndicatorRequirement:
-        on_stars = len(c) > 3
-        self._whole(c[0], "an indicator number")
-        if on_stars:
+        measure = s.Measure(str(c[3])) if len(c) > 3 else s.Measure.VALUE
+        if measure is s.Measure.STARS:
             self._whole(c[2], "a number of stars")
-        return s.IndicatorRequirement(c[0], self._compare(c[1]), c[2], on_stars, span=self._span(meta))
+        return s.IndicatorRequirement(str(c[0]), self._compare(c[1]), c[2], measure,
+                                      span=self._span(meta), code_span=self._tspan(c[0]))
 
     def require_group(self, meta: Meta, c: list[Any]) -> s.GroupRequirement:
         return s.GroupRequirement(self._string(c[0]), self._compare(c[1]), c[2], span=self._span(meta))
@@ -604,7 +638,7 @@ def _count_problem(source: Source, tree: lark.Tree[Token]) -> Diagnostic | None:
     evaluator adds up every indicator's points in one expression, which Python's compiler
     nests one level per term."""
     starts = sorted(node.meta.start_pos for node in tree.iter_subtrees()
-                    if node.data in ("indicator", "reused_indicator") and not getattr(node.meta, "empty", True))
+                    if node.data in ("indicator", "reused_indicator", "item") and not getattr(node.meta, "empty", True))
     if len(starts) <= MAX_INDICATORS:
         return None
     start = starts[MAX_INDICATORS]

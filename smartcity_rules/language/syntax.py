@@ -264,11 +264,28 @@ class Points:
 
 @attrs.frozen(slots=True)
 class Deduction:
-    """Points off per unit of the value (per incident), capped."""
+    """Points off per unit of the value (per incident), capped unless `cap` is None."""
 
     each: Literal
-    cap: Literal
+    cap: Literal | None
     provisional: bool
+    span: Span = _span()
+
+
+class RoundMode(enum.Enum):
+    """How a score is rounded to its declared decimals."""
+
+    HALF_UP = "half up"  # halves away from zero
+    HALF_EVEN = "half even"  # halves to the even last digit
+    TRUNCATE = "truncate"  # towards zero
+
+
+@attrs.frozen(slots=True)
+class Rounding:
+    """`rounding N decimals [mode]`: for the node that declares it and everything inside."""
+
+    decimals: int
+    mode: RoundMode = RoundMode.HALF_UP
     span: Span = _span()
 
 
@@ -287,13 +304,28 @@ class Origin:
 
     standard: str  # the base file, as the `use` line resolved it
     alias: str
-    number: int
+    code: str  # the indicator's code there
     replaced: tuple[str, ...]
+
+
+def code_number(code: str) -> int | None:
+    """The number a code is, for codes such as `12`; None for `L1P1-A1` or `2.3.1`."""
+    return int(code) if code.isascii() and code.isdigit() else None
+
+
+def code_order(code: str) -> tuple[int, str]:
+    """Sorts numbered codes by number, then the others as written."""
+    number = code_number(code)
+    return (number, "") if number is not None else (10**9, code)
 
 
 @attrs.frozen(slots=True)
 class Indicator:
-    number: int
+    """An indicator, or (`is_item`) one of an indicator's items (分项).
+
+    It has a `value` and scores it, or it is made of `items` and scores their sum."""
+
+    code: str  # as written: `12`, `L1P1-A1`, `2.3.1`
     name: str
     leading: bool
     provisional: bool
@@ -305,10 +337,18 @@ class Indicator:
     deduction: Deduction | None = None
     zero_policy: ZeroPolicy = ZeroPolicy.ERROR
     better: Direction | None = None  # as declared; see `direction` for the default
+    weight: Literal | None = None
+    rounding: Rounding | None = None
+    items: tuple[Indicator, ...] = ()
+    is_item: bool = False
     # Not part of equality: a reused indicator means what its copy would mean.
     origin: Origin | None = attrs.field(default=None, eq=False, kw_only=True)
     span: Span = _span()
-    number_span: Span = _span()
+    code_span: Span = _span()
+
+    @property
+    def number(self) -> int | None:
+        return code_number(self.code)
 
     @property
     def direction(self) -> Direction | None:
@@ -332,30 +372,44 @@ class ReusedIndicator:
     """`indicator 5 from city 7 { ... }`: another standard's indicator, renumbered,
     with the clauses given here replacing its own. link.py turns it into an Indicator."""
 
-    number: int
+    code: str
     standard: str  # the alias of a `use` line
-    base_number: int
+    base_code: str
     name: str | None
     leading: bool
     provisional: bool
     clauses: tuple[tuple[str, object], ...]  # (field of Indicator, value), in source order
     notes: tuple[str, ...]
     span: Span = _span()
-    number_span: Span = _span()
+    code_span: Span = _span()
     base_span: Span = _span()
 
 
 @attrs.frozen(slots=True)
 class Group:
+    """A group of indicators and groups; groups nest to any depth."""
+
     name: str
     bonus: bool
     points: Literal | None
     cap: Literal | None
     provisional: bool
-    # Only Indicators once linked (link.py); the checker sees no ReusedIndicator.
-    indicators: tuple[Indicator | ReusedIndicator, ...]
+    # Only Indicators and Groups once linked (link.py); the checker sees no ReusedIndicator.
+    members: tuple[Indicator | ReusedIndicator | Group, ...]
+    code: str | None = None
+    weight: Literal | None = None
+    rounding: Rounding | None = None
     span: Span = _span()
     name_span: Span = _span()
+
+    @property
+    def indicators(self) -> tuple[Indicator | ReusedIndicator, ...]:
+        """The indicators directly in this group, not in its sub-groups."""
+        return tuple(m for m in self.members if not isinstance(m, Group))
+
+    @property
+    def subgroups(self) -> tuple[Group, ...]:
+        return tuple(m for m in self.members if isinstance(m, Group))
 
 
 # ------------------------------------------------------------------ rating
@@ -382,15 +436,28 @@ class LeadingRequirement:
     span: Span = _span()
 
 
+class Measure(enum.Enum):
+    """What an `indicator CODE` requirement compares: the value, the star level or the score."""
+
+    VALUE = "value"
+    STARS = "stars"
+    POINTS = "points"
+
+
 @attrs.frozen(slots=True)
 class IndicatorRequirement:
-    """An indicator's value (or, with `stars`, its star level) compares with a threshold."""
+    """An indicator's value, star level (`stars`) or score (`points`) compares with a threshold."""
 
-    number: Literal
+    code: str
     compare: Compare
     threshold: Literal
-    on_stars: bool
+    measure: Measure
     span: Span = _span()
+    code_span: Span = _span()
+
+    @property
+    def on_stars(self) -> bool:
+        return self.measure is Measure.STARS
 
 
 @attrs.frozen(slots=True)
@@ -435,7 +502,7 @@ class Header:
     source: str | None = None
     total: Literal | None = None
     total_provisional: bool = False
-    rounding: int | None = None
+    rounding: Rounding | None = None
     notes: tuple[str, ...] = ()  # e.g. why some numbers are provisional
     span: Span = _span()
 
@@ -461,3 +528,31 @@ class StandardFile:
     rating: Rating | None
     uses: tuple[Use, ...] = ()
     span: Span = _span()
+
+    def all_groups(self) -> Iterator[Group]:
+        """Every group at every level, parents before children, in source order."""
+        return walk_groups(self.groups)
+
+    def all_indicators(self) -> Iterator[Indicator]:
+        """Every linked indicator at every level, items not included, in source order."""
+        return walk_indicators(self.groups)
+
+
+def walk_groups(groups: tuple[Group, ...]) -> Iterator[Group]:
+    """Groups and their sub-groups, parents first, in source order (without recursion: the
+    parser bounds nesting, but a stack costs nothing)."""
+    stack = list(reversed(groups))
+    while stack:
+        group = stack.pop()
+        yield group
+        stack.extend(reversed(group.subgroups))
+
+
+def walk_indicators(groups: tuple[Group, ...]) -> Iterator[Indicator]:
+    """Every linked indicator in the groups and their sub-groups, in source order."""
+    return (m for g in walk_groups(groups) for m in g.indicators if isinstance(m, Indicator))
+
+
+def scored_leaves(indicator: Indicator) -> tuple[Indicator, ...]:
+    """What is scored from a value: the indicator itself, or its items."""
+    return indicator.items if indicator.items else (indicator,)

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from ..language import syntax as s
-from ..language.check import CheckedStandard, ScoredIndicator
+from ..language.check import CheckedStandard, NodeKind, ScoredIndicator
 from ..language.formula import render
 from ..language.syntax import Function
 from . import scoring as p
-from .semantics import band_scale, domain, round_half_up
+from .semantics import band_scale, domain, round_score, rounding_of
 
 PREVIOUS_SUFFIX = "@previous"
 _WHOLE_KINDS = frozenset({s.Kind.COUNT, s.Kind.RANK, s.Kind.FLAG})
@@ -128,7 +128,6 @@ def _blame(node: s.Expr, previous: bool) -> str | None:
 class _Lowering:
     def __init__(self, standard: CheckedStandard) -> None:
         self.standard = standard
-        self.decimals = standard.header.rounding
         values = [item.syntax.value for item in standard.indicators if item.syntax.value is not None]
         uses = [(item, call, previous) for item in standard.indicators if item.syntax.value is not None
                 for call, previous in cohort_uses(item.syntax.value)]
@@ -164,15 +163,15 @@ class _Lowering:
         return p.ScoringPlan(
             slots=self._slots(), main_reads=self.main_reads, cohort_reads=self.cohort_reads, unread=self.unread,
             cohort_sites=tuple(self._site(item, call, previous) for item, call, previous in self.calls),
-            indicators=indicators, groups=self._groups(), levels=self._levels(),
-            decimals=self.decimals, points_scale=self._points_scale(indicators), round_total=self._round_total())
+            indicators=indicators, nodes=self._nodes(), levels=self._levels(),
+            points_scale=self._points_scale(indicators))
 
     def _slots(self) -> tuple[p.InputSlot, ...]:
-        users: dict[str, int] = {}
+        users: dict[str, str] = {}
         for item in self.standard.indicators:
             if item.syntax.value is not None:
                 for name, _ in inputs_of(item.syntax.value):
-                    users.setdefault(name, item.number)
+                    users.setdefault(name, item.code)
         slots = []
         for (name, previous) in self.slot:
             decl = self.standard.inputs[name]
@@ -184,7 +183,7 @@ class _Lowering:
 
     def _site(self, item: ScoredIndicator, call: s.Call, previous: bool) -> p.CohortSite:
         self.memo.clear()
-        return p.CohortSite(call.callee, self.op(call.args[0], previous), item.number,
+        return p.CohortSite(call.callee, self.op(call.args[0], previous), item.code,
                             item.syntax.zero_policy)
 
     # ------------------------------------------------------------ formulas
@@ -253,61 +252,60 @@ class _Lowering:
         if item.bands is not None and syntax.deduction is None:
             scale, whole = band_scale([t.value for t in item.bands.thresholds])
             banding = p.Banding(item.bands.rule, whole, scale)
-        group = next(k for k, g in enumerate(self.standard.syntax.groups) if g is item.group)
-        return p.IndicatorPlan(syntax.number, formula, syntax.zero_policy, banding, self._points(item),
-                               self._scaled(item), group)
+        return p.IndicatorPlan(syntax.code, formula, syntax.zero_policy, banding, self._points(item),
+                               self._scaled(item), rounding_of(item.rounding))
 
     def _points(self, item: ScoredIndicator) -> p.StarPoints | p.LinearPoints | p.DeductionPoints:
         syntax = item.syntax
         if syntax.deduction is not None:
-            return p.DeductionPoints(syntax.deduction.each.value, syntax.deduction.cap.value)
-        assert syntax.points is not None  # the checker requires points or a deduction
+            cap = syntax.deduction.cap
+            return p.DeductionPoints(syntax.deduction.each.value, None if cap is None else cap.value)
+        maximum = item.maximum
+        assert maximum is not None  # the checker requires points, a weight or a deduction
+        if syntax.weight is not None:  # W x total x clamp(v, 0, 1)
+            return p.LinearPoints(Fraction(0), Fraction(1), maximum)
+        assert syntax.points is not None
         scoring = syntax.points.scoring
-        maximum = syntax.points.maximum.value
         if isinstance(scoring, s.Linear):
             return p.LinearPoints(scoring.low.value, scoring.high.value, maximum)
-        return p.StarPoints(tuple(round_half_up(maximum * stars / 5, self.decimals) for stars in range(6)))
+        rounding = rounding_of(item.rounding)
+        return p.StarPoints(tuple(round_score(maximum * stars / 5, rounding) for stars in range(6)), maximum)
 
     def _scaled(self, item: ScoredIndicator) -> bool:
         """Table points are always scaled; a deduction is when its value is a whole number
         and rounding cannot touch its amounts."""
         syntax = item.syntax
         if syntax.deduction is None:
-            return syntax.points is not None and isinstance(syntax.points.scoring, s.FromStars)
+            return syntax.weight is None and syntax.points is not None and isinstance(
+                syntax.points.scoring, s.FromStars)
         if syntax.value is None or not _integral(syntax.value, self.standard):
             return False
-        if self.decimals is None:
+        amounts = [syntax.deduction.each] + ([] if syntax.deduction.cap is None else [syntax.deduction.cap])
+        if item.rounding is None:
             return True
-        places = 10**self.decimals
-        return all((a.value * places).denominator == 1 for a in (syntax.deduction.each, syntax.deduction.cap))
+        places = 10**item.rounding.decimals
+        return all((a.value * places).denominator == 1 for a in amounts)
 
     def _points_scale(self, indicators: tuple[p.IndicatorPlan, ...]) -> int:
-        denominators = [c.denominator for c in self._caps()]
+        denominators = []
         for item in indicators:
             if isinstance(item.points, p.StarPoints):
                 denominators += [v.denominator for v in item.points.table]
             elif isinstance(item.points, p.DeductionPoints) and item.scaled:
-                denominators += [item.points.each.denominator, item.points.cap.denominator]
+                denominators.append(item.points.each.denominator)
+                if item.points.cap is not None:
+                    denominators.append(item.points.cap.denominator)
         return math.lcm(1, *denominators)
 
-    def _caps(self) -> list[Fraction]:
-        return [g.cap.value for g in self.standard.syntax.groups if g.bonus and g.cap is not None]
-
-    def _round_total(self) -> bool:
-        """Every points figure is rounded already, so only a bonus cap with more decimals
-        than declared can leave the total unrounded."""
-        if self.decimals is None:
-            return False
-        return any((cap * 10**self.decimals).denominator != 1 for cap in self._caps())
-
-    def _groups(self) -> tuple[p.GroupPlan, ...]:
-        groups = []
-        for group in self.standard.syntax.groups:
-            members = tuple(k for k, item in enumerate(self.standard.indicators) if item.group is group)
-            cap = group.cap.value if group.bonus and group.cap is not None else None
-            maximum = cap if group.bonus else (group.points.value if group.points is not None else None)
-            groups.append(p.GroupPlan(group.name, group.bonus, cap, maximum, members))
-        return tuple(groups)
+    def _nodes(self) -> tuple[p.NodePlan, ...]:
+        """The node tree, parents first; members are indices into the same tuple."""
+        assert self.standard.root is not None  # a checked standard has its tree
+        order = list(self.standard.root.walk())
+        index = {id(node): k for k, node in enumerate(order)}
+        return tuple(p.NodePlan(p.NodeKind(node.kind.value), node.code, node.name,
+                                tuple(index[id(m)] for m in node.members), node.leaf, node.bonus, node.cap,
+                                node.weight, rounding_of(node.rounding), node.maximum)
+                     for node in order)
 
     # ------------------------------------------------------------ rating
     def _levels(self) -> tuple[p.LevelPlan, ...] | None:
@@ -324,11 +322,14 @@ class _Lowering:
         if isinstance(req, s.LeadingRequirement):
             leading = tuple(k for k, item in enumerate(self.standard.indicators) if item.syntax.leading)
             return p.EveryLeading(req.compare, int(req.stars.value), leading)
+        nodes = self.standard.nodes
         if isinstance(req, s.IndicatorRequirement):
-            index = next(k for k, item in enumerate(self.standard.indicators)
-                         if item.number == int(req.number.value))
-            if req.on_stars:
-                return p.IndicatorStars(req.compare, index, int(req.threshold.value))
-            return p.IndicatorValue(req.compare, index, req.threshold.value)
-        group = next(k for k, g in enumerate(self.standard.syntax.groups) if g.name == req.group)
-        return p.GroupPoints(req.compare, group, req.points.value)
+            node = next(k for k, n in enumerate(nodes) if n.code == req.code and n.kind is not NodeKind.GROUP)
+            leaf = nodes[node].leaf
+            if req.measure is s.Measure.POINTS or leaf is None:
+                return p.NodePoints(req.compare, node, req.threshold.value)
+            if req.measure is s.Measure.STARS:
+                return p.IndicatorStars(req.compare, leaf, int(req.threshold.value))
+            return p.IndicatorValue(req.compare, leaf, req.threshold.value)
+        group = next(k for k, n in enumerate(nodes) if n.kind is NodeKind.GROUP and n.name == req.group)
+        return p.NodePoints(req.compare, group, req.points.value)

@@ -16,7 +16,7 @@ import attrs
 
 from ..language.numbers import fmt
 from ..language.syntax import BandRule, Compare, Function, Kind, ZeroPolicy
-from .semantics import Domain
+from .semantics import Domain, Rounding
 
 
 # ------------------------------------------------------------------ inputs
@@ -30,7 +30,7 @@ class InputSlot:
     kind: Kind
     domain: Domain
     whole: int | None  # the slot of the input it is `part of`, in the same period
-    first_user: int | None  # the indicator that errors about this input name: the first to read it
+    first_user: str | None  # the indicator that errors about this input name: the first to read it
 
 
 # ------------------------------------------------------------------ formulas
@@ -123,6 +123,7 @@ class StarPoints:
     """Points for 0 to 5 stars: maximum x stars / 5, each rounded as declared."""
 
     table: tuple[Fraction, ...]
+    maximum: Fraction  # so the unrounded points, maximum x stars / 5, can be told
 
 
 @attrs.frozen
@@ -136,23 +137,25 @@ class LinearPoints:
 
 @attrs.frozen
 class DeductionPoints:
-    """`each` off per unit of the value, at most `cap`; never a bonus."""
+    """`each` off per unit of the value, at most `cap` if there is one; never a bonus."""
 
     each: Fraction
-    cap: Fraction
+    cap: Fraction | None
 
 
 @attrs.frozen
 class IndicatorPlan:
-    number: int
+    """A scored leaf: an indicator with a value, or an item."""
+
+    code: str
     formula: Op
     zero_policy: ZeroPolicy
-    banding: Banding | None  # None for deductions
+    banding: Banding | None  # None for deductions and for leaves without star bands
     points: StarPoints | LinearPoints | DeductionPoints
     # Points are whole multiples of 1/ScoringPlan.points_scale, so back-ends return them
     # scaled as ints; otherwise as exact Fractions.
     scaled: bool
-    group: int
+    rounding: Rounding | None  # how its linear points and deductions are rounded
 
 
 @attrs.frozen
@@ -161,17 +164,33 @@ class CohortSite:
 
     function: Function
     formula: Op
-    indicator: int  # the number of the indicator that calls it
+    indicator: str  # the code of the indicator that calls it
     zero_policy: ZeroPolicy
 
 
+class NodeKind(enum.Enum):
+    STANDARD = "standard"
+    GROUP = "group"
+    INDICATOR = "indicator"
+    ITEM = "item"
+
+
 @attrs.frozen
-class GroupPlan:
+class NodePlan:
+    """A node of the standard's tree: its leaf's points, or its members' scores summed,
+    capped, weighted and rounded (semantics.node_score). nodes[0] is the standard, whose
+    score is the total; members come after their parent."""
+
+    kind: NodeKind
+    code: str | None
     name: str
+    members: tuple[int, ...]  # node indices
+    leaf: int | None  # the indicator index, for a scored leaf
     bonus: bool
     cap: Fraction | None  # a bonus group's `at most`
-    maximum: Fraction | None  # the group's points, or a bonus group's cap
-    members: tuple[int, ...]  # indicator indices
+    weight: Fraction | None
+    rounding: Rounding | None
+    maximum: Fraction | None  # None for deductions
 
 
 # ------------------------------------------------------------------ rating
@@ -203,13 +222,15 @@ class IndicatorStars:
 
 
 @attrs.frozen
-class GroupPoints:
+class NodePoints:
+    """A group's, an indicator's or an item's score compares with a number of points."""
+
     compare: Compare
-    group: int
+    node: int
     points: Fraction
 
 
-RequirementPlan = TotalAtLeast | EveryLeading | IndicatorValue | IndicatorStars | GroupPoints
+RequirementPlan = TotalAtLeast | EveryLeading | IndicatorValue | IndicatorStars | NodePoints
 
 
 @attrs.frozen
@@ -228,11 +249,14 @@ class ScoringPlan:
     unread: tuple[int, ...]
     cohort_sites: tuple[CohortSite, ...]
     indicators: tuple[IndicatorPlan, ...]
-    groups: tuple[GroupPlan, ...]
+    nodes: tuple[NodePlan, ...]
     levels: tuple[LevelPlan, ...] | None  # None: the standard has no rating rule
-    decimals: int | None  # the declared rounding
     points_scale: int  # the common denominator of scaled points
-    round_total: bool  # whether the total can have more decimals than declared, and so is rounded
+
+    @property
+    def groups(self) -> tuple[int, ...]:
+        """The indices of the group nodes, at every level."""
+        return tuple(k for k, node in enumerate(self.nodes) if node.kind is NodeKind.GROUP)
 
     @property
     def needs_cohort(self) -> bool:
@@ -320,12 +344,12 @@ def _numbers(values: tuple[Fraction, ...]) -> str:
 
 def _points(points: StarPoints | LinearPoints | DeductionPoints) -> str:
     match points:
-        case StarPoints(table):
+        case StarPoints(table, _):
             return f"points by stars [{_numbers(table)}]"
         case LinearPoints(low, high, maximum):
             return f"points {fmt(maximum)} linear from {fmt(low)} to {fmt(high)}"
         case DeductionPoints(each, cap):
-            return f"deduct {fmt(each)} each, at most {fmt(cap)}"
+            return f"deduct {fmt(each)} each" + ("" if cap is None else f", at most {fmt(cap)}")
     raise AssertionError(points)
 
 
@@ -339,14 +363,17 @@ def _requirement(req: RequirementPlan) -> str:
             return f"indicator[{indicator}] value {compare.value} {fmt(threshold)}"
         case IndicatorStars(compare, indicator, stars):
             return f"indicator[{indicator}] stars {compare.value} {stars}"
-        case GroupPoints(compare, group, points):
-            return f"group[{group}] points {compare.value} {fmt(points)}"
+        case NodePoints(compare, node, points):
+            return f"node[{node}] points {compare.value} {fmt(points)}"
     raise AssertionError(req)
 
 
+def _rounding(rounding: Rounding | None) -> str:
+    return "" if rounding is None else f", rounded to {rounding.decimals} {rounding.mode.value}"
+
+
 def _dump(plan: ScoringPlan) -> list[str]:
-    lines = [f"decimals {plan.decimals}, points scale {plan.points_scale}, round total {plan.round_total}",
-             "slots:"]
+    lines = [f"points scale {plan.points_scale}", "slots:"]
     for k, slot in enumerate(plan.slots):
         d = slot.domain
         high = "inf" if d.high is None else fmt(d.high)
@@ -361,13 +388,17 @@ def _dump(plan: ScoringPlan) -> list[str]:
     for k, item in enumerate(plan.indicators):
         band = "" if item.banding is None else (
             f" {item.banding.rule.value} [{', '.join(map(str, item.banding.thresholds))}] / {item.banding.scale}")
-        lines += [f"indicator[{k}] {item.number} in group[{item.group}], on zero {item.zero_policy.value}"
-                  f"{', scaled' if item.scaled else ''}",
+        lines += [f"indicator[{k}] {item.code}, on zero {item.zero_policy.value}"
+                  f"{', scaled' if item.scaled else ''}{_rounding(item.rounding)}",
                   f"  value {_formula(item.formula, plan.slots)}", f"  stars{band or ' none'}",
                   f"  {_points(item.points)}"]
-    for k, group in enumerate(plan.groups):
-        cap = "" if group.cap is None else f" at most {fmt(group.cap)}"
-        lines.append(f"group[{k}] {group.name!r}{' bonus' if group.bonus else ''}{cap} {list(group.members)}")
+    for k, node in enumerate(plan.nodes):
+        cap = "" if node.cap is None else f" at most {fmt(node.cap)}"
+        weight = "" if node.weight is None else f" weight {fmt(node.weight)}"
+        what = f"leaf indicator[{node.leaf}]" if node.leaf is not None else f"members {list(node.members)}"
+        name = node.name if node.code is None else f"{node.code} {node.name}"
+        lines.append(f"node[{k}] {node.kind.value} {name!r}{' bonus' if node.bonus else ''}{cap}{weight}"
+                     f"{_rounding(node.rounding)} {what}")
     for level in plan.levels or ():
         lines.append(f"level {level.rank} {level.name!r} when "
                      + " and ".join(_requirement(r) for r in level.requirements))

@@ -21,7 +21,8 @@ import attrs
 
 from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
 from ..language.numbers import fmt
-from ..language.syntax import BandRule, Compare, Function, Kind
+from ..language.syntax import BandRule, Compare, Function, Kind, RoundMode
+from ..language.syntax import Rounding as SyntaxRounding
 
 MISSING: Any = object()
 # Bounds on numbers written as text, so that "1e999999999" is an error, not an hour of arithmetic.
@@ -105,7 +106,7 @@ def zero(input: str | None) -> NoReturn:
     raise ZeroSignal(input)
 
 
-def zero_error(signal: ZeroSignal, entity: str | None, indicator: int) -> ZeroDenominator:
+def zero_error(signal: ZeroSignal, entity: str | None, indicator: str) -> ZeroDenominator:
     what = f"`{signal.input}` is 0" if signal.input else "a denominator is 0"
     return ZeroDenominator(f"division by zero: {what}", entity=entity, indicator=indicator, input=signal.input)
 
@@ -191,7 +192,7 @@ def _checked_pair(kind: Kind, raw: Any, where: dict[str, Any]) -> tuple[int, int
         raise InvalidValue(f"{error}; expected {_KIND_WORDS[kind]}", **where) from None
 
 
-def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None,
+def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: str | None,
                 low: Fraction | None = None, high: Fraction | None = None) -> tuple[int, int]:
     """Check and convert one reported statistic to an exact (numerator, denominator) pair.
 
@@ -276,14 +277,14 @@ def _given(raw: Any) -> bool:
     return raw is not None and not (isinstance(raw, str) and not raw.strip())
 
 
-def coerce_int(kind: Kind, raw: Any, name: str, entity: str | None, indicator: int | None) -> int:
+def coerce_int(kind: Kind, raw: Any, name: str, entity: str | None, indicator: str | None) -> int:
     """coerce_pair() for counts, ranks and yes/no: always a whole number."""
     num, den = coerce_pair(kind, raw, name, entity, indicator)
     return num // den
 
 
 def part_above_whole(part: str, whole: str, part_value: Any, whole_value: Any,
-                     entity: str | None, indicator: int | None) -> InvalidValue:
+                     entity: str | None, indicator: str | None) -> InvalidValue:
     return InvalidValue(
         f"{fmt(exact(part_value))} is above its whole `{whole}` = {fmt(exact(whole_value))}",
         entity=entity, indicator=indicator, input=part,
@@ -291,7 +292,7 @@ def part_above_whole(part: str, whole: str, part_value: Any, whole_value: Any,
 
 
 def ratio_above(part: str, whole: str, part_value: Any, whole_value: Any,
-                entity: str | None, indicator: int | None) -> InvalidValue:
+                entity: str | None, indicator: str | None) -> InvalidValue:
     """ratio(part, whole) met a part larger than its whole."""
     return InvalidValue(
         f"ratio({part}, {whole}): the part, {fmt(exact(part_value))}, is above the whole, "
@@ -371,42 +372,67 @@ def _pair(value: Fraction) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------ points
-def group_points(points: Sequence[Fraction], cap: Fraction | None) -> Fraction:
-    """A group's points: its indicators' points summed; a bonus group's at most its cap."""
-    total = sum(points, Fraction(0))
-    return total if cap is None else min(total, cap)
+@attrs.frozen
+class Rounding:
+    """A declared rounding: to `decimals` places, by `mode` (docs/language.md §12)."""
+
+    decimals: int
+    mode: RoundMode = RoundMode.HALF_UP
 
 
-def round_total(total: Fraction, decimals: int | None) -> Fraction:
-    """The total: the sum of the groups' points, bonus caps applied, rounded half up to the
-    declared decimals like every other score (a no-op unless a cap has more decimals)."""
-    return round_half_up(total, decimals)
+def rounding_of(declared: SyntaxRounding | None) -> Rounding | None:
+    """A checked `rounding` clause as the scoring rules take it."""
+    return None if declared is None else Rounding(declared.decimals, declared.mode)
+
+
+def node_score(members: Sequence[Fraction], cap: Fraction | None, weight: Fraction | None,
+               rounding: Rounding | None) -> tuple[Fraction, Fraction]:
+    """An inner node's score, unrounded and rounded: its members' scores summed, capped (a
+    bonus group), weighted, then rounded; the one rule for groups, indicators made of items
+    and the total."""
+    score = sum(members, Fraction(0))
+    if cap is not None:
+        score = min(score, cap)
+    if weight is not None:
+        score *= weight
+    return score, round_score(score, rounding)
+
+
+def round_score(value: Fraction, rounding: Rounding | None) -> Fraction:
+    """A score rounded as declared; None keeps it exact."""
+    if rounding is None:
+        return value
+    scale = 10**rounding.decimals
+    scaled = abs(value) * scale
+    whole = int(scaled)  # towards zero
+    rest = scaled - whole
+    if rounding.mode is RoundMode.HALF_UP:
+        whole += rest >= Fraction(1, 2)
+    elif rounding.mode is RoundMode.HALF_EVEN:
+        whole += rest > Fraction(1, 2) or (rest == Fraction(1, 2) and whole % 2 == 1)
+    return Fraction(whole if value >= 0 else -whole, scale)
 
 
 def round_half_up(value: Fraction, decimals: int | None) -> Fraction:
     """Round half away from zero to `decimals` places; None keeps the value exact."""
-    if decimals is None:
-        return value
-    scale = 10**decimals
-    scaled = abs(value) * scale
-    whole = int(scaled)
-    if scaled - whole >= Fraction(1, 2):
-        whole += 1
-    return Fraction(whole if value >= 0 else -whole, scale)
+    return round_score(value, None if decimals is None else Rounding(decimals))
 
 
 def linear_points(num: int, den: int, low: Fraction, high: Fraction, maximum: Fraction,
-                  decimals: int | None) -> Fraction:
+                  rounding: Rounding | None) -> Fraction:
     """maximum x the value's position between low and high, capped to [0, 1]."""
     position = (Fraction(num, den) - low) / (high - low)
     position = min(max(position, Fraction(0)), Fraction(1))
-    return round_half_up(maximum * position, decimals)
+    return round_score(maximum * position, rounding)
 
 
-def deduction_points(num: int, den: int, each: Fraction, cap: Fraction, decimals: int | None) -> Fraction:
-    """Points off: each x the value, at most the cap; never a bonus."""
-    off = min(max(each * Fraction(num, den), Fraction(0)), cap)
-    return -round_half_up(off, decimals)
+def deduction_points(num: int, den: int, each: Fraction, cap: Fraction | None,
+                     rounding: Rounding | None) -> Fraction:
+    """Points off: each x the value, at most the cap if there is one; never a bonus."""
+    off = max(each * Fraction(num, den), Fraction(0))
+    if cap is not None:
+        off = min(off, cap)
+    return -round_score(off, rounding)
 
 
 EXPORTS: dict[str, Any] = {
@@ -420,7 +446,6 @@ EXPORTS: dict[str, Any] = {
     "_part_above": part_above_whole,
     "_ratio_above": ratio_above,
     "_linear": linear_points,
-    "_round_total": round_total,
     "_deduct": deduction_points,
     "_Fraction": Fraction,
     "_bisect_right": bisect.bisect_right,

@@ -133,7 +133,7 @@ def _header_rows(header: s.Header) -> tuple[tuple[str, Text], ...]:
     if header.total is not None:
         total = (header.total.text, " points", *_mark("the total", header.total_provisional))
     rounding = "exact" if header.rounding is None else \
-        f"points and the total rounded half-up to {_count(header.rounding, 'decimal')}"
+        f"every score rounded {header.rounding.mode.value} to {_count(header.rounding.decimals, 'decimal')}"
     return (
         ("Level", (header.level.value,) if header.level else ()),
         ("Edition", (header.edition,) if header.edition else ()),
@@ -178,15 +178,15 @@ def _group_points(group: s.Group) -> Text:
 
 
 def _group_row(group: s.Group, members: Sequence[ScoredIndicator]) -> tuple[Text, ...]:
-    numbers = ", ".join(str(i.number) for i in members)
+    numbers = ", ".join(i.code for i in members)
     return (group.name,), ("bonus" if group.bonus else "scored",), _group_points(group), (numbers,)
 
 
 def _indicator(item: ScoredIndicator, inputs: Mapping[str, s.InputDecl]) -> list[Block]:
     ind = item.syntax
-    title: Text = (f"{ind.number} ", *(("★ ",) if ind.leading else ()), ind.name,
-                   *_mark(f"indicator {ind.number} formula", ind.provisional))
-    blocks: list[Block] = [Heading(3, title, f"indicator-{ind.number}"), Fields(_about(item, inputs))]
+    title: Text = (f"{ind.code} ", *(("★ ",) if ind.leading else ()), ind.name,
+                   *_mark(f"indicator {ind.code} formula", ind.provisional))
+    blocks: list[Block] = [Heading(3, title, f"indicator-{ind.code}"), Fields(_about(item, inputs))]
     if ind.value is not None:
         blocks.append(Formula(ind.value, inputs))
     if item.bands is not None:
@@ -216,7 +216,7 @@ def _origin(ind: s.Indicator) -> Text:
     if origin is None:
         return ()
     replaced = f"; replaced here: {', '.join(origin.replaced)}" if origin.replaced else ""
-    return (f"indicator {origin.number} of ", Code(origin.alias), f" ({origin.standard}){replaced}")
+    return (f"indicator {origin.code} of ", Code(origin.alias), f" ({origin.standard}){replaced}")
 
 
 def _label(decl: s.InputDecl) -> str:
@@ -229,7 +229,7 @@ _COMPARE = {s.BandRule.AT_LEAST: "≥", s.BandRule.AT_MOST: "≤"}
 def _bands(item: ScoredIndicator, bands: s.StarBands) -> Table:
     named = item.syntax.stars.name if isinstance(item.syntax.stars, s.BandsRef) else None
     rule: Text = (bands.rule.value, *((" (bands ", Code(named), ")") if named else ()),
-                  *_mark(f"indicator {item.number} star thresholds", bands.provisional))
+                  *_mark(f"indicator {item.code} star thresholds", bands.provisional))
     cells = tuple((f"{_COMPARE[bands.rule]} {t.text}",) for t in bands.thresholds)
     header = ("Star bands", *("★" * n for n in range(1, STAR_LEVELS + 1)))
     return Table(header, ((rule, *cells),))
@@ -245,7 +245,7 @@ def _points(ind: s.Indicator) -> Text:
     points = ind.points
     if points is None:
         return ()
-    mark = _mark(f"indicator {ind.number} points", points.provisional)
+    mark = _mark(f"indicator {ind.code} points", points.provisional)
     top = points.maximum.text
     if isinstance(points.scoring, s.Linear):
         low, high = points.scoring.low.text, points.scoring.high.text
@@ -258,8 +258,9 @@ def _deduction(ind: s.Indicator) -> Text:
     found = ind.deduction
     if found is None:
         return ()
-    return (f"−{found.each.text} per unit of the value (per incident), at most −{found.cap.text}; "
-            "taken off the group's score", *_mark(f"indicator {ind.number} deduction", found.provisional))
+    cap = "" if found.cap is None else f", at most −{found.cap.text}"
+    return (f"−{found.each.text} per unit of the value (per incident){cap}; "
+            "taken off the group's score", *_mark(f"indicator {ind.code} deduction", found.provisional))
 
 
 _POLICIES = {
@@ -307,8 +308,8 @@ _OPS = {s.Compare.GE: "≥", s.Compare.GT: ">", s.Compare.LE: "≤", s.Compare.L
 _REQUIREMENTS: Mapping[type, Callable[[Any], str]] = {
     s.TotalRequirement: lambda r: f"total {_OPS[r.compare]} {r.threshold.text}",
     s.LeadingRequirement: lambda r: f"every leading (★) indicator {_OPS[r.compare]} {r.stars.text} stars",
-    s.IndicatorRequirement: lambda r: f"indicator {r.number.text} {_OPS[r.compare]} {r.threshold.text}"
-                                      + (" stars" if r.on_stars else ""),
+    s.IndicatorRequirement: lambda r: f"indicator {r.code} {_OPS[r.compare]} {r.threshold.text}"
+                                      + ("" if r.measure is s.Measure.VALUE else f" {r.measure.value}"),
     s.GroupRequirement: lambda r: f'group "{r.group}" {_OPS[r.compare]} {r.points.text} points',
 }
 

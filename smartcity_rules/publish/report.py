@@ -59,7 +59,7 @@ def _row(cells: tuple[str, ...]) -> str:
 
 def _indicator_row(result: IndicatorResult, percent: bool) -> str:
     mark = "★" if result.leading else " "
-    return _row((f"{mark}{result.number}", _clip(result.name, _COLUMNS[1][1]),
+    return _row((f"{mark}{result.code}", _clip(result.name, _COLUMNS[1][1]),
                  show_number(result.value, percent), _stars(result), _points(result)))
 
 
@@ -76,14 +76,15 @@ def _rating_lines(rating: RatingResult) -> list[str]:
 
 def table(standard: Standard, evaluation: Evaluation) -> str:
     """One entity's scores as a readable table."""
-    percent = {i.number: is_percentage(i) for i in standard.checked.indicators}
+    percent = {i.code: is_percentage(i) for i in standard.checked.indicators}
     edition = f" (edition {evaluation.edition})" if evaluation.edition else ""
     lines = [f"{evaluation.entity} — {evaluation.standard}{edition}", _row(tuple(c[0] for c in _COLUMNS))]
     for group in evaluation.groups:
         kind = "bonus, at most" if group.bonus else "of"
         cap = f" ({kind} {fmt(group.max_points)})" if group.max_points is not None else ""
         lines.append(f"{group.name}: {fmt(group.points)} points{cap}")
-        lines += [_indicator_row(evaluation.indicator(n), percent[n]) for n in group.indicators]
+        for code in group.indicators:
+            lines += _member_rows(evaluation, code, percent)
     total = standard.checked.header.total
     out_of = f" of {fmt(total.value)}" if total is not None else ""
     lines.append(f"Total: {fmt(evaluation.total)}{out_of} (bonus included)")
@@ -94,20 +95,32 @@ def table(standard: Standard, evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def _ranges(numbers: list[int]) -> str:
-    """1, 2, 3, 5 -> "1-3, 5"."""
+def _member_rows(evaluation: Evaluation, code: str, percent: dict[str, bool]) -> list[str]:
+    """An indicator's row; for one made of items, its score and then a row for each item."""
+    node = evaluation.node(code)
+    if node.kind == "item" or not node.members:
+        return [_indicator_row(evaluation.indicator(code), percent[code])]
+    of = "" if node.max_points is None else f"/{fmt(node.max_points)}"
+    head = _row((f" {code}", _clip(node.name, _COLUMNS[1][1]), "", "", f"{fmt(node.points)}{of}"))
+    return [head, *(_indicator_row(evaluation.indicator(item), percent[item]) for item in node.members)]
+
+
+def _ranges(codes: list[str]) -> str:
+    """1, 2, 3, 5 -> "1-3, 5"; codes such as L1P1-A1 are listed as they are."""
+    numbers = sorted(int(c) for c in codes if c.isascii() and c.isdigit())
     runs: list[list[int]] = []
-    for n in sorted(numbers):
+    for n in numbers:
         if runs and n == runs[-1][-1] + 1:
             runs[-1].append(n)
         else:
             runs.append([n])
-    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+    shown = [f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
+    return ", ".join([*shown, *(c for c in codes if not (c.isascii() and c.isdigit()))])
 
 
 def summarize_provisional(numbers: Sequence[ProvisionalNumber]) -> str:
     """A one-line summary of provisional numbers, grouped by what they are."""
-    by_part: dict[str, list[int]] = {}
+    by_part: dict[str, list[str]] = {}
     groups = 0
     others = []
     for number in numbers:

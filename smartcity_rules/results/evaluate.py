@@ -33,22 +33,40 @@ from .evaluation import (
     IndicatorInfo,
     IndicatorResult,
     LevelResult,
+    NodeResult,
     RatingResult,
     RequirementResult,
     Status,
 )
-from .rating import Ratings, ScoredPoints
+from .nodes import NodeScores
+from .rating import Ratings
 
 Record = Mapping[str, Any]
 
 
-def _info(item: ScoredIndicator) -> IndicatorInfo:
+def _info(item: ScoredIndicator, bonus: bool) -> IndicatorInfo:
     syntax = item.syntax
     return IndicatorInfo(
-        syntax.number, syntax.name, item.group.name, syntax.leading, item.group.bonus,
-        syntax.points.maximum.value if syntax.points is not None else None, item.provisional_parts,
+        syntax.code, syntax.name, item.group.name, syntax.leading, bonus, item.maximum, item.provisional_parts,
         syntax.description, render(syntax.value) if syntax.value is not None else "",
-        bands_text(item.bands) if item.bands is not None else None, syntax.notes)
+        bands_text(item.bands) if item.bands is not None else None, syntax.notes,
+        None if item.parent is None else item.parent.code)
+
+
+def _bonus_leaves(plan: p.ScoringPlan) -> set[int]:
+    """The leaves inside a bonus group, at any depth."""
+    found: set[int] = set()
+    pending = [m for node in plan.nodes if node.bonus for m in node.members]
+    while pending:
+        node = plan.nodes[pending.pop()]
+        if node.leaf is not None:
+            found.add(node.leaf)
+        pending.extend(node.members)
+    return found
+
+
+def _member_key(node: p.NodePlan) -> str:
+    return node.code if node.code is not None and node.kind is not p.NodeKind.GROUP else node.name
 
 
 class _Shape:
@@ -60,10 +78,12 @@ class _Shape:
         self.title = standard.header.title
         self.edition = standard.header.edition
         self.provisional = standard.provisional
-        self.infos = tuple(_info(item) for item in standard.indicators)
+        bonus = _bonus_leaves(plan)
+        self.infos = tuple(_info(item, k in bonus) for k, item in enumerate(standard.indicators))
         self.statuses = tuple(Status.DEDUCTION if item.is_deduction else Status.SCORED
                               for item in standard.indicators)
-        self.percent = {item.number: is_percentage(item) for item in standard.indicators}
+        self.percent = {item.code: is_percentage(item) for item in standard.indicators}
+        self.node_provisional = tuple(node.provisional for node in standard.nodes)
         rating = standard.syntax.rating
         self.rating_rule = rating
         self.texts = () if rating is None else tuple(
@@ -80,7 +100,7 @@ class ScoredBatch:
         self.title = shape.title
         self.edition = shape.edition
         self.provisional = shape.provisional
-        self.points = ScoredPoints(shape.plan, columns)
+        self.points = NodeScores(shape.plan, columns)
 
     @functools.cached_property
     def ratings(self) -> Ratings | None:
@@ -91,7 +111,7 @@ class ScoredBatch:
         return self.entities[row]
 
     def total(self, row: int) -> Fraction:
-        return self.columns.totals[row]
+        return self.points.total(row)
 
     def rating_rank(self, row: int) -> int | None:
         ratings = self.ratings
@@ -106,10 +126,23 @@ class ScoredBatch:
                 zip(shape.infos, shape.statuses, (column[row] for column in columns.values))))
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
-        infos = self.shape.infos
-        return tuple(GroupResult(group.name, group.bonus, self.points.group(g, row), group.maximum,
-                                 tuple(infos[k].number for k in group.members))
-                     for g, group in enumerate(self.shape.plan.groups))
+        nodes = self.shape.plan.nodes
+        results = []
+        for g in self.shape.plan.groups:
+            group = nodes[g]
+            members = [nodes[m] for m in group.members]
+            results.append(GroupResult(
+                group.name, group.bonus, self.points.node(g, row), group.maximum,
+                tuple(m.code for m in members if m.kind is not p.NodeKind.GROUP and m.code is not None),
+                group.code, tuple(m.name for m in members if m.kind is p.NodeKind.GROUP)))
+        return tuple(results)
+
+    def nodes(self, row: int) -> tuple[NodeResult, ...]:
+        nodes, flags = self.shape.plan.nodes, self.shape.node_provisional
+        return tuple(NodeResult(node.kind.value, node.code, node.name, self.points.node(n, row),
+                                self.points.unrounded(n, row), node.maximum,
+                                tuple(_member_key(nodes[m]) for m in node.members), flags[n])
+                     for n, node in enumerate(nodes))
 
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
         ratings, rule = self.ratings, self.shape.rating_rule
@@ -132,14 +165,16 @@ class ScoredBatch:
         if isinstance(req, s.LeadingRequirement):
             failing = [i for i in evaluation.indicators
                        if i.leading and i.stars is not None and not COMPARE[req.compare](i.stars, req.stars.value)]
-            return ", ".join(f"indicator {i.number}: {_stars(i.stars)}" for i in failing) or "all hold"
-        if isinstance(req, s.IndicatorRequirement):
-            result = evaluation.indicator(int(req.number.value))
+            return ", ".join(f"indicator {i.code}: {_stars(i.stars)}" for i in failing) or "all hold"
+        if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
+            result = evaluation.indicator(req.code)
             if (result.stars if req.on_stars else result.value) is None:
-                return f"indicator {result.number}: not applicable"
-            percent = self.shape.percent[result.number]
+                return f"indicator {result.code}: not applicable"
+            percent = self.shape.percent[result.code]
             shown = _stars(result.stars) if req.on_stars else show_number(result.value, percent)
-            return f"indicator {result.number}: {shown}"
+            return f"indicator {result.code}: {shown}"
+        if isinstance(req, s.IndicatorRequirement):
+            return f"indicator {req.code}: {fmt(evaluation.node(req.code).points)} points"
         group = evaluation.group(req.group)
         return f"group \"{group.name}\": {fmt(group.points)} points"
 
@@ -178,8 +213,8 @@ class CompiledStandard:
         `file:line:col` of its indicator; None for the shared reading of inputs."""
         if not isinstance(self.executor, PythonExecutor):
             return None
-        number = self.executor.indicator_at(line)
-        return None if number is None else self.standard.indicator(number).syntax.number_span.location
+        code = self.executor.indicator_at(line)
+        return None if code is None else self.standard.indicator(code).syntax.code_span.location
 
     @property
     def python_source(self) -> str:

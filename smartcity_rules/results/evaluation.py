@@ -15,6 +15,7 @@ import attrs
 
 from ..language.errors import NotFound
 from ..language.numbers import fmt
+from ..language.syntax import code_number
 
 
 class Status(enum.Enum):
@@ -29,11 +30,11 @@ def _num(value: Fraction | int | None) -> str | None:
 
 @attrs.frozen
 class IndicatorInfo:
-    """What a standard fixes about an indicator, shared by all its results."""
+    """What a standard fixes about an indicator or item, shared by all its results."""
 
-    number: int
+    code: str  # as the standard writes it: `12`, `L1P1-A1`
     name: str
-    group: str
+    group: str  # the innermost group it is in
     leading: bool
     bonus: bool
     max_points: Fraction | None  # None for deductions
@@ -42,6 +43,12 @@ class IndicatorInfo:
     formula: str = ""  # the `value` formula as written
     bands: str | None = None  # e.g. "at least 50%, 60%, 70%, 80%, 90%"; None for deductions
     notes: tuple[str, ...] = ()
+    item_of: str | None = None  # for an item (分项), the code of its indicator
+
+    @property
+    def number(self) -> int | None:
+        """The code as a number, for numbered indicators such as `12`; None for `L1P1-A1`."""
+        return code_number(self.code)
 
 
 @attrs.frozen
@@ -85,7 +92,11 @@ class IndicatorResult:
         return hash(self._key())
 
     @property
-    def number(self) -> int:
+    def code(self) -> str:
+        return self.info.code
+
+    @property
+    def number(self) -> int | None:
         return self.info.number
 
     @property
@@ -113,12 +124,13 @@ class IndicatorResult:
         return self.info.provisional
 
     def __repr__(self) -> str:
-        return (f"IndicatorResult(number={self.number}, status={self.status.value!r}, value={self.value!r}, "
+        return (f"IndicatorResult(code={self.code!r}, status={self.status.value!r}, value={self.value!r}, "
                 f"stars={self.stars!r}, points={self.points!r})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "number": self.number, "name": self.name, "group": self.group,
+            "code": self.code, "number": self.number, "name": self.name, "group": self.group,
+            "item_of": self.info.item_of,
             "leading": self.leading, "bonus": self.bonus, "status": self.status.value,
             "value": _num(self.value), "stars": self.stars, "points": _num(self.points),
             "max_points": _num(self.max_points), "provisional": list(self.provisional),
@@ -127,15 +139,44 @@ class IndicatorResult:
 
 @attrs.frozen
 class GroupResult:
+    """A group's score, at any level: its members' scores summed, capped, weighted, rounded."""
+
     name: str
     bonus: bool
-    points: Fraction  # after the bonus cap, for a bonus group
+    points: Fraction  # after the bonus cap and the weight, rounded as declared
     max_points: Fraction | None  # the group's points, or a bonus group's cap
-    indicators: tuple[int, ...]
+    indicators: tuple[str, ...]  # the codes of the indicators directly in it
+    code: str | None = None
+    groups: tuple[str, ...] = ()  # the names of the groups directly in it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "bonus": self.bonus, "points": _num(self.points),
-                "max_points": _num(self.max_points), "indicators": list(self.indicators)}
+        return {"name": self.name, "code": self.code, "bonus": self.bonus, "points": _num(self.points),
+                "max_points": _num(self.max_points), "indicators": list(self.indicators),
+                "groups": list(self.groups)}
+
+
+@attrs.frozen
+class NodeResult:
+    """One node's score: the standard (the total), a group, an indicator or an item."""
+
+    kind: str  # "standard", "group", "indicator" or "item"
+    code: str | None
+    name: str
+    points: Fraction  # rounded as declared
+    unrounded: Fraction  # before this node's own rounding step
+    max_points: Fraction | None  # None for deductions
+    members: tuple[str, ...]  # how each member is named: its code, or a group's name
+    provisional: bool  # whether the node itself is marked provisional
+
+    @property
+    def key(self) -> str:
+        """What names it in `Evaluation.node`: its code, else its name."""
+        return self.code if self.code is not None else self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "code": self.code, "name": self.name, "points": _num(self.points),
+                "unrounded": _num(self.unrounded), "max_points": _num(self.max_points),
+                "members": list(self.members), "provisional": self.provisional}
 
 
 @attrs.frozen
@@ -197,6 +238,8 @@ class Rows(Protocol):
 
     def groups(self, row: int) -> tuple[GroupResult, ...]: ...
 
+    def nodes(self, row: int) -> tuple[NodeResult, ...]: ...
+
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None: ...
 
 
@@ -248,6 +291,11 @@ class Evaluation:
         return self._rows.groups(self._row)
 
     @functools.cached_property
+    def nodes(self) -> tuple[NodeResult, ...]:
+        """Every node's score, parents first: the total, then each group, indicator and item."""
+        return self._rows.nodes(self._row)
+
+    @functools.cached_property
     def rating(self) -> RatingResult | None:
         return self._rows.rating(self._row, self)  # the report reads this row's own results
 
@@ -266,11 +314,19 @@ class Evaluation:
     def _key(self) -> tuple[Any, ...]:
         return (self.entity, self.standard, self.edition, self.total, self.rating, self.indicators)
 
-    def indicator(self, number: int) -> IndicatorResult:
+    def indicator(self, code: str | int) -> IndicatorResult:
+        """An indicator's or item's result, by its code (`12` or 12, `L1P1-A1`)."""
         for result in self.indicators:
-            if result.number == number:
+            if result.code == str(code):
                 return result
-        raise NotFound(f"the standard has no indicator {number}")
+        raise NotFound(f"the standard has no indicator {code} scored from a value")
+
+    def node(self, key: str | int) -> NodeResult:
+        """Any node's score, by its code (an indicator's, an item's, a group's) or a group's name."""
+        for result in self.nodes:
+            if str(key) in (result.code, result.name if result.kind == "group" else None):
+                return result
+        raise NotFound(f"the standard has no indicator, item or group {key}")
 
     def group(self, name: str) -> GroupResult:
         for result in self.groups:
@@ -285,5 +341,6 @@ class Evaluation:
             "rating": None if self.rating is None else self.rating.to_dict(),
             "groups": [g.to_dict() for g in self.groups],
             "indicators": [i.to_dict() for i in self.indicators],
+            "nodes": [n.to_dict() for n in self.nodes],
             "provisional": list(self.provisional),
         }

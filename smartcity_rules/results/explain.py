@@ -60,7 +60,7 @@ class Explanation:
 
     def render(self) -> str:
         i = self.indicator
-        lines = [f"{self.entity}: indicator {i.number} {'★ ' if i.leading else ''}{i.name} ({i.group})"]
+        lines = [f"{self.entity}: indicator {i.code} {'★ ' if i.leading else ''}{i.name} ({i.group})"]
         if self.description:
             lines.append(f"  {self.description}")
         if self.origin is not None:
@@ -116,9 +116,9 @@ def _shown(raw: Any) -> str:
 
 
 def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[str, Any],
-            number: int) -> Explanation:
-    result = evaluation.indicator(number)
-    item = standard.indicator(number)
+            code: str | int) -> Explanation:
+    result = evaluation.indicator(code)
+    item = standard.indicator(code)
     syntax = item.syntax
     assert syntax.value is not None
     keys = dict.fromkeys(inputs_of(syntax.value))
@@ -138,7 +138,10 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
     if item.bands is not None:
         bands = bands_text(item.bands)
     if syntax.deduction is not None:
-        rule = f"{syntax.deduction.each.text} off each, at most {syntax.deduction.cap.text}"
+        cap = syntax.deduction.cap
+        rule = f"{syntax.deduction.each.text} off each" + ("" if cap is None else f", at most {cap.text}")
+    elif syntax.weight is not None:
+        rule = f"{syntax.weight.text} x {fmt(item.total or 0)} x value, capped to [0, 1]"
     elif syntax.points is not None and isinstance(syntax.points.scoring, s.Linear):
         lin = syntax.points.scoring
         rule = f"{syntax.points.maximum.text} x position between {lin.low.text} and {lin.high.text}, capped"
@@ -157,4 +160,4 @@ def _origin(indicator: s.Indicator) -> str | None:
     if origin is None:
         return None
     replaced = f", replacing its {', '.join(origin.replaced)}" if origin.replaced else ""
-    return f"indicator {origin.number} of `{origin.alias}` ({origin.standard}){replaced}"
+    return f"indicator {origin.code} of `{origin.alias}` ({origin.standard}){replaced}"

@@ -8,45 +8,22 @@ columns, so the level reached and the requirements listed can never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
-from typing import cast
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
-from ..plan.semantics import COMPARE, group_points
+from ..plan.semantics import COMPARE
+from .nodes import NodeScores
 
 
-class ScoredPoints:
-    """Exact points read back from columns: scaled ints become Fractions, each value once."""
-
-    def __init__(self, plan: p.ScoringPlan, columns: ResultColumns) -> None:
-        self.plan = plan
-        self.columns = columns
-        self._fractions: dict[int, Fraction] = {}
-
-    def indicator(self, k: int, row: int) -> Fraction:
-        point = self.columns.points[k][row]
-        if not self.plan.indicators[k].scaled:
-            return Fraction(point)
-        scaled = cast(int, point)  # the plan says so: see ResultColumns
-        exact = self._fractions.get(scaled)
-        if exact is None:
-            exact = self._fractions.setdefault(scaled, Fraction(scaled, self.plan.points_scale))
-        return exact
-
-    def group(self, g: int, row: int) -> Fraction:
-        group = self.plan.groups[g]
-        return group_points([self.indicator(k, row) for k in group.members], group.cap)
-
-
-def held(req: p.RequirementPlan, columns: ResultColumns, points: ScoredPoints) -> list[bool]:
+def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> list[bool]:
     """Whether the requirement holds, for every row."""
     compare = COMPARE[req.compare]
     match req:
         case p.TotalAtLeast(_, threshold):
             # Integers cross-multiplied: a Fraction comparison costs more than the rest of a check.
             top, bottom = threshold.numerator, threshold.denominator
-            return [compare(t.numerator * bottom, top * t.denominator) for t in columns.totals]
+            totals = (points.total(row) for row in range(len(columns)))
+            return [compare(t.numerator * bottom, top * t.denominator) for t in totals]
         case p.EveryLeading(_, stars, members):
             # Not-applicable leading indicators are skipped: they have no stars to hold to the bar.
             rows = zip(*(columns.stars[k] for k in members)) if members else ((),) * len(columns)
@@ -56,15 +33,15 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: ScoredPoints) -
         case p.IndicatorValue(_, k, threshold):
             top, bottom = threshold.numerator, threshold.denominator
             return [v is not None and compare(v[0] * bottom, top * v[1]) for v in columns.values[k]]
-        case p.GroupPoints(_, g, bar):
-            return [compare(points.group(g, row), bar) for row in range(len(columns))]
+        case p.NodePoints(_, n, bar):
+            return [compare(points.node(n, row), bar) for row in range(len(columns))]
     raise AssertionError(req)
 
 
 class Ratings:
     """The rating of every row of a batch, and the requirement columns behind it."""
 
-    def __init__(self, levels: tuple[p.LevelPlan, ...], columns: ResultColumns, points: ScoredPoints) -> None:
+    def __init__(self, levels: tuple[p.LevelPlan, ...], columns: ResultColumns, points: NodeScores) -> None:
         self.levels = levels
         self.held = tuple(tuple(held(req, columns, points) for req in level.requirements) for level in levels)
         self.ranks = self._ranks(len(columns))

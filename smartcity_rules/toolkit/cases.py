@@ -44,6 +44,7 @@ else:  # pragma: no cover - Python 3.10: the tomli backport, a dependency there 
 CASES_SUFFIX = ".cases.toml"
 _TOP_KEYS = frozenset({"base", "case"})
 _CASE_KEYS = frozenset({"name", "note", "inputs", "peers", "data", "entity", "expect"})
+_CODE = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*", re.ASCII)  # as the grammar's CODE
 _EXPECT_KEYS = frozenset({"total", "rating", "error", "tolerance", "indicator", "group"})
 _INDICATOR_KEYS = frozenset({"value", "stars", "points", "status", "tolerance"})
 _GROUP_KEYS = frozenset({"points", "tolerance"})
@@ -252,8 +253,9 @@ def _check_expect(reader: _Reader, index: int, expect: Mapping[str, Any]) -> Non
     if rating is not None and (isinstance(rating, bool) or not isinstance(rating, (int, str))):
         raise reader.fail("`rating` is a level's number (0: unrated) or its name", reader.line_of(index, "rating"))
     for number, table in _subtables(reader, index, expect, "indicator"):
-        if not number.isdecimal():  # what int() reads: isdigit() also passes "²"
-            raise reader.fail(f"indicator {number!r} is not a number", reader.line_of(index, number))
+        if not _CODE.fullmatch(number):
+            raise reader.fail(f"indicator {number!r} is not an indicator code such as 12 or L1P1-A1",
+                              reader.line_of(index, number))
         _check_numbers(reader, index, table, _INDICATOR_KEYS, f"indicator {number}")
     for group, table in _subtables(reader, index, expect, "group"):
         _check_numbers(reader, index, table, _GROUP_KEYS, f"group {group!r}")
@@ -330,20 +332,25 @@ def _compare(expect: Mapping[str, Any], evaluation: Evaluation) -> list[str]:
         failures += _mismatch("total", expect["total"], evaluation.total, tolerance)
     if "rating" in expect:
         failures += _rating(expect["rating"], evaluation)
-    for number, table in expect.get("indicator", {}).items():
-        failures += _indicator(int(number), table, evaluation, tolerance)
+    for code, table in expect.get("indicator", {}).items():
+        failures += _indicator(str(code), table, evaluation, tolerance)
     for name, table in expect.get("group", {}).items():
         failures += _group(name, table, evaluation, tolerance)
     return failures
 
 
-def _indicator(number: int, table: Mapping[str, Any], evaluation: Evaluation, tolerance: Fraction) -> list[str]:
-    """The lines for indicator `number`'s expectations; its own tolerance overrides the case's."""
-    result = next((r for r in evaluation.indicators if r.number == number), None)
-    if result is None:
-        return [f"indicator {number}: the standard has no such indicator"]
-    got = {"value": result.value, "points": result.points, "stars": result.stars, "status": result.status.value}
-    return _table_mismatches(f"indicator {number}", table, got, tolerance)
+def _indicator(code: str, table: Mapping[str, Any], evaluation: Evaluation, tolerance: Fraction) -> list[str]:
+    """The lines for indicator (or item) `code`'s expectations; its own tolerance overrides the
+    case's. An indicator made of items has only its points to expect."""
+    result = next((r for r in evaluation.indicators if r.code == code), None)
+    if result is not None:
+        got = {"value": result.value, "points": result.points, "stars": result.stars,
+               "status": result.status.value}
+        return _table_mismatches(f"indicator {code}", table, got, tolerance)
+    node = next((n for n in evaluation.nodes if n.code == code and n.kind != "group"), None)
+    if node is None:
+        return [f"indicator {code}: the standard has no such indicator"]
+    return _table_mismatches(f"indicator {code}", table, {"points": node.points}, tolerance)
 
 
 def _group(name: str, table: Mapping[str, Any], evaluation: Evaluation, tolerance: Fraction) -> list[str]:

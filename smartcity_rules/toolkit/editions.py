@@ -31,7 +31,7 @@ class DefinitionChange:
     subject: str  # "indicator 12", "group \"基础设施\"", "the rating"
     change: str  # "added", "removed" or "changed"
     details: tuple[str, ...]  # "star thresholds: 20%, 40%, … → 30%, 50%, …"
-    number: int | None = None  # the indicator's number, when the subject is one
+    code: str | None = None  # the indicator's code, when the subject is one
     aspects: tuple[str, ...] = ()  # what each detail is about, e.g. "star thresholds"; for an indicator
 
     def render(self) -> str:
@@ -46,7 +46,7 @@ class DefinitionChange:
 class IndicatorChange:
     """One indicator whose value, stars or points differ between the editions for an entity."""
 
-    number: int
+    code: str
     name: str
     old: IndicatorResult | None  # None: the old edition has no such indicator
     new: IndicatorResult | None
@@ -59,7 +59,7 @@ class IndicatorChange:
                 return None
             return {"value": None if result.value is None else fmt(result.value),
                     "stars": result.stars, "points": fmt(result.points)}
-        return {"number": self.number, "name": self.name, "old": side(self.old), "new": side(self.new),
+        return {"code": self.code, "name": self.name, "old": side(self.old), "new": side(self.new),
                 "because": list(self.because)}
 
 
@@ -116,7 +116,7 @@ class EditionDiff:
             lines.append("  none")
         changed = self.changed
         lines += ["", f"Entities whose results differ ({len(changed)} of {len(self.entities)}):"]
-        percent = {i.number: is_percentage(i) for i in (*self.old.checked.indicators, *self.new.checked.indicators)}
+        percent = {i.code: is_percentage(i) for i in (*self.old.checked.indicators, *self.new.checked.indicators)}
         for entity in changed:
             lines += _entity_lines(entity, percent)
         return "\n".join(lines)
@@ -133,6 +133,9 @@ def _indicator_fields(item: ScoredIndicator) -> Iterator[tuple[str, str]]:
     yield "star thresholds", _bands(item.bands)
     yield "points", _points(syntax.points)
     yield "deduction", _deduction(syntax.deduction)
+    yield "weight", "none" if syntax.weight is None else fmt(syntax.weight.value)
+    yield "rounding", _rounding(item.rounding)
+    yield "item of", "none" if item.parent is None else f"indicator {item.parent.code}"
     yield "on zero denominator", syntax.zero_policy.value
     yield "direction", "none" if item.direction is None else f"better {item.direction.value}"
     yield "provisional", "yes" if syntax.provisional else "no"
@@ -140,7 +143,12 @@ def _indicator_fields(item: ScoredIndicator) -> Iterator[tuple[str, str]]:
 
 
 # The parts of a definition that can change a number; the rest is wording.
-_SCORING = ("group", "leading (★)", "formula", "star thresholds", "points", "deduction", "on zero denominator")
+_SCORING = ("group", "leading (★)", "formula", "star thresholds", "points", "deduction", "weight", "rounding",
+            "item of", "on zero denominator")
+
+
+def _rounding(rounding: s.Rounding | None) -> str:
+    return "exact" if rounding is None else f"{rounding.decimals} decimals {rounding.mode.value}"
 
 
 def _bands(bands: s.StarBands | None) -> str:
@@ -163,7 +171,8 @@ def _points(points: s.Points | None) -> str:
 def _deduction(deduction: s.Deduction | None) -> str:
     if deduction is None:
         return "none"
-    return (f"{fmt(deduction.each.value)} each, at most {fmt(deduction.cap.value)}"
+    cap = "" if deduction.cap is None else f", at most {fmt(deduction.cap.value)}"
+    return (f"{fmt(deduction.each.value)} each{cap}"
             + (" (provisional)" if deduction.provisional else ""))
 
 
@@ -194,11 +203,11 @@ def _compare_indicator(old: ScoredIndicator, new: ScoredIndicator) -> tuple[tupl
 
 
 def compare_definitions(old: Standard, new: Standard) -> tuple[DefinitionChange, ...]:
-    """Every difference in meaning between two editions, indicators in number order."""
+    """Every difference in meaning between two editions, indicators in code order."""
     changes = list(_header_changes(old, new))
-    olds = {i.number: i for i in old.checked.indicators}
-    news = {i.number: i for i in new.checked.indicators}
-    for number in sorted(olds.keys() | news.keys()):
+    olds = {i.code: i for i in old.checked.indicators}
+    news = {i.code: i for i in new.checked.indicators}
+    for number in sorted(olds.keys() | news.keys(), key=s.code_order):
         before, after = olds.get(number), news.get(number)
         subject = f"indicator {number}"
         if before is None and after is not None:
@@ -222,7 +231,7 @@ def _header_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:
         yield DefinitionChange("the total", "changed",
                                (f"{_maybe(total[0])} → {_maybe(total[1])}",))
     if before.rounding != after.rounding:
-        yield DefinitionChange("rounding", "changed", (f"{before.rounding} → {after.rounding} decimals",))
+        yield DefinitionChange("rounding", "changed", (f"{_rounding(before.rounding)} → {_rounding(after.rounding)}",))
 
 
 def _maybe(value: Fraction | None) -> str:
@@ -232,12 +241,17 @@ def _maybe(value: Fraction | None) -> str:
 def _group_reading(group: s.Group) -> str:
     limit = group.cap if group.bonus else group.points
     amount = "none" if limit is None else fmt(limit.value)
-    return ("bonus, at most " if group.bonus else "points ") + amount + (" (provisional)" if group.provisional else "")
+    reading = ("bonus, at most " if group.bonus else "points ") + amount
+    if group.weight is not None:
+        reading = f"weight {fmt(group.weight.value)}"
+    if group.rounding is not None:
+        reading += f", rounded to {_rounding(group.rounding)}"
+    return reading + (" (provisional)" if group.provisional else "")
 
 
 def _group_changes(old: Standard, new: Standard) -> Iterator[DefinitionChange]:
-    olds = {g.name: g for g in old.syntax.groups}
-    news = {g.name: g for g in new.syntax.groups}
+    olds = {g.name: g for g in old.syntax.all_groups()}
+    news = {g.name: g for g in new.syntax.all_groups()}
     for name in [*olds, *(n for n in news if n not in olds)]:
         subject = f'group "{name}"'
         if name not in news:
@@ -284,7 +298,7 @@ def diff(old: Standard, new: Standard, records: Sequence[Mapping[str, Any]]) -> 
     before = old.evaluate_cohort([_only(record, old) for record in records])
     after = new.evaluate_cohort([_only(record, new) for record in records])
     definitions = compare_definitions(old, new)
-    reasons = {d.number: _scoring(d) for d in definitions if d.number is not None}
+    reasons = {d.code: _scoring(d) for d in definitions if d.code is not None}
     entities = tuple(EntityChange(a.entity, a, b, _indicator_changes(a, b, reasons))
                      for a, b in zip(before, after))
     return EditionDiff(old, new, definitions, entities)
@@ -306,11 +320,11 @@ def _only(record: Mapping[str, Any], standard: Standard) -> dict[str, Any]:
 
 
 def _indicator_changes(old: Evaluation, new: Evaluation,
-                       reasons: Mapping[int, Reasons]) -> tuple[IndicatorChange, ...]:
-    olds = {r.number: r for r in old.indicators}
-    news = {r.number: r for r in new.indicators}
+                       reasons: Mapping[str, Reasons]) -> tuple[IndicatorChange, ...]:
+    olds = {r.code: r for r in old.indicators}
+    news = {r.code: r for r in new.indicators}
     changes = []
-    for number in sorted(olds.keys() | news.keys()):
+    for number in sorted(olds.keys() | news.keys(), key=s.code_order):
         a, b = olds.get(number), news.get(number)
         if a is not None and b is not None and (a.value, a.stars, a.points) == (b.value, b.stars, b.points):
             continue
@@ -346,14 +360,14 @@ def _result(result: IndicatorResult | None, percent: bool) -> str:
     return f"{show_number(result.value, percent)} {stars} {show_number(result.points)} pts"
 
 
-def _entity_lines(entity: EntityChange, percent: Mapping[int, bool]) -> list[str]:
+def _entity_lines(entity: EntityChange, percent: Mapping[str, bool]) -> list[str]:
     rating = f"{_rating_name(entity.old)} → {_rating_name(entity.new)}"
     lines = [f"  {entity.entity}: total {show_number(entity.old.total)} → {show_number(entity.new.total)}, "
              f"rating {rating}"]
     lines += [f"    {line}" for line in _rating_reasons(entity)]
     for change in entity.indicators:
-        shown = percent.get(change.number, False)
-        lines.append(f"    {change.number} {change.name}: {_result(change.old, shown)} → "
+        shown = percent.get(change.code, False)
+        lines.append(f"    {change.code} {change.name}: {_result(change.old, shown)} → "
                      f"{_result(change.new, shown)}")
         # The definitions section above gives the details; here, which of them.
         lines.append("        because: " + "; ".join(change.reasons))

@@ -61,7 +61,7 @@ class Eligibility:
 class Gap:
     """An indicator below what the target level needs, and the value that would reach it."""
 
-    number: int
+    code: str
     name: str
     leading: bool
     value: Fraction | None
@@ -73,7 +73,7 @@ class Gap:
     percent: bool = attrs.field(default=False, eq=False)  # shown as a percentage, as its bands are written
 
     def to_dict(self) -> dict[str, Any]:
-        return {"number": self.number, "name": self.name, "leading": self.leading,
+        return {"code": self.code, "name": self.name, "leading": self.leading,
                 "value": None if self.value is None else fmt(self.value), "stars": self.stars,
                 "needed_stars": self.needed_stars, "needed_value": fmt(self.needed_value),
                 "rule": self.rule.value, "requirement": self.requirement}
@@ -90,7 +90,7 @@ class PilotOutcome:
     rating: int
     verdict: Verdict
     failed: tuple[RequirementResult, ...]  # the target level's requirements that do not hold
-    gaps: tuple[Gap, ...]  # leading indicators first, then by number
+    gaps: tuple[Gap, ...]  # leading indicators first, then by code
     after_rectification: bool
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def _gap_line(gap: Gap) -> str:
     stars = "" if gap.stars is None else f" ({_stars(gap.stars)})"
     want = "≥" if gap.rule is s.BandRule.AT_LEAST else "≤"
     target = f"{_stars(gap.needed_stars)} needs" if gap.needed_stars is not None else "needs"
-    return f"{mark}{gap.number} {gap.name}: {have}{stars}; {target} {want} {show_number(gap.needed_value, gap.percent)}"
+    return f"{mark}{gap.code} {gap.name}: {have}{stars}; {target} {want} {show_number(gap.needed_value, gap.percent)}"
 
 
 def _stars(count: int) -> str:
@@ -191,20 +191,24 @@ def _gaps(standard: Standard, evaluation: Evaluation, level: LevelResult) -> tup
     for requirement, outcome in zip(requirements, level.requirements):
         if not outcome.held:
             found = _requirement_gaps(standard, evaluation, requirement, level.rank, outcome.text)
-            gaps += sorted(found, key=lambda g: (not g.leading, g.number))
+            gaps += sorted(found, key=lambda g: (not g.leading, s.code_order(g.code)))
     return tuple(gaps)
 
 
 def _requirement_gaps(standard: Standard, evaluation: Evaluation, req: s.Requirement, rank: int,
                       text: str) -> list[Gap]:
-    scored = {item.number: item for item in standard.checked.indicators}
-    results = {result.number: result for result in evaluation.indicators}
+    scored = {item.code: item for item in standard.checked.indicators}
+    results = {result.code: result for result in evaluation.indicators}
     if isinstance(req, s.LeadingRequirement):
         stars = int(req.stars.value)
         return [gap for n, item in scored.items() if item.syntax.leading
                 for gap in _star_gap(item, results[n], stars, text)]
+    if isinstance(req, s.IndicatorRequirement) and req.measure is s.Measure.POINTS:
+        leaves = [item for item in scored.values() if req.code in (item.code, item.parent and item.parent.code)]
+        return [gap for item in leaves if item.bands is not None
+                for gap in _star_gap(item, results[item.code], len(item.bands.thresholds), text)]
     if isinstance(req, s.IndicatorRequirement):
-        n = int(req.number.value)
+        n = req.code
         if req.on_stars:
             return _star_gap(scored[n], results[n], int(req.threshold.value), text)
         rule = s.BandRule.AT_LEAST if req.compare in (s.Compare.GE, s.Compare.GT) else s.BandRule.AT_MOST
@@ -214,8 +218,17 @@ def _requirement_gaps(standard: Standard, evaluation: Evaluation, req: s.Require
         # the value that would bring it to that many stars. Bonus items are never owed.
         return [gap for n, item in scored.items() if item.bands is not None and not item.group.bonus
                 for gap in _star_gap(item, results[n], min(rank, len(item.bands.thresholds)), text)]
-    return [gap for n, item in scored.items() if item.group.name == req.group and item.bands is not None
+    inside = {item.code for item in scored.values() if _within(item.group, req.group, standard)}
+    return [gap for n, item in scored.items() if n in inside and item.bands is not None
             for gap in _star_gap(item, results[n], min(rank, len(item.bands.thresholds)), text)]
+
+
+def _within(group: s.Group, name: str, standard: Standard) -> bool:
+    """Whether a group is the one named, or inside it at any depth."""
+    for outer in standard.checked.syntax.all_groups():
+        if outer.name == name:
+            return any(inner is group for inner in s.walk_groups((outer,)))
+    return False
 
 
 def _star_gap(item: ScoredIndicator, result: IndicatorResult, stars: int, text: str) -> list[Gap]:
@@ -226,5 +239,5 @@ def _star_gap(item: ScoredIndicator, result: IndicatorResult, stars: int, text: 
 
 def _gap(item: ScoredIndicator, result: IndicatorResult, stars: int | None, needed: Fraction,
          rule: s.BandRule, text: str) -> Gap:
-    return Gap(item.number, item.syntax.name, item.syntax.leading, result.value, result.stars,
+    return Gap(item.code, item.syntax.name, item.syntax.leading, result.value, result.stars,
                stars, needed, rule, text, percent=is_percentage(item))

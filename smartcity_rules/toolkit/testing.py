@@ -32,7 +32,7 @@ from typing import Any, TextIO
 import attrs
 
 from ..language import syntax as s
-from ..language.check import ScoredIndicator
+from ..language.check import Node, ScoredIndicator
 from ..language.errors import (
     CannotGenerate,
     DataError,
@@ -43,7 +43,7 @@ from ..language.errors import (
 )
 from ..language.numbers import fmt
 from ..language.syntax import Function
-from ..plan.semantics import exact, round_half_up
+from ..plan.semantics import exact, node_score, round_score, rounding_of
 from ..results.evaluation import Evaluation, IndicatorResult
 from ..standard import Standard, load
 from .cases import CaseResult, default_path, load_cases, run_cases
@@ -330,7 +330,7 @@ class ThresholdCase:
     """A record that puts one indicator's value exactly where `value` says (at or beside a threshold)."""
 
     record: dict[str, Any]
-    indicator: int
+    indicator: str  # its code
     value: Fraction
 
 
@@ -351,7 +351,7 @@ def threshold_cases(draw: st.DrawFn, standard: Standard) -> ThresholdCase:
     threshold = draw(st.sampled_from(item.bands.thresholds)).value
     record = dict(draw(records(standard, varied=False)))
     value = _place(draw, plan, record, item, threshold, draw(st.sampled_from((0, -1, 1))))
-    return ThresholdCase(record, item.number, value)
+    return ThresholdCase(record, item.code, value)
 
 
 def _target_inputs(item: ScoredIndicator, plan: _Plan) -> tuple[str, str | None] | None:
@@ -441,75 +441,91 @@ def band_of(bands: s.StarBands, value: Fraction) -> int:
     return max(reached, default=0)
 
 
-def _round(standard: Standard, value: Fraction) -> Fraction:
-    """A number rounded as the standard rounds its points."""
-    return round_half_up(value, standard.checked.header.rounding)
+def _round(item: ScoredIndicator, value: Fraction) -> Fraction:
+    """A number rounded as the standard rounds the indicator's points."""
+    return round_score(value, rounding_of(item.rounding))
 
 
 def check_bounds(standard: Standard, evaluation: Evaluation) -> None:
-    """Points within 0..max (a deduction within -cap..0), bonus groups within their caps,
-    groups the sum of their indicators, and the total within its declared range."""
+    """Points within 0..max (a deduction within -cap..0), every group, indicator made of items
+    and the total the sum of its members (capped, weighted, rounded), and the total within
+    its declared range."""
     for result in evaluation.indicators:
         _indicator_bounds(standard, result, evaluation.entity)
-    _group_sums(evaluation)
+    _node_sums(standard, evaluation)
     _total_bounds(standard, evaluation)
 
 
 def _indicator_bounds(standard: Standard, result: IndicatorResult, entity: str) -> None:
     """Points within 0..max (a deduction within -cap..0) and stars within 0..5."""
-    item = standard.checked.indicator(result.number)
-    if item.syntax.deduction is not None:
-        low, high = -_round(standard, item.syntax.deduction.cap.value), Fraction(0)
+    item = standard.checked.indicator(result.code)
+    deduction = item.syntax.deduction
+    if deduction is not None:
+        low = None if deduction.cap is None else -_round(item, deduction.cap.value)
+        high = Fraction(0)
     else:
-        low, high = Fraction(0), _round(standard, result.max_points or Fraction(0))
-    if not low <= result.points <= high:
-        raise InvariantError("bounds", f"{fmt(result.points)} points is outside {fmt(low)}..{fmt(high)}",
-                             entity=entity, indicator=result.number)
+        low, high = Fraction(0), _round(item, result.max_points or Fraction(0))
+    if (low is not None and result.points < low) or result.points > high:
+        shown = "-inf" if low is None else fmt(low)
+        raise InvariantError("bounds", f"{fmt(result.points)} points is outside {shown}..{fmt(high)}",
+                             entity=entity, indicator=result.code)
     if result.stars is not None and not 0 <= result.stars <= 5:
-        raise InvariantError("bounds", f"{result.stars} stars", entity=entity, indicator=result.number)
+        raise InvariantError("bounds", f"{result.stars} stars", entity=entity, indicator=result.code)
 
 
-def _group_sums(evaluation: Evaluation) -> None:
-    """Each group scores the sum of its indicators' points; a bonus group at most its cap."""
-    for group in evaluation.groups:
-        members = sum((evaluation.indicator(n).points for n in group.indicators), Fraction(0))
-        expected = min(members, group.max_points) if group.bonus and group.max_points is not None else members
-        if group.points != expected:
-            raise InvariantError("bounds", f"group {group.name!r} scored {fmt(group.points)}, but its "
-                                 f"indicators add up to {fmt(expected)}", entity=evaluation.entity)
+def _node_sums(standard: Standard, evaluation: Evaluation) -> None:
+    """Each node scores its members' scores summed, capped, weighted and rounded; a leaf its points."""
+    results = evaluation.nodes
+    for node, result in zip(standard.checked.nodes, results):
+        if node.leaf is not None:
+            expected = evaluation.indicator(standard.checked.indicators[node.leaf].code).points
+        else:
+            members = [results[_index(standard, member)].points for member in node.members]
+            expected = node_score(members, node.cap, node.weight, rounding_of(node.rounding))[1]
+        if result.points != expected:
+            raise InvariantError("bounds", f"{node.label} scored {fmt(result.points)}, but its members "
+                                 f"give {fmt(expected)}", entity=evaluation.entity)
+
+
+def _index(standard: Standard, node: Node) -> int:
+    return next(k for k, other in enumerate(standard.checked.nodes) if other is node)
 
 
 def _total_bounds(standard: Standard, evaluation: Evaluation) -> None:
-    """The total lies within its declared range and is the (rounded) sum of the groups."""
-    low, high = _total_range(standard)
-    if not low <= evaluation.total <= high:
-        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is outside {fmt(low)}..{fmt(high)}",
-                             entity=evaluation.entity)
-    groups = _round(standard, sum((g.points for g in evaluation.groups), Fraction(0)))
-    if evaluation.total != groups:
-        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is not the sum of the groups, "
-                             f"{fmt(groups)}", entity=evaluation.entity)
+    """The total lies within its declared range."""
+    assert standard.checked.root is not None
+    low, high = _node_range(standard, standard.checked.root)
+    if (low is not None and evaluation.total < low) or evaluation.total > high:
+        raise InvariantError("bounds", f"the total {fmt(evaluation.total)} is outside "
+                             f"{'-inf' if low is None else fmt(low)}..{fmt(high)}", entity=evaluation.entity)
 
 
-def _total_range(standard: Standard) -> tuple[Fraction, Fraction]:
-    """The lowest and highest total: every deduction at its cap; full points plus every bonus cap."""
-    groups = standard.checked.syntax.groups
-    caps = sum((g.cap.value for g in groups if g.bonus and g.cap is not None), Fraction(0))
-    full = sum((g.points.value for g in groups if not g.bonus and g.points is not None), Fraction(0))
-    deductions = sum((_round(standard, item.syntax.deduction.cap.value) for item in standard.checked.indicators
-                      if item.syntax.deduction is not None), Fraction(0))
-    return _round(standard, -deductions), _round(standard, full + caps)
+def _node_range(standard: Standard, node: Node) -> tuple[Fraction | None, Fraction]:
+    """The lowest (None: no floor, an uncapped deduction) and highest score of a node: every
+    deduction at its cap; full points plus every bonus cap."""
+    rounding = rounding_of(node.rounding)
+    if node.leaf is not None:
+        item = standard.checked.indicators[node.leaf]
+        deduction = item.syntax.deduction
+        if deduction is None:
+            return Fraction(0), round_score(item.maximum or Fraction(0), rounding)
+        return (None if deduction.cap is None else -round_score(deduction.cap.value, rounding)), Fraction(0)
+    ranges = [_node_range(standard, member) for member in node.members]
+    lows = [low for low, _ in ranges]
+    low = None if any(v is None for v in lows) else node_score([v for v in lows if v is not None],
+                                                               node.cap, node.weight, rounding)[1]
+    return low, node_score([high for _, high in ranges], node.cap, node.weight, rounding)[1]
 
 
 def check_bands(standard: Standard, evaluation: Evaluation) -> None:
     """Every star level is the band its exact value reaches (a value exactly at a threshold
     lands in that band), and star-based points are max x stars / 5."""
     for result in evaluation.indicators:
-        item = standard.checked.indicator(result.number)
+        item = standard.checked.indicator(result.code)
         if result.value is None:
             if result.stars is not None or result.points != 0:
                 raise InvariantError("bands", "a not-applicable indicator has stars or points",
-                                     entity=evaluation.entity, indicator=result.number)
+                                     entity=evaluation.entity, indicator=result.code)
         elif item.bands is not None:
             _band_agrees(standard, item, result, evaluation.entity)
 
@@ -521,13 +537,13 @@ def _band_agrees(standard: Standard, item: ScoredIndicator, result: IndicatorRes
     if result.stars != want:
         raise InvariantError("bands", f"value {fmt(result.value)} reaches {want} stars "
                              f"({item.bands.rule.value} {', '.join(t.text for t in item.bands.thresholds)}), "
-                             f"but scored {result.stars}", entity=entity, indicator=result.number)
+                             f"but scored {result.stars}", entity=entity, indicator=result.code)
     points = item.syntax.points
     if points is not None and isinstance(points.scoring, s.FromStars):
-        expected = _round(standard, points.maximum.value * want / 5)
+        expected = _round(item, points.maximum.value * want / 5)
         if result.points != expected:
             raise InvariantError("bands", f"{want} stars give {fmt(expected)} points, not {fmt(result.points)}",
-                                 entity=entity, indicator=result.number)
+                                 entity=entity, indicator=result.code)
 
 
 def check_rating(standard: Standard, before: Evaluation, after: Evaluation) -> None:
@@ -614,7 +630,7 @@ def _same_way(plan: _Plan, name: str, change: tuple[Fraction, Fraction], before:
     for item in plan.users.get(name, ()):
         if item.direction is not direction:
             continue
-        was, now = before.indicator(item.number), after.indicator(item.number)
+        was, now = before.indicator(item.code), after.indicator(item.code)
         for what, old, new in (("stars", was.stars, now.stars), ("points", was.points, now.points)):
             if old is None or new is None or old == new:
                 continue
@@ -622,7 +638,7 @@ def _same_way(plan: _Plan, name: str, change: tuple[Fraction, Fraction], before:
                 raise InvariantError(
                     "direction", f"`{name}` is better {direction.value}, but raising it from {fmt(change[0])} to "
                     f"{fmt(change[1])} moved {what} from {fmt(old)} to {fmt(new)}",
-                    entity=before.entity, indicator=item.number)
+                    entity=before.entity, indicator=item.code)
 
 
 def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...] | None:

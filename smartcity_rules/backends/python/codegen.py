@@ -48,7 +48,7 @@ class Program:
     constants: dict[str, Any]
     # For each line of the source (line n at index n - 1), the indicator whose code it is:
     # a traceback through generated code is traced back to the standard with it.
-    origins: tuple[int | None, ...] = ()
+    origins: tuple[str | None, ...] = ()
 
 
 def _mul(a: str, b: str) -> str:
@@ -69,12 +69,12 @@ class _Emitter:
         self.plan = plan
         self.constants = constants
         self.lines: list[str] = []
-        self.origins: list[int | None] = []
+        self.origins: list[str | None] = []
         self.depth = 1
         self.temps = 0
         self.vars: dict[int, Pair] = {}  # slot -> pair
         self.memo: dict[int, Pair] = {}  # id(op) -> its value, within one indicator
-        self.indicator: int | None = None  # the indicator being emitted, for error messages
+        self.indicator: str | None = None  # the indicator being emitted, for error messages
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
@@ -313,7 +313,7 @@ class _ProgramBuilder:
         origins = (*cohort_origins, None, *main_origins)
         return Program("\n".join([*cohort_fn, "", *main_fn, ""]), self.constants, origins)
 
-    def _cohort_function(self) -> tuple[list[str], list[int | None]]:
+    def _cohort_function(self) -> tuple[list[str], list[str | None]]:
         em = _Emitter(self.plan, self.constants)
         em.read_inputs(self.plan.cohort_reads)
         results = []
@@ -328,7 +328,7 @@ class _ProgramBuilder:
             em.line("except _ZeroSignal as signal:")
             em.depth += 1
             if site.zero_policy is ZeroPolicy.ERROR:
-                em.line(f"raise _zero_error(signal, entity, {site.indicator}) from None")
+                em.line(f"raise _zero_error(signal, entity, {site.indicator!r}) from None")
             else:
                 em.line(f"c{index} = None")
             em.depth -= 1
@@ -338,7 +338,7 @@ class _ProgramBuilder:
         lines = ["def cohort_args(record, entity):", *body, returned]
         return lines, [None, *origins, None]
 
-    def _main_function(self) -> tuple[list[str], list[int | None]]:
+    def _main_function(self) -> tuple[list[str], list[str | None]]:
         em = _Emitter(self.plan, self.constants)
         em.read_inputs(self.plan.main_reads)
         if self.plan.unread:
@@ -349,12 +349,8 @@ class _ProgramBuilder:
             values.append(f"v{k}")
             stars.append(f"s{k}")
             points.append(f"p{k}")
-        total = self._total(em)
-        if self.plan.round_total:
-            total = f"_round_total({total}, {self.plan.decimals!r})"
         em.indicator = None
-        em.line(f"total = {total}")
-        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, total)")
+        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)})")
         return ["def evaluate(record, entity, cohort):", *em.lines], [None, *em.origins]
 
     def _unread(self) -> tuple[tuple[UnreadInput, UnreadInput | None], ...]:
@@ -366,37 +362,10 @@ class _ProgramBuilder:
         return tuple((spec(slots[k]), None if whole is None else spec(slots[whole]))
                      for k, whole in zip(self.plan.unread, wholes))
 
-    def _total(self, em: _Emitter) -> str:
-        """The groups' points summed, scaled table entries apart from exact Fractions."""
-        base: tuple[list[str], list[str]] = ([], [])
-        bonuses = []
-        for group in self.plan.groups:
-            scaled_terms = [f"p{k}" for k in group.members if self.plan.indicators[k].scaled]
-            fraction_terms = [f"p{k}" for k in group.members if not self.plan.indicators[k].scaled]
-            if not group.bonus:
-                base[0].extend(scaled_terms)
-                base[1].extend(fraction_terms)
-            elif fraction_terms:
-                bonus = self._total_expr(scaled_terms, fraction_terms)
-                if group.cap is not None:
-                    bonus = f"min({bonus}, {em.constant(group.cap)})"
-                bonuses.append(bonus)
-            elif scaled_terms:
-                bonus = " + ".join(scaled_terms)
-                if group.cap is not None:
-                    bonus = f"min({bonus}, {int(group.cap * self.scale)})"
-                base[0].append(bonus)
-        return " + ".join([self._total_expr(*base), *bonuses])
-
-    def _total_expr(self, scaled: list[str], fractions: list[str]) -> str:
-        parts = [f"_Fraction({' + '.join(scaled)}, {self.scale})"] if scaled else []
-        parts += fractions
-        return " + ".join(parts) if parts else "_Fraction(0)"
-
     def _indicator(self, em: _Emitter, item: p.IndicatorPlan, value_var: str, stars_var: str,
                    points_var: str) -> None:
-        em.indicator = item.number
-        em.line(f"# indicator {item.number}")
+        em.indicator = item.code
+        em.line(f"# indicator {item.code}")
         em.memo.clear()
         em.line("try:")
         em.depth += 1
@@ -407,7 +376,7 @@ class _ProgramBuilder:
         em.line("except _ZeroSignal as signal:")
         em.depth += 1
         if item.zero_policy is ZeroPolicy.ERROR:
-            em.line(f"raise _zero_error(signal, entity, {item.number}) from None")
+            em.line(f"raise _zero_error(signal, entity, {item.code!r}) from None")
         elif item.zero_policy is ZeroPolicy.NOT_APPLICABLE:
             em.line(f"{value_var} = {stars_var} = None")
             # No points, in the column's type: a scaled int, or an exact Fraction (see ResultColumns).
@@ -418,24 +387,27 @@ class _ProgramBuilder:
         em.depth -= 1
 
     def _score(self, em: _Emitter, item: p.IndicatorPlan, value: Pair, stars_var: str, points_var: str) -> None:
-        decimals = repr(self.plan.decimals)
+        rounding = em.constant(item.rounding)
         points = item.points
         if isinstance(points, p.DeductionPoints):
             em.line(f"{stars_var} = None")
             if item.scaled:
                 off = _mul(str(int(points.each * self.scale)), value.num)
-                em.line(f"{points_var} = -min({off if value.nonneg else f'max({off}, 0)'}, "
-                        f"{int(points.cap * self.scale)})")
+                off = off if value.nonneg else f"max({off}, 0)"
+                capped = off if points.cap is None else f"min({off}, {int(points.cap * self.scale)})"
+                em.line(f"{points_var} = -({capped})")
             else:
                 each, cap = em.constant(points.each), em.constant(points.cap)
-                em.line(f"{points_var} = _deduct({value.num}, {value.den}, {each}, {cap}, {decimals})")
+                em.line(f"{points_var} = _deduct({value.num}, {value.den}, {each}, {cap}, {rounding})")
             return
-        assert item.banding is not None  # every indicator but a deduction has bands
-        _stars_code(em, value, item.banding, stars_var)
+        if item.banding is None:
+            em.line(f"{stars_var} = None")
+        else:
+            _stars_code(em, value, item.banding, stars_var)
         if isinstance(points, p.LinearPoints):
             low, high = em.constant(points.low), em.constant(points.high)
             maximum = em.constant(points.maximum)
-            em.line(f"{points_var} = _linear({value.num}, {value.den}, {low}, {high}, {maximum}, {decimals})")
+            em.line(f"{points_var} = _linear({value.num}, {value.den}, {low}, {high}, {maximum}, {rounding})")
             return
         scaled = tuple(int(v * self.scale) for v in points.table)
         em.line(f"{points_var} = {em.constant(scaled)}[{stars_var}]")

@@ -45,8 +45,8 @@ class PythonExecutor:
         self._evaluate: Callable[[Record, str, tuple[Any, ...]], Row] = namespace["evaluate"]
         self._cohort_args: Callable[[Record, str], tuple[Any, ...]] = namespace["cohort_args"]
 
-    def indicator_at(self, line: int) -> int | None:
-        """The number of the indicator whose code is at a line of the generated source."""
+    def indicator_at(self, line: int) -> str | None:
+        """The code of the indicator whose code is at a line of the generated source."""
         origins = self.program.origins
         return origins[line - 1] if 0 < line <= len(origins) else None
 
@@ -56,11 +56,11 @@ class PythonExecutor:
         rows = [evaluate(record, entity, values)
                 for record, entity, values in zip(batch.records, batch.entities, cohort)]
         width = len(self.plan.indicators)
-        if not rows:
-            return ResultColumns(((),) * width, ((),) * width, ((),) * width, ())
+        if not rows or not width:
+            return ResultColumns(((),) * width, ((),) * width, ((),) * width, len(rows))
         # Transposed in C by zip: columns cost a small fraction of the evaluation.
-        values, stars, points, totals = zip(*rows)
-        return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), totals)
+        values, stars, points = zip(*rows)
+        return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), len(rows))
 
     def _cohort_values(self, batch: Batch) -> Sequence[tuple[Any, ...]]:
         sites = self.plan.cohort_sites

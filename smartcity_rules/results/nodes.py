@@ -1,0 +1,66 @@
+"""Node scores, decided once over result columns: groups, indicators made of items, the total.
+
+Back-ends score the leaves; every node above them follows by one rule (semantics.node_score),
+applied here for every back-end, a whole column at a time, children before parents.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import cast
+
+from ..backends.protocol import ResultColumns
+from ..plan import scoring as p
+from ..plan.semantics import node_score
+
+
+class NodeScores:
+    """Exact points of every leaf and node of a batch, rounded and unrounded, computed on
+    first use; scaled ints become Fractions, each value once."""
+
+    def __init__(self, plan: p.ScoringPlan, columns: ResultColumns) -> None:
+        self.plan = plan
+        self.columns = columns
+        self._fractions: dict[int, Fraction] = {}
+        self._rounded: list[list[Fraction]] | None = None
+        self._unrounded: list[list[Fraction]] = []
+
+    def indicator(self, k: int, row: int) -> Fraction:
+        point = self.columns.points[k][row]
+        if not self.plan.indicators[k].scaled:
+            return Fraction(point)
+        scaled = cast(int, point)  # the plan says so: see ResultColumns
+        exact = self._fractions.get(scaled)
+        if exact is None:
+            exact = self._fractions.setdefault(scaled, Fraction(scaled, self.plan.points_scale))
+        return exact
+
+    def node(self, n: int, row: int) -> Fraction:
+        return self._columns()[n][row]
+
+    def unrounded(self, n: int, row: int) -> Fraction:
+        self._columns()
+        return self._unrounded[n][row]
+
+    def total(self, row: int) -> Fraction:
+        return self.node(0, row)
+
+    def _columns(self) -> list[list[Fraction]]:
+        if self._rounded is not None:
+            return self._rounded
+        nodes = self.plan.nodes
+        rows = range(len(self.columns))
+        rounded: list[list[Fraction]] = [[] for _ in nodes]
+        unrounded: list[list[Fraction]] = [[] for _ in nodes]
+        for n in reversed(range(len(nodes))):  # members come after their parent
+            node = nodes[n]
+            if node.leaf is not None:
+                rounded[n] = unrounded[n] = [self.indicator(node.leaf, row) for row in rows]
+                continue
+            for row in rows:
+                raw, score = node_score([rounded[m][row] for m in node.members], node.cap, node.weight,
+                                        node.rounding)
+                unrounded[n].append(raw)
+                rounded[n].append(score)
+        self._rounded, self._unrounded = rounded, unrounded
+        return rounded
