@@ -16,7 +16,7 @@ import attrs
 
 from ..language.numbers import fmt
 from ..language.syntax import BandRule, Compare, Function, Kind, ZeroPolicy
-from .semantics import Domain, Rounding
+from .semantics import Domain, Rounding, deduction_points, linear_points
 
 
 # ------------------------------------------------------------------ inputs
@@ -125,6 +125,9 @@ class StarPoints:
     table: tuple[Fraction, ...]
     maximum: Fraction  # so the unrounded points, maximum x stars / 5, can be told
 
+    def unrounded(self, num: int, den: int, stars: int | None) -> Fraction:
+        return self.maximum * (stars or 0) / 5
+
 
 @attrs.frozen
 class LinearPoints:
@@ -134,6 +137,9 @@ class LinearPoints:
     high: Fraction
     maximum: Fraction
 
+    def unrounded(self, num: int, den: int, stars: int | None) -> Fraction:
+        return linear_points(num, den, self.low, self.high, self.maximum, None)
+
 
 @attrs.frozen
 class DeductionPoints:
@@ -141,6 +147,9 @@ class DeductionPoints:
 
     each: Fraction
     cap: Fraction | None
+
+    def unrounded(self, num: int, den: int, stars: int | None) -> Fraction:
+        return deduction_points(num, den, self.each, self.cap, None)
 
 
 @attrs.frozen

@@ -45,6 +45,16 @@ class NodeScores:
     def total(self, row: int) -> Fraction:
         return self.node(0, row)
 
+    def _exact(self, k: int, row: int) -> Fraction:
+        """A leaf's points before its rounding, from its value and stars."""
+        item = self.plan.indicators[k]
+        if item.rounding is None:
+            return self.indicator(k, row)
+        value, stars = self.columns.values[k][row], self.columns.stars[k][row]
+        if value is None:
+            return Fraction(0)
+        return item.points.unrounded(value[0], value[1], stars)
+
     def _columns(self) -> list[list[Fraction]]:
         if self._rounded is not None:
             return self._rounded
@@ -55,7 +65,8 @@ class NodeScores:
         for n in reversed(range(len(nodes))):  # members come after their parent
             node = nodes[n]
             if node.leaf is not None:
-                rounded[n] = unrounded[n] = [self.indicator(node.leaf, row) for row in rows]
+                rounded[n] = [self.indicator(node.leaf, row) for row in rows]
+                unrounded[n] = [self._exact(node.leaf, row) for row in rows]
                 continue
             for row in rows:
                 raw, score = node_score([rounded[m][row] for m in node.members], node.cap, node.weight,
