@@ -29,12 +29,14 @@ from .language.errors import (
     ZeroDenominator,
 )
 from .results.evaluation import (
+    CohortInfo,
     Evaluation,
     GroupResult,
     IndicatorInfo,
     IndicatorResult,
     InputInfo,
     LevelResult,
+    NodeResult,
     RatingResult,
     RequirementResult,
     Status,
@@ -53,6 +55,7 @@ __version__ = "0.2.0"
 __all__ = [
     "CannotGenerate",
     "CaseFileError",
+    "CohortInfo",
     "CohortRequired",
     "DataError",
     "DataFileError",
@@ -75,6 +78,7 @@ __all__ = [
     "LevelResult",
     "MissingInput",
     "MissingTestDependency",
+    "NodeResult",
     "NotFound",
     "PilotOutcome",
     "PilotStage",

@@ -48,8 +48,11 @@ from ..language.syntax import Function
 
 RANK = sympy.Function("rank")
 SHARE = sympy.Function("share")
-# rank(e) falls (weakly) as e rises; share(e) rises (weakly) as e rises.
-COHORT_DIRECTIONS: Mapping[sympy.FunctionClass, int] = {RANK: -1, SHARE: 1}
+# The other cohort functions, opaque too, each named as the language writes it.
+_OPAQUE = {f: sympy.Function(f.value) for f in Function
+           if f.compares_entities and f not in (Function.RANK, Function.SHARE)}
+# rank(e) falls (weakly) as e rises; every other cohort function rises (weakly) as e rises.
+COHORT_DIRECTIONS: Mapping[sympy.FunctionClass, int] = {RANK: -1, SHARE: 1, **{f: 1 for f in _OPAQUE.values()}}
 PREVIOUS = "@previous"
 
 Inputs = Mapping[str, s.InputDecl]
@@ -103,6 +106,10 @@ _BINARY: Mapping[s.BinaryOp, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
     s.BinaryOp.DIV: lambda a, b: a / b,
 }
 
+def _opaque(function: sympy.FunctionClass) -> Callable[[list[sympy.Expr]], sympy.Expr]:
+    return lambda args: function(args[0])
+
+
 # Every Function but previous and growth, which read last period's symbols (see _Converter.call).
 _CALLS: Mapping[Function, Callable[[list[sympy.Expr]], sympy.Expr]] = {
     Function.RATIO: lambda args: args[0] / args[1],
@@ -111,6 +118,7 @@ _CALLS: Mapping[Function, Callable[[list[sympy.Expr]], sympy.Expr]] = {
     Function.CLAMP: lambda args: sympy.Min(sympy.Max(args[0], args[1]), args[2]),
     Function.RANK: lambda args: RANK(args[0]),
     Function.SHARE: lambda args: SHARE(args[0]),
+    **{f: _opaque(g) for f, g in _OPAQUE.items()},
 }
 
 

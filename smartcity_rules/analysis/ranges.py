@@ -185,6 +185,13 @@ _CALL_RANGES: Mapping[Function, Callable[[list[Interval]], Interval]] = {  # eve
     Function.PREVIOUS: lambda args: args[0],
     Function.RANK: lambda args: _KIND_RANGES[s.Kind.RANK],
     Function.SHARE: lambda args: _share(args[0]),
+    Function.MINMAX: lambda args: UNIT,
+    Function.PERCENTILE: lambda args: UNIT,
+    Function.TO_BEST: lambda args: _share(args[0]),
+    Function.COHORT_MEAN: lambda args: args[0],  # a mean, median, min or max lies within the values
+    Function.COHORT_MEDIAN: lambda args: args[0],
+    Function.COHORT_MIN: lambda args: args[0],
+    Function.COHORT_MAX: lambda args: args[0],
     Function.MIN: _extreme(min),
     Function.MAX: _extreme(max),
     Function.CLAMP: _clamp,

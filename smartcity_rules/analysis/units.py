@@ -25,7 +25,11 @@ Base = tuple[str, str | None]
 Quantity = tuple[tuple[Base, int], ...]
 PURE: Quantity = ()
 _AMOUNTS = frozenset({s.Kind.COUNT, s.Kind.MONEY, s.Kind.AREA, s.Kind.LENGTH, s.Kind.MEASURE})
-_PURE_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.RANK, Function.SHARE})
+_PURE_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.RANK, Function.SHARE, Function.MINMAX,
+                         Function.PERCENTILE, Function.TO_BEST})
+# A cohort's mean, median, min or max of a quantity is that quantity.
+_LIKE_ARGUMENT = frozenset({Function.PREVIOUS, Function.COHORT_MEAN, Function.COHORT_MEDIAN, Function.COHORT_MIN,
+                           Function.COHORT_MAX})
 _SUMS = {s.BinaryOp.ADD: "add", s.BinaryOp.SUB: "subtract"}
 _HELP = {
     "E0305": "convert one side, or divide to make a rate first",
@@ -156,7 +160,7 @@ class _Units:
             for arg in call.args:
                 self.quantity(arg)
             return PURE
-        if call.callee is Function.PREVIOUS:
+        if call.callee in _LIKE_ARGUMENT:
             return self.quantity(call.args[0])
         return self.same("compare", list(call.args))  # min, max, clamp
 

@@ -36,8 +36,7 @@ FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
     Function.RATIO.value: (2, 2),
     Function.GROWTH.value: (1, 1),
     Function.PREVIOUS.value: (1, 1),
-    Function.RANK.value: (1, 1),
-    Function.SHARE.value: (1, 1),
+    **{f.value: (1, 1) for f in Function if f.compares_entities},
     Function.MIN.value: (2, None),
     Function.MAX.value: (2, None),
     Function.CLAMP.value: (3, 3),
@@ -672,7 +671,7 @@ class _Checker:
         if req.measure is s.Measure.POINTS:
             return
         leaf = None if node.leaf is None else scored[node.leaf]
-        lacks = "a value" if leaf is None else (
+        lacks = "value" if leaf is None else (
             "star bands" if req.measure is s.Measure.STARS and leaf.bands is None else None)
         if lacks is not None:
             self.error("E0263", f"{node.label} has no {lacks} to compare", req.code_span,

@@ -68,19 +68,32 @@ class Function(enum.Enum):
     PREVIOUS = "previous"
     RANK = "rank"
     SHARE = "share"
+    MINMAX = "minmax"
+    PERCENTILE = "percentile"
+    TO_BEST = "to_best"
+    COHORT_MEAN = "cohort_mean"
+    COHORT_MEDIAN = "cohort_median"
+    COHORT_MIN = "cohort_min"
+    COHORT_MAX = "cohort_max"
     MIN = "min"
     MAX = "max"
     CLAMP = "clamp"
 
     @property
     def compares_entities(self) -> bool:
-        """rank() and share() are computed across the cohort, not from one record."""
-        return self in (Function.RANK, Function.SHARE)
+        """The cohort functions are computed across the cohort, not from one record."""
+        return self in _COHORT_FUNCTIONS
+
+
+_COHORT_FUNCTIONS = frozenset({Function.RANK, Function.SHARE, Function.MINMAX, Function.PERCENTILE,
+                               Function.TO_BEST, Function.COHORT_MEAN, Function.COHORT_MEDIAN,
+                               Function.COHORT_MIN, Function.COHORT_MAX})
 
 
 @attrs.frozen(slots=True)
 class Call:
-    """`ratio(a, b)`, `growth(x)`, `rank(x)`, `share(x)`, `previous(x)`, `min`, `max`, `clamp`."""
+    """`ratio(a, b)`, `growth(x)`, `previous(x)`, `min`, `max`, `clamp`, or a cohort function
+    such as `rank(x)`, `share(x)`, `minmax(x)`."""
 
     function: str  # as written: the parser keeps unknown names for the checker to report
     args: tuple[Expr, ...]

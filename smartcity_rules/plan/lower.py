@@ -72,7 +72,7 @@ def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
 
 
 def cohort_uses(expr: s.Expr, previous: bool = False) -> Iterator[tuple[s.Call, bool]]:
-    """Every rank() or share() call with the period it is taken in, in evaluation order, once
+    """Every cohort function's call with the period it is taken in, in evaluation order, once
     each: inside growth() each is taken twice, over this period's and over last period's values."""
     found: dict[tuple[int, bool], tuple[s.Call, bool]] = {}
     _cohort_uses(expr, previous, found, set())
@@ -229,8 +229,9 @@ class _Lowering:
             case Function.CLAMP:
                 value, low, high = (self.op(a, previous) for a in args)
                 return p.Extreme(False, (p.Extreme(True, (value, low)), high))
-            case Function.RANK | Function.SHARE:
+            case cohort if cohort.compares_entities:
                 return p.CohortValue(self.site[id(call), previous])
+        raise AssertionError(call.callee)
 
     def _ratio(self, call: s.Call, previous: bool) -> p.Op:
         """A part over its whole; a part above its whole is bad data. Inputs declared

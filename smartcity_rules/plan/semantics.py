@@ -347,7 +347,59 @@ def cohort_column(function: Function, values: Sequence[tuple[int, int] | None]) 
             return rank_column(values)
         case Function.SHARE:
             return share_column(values)
+        case Function.MINMAX:
+            return minmax_column(values)
+        case Function.PERCENTILE:
+            return percentile_column(values)
+        case Function.TO_BEST:
+            return to_best_column(values)
+        case Function.COHORT_MEAN | Function.COHORT_MEDIAN | Function.COHORT_MIN | Function.COHORT_MAX:
+            return statistic_column(function, values)
     raise AssertionError(f"{function} does not compare entities")
+
+
+def _present(values: Sequence[tuple[int, int] | None]) -> list[Fraction]:
+    return [Fraction(*v) for v in values if v is not None]
+
+
+def minmax_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """(value - min) / (max - min); None for all when the values are all equal (or none)."""
+    present = _present(values)
+    if not present or max(present) == min(present):
+        return [None] * len(values)
+    low, spread = min(present), max(present) - min(present)
+    return [None if v is None else _pair((Fraction(*v) - low) / spread) for v in values]
+
+
+def percentile_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """The share of the other entities with a smaller value; None for all in a cohort of one."""
+    present = sorted(_present(values))
+    if len(present) < 2:
+        return [None] * len(values)
+    below = {value: bisect.bisect_left(present, value) for value in present}
+    others = len(present) - 1
+    return [None if v is None else _pair(Fraction(below[Fraction(*v)], others)) for v in values]
+
+
+def to_best_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """Each value over the cohort's largest; None for all when the largest is 0 (or none)."""
+    present = _present(values)
+    best = max(present, default=Fraction(0))
+    if best == 0:
+        return [None] * len(values)
+    return [None if v is None else _pair(Fraction(*v) / best) for v in values]
+
+
+def statistic_column(function: Function, values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """The cohort's mean, median, smallest or largest value, for every entity that has one."""
+    present = sorted(_present(values))
+    if not present:
+        return [None] * len(values)
+    middle = len(present) // 2
+    median = present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
+    statistic = {Function.COHORT_MEAN: sum(present, Fraction(0)) / len(present), Function.COHORT_MEDIAN: median,
+                 Function.COHORT_MIN: present[0], Function.COHORT_MAX: present[-1]}[function]
+    return [None if v is None else _pair(statistic) for v in values]
 
 
 def rank_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:

@@ -9,6 +9,7 @@ per row, each figure read from the columns when asked for.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
 from .display import is_percentage, show_number
 from .evaluation import (
+    CohortInfo,
     Evaluation,
     GroupResult,
     IndicatorInfo,
@@ -101,6 +103,13 @@ class ScoredBatch:
         self.edition = shape.edition
         self.provisional = shape.provisional
         self.points = NodeScores(shape.plan, columns)
+
+    @functools.cached_property
+    def cohort(self) -> CohortInfo | None:
+        if not self.shape.plan.needs_cohort:
+            return None
+        names = "\n".join(sorted(self.entities)).encode("utf-8")
+        return CohortInfo(len(self.entities), hashlib.sha256(names).hexdigest()[:16])
 
     @functools.cached_property
     def ratings(self) -> Ratings | None:

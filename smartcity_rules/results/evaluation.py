@@ -221,6 +221,18 @@ class RatingResult:
         }
 
 
+@attrs.frozen
+class CohortInfo:
+    """The cohort a cohort-dependent result was computed over: how many entities, and a
+    digest of their names (sorted), so two results can be told to come from the same one."""
+
+    size: int
+    digest: str  # the first 16 hex digits of SHA-256 over the sorted names, one a line
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "digest": self.digest}
+
+
 class Rows(Protocol):
     """A scored batch, as its row views read it (see batch.py)."""
 
@@ -239,6 +251,9 @@ class Rows(Protocol):
     def groups(self, row: int) -> tuple[GroupResult, ...]: ...
 
     def nodes(self, row: int) -> tuple[NodeResult, ...]: ...
+
+    @property
+    def cohort(self) -> CohortInfo | None: ...
 
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None: ...
 
@@ -289,6 +304,11 @@ class Evaluation:
     @functools.cached_property
     def groups(self) -> tuple[GroupResult, ...]:
         return self._rows.groups(self._row)
+
+    @property
+    def cohort(self) -> CohortInfo | None:
+        """The cohort its cohort functions compared it with; None when the standard has none."""
+        return self._rows.cohort
 
     @functools.cached_property
     def nodes(self) -> tuple[NodeResult, ...]:
@@ -342,5 +362,6 @@ class Evaluation:
             "groups": [g.to_dict() for g in self.groups],
             "indicators": [i.to_dict() for i in self.indicators],
             "nodes": [n.to_dict() for n in self.nodes],
+            "cohort": None if self.cohort is None else self.cohort.to_dict(),
             "provisional": list(self.provisional),
         }

@@ -278,10 +278,14 @@ def nonneg(op: p.Op, plan: ScoringPlan) -> bool:
 
 
 def _site_nonneg(plan: ScoringPlan, site: int) -> bool:
-    """A rank is at least 1; a share has the sign of its argument (negative members make
-    negative shares, and shares above 1)."""
+    """A rank is at least 1, min-max and percentile values lie in [0, 1]; a share, a distance
+    to the best and a cohort mean, median, min or max have the sign of their argument (negative
+    members make negative shares, and shares above 1)."""
     cohort = plan.cohort_sites[site]
-    return cohort.function is Function.RANK or nonneg(cohort.formula, plan)
+    return cohort.function in _NONNEGATIVE_COHORT or nonneg(cohort.formula, plan)
+
+
+_NONNEGATIVE_COHORT = frozenset({Function.RANK, Function.MINMAX, Function.PERCENTILE})
 
 
 def _signed(value: Fraction) -> str:
