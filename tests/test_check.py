@@ -21,6 +21,12 @@ def indicator(body: str, number: int = 1, points: str = "2") -> str:
     return f'indicator {number} "I{number}" {{\n    {body}\n    stars at least 1, 2, 3, 4, 5\n    points {points}\n}}'
 
 
+def item(code: str, scoring: str) -> str:
+    return f'item L1P1-{code} "{code}" {{ value ratio(a, b + checklist {{ f: 1 }}) {scoring} }}'
+
+
+W = 'standard "T" { level city total 100 }\n' + IN  # weights are shares of the total
+
 # code -> a standard with exactly that problem
 CASES = {
     "E0201": H + IN + 'input a "again": count\n' + ok_group(indicator("value a + b + checklist { f: 1 }")),
@@ -85,6 +91,19 @@ CASES = {
     "E0249": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
              + 'rating { level 2 "二" when total >= 2\n level 1 "二" when total >= 1 }\n',
     "E0248": H + IN + 'input entity "主体": count\n' + ok_group(indicator("value a + b + entity + checklist { f: 1 }")),
+    # nesting, codes, items and weights (docs/language.md §9)
+    "E0257": W + ok_group('indicator L1P1 "P" {\n    value a\n    ' + item("A1", "weight 100%") + "\n}", points="100"),
+    "E0258": W + ok_group('indicator L1P1 "P" {\n    ' + item("A1", "weight 120%") + "\n    "
+                          + item("A2", "weight -20%") + "\n}", points="100"),  # they add up: no E0231
+    "E0259": H.replace(" total 2", "") + IN + 'group "G" weight 100% {\n'
+             + indicator("value a + b + checklist { f: 1 }") + "\n}\n",
+    "E0260": W + ok_group('indicator L1P1 "P" {\n    weight 100%\n    ' + item("A1", "weight 30%") + "\n    "
+                          + item("A2", "weight 40%") + "\n}", points="100"),
+    "E0261": W + ok_group('indicator L1P1 "P" {\n    ' + item("A1", "weight 100% points 100") + "\n}", points="100"),
+    "E0262": W + ok_group('indicator L1P1 "P" {\n    item A "A" {\n        ' + item("A1", "weight 100%")
+                          + "\n    }\n}", points="100"),
+    "E0263": W + ok_group('indicator L1P1 "P" {\n    ' + item("A1", "weight 100%") + "\n}", points="100")
+             + 'rating { level 1 "一" when indicator L1P1 >= 50% }\n',
 }
 
 
@@ -134,9 +153,41 @@ def test_weights_that_add_up_exactly_pass() -> None:
 
 def test_clean_standard_resolves_bands_and_groups() -> None:
     checked = check(parse((FIXTURES / "mini.scs").read_text(encoding="utf-8")))
+    assert [i.code for i in checked.indicators] == ["1", "2", "3", "4", "5"]
     assert [i.number for i in checked.indicators] == [1, 2, 3, 4, 5]
     assert checked.indicator(1).bands is not None and checked.indicator(1).group.name == "基础设施"
     assert checked.indicator(5).is_deduction and checked.indicator(5).bands is None
+
+
+def test_nested_groups_items_and_weights_build_the_node_tree() -> None:
+    text = W + (
+        'group L1 "G" points 100 {\n'
+        '  group "S" { indicator 1 "I1" { value a points 40 linear from 0 to 10 } }\n'
+        '  indicator L1P1 "P" {\n    weight 60%\n    ' + item("A1", "weight 50%") + "\n    "
+        + item("A2", "weight 50%") + "\n  }\n"
+        '  indicator 2.3.1 "D" { value a deduct 2 each }\n'
+        "}\n"
+        'rating { level 1 "一" when indicator L1P1 >= 30 points and indicator L1P1-A1 >= 50% }\n')
+    checked = check(parse(text))
+    assert [(n.kind.value, n.code, n.maximum) for n in checked.nodes] == [
+        ("standard", None, 100), ("group", "L1", 100), ("group", None, 40), ("indicator", "1", 40),
+        ("indicator", "L1P1", 60), ("item", "L1P1-A1", 50), ("item", "L1P1-A2", 50),
+        ("indicator", "2.3.1", None)]
+    assert [i.code for i in checked.indicators] == ["1", "L1P1-A1", "L1P1-A2", "2.3.1"]
+    item_a1 = checked.indicator("L1P1-A1")
+    assert item_a1.is_item and item_a1.parent is not None and item_a1.parent.code == "L1P1"
+    assert item_a1.maximum == 50 and item_a1.group.name == "G"  # the group its indicator is in
+    deduction = checked.indicator("2.3.1").syntax.deduction
+    assert deduction is not None and deduction.cap is None  # uncapped
+
+
+def test_a_linear_indicator_needs_no_bands_unless_it_is_leading() -> None:
+    linear = 'indicator 1 {mark}"I" {{ value a + b + checklist {{ f: 1 }} points 2 linear from 0 to 10 }}'
+    assert check(parse(H + IN + ok_group(linear.format(mark="")))).indicator(1).bands is None
+    with pytest.raises(scr.InvalidStandard) as caught:
+        check(parse(H + IN + ok_group(linear.format(mark="★ "))))
+    (error,) = [d for d in caught.value.diagnostics if d.is_error]
+    assert (error.code, error.message) == ("E0238", "leading (★) indicator 1 has no star bands")
 
 
 def test_equal_ranks_are_sub_tiers_listed_highest_first() -> None:
@@ -159,4 +210,6 @@ def test_every_function_has_an_arity_and_calls_dispatch_on_the_enum() -> None:
     assert value is not None
     (call,) = [n for n in walk(value) if isinstance(n, Call)]
     assert call.callee is Function.RATIO
-    assert {f for f in Function if f.compares_entities} == {Function.RANK, Function.SHARE}
+    assert {f for f in Function if f.compares_entities} == {
+        Function.RANK, Function.SHARE, Function.MINMAX, Function.PERCENTILE, Function.TO_BEST,
+        Function.COHORT_MEAN, Function.COHORT_MEDIAN, Function.COHORT_MIN, Function.COHORT_MAX}

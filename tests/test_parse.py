@@ -20,6 +20,10 @@ def only_indicator(text: str) -> s.Indicator:
     return tree.groups[0].indicators[0]
 
 
+def rounding(declared: s.Rounding | None) -> tuple[int, s.RoundMode] | None:
+    return None if declared is None else (declared.decimals, declared.mode)
+
+
 def value_of(formula: str) -> s.Expr:
     indicator = only_indicator(f'indicator 1 "I" {{ value {formula} }}')
     assert indicator.value is not None
@@ -38,7 +42,8 @@ def test_header_fields() -> None:
     assert header.effective == datetime.date(2020, 5, 1)
     assert header.source == "DB37/T"
     assert header.total is not None and header.total.value == 100 and header.total_provisional
-    assert header.rounding == 2
+    assert header.rounding is not None and rounding(header.rounding) == (2, s.RoundMode.HALF_UP)
+    assert header.rounding.span.text() == "rounding 2 decimals"
     assert header.notes == ("why", "more")
 
 
@@ -106,7 +111,8 @@ def test_indicator_clauses_and_leading_marks() -> None:
             f'indicator 12 {mark} "5G网络覆盖率" provisional {{ description "d" note "n1" note "n2" '
             'value ratio(a, b) stars rates points 2 linear from 0 to 100% provisional '
             "on zero denominator: not applicable }")
-        assert indicator.number == 12 and indicator.leading and indicator.provisional
+        assert indicator.code == "12" and indicator.number == 12 and indicator.code_span.text() == "12"
+        assert indicator.leading and indicator.provisional and not indicator.is_item and indicator.items == ()
         assert indicator.notes == ("n1", "n2") and indicator.description == "d"
         assert isinstance(indicator.stars, s.BandsRef) and indicator.stars.name == "rates"
         assert indicator.points is not None and isinstance(indicator.points.scoring, s.Linear)
@@ -125,7 +131,15 @@ def test_deduction_and_bonus_group() -> None:
     group = tree.groups[0]
     assert group.bonus and group.cap is not None and group.cap.value == 5 and group.provisional
     deduction = group.indicators[0].deduction
-    assert deduction is not None and deduction.each.value == 2 and deduction.cap.value == 10
+    assert deduction is not None and deduction.each.value == 2
+    assert deduction.cap is not None and deduction.cap.value == 10 and deduction.provisional
+
+
+@pytest.mark.parametrize(("clause", "provisional"), [("deduct 2 each", False), ("deduct 2 each provisional", True)])
+def test_a_deduction_without_a_cap(clause: str, provisional: bool) -> None:
+    deduction = only_indicator(f'indicator 9 "x" {{ value a {clause} }}').deduction
+    assert deduction is not None and deduction.each.value == 2 and deduction.cap is None
+    assert deduction.provisional is provisional and deduction.span.text() == clause
 
 
 def test_directions_on_inputs_and_indicators() -> None:
@@ -174,7 +188,20 @@ def test_rating_requirements() -> None:
                      s.IndicatorRequirement, s.GroupRequirement]
     value_req, stars_req = level.requirements[2], level.requirements[3]
     assert isinstance(value_req, s.IndicatorRequirement) and not value_req.on_stars
+    assert (value_req.code, value_req.measure, value_req.code_span.text()) == ("3", s.Measure.VALUE, "3")
     assert isinstance(stars_req, s.IndicatorRequirement) and stars_req.on_stars
+    assert (stars_req.code, stars_req.measure) == ("4", s.Measure.STARS)
+
+
+def test_a_requirement_on_a_node_s_points() -> None:
+    tree = parse(HEADER + 'rating { level 1 "一" when indicator L1P1 >= 3 points and indicator 2.3.1 < 1/2 }')
+    assert tree.rating is not None
+    points_req, value_req = tree.rating.levels[0].requirements
+    assert isinstance(points_req, s.IndicatorRequirement) and isinstance(value_req, s.IndicatorRequirement)
+    assert (points_req.code, points_req.compare, points_req.threshold.value, points_req.measure) == (
+        "L1P1", s.Compare.GE, 3, s.Measure.POINTS)
+    assert not points_req.on_stars and points_req.code_span.text() == "L1P1"
+    assert (value_req.code, value_req.measure, value_req.threshold.value) == ("2.3.1", s.Measure.VALUE, Fraction(1, 2))
 
 
 def test_keywords_can_still_be_input_names() -> None:
@@ -202,6 +229,105 @@ def test_fixture_file_parses_with_byte_order_mark(tmp_path: Path) -> None:
     assert len(parse_file(path).groups) == 2
 
 
+# ---------------------------------------------------------------- nesting, codes, items, weights
+@pytest.mark.parametrize("code", ["L1P1-A1", "2.3.1", "L1P1", "1.5", "A"])
+def test_codes_are_written_as_the_standard_writes_them(code: str) -> None:
+    indicator = only_indicator(f'indicator {code} "I" {{ value a points 1 linear from 0 to 1 }}')
+    assert indicator.code == code and indicator.code_span.text() == code
+    assert indicator.number is None if not code.isdigit() else indicator.number == int(code)
+
+
+def test_a_numeric_code_is_still_a_number() -> None:
+    indicator = only_indicator('indicator 12 "I" { }')
+    assert (indicator.code, indicator.number) == ("12", 12)
+    assert s.code_number("12") == 12 and s.code_number("L1P1-A1") is None and s.code_number("2.3.1") is None
+
+
+def test_a_group_code_and_nested_groups() -> None:
+    tree = parse(HEADER + 'group L1 "惠民服务" points 37 {\n'
+                 '  indicator 1 "a" { }\n'
+                 '  group L1.2 "二级" points 30 {\n'
+                 '    group "三级" weight 8% { indicator 2 "b" { } }\n'
+                 '    bonus group "加分" at most 2 { }\n'
+                 '  }\n'
+                 '}\n')
+    (top,) = tree.groups
+    assert (top.code, top.name, top.points.value if top.points else None) == ("L1", "惠民服务", 37)
+    assert top.name_span.text() == '"惠民服务"'
+    first, sub = top.members
+    assert isinstance(first, s.Indicator) and first.code == "1"
+    assert isinstance(sub, s.Group) and (sub.code, sub.name) == ("L1.2", "二级")
+    assert top.indicators == (first,) and top.subgroups == (sub,)
+    third, bonus = sub.members
+    assert isinstance(third, s.Group) and third.code is None and third.points is None
+    assert third.weight is not None and third.weight.value == Fraction(8, 100) and third.weight.text == "8%"
+    assert [i.code for i in third.indicators] == ["2"]
+    assert isinstance(bonus, s.Group) and bonus.bonus and bonus.cap is not None and bonus.members == ()
+    assert [g.name for g in tree.all_groups()] == ["惠民服务", "二级", "三级", "加分"]
+    assert [i.code for i in tree.all_indicators()] == ["1", "2"]
+
+
+def test_items_with_weights() -> None:
+    indicator = only_indicator(
+        'indicator L1P1 "政务服务" provisional {\n'
+        '    weight 8%\n'
+        '    item L1P1-A1 "电子证照办理率" { value ratio(a, b) weight 30% }\n'
+        '    item L1P1-A2 "一站式办理率" provisional { value ratio(c, b) weight 70% note "n" }\n'
+        '}')
+    assert indicator.code == "L1P1" and indicator.provisional and not indicator.is_item
+    assert indicator.weight is not None and indicator.weight.value == Fraction(2, 25)
+    assert indicator.value is None and indicator.points is None
+    first, second = indicator.items
+    assert (first.code, first.name, first.is_item, first.provisional) == ("L1P1-A1", "电子证照办理率", True, False)
+    assert first.weight is not None and first.weight.value == Fraction(3, 10) and first.weight.text == "30%"
+    assert isinstance(first.value, s.Call) and first.code_span.text() == "L1P1-A1"
+    assert second.provisional and second.notes == ("n",) and not second.leading
+    assert s.scored_leaves(indicator) == (first, second)
+    assert s.scored_leaves(first) == (first,)
+
+
+@pytest.mark.parametrize(("text", "mode"), [
+    ("rounding 2 decimals half even", s.RoundMode.HALF_EVEN),
+    ("rounding 2 decimals half up", s.RoundMode.HALF_UP),
+    ("rounding 2 decimals truncate", s.RoundMode.TRUNCATE),
+    ("rounding 2 decimals", s.RoundMode.HALF_UP),
+])
+def test_rounding_modes_in_the_header(text: str, mode: s.RoundMode) -> None:
+    header = parse(f'standard "T" {{ level city {text} }}').header
+    assert header is not None and header.rounding is not None
+    assert rounding(header.rounding) == (2, mode) and header.rounding.span.text() == text
+
+
+def test_rounding_in_a_group_an_indicator_and_an_item() -> None:
+    tree = parse(HEADER + 'group "G" points 1 {\n'
+                 '  rounding 2 decimals half even\n'
+                 '  indicator L1 "I" {\n'
+                 '    rounding 1 decimals truncate\n'
+                 '    item L1-A "A" { value a weight 1 rounding 0 decimals }\n'
+                 '  }\n'
+                 '}\n')
+    group = tree.groups[0]
+    assert rounding(group.rounding) == (2, s.RoundMode.HALF_EVEN)
+    assert group.rounding is not None and group.rounding.span.text() == "rounding 2 decimals half even"
+    indicator = group.indicators[0]
+    assert isinstance(indicator, s.Indicator) and rounding(indicator.rounding) == (1, s.RoundMode.TRUNCATE)
+    assert rounding(indicator.items[0].rounding) == (0, s.RoundMode.HALF_UP)
+
+
+def test_rounding_is_a_clause_once() -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        only_indicator('indicator 1 "I" { rounding 1 decimals rounding 2 decimals }')
+    assert [d.code for d in caught.value.diagnostics] == ["E0106"]
+
+
+def test_an_item_inside_an_item_is_a_syntax_error() -> None:
+    with pytest.raises(InvalidStandard) as caught:
+        only_indicator('indicator L1 "I" {\n  item L1-A "A" {\n    item L1-A1 "A1" { value a }\n  }\n}')
+    (error,) = caught.value.diagnostics
+    assert error.code == "E0262" and error.message == "item L1-A1 inside item L1-A"
+    assert error.span is not None and error.span.text() == "L1-A1" and error.label == "items do not nest"
+
+
 # ---------------------------------------------------------------- errors
 SYNTAX_ERRORS = {
     "unclosed_brace": ('standard "T" {\n  level city\n', "E0101"),
@@ -213,8 +339,9 @@ SYNTAX_ERRORS = {
     "indicator_outside_group": ('standard "T" { level city }\nindicator 1 "I" { }\n', "E0101"),
     "unterminated_string": ('standard "T { level city }\n', "E0102"),
     "stray_character": ('standard "T" { level city }\ninput a "x": count ;\n', "E0103"),
-    "fractional_indicator_number": ('standard "T" { level city }\ngroup "G" { indicator 1.5 "I" { } }\n',
-                                    "E0104"),
+    "fractional_decimals": ('standard "T" { level city rounding 1.5 decimals }\n', "E0104"),
+    "item_inside_item": ('standard "T" { level city }\ngroup "G" {\n  indicator L1 "I" {\n'
+                         '    item L1-A "A" { item L1-A1 "A1" { value a } }\n  }\n}\n', "E0262"),
     "zero_denominator_literal": ('standard "T" { level city }\nbands b = at least 1/0, 1, 2, 3, 4\n',
                                  "E0105"),
     "duplicate_clause": ('standard "T" { level city }\ngroup "G" {\n  indicator 1 "I" {\n    value a\n'
@@ -248,7 +375,7 @@ def test_unexpected_token_says_what_was_expected() -> None:
 
 
 def test_every_problem_the_builder_finds_is_reported_together() -> None:
-    text = 'standard "T" {\n level city\n level city\n}\ngroup "G" { indicator 1.5 "I" { } }\n'
+    text = 'standard "T" {\n level city\n level city\n}\nrating { level 1.5 "一" when total >= 1 }\n'
     with pytest.raises(InvalidStandard) as caught:
         parse(text)
     assert [d.code for d in caught.value.diagnostics] == ["E0106", "E0104"]
@@ -293,7 +420,7 @@ def test_syntax_errors_in_several_items_are_all_reported_in_order(golden) -> Non
     text = (FIXTURES / "mini.scs").read_text(encoding="utf-8")
     broken = (text.replace('"千兆用户数": count', '"千兆用户数": counts')
               .replace("points 3 linear from 0", "points 3 linear 0")
-              .replace('indicator 4 "应用排名"', 'indicator 4.5 "应用排名"')
+              .replace("value rank(apps)", "value rank(apps) rounding 0.5 decimals")
               .replace('level 3 "三星级" when total', 'level 3 "三星级" when totl'))
     with pytest.raises(InvalidStandard) as caught:
         parse(broken, "several.scs")
