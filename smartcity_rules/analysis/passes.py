@@ -97,7 +97,7 @@ def _gaps(numbers: Iterable[int]) -> list[tuple[int, int]]:
     the set of every number up to the largest took 51 s and 11 GB for an indicator 100000000."""
     gaps: list[tuple[int, int]] = []
     expected = 1
-    for number in sorted(n for n in set(numbers) if n >= 1):  # 0 and below: the checker's E0255
+    for number in sorted(n for n in set(numbers) if n >= 1):  # 0 and below: the checker's E0254
         if number > expected:
             gaps.append((expected, number - 1))
         expected = number + 1
@@ -105,14 +105,14 @@ def _gaps(numbers: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _numbering_findings(checked: CheckedStandard) -> Iterator[Diagnostic]:
-    numbered = [(i.number, i) for i in checked.indicators if i.number is not None and not i.is_item]
+    numbered = [(i.number, i) for i in checked.syntax.all_indicators() if i.number is not None]
     gaps = _gaps(number for number, _ in numbered)
     if not gaps:
         return
     first = gaps[0][0]
     after = next(i for number, i in numbered if number > first)
     runs = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in gaps)
-    yield Diagnostic("W0303", f"indicator numbers skip {runs}", after.syntax.code_span,
+    yield Diagnostic("W0303", f"indicator numbers skip {runs}", after.code_span,
                      Severity.WARNING, label=f"{first} is missing before this",
                      help="number the indicators 1, 2, 3, … as the standard does, or say why in a comment")
 

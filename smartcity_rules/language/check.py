@@ -80,6 +80,8 @@ class ScoredIndicator:
     def maximum(self) -> Fraction | None:
         """Its most points: `points P`, or a weight's share of the total; None for deductions."""
         syntax = self.syntax
+        if syntax.deduction is not None:
+            return None
         if syntax.weight is not None and self.total is not None:
             return syntax.weight.value * self.total
         return None if syntax.points is None else syntax.points.maximum.value
@@ -427,16 +429,18 @@ class _Checker:
         else:
             self.formula(indicator.value, n)
         bands = self._resolve_bands(indicator)
-        if indicator.deduction is not None:
+        if indicator.weight is not None and (indicator.points is not None or indicator.deduction is not None):
+            clause = "points" if indicator.points is not None else "deduct"
+            given = indicator.points if indicator.points is not None else indicator.deduction
+            assert given is not None
+            self.error("E0261", f"weighted {what} {n} cannot also have `{clause}`", given.span,
+                       help="its points are its weight's share of the total: drop one of the two")
+        elif indicator.deduction is not None:
             self._deduction(indicator, what)
-        elif indicator.weight is not None:
-            if indicator.points is not None:
-                self.error("E0261", f"weighted {what} {n} cannot also have `points`", indicator.points.span,
-                           help="its points are its weight's share of the total: drop one of the two")
-        elif indicator.points is None:
+        elif indicator.points is None and indicator.weight is None:
             self.error("E0224", f"{what} {n} has no `points`", indicator.code_span,
                        help="add `points N` (its maximum points) or `weight W`")
-        else:
+        elif indicator.points is not None:
             self._points(indicator.points)
             if indicator.stars is None and isinstance(indicator.points.scoring, s.FromStars):
                 self.error("E0223", f"{what} {n} scores points by stars but has no star bands",
@@ -453,8 +457,8 @@ class _Checker:
         if indicator.leading:
             self.error("E0238", f"deduction indicator {n} cannot be leading (★)", indicator.code_span,
                        help="leading indicators are held to star levels; a deduction has none")
-        if indicator.stars is not None or indicator.points is not None or indicator.weight is not None:
-            self.error("E0221", f"deduction {what} {n} cannot also have stars, points or a weight",
+        if indicator.stars is not None or indicator.points is not None:
+            self.error("E0221", f"deduction {what} {n} cannot also have stars or points",
                        deduction.span, help="a deduction only takes points off")
         if deduction.each.value <= 0 or (deduction.cap is not None and deduction.cap.value <= 0):
             self.error("E0222", "a deduction and its cap must be positive", deduction.span)
@@ -556,7 +560,7 @@ class _Checker:
         """A node's maximum, checking that its members add up to what it says."""
         parts = sum((m.maximum for m in members if not m.bonus and m.maximum is not None), Fraction(0))
         if weight is not None and self.full_mark is not None:
-            if parts != self.full_mark and members:
+            if parts != self.full_mark:
                 self.error("E0260", f"the members of weighted {label} add up to {_fmt(parts)}, "
                            f"expected the total {_fmt(self.full_mark)}", span,
                            label=f"its members add up to {_fmt(parts)}",
@@ -577,8 +581,10 @@ class _Checker:
         if not indicator.items:
             return self._leaf(indicator, group, None, rounding, NodeKind.INDICATOR)
         self._made_of_items(indicator)
+        for item in indicator.items:
+            self._code(item)  # a repeat is reported, and the item still scored: no cascade of sums
         members = [self._leaf(item, group, indicator, self._rounding(item.rounding, rounding), NodeKind.ITEM)
-                   for item in indicator.items if self._code(item)]
+                   for item in indicator.items]
         weight = self._weight(indicator.weight)
         points = indicator.points.maximum if indicator.points is not None else None
         maximum = self._maximum(points, weight, None, members, indicator.code_span, f"indicator {indicator.code}")
@@ -671,8 +677,10 @@ class _Checker:
         if req.measure is s.Measure.POINTS:
             return
         leaf = None if node.leaf is None else scored[node.leaf]
-        lacks = "value" if leaf is None else (
-            "star bands" if req.measure is s.Measure.STARS and leaf.bands is None else None)
+        if req.measure is s.Measure.STARS:
+            lacks = "star bands" if leaf is None or leaf.bands is None else None
+        else:
+            lacks = "value" if leaf is None else None
         if lacks is not None:
             self.error("E0263", f"{node.label} has no {lacks} to compare", req.code_span,
                        label=f"compares its {req.measure.value}",
