@@ -3,7 +3,7 @@
     python bench/bench_city.py [--repeat N] [--cohort-copies K] [--round-seconds S]
 
 1. Loads standards/examples/city-cohort.json and builds a cohort of 16 x K records (copy k > 0
-   of a city is named "<city>#k"), so the cohort effects (rank, share) are part of the work.
+   of a city is named "<city>#k"), so the cohort effect (the rank of indicator 17) is part of the work.
 2. Checks that bench/handwritten_city.py and the library agree on every indicator's stars, every
    points value (to 1e-9), the total (to 1e-9) and the rating of every city; prints each
    disagreement and exits 1 if there is any.

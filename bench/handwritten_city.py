@@ -86,7 +86,7 @@ def four_items(v):
 
 # ---------------------------------------------------------------- one city
 
-def _stars(r, rank17, share36):
+def _stars(r, rank17):
     """Star level of every star-scored indicator (45 is a deduction and has none)."""
     s = {}
     # 一、基础设施
@@ -147,7 +147,8 @@ def _stars(r, rank17, share36):
     s[33] = stars_at_least(r["cloud_enterprises"] / r["enterprises"], 0.05, 0.10, 0.15, 0.20, 0.30)
     s[34] = stars_at_least(r["digital_economy_parks"], 1, 2, 3, 4, 5)
     s[35] = stars_at_least(r["online_retail"] / r["retail_sales"], 0.04, 0.08, 0.12, 0.17, 0.24)
-    s[36] = stars_at_least(share36, 0.02, 0.04, 0.06, 0.09, 0.12)
+    s[36] = stars_at_least(r["lianghua_pilot_enterprises"] / r["province_lianghua_pilot_enterprises"],
+                           0.02, 0.04, 0.06, 0.09, 0.12)
     s[37] = stars_at_least(r["bigdata_revenue"] / r["gdp"], 0.002, 0.005, 0.01, 0.015, 0.025)
     s[38] = stars_at_least(r["it_employment"] / r["employment"], 0.01, 0.02, 0.03, 0.05, 0.07)
     now = r["invention_patents"] / r["population"] * 10000
@@ -186,8 +187,8 @@ MAX_POINTS = {
 }
 
 
-def _score(r, rank17, share36):
-    stars = _stars(r, rank17, share36)
+def _score(r, rank17):
+    stars = _stars(r, rank17)
     points = {}
     for n, p in MAX_POINTS.items():
         k = stars[n]
@@ -220,13 +221,11 @@ def _score(r, rank17, share36):
 # ---------------------------------------------------------------- the cohort
 
 def score_cohort(records: list[dict]) -> list[dict]:
-    """Score every record; 17 (rank) and 36 (share) are taken over the records given."""
+    """Score every record; 17 (rank) is taken over the records given."""
     apps = sorted(r["aishandong_apps"] for r in records)
     n = len(apps)
-    firms_total = sum(r["lianghua_pilot_enterprises"] for r in records)
     out = []
     for r in records:
         rank17 = 1 + n - bisect_right(apps, r["aishandong_apps"])  # 1 + how many have more
-        share36 = r["lianghua_pilot_enterprises"] / firms_total
-        out.append(_score(r, rank17, share36))
+        out.append(_score(r, rank17))
     return out

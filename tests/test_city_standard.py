@@ -104,7 +104,8 @@ def base_record(entity: str = "A市", **changes: Any) -> dict[str, Any]:
         "enterprises": 1000, "cloud_enterprises": 300,         # 33: 30% >= 30% -> 5
         "digital_economy_parks": 5,                            # 34: 5 parks -> 5
         "retail_sales": 1000, "online_retail": 240,            # 35: 24% >= 24% -> 5
-        "lianghua_pilot_enterprises": 20,                      # 36: share 20/20 = 100% alone -> 5
+        "province_lianghua_pilot_enterprises": 160,
+        "lianghua_pilot_enterprises": 20,                      # 36: 20/160 = 12.5% >= 12% -> 5
         "bigdata_revenue": 25,                                 # 37: 25/1000 = 2.5% -> 5
         "employment": 1000, "it_employment": 70,               # 38: 7% -> 5
         "invention_patents": 1300, "population": 1_000_000,    # 39: 13 vs 10 per 10k: +30% -> 5
@@ -131,7 +132,7 @@ def base_record(entity: str = "A市", **changes: Any) -> dict[str, Any]:
 
 
 def evaluate_one(std: scr.Standard, **changes: Any) -> scr.Evaluation:
-    """One record evaluated as a cohort of one (rank 1, share 100%)."""
+    """One record evaluated as a cohort of one (rank 1 for indicator 17)."""
     (evaluation,) = std.evaluate_cohort([base_record(**changes)])
     return evaluation
 
@@ -167,8 +168,8 @@ def test_points_per_indicator_and_group_add_up(std: scr.Standard) -> None:
 
 # ============================================================ one example per indicator
 # Rows: indicator, input overrides, value, stars, points, max points (P).
-# Indicators 17 (rank), 36 (share), 39 (growth), 31 (not applicable) and 45 (deduction) also
-# have dedicated tests further down.
+# Indicators 17 (rank), 36 (of the province's total), 39 (growth), 31 (not applicable) and 45
+# (deduction) also have dedicated tests further down.
 
 CASES = [
     # ---- 一、基础设施
@@ -257,8 +258,8 @@ CASES = [
                  id="35-e-commerce"),  # 100/1000 = 10% -> >= 8% (2) -> 2 x 2/5 = 4/5
     pytest.param(35, dict(online_retail=1200), F(6, 5), 5, F(2), F(2),
                  id="35-online-above-retail"),  # 1200/1000 = 120% (allowed: not a part) -> 5 -> 2
-    pytest.param(36, dict(lianghua_pilot_enterprises=7), F(1), 5, F(2), F(2),
-                 id="36-lianghua-alone"),  # alone: 7/7 = 100% of the cohort -> >= 12% (5) -> 2
+    pytest.param(36, dict(lianghua_pilot_enterprises=7), F(7, 160), 2, F(4, 5), F(2),
+                 id="36-lianghua"),  # 7/160 = 4.375% of the province -> >= 4% (2) -> 2 x 2/5 = 4/5
     pytest.param(37, dict(bigdata_revenue=12), F(3, 250), 3, F(6, 5), F(2),
                  id="37-big-data"),  # 12/1000 = 1.2% -> >= 1% (3) -> 2 x 3/5 = 6/5
     pytest.param(38, dict(it_employment=40), F(1, 25), 3, F(6, 5), F(2),
@@ -456,20 +457,37 @@ def test_rank_needs_a_cohort(std: scr.Standard) -> None:
     assert single == std.evaluate_cohort(records)[3]
 
 
-# =================================================================== share (36)
+# ================================================================ province's total (36)
 
 
-def test_share_indicator_36_of_cohort_sum(std: scr.Standard) -> None:
-    records = cohort("lianghua_pilot_enterprises", [150, 24, 16, 8, 2])  # sum 200
+def test_indicator_36_divides_by_the_province_total(std: scr.Standard) -> None:
+    # The seed: 区域拥有的…试点企业数 / 全省国家及省级试点企业数.  Five cities hold 150 + 30 + 15
+    # + 10 + 2 = 207 of the province's 250 firms (the rest are in counties no city counts).
+    records = [base_record(f"城{i + 1:02d}", lianghua_pilot_enterprises=firms,
+                           province_lianghua_pilot_enterprises=250)
+               for i, firms in enumerate([150, 30, 15, 10, 2])]
     results = std.evaluate_cohort(records)
-    # 150/200 = 75%, 24/200 = 12%, 16/200 = 8%, 8/200 = 4%, 2/200 = 1%
+    # 150/250 = 60%, 30/250 = 12%, 15/250 = 6%, 10/250 = 4%, 2/250 = 0.8%
     assert [r.indicator(36).value for r in results] == [
-        F(3, 4), F(3, 25), F(2, 25), F(1, 25), F(1, 100)]
-    # at least 2%, 4%, 6%, 9%, 12%: 75% -> 5, 12% -> 5 (exact), 8% -> 3, 4% -> 2 (exact), 1% -> 0
+        F(3, 5), F(3, 25), F(3, 50), F(1, 25), F(1, 125)]
+    # at least 2%, 4%, 6%, 9%, 12%: 60% -> 5, 12% -> 5 (exact), 6% -> 3 (exact), 4% -> 2 (exact),
+    # 0.8% -> 0
     assert [r.indicator(36).stars for r in results] == [5, 5, 3, 2, 0]
     # 2 x stars/5: 2, 2, 6/5, 4/5, 0
     assert [r.indicator(36).points for r in results] == [F(2), F(2), F(6, 5), F(4, 5), F(0)]
-    assert sum(r.indicator(36).value or F(0) for r in results) == 1  # the shares add up to 100%
+    # 207/250: the cities' values add up to their part of the province, not to 100%
+    assert sum(r.indicator(36).value or F(0) for r in results) == F(207, 250)
+    # Not a cohort effect: each city scored alone gets the same value (a share of the cohort's
+    # sum would have been 100%).
+    for record, result in zip(records, results, strict=True):
+        (alone,) = std.evaluate_cohort([record])
+        assert alone.indicator(36).value == result.indicator(36).value
+
+
+def test_indicator_36_more_firms_than_the_province_is_bad_data(std: scr.Standard) -> None:
+    # 251 > 250: a part above its whole
+    with pytest.raises(scr.InvalidValue):
+        evaluate_one(std, lianghua_pilot_enterprises=251, province_lianghua_pilot_enterprises=250)
 
 
 # ================================================================== growth (39)
@@ -574,8 +592,8 @@ def test_rating_total_just_below_85_is_level_4(std: scr.Standard) -> None:
 
 def test_rating_lower_levels(std: scr.Standard) -> None:
     # Every input that feeds a rate, count or checklist of indicators 1-44 set to 0 (39: patents
-    # 10 vs 10 per 10k people = 0% growth).  Alone in the cohort, 17 (rank 1 -> 5 stars -> 3)
-    # and 36 (20/20 = 100% -> 5 stars -> 2) still score: total 3 + 2 = 5.
+    # 10 vs 10 per 10k people = 0% growth; 36: 0 of the province's 160 firms).  Alone in the
+    # cohort, 17 (rank 1 -> 5 stars -> 3) still scores: total 3.
     zero = dict(
         fibre_households=0, mobile_download_speed=0, auto_weather_stations=0, hd_video_areas=0,
         intact_cameras=0, networked_cameras=0, video_solved_cases=0, video_service_score=0,
@@ -592,33 +610,34 @@ def test_rating_lower_levels(std: scr.Standard) -> None:
         shared_data_categories=0, open_data_categories=0, spatial_gov_platform=False,
         spatial_public_website=False, spatial_mobile_app=False, credit_sharing_units=0,
         metered_energy_buildings=0, software_revenue=0, cloud_enterprises=0,
-        digital_economy_parks=0, online_retail=0, bigdata_revenue=0, it_employment=0,
-        invention_patents=1000, leading_group_by_mayor=False, big_data_bureau_coordinates=False,
+        digital_economy_parks=0, online_retail=0, lianghua_pilot_enterprises=0,
+        bigdata_revenue=0, it_employment=0, invention_patents=1000,
+        leading_group_by_mayor=False, big_data_bureau_coordinates=False,
         operating_company=False, annual_work_meeting=False, joint_meeting_system=False,
         top_level_plan=False, special_plans=False, talent_training=False, cio_system=False,
         talent_policy=False, talent_exchange=False, special_fund=False,
         fiscal_key_projects=False, social_capital=False, supported_projects=0,
     )
     result = evaluate_one(std, **zero)
-    assert result.total == F(5)
-    assert result.rating_rank == 0  # 5 < 25: no level
+    assert result.total == F(3)
+    assert result.rating_rank == 0  # 3 < 25: no level
     assert not any(lv.reached for lv in rating(result).levels)
 
-    # Group 一 (indicators 1-12) back to the base values: 5 + 24 = 29 >= 25 -> level 1
+    # Group 一 (indicators 1-12) back to the base values: 3 + 24 = 27 >= 25 -> level 1
     group_1 = {key: base_record()[key] for key in (
         "fibre_households", "mobile_download_speed", "auto_weather_stations", "hd_video_areas",
         "intact_cameras", "networked_cameras", "video_solved_cases", "video_service_score",
         "e_police_points", "broadband_200m_users", "smart_pipeline_length", "ipv6_websites",
         "topo_map_area", "fiveg_covered_areas")}
     result = evaluate_one(std, **{**zero, **group_1})
-    assert result.total == F(29)
+    assert result.total == F(27)
     assert result.rating_rank == 1
 
     # ... with 5 incidents (-10) and bonus 2 + 2 + 2 = 6 capped at 5 (46: 2 x 5 = 10 >= 9,
-    # 48: 5 cases, 49: 35/100 = 35%, each 5 stars x 2 points): 29 - 10 + 5 = 24 < 25 -> no level
+    # 48: 5 cases, 49: 35/100 = 35%, each 5 stars x 2 points): 27 - 10 + 5 = 22 < 25 -> no level
     result = evaluate_one(std, **{**zero, **group_1}, security_incidents=5, national_pilots=5,
                           innovation_cases=5, smart_communities=35)
-    assert result.total == F(24)
+    assert result.total == F(22)
     assert result.rating_rank == 0
 
 

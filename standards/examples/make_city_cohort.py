@@ -12,6 +12,11 @@ Deterministic (fixed seed) and standard library only:
 The keys are the inputs declared in ../shandong-city-2019.scs, in declaration order, plus
 `name@previous` for the inputs the standard reads under growth(); the script stops if the
 standard declares an input it does not generate, or the other way round.
+
+One key is the same in every record: `province_lianghua_pilot_enterprises`, the province's
+count of pilot firms that indicator 36 divides by.  It is the sum over the 16 cities times
+PROVINCE_LIANGHUA_FACTOR, rounded: the cities' counts cover their main urban areas, so the
+province's firms in the counties are not among them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import cast
 
 from cohort_kit import Entity, money, write_cohort
 
@@ -27,6 +33,8 @@ STANDARD = HERE.parent / "shandong-city-2019.scs"
 JSON_OUT = HERE / "city-cohort.json"
 CSV_OUT = HERE / "city-cohort.csv"
 SEED = 20190924
+# The province's pilot firms over the sum of the cities' (the rest are in the counties).
+PROVINCE_LIANGHUA_FACTOR = 1.25
 
 # name, strength (0 weak .. 1 strong), main-urban population in millions, 失泄密事件数
 CITIES = [
@@ -220,6 +228,10 @@ def declared_inputs() -> list[str]:
 def main() -> None:
     rng = random.Random(SEED)
     rows = [city_row(rng, *city) for city in CITIES]
+    cities_firms = sum(cast(int, row["lianghua_pilot_enterprises"]) for row in rows)
+    province_firms = round(cities_firms * PROVINCE_LIANGHUA_FACTOR)
+    for row in rows:
+        row["province_lianghua_pilot_enterprises"] = province_firms
 
     declared = declared_inputs()
     keys: list[str] = ["entity"]
