@@ -104,6 +104,13 @@ CASES = {
                           + "\n    }\n}", points="100"),
     "E0263": W + ok_group('indicator L1P1 "P" {\n    ' + item("A1", "weight 100%") + "\n}", points="100")
              + 'rating { level 1 "一" when indicator L1P1 >= 50% }\n',
+    # missing data (docs/language.md §3, §9, §10)
+    "E0264": H + IN.replace('input f "f": flag', 'input f "f": flag, when missing: cohort median')
+             + ok_group(indicator("value a + b + checklist { f: 1 }")),
+    "E0265": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
+             + 'rating { unrated when missing more than 150%\n level 1 "一" when total >= 1 }\n',
+    "E0266": H + IN + ok_group('indicator 1 "I" { when not applicable: redistribute value a + b + checklist { f: 1 } '
+                               "stars at least 1, 2, 3, 4, 5 points 2 }"),
 }
 
 

@@ -48,6 +48,9 @@ class ResultColumns:
     stars: tuple[Sequence[int | None], ...]
     points: tuple[Sequence[int | Fraction], ...]
     rows: int
+    # missing[row]: the slots whose missing values were filled in or made their readers not
+    # applicable, as the plan's slots declare; () for every row when nothing may be missing.
+    missing: Sequence[tuple[int, ...]] = ()
 
     def __len__(self) -> int:
         return self.rows

@@ -127,6 +127,7 @@ class Node:
     cap: Fraction | None
     rounding: s.Rounding | None  # the rounding that covers it
     provisional: bool
+    redistribute: bool = False  # `when not applicable: redistribute`
 
     @property
     def label(self) -> str:
@@ -270,6 +271,11 @@ class _Checker:
                            labels=(Label(first.name_span, "first declared here"),))
                 continue
             self.inputs[decl.name] = decl
+            if decl.missing.from_cohort and decl.kind is s.Kind.FLAG:
+                self.error("E0264", f"yes/no input `{decl.name}` cannot take a cohort's {decl.missing.value[7:]}",
+                           decl.name_span, label=f"when missing: {decl.missing.value}",
+                           help="a missing yes/no answer can count as no (`when missing: zero`), be last "
+                           "period's (`previous`) or make its indicators not applicable")
             if decl.score_range is not None:
                 low, high = decl.score_range
                 if low.value >= high.value:
@@ -539,7 +545,7 @@ class _Checker:
                                 group.name_span, f'group "{group.name}"')
         return Node(NodeKind.GROUP, group.code, group.name, tuple(members), None, maximum, weight, group.bonus,
                     group.cap.value if group.bonus and group.cap is not None else None, rounding,
-                    group.provisional)
+                    group.provisional, group.redistribute)
 
     def _group_numbers(self, group: s.Group, top: bool) -> None:
         if group.weight is not None and (group.points is not None or group.cap is not None):
@@ -589,11 +595,15 @@ class _Checker:
         points = indicator.points.maximum if indicator.points is not None else None
         maximum = self._maximum(points, weight, None, members, indicator.code_span, f"indicator {indicator.code}")
         return Node(NodeKind.INDICATOR, indicator.code, indicator.name, tuple(members), None, maximum, weight,
-                    False, None, rounding, indicator.provisional)
+                    False, None, rounding, indicator.provisional, indicator.redistribute)
 
     def _leaf(self, indicator: s.Indicator, group: s.Group, parent: s.Indicator | None,
               rounding: s.Rounding | None, kind: NodeKind) -> Node:
         bands = self.leaf(indicator)
+        if indicator.redistribute:
+            self.error("E0266", f"{kind.value} {indicator.code} has no members to redistribute among",
+                       indicator.code_span, label="`when not applicable: redistribute` needs members",
+                       help="say it on the indicator made of items, or on the group, whose members share the weight")
         weight = self._weight(indicator.weight)
         item = ScoredIndicator(indicator, group, bands, parent, rounding, self.full_mark)
         self.scored.append(item)
@@ -638,6 +648,9 @@ class _Checker:
         rating = self.tree.rating
         if rating is None:
             return
+        if rating.unrated_above is not None and not 0 <= rating.unrated_above.value <= 1:
+            self.error("E0265", f"a share of the weight is from 0 to 1; found {rating.unrated_above.text}",
+                       rating.unrated_above.span, help="write it as a share: `unrated when missing more than 30%`")
         previous: s.Level | None = None
         names: dict[str, s.Level] = {}
         for level in rating.levels:

@@ -161,6 +161,7 @@ _CLAUSE_NAMES = {
     "description": "description", "note": "note", "value": "value", "stars": "stars",
     "points": "points", "deduct": "deduct", "zero_policy": "on zero denominator",
     "better": "better", "part_of": "part of", "weight": "weight", "rounding": "rounding",
+    "missing": "when missing", "redistribute": "when not applicable",
 }
 _FIELDS = {"deduct": "deduction"}  # clause keyword -> Indicator field, where they differ
 
@@ -340,10 +341,41 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             fields[key] = value, span
         part_of, part_span = fields.get("part_of", (None, None))
         better, _ = fields.get("better", (None, None))
+        missing, _ = fields.get("missing", (s.MissingPolicy.ERROR, None))
         return s.InputDecl(
-            str(name), self._string(label), kind, unit, part_of, score_range, better,
+            str(name), self._string(label), kind, unit, part_of, score_range, better, missing,
             span=self._span(meta), name_span=self._tspan(name), part_of_span=part_span,
         )
+
+    def when_missing(self, meta: Meta, c: list[s.MissingPolicy]) -> tuple[str, Any, Span]:
+        return "missing", c[0], self._span(meta)
+
+    def missing_error(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
+        return s.MissingPolicy.ERROR
+
+    def missing_zero(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
+        return s.MissingPolicy.ZERO
+
+    def missing_previous(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
+        return s.MissingPolicy.PREVIOUS
+
+    def missing_mean(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
+        return s.MissingPolicy.COHORT_MEAN
+
+    def missing_median(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
+        return s.MissingPolicy.COHORT_MEDIAN
+
+    def missing_min(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
+        return s.MissingPolicy.COHORT_MIN
+
+    def missing_not_applicable(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
+        return s.MissingPolicy.NOT_APPLICABLE
+
+    def redistribute(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        return "redistribute", True, self._span(meta)
+
+    def unrated_rule(self, meta: Meta, c: list[s.Literal]) -> s.Literal:
+        return c[0]
 
     # -- bands
     def at_least(self, meta: Meta, c: list[Any]) -> s.StarBands:
@@ -524,7 +556,8 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             c = c[1:]
         code = str(c.pop(0)) if isinstance(c[0], Token) and c[0].type == "CODE" else None
         name, *rest = c
-        numbers: dict[str, Any] = {"points": None, "cap": None, "weight": None, "rounding": None}
+        numbers: dict[str, Any] = {"points": None, "cap": None, "weight": None, "rounding": None,
+                                   "redistribute": False}
         provisional = False
         members = []
         for item in rest:
@@ -536,6 +569,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                 numbers[item[0]] = item[1]
         return s.Group(self._string(name), bonus, numbers["points"], numbers["cap"], provisional,
                        tuple(members), code=code, weight=numbers["weight"], rounding=numbers["rounding"],
+                       redistribute=numbers["redistribute"],
                        span=self._span(meta), name_span=self._tspan(name))
 
     # -- rating
@@ -566,8 +600,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def rating(self, meta: Meta, c: list[Any]) -> s.Rating:
         provisional = bool(c and c[0] is True)
-        levels = tuple(c[1:] if provisional else c)
-        return s.Rating(levels, provisional, span=self._span(meta))
+        rest = c[1:] if provisional else c
+        unrated = rest.pop(0) if rest and isinstance(rest[0], s.Literal) else None
+        return s.Rating(tuple(rest), provisional, unrated, span=self._span(meta))
 
     # -- the file
     def use_decl(self, meta: Meta, c: list[Token]) -> s.Use:

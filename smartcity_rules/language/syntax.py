@@ -195,6 +195,22 @@ class Direction(enum.Enum):
     LOWER = "lower"
 
 
+class MissingPolicy(enum.Enum):
+    """What a missing value of an input means (docs/language.md §3, Missing values)."""
+
+    ERROR = "error"
+    ZERO = "zero"
+    PREVIOUS = "previous"
+    COHORT_MEAN = "cohort mean"
+    COHORT_MEDIAN = "cohort median"
+    COHORT_MIN = "cohort min"
+    NOT_APPLICABLE = "not applicable"
+
+    @property
+    def from_cohort(self) -> bool:
+        return self in (MissingPolicy.COHORT_MEAN, MissingPolicy.COHORT_MEDIAN, MissingPolicy.COHORT_MIN)
+
+
 @attrs.frozen(slots=True)
 class InputDecl:
     name: str
@@ -204,6 +220,7 @@ class InputDecl:
     part_of: str | None = None
     score_range: tuple[Literal, Literal] | None = None
     better: Direction | None = None  # as declared; see `direction` for the default
+    missing: MissingPolicy = MissingPolicy.ERROR
     span: Span = _span()
     name_span: Span = _span()
     part_of_span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
@@ -354,6 +371,7 @@ class Indicator:
     rounding: Rounding | None = None
     items: tuple[Indicator, ...] = ()
     is_item: bool = False
+    redistribute: bool = False  # made of items: `when not applicable: redistribute`
     # Not part of equality: a reused indicator means what its copy would mean.
     origin: Origin | None = attrs.field(default=None, eq=False, kw_only=True)
     span: Span = _span()
@@ -412,6 +430,7 @@ class Group:
     code: str | None = None
     weight: Literal | None = None
     rounding: Rounding | None = None
+    redistribute: bool = False  # `when not applicable: redistribute`
     span: Span = _span()
     name_span: Span = _span()
 
@@ -496,6 +515,7 @@ class Level:
 class Rating:
     levels: tuple[Level, ...]
     provisional: bool
+    unrated_above: Literal | None = None  # `unrated when missing more than P`
     span: Span = _span()
 
 

@@ -144,6 +144,7 @@ class _Lowering:
         self.unread = tuple(sorted(self.slot[key] for key in unread))
         self.site = {(id(call), previous): index for index, (_, call, previous) in enumerate(self.calls)}
         self.memo: dict[tuple[int, bool], p.Op] = {}
+        self.carries = self._carries()
 
     def _needed(self, exprs: list[tuple[s.Expr, bool]]) -> set[SlotKey]:
         needed = {key for expr, previous in exprs for key in inputs_of(expr, previous)}
@@ -160,11 +161,17 @@ class _Lowering:
     # ------------------------------------------------------------ the plan
     def plan(self) -> p.ScoringPlan:
         indicators = tuple(self._indicator(k, item) for k, item in enumerate(self.standard.indicators))
+        slots = self._slots()
+        rating = self.standard.syntax.rating
+        unrated = None if rating is None or rating.unrated_above is None else rating.unrated_above.value
         return p.ScoringPlan(
-            slots=self._slots(), main_reads=self.main_reads, cohort_reads=self.cohort_reads, unread=self.unread,
+            slots=slots, main_reads=self.main_reads, cohort_reads=self.cohort_reads, unread=self.unread,
             cohort_sites=tuple(self._site(item, call, previous) for item, call, previous in self.calls),
             indicators=indicators, nodes=self._nodes(), levels=self._levels(),
-            points_scale=self._points_scale(indicators))
+            points_scale=self._points_scale(indicators),
+            imputed=tuple(k for k, slot in enumerate(slots) if slot.missing.from_cohort
+                          and (k in self.main_reads or k in self.cohort_reads)),
+            unrated_above=unrated)
 
     def _slots(self) -> tuple[p.InputSlot, ...]:
         users: dict[str, str] = {}
@@ -177,8 +184,9 @@ class _Lowering:
             decl = self.standard.inputs[name]
             bounds = None if decl.score_range is None else (decl.score_range[0].value, decl.score_range[1].value)
             whole = None if decl.part_of is None else self.slot.get((decl.part_of, previous))
+            missing = s.MissingPolicy.ERROR if previous else decl.missing
             slots.append(p.InputSlot(record_key(name, previous), name, previous, decl.kind,
-                                     domain(decl.kind, bounds), whole, users.get(name)))
+                                     domain(decl.kind, bounds), whole, users.get(name), missing))
         return tuple(slots)
 
     def _site(self, item: ScoredIndicator, call: s.Call, previous: bool) -> p.CohortSite:
@@ -253,8 +261,10 @@ class _Lowering:
         if item.bands is not None and syntax.deduction is None:
             scale, whole = band_scale([t.value for t in item.bands.thresholds])
             banding = p.Banding(item.bands.rule, whole, scale)
+        reads = tuple(sorted({self.slot[key] for key in inputs_of(syntax.value) if not key[1]}))
+        carries = self.carries.get(index, Fraction(0))
         return p.IndicatorPlan(syntax.code, formula, syntax.zero_policy, banding, self._points(item),
-                               self._scaled(item), rounding_of(item.rounding))
+                               self._scaled(item), rounding_of(item.rounding), reads, carries)
 
     def _points(self, item: ScoredIndicator) -> p.StarPoints | p.LinearPoints | p.DeductionPoints:
         syntax = item.syntax
@@ -305,8 +315,23 @@ class _Lowering:
         index = {id(node): k for k, node in enumerate(order)}
         return tuple(p.NodePlan(p.NodeKind(node.kind.value), node.code, node.name,
                                 tuple(index[id(m)] for m in node.members), node.leaf, node.bonus, node.cap,
-                                node.weight, rounding_of(node.rounding), node.maximum)
+                                node.weight, rounding_of(node.rounding), node.maximum, node.redistribute)
                      for node in order)
+
+    def _carries(self) -> dict[int, Fraction]:
+        """Each scored leaf's share of the total's maximum, through the weights above it."""
+        root = self.standard.root
+        assert root is not None
+        top = sum((m.maximum for m in root.members if not m.bonus and m.maximum is not None), Fraction(0))
+        found: dict[int, Fraction] = {}
+        pending = [(m, Fraction(1)) for m in root.members if not m.bonus]
+        while pending and top:
+            node, factor = pending.pop()
+            factor *= node.weight if node.weight is not None and node.leaf is None else 1
+            if node.leaf is not None and node.maximum is not None:
+                found[node.leaf] = node.maximum * factor / top
+            pending.extend((m, factor) for m in node.members if not m.bonus)
+        return found
 
     # ------------------------------------------------------------ rating
     def _levels(self) -> tuple[p.LevelPlan, ...] | None:

@@ -15,7 +15,7 @@ from fractions import Fraction
 import attrs
 
 from ..language.numbers import fmt
-from ..language.syntax import BandRule, Compare, Function, Kind, ZeroPolicy
+from ..language.syntax import BandRule, Compare, Function, Kind, MissingPolicy, ZeroPolicy
 from .semantics import Domain, Rounding, deduction_points, linear_points
 
 
@@ -31,6 +31,7 @@ class InputSlot:
     domain: Domain
     whole: int | None  # the slot of the input it is `part of`, in the same period
     first_user: str | None  # the indicator that errors about this input name: the first to read it
+    missing: MissingPolicy = MissingPolicy.ERROR  # what a missing value means; last period's: an error
 
 
 # ------------------------------------------------------------------ formulas
@@ -165,6 +166,10 @@ class IndicatorPlan:
     # scaled as ints; otherwise as exact Fractions.
     scaled: bool
     rounding: Rounding | None  # how its linear points and deductions are rounded
+    reads: tuple[int, ...] = ()  # this period's slots its formula reads
+    # Its share of the total's maximum (its maximum, times the weights above it, over the
+    # top-level scored maxima): what it carries toward `unrated when missing more than P`.
+    carries: Fraction = Fraction(0)
 
 
 @attrs.frozen
@@ -200,6 +205,7 @@ class NodePlan:
     weight: Fraction | None
     rounding: Rounding | None
     maximum: Fraction | None  # None for deductions
+    redistribute: bool = False  # not-applicable members' weight goes to the applicable ones
 
 
 # ------------------------------------------------------------------ rating
@@ -261,6 +267,13 @@ class ScoringPlan:
     nodes: tuple[NodePlan, ...]
     levels: tuple[LevelPlan, ...] | None  # None: the standard has no rating rule
     points_scale: int  # the common denominator of scaled points
+    imputed: tuple[int, ...] = ()  # the slots whose missing values the cohort fills in
+    unrated_above: Fraction | None = None  # `unrated when missing more than P`
+
+    @property
+    def tracks_missing(self) -> bool:
+        """Whether some input may be missing without an error, so results list what was filled in."""
+        return any(slot.missing is not MissingPolicy.ERROR for slot in self.slots)
 
     @property
     def groups(self) -> tuple[int, ...]:
@@ -269,7 +282,7 @@ class ScoringPlan:
 
     @property
     def needs_cohort(self) -> bool:
-        return bool(self.cohort_sites)
+        return bool(self.cohort_sites or self.imputed)
 
     def dump(self) -> str:
         """The plan as text, one fact a line: for golden files and for reading."""

@@ -21,7 +21,7 @@ import attrs
 
 from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
 from ..language.numbers import fmt
-from ..language.syntax import BandRule, Compare, Function, Kind, RoundMode
+from ..language.syntax import BandRule, Compare, Function, Kind, MissingPolicy, RoundMode
 from ..language.syntax import Rounding as SyntaxRounding
 
 MISSING: Any = object()
@@ -100,6 +100,15 @@ class ZeroSignal(Exception):
 
     def __init__(self, input: str | None) -> None:
         self.input = input
+
+
+class NotApplicable(Exception):
+    """An input the formula reads is missing, declared `when missing: not applicable`."""
+
+
+def absent(raw: Any) -> bool:
+    """No value given: the key is absent, or the value is null or blank."""
+    return raw is MISSING or not _given(raw)
 
 
 def zero(input: str | None) -> NoReturn:
@@ -395,9 +404,7 @@ def statistic_column(function: Function, values: Sequence[tuple[int, int] | None
     present = sorted(_present(values))
     if not present:
         return [None] * len(values)
-    middle = len(present) // 2
-    median = present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
-    statistic = {Function.COHORT_MEAN: sum(present, Fraction(0)) / len(present), Function.COHORT_MEDIAN: median,
+    statistic = {Function.COHORT_MEAN: _mean(present), Function.COHORT_MEDIAN: _median(present),
                  Function.COHORT_MIN: present[0], Function.COHORT_MAX: present[-1]}[function]
     return [None if v is None else _pair(statistic) for v in values]
 
@@ -438,16 +445,26 @@ def rounding_of(declared: SyntaxRounding | None) -> Rounding | None:
 
 
 def node_score(members: Sequence[Fraction], cap: Fraction | None, weight: Fraction | None,
-               rounding: Rounding | None) -> tuple[Fraction, Fraction]:
-    """An inner node's score, unrounded and rounded: its members' scores summed, capped (a
-    bonus group), weighted, then rounded; the one rule for groups, indicators made of items
-    and the total."""
+               rounding: Rounding | None, scale: Fraction | None = None) -> tuple[Fraction, Fraction]:
+    """An inner node's score, unrounded and rounded: its members' scores summed, scaled (the
+    weight of not-applicable members redistributed), capped (a bonus group), weighted, then
+    rounded; the one rule for groups, indicators made of items and the total."""
     score = sum(members, Fraction(0))
+    if scale is not None:
+        score *= scale
     if cap is not None:
         score = min(score, cap)
     if weight is not None:
         score *= weight
     return score, round_score(score, rounding)
+
+
+def redistribution(maxima: Sequence[Fraction], applicable: Sequence[bool]) -> Fraction | None:
+    """`when not applicable: redistribute`: the factor M / A that gives the applicable members
+    (maxima `maxima`, where `applicable`) the whole weight; None when none is applicable."""
+    whole = sum(maxima, Fraction(0))
+    held = sum((m for m, ok in zip(maxima, applicable) if ok), Fraction(0))
+    return None if held == 0 else whole / held
 
 
 def round_score(value: Fraction, rounding: Rounding | None) -> Fraction:
@@ -487,8 +504,42 @@ def deduction_points(num: int, den: int, each: Fraction, cap: Fraction | None,
     return -round_score(off, rounding)
 
 
+def imputed_values(plan: Any, records: Sequence[Any], entities: Sequence[str]) -> tuple[Any, ...]:
+    """For each slot the cohort fills in (plan.imputed), the mean, median or least of the
+    values the entities report, exact; a whole number for whole kinds (rounded half up);
+    MISSING when none reports it, so a missing value stays a data error."""
+    found = []
+    for k in plan.imputed:
+        slot = plan.slots[k]
+        bounds = (slot.domain.low, slot.domain.high) if slot.kind is Kind.SCORE else (None, None)
+        given = sorted(Fraction(*coerce_pair(slot.kind, record[slot.key], slot.key, entity, None, *bounds))
+                       for record, entity in zip(records, entities) if not absent(record.get(slot.key, MISSING)))
+        found.append(_statistic(slot.missing, given, slot.domain.whole))
+    return tuple(found)
+
+
+def _statistic(policy: MissingPolicy, values: list[Fraction], whole: bool) -> Any:
+    if not values:
+        return MISSING
+    value = {MissingPolicy.COHORT_MEAN: _mean(values), MissingPolicy.COHORT_MEDIAN: _median(values),
+             MissingPolicy.COHORT_MIN: values[0]}[policy]
+    return int(round_half_up(value, 0)) if whole else value
+
+
+def _mean(values: list[Fraction]) -> Fraction:
+    return sum(values, Fraction(0)) / len(values)
+
+
+def _median(ordered: list[Fraction]) -> Fraction:
+    """The middle value, or the mean of the two middle values of an even count."""
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 EXPORTS: dict[str, Any] = {
     "_MISSING": MISSING,
+    "_absent": absent,
+    "_NotApplicable": NotApplicable,
     "_coerce_pair": coerce_pair,
     "_coerce_int": coerce_int,
     "_check_unread": check_unread,

@@ -9,8 +9,8 @@ per row, each figure read from the columns when asked for.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import functools
+import hashlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
@@ -35,6 +35,7 @@ from .evaluation import (
     IndicatorInfo,
     IndicatorResult,
     LevelResult,
+    MissingValue,
     NodeResult,
     RatingResult,
     RequirementResult,
@@ -114,7 +115,7 @@ class ScoredBatch:
     @functools.cached_property
     def ratings(self) -> Ratings | None:
         levels = self.shape.plan.levels
-        return None if levels is None else Ratings(levels, self.columns, self.points)
+        return None if levels is None else Ratings(levels, self.columns, self.points, self.shape.plan.unrated_above)
 
     def entity(self, row: int) -> str:
         return self.entities[row]
@@ -146,6 +147,17 @@ class ScoredBatch:
                 group.code, tuple(m.name for m in members if m.kind is p.NodeKind.GROUP)))
         return tuple(results)
 
+    def missing(self, row: int) -> tuple[MissingValue, ...]:
+        if not self.columns.missing:
+            return ()
+        plan = self.shape.plan
+        return tuple(MissingValue(plan.slots[k].key, plan.slots[k].missing.value,
+                                  tuple(item.code for item in plan.indicators if k in item.reads))
+                     for k in sorted(self.columns.missing[row]))
+
+    def missing_share(self, row: int) -> Fraction:
+        return self.points.missing_share(row)
+
     def nodes(self, row: int) -> tuple[NodeResult, ...]:
         nodes, flags = self.shape.plan.nodes, self.shape.node_provisional
         return tuple(NodeResult(node.kind.value, node.code, node.name, self.points.node(n, row),
@@ -162,6 +174,10 @@ class ScoredBatch:
             outcomes = tuple(RequirementResult(text, held, self._actual(req, evaluation))
                              for req, text, held in zip(level.requirements, self.shape.texts[index],
                                                         ratings.outcomes(index, row)))
+            if rule.unrated_above is not None:
+                outcomes += (RequirementResult(f"missing at most {rule.unrated_above.text}",
+                                               ratings.outcomes(index, row)[-1],
+                                               f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight"),)
             levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
         reached = next((lv for lv in levels if lv.reached), None)
         return RatingResult(reached.rank if reached else 0, reached.name if reached else None,

@@ -233,6 +233,18 @@ class CohortInfo:
         return {"size": self.size, "digest": self.digest}
 
 
+@attrs.frozen
+class MissingValue:
+    """An input the entity did not report, and what the standard made of it."""
+
+    input: str
+    filled: str  # its `when missing` policy: "zero", "previous", "cohort median", "not applicable", ...
+    indicators: tuple[str, ...]  # the codes of the indicators and items that read it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.input, "filled": self.filled, "indicators": list(self.indicators)}
+
+
 class Rows(Protocol):
     """A scored batch, as its row views read it (see batch.py)."""
 
@@ -251,6 +263,10 @@ class Rows(Protocol):
     def groups(self, row: int) -> tuple[GroupResult, ...]: ...
 
     def nodes(self, row: int) -> tuple[NodeResult, ...]: ...
+
+    def missing(self, row: int) -> tuple[MissingValue, ...]: ...
+
+    def missing_share(self, row: int) -> Fraction: ...
 
     @property
     def cohort(self) -> CohortInfo | None: ...
@@ -311,6 +327,16 @@ class Evaluation:
         return self._rows.cohort
 
     @functools.cached_property
+    def missing(self) -> tuple[MissingValue, ...]:
+        """Every input the entity did not report that the standard filled in or skipped."""
+        return self._rows.missing(self._row)
+
+    @property
+    def missing_share(self) -> Fraction:
+        """The share of the total's maximum resting on inputs the entity did not report."""
+        return self._rows.missing_share(self._row)
+
+    @functools.cached_property
     def nodes(self) -> tuple[NodeResult, ...]:
         """Every node's score, parents first: the total, then each group, indicator and item."""
         return self._rows.nodes(self._row)
@@ -363,5 +389,6 @@ class Evaluation:
             "indicators": [i.to_dict() for i in self.indicators],
             "nodes": [n.to_dict() for n in self.nodes],
             "cohort": None if self.cohort is None else self.cohort.to_dict(),
+            "missing": [m.to_dict() for m in self.missing], "missing_share": _num(self.missing_share),
             "provisional": list(self.provisional),
         }

@@ -11,7 +11,7 @@ from typing import cast
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
-from ..plan.semantics import node_score
+from ..plan.semantics import node_score, redistribution
 
 
 class NodeScores:
@@ -24,6 +24,7 @@ class NodeScores:
         self._fractions: dict[int, Fraction] = {}
         self._rounded: list[list[Fraction]] | None = None
         self._unrounded: list[list[Fraction]] = []
+        self._applicable: list[list[bool]] = []
 
     def indicator(self, k: int, row: int) -> Fraction:
         point = self.columns.points[k][row]
@@ -55,6 +56,18 @@ class NodeScores:
             return Fraction(0)
         return item.points.unrounded(value[0], value[1], stars)
 
+    def missing_share(self, row: int) -> Fraction:
+        """The share of the total's maximum carried by leaves that read an input missing in
+        this row (filled in, or making them not applicable)."""
+        if not self.columns.missing:
+            return Fraction(0)
+        missing = set(self.columns.missing[row])
+        return sum((item.carries for item in self.plan.indicators if missing.intersection(item.reads)), Fraction(0))
+
+    def applicable(self, n: int, row: int) -> bool:
+        self._columns()
+        return self._applicable[n][row]
+
     def _columns(self) -> list[list[Fraction]]:
         if self._rounded is not None:
             return self._rounded
@@ -62,16 +75,27 @@ class NodeScores:
         rows = range(len(self.columns))
         rounded: list[list[Fraction]] = [[] for _ in nodes]
         unrounded: list[list[Fraction]] = [[] for _ in nodes]
+        applicable: list[list[bool]] = [[] for _ in nodes]
         for n in reversed(range(len(nodes))):  # members come after their parent
             node = nodes[n]
             if node.leaf is not None:
                 rounded[n] = [self.indicator(node.leaf, row) for row in rows]
                 unrounded[n] = [self._exact(node.leaf, row) for row in rows]
+                applicable[n] = [value is not None for value in self.columns.values[node.leaf]]
                 continue
+            weighed = [m for m in node.members if nodes[m].maximum is not None and not nodes[m].bonus]
+            maxima = [nodes[m].maximum or Fraction(0) for m in weighed]
             for row in rows:
+                held = [applicable[m][row] for m in weighed]
+                applicable[n].append(not weighed or any(held))
+                scale = redistribution(maxima, held) if node.redistribute else None
+                if node.redistribute and scale is None and weighed:
+                    unrounded[n].append(Fraction(0))  # nothing applicable: the node is not applicable
+                    rounded[n].append(Fraction(0))
+                    continue
                 raw, score = node_score([rounded[m][row] for m in node.members], node.cap, node.weight,
-                                        node.rounding)
+                                        node.rounding, scale)
                 unrounded[n].append(raw)
                 rounded[n].append(score)
-        self._rounded, self._unrounded = rounded, unrounded
+        self._rounded, self._unrounded, self._applicable = rounded, unrounded, applicable
         return rounded

@@ -8,6 +8,7 @@ columns, so the level reached and the requirements listed can never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
@@ -41,9 +42,15 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
 class Ratings:
     """The rating of every row of a batch, and the requirement columns behind it."""
 
-    def __init__(self, levels: tuple[p.LevelPlan, ...], columns: ResultColumns, points: NodeScores) -> None:
+    def __init__(self, levels: tuple[p.LevelPlan, ...], columns: ResultColumns, points: NodeScores,
+                 unrated_above: Fraction | None = None) -> None:
         self.levels = levels
-        self.held = tuple(tuple(held(req, columns, points) for req in level.requirements) for level in levels)
+        # `unrated when missing more than P` is a requirement of every level, held when no more
+        # than P of the weight rests on missing inputs; listed last.
+        self.enough_data = None if unrated_above is None else [
+            points.missing_share(row) <= unrated_above for row in range(len(columns))]
+        extra = () if self.enough_data is None else (self.enough_data,)
+        self.held = tuple((*(held(req, columns, points) for req in level.requirements), *extra) for level in levels)
         self.ranks = self._ranks(len(columns))
 
     def _ranks(self, count: int) -> list[int]:

@@ -21,8 +21,9 @@ from typing import Any
 
 import attrs
 
-from ...language.syntax import BandRule, Function, Kind, ZeroPolicy
+from ...language.syntax import BandRule, Function, Kind, MissingPolicy, ZeroPolicy
 from ...plan import scoring as p
+from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
 from ...plan.semantics import UnreadInput
 
@@ -111,23 +112,54 @@ class _Emitter:
         for index, k in enumerate(reads):
             slot = self.plan.slots[k]
             var = f"x{index}"
-            where = f"{slot.key!r}, entity, {slot.first_user!r}"
             self.line(f"{var} = record.get({slot.key!r}, _MISSING)")
-            if slot.domain.whole:
-                self.line(f"if {self._fast_check(slot, var)}:")
-                self.line(f"    {var} = _coerce_int(_Kind.{slot.kind.name}, {var}, {where})")
-                self.vars[k] = Pair(var, "1", slot.domain.low >= 0)
+            if slot.missing is MissingPolicy.NOT_APPLICABLE:
+                self._not_applicable_input(k, var)
                 continue
-            bounds = ""
-            if slot.kind is Kind.SCORE:
-                bounds = f", {self.constant(slot.domain.low)}, {self.constant(slot.domain.high)}"
-            self.line(f"if {self._fast_check(slot, var)}:")
-            self.line(f"    {var}n, {var}d = _coerce_pair(_Kind.{slot.kind.name}, {var}, {where}{bounds})")
-            self.line("else:")
-            self.line(f"    {var}n, {var}d = {var}, 1")
-            self.vars[k] = Pair(f"{var}n", f"{var}d", slot.domain.low >= 0)
+            if slot.missing is not MissingPolicy.ERROR:
+                self.line(f"if _absent({var}):")
+                self.line(f"    missing.append({k})")
+                self.line(f"    {var} = {self._filled(slot)}")
+            self._convert(k, var)
         for k in reads:
             self._check_part(k)
+
+    def _filled(self, slot: p.InputSlot) -> str:
+        """What a missing value becomes, as declared (docs/language.md §3, Missing values)."""
+        match slot.missing:
+            case MissingPolicy.ZERO:
+                return "False" if slot.kind is Kind.FLAG else "0"
+            case MissingPolicy.PREVIOUS:
+                return f"record.get({slot.key + PREVIOUS_SUFFIX!r}, _MISSING)"
+        return f"imputed[{self.plan.imputed.index(self.plan.slots.index(slot))}]"  # from the cohort
+
+    def _not_applicable_input(self, k: int, var: str) -> None:
+        """A missing value makes its readers not applicable: the slot holds None."""
+        slot = self.plan.slots[k]
+        self.line(f"if _absent({var}):")
+        self.line(f"    missing.append({k})")
+        self.line(f"    {var} = None" if slot.domain.whole else f"    {var}n = {var}d = None")
+        self.line("else:")
+        self.depth += 1
+        self._convert(k, var)
+        self.depth -= 1
+
+    def _convert(self, k: int, var: str) -> None:
+        slot = self.plan.slots[k]
+        where = f"{slot.key!r}, entity, {slot.first_user!r}"
+        if slot.domain.whole:
+            self.line(f"if {self._fast_check(slot, var)}:")
+            self.line(f"    {var} = _coerce_int(_Kind.{slot.kind.name}, {var}, {where})")
+            self.vars[k] = Pair(var, "1", slot.domain.low >= 0)
+            return
+        bounds = ""
+        if slot.kind is Kind.SCORE:
+            bounds = f", {self.constant(slot.domain.low)}, {self.constant(slot.domain.high)}"
+        self.line(f"if {self._fast_check(slot, var)}:")
+        self.line(f"    {var}n, {var}d = _coerce_pair(_Kind.{slot.kind.name}, {var}, {where}{bounds})")
+        self.line("else:")
+        self.line(f"    {var}n, {var}d = {var}, 1")
+        self.vars[k] = Pair(f"{var}n", f"{var}d", slot.domain.low >= 0)
 
     def _fast_check(self, slot: p.InputSlot, var: str) -> str:
         """The condition under which a value needs the slow, checking path: anything but an
@@ -147,9 +179,19 @@ class _Emitter:
         if slot.whole is None or slot.whole not in self.vars:
             return
         part, total = self.vars[k], self.vars[slot.whole]
-        self.line(f"if {_mul(part.num, total.den)} > {_mul(total.num, part.den)}:")
+        guard = " and ".join(f"{pair.num} is not None" for pair, index in ((part, k), (total, slot.whole))
+                             if self.plan.slots[index].missing is MissingPolicy.NOT_APPLICABLE)
+        self.line(f"if {guard + ' and ' if guard else ''}{_mul(part.num, total.den)} > {_mul(total.num, part.den)}:")
         self.line(f"    raise _part_above({slot.key!r}, {self.plan.slots[slot.whole].key!r}, "
                   f"{_fraction(part)}, {_fraction(total)}, entity, {slot.first_user!r})")
+
+    def unavailable(self, slots: tuple[int, ...]) -> None:
+        """Signal not applicable when one of the slots, read under `when missing: not applicable`,
+        had no value."""
+        for k in slots:
+            if self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE and k in self.vars:
+                self.line(f"if {self.vars[k].num} is None:")
+                self.line("    raise _NotApplicable")
 
     # ------------------------------------------------------------ formulas
     def expr(self, op: p.Op) -> Pair:
@@ -252,6 +294,33 @@ class _Emitter:
         return Pair(f"q{site}n", f"q{site}d", _site_nonneg(self.plan, site))
 
 
+def _loads(op: p.Op) -> tuple[int, ...]:
+    """The slots an op reads, each once."""
+    found: dict[int, None] = {}
+    pending = [op]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, p.Load):
+            found[current.slot] = None
+        elif isinstance(current, p.Tally):
+            found.update((slot, None) for _, slot in current.items)
+        pending.extend(_children(current))
+    return tuple(found)
+
+
+def _children(op: p.Op) -> tuple[p.Op, ...]:
+    match op:
+        case p.Negate(operand):
+            return (operand,)
+        case p.Binary(_, left, right) | p.Divide(left, right, _, _):
+            return (left, right)
+        case p.Sum(terms):
+            return terms
+        case p.Extreme(_, operands):
+            return operands
+    return ()
+
+
 def nonneg(op: p.Op, plan: ScoringPlan) -> bool:
     """Whether an op's value is >= 0 for every valid input, from the slots' domains: the
     generated code keeps denominators positive by trusting this, so it must never say yes
@@ -326,9 +395,12 @@ class _ProgramBuilder:
             em.memo.clear()
             em.line("try:")
             em.depth += 1
+            em.unavailable(_loads(site.formula))
             value = em.expr(site.formula)
             em.line(f"c{index} = ({value.num}, {value.den})")
             em.depth -= 1
+            em.line("except _NotApplicable:")  # a missing input: left out of the comparison
+            em.line(f"    c{index} = None")
             em.line("except _ZeroSignal as signal:")
             em.depth += 1
             if site.zero_policy is ZeroPolicy.ERROR:
@@ -339,8 +411,8 @@ class _ProgramBuilder:
             results.append(f"c{index}")
         body, origins = (em.lines, em.origins) if em.lines else (["    pass"], [None])
         returned = f"    return ({', '.join(results)}{',' if results else ''})"
-        lines = ["def cohort_args(record, entity):", *body, returned]
-        return lines, [None, *origins, None]
+        lines = ["def cohort_args(record, entity, imputed):", "    missing = []", *body, returned]
+        return lines, [None, None, *origins, None]
 
     def _main_function(self) -> tuple[list[str], list[str | None]]:
         em = _Emitter(self.plan, self.constants)
@@ -354,8 +426,9 @@ class _ProgramBuilder:
             stars.append(f"s{k}")
             points.append(f"p{k}")
         em.indicator = None
-        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)})")
-        return ["def evaluate(record, entity, cohort):", *em.lines], [None, *em.origins]
+        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, missing)")
+        lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []", *em.lines]
+        return lines, [None, None, *em.origins]
 
     def _unread(self) -> tuple[tuple[UnreadInput, UnreadInput | None], ...]:
         def spec(slot: p.InputSlot) -> UnreadInput:
@@ -373,10 +446,15 @@ class _ProgramBuilder:
         em.memo.clear()
         em.line("try:")
         em.depth += 1
+        em.unavailable(item.reads)
         value = em.expr(item.formula)
         em.line(f"{value_var} = ({value.num}, {value.den})")
         self._score(em, item, value, stars_var, points_var)
         em.depth -= 1
+        if any(self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE for k in item.reads):
+            em.line("except _NotApplicable:")  # an input missing under `when missing: not applicable`
+            em.line(f"    {value_var} = {stars_var} = None")
+            em.line(f"    {points_var} = {'0' if item.scaled else '_Fraction(0)'}")
         em.line("except _ZeroSignal as signal:")
         em.depth += 1
         if item.zero_policy is ZeroPolicy.ERROR:

@@ -42,8 +42,8 @@ class PythonExecutor:
         weakref.finalize(self, linecache.cache.pop, self.filename, None)  # a service loads many standards
         code = compile(self.program.source, self.filename, "exec")
         exec(code, namespace)  # source generated from the checked plan only; see codegen.py
-        self._evaluate: Callable[[Record, str, tuple[Any, ...]], Row] = namespace["evaluate"]
-        self._cohort_args: Callable[[Record, str], tuple[Any, ...]] = namespace["cohort_args"]
+        self._evaluate: Callable[[Record, str, tuple[Any, ...], tuple[Any, ...]], Row] = namespace["evaluate"]
+        self._cohort_args: Callable[[Record, str, tuple[Any, ...]], tuple[Any, ...]] = namespace["cohort_args"]
 
     def indicator_at(self, line: int) -> str | None:
         """The code of the indicator whose code is at a line of the generated source."""
@@ -52,21 +52,24 @@ class PythonExecutor:
 
     def run(self, batch: Batch) -> ResultColumns:
         evaluate = self._evaluate
-        cohort = self._cohort_values(batch)
-        rows = [evaluate(record, entity, values)
+        imputed = semantics.imputed_values(self.plan, batch.records, batch.entities)
+        cohort = self._cohort_values(batch, imputed)
+        rows = [evaluate(record, entity, values, imputed)
                 for record, entity, values in zip(batch.records, batch.entities, cohort)]
         width = len(self.plan.indicators)
-        if not rows or not width:
-            return ResultColumns(((),) * width, ((),) * width, ((),) * width, len(rows))
+        if not rows:
+            return ResultColumns(((),) * width, ((),) * width, ((),) * width, 0)
         # Transposed in C by zip: columns cost a small fraction of the evaluation.
-        values, stars, points = zip(*rows)
-        return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), len(rows))
+        values, stars, points, missing = zip(*rows)
+        if not width:
+            return ResultColumns((), (), (), len(rows), missing)
+        return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), len(rows), missing)
 
-    def _cohort_values(self, batch: Batch) -> Sequence[tuple[Any, ...]]:
+    def _cohort_values(self, batch: Batch, imputed: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
         sites = self.plan.cohort_sites
         if not sites:
             return [()] * len(batch.records)
-        args = [self._cohort_args(record, entity) for record, entity in zip(batch.records, batch.entities)]
+        args = [self._cohort_args(record, entity, imputed) for record, entity in zip(batch.records, batch.entities)]
         columns: list[list[Pair | None]] = [
             semantics.cohort_column(site.function, [a[index] for a in args]) for index, site in enumerate(sites)]
         return list(zip(*columns))

@@ -1,0 +1,127 @@
+"""Missing data (docs/language.md §3 Missing values, §9 Not applicable members, §10 Missing data):
+what each policy fills in, which indicators it makes not applicable, how a parent redistributes
+their weight, and when an entity goes unrated."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import pytest
+
+import smartcity_rules as scr
+
+STANDARD = '''standard "缺失" { level city total 100 rounding 2 decimals }
+input w "w": count, when missing: cohort median
+input p "p": count, part of w, when missing: not applicable
+input r "r": rate, when missing: cohort mean
+input s "s": score 0 to 10, when missing: previous
+input z "z": count, when missing: zero
+input m "m": count, when missing: cohort min
+input f "f": flag, when missing: zero
+input e "e": count
+group "G" points 100 {
+    when not applicable: redistribute
+    indicator 1 "a" { value ratio(p, w) points 40 linear from 0 to 1 }
+    indicator 2 "b" { value r points 30 linear from 0 to 1 }
+    indicator 3 "c" { value s / 10 + z + checklist { f: 1 } + m - e points 30 linear from 0 to 2 }
+}
+rating { unrated when missing more than 30%
+    level 1 "达标" when total >= 10 }
+'''
+FULL = {"w": 10, "p": 5, "r": 0.5, "s": 5, "z": 0, "m": 0, "f": True, "e": 0}
+
+
+@pytest.fixture(scope="module")
+def standard() -> scr.Standard:
+    return scr.loads(STANDARD)
+
+
+def _score(standard: scr.Standard, *records: dict[str, object]) -> tuple[scr.Evaluation, ...]:
+    return standard.evaluate_cohort([{"entity": f"E{k}", **r} for k, r in enumerate(records)])
+
+
+def test_a_complete_record_fills_in_nothing(standard: scr.Standard) -> None:
+    (result,) = _score(standard, FULL)
+    assert result.missing == () and result.missing_share == 0
+    assert result.total == F(20) + F(15) + F(45, 2)
+
+
+POLICIES = {"w": "cohort median", "r": "cohort mean", "m": "cohort min"}
+
+
+@pytest.mark.parametrize(("name", "others", "filled"), [
+    ("w", [10, 20, 25], F(20)),  # the median of the others' values
+    ("w", [10, 25], F(18)),  # the mean of the two middle ones, 17.5, rounded half up for a count
+    ("r", ["10%", "30%"], F(1, 5)),  # the mean, exactly
+    ("m", [4, 2, 7], F(2)),  # the least
+])
+def test_cohort_policies_fill_in_from_the_others(standard: scr.Standard, name: str, others: list[object],
+                                                 filled: F) -> None:
+    records = [{**FULL, name: value} for value in others] + [{k: v for k, v in FULL.items() if k != name}]
+    if name == "w":  # keep the part within every whole
+        records = [{**r, "p": 1} for r in records]
+    result = _score(standard, *records)[-1]
+    assert [(m.input, m.filled) for m in result.missing] == [(name, POLICIES[name])]
+    read = {"w": (1, 1 / filled), "r": (2, filled), "m": (3, F(1, 2) + 1 + filled)}[name]
+    assert result.indicator(read[0]).value == read[1]
+
+
+def test_previous_and_zero(standard: scr.Standard) -> None:
+    record = {k: v for k, v in FULL.items() if k not in ("s", "z", "f")} | {"s@previous": 8}
+    (result,) = _score(standard, record)
+    assert result.indicator(3).value == F(8, 10)  # s from last period, z and f as 0 and no
+    assert {m.input: m.filled for m in result.missing} == {"s": "previous", "z": "zero", "f": "zero"}
+
+
+def test_a_missing_previous_value_is_still_an_error(standard: scr.Standard) -> None:
+    with pytest.raises(scr.MissingInput) as caught:
+        _score(standard, {k: v for k, v in FULL.items() if k != "s"})
+    assert caught.value.entity == "E0"
+
+
+def test_an_input_without_a_policy_is_still_an_error(standard: scr.Standard) -> None:
+    with pytest.raises(scr.MissingInput) as caught:
+        _score(standard, {k: v for k, v in FULL.items() if k != "e"})
+    assert caught.value.input == "e" and caught.value.indicator == "3"
+
+
+def test_nobody_to_impute_from_is_an_error(standard: scr.Standard) -> None:
+    with pytest.raises(scr.MissingInput):
+        _score(standard, {k: v for k, v in FULL.items() if k != "r"})
+
+
+def test_not_applicable_redistributes_the_weight(standard: scr.Standard) -> None:
+    (result,) = _score(standard, {k: v for k, v in FULL.items() if k != "p"})
+    assert result.indicator(1).value is None and result.indicator(1).points == 0
+    # 15 + 22.5 of the applicable 60 points, scaled to the group's 100: 37.5 x 100/60.
+    assert result.node("G").unrounded == F(75, 2) * F(100, 60)
+    assert result.total == F(6250, 100)
+    assert [m.indicators for m in result.missing] == [("1",)]
+
+
+def test_too_much_missing_weight_leaves_the_entity_unrated(standard: scr.Standard) -> None:
+    (result,) = _score(standard, {k: v for k, v in FULL.items() if k != "p"})
+    assert result.missing_share == F(40, 100)  # indicator 1 carries 40 of the 100
+    assert result.rating is not None and result.rating.rank == 0
+    last = result.rating.levels[0].requirements[-1]
+    assert (last.text, last.held, last.actual) == ("missing at most 30%", False, "missing 40% of the weight")
+    (complete,) = _score(standard, FULL)
+    assert complete.rating is not None and complete.rating.rank == 1
+
+
+def test_a_group_of_nothing_applicable_scores_nothing() -> None:
+    standard = scr.loads('''standard "T" { total 10 }
+input a "a": count, when missing: not applicable
+group "G" points 10 { when not applicable: redistribute
+    indicator 1 "x" { value a points 10 linear from 0 to 10 } }''')
+    (result,) = standard.evaluate_cohort([{"entity": "A"}])
+    assert result.total == 0 and result.indicator(1).value is None
+
+
+def test_a_part_filled_in_above_its_whole_is_bad_data() -> None:
+    standard = scr.loads('''standard "T" { total 10 }
+input w "w": count
+input p "p": count, part of w, when missing: cohort median
+group "G" points 10 { indicator 1 "x" { value ratio(p, w) points 10 linear from 0 to 1 } }''')
+    with pytest.raises(scr.InvalidValue):
+        standard.evaluate_cohort([{"entity": "A", "w": 9, "p": 9}, {"entity": "B", "w": 3}])
