@@ -66,6 +66,8 @@ KINDS: Mapping[str, str] = {
     "min": "min(fibre, gigabit, households)",
     "max": "max(fibre / households, 50%)",
     "clamp": "clamp(score / 10, 0, 1)",
+    "cohort_functions": "minmax(apps) + percentile(apps) - to_best(apps) * cohort_mean(patents / households)",
+    "cohort_extremes": "max(cohort_median(apps), cohort_min(apps)) / cohort_max(apps)",
     "weighted": "weighted { 1/2: ratio(fibre, households), 1/2: score / 10 }",
     "weighted_with_sums": "weighted { 0.25: fibre + gigabit, 75%: -score, 0%: fibre * gigabit }",
     "checklist": "checklist { has_group: 1, has_plan: 2 }",
@@ -216,6 +218,9 @@ def test_functions_are_shown_by_name_with_their_arguments(
         assert isinstance(expr, s.Call)
         assert [e.text for e in root[0][2] if _local(e.tag) == "mo"].count(",") == len(expr.args) - 1
     assert formulas.to_latex(*kinds["min"]).startswith(r"\min\left(")
+    assert formulas.to_latex(*kinds["cohort_functions"], limit=1000).startswith(r"\operatorname{minmax}\left(")
+    assert r"\operatorname{to\_best}\left(" in formulas.to_latex(*kinds["cohort_functions"])
+    assert r"\operatorname{cohort\_median}\left(" in formulas.to_latex(*kinds["cohort_extremes"])
     assert formulas.to_latex(*kinds["clamp"]).startswith(r"\operatorname{clamp}\left(\frac{")
 
 

@@ -11,7 +11,7 @@ from pygments.token import Error, Keyword, Name, Number, Token, _TokenType
 
 from smartcity_rules.language import syntax as s
 from smartcity_rules.language.check import FUNCTIONS
-from smartcity_rules.publish.lexer import KEYWORDS, StandardLexer
+from smartcity_rules.publish.lexer import KEYWORDS, ROUND_MODES, StandardLexer
 
 from .conftest import FIXTURES, ROOT, STANDARDS
 
@@ -81,6 +81,53 @@ def test_declarations_name_what_they_declare() -> None:
 @pytest.mark.parametrize("number", ["12", "0.85", "30%", "1/3", "2.5%", "0.05%"])
 def test_numbers_with_percent_and_fractions_are_one_token(number: str) -> None:
     assert kind_of(number, "stars at least {}, 2") in Number
+
+
+CODES = ["12", "L1P1", "L1P1-A1", "2.3.1", "A"]
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("context", [
+    'indicator {} "名称" {{ value x }}',
+    'indicator {} ★ "名称" provisional {{',
+    'item {} "分项" {{ value ratio(a, b) weight 30% }}',
+    'group {} "惠民服务" points 37 {{',
+    'indicator 5 from city {} "名称"',
+    "level 1 \"a\" when indicator {} >= 8 points",
+])
+def test_a_code_is_one_label_token(code: str, context: str) -> None:
+    assert kind_of(code, context) in Name.Label
+
+
+def test_a_code_is_not_split_into_names_and_operators() -> None:
+    found = tokens("item L1P1-A1 \"x\" { weight 30% }")
+    assert (Name.Label, "L1P1-A1") in found and not any(kind in Token.Operator for kind, _ in found)
+    assert not any(kind in Error for kind, _ in StandardLexer().get_tokens("indicator 2.3.1 \"x\" { }"))
+    assert kind_of("L1P1", "ratio(L1P1, b)") is Name  # elsewhere a word is a name
+    assert kind_of("weight", "item A1 \"x\" {{ {} 8% }}") in Keyword
+
+
+@pytest.mark.parametrize("mode", [*ROUND_MODES, "half \t even"])
+def test_rounding_modes_are_constants_after_decimals(mode: str) -> None:
+    assert kind_of(mode, "rounding 2 decimals {}") in Keyword.Constant
+    assert kind_of(mode, "group \"g\" points 1 {{ rounding 3 decimals {}\n indicator 1 \"x\" {{") in Keyword.Constant
+
+
+def test_round_modes_match_the_syntax_and_stay_names_elsewhere() -> None:
+    assert set(ROUND_MODES) == {m.value for m in s.RoundMode}
+    assert kind_of("truncate", "value truncate + 1") is Name  # an input may be named so
+    assert kind_of("half", "value half * 2") is Name
+
+
+def test_missing_value_rules_are_keywords_and_functions_stay_builtins() -> None:
+    found = tokens('input a "A": count, when missing: cohort median\n'
+                   "group \"g\" points 1 { when not applicable: redistribute }\n"
+                   "rating { unrated when missing more than 30% }\n"
+                   "value min(a, previous(a))")
+    words = [value for kind, value in found if kind in Keyword]
+    assert {"when", "missing", "cohort", "median", "not", "applicable", "redistribute", "unrated", "more",
+            "than"} <= set(words)
+    assert (Name.Builtin, "min") in found and (Name.Builtin, "previous") in found
 
 
 def test_strings_with_escapes_and_comments() -> None:

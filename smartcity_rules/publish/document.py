@@ -6,6 +6,13 @@ and provisional marks) and one renderer per format writes that tree out. Every p
 of author text stays a plain string in the tree, so each renderer escapes all of it in
 one place: `_md_text` for Markdown, `_html_text` for HTML.
 
+The groups section follows the standard's tree (the linked syntax for what is written, the
+checked nodes for maxima): a group's heading is one level below its parent's, an indicator's
+one below its group's and an item's one below its indicator's (h6 at most; deeper ones say
+what they are part of). Each group shows its code, points, weight or cap and rounding; each
+indicator and item its code, weight or points, formula, bands and rounding, under an anchor
+made from its code (`indicator-L1P1`, `item-L1P1-A1`, `indicator-2.3.1`).
+
 Formulas come from `formulas`, which renders them from the syntax tree as written (no
 sympy, so nothing is reordered): LaTeX in `$$ … $$` for Markdown (GitHub renders it),
 presentation MathML for HTML (browsers render it natively, so the file needs no script
@@ -18,7 +25,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -27,9 +35,10 @@ from pygments.formatters import HtmlFormatter
 
 from ..analysis.ranges import divides
 from ..language import syntax as s
-from ..language.check import STAR_LEVELS, ScoredIndicator
+from ..language.check import STAR_LEVELS, Node, NodeKind, ScoredIndicator
 from ..language.errors import NotFound
 from ..language.formula import render
+from ..language.numbers import fmt
 from ..standard import Standard
 from . import formulas
 from .lexer import StandardLexer
@@ -52,15 +61,27 @@ class Provisional:
     what: str | None
 
 
-Inline = str | Code | Provisional
+@attrs.frozen
+class Link:
+    """Text that links to a heading of the document by its anchor (in HTML; plain text in Markdown,
+    where headings get the anchors the renderer makes)."""
+
+    text: str
+    anchor: str
+
+
+Inline = str | Code | Provisional | Link
 Text = tuple[Inline, ...]
 
 
 @attrs.frozen
 class Heading:
+    """A heading; the contents list every level-2 heading and every one marked `contents` (groups)."""
+
     level: int
     text: Text
     anchor: str
+    contents: bool = False
 
 
 @attrs.frozen
@@ -122,18 +143,29 @@ def _count(n: int, word: str) -> str:
 # ---------------------------------------------------------------------- front matter
 def _front(standard: Standard) -> list[Block]:
     header = standard.checked.header
-    blocks: list[Block] = [Heading(1, (header.title,), "top"), Fields(_header_rows(header))]
+    blocks: list[Block] = [Heading(1, (header.title,), "top"), Fields(_header_rows(header, standard.syntax))]
     if header.notes:
         blocks += [Heading(2, ("Notes",), "notes"), Bullets(tuple((note,) for note in header.notes))]
     return blocks
 
 
-def _header_rows(header: s.Header) -> tuple[tuple[str, Text], ...]:
+def _declares_rounding(syntax: s.StandardFile) -> Iterator[bool]:
+    """Whether each group, indicator and item declares a rounding of its own."""
+    for group in syntax.all_groups():
+        yield group.rounding is not None
+    for ind in syntax.all_indicators():
+        yield ind.rounding is not None
+        yield from (item.rounding is not None for item in ind.items)
+
+
+def _header_rows(header: s.Header, syntax: s.StandardFile) -> tuple[tuple[str, Text], ...]:
     total: Text = ()
     if header.total is not None:
         total = (header.total.text, " points", *_mark("the total", header.total_provisional))
     rounding = "exact" if header.rounding is None else \
         f"every score rounded {header.rounding.mode.value} to {_count(header.rounding.decimals, 'decimal')}"
+    if any(_declares_rounding(syntax)):
+        rounding += ", unless a group, indicator or item below rounds its own"
     return (
         ("Level", (header.level.value,) if header.level else ()),
         ("Edition", (header.edition,) if header.edition else ()),
@@ -154,60 +186,219 @@ def _provisional_legend(standard: Standard) -> list[Block]:
     return [heading, Paragraph(legend), Bullets(tuple((what,) for what in found))]
 
 
-# ---------------------------------------------------------------------- groups and indicators
-def _groups(standard: Standard) -> list[Block]:
-    groups = standard.syntax.groups
-    members = {g.name: [i for i in standard.checked.indicators if i.group.name == g.name] for g in groups}
-    rows = tuple(_group_row(g, members[g.name]) for g in groups)
-    blocks: list[Block] = [Heading(2, ("Groups",), "groups"),
-                           Table(("Group", "Kind", "Points", "Indicators"), rows)]
+# ---------------------------------------------------------------------- groups, indicators and items
+MAX_HEADING = 6  # HTML has h1 to h6, Markdown # to ######: deeper levels share h6 and say what they are part of
+
+
+def _heading_level(depth: int) -> int:
+    return min(depth, MAX_HEADING)
+
+
+def _code_label(code: str | None, name: str) -> str:
+    return f"{code} {name}" if code else name
+
+
+class _Tree:
+    """What the groups, indicators and items of the document are built from: the linked syntax
+    (as written) and the checked node tree (maxima, weights), with an anchor for each group."""
+
+    def __init__(self, standard: Standard) -> None:
+        checked = standard.checked
+        self.inputs = checked.inputs
+        self.total = checked.header.total
+        self.leaves = {item.code: item for item in checked.indicators}
+        self.nodes: dict[tuple[NodeKind, str], Node] = {}
+        for node in checked.nodes:
+            key = node.name if node.kind is NodeKind.GROUP else node.code
+            if key is not None and node.kind is not NodeKind.STANDARD:
+                self.nodes.setdefault((node.kind, key), node)
+        self.groups = tuple(standard.syntax.all_groups())
+        self.anchors = _group_anchors(self.groups)
+
+    def node(self, kind: NodeKind, key: str) -> Node | None:
+        return self.nodes.get((kind, key))
+
+    def maximum(self, kind: NodeKind, key: str) -> Fraction | None:
+        node = self.node(kind, key)
+        return None if node is None else node.maximum
+
+    def link(self, group: s.Group) -> Link:
+        return Link(_code_label(group.code, group.name), self.anchors[group.name])
+
+    def path(self, parents: Sequence[s.Group]) -> Text:
+        """The groups a node sits in, outermost first, each a link: `L1 一级 › L1P2 二级组`."""
+        out: list[Inline] = []
+        for k, group in enumerate(parents):
+            out += [*((" › ",) if k else ()), self.link(group)]
+        return tuple(out)
+
+    def total_text(self) -> str:
+        return "?" if self.total is None else self.total.text
+
+
+def _group_anchors(groups: Sequence[s.Group]) -> dict[str, str]:
+    """`group-L1` for a group with a code, `group-N` (its place in the document) for one without;
+    an id is never used twice (a group coded `3` and the third group without a code)."""
+    coded = {f"group-{g.code}" for g in groups if g.code is not None}
+    anchors: dict[str, str] = {}
     for number, group in enumerate(groups, start=1):
-        blocks.append(Heading(2, (group.name, " — ", *_group_points(group)), f"group-{number}"))
-        for item in members[group.name]:
-            blocks += _indicator(item, standard.checked.inputs)
+        anchor = f"group-{group.code}" if group.code is not None else f"group-{number}"
+        while group.code is None and anchor in coded:
+            anchor += "-"
+        anchors.setdefault(group.name, anchor)  # names are unique across levels (E0227)
+    return anchors
+
+
+def _groups(standard: Standard) -> list[Block]:
+    tree = _Tree(standard)
+    blocks: list[Block] = [Heading(2, ("Groups",), "groups"), _group_table(tree)]
+    # Parents before children, in source order, without recursion (the parser bounds the depth).
+    stack: list[tuple[s.Group | s.Indicator | s.ReusedIndicator, tuple[s.Group, ...]]] = [
+        (group, ()) for group in reversed(standard.syntax.groups)]
+    while stack:
+        member, parents = stack.pop()
+        if isinstance(member, s.Group):
+            blocks += _group(tree, member, parents)
+            stack += [(m, (*parents, member)) for m in reversed(member.members)]
+        elif isinstance(member, s.Indicator):  # linked: no ReusedIndicator is left
+            blocks += _indicator(tree, member, parents)
     return blocks
 
 
-def _group_points(group: s.Group) -> Text:
-    what = f'group "{group.name}" points'
+def _group_table(tree: _Tree) -> Table:
+    coded = any(g.code is not None for g in tree.groups)
+    parents: dict[str, tuple[s.Group, ...]] = {}
+    for group in tree.groups:  # parents come first
+        for sub in group.subgroups:
+            parents[sub.name] = (*parents.get(group.name, ()), group)
+    rows: list[tuple[Text, ...]] = []
+    for group in tree.groups:
+        path = [g.name for g in parents.get(group.name, ())]
+        name: Text = (Link(" › ".join([*path, group.name]), tree.anchors[group.name]),)
+        codes: list[Inline] = []
+        for k, ind in enumerate(i for i in group.indicators if isinstance(i, s.Indicator)):
+            codes += [*((", ",) if k else ()), Link(ind.code, _anchor(ind))]
+        row = (name, ("bonus" if group.bonus else "scored",), _group_points(tree, group), tuple(codes))
+        rows.append(((group.code or "",), *row) if coded else row)
+    header = ("Group", "Kind", "Points", "Indicators")
+    return Table(("Code", *header) if coded else header, tuple(rows))
+
+
+def _group_points(tree: _Tree, group: s.Group) -> Text:
+    mark = _mark(f'group "{group.name}" points', group.provisional)
     if group.bonus:
-        cap = group.cap.text if group.cap is not None else "?"
-        return (f"bonus, at most {cap} points", *_mark(what, group.provisional))
-    points = group.points.text if group.points is not None else "?"
-    return (f"{points} points", *_mark(what, group.provisional))
+        if group.cap is None:
+            return ("bonus, no cap", *mark)
+        return (f"bonus, at most {group.cap.text} point{'' if group.cap.text == '1' else 's'}", *mark)
+    maximum = tree.maximum(NodeKind.GROUP, group.name)
+    if group.weight is not None:
+        return (f"weight {group.weight.text}: {_points_of(maximum)}", *mark)
+    if group.points is not None:
+        return (f"{group.points.text} points", *mark)
+    return (f"{_points_of(maximum)}, its members' sum", *mark)
 
 
-def _group_row(group: s.Group, members: Sequence[ScoredIndicator]) -> tuple[Text, ...]:
-    numbers = ", ".join(i.code for i in members)
-    return (group.name,), ("bonus" if group.bonus else "scored",), _group_points(group), (numbers,)
+def _points_of(maximum: Fraction | None) -> str:
+    return "? points" if maximum is None else f"{fmt(maximum)} point{'' if maximum == 1 else 's'}"
 
 
-def _indicator(item: ScoredIndicator, inputs: Mapping[str, s.InputDecl]) -> list[Block]:
-    ind = item.syntax
-    title: Text = (f"{ind.code} ", *(("★ ",) if ind.leading else ()), ind.name,
-                   *_mark(f"indicator {ind.code} formula", ind.provisional))
-    blocks: list[Block] = [Heading(3, title, f"indicator-{ind.code}"), Fields(_about(item, inputs))]
-    if ind.value is not None:
-        blocks.append(Formula(ind.value, inputs))
-    if item.bands is not None:
-        blocks.append(_bands(item, item.bands))
-    blocks.append(Fields(_scoring(item)))
+def _group(tree: _Tree, group: s.Group, parents: tuple[s.Group, ...]) -> list[Block]:
+    title: Text = (_code_label(group.code, group.name), " — ", *_group_points(tree, group))
+    heading = Heading(_heading_level(2 + len(parents)), title, tree.anchors[group.name], contents=True)
+    bonus: Text = ()
+    if group.bonus and parents:  # at the top a bonus group is added to the total, as the rating says
+        bonus = ("its score is added to its parent's score and is not part of its parent's points",)
+    rows = (("Part of", tree.path(parents)),
+            ("Weight", _weight_of_sum(tree, group.weight, "members", NodeKind.GROUP, group.name)),
+            ("Bonus", bonus),
+            ("Rounding", _rounding_of(group.rounding, "this group's score and every score inside it")))
+    return [heading, *_fields(rows)]
+
+
+def _weight_of_sum(tree: _Tree, weight: s.Literal | None, what: str, kind: NodeKind, key: str) -> Text:
+    """A weighted inner node: W × the sum of its members' scores, whose maxima make the total."""
+    if weight is None:
+        return ()
+    return (f"{weight.text} × the sum of its {what}' scores: at most {_points_of(tree.maximum(kind, key))} "
+            f"(its {what}' maxima add up to the total {tree.total_text()})",)
+
+
+def _rounding_of(rounding: s.Rounding | None, covers: str) -> Text:
+    if rounding is None:
+        return ()
+    return (f"{rounding.mode.value} to {_count(rounding.decimals, 'decimal')}: {covers}",)
+
+
+def _fields(rows: tuple[tuple[str, Text], ...]) -> list[Block]:
+    """A Fields block, or nothing when every value is empty."""
+    return [Fields(rows)] if any(value for _, value in rows) else []
+
+
+def _anchor(ind: s.Indicator) -> str:
+    """An indicator's or item's id: its code (ASCII letters and digits joined by `.` or `-`) after a
+    word, so `L1P1-A1` and `2.3.1` make valid HTML ids that start with a letter."""
+    return f"{'item' if ind.is_item else 'indicator'}-{ind.code}"
+
+
+def _indicator(tree: _Tree, ind: s.Indicator, parents: tuple[s.Group, ...]) -> list[Block]:
+    level = _heading_level(2 + len(parents))  # one below its group
+    part_of = ("Part of", tree.path(parents)) if len(parents) > 1 else ("Part of", ())
+    if not ind.items:
+        return _leaf(tree, ind, level, (part_of,))
+    title: Text = (f"{ind.code} ", ind.name, *_mark(f"indicator {ind.code} formula", ind.provisional))
+    items: list[Inline] = []
+    for k, item in enumerate(ind.items):
+        items += [*(("; ",) if k else ()), Link(item.code, _anchor(item)), " ", item.name]
+    rows = (*_described(ind), part_of, ("Items", tuple(items)), ("Score", _items_score(tree, ind)),
+            ("Taken from", _origin(ind)),
+            ("Rounding", _rounding_of(ind.rounding, "this indicator's score and its items'")))
+    blocks: list[Block] = [Heading(level, title, _anchor(ind)), *_fields(rows)]
+    for item in ind.items:
+        blocks += _leaf(tree, item, _heading_level(level + 1),
+                        (("Item of", ("indicator ", Link(_code_label(ind.code, ind.name), _anchor(ind)))),))
     return blocks
 
 
-def _about(item: ScoredIndicator, inputs: Mapping[str, s.InputDecl]) -> tuple[tuple[str, Text], ...]:
-    ind = item.syntax
+def _items_score(tree: _Tree, ind: s.Indicator) -> Text:
+    weighted = _weight_of_sum(tree, ind.weight, "items", NodeKind.INDICATOR, ind.code)
+    deducts = any(item.deduction is not None for item in ind.items)
+    deduction = "; a deduction item subtracts from it" if deducts else ""
+    if weighted:
+        return (*weighted, deduction)
+    return (f"the sum of its items' scores: at most "
+            f"{_points_of(tree.maximum(NodeKind.INDICATOR, ind.code))}{deduction}",)
+
+
+def _described(ind: s.Indicator) -> tuple[tuple[str, Text], ...]:
     notes: list[Inline] = []
     for k, note in enumerate(ind.notes):  # one per line
         notes += [*(("\n",) if k else ()), note]
+    return (("指标说明 (description)", (ind.description,) if ind.description else ()), ("备注 (notes)", tuple(notes)))
+
+
+def _leaf(tree: _Tree, ind: s.Indicator, level: int, where: tuple[tuple[str, Text], ...]) -> list[Block]:
+    """A scored indicator or item: its heading, what it reads, its formula, bands and scoring."""
+    item = tree.leaves[ind.code]
+    title: Text = (f"{ind.code} ", *(("★ ",) if ind.leading else ()), ind.name,
+                   *_mark(f"indicator {ind.code} formula", "formula" in item.provisional_parts))
+    blocks: list[Block] = [Heading(level, title, _anchor(ind)), Fields(_about(item, tree.inputs, where))]
+    if ind.value is not None:
+        blocks.append(Formula(ind.value, tree.inputs))
+    if item.bands is not None:
+        blocks.append(_bands(item, item.bands))
+    blocks.append(Fields(_scoring(tree, item)))
+    return blocks
+
+
+def _about(item: ScoredIndicator, inputs: Mapping[str, s.InputDecl],
+           where: tuple[tuple[str, Text], ...]) -> tuple[tuple[str, Text], ...]:
+    ind = item.syntax
     used = dict.fromkeys(s.input_names(ind.value)) if ind.value is not None else {}
     reads: list[Inline] = []
     for k, name in enumerate(used):
         reads += [*(("; ",) if k else ()), Code(name), " ", _label(inputs[name])]
     leading = ("yes (★): held to star levels by the rating",) if ind.leading else ()
-    return (("指标说明 (description)", (ind.description,) if ind.description else ()),
-            ("备注 (notes)", tuple(notes)), ("Leading", leading), ("Inputs", tuple(reads)),
-            ("Taken from", _origin(ind)))
+    return (*_described(ind), *where, ("Leading", leading), ("Inputs", tuple(reads)), ("Taken from", _origin(ind)))
 
 
 def _origin(ind: s.Indicator) -> Text:
@@ -235,10 +426,22 @@ def _bands(item: ScoredIndicator, bands: s.StarBands) -> Table:
     return Table(header, ((rule, *cells),))
 
 
-def _scoring(item: ScoredIndicator) -> tuple[tuple[str, Text], ...]:
+def _scoring(tree: _Tree, item: ScoredIndicator) -> tuple[tuple[str, Text], ...]:
     ind = item.syntax
-    return (("Points", _points(ind)), ("Deduction", _deduction(ind)),
-            ("Zero denominator", _zero_policy(ind)), ("Direction", _direction(item)))
+    return (("Weight", _leaf_weight(tree, item)), ("Points", _points(ind)), ("Deduction", _deduction(ind)),
+            ("Zero denominator", _zero_policy(ind)), ("Direction", _direction(item)),
+            ("Rounding", _rounding_of(ind.rounding, "its score")))
+
+
+def _leaf_weight(tree: _Tree, item: ScoredIndicator) -> Text:
+    """A weighted leaf: `points (W×T) linear from 0 to 1` (docs/language.md §9, *Weights*)."""
+    weight = item.syntax.weight
+    if weight is None:
+        return ()
+    top = "?" if item.maximum is None else fmt(item.maximum)
+    stars = "; its stars are reported and used by the rating, not scored" if item.bands is not None else ""
+    return (f"{weight.text} of the total {tree.total_text()}: {top} × clamp(value, 0, 1), "
+            f"at most {_points_of(item.maximum)}{stars}",)
 
 
 def _points(ind: s.Indicator) -> Text:
@@ -258,9 +461,10 @@ def _deduction(ind: s.Indicator) -> Text:
     found = ind.deduction
     if found is None:
         return ()
-    cap = "" if found.cap is None else f", at most −{found.cap.text}"
-    return (f"−{found.each.text} per unit of the value (per incident){cap}; "
-            "taken off the group's score", *_mark(f"indicator {ind.code} deduction", found.provisional))
+    cap = ", with no cap" if found.cap is None else f", at most −{found.cap.text}"
+    whose = "its indicator's" if ind.is_item else "the group's"
+    return (f"−{found.each.text} per unit of the value (per incident){cap}; taken off {whose} score",
+            *_mark(f"indicator {ind.code} deduction", found.provisional))
 
 
 _POLICIES = {
@@ -305,25 +509,40 @@ def _input_row(decl: s.InputDecl) -> tuple[Text, ...]:
 
 
 _OPS = {s.Compare.GE: "≥", s.Compare.GT: ">", s.Compare.LE: "≤", s.Compare.LT: "<"}
-_REQUIREMENTS: Mapping[type, Callable[[Any], str]] = {
-    s.TotalRequirement: lambda r: f"total {_OPS[r.compare]} {r.threshold.text}",
-    s.LeadingRequirement: lambda r: f"every leading (★) indicator {_OPS[r.compare]} {r.stars.text} stars",
-    s.IndicatorRequirement: lambda r: f"indicator {r.code} {_OPS[r.compare]} {r.threshold.text}"
-                                      + ("" if r.measure is s.Measure.VALUE else f" {r.measure.value}"),
-    s.GroupRequirement: lambda r: f'group "{r.group}" {_OPS[r.compare]} {r.points.text} points',
-}
+
+
+def _requirement(req: s.Requirement, tree: _Tree) -> Text:
+    """A requirement as the language writes it, `≥` for `>=`; an indicator, item or group links to it."""
+    op = _OPS[req.compare]
+    if isinstance(req, s.TotalRequirement):
+        return (f"total {op} {req.threshold.text}",)
+    if isinstance(req, s.LeadingRequirement):
+        return (f"every leading (★) indicator {op} {req.stars.text} stars",)
+    if isinstance(req, s.IndicatorRequirement):
+        item = tree.node(NodeKind.ITEM, req.code) is not None
+        anchor = f"{'item' if item else 'indicator'}-{req.code}"
+        measure = "" if req.measure is s.Measure.VALUE else f" {req.measure.value}"
+        return (f"{'item' if item else 'indicator'} ", Link(req.code, anchor), f" {op} {req.threshold.text}{measure}")
+    group = next((g for g in tree.groups if g.name == req.group), None)
+    name: Inline = f'"{req.group}"' if group is None else Link(f'"{req.group}"', tree.anchors[group.name])
+    return ("group ", name, f" {op} {req.points.text} points")
 
 
 def _rating(standard: Standard) -> list[Block]:
     rating = standard.syntax.rating
     if rating is None:
         return [Heading(2, ("Rating",), "rating"), Paragraph(("This standard has no rating rule.",))]
+    tree = _Tree(standard)
     intro = ("Levels are tried from the top; the first whose requirements all hold is the rating. "
              "The total includes deductions and the capped bonus.",)
-    rows = tuple(((level.rank.text,), (level.name,),
-                  (" and ".join(_REQUIREMENTS[type(r)](r) for r in level.requirements),)) for level in rating.levels)
+    rows: list[tuple[Text, ...]] = []
+    for level in rating.levels:
+        requirements: list[Inline] = []
+        for k, req in enumerate(level.requirements):
+            requirements += [*((" and ",) if k else ()), *_requirement(req, tree)]
+        rows.append(((level.rank.text,), (level.name,), tuple(requirements)))
     heading = Heading(2, ("Rating", *_mark("the rating rule", rating.provisional)), "rating")
-    return [heading, Paragraph(intro), Table(("Level", "Name", "Requirements"), rows)]
+    return [heading, Paragraph(intro), Table(("Level", "Name", "Requirements"), tuple(rows))]
 
 
 def _appendix(standard: Standard) -> list[Block]:
@@ -375,6 +594,7 @@ _MD_INLINE: Mapping[type, Callable[[Any], str]] = {
     str: _md_text,
     Code: lambda piece: _md_code(piece.text),
     Provisional: lambda piece: MARK,
+    Link: lambda piece: _md_text(piece.text),
 }
 
 
@@ -419,10 +639,26 @@ def to_html(standard: Standard) -> str:
 
 
 def _html_contents(blocks: Sequence[Block]) -> str:
-    """A table of contents: a link to each section (the groups, inputs, rating...)."""
-    entries = "".join(f'<li><a href="#{_html_attribute(block.anchor)}">{_html_inline(block.text)}</a></li>'
-                      for block in blocks if isinstance(block, Heading) and block.level == 2)
-    return f'<nav aria-label="contents"><ol>{entries}</ol></nav>' if entries else ""
+    """A table of contents: a link to each section (the groups, inputs, rating...), with the groups
+    inside groups listed inside their parent's entry."""
+    headings = [b for b in blocks if isinstance(b, Heading) and (b.level == 2 or b.contents)]
+    if not headings:
+        return ""
+    out: list[str] = []
+    levels: list[int] = []  # the heading level of each open <ol>
+    for heading in headings:
+        if not levels or heading.level > levels[-1]:
+            out.append("<ol>")  # inside the open <li> of the entry above, if any
+            levels.append(heading.level)
+        else:
+            out.append("</li>")
+            while len(levels) > 1 and heading.level < levels[-1]:
+                out.append("</ol></li>")
+                levels.pop()
+        text = tuple(piece.text if isinstance(piece, Link) else piece for piece in heading.text)  # no <a> in <a>
+        out.append(f'<li><a href="#{_html_attribute(heading.anchor)}">{_html_inline(text)}</a>')
+    out += ["</li>", "</ol></li>" * (len(levels) - 1), "</ol>"]
+    return f'<nav aria-label="contents">{"".join(out)}</nav>'
 
 
 def _html_text(text: str) -> str:
@@ -449,6 +685,7 @@ _HTML_INLINE: Mapping[type, Callable[[Any], str]] = {
     str: _html_text,
     Code: lambda piece: f"<code>{_html_text(piece.text)}</code>",
     Provisional: _html_mark,
+    Link: lambda piece: f'<a href="#{_html_attribute(piece.anchor)}">{_html_text(piece.text)}</a>',
 }
 
 
@@ -505,6 +742,9 @@ body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaH
 main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 4rem; }
 h1 { font-size: 1.7rem; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; margin-top: 2.5rem; }
 h3 { margin-top: 2rem; }
+h4, h5, h6 { margin-top: 1.5rem; font-size: 1rem; }  /* groups in groups, indicators, items: no smaller than text */
+h4 { font-size: 1.1rem; }
+a { color: #0969da; } nav ol ol { margin: 0; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .5rem 0; }
 dt { font-weight: 600; color: #57606a; } dd { margin: 0; }
 table { border-collapse: collapse; margin: .75rem 0; }

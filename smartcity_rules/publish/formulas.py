@@ -9,7 +9,8 @@ keep their written form (`50%`, `1/3`, `0.5`). The forms become:
 - a number: as written; `1/3` (a weight or points) and every `/` division as a fraction;
 - `ratio(a, b)`: the fraction a / b;
 - `weighted { w: e, ... }`: `w · e + ...`, `checklist { x: p, ... }`: `x · p + ...`;
-- `growth`, `rank`, `share`, `min`, `max`, `clamp`: by name, with their arguments;
+- `growth`, `rank`, `share`, the other cohort functions (`minmax`, `cohort_mean`, ...), `min`, `max`,
+  `clamp`: by name, with their arguments;
 - parentheses where the tree needs them; a right operand of `+` or `·` that is itself a
   sum or product keeps the parentheses the author had to write.
 
@@ -439,7 +440,7 @@ def _latex_label(node: Label) -> str:
     return f"{base}_{{{_latex_text(PREVIOUS_MARK)}}}" if node.previous else base
 
 
-_ASCII_NAME = re.compile(r"[A-Za-z]+")
+_ASCII_NAME = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)*")  # every function's name: `ratio`, `cohort_mean`
 _LATEX_OPERATORS = {_PLUS: "+", _MINUS: "-"}
 _LATEX_FUNCTIONS = {s.Function.MIN: r"\min", s.Function.MAX: r"\max"}  # LaTeX's own; others: \operatorname
 
@@ -456,7 +457,7 @@ def _latex_rows(node: Rows) -> str:
 
 def _latex_applied(node: Applied) -> str:
     own = _LATEX_FUNCTIONS.get(node.function) if node.function is not None else None
-    plain = node.name if _ASCII_NAME.fullmatch(node.name) else _latex_text(node.name)
+    plain = node.name.replace("_", r"\_") if _ASCII_NAME.fullmatch(node.name) else _latex_text(node.name)
     return (own or f"\\operatorname{{{plain}}}") + r"\left(" + ", ".join(_latex(arg) for arg in node.args) + r"\right)"
 
 
