@@ -109,6 +109,13 @@ CASES = {
              + ok_group(indicator("value a + b + checklist { f: 1 }")),
     "E0265": H + IN + ok_group(indicator("value a + b + checklist { f: 1 }"))
              + 'rating { unrated when missing more than 150%\n level 1 "一" when total >= 1 }\n',
+    "E0267": H + IN + 'group "G" points 2 {\n    aggregate geometric\n'
+             + indicator("value a + b + checklist { f: 1 }", points="1") + "\n"
+             + indicator("value a", number=2, points="1") + "\n}\n",
+    "E0268": 'standard "T" { level city total 1009 rounding 2 decimals }\n' + IN
+             + 'group "G" points 1009 {\n    aggregate geometric\n'
+             + indicator("value a + b + checklist { f: 1 }", points="1008") + "\n"
+             + indicator("value a", number=2, points="1") + "\n}\n",
     "E0266": H + IN + ok_group('indicator 1 "I" { when not applicable: redistribute value a + b + checklist { f: 1 } '
                                "stars at least 1, 2, 3, 4, 5 points 2 }"),
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules import testing
 from smartcity_rules.language.parse import parse
 
 from .conftest import ROOT
@@ -50,7 +51,17 @@ def test_full_examples_check_clean() -> None:
     assert len(complete) >= 2
     for where, text in complete:
         standard = scr.loads(text, where)
-        assert standard.indicator_numbers, where
+        assert standard.indicator_codes, where
+
+
+def test_full_examples_score_and_keep_their_invariants() -> None:
+    """Each complete example of the language reference is run: generated cohorts scored, and
+    every invariant of the testing kit held."""
+    complete = [(w, t) for w, t in blocks() if t.lstrip().startswith("standard") and "\ngroup" in t]
+    for where, text in complete:
+        run = testing.run_invariants(scr.loads(text, where), examples=5, seed=1)
+        assert run.failure is None, (where, run.failure, run.counterexample)
+        assert run.examples == 5, where
 
 
 def test_every_diagnostic_code_is_tested() -> None:

@@ -26,6 +26,7 @@ ENTITY_KEY = "entity"  # the record key that names the entity, not a statistic
 MAX_DECIMALS = 12
 MAX_INDICATOR_NUMBER = 9999  # the shipped standards number theirs from 1 to at most 49
 MAX_CODE_LENGTH = 40  # codes such as `L1P1-A1` or `2.3.1` are a few characters
+MAX_GEOMETRIC_DENOMINATOR = 1000  # a geometric node's weights: 1/3, 1/4, 3/10 ... need 3 to 60
 # Scoring is exact: points are scaled to one common denominator, thresholds and checklist
 # points to theirs, and sums of them are shown in messages.  Bounding the common denominator
 # of every number written keeps all of these a few hundred digits long.
@@ -128,6 +129,7 @@ class Node:
     rounding: s.Rounding | None  # the rounding that covers it
     provisional: bool
     redistribute: bool = False  # `when not applicable: redistribute`
+    aggregation: s.Aggregation | None = None  # `aggregate ...`; None: the sum
 
     @property
     def label(self) -> str:
@@ -543,9 +545,10 @@ class _Checker:
         self._group_numbers(group, top)
         maximum = self._maximum(group.points, weight, group.cap if group.bonus else None, members,
                                 group.name_span, f'group "{group.name}"')
+        self._aggregation(group.aggregation, rounding, members, group.name_span, f'group "{group.name}"')
         return Node(NodeKind.GROUP, group.code, group.name, tuple(members), None, maximum, weight, group.bonus,
                     group.cap.value if group.bonus and group.cap is not None else None, rounding,
-                    group.provisional, group.redistribute)
+                    group.provisional, group.redistribute, group.aggregation)
 
     def _group_numbers(self, group: s.Group, top: bool) -> None:
         if group.weight is not None and (group.points is not None or group.cap is not None):
@@ -594,15 +597,38 @@ class _Checker:
         weight = self._weight(indicator.weight)
         points = indicator.points.maximum if indicator.points is not None else None
         maximum = self._maximum(points, weight, None, members, indicator.code_span, f"indicator {indicator.code}")
+        self._aggregation(indicator.aggregation, rounding, members, indicator.code_span,
+                          f"indicator {indicator.code}")
         return Node(NodeKind.INDICATOR, indicator.code, indicator.name, tuple(members), None, maximum, weight,
-                    False, None, rounding, indicator.provisional, indicator.redistribute)
+                    False, None, rounding, indicator.provisional, indicator.redistribute, indicator.aggregation)
+
+    def _aggregation(self, aggregation: s.Aggregation | None, rounding: s.Rounding | None, members: list[Node],
+                     span: Span, label: str) -> None:
+        """A geometric mean is irrational in general: its node needs a declared precision, and
+        weights fine enough to keep the exact decision (powers of the weights' denominator) small."""
+        if aggregation is not s.Aggregation.GEOMETRIC:
+            return
+        if rounding is None:
+            self.error("E0267", f"geometric {label} needs a rounding", span,
+                       label="a geometric mean is irrational in general",
+                       help="declare its precision: `rounding 2 decimals` in it or above it")
+        weighed = [m.maximum for m in members if m.maximum is not None and not m.bonus]
+        total = sum(weighed, Fraction(0))
+        common = math.lcm(1, *((w / total).denominator for w in weighed)) if total else 1
+        if common > MAX_GEOMETRIC_DENOMINATOR:
+            self.error("E0268", f"the weights of geometric {label} need a common denominator of {common:,}",
+                       span, label=f"more than {MAX_GEOMETRIC_DENOMINATOR:,}",
+                       help="the mean is decided exactly by raising to that power: give the members "
+                       "maxima in simpler proportions")
 
     def _leaf(self, indicator: s.Indicator, group: s.Group, parent: s.Indicator | None,
               rounding: s.Rounding | None, kind: NodeKind) -> Node:
         bands = self.leaf(indicator)
-        if indicator.redistribute:
-            self.error("E0266", f"{kind.value} {indicator.code} has no members to redistribute among",
-                       indicator.code_span, label="`when not applicable: redistribute` needs members",
+        if indicator.redistribute or indicator.aggregation is not None:
+            what = "redistribute among" if indicator.redistribute else "aggregate"
+            clause = "when not applicable: redistribute" if indicator.redistribute else "aggregate"
+            self.error("E0266", f"{kind.value} {indicator.code} has no members to {what}",
+                       indicator.code_span, label=f"`{clause}` needs members",
                        help="say it on the indicator made of items, or on the group, whose members share the weight")
         weight = self._weight(indicator.weight)
         item = ScoredIndicator(indicator, group, bands, parent, rounding, self.full_mark)

@@ -161,7 +161,7 @@ _CLAUSE_NAMES = {
     "description": "description", "note": "note", "value": "value", "stars": "stars",
     "points": "points", "deduct": "deduct", "zero_policy": "on zero denominator",
     "better": "better", "part_of": "part of", "weight": "weight", "rounding": "rounding",
-    "missing": "when missing", "redistribute": "when not applicable",
+    "missing": "when missing", "redistribute": "when not applicable", "aggregation": "aggregate",
 }
 _FIELDS = {"deduct": "deduction"}  # clause keyword -> Indicator field, where they differ
 
@@ -371,6 +371,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def missing_not_applicable(self, meta: Meta, c: list[Any]) -> s.MissingPolicy:
         return s.MissingPolicy.NOT_APPLICABLE
 
+    def aggregate(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "aggregation", self._choice(c[0], s.Aggregation, "aggregation"), self._span(meta)
+
     def redistribute(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         return "redistribute", True, self._span(meta)
 
@@ -557,7 +560,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         code = str(c.pop(0)) if isinstance(c[0], Token) and c[0].type == "CODE" else None
         name, *rest = c
         numbers: dict[str, Any] = {"points": None, "cap": None, "weight": None, "rounding": None,
-                                   "redistribute": False}
+                                   "redistribute": False, "aggregation": None}
         provisional = False
         members = []
         for item in rest:
@@ -569,7 +572,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                 numbers[item[0]] = item[1]
         return s.Group(self._string(name), bonus, numbers["points"], numbers["cap"], provisional,
                        tuple(members), code=code, weight=numbers["weight"], rounding=numbers["rounding"],
-                       redistribute=numbers["redistribute"],
+                       redistribute=numbers["redistribute"], aggregation=numbers["aggregation"],
                        span=self._span(meta), name_span=self._tspan(name))
 
     # -- rating

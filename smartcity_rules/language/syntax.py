@@ -195,6 +195,15 @@ class Direction(enum.Enum):
     LOWER = "lower"
 
 
+class Aggregation(enum.Enum):
+    """How an inner node combines its members (docs/language.md §9, Aggregation)."""
+
+    ARITHMETIC = "arithmetic"
+    GEOMETRIC = "geometric"
+    HARMONIC = "harmonic"
+    MINIMUM = "minimum"
+
+
 class MissingPolicy(enum.Enum):
     """What a missing value of an input means (docs/language.md §3, Missing values)."""
 
@@ -372,6 +381,7 @@ class Indicator:
     items: tuple[Indicator, ...] = ()
     is_item: bool = False
     redistribute: bool = False  # made of items: `when not applicable: redistribute`
+    aggregation: Aggregation | None = None  # made of items: `aggregate ...`; None: the sum
     # Not part of equality: a reused indicator means what its copy would mean.
     origin: Origin | None = attrs.field(default=None, eq=False, kw_only=True)
     span: Span = _span()
@@ -431,6 +441,7 @@ class Group:
     weight: Literal | None = None
     rounding: Rounding | None = None
     redistribute: bool = False  # `when not applicable: redistribute`
+    aggregation: Aggregation | None = None  # `aggregate ...`; None: the sum
     span: Span = _span()
     name_span: Span = _span()
 

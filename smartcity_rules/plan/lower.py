@@ -315,7 +315,8 @@ class _Lowering:
         index = {id(node): k for k, node in enumerate(order)}
         return tuple(p.NodePlan(p.NodeKind(node.kind.value), node.code, node.name,
                                 tuple(index[id(m)] for m in node.members), node.leaf, node.bonus, node.cap,
-                                node.weight, rounding_of(node.rounding), node.maximum, node.redistribute)
+                                node.weight, rounding_of(node.rounding), node.maximum, node.redistribute,
+                                node.aggregation)
                      for node in order)
 
     def _carries(self) -> dict[int, Fraction]:

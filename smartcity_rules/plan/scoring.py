@@ -15,7 +15,7 @@ from fractions import Fraction
 import attrs
 
 from ..language.numbers import fmt
-from ..language.syntax import BandRule, Compare, Function, Kind, MissingPolicy, ZeroPolicy
+from ..language.syntax import Aggregation, BandRule, Compare, Function, Kind, MissingPolicy, ZeroPolicy
 from .semantics import Domain, Rounding, deduction_points, linear_points
 
 
@@ -206,6 +206,7 @@ class NodePlan:
     rounding: Rounding | None
     maximum: Fraction | None  # None for deductions
     redistribute: bool = False  # not-applicable members' weight goes to the applicable ones
+    aggregation: Aggregation | None = None  # None: the members' sum
 
 
 # ------------------------------------------------------------------ rating
@@ -417,6 +418,8 @@ def _dump(plan: ScoringPlan) -> list[str]:
     for k, node in enumerate(plan.nodes):
         cap = "" if node.cap is None else f" at most {fmt(node.cap)}"
         weight = "" if node.weight is None else f" weight {fmt(node.weight)}"
+        weight += "" if node.aggregation is None else f" aggregate {node.aggregation.value}"
+        weight += " redistribute" if node.redistribute else ""
         what = f"leaf indicator[{node.leaf}]" if node.leaf is not None else f"members {list(node.members)}"
         name = node.name if node.code is None else f"{node.code} {node.name}"
         lines.append(f"node[{k}] {node.kind.value} {name!r}{' bonus' if node.bonus else ''}{cap}{weight}"

@@ -21,7 +21,7 @@ import attrs
 
 from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
 from ..language.numbers import fmt
-from ..language.syntax import BandRule, Compare, Function, Kind, MissingPolicy, RoundMode
+from ..language.syntax import Aggregation, BandRule, Compare, Function, Kind, MissingPolicy, RoundMode
 from ..language.syntax import Rounding as SyntaxRounding
 
 MISSING: Any = object()
@@ -465,6 +465,58 @@ def redistribution(maxima: Sequence[Fraction], applicable: Sequence[bool]) -> Fr
     whole = sum(maxima, Fraction(0))
     held = sum((m for m, ok in zip(maxima, applicable) if ok), Fraction(0))
     return None if held == 0 else whole / held
+
+
+def aggregate(aggregation: Aggregation, scores: Sequence[Fraction], maxima: Sequence[Fraction], whole: Fraction,
+              rounding: Rounding | None) -> Fraction:
+    """`whole` x A(s) for members' normalised scores s = score / max, weighted by max / sum of
+    maxima: the geometric, harmonic or least of them, or their weighted mean (docs/language.md
+    §9, Aggregation). A geometric mean is decided exactly and rounded as `rounding` says."""
+    total = sum(maxima, Fraction(0))
+    if not scores or total == 0:
+        return Fraction(0)
+    normal = [score / maximum for score, maximum in zip(scores, maxima)]
+    weights = [maximum / total for maximum in maxima]
+    if aggregation is Aggregation.ARITHMETIC:
+        return whole * sum((w * s for w, s in zip(weights, normal)), Fraction(0))
+    if aggregation is Aggregation.MINIMUM:
+        return whole * min(normal)
+    if min(normal) <= 0:
+        return Fraction(0)  # a geometric or harmonic mean with a member at 0
+    if aggregation is Aggregation.HARMONIC:
+        return whole / sum((w / s for w, s in zip(weights, normal)), Fraction(0))
+    return geometric_mean(normal, weights, whole, rounding)
+
+
+def geometric_mean(values: Sequence[Fraction], weights: Sequence[Fraction], whole: Fraction,
+                   rounding: Rounding | None) -> Fraction:
+    """whole x the product of values^weights (values > 0, weights summing to 1), rounded exactly:
+    with L the weights' common denominator, G^L = whole^L x the product of values^(w L) is
+    rational, and the rounded G is found by integer L-th roots of it, no float anywhere."""
+    assert rounding is not None  # the checker requires one (E0267)
+    common = math.lcm(1, *(w.denominator for w in weights))
+    power = whole**common
+    for value, weight in zip(values, weights):
+        power *= value ** int(weight * common)
+    scale = 10**rounding.decimals
+    target = power * scale**common  # (G x scale)^L
+    low = _integer_root(target.numerator // target.denominator, common)  # floor(G x scale)
+    if rounding.mode is RoundMode.TRUNCATE:
+        return Fraction(low, scale)
+    half = Fraction(2 * low + 1, 2) ** common  # (low + 1/2)^L against (G x scale)^L
+    up = target > half or (target == half and (rounding.mode is RoundMode.HALF_UP or low % 2 == 1))
+    return Fraction(low + up, scale)
+
+
+def _integer_root(value: int, degree: int) -> int:
+    """The largest k with k^degree <= value, for value >= 0, by bisection on exact ints."""
+    low, high = 0, 1
+    while high**degree <= value:
+        high *= 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if middle**degree <= value else (low, middle)
+    return low
 
 
 def round_score(value: Fraction, rounding: Rounding | None) -> Fraction:

@@ -11,7 +11,7 @@ from typing import cast
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
-from ..plan.semantics import node_score, redistribution
+from ..plan.semantics import aggregate, node_score, redistribution
 
 
 class NodeScores:
@@ -85,6 +85,7 @@ class NodeScores:
                 continue
             weighed = [m for m in node.members if nodes[m].maximum is not None and not nodes[m].bonus]
             maxima = [nodes[m].maximum or Fraction(0) for m in weighed]
+            others = [m for m in node.members if m not in weighed]
             for row in rows:
                 held = [applicable[m][row] for m in weighed]
                 applicable[n].append(not weighed or any(held))
@@ -93,8 +94,15 @@ class NodeScores:
                     unrounded[n].append(Fraction(0))  # nothing applicable: the node is not applicable
                     rounded[n].append(Fraction(0))
                     continue
-                raw, score = node_score([rounded[m][row] for m in node.members], node.cap, node.weight,
-                                        node.rounding, scale)
+                if node.aggregation is None:
+                    members = [rounded[m][row] for m in node.members]
+                else:
+                    used = [m for m, ok in zip(weighed, held) if ok or not node.redistribute]
+                    members = [aggregate(node.aggregation, [rounded[m][row] for m in used],
+                                         [nodes[m].maximum or Fraction(0) for m in used], sum(maxima, Fraction(0)),
+                                         node.rounding), *(rounded[m][row] for m in others)]
+                    scale = None  # the aggregate already takes the applicable members' weights
+                raw, score = node_score(members, node.cap, node.weight, node.rounding, scale)
                 unrounded[n].append(raw)
                 rounded[n].append(score)
         self._rounded, self._unrounded, self._applicable = rounded, unrounded, applicable

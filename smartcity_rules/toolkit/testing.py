@@ -43,7 +43,7 @@ from ..language.errors import (
 )
 from ..language.numbers import fmt
 from ..language.syntax import Function
-from ..plan.semantics import exact, node_score, round_score, rounding_of
+from ..plan.semantics import exact, node_score, redistribution, round_score, rounding_of
 from ..results.evaluation import Evaluation, IndicatorResult
 from ..standard import Standard, load
 from .cases import CaseResult, default_path, load_cases, run_cases
@@ -474,17 +474,61 @@ def _indicator_bounds(standard: Standard, result: IndicatorResult, entity: str) 
 
 
 def _node_sums(standard: Standard, evaluation: Evaluation) -> None:
-    """Each node scores its members' scores summed, capped, weighted and rounded; a leaf its points."""
+    """Each node scores its members' scores summed (scaled when it redistributes the weight of
+    not-applicable members), capped, weighted and rounded; a leaf its points. An aggregated node
+    lies between 0 and its members' plain sum: minimum <= harmonic <= geometric <= arithmetic."""
     results = evaluation.nodes
-    for node, result in zip(standard.checked.nodes, results):
+    nodes = standard.checked.nodes
+    applicable = _applicable(standard, evaluation)
+    for node, result in zip(nodes, results):
         if node.leaf is not None:
             expected = evaluation.indicator(standard.checked.indicators[node.leaf].code).points
+            if result.points != expected:
+                raise InvariantError("bounds", f"{node.label} scored {fmt(result.points)}, not its points "
+                                     f"{fmt(expected)}", entity=evaluation.entity)
+            continue
+        members = [results[_index(standard, member)].points for member in node.members]
+        weighed = [m for m in node.members if m.maximum is not None and not m.bonus]
+        held = [applicable[_index(standard, m)] for m in weighed]
+        scale = redistribution([m.maximum or Fraction(0) for m in weighed], held) if node.redistribute else None
+        if node.redistribute and weighed and scale is None:
+            expected = Fraction(0)
+        elif node.aggregation not in (None, s.Aggregation.ARITHMETIC):
+            _aggregate_bounds(node, result.points, members, scale, evaluation.entity)
+            continue
         else:
-            members = [results[_index(standard, member)].points for member in node.members]
-            expected = node_score(members, node.cap, node.weight, rounding_of(node.rounding))[1]
+            expected = node_score(members, node.cap, node.weight, rounding_of(node.rounding), scale)[1]
         if result.points != expected:
             raise InvariantError("bounds", f"{node.label} scored {fmt(result.points)}, but its members "
                                  f"give {fmt(expected)}", entity=evaluation.entity)
+
+
+def _aggregate_bounds(node: Node, score: Fraction, members: list[Fraction], scale: Fraction | None,
+                      entity: str) -> None:
+    """An aggregated node between nothing and its members' plain (redistributed) sum, give or
+    take one unit of its rounding."""
+    rounding = rounding_of(node.rounding)
+    unit = Fraction(1, 10**rounding.decimals) if rounding is not None else Fraction(0)
+    ceiling = node_score(members, node.cap, node.weight, None, scale)[1] + unit
+    floor = min(Fraction(0), *members) - unit
+    if not floor <= score <= max(ceiling, Fraction(0)):
+        raise InvariantError("bounds", f"{node.label} aggregates to {fmt(score)}, outside {fmt(floor)}.."
+                             f"{fmt(ceiling)}: no mean exceeds the arithmetic one", entity=entity)
+
+
+def _applicable(standard: Standard, evaluation: Evaluation) -> list[bool]:
+    """For each node: a leaf with a value, an inner node with an applicable member that has a
+    maximum (or with no such member at all)."""
+    nodes = standard.checked.nodes
+    found = [True] * len(nodes)
+    for k in reversed(range(len(nodes))):
+        node = nodes[k]
+        if node.leaf is not None:
+            found[k] = evaluation.indicator(standard.checked.indicators[node.leaf].code).value is not None
+        else:
+            weighed = [_index(standard, m) for m in node.members if m.maximum is not None and not m.bonus]
+            found[k] = not weighed or any(found[m] for m in weighed)
+    return found
 
 
 def _index(standard: Standard, node: Node) -> int:
