@@ -116,6 +116,9 @@ CASES = {
              + 'group "G" points 1009 {\n    aggregate geometric\n'
              + indicator("value a + b + checklist { f: 1 }", points="1008") + "\n"
              + indicator("value a", number=2, points="1") + "\n}\n",
+    "E0269": H + IN + ok_group('indicator 1 "I" { value a points table { >= 2: 2 >= 1 and <= 2: 1 < 1: 0 } }'),
+    "E0270": H + IN + ok_group('indicator 1 "I" { value a points table { > 2: 2 >= 1 and < 2: 1 < 1: 0 } }'),
+    "E0271": H + IN + ok_group('indicator 1 "I" { value a points table { >= 2 and > 3: 2 < 2: 0 } }'),
     "E0266": H + IN + ok_group('indicator 1 "I" { when not applicable: redistribute value a + b + checklist { f: 1 } '
                                "stars at least 1, 2, 3, 4, 5 points 2 }"),
 }

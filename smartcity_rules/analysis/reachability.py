@@ -121,6 +121,8 @@ def _best_scored(item: ScoredIndicator, points: s.Points, value: Interval | None
         return maximum
     if isinstance(points.scoring, s.Linear):
         return maximum * _best_position(points.scoring.low.value, points.scoring.high.value, value)
+    if isinstance(points.scoring, s.Table):
+        return maximum  # rows cover every value; which the range reaches is not worth the bookkeeping
     return maximum * max_stars(item, value) / STAR_LEVELS
 
 

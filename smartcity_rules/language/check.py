@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
@@ -474,8 +475,31 @@ class _Checker:
     def _points(self, points: s.Points) -> None:
         if points.maximum.value <= 0:
             self.error("E0225", "maximum points must be positive", points.maximum.span)
+        if isinstance(points.scoring, s.Table):
+            self._table(points.scoring)
         if isinstance(points.scoring, s.Linear) and points.scoring.low.value == points.scoring.high.value:
             self.error("E0226", "a linear scale needs two different bounds", points.scoring.span)
+
+    def _table(self, table: s.Table) -> None:
+        """Every value in exactly one row, as the rows are written: no overlap, no gap."""
+        for row in table.rows:
+            if row.points.value < 0:
+                self.error("E0225", "a row's points cannot be negative", row.points.span,
+                           help="points off are a deduction: `deduct D each`")
+        for k, row in enumerate(table.rows):
+            for other in table.rows[k + 1:]:
+                shared = _shared(row, other)
+                if shared is not None:
+                    self.error("E0269", f"two rows of the point table both hold for {shared}", other.span,
+                               label="this row", labels=(Label(row.span, "and this one"),),
+                               help="make one row stop where the next begins: `>= 93% and < 97%`, `>= 97%`")
+                    return
+        gap = _gap(table.rows)
+        if gap is not None:
+            self.error("E0270", f"no row of the point table holds for {gap}", table.span,
+                       label="a value there scores nothing",
+                       help="add a row for it, or move a bound: rows cover every value, the floor being "
+                       "the row with no lower bound (`< 85%: 60`)")
 
     def _made_of_items(self, indicator: s.Indicator) -> None:
         """An indicator with items scores them: a formula, bands or points of its own would mean
@@ -770,6 +794,30 @@ class _Checker:
                 self.warn("W0201", f"input `{decl.name}` is never used", decl.name_span,
                           help="remove it, or use it in a formula")
         return CheckedStandard(self.tree, header, dict(self.inputs), tuple(scored), (), root), self.problems
+
+
+def _shared(a: s.TableRow, b: s.TableRow) -> str | None:
+    """A value, as text, that both rows hold for; None when they share none."""
+    return next((text for value, text in _probes((a, b)) if a.holds(value) and b.holds(value)), None)
+
+
+def _gap(rows: tuple[s.TableRow, ...]) -> str | None:
+    """A value, as text, that no row holds for; None when they cover every number."""
+    return next((text for value, text in _probes(rows) if not any(r.holds(value) for r in rows)), None)
+
+
+def _probes(rows: tuple[s.TableRow, ...]) -> list[tuple[Fraction, str]]:
+    """Where rows can meet or part: each bound, between neighbouring bounds, and beyond the
+    outermost. Rows are intervals, so what holds (or fails) anywhere holds (or fails) at one
+    of these."""
+    bounds = sorted({b.value for r in rows for b in (r.low, r.high) if b is not None})
+    texts = {b.value: b.text for r in rows for b in (r.low, r.high) if b is not None}
+    if not bounds:
+        return [(Fraction(0), "every value")]
+    probes = [(b, texts[b]) for b in bounds]
+    probes += [((x + y) / 2, f"values between {texts[x]} and {texts[y]}") for x, y in itertools.pairwise(bounds)]
+    return [*probes, (bounds[0] - 1, f"values below {texts[bounds[0]]}"),
+            (bounds[-1] + 1, f"values above {texts[bounds[-1]]}")]
 
 
 def review(tree: s.StandardFile) -> tuple[CheckedStandard | None, list[Diagnostic]]:

@@ -75,6 +75,15 @@ def requirement_text(req: s.Requirement, *, by_value: bool = False) -> str:
     return f'group "{req.group}" {op} {number(req.points)} points'
 
 
+def table_text(table: s.Table) -> str:
+    """A point table's rows as written, e.g. `>= 97%: 100; >= 93% and < 97%: 95; < 93%: 60`."""
+    def row(r: s.TableRow) -> str:
+        bounds = ([] if r.low is None else [(">= " if r.low_closed else "> ") + r.low.text]) + (
+            [] if r.high is None else [("<= " if r.high_closed else "< ") + r.high.text])
+        return " and ".join(bounds) + f": {r.points.text}"
+    return "; ".join(row(r) for r in table.rows)
+
+
 def bands_text(bands: s.StarBands) -> str:
     """Star bands as written, e.g. `at least 50%, 60%, 70%, 80%, 90%`."""
     return f"{bands.rule.value} " + ", ".join(t.text for t in bands.thresholds)

@@ -450,6 +450,31 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         span = self._span(meta)
         return "points", s.Points(maximum, scoring, bool(rest), span=span), span
 
+    def bound(self, meta: Meta, c: list[Any]) -> tuple[s.Compare, s.Literal]:
+        return s.Compare(str(c[0])), c[1]
+
+    def table_row(self, meta: Meta, c: list[Any]) -> s.TableRow:
+        *bounds, points = c
+        found: dict[bool, tuple[s.Compare, s.Literal]] = {}
+        for compare, literal in bounds:
+            lower = compare in (s.Compare.GE, s.Compare.GT)
+            if lower in found:
+                self._error("E0271", f"a row with two {'lower' if lower else 'upper'} bounds", self._span(meta),
+                            label="write one `>=` or `>` and one `<` or `<=`",
+                            help="a row holds from its lower bound up to its upper bound: `>= 93% and < 97%`")
+            found.setdefault(lower, (compare, literal))
+        low, high = found.get(True), found.get(False)
+        return s.TableRow(None if low is None else low[1], low is not None and low[0] is s.Compare.GE,
+                          None if high is None else high[1], high is not None and high[0] is s.Compare.LE,
+                          points, span=self._span(meta))
+
+    def points_table(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        provisional = c[-1] is True
+        rows = tuple(c[:-1] if provisional else c)
+        span = self._span(meta)
+        top = max(rows, key=lambda row: row.points.value).points
+        return "points", s.Points(top, s.Table(rows, span=span), provisional, span=span), span
+
     def deduct(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         span = self._span(meta)
         provisional = c[-1] is True

@@ -294,9 +294,34 @@ class Linear:
 
 
 @attrs.frozen(slots=True)
+class TableRow:
+    """One row of a point table: `>= 93% and < 97%: 95`; a missing bound is unbounded."""
+
+    low: Literal | None
+    low_closed: bool  # `>=` rather than `>`
+    high: Literal | None
+    high_closed: bool  # `<=` rather than `<`
+    points: Literal
+    span: Span = _span()
+
+    def holds(self, value: Fraction) -> bool:
+        above = self.low is None or (value >= self.low.value if self.low_closed else value > self.low.value)
+        below = self.high is None or (value <= self.high.value if self.high_closed else value < self.high.value)
+        return above and below
+
+
+@attrs.frozen(slots=True)
+class Table:
+    """Points = those of the one row the value satisfies."""
+
+    rows: tuple[TableRow, ...]
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
 class Points:
     maximum: Literal
-    scoring: FromStars | Linear
+    scoring: FromStars | Linear | Table
     provisional: bool
     span: Span = _span()
 

@@ -266,7 +266,7 @@ class _Lowering:
         return p.IndicatorPlan(syntax.code, formula, syntax.zero_policy, banding, self._points(item),
                                self._scaled(item), rounding_of(item.rounding), reads, carries)
 
-    def _points(self, item: ScoredIndicator) -> p.StarPoints | p.LinearPoints | p.DeductionPoints:
+    def _points(self, item: ScoredIndicator) -> p.StarPoints | p.LinearPoints | p.DeductionPoints | p.TablePoints:
         syntax = item.syntax
         if syntax.deduction is not None:
             cap = syntax.deduction.cap
@@ -280,6 +280,10 @@ class _Lowering:
         if isinstance(scoring, s.Linear):
             return p.LinearPoints(scoring.low.value, scoring.high.value, maximum)
         rounding = rounding_of(item.rounding)
+        if isinstance(scoring, s.Table):
+            return p.TablePoints(tuple((None if r.low is None else r.low.value, r.low_closed,
+                                        None if r.high is None else r.high.value, r.high_closed,
+                                        round_score(r.points.value, rounding)) for r in scoring.rows), maximum)
         return p.StarPoints(tuple(round_score(maximum * stars / 5, rounding) for stars in range(6)), maximum)
 
     def _scaled(self, item: ScoredIndicator) -> bool:
@@ -288,7 +292,7 @@ class _Lowering:
         syntax = item.syntax
         if syntax.deduction is None:
             return syntax.weight is None and syntax.points is not None and isinstance(
-                syntax.points.scoring, s.FromStars)
+                syntax.points.scoring, (s.FromStars, s.Table))
         if syntax.value is None or not _integral(syntax.value, self.standard):
             return False
         amounts = [syntax.deduction.each] + ([] if syntax.deduction.cap is None else [syntax.deduction.cap])
@@ -302,6 +306,8 @@ class _Lowering:
         for item in indicators:
             if isinstance(item.points, p.StarPoints):
                 denominators += [v.denominator for v in item.points.table]
+            elif isinstance(item.points, p.TablePoints):
+                denominators += [row[4].denominator for row in item.points.rows]
             elif isinstance(item.points, p.DeductionPoints) and item.scaled:
                 denominators.append(item.points.each.denominator)
                 if item.points.cap is not None:

@@ -131,6 +131,24 @@ class StarPoints:
 
 
 @attrs.frozen
+class TablePoints:
+    """The points of the one row the value satisfies; rows are (low, low closed, high, high
+    closed, points) with None for an open end, and every value satisfies exactly one (checked)."""
+
+    rows: tuple[tuple[Fraction | None, bool, Fraction | None, bool, Fraction], ...]
+    maximum: Fraction
+
+    def row(self, num: int, den: int) -> int:
+        value = Fraction(num, den)
+        return next(k for k, (low, low_closed, high, high_closed, _) in enumerate(self.rows)
+                    if (low is None or (value >= low if low_closed else value > low))
+                    and (high is None or (value <= high if high_closed else value < high)))
+
+    def unrounded(self, num: int, den: int, stars: int | None) -> Fraction:
+        return self.rows[self.row(num, den)][4]
+
+
+@attrs.frozen
 class LinearPoints:
     """maximum x the value's position between low and high, capped to [0, 1], rounded."""
 
@@ -161,7 +179,7 @@ class IndicatorPlan:
     formula: Op
     zero_policy: ZeroPolicy
     banding: Banding | None  # None for deductions and for leaves without star bands
-    points: StarPoints | LinearPoints | DeductionPoints
+    points: StarPoints | LinearPoints | DeductionPoints | TablePoints
     # Points are whole multiples of 1/ScoringPlan.points_scale, so back-ends return them
     # scaled as ints; otherwise as exact Fractions.
     scaled: bool
@@ -365,8 +383,10 @@ def _numbers(values: tuple[Fraction, ...]) -> str:
     return ", ".join(fmt(v) for v in values)
 
 
-def _points(points: StarPoints | LinearPoints | DeductionPoints) -> str:
+def _points(points: StarPoints | LinearPoints | DeductionPoints | TablePoints) -> str:
     match points:
+        case TablePoints(rows, _):
+            return "points table [" + "; ".join(_row(row) for row in rows) + "]"
         case StarPoints(table, _):
             return f"points by stars [{_numbers(table)}]"
         case LinearPoints(low, high, maximum):
@@ -374,6 +394,13 @@ def _points(points: StarPoints | LinearPoints | DeductionPoints) -> str:
         case DeductionPoints(each, cap):
             return f"deduct {fmt(each)} each" + ("" if cap is None else f", at most {fmt(cap)}")
     raise AssertionError(points)
+
+
+def _row(row: tuple[Fraction | None, bool, Fraction | None, bool, Fraction]) -> str:
+    low, low_closed, high, high_closed, points = row
+    bounds = ([] if low is None else [(">=" if low_closed else ">") + f" {fmt(low)}"]) + (
+        [] if high is None else [("<=" if high_closed else "<") + f" {fmt(high)}"])
+    return " and ".join(bounds) + f": {fmt(points)}"
 
 
 def _requirement(req: RequirementPlan) -> str:

@@ -37,7 +37,7 @@ from ..analysis.ranges import divides
 from ..language import syntax as s
 from ..language.check import STAR_LEVELS, Node, NodeKind, ScoredIndicator
 from ..language.errors import NotFound
-from ..language.formula import render
+from ..language.formula import render, table_text
 from ..language.numbers import fmt
 from ..standard import Standard
 from . import formulas
@@ -309,18 +309,51 @@ def _group(tree: _Tree, group: s.Group, parents: tuple[s.Group, ...]) -> list[Bl
     if group.bonus and parents:  # at the top a bonus group is added to the total, as the rating says
         bonus = ("its score is added to its parent's score and is not part of its parent's points",)
     rows = (("Part of", tree.path(parents)),
-            ("Weight", _weight_of_sum(tree, group.weight, "members", NodeKind.GROUP, group.name)),
+            ("Weight", _weight_of_sum(tree, group.weight, group.aggregation, "members", NodeKind.GROUP, group.name)),
+            ("Aggregation", _aggregation(group.aggregation, "members")),
+            ("Not applicable", _redistributed(group.redistribute, "members")),
             ("Bonus", bonus),
             ("Rounding", _rounding_of(group.rounding, "this group's score and every score inside it")))
     return [heading, *_fields(rows)]
 
 
-def _weight_of_sum(tree: _Tree, weight: s.Literal | None, what: str, kind: NodeKind, key: str) -> Text:
-    """A weighted inner node: W × the sum of its members' scores, whose maxima make the total."""
+def _weight_of_sum(tree: _Tree, weight: s.Literal | None, aggregation: s.Aggregation | None, what: str,
+                   kind: NodeKind, key: str) -> Text:
+    """A weighted inner node: W × the sum (or aggregate) of its members' scores, whose maxima make the total."""
     if weight is None:
         return ()
-    return (f"{weight.text} × the sum of its {what}' scores: at most {_points_of(tree.maximum(kind, key))} "
+    return (f"{weight.text} × {_combined(aggregation, what)}: at most {_points_of(tree.maximum(kind, key))} "
             f"(its {what}' maxima add up to the total {tree.total_text()})",)
+
+
+def _combined(aggregation: s.Aggregation | None, what: str) -> str:
+    if aggregation is None or aggregation is s.Aggregation.ARITHMETIC:
+        return f"the sum of its {what}' scores"
+    return f"the {aggregation.value} aggregate of its {what}' scores"
+
+
+# docs/language.md §9, *Aggregation*: sᵢ a member's score over its maximum, wᵢ its maximum's share.
+_AGGREGATIONS = {
+    s.Aggregation.GEOMETRIC: ("M × Π sᵢ^wᵢ (0 when one scores 0)", "a low member pulls harder"),
+    s.Aggregation.HARMONIC: ("M × 1 / Σ (wᵢ / sᵢ) (0 when one scores 0)", "a low member pulls harder still"),
+    s.Aggregation.MINIMUM: ("M × min sᵢ", "no member makes up for another"),
+}
+
+
+def _aggregation(aggregation: s.Aggregation | None, what: str) -> Text:
+    shown = None if aggregation is None else _AGGREGATIONS.get(aggregation)
+    if aggregation is None or shown is None:
+        return ()
+    formula, meaning = shown
+    return (f"{aggregation.value}: {formula}, where M is the sum of its {what}' maxima, "
+            f"sᵢ a member's score over its maximum and wᵢ its maximum over M; {meaning}. Deductions and "
+            "bonus groups are added after it",)
+
+
+def _redistributed(redistribute: bool, what: str) -> Text:
+    if not redistribute:
+        return ()
+    return (f"redistributed: its applicable {what} share the whole weight in proportion to their maxima",)
 
 
 def _rounding_of(rounding: s.Rounding | None, covers: str) -> Text:
@@ -350,7 +383,8 @@ def _indicator(tree: _Tree, ind: s.Indicator, parents: tuple[s.Group, ...]) -> l
     for k, item in enumerate(ind.items):
         items += [*(("; ",) if k else ()), Link(item.code, _anchor(item)), " ", item.name]
     rows = (*_described(ind), part_of, ("Items", tuple(items)), ("Score", _items_score(tree, ind)),
-            ("Taken from", _origin(ind)),
+            ("Aggregation", _aggregation(ind.aggregation, "items")),
+            ("Not applicable", _redistributed(ind.redistribute, "items")), ("Taken from", _origin(ind)),
             ("Rounding", _rounding_of(ind.rounding, "this indicator's score and its items'")))
     blocks: list[Block] = [Heading(level, title, _anchor(ind)), *_fields(rows)]
     for item in ind.items:
@@ -360,12 +394,12 @@ def _indicator(tree: _Tree, ind: s.Indicator, parents: tuple[s.Group, ...]) -> l
 
 
 def _items_score(tree: _Tree, ind: s.Indicator) -> Text:
-    weighted = _weight_of_sum(tree, ind.weight, "items", NodeKind.INDICATOR, ind.code)
+    weighted = _weight_of_sum(tree, ind.weight, ind.aggregation, "items", NodeKind.INDICATOR, ind.code)
     deducts = any(item.deduction is not None for item in ind.items)
     deduction = "; a deduction item subtracts from it" if deducts else ""
     if weighted:
         return (*weighted, deduction)
-    return (f"the sum of its items' scores: at most "
+    return (f"{_combined(ind.aggregation, 'items')}: at most "
             f"{_points_of(tree.maximum(NodeKind.INDICATOR, ind.code))}{deduction}",)
 
 
@@ -450,6 +484,8 @@ def _points(ind: s.Indicator) -> Text:
         return ()
     mark = _mark(f"indicator {ind.code} points", points.provisional)
     top = points.maximum.text
+    if isinstance(points.scoring, s.Table):
+        return (f"by the row the value satisfies: {table_text(points.scoring)}", *mark)
     if isinstance(points.scoring, s.Linear):
         low, high = points.scoring.low.text, points.scoring.high.text
         return (f"{top} × (value − {low}) / ({high} − {low}), capped to 0 … {top}: "
@@ -494,10 +530,15 @@ def _direction(item: ScoredIndicator) -> Text:
 
 # ---------------------------------------------------------------------- inputs and rating
 def _inputs(standard: Standard) -> list[Block]:
-    rows = tuple(_input_row(decl) for decl in standard.checked.inputs.values())
+    inputs = standard.checked.inputs.values()
+    header: tuple[str, ...] = ("Name", "Label", "Kind", "Unit", "Part of")
+    rows = tuple(_input_row(decl) for decl in inputs)
+    if any(decl.missing is not s.MissingPolicy.ERROR for decl in inputs):  # docs/language.md §3, Missing values
+        header += ("When missing",)
+        rows = tuple((*row, (decl.missing.value,)) for row, decl in zip(rows, inputs, strict=True))
     return [Heading(2, ("Inputs",), "inputs"),
             Paragraph(("The statistics an entity reports; formulas read them by name.",)),
-            Table(("Name", "Label", "Kind", "Unit", "Part of"), rows)]
+            Table(header, rows)]
 
 
 def _input_row(decl: s.InputDecl) -> tuple[Text, ...]:
@@ -533,8 +574,11 @@ def _rating(standard: Standard) -> list[Block]:
     if rating is None:
         return [Heading(2, ("Rating",), "rating"), Paragraph(("This standard has no rating rule.",))]
     tree = _Tree(standard)
-    intro = ("Levels are tried from the top; the first whose requirements all hold is the rating. "
-             "The total includes deductions and the capped bonus.",)
+    intro: Text = ("Levels are tried from the top; the first whose requirements all hold is the rating. "
+                   "The total includes deductions and the capped bonus.",)
+    if rating.unrated_above is not None:  # docs/language.md §10, Missing data
+        intro += (f" An entity is unrated, whatever its total, when the leaves that are not applicable or read "
+                  f"an imputed input carry more than {rating.unrated_above.text} of the total's maximum.",)
     rows: list[tuple[Text, ...]] = []
     for level in rating.levels:
         requirements: list[Inline] = []

@@ -3,8 +3,8 @@
 Registered through the `pygments.lexers` entry point in pyproject.toml. The word lists
 below mirror grammar/standard.lark, syntax.py and check.FUNCTIONS; tests/test_lexer.py
 keeps them in step. Codes (`12`, `L1P1-A1`, `2.3.1`) are labels after the word that
-introduces them (`indicator`, `item`, `group`, `from city`), and a rounding mode is a
-constant after `decimals`.
+introduces them (`indicator`, `item`, `group`, `from city`); a rounding mode is a
+constant after `decimals`, a mean after `aggregate`.
 """
 
 from __future__ import annotations
@@ -30,15 +30,17 @@ from pygments.token import (
 # `min` and `previous` are functions too (`when missing: cohort min`, `when missing: previous`):
 # called, they are builtins.
 KEYWORDS = (
-    "and", "applicable", "as", "at", "bands", "better", "bonus", "checklist", "cohort", "decimals", "deduct",
-    "denominator", "description", "each", "edition", "effective", "error", "every", "from", "group",
-    "indicator", "input", "item", "leading", "least", "level", "linear", "mean", "median", "min", "missing",
-    "more", "most", "not", "note", "of", "on", "part", "points", "previous", "provisional", "rating",
-    "redistribute", "rounding", "score", "source", "standard", "stars", "than", "to", "total", "unrated",
-    "use", "value", "weight", "weighted", "when", "zero",
+    "aggregate", "and", "applicable", "as", "at", "bands", "better", "bonus", "checklist", "cohort",
+    "decimals", "deduct", "denominator", "description", "each", "edition", "effective", "error", "every",
+    "from", "group", "indicator", "input", "item", "leading", "least", "level", "linear", "mean", "median",
+    "min", "missing", "more", "most", "not", "note", "of", "on", "part", "points", "previous", "provisional",
+    "rating", "redistribute", "rounding", "score", "source", "standard", "stars", "table", "than", "to", "total",
+    "unrated", "use", "value", "weight", "weighted", "when", "zero",
 )
 # How `rounding N decimals MODE` rounds (syntax.RoundMode; grammar ROUND_MODE, not quoted words).
 ROUND_MODES = ("half up", "half even", "truncate")
+# How `aggregate MEAN` combines a node's members (syntax.Aggregation; a NAME in the grammar).
+AGGREGATIONS = ("arithmetic", "geometric", "harmonic", "minimum")
 # The kinds of input (syntax.Kind; `score` is a keyword above, as it takes a range).
 KINDS = ("area", "count", "flag", "length", "measure", "money", "rank", "rate")
 # Words that stand for a fixed value: entity levels (syntax.EntityLevel) and directions.
@@ -77,6 +79,7 @@ class StandardLexer(RegexLexer):  # type: ignore[misc]  # pygments is untyped
              bygroups(Keyword, Whitespace, Name.Namespace, Whitespace, Name.Label)),
             # `rounding 2 decimals half even`: the mode is a fixed value, and only after `decimals`.
             (rf"(decimals)(\s+)({_MODE})\b", bygroups(Keyword, Whitespace, Keyword.Constant)),
+            (rf"(aggregate)(\s+)({'|'.join(AGGREGATIONS)})\b", bygroups(Keyword, Whitespace, Keyword.Constant)),
             (_NUMBER, Number),
             (r"★", Keyword),
             # A declaration names what it declares: `input fibre "…"`, `bands rates = …`.

@@ -11,7 +11,7 @@ import attrs
 from ..language import syntax as s
 from ..language.check import CheckedStandard
 from ..language.errors import SmartCityRulesError
-from ..language.formula import bands_text, render
+from ..language.formula import bands_text, render, table_text
 from ..language.numbers import fmt
 from ..plan.lower import PREVIOUS_SUFFIX, inputs_of
 from ..plan.semantics import coerce_int, exact
@@ -142,6 +142,8 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
         rule = f"{syntax.deduction.each.text} off each" + ("" if cap is None else f", at most {cap.text}")
     elif syntax.weight is not None:
         rule = f"{syntax.weight.text} x {fmt(item.total or 0)} x value, capped to [0, 1]"
+    elif syntax.points is not None and isinstance(syntax.points.scoring, s.Table):
+        rule = f"points by the row the value satisfies: {table_text(syntax.points.scoring)}"
     elif syntax.points is not None and isinstance(syntax.points.scoring, s.Linear):
         lin = syntax.points.scoring
         rule = f"{syntax.points.maximum.text} x position between {lin.low.text} and {lin.high.text}, capped"

@@ -17,7 +17,7 @@ import attrs
 from ..language import syntax as s
 from ..language.check import ENTITY_KEY, ScoredIndicator
 from ..language.errors import DataError
-from ..language.formula import render, requirement_text
+from ..language.formula import render, requirement_text, table_text
 from ..language.numbers import fmt
 from ..results.display import is_percentage, show_number
 from ..results.evaluation import Evaluation, IndicatorResult
@@ -165,6 +165,8 @@ def _points(points: s.Points | None) -> str:
     shown = fmt(points.maximum.value)
     if isinstance(points.scoring, s.Linear):
         shown += f" linear from {points.scoring.low.text} to {points.scoring.high.text}"
+    if isinstance(points.scoring, s.Table):
+        shown = f"table {table_text(points.scoring)}"
     return shown + (" (provisional)" if points.provisional else "")
 
 

@@ -491,8 +491,29 @@ class _ProgramBuilder:
             maximum = em.constant(points.maximum)
             em.line(f"{points_var} = _linear({value.num}, {value.den}, {low}, {high}, {maximum}, {rounding})")
             return
+        if isinstance(points, p.TablePoints):
+            self._table(em, points, value, points_var)
+            return
         scaled = tuple(int(v * self.scale) for v in points.table)
         em.line(f"{points_var} = {em.constant(scaled)}[{stars_var}]")
+
+    def _table(self, em: _Emitter, points: p.TablePoints, value: Pair, points_var: str) -> None:
+        """The rows as an if-chain of exact comparisons; the checker made the last the only one left."""
+        for k, (low, low_closed, high, high_closed, row_points) in enumerate(points.rows):
+            tests = []
+            if low is not None:
+                tests.append(f"{_mul(value.num, str(low.denominator))} {'>=' if low_closed else '>'} "
+                             f"{_mul(_signed(Fraction(low.numerator)), value.den)}")
+            if high is not None:
+                tests.append(f"{_mul(value.num, str(high.denominator))} {'<=' if high_closed else '<'} "
+                             f"{_mul(_signed(Fraction(high.numerator)), value.den)}")
+            scaled = int(row_points * self.scale)
+            if len(points.rows) == 1:  # one row holds for every value
+                em.line(f"{points_var} = {scaled}")
+                return
+            head = "else" if k == len(points.rows) - 1 else ("if " if k == 0 else "elif ") + " and ".join(tests)
+            em.line(f"{head}:")
+            em.line(f"    {points_var} = {scaled}")
 
 
 def _stars_code(em: _Emitter, value: Pair, banding: p.Banding, target: str) -> None:
