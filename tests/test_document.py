@@ -55,7 +55,8 @@ rating {{
 
 NATIONAL = STANDARDS / "china-smart-city-evaluation-2016.scs"
 # Three levels, codes of every form, weights, rounding modes at three levels, an uncapped deduction
-# item, a nested bonus group and requirements on node points: the golden's small nested standard.
+# item, a nested bonus group, requirements on node points, a geometric group, redistributed weight
+# and missing values: the golden's small nested standard.
 NESTED = """\
 standard "嵌套示例" {
     level city
@@ -66,14 +67,16 @@ standard "嵌套示例" {
 input households "区域内总户数": count "户"
 input fibre "光纤入户用户数": count "户", part of households
 input incidents "失泄密事件数": count "起"
-input score "专家评分": score 0 to 10
+input score "专家评分": score 0 to 10, when missing: zero
 
 group A "基础设施" points 6 {
     group A.1 "网络" points 6 provisional {
         rounding 1 decimals truncate
+        aggregate geometric
         indicator A.1.1 "光纤" {
             description "本指标评价得分=40%×分项分数之和"
             weight 40%
+            when not applicable: redistribute
             item A.1.1-a "光纤入户率" {
                 value ratio(fibre, households)
                 weight 60%
@@ -111,6 +114,7 @@ group B "保障措施" points 4 {
 }
 
 rating {
+    unrated when missing more than 30%
     level 2 "良好" when total >= 8 and indicator A.1.1 >= 3 points and indicator A.1.1-b >= 3 stars
     level 1 "合格" when group "网络" >= 3 points and indicator 2.3.1 >= 80%
 }
@@ -554,6 +558,21 @@ def test_nested_shows_weights_roundings_deductions_and_requirements(nested: scr.
     assert '| 1 | 合格 | group "网络" ≥ 3 points and indicator 2.3.1 ≥ 80% |' in text
     html = document.to_html(nested)
     assert '<a href="#indicator-A.1.1">A.1.1</a> ≥ 3 points' in html and '<a href="#item-A.1.1-b">' in html
+
+
+def test_nested_shows_aggregation_redistribution_and_missing_values(nested: scr.Standard) -> None:
+    text = document.to_markdown(nested)
+    group = text.split("### A.1 网络", 1)[1].split("\n#", 1)[0]
+    assert "**Aggregation**: geometric: M × Π sᵢ^wᵢ (0 when one scores 0), where M is the sum of its members'" in group
+    assert ("**Not applicable**: redistributed: its applicable items share the whole weight in proportion to their "
+            "maxima") in markdown_sections(text, nested)["A.1.1"]
+    assert "| Name | Label | Kind | Unit | Part of | When missing |" in text
+    assert "| `score` | 专家评分 | score 0 to 10 |  |  | zero |" in text
+    assert "| `fibre` | 光纤入户用户数 | count | 户 | `households` | error |" in text
+    assert "unrated, whatever its total, when the leaves that are not applicable or read an imputed input carry " \
+           "more than 30% of the total's maximum" in text
+    flat = document.to_markdown(scr.load(CITY))
+    assert "When missing" not in flat and "**Aggregation**" not in flat and "unrated, whatever" not in flat
 
 
 ANCHORED = {**{p.name: p for p in SHIPPED}, "kitchen.scs": FIXTURES / "kitchen.scs", "mini.scs": FIXTURES / "mini.scs"}

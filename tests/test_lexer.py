@@ -11,7 +11,7 @@ from pygments.token import Error, Keyword, Name, Number, Token, _TokenType
 
 from smartcity_rules.language import syntax as s
 from smartcity_rules.language.check import FUNCTIONS
-from smartcity_rules.publish.lexer import KEYWORDS, ROUND_MODES, StandardLexer
+from smartcity_rules.publish.lexer import AGGREGATIONS, KEYWORDS, ROUND_MODES, StandardLexer
 
 from .conftest import FIXTURES, ROOT, STANDARDS
 
@@ -117,6 +117,16 @@ def test_round_modes_match_the_syntax_and_stay_names_elsewhere() -> None:
     assert set(ROUND_MODES) == {m.value for m in s.RoundMode}
     assert kind_of("truncate", "value truncate + 1") is Name  # an input may be named so
     assert kind_of("half", "value half * 2") is Name
+
+
+@pytest.mark.parametrize("mean", AGGREGATIONS)
+def test_aggregations_are_constants_after_aggregate(mean: str) -> None:
+    assert kind_of(mean, 'group "g" weight 10% {{ aggregate {}\n') in Keyword.Constant
+    assert kind_of(mean, "value {} + 1") is Name  # elsewhere a name
+
+
+def test_aggregations_match_the_syntax() -> None:
+    assert set(AGGREGATIONS) == {a.value for a in s.Aggregation}
 
 
 def test_missing_value_rules_are_keywords_and_functions_stay_builtins() -> None:
