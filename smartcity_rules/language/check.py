@@ -701,6 +701,11 @@ class _Checker:
         if rating.unrated_above is not None and not 0 <= rating.unrated_above.value <= 1:
             self.error("E0265", f"a share of the weight is from 0 to 1; found {rating.unrated_above.text}",
                        rating.unrated_above.span, help="write it as a share: `unrated when missing more than 30%`")
+        for override in rating.overrides:
+            if override.cap is not None and override.cap.value < 0:
+                self.error("E0239", "a rating level cannot be negative", override.cap.span)
+            for requirement in override.requirements:
+                self._requirement(requirement, root, scored)
         previous: s.Level | None = None
         names: dict[str, s.Level] = {}
         for level in rating.levels:

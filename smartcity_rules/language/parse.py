@@ -630,7 +630,18 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         provisional = bool(c and c[0] is True)
         rest = c[1:] if provisional else c
         unrated = rest.pop(0) if rest and isinstance(rest[0], s.Literal) else None
-        return s.Rating(tuple(rest), provisional, unrated, span=self._span(meta))
+        overrides = tuple(r for r in rest if isinstance(r, s.Override))
+        levels = tuple(r for r in rest if isinstance(r, s.Level))
+        return s.Rating(levels, provisional, unrated, overrides, span=self._span(meta))
+
+    def veto(self, meta: Meta, c: list[Any]) -> s.Override:
+        reason, *requirements = c
+        return s.Override(None, self._string(reason), tuple(requirements), span=self._span(meta))
+
+    def cap(self, meta: Meta, c: list[Any]) -> s.Override:
+        rank, reason, *requirements = c
+        self._whole(rank, "a level")
+        return s.Override(rank, self._string(reason), tuple(requirements), span=self._span(meta))
 
     # -- the file
     def use_decl(self, meta: Meta, c: list[Token]) -> s.Use:

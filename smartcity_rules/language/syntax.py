@@ -548,10 +548,21 @@ class Level:
 
 
 @attrs.frozen(slots=True)
+class Override:
+    """`veto "reason" when ...` (unrated) or `cap R "reason" when ...` (at most level R)."""
+
+    cap: Literal | None  # None for a veto
+    reason: str
+    requirements: tuple[Requirement, ...]
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
 class Rating:
     levels: tuple[Level, ...]
     provisional: bool
     unrated_above: Literal | None = None  # `unrated when missing more than P`
+    overrides: tuple[Override, ...] = ()
     span: Span = _span()
 
 

@@ -171,7 +171,7 @@ class _Lowering:
             points_scale=self._points_scale(indicators),
             imputed=tuple(k for k, slot in enumerate(slots) if slot.missing.from_cohort
                           and (k in self.main_reads or k in self.cohort_reads)),
-            unrated_above=unrated)
+            unrated_above=unrated, overrides=self._overrides())
 
     def _slots(self) -> tuple[p.InputSlot, ...]:
         users: dict[str, str] = {}
@@ -348,6 +348,13 @@ class _Lowering:
         return tuple(p.LevelPlan(int(level.rank.value), level.name, tuple(self._requirement(r)
                                                                            for r in level.requirements))
                      for level in rating.levels)
+
+    def _overrides(self) -> tuple[p.OverridePlan, ...]:
+        rating = self.standard.syntax.rating
+        if rating is None:
+            return ()
+        return tuple(p.OverridePlan(None if o.cap is None else int(o.cap.value), o.reason,
+                                    tuple(self._requirement(r) for r in o.requirements)) for o in rating.overrides)
 
     def _requirement(self, req: s.Requirement) -> p.RequirementPlan:
         if isinstance(req, s.TotalRequirement):

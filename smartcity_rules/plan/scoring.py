@@ -275,6 +275,16 @@ class LevelPlan:
 
 
 @attrs.frozen
+class OverridePlan:
+    """A veto (cap None: unrated) or a cap (at most level `cap`) that holds when all its
+    requirements do."""
+
+    cap: int | None
+    reason: str
+    requirements: tuple[RequirementPlan, ...]
+
+
+@attrs.frozen
 class ScoringPlan:
     slots: tuple[InputSlot, ...]  # ordered: this period's first, each in declaration order
     main_reads: tuple[int, ...]  # the slots the per-entity evaluation reads
@@ -287,6 +297,7 @@ class ScoringPlan:
     levels: tuple[LevelPlan, ...] | None  # None: the standard has no rating rule
     points_scale: int  # the common denominator of scaled points
     imputed: tuple[int, ...] = ()  # the slots whose missing values the cohort fills in
+    overrides: tuple[OverridePlan, ...] = ()  # the rating's vetoes and caps
     unrated_above: Fraction | None = None  # `unrated when missing more than P`
 
     @property

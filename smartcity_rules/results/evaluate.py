@@ -115,7 +115,7 @@ class ScoredBatch:
     @functools.cached_property
     def ratings(self) -> Ratings | None:
         levels = self.shape.plan.levels
-        return None if levels is None else Ratings(levels, self.columns, self.points, self.shape.plan.unrated_above)
+        return None if levels is None else Ratings(self.shape.plan, self.columns, self.points)
 
     def entity(self, row: int) -> str:
         return self.entities[row]
@@ -174,14 +174,23 @@ class ScoredBatch:
             outcomes = tuple(RequirementResult(text, held, self._actual(req, evaluation))
                              for req, text, held in zip(level.requirements, self.shape.texts[index],
                                                         ratings.outcomes(index, row)))
-            if rule.unrated_above is not None:
-                outcomes += (RequirementResult(f"missing at most {rule.unrated_above.text}",
-                                               ratings.outcomes(index, row)[-1],
-                                               f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight"),)
+            held = ratings.outcomes(index, row)[len(level.requirements):]
+            outcomes += tuple(self._implicit(rule, what, ok, row) for (what, _), ok in zip(ratings.extras[index], held))
             levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
         reached = next((lv for lv in levels if lv.reached), None)
         return RatingResult(reached.rank if reached else 0, reached.name if reached else None,
                             tuple(levels), rule.provisional)
+
+    def _implicit(self, rule: s.Rating, what: str, ok: bool, row: int) -> RequirementResult:
+        """A level's requirement beyond its own: enough data, no veto, no cap below it."""
+        if what == "missing":
+            assert rule.unrated_above is not None
+            return RequirementResult(f"missing at most {rule.unrated_above.text}", ok,
+                                     f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight")
+        override = rule.overrides[int(what.split()[1])]
+        text = (f"not vetoed: {override.reason}" if override.cap is None
+                else f"not capped below {override.cap.text}: {override.reason}")
+        return RequirementResult(text, ok, "does not apply" if ok else "applies")
 
     def _actual(self, req: s.Requirement, evaluation: Evaluation) -> str:
         """What the entity had, for the requirement's line in a report."""

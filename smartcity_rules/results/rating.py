@@ -8,7 +8,6 @@ columns, so the level reached and the requirements listed can never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
@@ -39,18 +38,32 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
     raise AssertionError(req)
 
 
+Extra = tuple[str, list[bool]]  # what an implicit requirement of a level is, and whether it holds
+
+
+def _extras(plan: p.ScoringPlan, level: p.LevelPlan, columns: ResultColumns, points: NodeScores) -> list[Extra]:
+    """The requirements a level has beyond its own, listed after them: enough data (`unrated
+    when missing more than P`), no veto, no cap below its rank."""
+    rows = range(len(columns))
+    found: list[Extra] = []
+    if plan.unrated_above is not None:
+        found.append(("missing", [points.missing_share(row) <= plan.unrated_above for row in rows]))
+    for k, override in enumerate(plan.overrides):
+        if override.cap is None or level.rank > override.cap:
+            fires = [all(column) for column in zip(*(held(r, columns, points) for r in override.requirements))]
+            found.append((f"override {k}", [not f for f in fires] if fires else [True] * len(columns)))
+    return found
+
+
 class Ratings:
     """The rating of every row of a batch, and the requirement columns behind it."""
 
-    def __init__(self, levels: tuple[p.LevelPlan, ...], columns: ResultColumns, points: NodeScores,
-                 unrated_above: Fraction | None = None) -> None:
-        self.levels = levels
-        # `unrated when missing more than P` is a requirement of every level, held when no more
-        # than P of the weight rests on missing inputs; listed last.
-        self.enough_data = None if unrated_above is None else [
-            points.missing_share(row) <= unrated_above for row in range(len(columns))]
-        extra = () if self.enough_data is None else (self.enough_data,)
-        self.held = tuple((*(held(req, columns, points) for req in level.requirements), *extra) for level in levels)
+    def __init__(self, plan: p.ScoringPlan, columns: ResultColumns, points: NodeScores) -> None:
+        assert plan.levels is not None
+        self.levels = levels = plan.levels
+        self.extras = tuple(tuple(_extras(plan, level, columns, points)) for level in levels)
+        self.held = tuple((*(held(req, columns, points) for req in level.requirements),
+                           *(column for _, column in extras)) for level, extras in zip(levels, self.extras))
         self.ranks = self._ranks(len(columns))
 
     def _ranks(self, count: int) -> list[int]:
