@@ -167,7 +167,7 @@ def text_of(elements: list[ET.Element]) -> str:
 
 
 def provisional_of(code: str, standard: scr.Standard) -> list[str]:
-    return [what for what in standard.provisional if what.startswith(f"indicator {code} ")]
+    return [what for what in standard.provisional if what.startswith((f"indicator {code} ", f"item {code} "))]
 
 
 def used_labels(item: ScoredIndicator, standard: scr.Standard) -> list[str]:

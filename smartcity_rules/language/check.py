@@ -179,7 +179,9 @@ class CheckedStandard:
         found += [ProvisionalNumber("points", group=g.name) for g in self.syntax.all_groups() if g.provisional]
         found += [ProvisionalNumber("formula", indicator=i.code) for i in self.syntax.all_indicators()
                   if i.items and i.provisional]
-        found += [ProvisionalNumber(part, indicator=item.code)
+        found += [ProvisionalNumber("points", indicator=i.code) for i in self.syntax.all_indicators()
+                  if i.items and i.points is not None and i.points.provisional]
+        found += [ProvisionalNumber(part, indicator=item.code, item=item.is_item)
                   for item in self.indicators for part in item.provisional_parts]
         if self.syntax.rating is not None and self.syntax.rating.provisional:
             found.append(ProvisionalNumber("the rating rule"))
@@ -198,11 +200,12 @@ class ProvisionalNumber:
     part: str  # "formula", "star thresholds", "points", "deduction", "the total", "the rating rule"
     indicator: str | None = None  # an indicator's or item's code
     group: str | None = None
+    item: bool = False  # `indicator` names an item
 
     @property
     def text(self) -> str:
         if self.indicator is not None:
-            return f"indicator {self.indicator} {self.part}"
+            return f"{'item' if self.item else 'indicator'} {self.indicator} {self.part}"
         if self.group is not None:
             return f"group \"{self.group}\" {self.part}"
         return self.part

@@ -397,10 +397,11 @@ def _items_score(tree: _Tree, ind: s.Indicator) -> Text:
     weighted = _weight_of_sum(tree, ind.weight, ind.aggregation, "items", NodeKind.INDICATOR, ind.code)
     deducts = any(item.deduction is not None for item in ind.items)
     deduction = "; a deduction item subtracts from it" if deducts else ""
+    mark = _mark(f"indicator {ind.code} points", ind.points is not None and ind.points.provisional)
     if weighted:
-        return (*weighted, deduction)
+        return (*weighted, deduction, *mark)
     return (f"{_combined(ind.aggregation, 'items')}: at most "
-            f"{_points_of(tree.maximum(NodeKind.INDICATOR, ind.code))}{deduction}",)
+            f"{_points_of(tree.maximum(NodeKind.INDICATOR, ind.code))}{deduction}", *mark)
 
 
 def _described(ind: s.Indicator) -> tuple[tuple[str, Text], ...]:
@@ -414,7 +415,7 @@ def _leaf(tree: _Tree, ind: s.Indicator, level: int, where: tuple[tuple[str, Tex
     """A scored indicator or item: its heading, what it reads, its formula, bands and scoring."""
     item = tree.leaves[ind.code]
     title: Text = (f"{ind.code} ", *(("★ ",) if ind.leading else ()), ind.name,
-                   *_mark(f"indicator {ind.code} formula", "formula" in item.provisional_parts))
+                   *_mark(f"{_kind(ind)} {ind.code} formula", "formula" in item.provisional_parts))
     blocks: list[Block] = [Heading(level, title, _anchor(ind)), Fields(_about(item, tree.inputs, where))]
     if ind.value is not None:
         blocks.append(Formula(ind.value, tree.inputs))
@@ -454,7 +455,7 @@ _COMPARE = {s.BandRule.AT_LEAST: "≥", s.BandRule.AT_MOST: "≤"}
 def _bands(item: ScoredIndicator, bands: s.StarBands) -> Table:
     named = item.syntax.stars.name if isinstance(item.syntax.stars, s.BandsRef) else None
     rule: Text = (bands.rule.value, *((" (bands ", Code(named), ")") if named else ()),
-                  *_mark(f"indicator {item.code} star thresholds", bands.provisional))
+                  *_mark(f"{_kind(item.syntax)} {item.code} star thresholds", bands.provisional))
     cells = tuple((f"{_COMPARE[bands.rule]} {t.text}",) for t in bands.thresholds)
     header = ("Star bands", *("★" * n for n in range(1, STAR_LEVELS + 1)))
     return Table(header, ((rule, *cells),))
@@ -482,7 +483,7 @@ def _points(ind: s.Indicator) -> Text:
     points = ind.points
     if points is None:
         return ()
-    mark = _mark(f"indicator {ind.code} points", points.provisional)
+    mark = _mark(f"{_kind(ind)} {ind.code} points", points.provisional)
     top = points.maximum.text
     if isinstance(points.scoring, s.Table):
         return (f"by the row the value satisfies: {table_text(points.scoring)}", *mark)
@@ -500,7 +501,12 @@ def _deduction(ind: s.Indicator) -> Text:
     cap = ", with no cap" if found.cap is None else f", at most −{found.cap.text}"
     whose = "its indicator's" if ind.is_item else "the group's"
     return (f"−{found.each.text} per unit of the value (per incident){cap}; taken off {whose} score",
-            *_mark(f"indicator {ind.code} deduction", found.provisional))
+            *_mark(f"{_kind(ind)} {ind.code} deduction", found.provisional))
+
+
+def _kind(ind: s.Indicator) -> str:
+    """How the provisional list names it: `item L1P1-A2 formula`, `indicator 12 points`."""
+    return "item" if ind.is_item else "indicator"
 
 
 _POLICIES = {
