@@ -41,7 +41,9 @@ SHIPPED = {  # standard -> its bundled cohort
     "shandong-city-2019.scs": "city-cohort",
     "shandong-county-2019.scs": "county-cohort",
     "shandong-community-2019.scs": "community-cohort",
+    "china-smart-city-evaluation-2016.scs": "national-cohort",  # three levels, weights, items
 }
+UNRATED = {"china-smart-city-evaluation-2016.scs"}  # the national annex publishes no rating rule
 MINI_RECORD: dict[str, object] = {"entity": "A", "households": 100, "fibre": 90, "gigabit": 80,
                                   "has_group": True, "has_plan": False, "incidents": 1, "apps": 12}
 
@@ -112,6 +114,15 @@ def _as_file(first_line: str, block: str) -> list[str]:
 def test_every_example_of_the_language_reference_parses(first_line: str, block: str) -> None:
     for text in _as_file(first_line, block):
         parse(text)
+
+
+def test_an_indicator_body_fragment_of_items_is_read_as_the_indicators_items() -> None:
+    """§9's `item` fragment is an indicator body: placed there, its items are indicator 1's."""
+    (block,) = [block for first, block in _language_blocks() if "indicator body" in first and "item " in block]
+    (text,) = _as_file("# fragment: indicator body", block)
+    ((indicator,),) = [group.members for group in parse(text).groups]
+    assert [(i.code, i.clauses.weight) for i in indicator.clauses.items] == [
+        ("L1P1-A1", Fraction(3, 10)), ("L1P1-A2", Fraction(2, 5)), ("L1P1-A3", Fraction(3, 10))]
 
 
 def test_the_language_references_full_example_agrees_with_the_library() -> None:
@@ -247,15 +258,17 @@ def test_rounding_is_half_up(value: Fraction, decimals: int | None, rounded: Fra
     assert round_half_up(value, decimals) == rounded  # §12
 
 
-def test_the_total_is_rounded_after_a_bonus_cap() -> None:
-    """§12: with `at most 4.125` and `rounding 2 decimals`, the last step changes the total."""
+def test_a_bonus_group_is_rounded_after_its_cap() -> None:
+    """§12: "each group after its cap and weight" is rounded: `at most 4.125` with `rounding 2
+    decimals` scores 4.13 (unrounded 4.125), and the total is formed from that."""
     ref = reference.loads('standard "T" { level city rounding 2 decimals }\ninput v "v": count\n'
                           'group "g" points 1 { indicator 1 "x" { value v stars at least 1,2,3,4,5 points 1 } }\n'
                           'bonus group "b" at most 4.125 {\n'
                           '    indicator 2 "y" { value v stars at least 1,2,3,4,5 points 5 }\n'
                           '}', ".")
     (result,) = ref.evaluate_cohort([{"v": 5}])
-    assert result["groups"] == {"g": 1, "b": Fraction("4.125")}  # a group's points are not rounded again
+    assert result["groups"] == {"g": 1, "b": Fraction("4.13")}
+    assert (result["nodes"]["b"].points, result["nodes"]["b"].unrounded) == (Fraction("4.13"), Fraction("4.125"))
     assert result["total"] == Fraction("5.13")
 
 
@@ -263,6 +276,36 @@ def test_ranks_are_competition_ranks() -> None:
     records = [{**MINI_RECORD, "entity": name, "apps": apps} for name, apps in zip("ABCD", (9, 7, 7, 3))]
     results = reference.load(FIXTURES / "mini.scs").evaluate_cohort(records)
     assert [r["indicators"][4][0] for r in results] == [1, 2, 2, 4]
+
+
+COHORT = """
+standard "T" {{ level city total 1 }}
+input a "a": count
+input b "b": count
+group "g" points 1 {{ indicator 1 "x" {{ value {function}(a / b) points 1 linear from 0 to 1
+                                         on zero denominator: not applicable }} }}
+"""
+
+
+@pytest.mark.parametrize(("function", "values"), [  # §5, over the values 9, 7, 7, 3 (and E's 0/0 left out)
+    ("rank", [1, 2, 2, 4]), ("share", [Fraction(9, 26), Fraction(7, 26), Fraction(7, 26), Fraction(3, 26)]),
+    ("minmax", [1, Fraction(2, 3), Fraction(2, 3), 0]), ("percentile", [1, Fraction(1, 3), Fraction(1, 3), 0]),
+    ("to_best", [1, Fraction(7, 9), Fraction(7, 9), Fraction(1, 3)]), ("cohort_mean", [Fraction(13, 2)] * 4),
+    ("cohort_median", [7] * 4), ("cohort_min", [3] * 4), ("cohort_max", [9] * 4),
+])
+def test_the_cohort_functions(function: str, values: list[Fraction]) -> None:
+    records = [{"entity": e, "a": a, "b": b} for e, a, b in (("A", 9, 1), ("B", 14, 2), ("C", 7, 1), ("D", 3, 1),
+                                                             ("E", 0, 0))]
+    results = reference.loads(COHORT.format(function=function), ".").evaluate_cohort(records)
+    assert [r["indicators"][1][0] for r in results] == [*values, None]
+
+
+@pytest.mark.parametrize(("function", "values"), [("minmax", [5, 5]), ("percentile", [5]), ("to_best", [0, 0])])
+def test_the_cohort_functions_zero_denominators(function: str, values: list[int]) -> None:
+    """§6: `max e − min e` of equal values, `n − 1` of a cohort of one, `max e` of 0."""
+    records = [{"entity": f"E{k}", "a": v, "b": 1} for k, v in enumerate(values)]
+    results = reference.loads(COHORT.format(function=function), ".").evaluate_cohort(records)
+    assert [r["indicators"][1] for r in results] == [(None, None, 0)] * len(values)
 
 
 # ---------------------------------------------------------------- reading statistics (docs/api.md)
@@ -348,7 +391,7 @@ def test_the_shipped_standards_agree_on_their_bundled_cohorts(name: str, suffix:
     records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / (SHIPPED[name] + suffix))]
     assert len(records) >= 8
     assert compare(library, ref, records) == []
-    assert all(result["rating"] is not None for result in ref.evaluate_cohort(records))
+    assert all((result["rating"] is None) == (name in UNRATED) for result in ref.evaluate_cohort(records))
 
 
 def _agrees(path: Path, draw: Callable[[Any], Any], **options: Any) -> None:
@@ -535,3 +578,23 @@ def test_an_empty_flag_is_missing_data() -> None:
 def test_read_records_refuses_json_that_is_not_json(tmp_path: Path, constant: str) -> None:
     with pytest.raises(scr.DataFileError):
         scr.read_records(_write(tmp_path, "nan.json", f'[{{"entity": "A", "v": {constant}}}]'))
+
+
+LEAF = """
+standard "T" { level city total 1 rounding 2 decimals }
+input r "r": rate
+group "g" points 1 { indicator A1 "x" { value r weight 100% } }
+"""
+
+
+def test_the_reference_keeps_a_leafs_points_before_rounding_as_its_unrounded_score() -> None:
+    (result,) = reference.loads(LEAF, ".").evaluate_cohort([{"r": "1/3"}])
+    assert (result["nodes"]["A1"].points, result["nodes"]["A1"].unrounded) == (Fraction("0.33"), Fraction(1, 3))
+
+
+def test_a_leafs_unrounded_score_is_its_points_before_rounding() -> None:
+    """§9, *Node scores*: step 1 scores a leaf, step 5 rounds it; §12: the unrounded score is the
+    one "before its own rounding step". 100% × 1 × 1/3 = 1/3, rounded to 0.33."""
+    (evaluation,) = scr.loads(LEAF, name="leaf.scs").evaluate_cohort([{"r": "1/3"}])
+    (leaf,) = [node for node in evaluation.nodes if node.code == "A1"]
+    assert (leaf.points, leaf.unrounded) == (Fraction("0.33"), Fraction(1, 3))

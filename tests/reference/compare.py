@@ -2,8 +2,23 @@
 
 The library is reached only through the object passed in (duck typing), so that nothing in this
 package imports `smartcity_rules`: `evaluate_cohort(records)` returning results with `.entity`,
-`.total`, `.rating_rank`, `.indicators` (`.number .value .stars .points`) and `.groups`
-(`.name .points`), or raising a `DataError` (`.entity .indicator .input`).
+`.total`, `.rating_rank`, `.indicators` (`.code` or, before codes, `.number`; `.value .stars
+.points`) and `.groups` (`.name .points`), or raising a `DataError` (`.entity .indicator .input`).
+
+Codes are compared as `model.code_key` reads them: an all-digit code (`"12"`, or the int `12`)
+is a number, any other the text as written; so the library may give codes as str or int.
+The reference lists every leaf at any depth in `.indicators` (each indicator with a value, and
+each item; an indicator made of items only among the nodes), and every group at every level in
+`.groups`: a library that lists more or fewer is reported as differing.
+
+Node scores (docs/language.md §9, *Node scores*) are compared only when the library's result
+has them (`hasattr(result, "nodes")`): the library did not always produce them, and the other
+comparisons must keep working without. `nodes` is then a sequence of node results, each with
+`.kind` ("standard", "group", "indicator", "item"), `.code` (str, int or None: None for the
+root and groups without a code), `.name`, `.points` (rounded), `.unrounded` and `.max_points`;
+they are matched by code (indicators and items), name (groups) or kind (the one "standard"),
+and every field is compared, `.name` except the root's, the maxima as the reference's readings
+take them (see tests/reference/evaluate.py: a deduction's is `None`).
 
 Refusals agree when both refuse and the library's refusal is one the reference also finds
 (same entity, same input, same sort; for a zero denominator, same indicator): the reference
@@ -16,7 +31,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .errors import RefDataError, RefPartAboveWhole, RefZeroDenominator
-from .evaluate import RefStandard, Result
+from .evaluate import NodeKey, NodeScore, RefStandard, Result
+from .model import Code, code_key
 
 # The library's DataError subclasses (docs/api.md, "Errors") and the reference's words for them.
 _KINDS = {
@@ -68,7 +84,7 @@ def _same(library: Exception, reference: RefDataError) -> bool:
         return False
     if kind == "zero denominator" or isinstance(reference, RefPartAboveWhole):
         # Met while scoring: which input a compound denominator or part is "about" is not defined.
-        return bool(getattr(library, "indicator", None) == reference.indicator)
+        return _code(getattr(library, "indicator", None)) == reference.indicator
     return bool(getattr(library, "input", None) == reference.input)
 
 
@@ -89,7 +105,7 @@ def _order_of_evaluation(library: Exception, references: list[RefDataError]) -> 
     two such reasons is met first is the order of evaluation, which the docs leave open (the
     library takes every rank() and share() argument across the cohort first). A zero met in a
     cohort argument may also come before a bad input the reference names for that entity."""
-    entity, indicator = getattr(library, "entity", None), getattr(library, "indicator", None)
+    entity, indicator = getattr(library, "entity", None), _code(getattr(library, "indicator", None))
     same_entity = [r for r in references if r.entity == entity]
     met_scoring = [r for r in same_entity if isinstance(r, (RefZeroDenominator, RefPartAboveWhole))]
     if _library_kind(library) in ("zero denominator", "invalid") and any(r.indicator == indicator for r in met_scoring):
@@ -111,8 +127,8 @@ def _compare_entity(got: Any, want: Result) -> list[str]:
     lines = _differ(entity, "entity", got.entity, entity)
     lines += _differ(entity, "total", got.total, want["total"])
     lines += _differ(entity, "rating", got.rating_rank, want["rating"])
-    library_indicators = {i.number: i for i in got.indicators}
-    lines += _differ(entity, "indicator numbers", sorted(library_indicators), sorted(want["indicators"]))
+    library_indicators = {_indicator_code(i): i for i in got.indicators}
+    lines += _differ(entity, "indicator numbers", _sorted(library_indicators), _sorted(want["indicators"]))
     for number, (value, stars, points) in want["indicators"].items():
         if number in library_indicators:
             i = library_indicators[number]
@@ -124,6 +140,61 @@ def _compare_entity(got: Any, want: Result) -> list[str]:
     for name, points in want["groups"].items():
         if name in library_groups:
             lines += _differ(entity, f"group {name!r} points", library_groups[name], points)
+    if hasattr(got, "nodes"):  # see the module's docstring: only when the library has them
+        lines += _compare_nodes(entity, got.nodes, want["nodes"])
+    return lines
+
+
+def _code(code: object) -> object:
+    """A code as `model.code_key` reads it; anything else (None, …) as it is."""
+    return code_key(code) if isinstance(code, str) else code
+
+
+def _indicator_code(result: Any) -> object:
+    return _code(result.code) if hasattr(result, "code") else result.number
+
+
+def _order(key: object) -> tuple[int, int, str]:
+    """Sorts None, numbers and texts together: the root, then numeric codes, then the others."""
+    if key is None:
+        return (0, 0, "")
+    if isinstance(key, int):
+        return (1, key, "")
+    return (2, 0, str(key))
+
+
+def _sorted(keys: Any) -> list[Any]:
+    return sorted(keys, key=_order)
+
+
+def _library_node_key(node: Any) -> object:
+    if node.kind == "standard":
+        return None
+    return node.name if node.kind == "group" else _code(node.code)
+
+
+def _compare_nodes(entity: str, got: Any, want: dict[NodeKey, NodeScore]) -> list[str]:
+    library: dict[object, Any] = {}
+    lines: list[str] = []
+    for node in got:
+        key = _library_node_key(node)
+        if key in library:
+            lines.append(f"{entity}: node {key!r}: the library gives it twice")
+        library[key] = node
+    lines += _differ(entity, "node keys", _sorted(library), _sorted(want))
+    for key, score in want.items():
+        if key not in library:
+            continue
+        node = library[key]
+        label = "the standard" if key is None else f"{score.kind} {key}"
+        lines += _differ(entity, f"{label} kind", node.kind, score.kind)
+        code: Code | None = score.code
+        lines += _differ(entity, f"{label} code", node.code if score.kind == "group" else _code(node.code), code)
+        if key is not None:
+            lines += _differ(entity, f"{label} name", node.name, score.name)
+        lines += _differ(entity, f"{label} points", node.points, score.points)
+        lines += _differ(entity, f"{label} unrounded", node.unrounded, score.unrounded)
+        lines += _differ(entity, f"{label} max points", node.max_points, score.maximum)
     return lines
 
 

@@ -12,9 +12,9 @@ class RefFileError(Exception):
 
 
 class RefDataError(Exception):
-    """Statistics the docs refuse: who (entity), where (indicator number) and which key (input)."""
+    """Statistics the docs refuse: who (entity), where (the code of the indicator or item) and which key (input)."""
 
-    def __init__(self, entity: str | None, indicator: int | None, input: str | None, message: str) -> None:
+    def __init__(self, entity: str | None, indicator: int | str | None, input: str | None, message: str) -> None:
         self.entity = entity
         self.indicator = indicator
         self.input = input

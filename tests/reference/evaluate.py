@@ -1,23 +1,67 @@
 """Scoring a cohort, exactly and slowly, from docs/language.md §5-§12.
 
+A result is one plain dict per entity:
+
+- `"indicators"`: code -> (value, stars, points) for every leaf at any depth, in the order the file
+  writes them: each indicator with a `value`, and each item; an indicator made of items has no
+  value, stars or points of its own, and its score is in `"nodes"` only; a code is a number for an
+  all-digit code, else the text as written (`model.code_key`);
+- `"groups"`: name -> score (rounded, after its cap and weight) for every group at every level;
+- `"total"`, `"rating"` (a level's rank, 0 unrated, `None` without a rating) and `"rating_name"`
+  (the level's name, which tells sub-tiers of one rank apart; `None` when unrated);
+- `"nodes"`: every node's `NodeScore` (kind, code, name, rounded and unrounded score, maximum),
+  keyed by code for indicators and items, by name for groups, and by `None` for the standard
+  itself (the root, whose score is the total); in the file's order, the root first.
+
 Readings where the docs are silent or ambiguous (reported with the tests):
 
-- `rank(e)` and `share(e)` when `e` has a zero denominator for some entity: that entity's
-  indicator meets the zero denominator (its policy decides), and the others are ranked (or
-  summed) among the entities whose `e` is defined;
+- `rank(e)`, `share(e)` and the other cohort functions (§5) when `e` has a zero denominator for
+  some entity: that entity's indicator meets the zero denominator (its policy decides), and the
+  others are compared among the entities whose `e` is defined (§5 says so since the cohort
+  functions grew); `n` in `percentile` and the count of `cohort_mean` and `cohort_median` are
+  the number of those entities, the entity's own included;
 - `ratio(part, whole)` checks "a part above its whole" before the zero denominator: bad data is
   not hidden by a policy (only matters when `part` is a formula, not a declared part);
-- a deduction never adds points: docs/language.md §8 writes `−min(D × v, C)`, which a negative
-  `v` would turn into a bonus, while docs/testing.md holds a deduction "within −cap and 0";
+- a deduction never adds points, capped or not (§8: "`v < 0` deducts 0"): `−min(max(D × v, 0), C)`,
+  and `−max(D × v, 0)` without a cap;
 - a bonus group's points are `min(sum, cap)` with no floor at 0 (§9 says only "capped");
-- half-up rounding rounds halves away from zero (`−2.345 → −2.35`, §12);
-- `every leading` includes leading indicators of bonus groups; an `indicator N` requirement on
-  a deduction's stars never holds (a deduction has none).
+- half-up rounding rounds halves away from zero (`−2.345 → −2.35`, §12); half even rounds a
+  half to the even last digit whatever the sign (`−2.345 → −2.34`); truncate goes towards zero;
+- `every leading` includes leading indicators at every level and in bonus groups (a leading
+  indicator made of items has no stars and is skipped, as an N/A one); an `indicator N`
+  requirement on a deduction's stars never holds (a deduction has none);
+- node scores (§9, *Node scores*): a weighted leaf's weight is applied once, in step 1
+  (`W × T × clamp(v, 0, 1)`), not again in step 4; step 4 is for weighted groups and indicators
+  made of items. A capped bonus group is rounded after its cap, so with a cap of more decimals
+  than its rounding it may score a little above the cap (`at most 4.125`, 2 decimals: 4.13);
+- `T` in a weight is the `total` of the standard being evaluated, also for an indicator taken
+  from another standard with `from`; an indicator taken with `from` brings its own `weight`,
+  `rounding` and items, and a reuse block's `weight`, `rounding` or items replace them (items
+  all together); the base file's header `rounding` does not come along;
+- an item that meets a zero denominator or a part above its whole is named by the item's own
+  code in the refusal (`RefDataError.indicator`), not its indicator's;
+- an N/A leaf (indicator or item) satisfies no `indicator CODE` requirement, `points` included,
+  though it scores 0; an indicator made of items is N/A when every item with a maximum (every
+  one but the deductions) is, and then satisfies none either (§9, *Not applicable members*;
+  with no such item it is not N/A); having no value or stars of its own, its value and star
+  requirements never hold; a `group` requirement compares the group's score, N/A or not;
+- an indicator made of items is not among `"indicators"`, which hold a value, stars and points:
+  it has none of those; it may say a plain `points N` (§9, *Items*, allows it though E0257
+  lists `points`), which only declares its maximum;
+- maxima (`NodeScore.maximum`, never rounded): a leaf's `points P` is P, a weighted node's W × T,
+  a group's or item-indicator's `points N` is N, a capped bonus group's is its cap, and any other
+  inner node's the sum of its non-bonus members' maxima; a deduction's is `None` (as the
+  library's `IndicatorInfo.max_points`) and counts 0 in a sum; the root's is the header's `total`,
+  or without one the sum of the scored top-level groups' maxima;
+- an all-digit code is a number (`012` is indicator 12, the code `indicator(12)` finds);
+- group codes are kept as written; nodes are keyed by code or name in one mapping, so a group
+  whose name equals an indicator's or item's code is refused (`RefSyntaxError`), a limit of the
+  reference, not of the language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import floor
@@ -29,6 +73,7 @@ from .model import (
     Binary,
     Call,
     Checklist,
+    Code,
     Deduct,
     Expr,
     InputDecl,
@@ -38,29 +83,46 @@ from .model import (
     Points,
     Ref,
     Requirement,
+    Rounding,
     Weighted,
+    code_key,
 )
-from .reads import NOW, PREVIOUS, cohort_calls, reads
+from .reads import COHORT_FUNCTIONS, NOW, PREVIOUS, cohort_calls, reads
 from .records import SUFFIX, Entity, Needs, read_cohort
 
 Result = dict[str, Any]
 Outcome = tuple[Fraction | None, int | None, Fraction]  # (value, stars, points) of one indicator
+NodeKey = Code | None  # an indicator's or item's code, a group's name, None for the root
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """One indicator as scored: a reused one already carries its overrides (§9)."""
+    """One indicator or item as scored: a reused one already carries its overrides (§9).
 
-    number: int
+    A leaf has a `value`; an indicator made of items has none, and its `items` instead."""
+
+    code: Code
     name: str
     leading: bool
-    value: Expr
+    value: Expr | None
     bands: Bands | None
     points: Points | None
     deduct: Deduct | None
     zero: str  # "error", "zero" or "not applicable"
     inputs: dict[str, InputDecl]  # what the formula's names are
     table: dict[str, InputDecl]  # where the wholes of those inputs are looked up
+    weight: Fraction | None = None
+    rounding: Rounding | None = None  # its own `rounding` clause
+    items: tuple[Indicator, ...] = ()
+    kind: str = "indicator"  # or "item"
+
+    @property
+    def number(self) -> Code:
+        return self.code
+
+    @property
+    def leaf(self) -> bool:
+        return self.value is not None
 
 
 @dataclass(frozen=True)
@@ -69,7 +131,34 @@ class Group:
     bonus: bool
     points: Fraction | None
     cap: Fraction | None
-    indicators: tuple[Indicator, ...]
+    members: tuple[Group | Indicator, ...]
+    code: str | None = None
+    weight: Fraction | None = None
+    rounding: Rounding | None = None
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        """Its own indicators, not those of its sub-groups."""
+        return tuple(m for m in self.members if isinstance(m, Indicator))
+
+
+Node = Group | Indicator
+
+
+@dataclass(frozen=True)
+class NodeScore:
+    """One node's score for one entity (§9, *Node scores*)."""
+
+    kind: str  # "standard", "group", "indicator" or "item"
+    code: Code | None  # an indicator's or item's code; a group's as written, or None; None for the root
+    name: str
+    points: Fraction  # rounded as the innermost `rounding` covering the node says
+    unrounded: Fraction  # before the node's own rounding step, from its members' rounded scores
+    maximum: Fraction | None
+
+
+def node_key(node: Node) -> NodeKey:
+    return node.name if isinstance(node, Group) else node.code
 
 
 class _Zero(Exception):
@@ -87,27 +176,48 @@ class _Unavailable(Exception):
 @dataclass
 class RefStandard:
     title: str
-    rounding: int | None
+    rounding: Rounding | None
     inputs: dict[str, InputDecl]
-    groups: list[Group]
+    groups: list[Group]  # the top level
     levels: list[Level] | None
     bands: dict[str, Bands] = field(default_factory=dict)
+    total: Fraction | None = None
+
+    def walk(self) -> Iterator[tuple[Node, Rounding | None]]:
+        """Every group, indicator and item in the file's order (a parent before its members), each
+        with the rounding that covers it: its own, else the innermost above it (§12, *Per level*)."""
+        def below(node: Node, inherited: Rounding | None) -> Iterator[tuple[Node, Rounding | None]]:
+            rounding = node.rounding or inherited
+            yield node, rounding
+            for member in node.members if isinstance(node, Group) else node.items:
+                yield from below(member, rounding)
+        for group in self.groups:
+            yield from below(group, self.rounding)
 
     @property
     def indicators(self) -> list[Indicator]:
-        return [i for g in self.groups for i in g.indicators]
+        """Every indicator and item, at any depth."""
+        return [node for node, _ in self.walk() if isinstance(node, Indicator)]
 
-    def indicator(self, number: int) -> Indicator:
+    @property
+    def leaves(self) -> list[Indicator]:
+        """What is scored from a value: indicators with a `value`, and items."""
+        return [i for i in self.indicators if i.leaf]
+
+    def indicator(self, code: Code) -> Indicator:
+        """An indicator (not an item) by code: `12`, `"12"` or `"L1P1"`."""
+        key = code_key(code) if isinstance(code, str) else code
         for indicator in self.indicators:
-            if indicator.number == number:
+            if indicator.code == key and indicator.kind == "indicator":
                 return indicator
-        raise RefSyntaxError(f"no indicator {number}")
+        raise RefSyntaxError(f"no indicator {code}")
 
     def needs(self) -> Needs:
-        first: dict[tuple[str, str], int] = {}
-        for indicator in self.indicators:
+        first: dict[tuple[str, str], Code] = {}
+        for indicator in self.leaves:
+            assert indicator.value is not None
             for read in reads(indicator.value):
-                first.setdefault(read, indicator.number)
+                first.setdefault(read, indicator.code)
         now = self._with_wholes({name for name, period in first if period == NOW})
         return Needs(set(now), self._with_wholes({name for name, period in first if period == PREVIOUS}), first)
 
@@ -137,40 +247,52 @@ class RefStandard:
         entities, errors = read_cohort(self.inputs, self.needs(), records)
         cohort = _Cohort(entities)
         self._take_columns(cohort, errors)
-        outcomes: list[dict[int, Outcome]] = [{} for _ in entities]
+        leaves = [(node, rounding) for node, rounding in self.walk() if isinstance(node, Indicator) and node.leaf]
+        scored: list[dict[Code, tuple[Outcome, Fraction]]] = [{} for _ in entities]
         for index in range(len(entities)):
-            for indicator in self.indicators:
-                outcome = _score(self, cohort, index, indicator, errors)
+            for indicator, rounding in leaves:
+                outcome = _score(self, cohort, index, indicator, rounding, errors)
                 if outcome is not None:
-                    outcomes[index][indicator.number] = outcome
+                    scored[index][indicator.code] = outcome
         if errors:
             return [], errors
-        return [self._result(entity, found) for entity, found in zip(entities, outcomes)], []
+        return [self._result(entity, found) for entity, found in zip(entities, scored)], []
 
     def _take_columns(self, cohort: _Cohort, errors: list[RefDataError]) -> None:
-        """Every rank() and share() argument, for every entity, before anything is scored: a
+        """Every cohort function's argument, for every entity, before anything is scored: a
         cohort function compares each entity with all, so each one's argument is computed
         (and its bad data found) whether or not the rest of its own formula gets that far.
         My reading: the docs do not say; it is also what the library does."""
-        for indicator in self.indicators:
+        for indicator in self.leaves:
+            assert indicator.value is not None
             for call, period in cohort_calls(indicator.value):
-                column = cohort.column(call.args[0], period, indicator.number)
+                column = cohort.column(call.args[0], period, indicator.code)
                 for entity, found in zip(cohort.entities, column):
                     if isinstance(found, RefDataError):
                         _collect(errors, found)
                     elif isinstance(found, _Zero) and indicator.zero == "error":  # its policy: refuse
-                        _collect(errors, RefZeroDenominator(entity.name, indicator.number, found.input,
+                        _collect(errors, RefZeroDenominator(entity.name, indicator.code, found.input,
                                                             "the denominator is 0"))
 
-    def _result(self, entity: Entity, outcomes: dict[int, Outcome]) -> Result:
-        groups = {g.name: _group_points(g, outcomes) for g in self.groups}
-        total = round_half_up(sum(groups.values(), Fraction(0)), self.rounding)
+    def _result(self, entity: Entity, scored: dict[Code, tuple[Outcome, Fraction]]) -> Result:
+        nodes = _node_scores(self, scored)
+        indicators: dict[Code, Outcome] = {}
+        groups: dict[str, Fraction] = {}
+        for node, _ in self.walk():
+            if isinstance(node, Group):
+                groups[node.name] = nodes[node.name].points
+            elif node.leaf:
+                indicators[node.code] = scored[node.code][0]
+        total = nodes[None].points
+        rank, name = _rating(self, indicators, nodes, total)
         return {
             "entity": entity.name,
-            "indicators": outcomes,
+            "indicators": indicators,
             "groups": groups,
             "total": total,
-            "rating": _rating(self, outcomes, groups, total),
+            "rating": rank,
+            "rating_name": name,
+            "nodes": nodes,
         }
 
 
@@ -178,25 +300,26 @@ class RefStandard:
 
 
 class _Cohort:
-    """The entities scored together; `rank` and `share` read a whole column of them."""
+    """The entities scored together; `rank`, `share` and the other cohort functions read a whole
+    column of them."""
 
     def __init__(self, entities: list[Entity]) -> None:
         self.entities = entities
-        self.columns: dict[tuple[Expr, str, int], list[Fraction | Exception]] = {}
+        self.columns: dict[tuple[Expr, str, Code], list[Fraction | Exception]] = {}
 
-    def column(self, expr: Expr, period: str, number: int) -> list[Fraction | Exception]:
+    def column(self, expr: Expr, period: str, number: Code) -> list[Fraction | Exception]:
         key = (expr, period, number)
         if key not in self.columns:
             self.columns[key] = [self._try(expr, index, period, number) for index in range(len(self.entities))]
         return self.columns[key]
 
-    def _try(self, expr: Expr, index: int, period: str, number: int) -> Fraction | Exception:
+    def _try(self, expr: Expr, index: int, period: str, number: Code) -> Fraction | Exception:
         try:
             return self.value(expr, index, period, number)
         except (_Zero, _Unavailable, RefDataError) as error:
             return error
 
-    def value(self, expr: Expr, index: int, period: str, number: int) -> Fraction:
+    def value(self, expr: Expr, index: int, period: str, number: Code) -> Fraction:
         """The exact value of `expr` for entity `index`; `number` is the indicator computed."""
         if isinstance(expr, Num):
             return expr.value
@@ -219,7 +342,7 @@ class _Cohort:
             raise _Unavailable(name)
         return values[name]
 
-    def _binary(self, expr: Binary, index: int, period: str, number: int) -> Fraction:
+    def _binary(self, expr: Binary, index: int, period: str, number: Code) -> Fraction:
         left = self.value(expr.left, index, period, number)
         right = self.value(expr.right, index, period, number)
         if expr.op == "+":
@@ -232,12 +355,11 @@ class _Cohort:
             raise _Zero(_named(expr.right))
         return left / right
 
-    def _call(self, call: Call, index: int, period: str, number: int) -> Fraction:
+    def _call(self, call: Call, index: int, period: str, number: Code) -> Fraction:
         function, args = call.function, call.args
-        if function == "rank":
-            return self._rank(args[0], index, period, number)
-        if function == "share":
-            return self._share(args[0], index, period, number)
+        if function in COHORT_FUNCTIONS:
+            own, peers = self._defined(args[0], index, period, number)
+            return _cohort_function(function, args[0], own, peers)
         if function == "growth":
             return self._growth(args[0], index, period, number)
         if function == "previous":
@@ -255,7 +377,7 @@ class _Cohort:
             return min(max(values[0], values[1]), values[2])
         raise RefSyntaxError(f"unknown function {function}")
 
-    def _growth(self, expr: Expr, index: int, period: str, number: int) -> Fraction:
+    def _growth(self, expr: Expr, index: int, period: str, number: Code) -> Fraction:
         if period == PREVIOUS:
             raise RefSyntaxError("growth() inside growth()")
         now = self.value(expr, index, NOW, number)
@@ -264,7 +386,7 @@ class _Cohort:
             raise _Zero(_named(expr, SUFFIX))
         return (now - before) / before
 
-    def _defined(self, expr: Expr, index: int, period: str, number: int) -> tuple[Fraction, list[Fraction]]:
+    def _defined(self, expr: Expr, index: int, period: str, number: Code) -> tuple[Fraction, list[Fraction]]:
         """This entity's value of `expr` and the values of every entity for which it is defined."""
         column = self.column(expr, period, number)
         own = column[index]
@@ -274,17 +396,30 @@ class _Cohort:
             raise _Unavailable("a peer's statistics")
         return own, [v for v in column if isinstance(v, Fraction)]
 
-    def _rank(self, expr: Expr, index: int, period: str, number: int) -> Fraction:
-        """Competition ranking, largest first: 9, 7, 7, 3 rank 1, 2, 2, 4."""
-        own, peers = self._defined(expr, index, period, number)
-        return Fraction(1 + sum(1 for v in peers if v > own))
 
-    def _share(self, expr: Expr, index: int, period: str, number: int) -> Fraction:
-        own, peers = self._defined(expr, index, period, number)
-        total = sum(peers, Fraction(0))
-        if total == 0:
+
+def _cohort_function(function: str, expr: Expr, own: Fraction, peers: list[Fraction]) -> Fraction:
+    """§5's cohort functions of this entity's `own` value among `peers`, the values of every entity
+    whose argument is defined, its own included; §6 says which denominators may be zero."""
+    if function == "rank":  # competition ranking, largest first: 9, 7, 7, 3 rank 1, 2, 2, 4
+        return Fraction(1 + sum(1 for v in peers if v > own))
+    if function in ("share", "to_best", "minmax"):
+        low = min(peers) if function == "minmax" else Fraction(0)
+        whole = {"share": sum(peers, Fraction(0)), "to_best": max(peers), "minmax": max(peers) - low}[function]
+        if whole == 0:
             raise _Zero(_named(expr))
-        return own / total
+        return (own - low) / whole
+    if function == "percentile":  # the share of the *other* entities whose value is smaller
+        if len(peers) == 1:
+            raise _Zero(None)
+        return Fraction(sum(1 for v in peers if v < own), len(peers) - 1)
+    if function == "cohort_mean":
+        return sum(peers, Fraction(0)) / len(peers)
+    if function == "cohort_median":
+        ordered = sorted(peers)
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return min(peers) if function == "cohort_min" else max(peers)
 
 
 def _named(expr: Expr, suffix: str = "") -> str | None:
@@ -292,7 +427,7 @@ def _named(expr: Expr, suffix: str = "") -> str | None:
     return expr.name + suffix if isinstance(expr, Ref) else None
 
 
-def _ratio(entity: str, number: int, args: tuple[Expr, ...], values: list[Fraction]) -> Fraction:
+def _ratio(entity: str, number: Code, args: tuple[Expr, ...], values: list[Fraction]) -> Fraction:
     part, whole = values
     if part > whole:
         raise RefPartAboveWhole(entity, number, _named(args[0]), f"the part {part} is above its whole {whole}")
@@ -311,33 +446,58 @@ def stars(bands: Bands, value: Fraction) -> int:
     return max(reached, default=0)
 
 
-def _points(indicator: Indicator, value: Fraction, star_level: int | None) -> Fraction:
+def _clamp01(value: Fraction) -> Fraction:
+    return min(max(value, Fraction(0)), Fraction(1))
+
+
+def _points(indicator: Indicator, value: Fraction, star_level: int | None, total: Fraction | None) -> Fraction:
+    """A leaf's points before rounding (§8; §9, *Weights*)."""
+    if indicator.weight is not None:
+        assert total is not None  # checked when linked (E0259)
+        return indicator.weight * total * _clamp01(value)
     if indicator.deduct is not None:
         each, cap = indicator.deduct.each, indicator.deduct.cap
-        return -min(max(each * value, Fraction(0)), cap)
-    assert indicator.points is not None and star_level is not None
+        deducted = max(each * value, Fraction(0))  # a negative value deducts 0
+        return -(deducted if cap is None else min(deducted, cap))
+    assert indicator.points is not None
     maximum, linear = indicator.points.maximum, indicator.points.linear
     if linear is None:
+        assert star_level is not None  # `points P` scores stars (E0223); a linear scale needs none
         return maximum * star_level / 5
     low, high = linear
-    return maximum * min(max((value - low) / (high - low), Fraction(0)), Fraction(1))
+    return maximum * _clamp01((value - low) / (high - low))
+
+
+def round_score(value: Fraction, rounding: Rounding | None) -> Fraction:
+    """§12's three modes, on the magnitude so that the sign never matters; `None`: exact."""
+    if rounding is None:
+        return value
+    scale = 10 ** rounding.decimals
+    scaled = abs(value) * scale
+    whole = floor(scaled)
+    rest = scaled - whole
+    if rounding.mode == "truncate":
+        magnitude = whole
+    elif rest > Fraction(1, 2) or (rest == Fraction(1, 2) and (rounding.mode == "half up" or whole % 2 == 1)):
+        magnitude = whole + 1
+    else:
+        magnitude = whole
+    return Fraction(magnitude if value >= 0 else -magnitude, scale)
 
 
 def round_half_up(value: Fraction, decimals: int | None) -> Fraction:
     """Half-up to `decimals` places, halves away from zero (§12); `None`: exact."""
-    if decimals is None:
-        return value
-    scale = 10 ** decimals
-    magnitude = floor(abs(value) * scale + Fraction(1, 2))
-    return Fraction(magnitude if value >= 0 else -magnitude, scale)
+    return value if decimals is None else round_score(value, Rounding(decimals, "half up"))
 
 
-def _score(standard: RefStandard, cohort: _Cohort, index: int, indicator: Indicator,
-           errors: list[RefDataError]) -> Outcome | None:
-    """One indicator for one entity; `None` when it cannot be scored (the error is collected)."""
+def _score(standard: RefStandard, cohort: _Cohort, index: int, indicator: Indicator, rounding: Rounding | None,
+           errors: list[RefDataError]) -> tuple[Outcome, Fraction] | None:
+    """One leaf for one entity, with its points before rounding; `None` when it cannot be scored
+    (the error is collected)."""
+    assert indicator.value is not None
     entity = cohort.entities[index].name
     try:
-        value = cohort.value(indicator.value, index, NOW, indicator.number)
+        value = cohort.value(indicator.value, index, NOW, indicator.code)
     except _Unavailable:
         return None
     except RefDataError as error:
@@ -345,13 +505,14 @@ def _score(standard: RefStandard, cohort: _Cohort, index: int, indicator: Indica
         return None
     except _Zero as zero:
         if indicator.zero == "not applicable":
-            return None, None, Fraction(0)
+            return (None, None, Fraction(0)), Fraction(0)
         if indicator.zero == "error":
-            _collect(errors, RefZeroDenominator(entity, indicator.number, zero.input, "the denominator is 0"))
+            _collect(errors, RefZeroDenominator(entity, indicator.code, zero.input, "the denominator is 0"))
             return None
         value = Fraction(0)
     star_level = stars(indicator.bands, value) if indicator.deduct is None and indicator.bands else None
-    return value, star_level, round_half_up(_points(indicator, value, star_level), standard.rounding)
+    points = _points(indicator, value, star_level, standard.total)
+    return (value, star_level, round_score(points, rounding)), points
 
 
 def _collect(errors: list[RefDataError], error: RefDataError) -> None:
@@ -361,44 +522,104 @@ def _collect(errors: list[RefDataError], error: RefDataError) -> None:
         errors.append(error)
 
 
-# ---------------------------------------------------------------- groups, total, rating (§9, §10)
+# ---------------------------------------------------------------- nodes (§9, *Node scores*; §12)
 
 
-def _group_points(group: Group, outcomes: dict[int, Outcome]) -> Fraction:
-    """The sum of the (rounded) points, deductions included; a bonus group's capped."""
-    points = sum((outcomes[i.number][2] for i in group.indicators), Fraction(0))
-    if group.bonus and group.cap is not None:
-        return min(points, group.cap)
-    return points
+def maximum(node: Node, total: Fraction | None) -> Fraction | None:
+    """A node's most points, exact (see the module's readings); `None` for a deduction."""
+    if node.weight is not None:
+        assert total is not None
+        return node.weight * total
+    if isinstance(node, Indicator) and node.leaf:
+        if node.deduct is not None:
+            return None
+        assert node.points is not None
+        return node.points.maximum
+    if isinstance(node, Indicator) and node.points is not None:  # made of items: `points N`
+        return node.points.maximum
+    if isinstance(node, Group) and node.points is not None:
+        return node.points
+    if isinstance(node, Group) and node.bonus and node.cap is not None:
+        return node.cap
+    members: Sequence[Node] = node.members if isinstance(node, Group) else node.items
+    return sum((maximum(m, total) or Fraction(0) for m in members if not (isinstance(m, Group) and m.bonus)),
+               Fraction(0))
+
+
+def _node_scores(standard: RefStandard, scored: dict[Code, tuple[Outcome, Fraction]]) -> dict[NodeKey, NodeScore]:
+    """Bottom-up, in §9's order: leaf points; the sum of the members' (rounded) scores; a bonus
+    group's cap; the weight; the rounding. Keyed in the file's order, the root first."""
+    nodes: dict[NodeKey, NodeScore] = {}
+
+    def score(node: Node, inherited: Rounding | None) -> Fraction:
+        rounding = node.rounding or inherited
+        if isinstance(node, Indicator) and node.leaf:
+            (_, _, points), unrounded = scored[node.code]
+        else:
+            members: Sequence[Node] = node.members if isinstance(node, Group) else node.items
+            unrounded = sum((score(m, rounding) for m in members), Fraction(0))
+            if isinstance(node, Group) and node.bonus and node.cap is not None:
+                unrounded = min(unrounded, node.cap)
+            if node.weight is not None:
+                unrounded *= node.weight
+            points = round_score(unrounded, rounding)
+        kind = "group" if isinstance(node, Group) else node.kind
+        nodes[node_key(node)] = NodeScore(kind, node.code, node.name, points, unrounded, maximum(node, standard.total))
+        return points
+
+    unrounded = sum((score(g, standard.rounding) for g in standard.groups), Fraction(0))
+    if standard.total is not None:
+        top = standard.total
+    else:
+        top = sum((maximum(g, None) or Fraction(0) for g in standard.groups if not g.bonus), Fraction(0))
+    nodes[None] = NodeScore("standard", None, standard.title, round_score(unrounded, standard.rounding), unrounded, top)
+    return {key: nodes[key] for key in [None, *(node_key(n) for n, _ in standard.walk())]}
+
+
+# ---------------------------------------------------------------- the rating (§10)
 
 
 def _compare(actual: Fraction | int, op: str, target: Fraction) -> bool:
     return {">=": actual >= target, ">": actual > target, "<=": actual <= target, "<": actual < target}[op]
 
 
-def _holds(standard: RefStandard, requirement: Requirement, outcomes: dict[int, Outcome],
-           groups: dict[str, Fraction], total: Fraction) -> bool:
+def _holds(standard: RefStandard, requirement: Requirement, indicators: dict[Code, Outcome],
+           nodes: dict[NodeKey, NodeScore], total: Fraction) -> bool:
     r = requirement
     if r.subject == "total":
         return _compare(total, r.op, r.target)
     if r.subject == "group":
         assert r.group is not None
-        return _compare(groups[r.group], r.op, r.target)
+        return _compare(nodes[r.group].points, r.op, r.target)
     if r.subject == "leading":
-        levels = [outcomes[i.number][1] for i in standard.indicators if i.leading]
+        levels = [indicators[i.code][1] for i in standard.leaves if i.leading]
         return all(_compare(s, r.op, r.target) for s in levels if s is not None)  # N/A skipped
-    assert r.number is not None
-    value, star_level, _ = outcomes[r.number]
+    assert r.code is not None
+    value, star_level, _ = indicators.get(r.code, (None, None, Fraction(0)))  # made of items: neither
+    if r.points:
+        (node,) = [i for i in standard.indicators if i.code == r.code]
+        if _not_applicable(node, indicators):  # N/A never satisfies
+            return False
+        return _compare(nodes[r.code].points, r.op, r.target)
     actual = star_level if r.stars else value
     return actual is not None and _compare(actual, r.op, r.target)  # N/A never satisfies
 
 
-def _rating(standard: RefStandard, outcomes: dict[int, Outcome], groups: dict[str, Fraction],
-            total: Fraction) -> int | None:
-    """Levels are tried from the top; the first whose requirements all hold; 0 if none."""
+def _not_applicable(node: Indicator, indicators: dict[Code, Outcome]) -> bool:
+    """A leaf without a value; an indicator made of items when every item with a maximum is."""
+    if node.leaf:
+        return indicators[node.code][0] is None
+    counted = [i for i in node.items if i.deduct is None]
+    return bool(counted) and all(_not_applicable(i, indicators) for i in counted)
+
+
+def _rating(standard: RefStandard, indicators: dict[Code, Outcome], nodes: dict[NodeKey, NodeScore],
+            total: Fraction) -> tuple[int | None, str | None]:
+    """Levels are tried from the top; the first whose requirements all hold, its rank and name;
+    rank 0 (and no name) if none; `None` without a rating."""
     if standard.levels is None:
-        return None
+        return None, None
     for level in standard.levels:
-        if all(_holds(standard, r, outcomes, groups, total) for r in level.requirements):
-            return level.rank
-    return 0
+        if all(_holds(standard, r, indicators, nodes, total) for r in level.requirements):
+            return level.rank, level.name
+    return 0, None

@@ -13,17 +13,28 @@ Where the docs are silent, the readings taken here (and reported):
 - an override's own `value` or `stars NAME` is this file's text, so its names are looked up in
   this file first, then in the base (the docs only speak of the *reused* formula);
 - the wholes come along transitively: a whole that is itself `part of` another brings that one
-  too, since the whole's own bound cannot be checked without it.
+  too, since the whole's own bound cannot be checked without it;
+- `indicator N from alias M` takes an indicator, not an item, of the base (at any depth of its
+  groups), with its items; the items keep their codes and their formulas read the base's inputs,
+  unless this file declares the name, as for the indicator's own formula.
+
+What the reference refuses when linking (`RefSyntaxError`), beyond what it cannot find: a
+`weight` without the header's `total` (E0259), an indicator with items and a `value`, `stars`,
+`deduct` or a linear `points` of its own (E0257; a plain `points N` is allowed, as §9 says, and
+is its maximum), a leaf without a `value`, a code given twice across indicators and items
+(E0228), a group name given twice (E0227), and (its own limit) a group named like an
+indicator's or item's code, since results key nodes by code or name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 from .errors import RefSyntaxError
 from .evaluate import Group, Indicator, RefStandard
-from .model import Bands, Clauses, Expr, FileTree, InputDecl, RawGroup, RawIndicator
+from .model import Bands, Clauses, Expr, FileTree, InputDecl, RawGroup, RawIndicator, RawItem, Rounding
 from .parse import parse
 from .reads import input_names, last_period_undefined
 
@@ -59,71 +70,113 @@ def _link(tree: FileTree, folder: Path, stack: tuple[Path, ...]) -> RefStandard:
     scope = _Scope({i.name: i for i in tree.inputs}, dict(tree.bands), bases)
     groups = [_group(raw, scope) for raw in tree.groups]
     inputs = dict(scope.inputs)
-    for group in groups:
-        for indicator in group.indicators:
-            _bring_inputs(indicator, inputs, scope)
     rounding = tree.header.get("rounding")
-    return RefStandard(
+    total = tree.header.get("total")
+    standard = RefStandard(
         title=tree.title or "",
-        rounding=int(rounding) if isinstance(rounding, int) else None,
+        rounding=rounding if isinstance(rounding, Rounding) else None,
         inputs=inputs,
         groups=groups,
         levels=tree.levels,
         bands=dict(tree.bands),
+        total=total if isinstance(total, Fraction) else None,
     )
+    for indicator in standard.leaves:
+        _bring_inputs(indicator, inputs, scope)
+    _check(standard)
+    return standard
+
+
+def _check(standard: RefStandard) -> None:
+    """What the reference needs to hold before it can score (see the module's docstring)."""
+    codes: set[object] = set()
+    names: set[str] = set()
+    for node, _ in standard.walk():
+        if node.weight is not None and standard.total is None:
+            raise RefSyntaxError(f"{node.name}: a weight needs the header's `total` (E0259)")
+        if isinstance(node, Group):
+            if node.name in names:
+                raise RefSyntaxError(f"group {node.name!r} twice (E0227)")
+            names.add(node.name)
+            continue
+        if node.code in codes:
+            raise RefSyntaxError(f"code {node.code} twice (E0228)")
+        codes.add(node.code)
+        # `points N` stays allowed, as the items' declared maximum (§9, *Items*: "With `points N`
+        # (allowed on such an indicator) the items' maxima must add up to `N`").
+        if node.items and (node.value is not None or node.bands or node.deduct
+                           or (node.points is not None and node.points.linear is not None)):
+            raise RefSyntaxError(f"indicator {node.code} has items and a formula of its own (E0257)")
+        if not node.items and node.value is None:
+            raise RefSyntaxError(f"{node.kind} {node.code} has no value")
+    clash = names & codes
+    if clash:
+        raise RefSyntaxError(f"{sorted(clash)}: a group named like a code (the reference keys nodes by both)")
 
 
 def _group(raw: RawGroup, scope: _Scope) -> Group:
-    indicators = tuple(_indicator(i, scope) for i in raw.indicators)
-    return Group(raw.name, raw.bonus, raw.points, raw.cap, indicators)
+    members = tuple(_group(m, scope) if isinstance(m, RawGroup) else _indicator(m, scope) for m in raw.members)
+    return Group(raw.name, raw.bonus, raw.points, raw.cap, members, raw.code, raw.weight, raw.rounding)
 
 
 def _indicator(raw: RawIndicator, scope: _Scope) -> Indicator:
     if raw.reuse is None:
-        return _own(raw, scope)
-    alias, number = raw.reuse
+        return _own(raw.code, raw.name or "", raw.leading, raw.clauses, scope, "indicator")
+    alias, code = raw.reuse
     base = scope.bases[alias]
-    return _override(base.indicator(number), base, raw, scope)
+    return _override(base.indicator(code), base, raw, scope)
 
 
-def _own(raw: RawIndicator, scope: _Scope) -> Indicator:
-    c = raw.clauses
-    if c.value is None:
-        raise RefSyntaxError(f"indicator {raw.number} has no value")
+def _own(code: object, name: str, leading: bool, c: Clauses, scope: _Scope, kind: str) -> Indicator:
+    assert isinstance(code, (int, str))
     return Indicator(
-        number=raw.number,
-        name=raw.name or "",
-        leading=raw.leading,
+        code=code,
+        name=name,
+        leading=leading,
         value=c.value,
         bands=_bands(c.stars, scope),
         points=c.points,
         deduct=c.deduct,
         zero=c.zero or "error",
-        inputs=_declarations(c.value, scope, None),
+        inputs=_declarations(c.value, scope, None) if c.value is not None else {},
         table=scope.inputs,
+        weight=c.weight,
+        rounding=c.rounding,
+        items=_items(c.items, scope),
+        kind=kind,
     )
+
+
+def _items(items: list[RawItem], scope: _Scope) -> tuple[Indicator, ...]:
+    return tuple(_own(i.code, i.name, False, i.clauses, scope, "item") for i in items)
+
+
+def _from_base(taken: Indicator, scope: _Scope) -> Indicator:
+    """The base's formula reads what the base declares, unless this file declares the name; so do
+    the formulas of its items."""
+    return replace(taken, inputs={n: scope.inputs.get(n, d) for n, d in taken.inputs.items()},
+                   items=tuple(_from_base(i, scope) for i in taken.items))
 
 
 def _override(taken: Indicator, base: RefStandard, raw: RawIndicator, scope: _Scope) -> Indicator:
     c: Clauses = raw.clauses
-    taken = replace(taken, number=raw.number, leading=taken.leading or raw.leading)
+    taken = replace(taken, code=raw.code, leading=taken.leading or raw.leading)
     if raw.name is not None:
         taken = replace(taken, name=raw.name)
     if c.value is not None:
         # This file's own formula: its names are this file's, the base's inputs a fallback.
         taken = replace(taken, value=c.value, inputs=_declarations(c.value, scope, base.inputs),
-                        table={**base.inputs, **scope.inputs})
+                        table={**base.inputs, **scope.inputs},
+                        items=tuple(_from_base(i, scope) for i in taken.items))
     else:
-        # The base's formula reads what the base declares, unless this file declares the name.
-        taken = replace(taken, inputs={n: scope.inputs.get(n, d) for n, d in taken.inputs.items()})
+        taken = _from_base(taken, scope)
+    if c.items:
+        taken = replace(taken, items=_items(c.items, scope))
+    for attribute in ("points", "deduct", "zero", "weight", "rounding"):
+        if getattr(c, attribute) is not None:
+            taken = replace(taken, **{attribute: getattr(c, attribute)})
     if c.stars is not None:
         taken = replace(taken, bands=_bands(c.stars, scope))
-    if c.points is not None:
-        taken = replace(taken, points=c.points)
-    if c.deduct is not None:
-        taken = replace(taken, deduct=c.deduct)
-    if c.zero is not None:
-        taken = replace(taken, zero=c.zero)
     return taken
 
 

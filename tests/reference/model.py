@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+# A code as results key it (§9, *Codes*): an all-digit code is a number (`12`, also written `012`),
+# any other (`L1P1-A1`, `2.3.1`) the text as written, case and all.
+Code = int | str
+
+
+def code_key(text: str) -> Code:
+    """`"12"` -> `12`, `"L1P1-A1"` -> `"L1P1-A1"`: how both sides' codes are compared."""
+    return int(text) if text.isascii() and text.isdigit() else text
+
+
 # ---------------------------------------------------------------- formulas (§5)
 
 
@@ -77,7 +87,15 @@ class Points:
 @dataclass(frozen=True)
 class Deduct:
     each: Fraction
-    cap: Fraction
+    cap: Fraction | None  # None: `deduct D each` with no cap
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """`rounding N decimals [half up | half even | truncate]` (§12)."""
+
+    decimals: int
+    mode: str = "half up"  # "half up", "half even" or "truncate"
 
 
 @dataclass
@@ -91,16 +109,28 @@ class Clauses:
     deduct: Deduct | None = None
     zero: str | None = None  # "error", "zero", "not applicable"
     better: str | None = None
+    weight: Fraction | None = None
+    rounding: Rounding | None = None
     notes: list[str] = field(default_factory=list)
+    items: list[RawItem] = field(default_factory=list)  # an indicator's `item` clauses, in order
+
+
+@dataclass
+class RawItem:
+    """`item CODE "name" [provisional] { clauses }` inside an indicator body (§9, *Items*)."""
+
+    code: Code
+    name: str
+    clauses: Clauses
 
 
 @dataclass
 class RawIndicator:
-    number: int
+    code: Code
     leading: bool
     name: str | None
     clauses: Clauses
-    reuse: tuple[str, int] | None = None  # (alias, base number) for `indicator N from alias M`
+    reuse: tuple[str, Code] | None = None  # (alias, base code) for `indicator N from alias M`
 
 
 @dataclass
@@ -109,7 +139,10 @@ class RawGroup:
     bonus: bool
     points: Fraction | None
     cap: Fraction | None
-    indicators: list[RawIndicator]
+    members: list[RawIndicator | RawGroup]  # indicators and sub-groups, in order
+    code: str | None = None  # `group L1 "…"`: as written
+    weight: Fraction | None = None
+    rounding: Rounding | None = None
 
 
 @dataclass(frozen=True)
@@ -117,9 +150,10 @@ class Requirement:
     subject: str  # "total", "leading", "indicator", "group"
     op: str  # >=, >, <=, <
     target: Fraction
-    number: int | None = None  # for "indicator"
+    code: Code | None = None  # for "indicator"
     group: str | None = None  # for "group"
     stars: bool = False  # `indicator N CMP k stars`
+    points: bool = False  # `indicator CODE CMP n points`: the node's score
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .model import (
     Call,
     Checklist,
     Clauses,
+    Code,
     Deduct,
     Expr,
     FileTree,
@@ -32,9 +33,12 @@ from .model import (
     Points,
     RawGroup,
     RawIndicator,
+    RawItem,
     Ref,
     Requirement,
+    Rounding,
     Weighted,
+    code_key,
 )
 
 # Whitespace is the grammar's WS (space, tab, form feed, CR, LF); `#` comments run to the line's end.
@@ -45,6 +49,9 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NAME = re.compile(r"(?!\d)\w+")
 _STRING = re.compile(r'"((?:[^"\\\n]|\\["\\nt])*)"')
 _COMPARE = re.compile(r">=|<=|>|<")
+# §9, *Codes*: "one or more runs of ASCII letters and digits joined by `.` or `-`".
+_CODE = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
+_MODES = ("up", "even")  # after `half`; `truncate` stands alone
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _KINDS = frozenset({"count", "money", "area", "length", "measure", "rate", "flag", "rank"})
 _LEVELS = frozenset({"city", "county", "community"})
@@ -299,10 +306,28 @@ def _header_field(cur: _Cursor, field: str) -> object:
         cur.word("provisional")
         return total
     if field == "rounding":
-        decimals = _whole(cur)
-        cur.keyword("decimals")
-        return decimals
+        return _rounding(cur)
     raise cur.fail("a header field")
+
+
+def _rounding(cur: _Cursor) -> Rounding:
+    """What follows `rounding`: `N decimals`, then `half up` (the default), `half even` or `truncate`."""
+    decimals = _whole(cur)
+    if decimals < 0:
+        raise cur.fail("a whole number of decimals")
+    cur.keyword("decimals")
+    if cur.word("truncate"):
+        return Rounding(decimals, "truncate")
+    if cur.word("half"):
+        mode = cur.name()
+        if mode not in _MODES:
+            raise cur.fail("`half up` or `half even`")
+        return Rounding(decimals, f"half {mode}")
+    return Rounding(decimals)
+
+
+def _code(cur: _Cursor) -> Code:
+    return code_key(cur.take(_CODE, "a code").group())
 
 
 # ---------------------------------------------------------------- inputs and bands (§3, §7)
@@ -381,12 +406,14 @@ def _points(cur: _Cursor) -> Points:
 
 
 def _deduct(cur: _Cursor) -> Deduct:
+    """`deduct D each` with an optional `, at most C` (§8)."""
     each = literal(cur)
     cur.keyword("each")
-    cur.expect(",")
-    cur.keyword("at")
-    cur.keyword("most")
-    cap = literal(cur)
+    cap = None
+    if cur.symbol(","):
+        cur.keyword("at")
+        cur.keyword("most")
+        cap = literal(cur)
     cur.word("provisional")
     return Deduct(each, cap)
 
@@ -404,10 +431,15 @@ def _policy(cur: _Cursor) -> str:
     return "error"
 
 
-def _clause(cur: _Cursor, clauses: Clauses) -> None:
+def _clause(cur: _Cursor, clauses: Clauses, in_item: bool) -> None:
     word = cur.name()
     if word == "note":
         clauses.notes.append(cur.string())
+        return
+    if word == "item":
+        if in_item:  # §9: an item "cannot hold items itself"
+            raise cur.fail("no item inside an item")
+        clauses.items.append(_item(cur))
         return
     readers = {
         "description": cur.string,
@@ -417,6 +449,8 @@ def _clause(cur: _Cursor, clauses: Clauses) -> None:
         "deduct": lambda: _deduct(cur),
         "on": lambda: _policy(cur),
         "better": cur.name,
+        "weight": lambda: literal(cur),
+        "rounding": lambda: _rounding(cur),
     }
     if word not in readers:
         raise cur.fail("an indicator clause")
@@ -426,50 +460,68 @@ def _clause(cur: _Cursor, clauses: Clauses) -> None:
     setattr(clauses, attribute, readers[word]())
 
 
-def _clauses(cur: _Cursor) -> Clauses:
+def _clauses(cur: _Cursor, in_item: bool = False) -> Clauses:
     clauses = Clauses()
     cur.expect("{")
     while not cur.symbol("}"):
-        _clause(cur, clauses)
+        _clause(cur, clauses, in_item)
     return clauses
+
+
+def _item(cur: _Cursor) -> RawItem:
+    """After `item`: `CODE "name" [provisional] { clauses }`; an item is never leading."""
+    code = _code(cur)
+    name = cur.string()
+    cur.word("provisional")
+    return RawItem(code, name, _clauses(cur, in_item=True))
 
 
 def _indicator(cur: _Cursor) -> RawIndicator:
     cur.keyword("indicator")
-    number = _whole(cur)
+    code = _code(cur)
     leading = cur.symbol("★") or cur.word("leading")
     if cur.word("from"):
-        return _reused(cur, number, leading)
+        return _reused(cur, code, leading)
     name = cur.string()
     cur.word("provisional")
-    return RawIndicator(number, leading, name, _clauses(cur))
+    return RawIndicator(code, leading, name, _clauses(cur))
 
 
-def _reused(cur: _Cursor, number: int, leading: bool) -> RawIndicator:
+def _reused(cur: _Cursor, code: Code, leading: bool) -> RawIndicator:
     alias = cur.name()
-    base = _whole(cur)
+    base = _code(cur)
     name = cur.string() if cur.peek_string() else None
     cur.word("provisional")
     clauses = _clauses(cur) if cur.peek_symbol("{") else Clauses()
-    return RawIndicator(number, leading, name, clauses, reuse=(alias, base))
+    return RawIndicator(code, leading, name, clauses, reuse=(alias, base))
 
 
-def _group(cur: _Cursor, tree: FileTree) -> None:
+def _group(cur: _Cursor) -> RawGroup:
+    """`[bonus] group [CODE] "name" [points N | at most C | weight W] [provisional] {
+    [rounding …] members }`, a member being an indicator or a group (§9, *Nesting*)."""
     bonus = cur.word("bonus")
     cur.keyword("group")
+    code = None if cur.peek_string() else cur.take(_CODE, "a group code or name").group()
     name = cur.string()
-    points = cap = None
+    points = cap = weight = None
     if cur.word("points"):
         points = literal(cur)
-    elif cur.word("at"):
+    elif cur.word("weight"):
+        weight = literal(cur)
+    elif cur.peek_word() == "at" and cur.peek_word(1) == "most":
+        cur.keyword("at")
         cur.keyword("most")
         cap = literal(cur)
     cur.word("provisional")
     cur.expect("{")
-    indicators = []
+    rounding = _rounding(cur) if cur.word("rounding") else None  # only before the members
+    members: list[RawIndicator | RawGroup] = []
     while not cur.symbol("}"):
-        indicators.append(_indicator(cur))
-    tree.groups.append(RawGroup(name, bonus, points, cap, indicators))
+        if cur.peek_word() in ("group", "bonus"):
+            members.append(_group(cur))
+        else:
+            members.append(_indicator(cur))
+    return RawGroup(name, bonus, points, cap, members, code, weight, rounding)
 
 
 # ---------------------------------------------------------------- the rating (§10)
@@ -487,10 +539,12 @@ def _requirement(cur: _Cursor) -> Requirement:
         cur.keyword("stars")
         return Requirement("leading", op, target, stars=True)
     if subject == "indicator":
-        number = _whole(cur)
+        code = _code(cur)
         op = cur.take(_COMPARE, "a comparison").group()
         target = literal(cur)
-        return Requirement("indicator", op, target, number=number, stars=cur.word("stars"))
+        if cur.word("points"):
+            return Requirement("indicator", op, target, code=code, points=True)
+        return Requirement("indicator", op, target, code=code, stars=cur.word("stars"))
     if subject == "group":
         group = cur.string()
         op = cur.take(_COMPARE, "a comparison").group()
@@ -541,7 +595,7 @@ def parse(text: str) -> FileTree:
         elif word == "bands":
             _bands(cur, tree)
         elif word in ("group", "bonus"):
-            _group(cur, tree)
+            tree.groups.append(_group(cur))
         elif word == "rating":
             _rating(cur, tree)
         else:

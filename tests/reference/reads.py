@@ -6,6 +6,9 @@ from .model import Binary, Call, Checklist, Expr, Neg, Ref, Weighted
 
 NOW = "now"
 PREVIOUS = "previous"  # the `name@previous` values
+# §5: the functions that compare an entity with the whole cohort evaluated together.
+COHORT_FUNCTIONS = frozenset({"rank", "share", "minmax", "percentile", "to_best",
+                              "cohort_mean", "cohort_median", "cohort_min", "cohort_max"})
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -85,9 +88,9 @@ def last_period_undefined(expr: Expr, inside_growth: bool = False) -> str | None
 
 
 def cohort_calls(expr: Expr, period: str = NOW) -> list[tuple[Call, str]]:
-    """Each rank() or share() call with the period its column is taken in: inside growth(), in
-    both periods; inside previous(), last period's."""
-    if isinstance(expr, Call) and expr.function in ("rank", "share"):
+    """Each cohort function's call (rank(), share(), minmax(), …) with the period its column is
+    taken in: inside growth(), in both periods; inside previous(), last period's."""
+    if isinstance(expr, Call) and expr.function in COHORT_FUNCTIONS:
         return [(expr, period)]
     if isinstance(expr, Call) and expr.function == "growth":
         return cohort_calls(expr.args[0], period) + cohort_calls(expr.args[0], PREVIOUS)

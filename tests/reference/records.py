@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .data import BadValue, is_mapping, is_missing, read_value
 from .errors import RefDataError, RefInvalid, RefMissing, RefUnknown
-from .model import InputDecl
+from .model import Code, InputDecl
 from .reads import NOW, PREVIOUS
 
 SUFFIX = "@previous"
@@ -39,7 +39,7 @@ class Needs:
 
     now: set[str]  # this period's inputs: read by a formula, or the whole of another input
     previous: list[str]  # inputs whose `@previous` value growth/previous reads, in table order
-    first_reader: dict[tuple[str, str], int]  # (name, period) -> the first indicator reading it
+    first_reader: dict[tuple[str, str], Code]  # (name, period) -> the first indicator reading it
 
 
 def entity_name(record: object, position: int) -> str:
