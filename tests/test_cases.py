@@ -103,8 +103,10 @@ def test_a_group_tolerance_overrides_the_cases(tmp_path: Path) -> None:
     ('[[case]]\nname = "x"\n', ":1: case 'x' has no `[case.expect]` table"),
     ('[[case]]\n[case.expect]\ntotal = 1\n', ":1: every case needs a `name`"),
     ('[[case]]\nname = "x"\n[case.expect.indicator.1]\nstars = 6\n', ":4: indicator 1: `stars` is a whole number"),
-    ('[[case]]\nname = "x"\n[case.expect.indicator.one]\nstars = 1\n', "indicator 'one' is not a number"),
-    ('[[case]]\nname = "x"\n[case.expect.indicator."²"]\nstars = 1\n', "indicator '²' is not a number"),  # regression
+    ('[[case]]\nname = "x"\n[case.expect.indicator."L1 P1"]\nstars = 1\n',
+     ":3: indicator 'L1 P1' is not an indicator code such as 12 or L1P1-A1"),
+    ('[[case]]\nname = "x"\n[case.expect.indicator."²"]\nstars = 1\n',
+     ":3: indicator '²' is not an indicator code such as 12 or L1P1-A1"),  # regression
     ('[[case]]\nname = "x"\n[case.expect]\nerror = "Oops"\n', ":4: `error` must be one of"),
     ('[[case]]\nname = "x"\n[case.expect]\nerror = "InvalidValue"\ntotal = 1\n', "expects nothing else"),
     ('[[case]]\nname = "x"\ndata = "missing.json"\nentity = "A"\n[case.expect]\ntotal = 1\n',

@@ -29,7 +29,8 @@ def test_generated_code_calls_only_runtime_names(path) -> None:
                       "_deduct", "_Fraction", "_bisect_right", "_bisect_left", "_ratio_above", "min", "max", "type"}
     strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     declared = set(standard.checked.inputs) | {f"{n}@previous" for n in standard.checked.inputs}
-    assert strings <= declared  # the only strings are input names, as dictionary keys
+    # the only strings are input names, as dictionary keys, and indicator codes, for errors to name
+    assert strings <= declared | set(standard.indicator_codes)
     assert not any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree))
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
@@ -126,10 +127,10 @@ def test_a_checklist_with_negative_points_is_not_believed_positive() -> None:
 def test_each_generated_line_traces_back_to_its_indicator(mini: scr.Standard) -> None:
     executor = mini._compiled.executor
     lines = mini.python_source.split("\n")
-    for number in mini.indicator_numbers:
-        at = lines.index(f"    # indicator {number}") + 1
-        assert executor.indicator_at(at) == number  # type: ignore[attr-defined]
-        assert executor.indicator_at(at + 1) == number  # type: ignore[attr-defined]
+    for code in mini.indicator_codes:
+        at = lines.index(f"    # indicator {code}") + 1
+        assert executor.indicator_at(at) == code  # type: ignore[attr-defined]
+        assert executor.indicator_at(at + 1) == code  # type: ignore[attr-defined]
     assert executor.indicator_at(1) is None  # type: ignore[attr-defined]
 
 
@@ -139,7 +140,7 @@ def test_a_traceback_through_generated_code_shows_its_lines(mini: scr.Standard) 
 
     executor = mini._compiled.executor
     try:
-        executor._evaluate(None, "A", ())  # type: ignore[attr-defined]  # not a record: fails inside
+        executor._evaluate(None, "A", (), ())  # type: ignore[attr-defined]  # not a record: fails inside
     except AttributeError as error:
         frames = traceback.extract_tb(error.__traceback__)
     generated = [f for f in frames if f.filename == executor.filename]  # type: ignore[attr-defined]

@@ -48,7 +48,7 @@ def test_a_threshold_change_says_what_changed_and_whom_it_moves() -> None:
     new = OLD.replace("50%, 60%, 70%, 80%, 90%", "60%, 70%, 80%, 90%, 95%")
     result = diff(edition(OLD), edition(new), cohort(55, 95))
     (change,) = result.definitions
-    assert (change.subject, change.change, change.number) == ("indicator 1", "changed", 1)
+    assert (change.subject, change.change, change.code) == ("indicator 1", "changed", "1")
     assert change.details == ("star thresholds: at least 50%, 60%, 70%, 80%, 90% → at least 60%, 70%, 80%, 90%, 95%",)
     (moved,) = result.changed  # E1 at 95% keeps its five stars; E0 at 55% loses its one
     assert moved.entity == "E0"
@@ -78,8 +78,8 @@ def test_added_and_removed_indicators_groups_and_rating_levels() -> None:
     assert subjects == [("the total", "changed"), ("indicator 2", "removed"), ("indicator 3", "added"),
                         ("indicator 4", "added"), ('group "H"', "added"), ("the rating", "changed")]
     (entity,) = result.changed
-    assert [(c.number, c.old is None, c.new is None) for c in entity.indicators] == [
-        (2, False, True), (3, True, False), (4, True, False)]
+    assert [(c.code, c.old is None, c.new is None) for c in entity.indicators] == [
+        ("2", False, True), ("3", True, False), ("4", True, False)]
     assert entity.indicators[0].because == ("the indicator was removed",)
 
 

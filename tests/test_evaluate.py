@@ -91,7 +91,7 @@ def test_previous_of_an_input() -> None:
 def test_missing_previous_value_is_named() -> None:
     with pytest.raises(scr.MissingInput) as caught:
         one("growth(a)").evaluate(record(a=3))
-    assert caught.value.input == "a@previous" and caught.value.indicator == 1
+    assert caught.value.input == "a@previous" and caught.value.indicator == "1"
 
 
 def test_min_max_clamp() -> None:
@@ -162,7 +162,7 @@ def test_rounding_is_only_where_declared() -> None:
 def test_zero_denominator_is_an_error_by_default() -> None:
     with pytest.raises(scr.ZeroDenominator) as caught:
         one("ratio(part, b)").evaluate(record(part=0, b=0, entity="X"))
-    assert (caught.value.entity, caught.value.indicator, caught.value.input) == ("X", 1, "b")
+    assert (caught.value.entity, caught.value.indicator, caught.value.input) == ("X", "1", "b")
 
 
 def test_zero_denominator_not_applicable() -> None:
@@ -205,7 +205,7 @@ def test_bad_statistics_name_entity_indicator_and_input(changes: dict[str, Any],
     assert caught.value.input == name
     assert isinstance(caught.value, scr.DataError)
     if error is not scr.UnknownInput:
-        assert caught.value.indicator == 1
+        assert caught.value.indicator == "1"
 
 
 def test_missing_key_entirely() -> None:
@@ -223,7 +223,7 @@ def test_unknown_input_suggests_a_name() -> None:
 def test_a_ratio_whose_part_exceeds_its_whole_is_bad_data() -> None:
     with pytest.raises(scr.InvalidValue) as caught:
         one("ratio(a, b)").evaluate(record(a=5, b=4, entity="X"))
-    assert (caught.value.entity, caught.value.indicator, caught.value.input) == ("X", 1, "a")
+    assert (caught.value.entity, caught.value.indicator, caught.value.input) == ("X", "1", "a")
     assert "ratio(a, b): the part, 5, is above the whole, 4" in str(caught.value)
     with pytest.raises(scr.InvalidValue, match=r"ratio\(a \+ b, m\): the part, 7, is above the whole, 6.5"):
         one("ratio(a + b, m)").evaluate(record(a=3, b=4, m=6.5))
@@ -276,7 +276,7 @@ def test_cohort_indicators_need_a_cohort() -> None:
     assert std.needs_cohort
     with pytest.raises(scr.CohortRequired) as caught:
         std.evaluate({"a": 1})
-    assert caught.value.indicator == 1
+    assert caught.value.indicator == "1"
     cohort = [{"entity": "x", "a": 1}, {"entity": "y", "a": 3}]
     assert std.evaluate(cohort[0], cohort=cohort).indicator(1).value == 2
     # the record's own statistics count: it replaces its namesake, or joins the cohort
@@ -352,6 +352,11 @@ def test_to_dict_is_json_ready_and_exact(mini: scr.Standard) -> None:
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
     assert data["total"] == "6.95"
     assert data["indicators"][1]["value"] == "0.85"
+    # an indicator is named by its code as written, and by its number where the code is one
+    assert {k: data["indicators"][1][k] for k in ("code", "number", "item_of")} == {
+        "code": "2", "number": 2, "item_of": None}
+    assert data["groups"][1]["indicators"] == ["3", "4", "5"]
+    assert (data["nodes"][0]["kind"], data["nodes"][0]["points"]) == ("standard", "6.95")  # the total
 
 
 def test_evaluations_are_reproducible_and_comparable(mini: scr.Standard) -> None:
@@ -362,6 +367,7 @@ def test_evaluations_are_reproducible_and_comparable(mini: scr.Standard) -> None
 
 def test_lookups_of_unknown_names(mini: scr.Standard) -> None:
     result = mini.evaluate_cohort([mini_record()])[0]
+    assert result.indicator("2") == result.indicator(2)  # a code, or the number it is
     with pytest.raises(scr.NotFound):
         result.indicator(99)
     with pytest.raises(scr.NotFound):

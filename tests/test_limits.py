@@ -59,7 +59,7 @@ def test_an_indicator_numbered_in_the_hundred_millions_is_refused_quickly(tmp_pa
     # Regression: the numbering-gap check built the set of every number up to the largest:
     # `check` took 51 s and 11 GB for this one.
     (found,) = refused(standard(100_000_000))
-    assert found.code == "E0254" and found.message == "indicator number 100000000 is out of range"
+    assert found.code == "E0254" and found.message == "indicator code 100000000 is out of range"
     assert [d.code for d in diagnosed(standard(100_000_000), tmp_path)] == ["E0254", "W0303"]
 
 
@@ -161,7 +161,7 @@ def test_syntax_errors_stop_after_twenty_and_say_so() -> None:
 
 def test_a_base_standards_note_is_merged_into_one(tmp_path: Path) -> None:
     # The base: 30 errors its parser finds, 10 of them left out; here, 25 more.
-    broken = "".join(f'  indicator {i}.5 "I" {{ }}\n' for i in range(30))
+    broken = "".join(f'  indicator {i + 1} "I" {{ description "a" description "b" }}\n' for i in range(30))
     (tmp_path / "base.scs").write_text(f'standard "B" {{ level city }}\ngroup "G" {{\n{broken}}}\n', encoding="utf-8")
     text = 'standard "T" { level city }\nuse "base.scs" as b\n' + "".join(
         f'use "missing{i}.scs" as m{i}\n' for i in range(25))

@@ -56,8 +56,8 @@ def only(tree: s.StandardFile) -> s.Indicator:
     return indicator
 
 
-def base_indicator(number: int) -> s.Indicator:
-    (found,) = [i for i in parse(BASE).groups[0].indicators if isinstance(i, s.Indicator) and i.number == number]
+def base_indicator(code: str) -> s.Indicator:
+    (found,) = [i for i in parse(BASE).groups[0].indicators if isinstance(i, s.Indicator) and i.code == code]
     return found
 
 
@@ -65,8 +65,8 @@ def base_indicator(number: int) -> s.Indicator:
 def test_a_reused_indicator_is_the_base_one_renumbered() -> None:
     taken = only(linked(county("indicator 7 from city 1")))
     bands = parse(BASE).bands[0].bands
-    assert taken == attrs.evolve(base_indicator(1), number=7, stars=bands)
-    assert taken.origin == s.Origin("base.scs", "city", 1, ())
+    assert taken == attrs.evolve(base_indicator("1"), code="7", stars=bands)
+    assert taken.origin == s.Origin("base.scs", "city", "1", ())
     assert taken.span.source.name == "county.scs"  # the reuse line, for errors about the whole
     assert taken.value is not None and taken.value.span.source.name == "base.scs"
 
@@ -75,7 +75,7 @@ def test_an_override_changes_only_what_it_names() -> None:
     taken = only(linked(county('indicator 7 from city 1 "县级光纤" provisional {\n'
                                "    points 2\n    stars at least 10%, 20%, 30%, 40%, 50%\n"
                                '    note "county note"\n}')))
-    original = base_indicator(1)
+    original = base_indicator("1")
     assert taken.name == "县级光纤" and taken.provisional and taken.leading
     assert taken.notes == ("base note", "county note")
     assert isinstance(taken.stars, s.StarBands) and taken.stars.thresholds[0].text == "10%"
@@ -86,7 +86,7 @@ def test_an_override_changes_only_what_it_names() -> None:
 
 def test_a_mark_on_the_reuse_line_adds_leading() -> None:
     taken = only(linked(county("indicator 7 ★ from city 2")))
-    assert taken.leading and not base_indicator(2).leading
+    assert taken.leading and not base_indicator("2").leading
 
 
 def test_inputs_come_along_with_their_wholes_and_local_declarations_win() -> None:
@@ -133,10 +133,10 @@ def test_chains_and_shared_bases_link_once() -> None:
         return read(path)
 
     tree = link(parse(top, "top.scs"), read=counting)
-    numbers = [i.number for i in tree.groups[0].indicators]
-    assert numbers == [9, 8] and sorted(reads) == ["base.scs", "middle.scs"]
+    codes = [i.code for i in tree.groups[0].indicators]
+    assert codes == ["9", "8"] and sorted(reads) == ["base.scs", "middle.scs"]
     first = tree.groups[0].indicators[0]
-    assert isinstance(first, s.Indicator) and first.origin == s.Origin("middle.scs", "mid", 3, ())
+    assert isinstance(first, s.Indicator) and first.origin == s.Origin("middle.scs", "mid", "3", ())
 
 
 def test_a_standard_without_use_lines_is_returned_as_is() -> None:

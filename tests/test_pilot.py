@@ -78,11 +78,11 @@ def test_a_pilot_short_of_its_target_rectifies_with_gaps_leading_first(standard:
     outcome = pilot.check_pilot(standard, evaluate(standard, 70, 20), 4, pilot.Stage.MID_TERM)
     assert outcome.verdict is pilot.Verdict.RECTIFY
     assert [r.text for r in outcome.failed] == ["total >= 2.8", "every leading >= 3 stars"]
-    by_requirement = [(g.requirement, g.number, g.needed_stars, g.needed_value) for g in outcome.gaps]
+    by_requirement = [(g.requirement, g.code, g.needed_stars, g.needed_value) for g in outcome.gaps]
     assert by_requirement == [
-        ("total >= 2.8", 2, 4, Fraction(40, 100)),   # leading first
-        ("total >= 2.8", 1, 4, Fraction(80, 100)),
-        ("every leading >= 3 stars", 2, 3, Fraction(30, 100)),
+        ("total >= 2.8", "2", 4, Fraction(40, 100)),   # leading first
+        ("total >= 2.8", "1", 4, Fraction(80, 100)),
+        ("every leading >= 3 stars", "2", 3, Fraction(30, 100)),
     ]
     assert "★ 2 5G: 20% (2 stars); 3 stars needs ≥ 30%" in outcome.render()
 
@@ -109,8 +109,8 @@ def test_a_requirement_on_an_indicator_value_names_the_value_needed() -> None:
     standard = scr.loads(text)
     outcome = pilot.check_pilot(standard, evaluate(standard, 90, 50), 5, pilot.Stage.ACCEPTANCE)
     (gap,) = outcome.gaps
-    assert (gap.number, gap.needed_stars, gap.needed_value, gap.value) == (1, None, Fraction(95, 100),
-                                                                          Fraction(90, 100))
+    assert (gap.code, gap.needed_stars, gap.needed_value, gap.value) == ("1", None, Fraction(95, 100),
+                                                                        Fraction(90, 100))
 
 
 def test_an_unknown_target_level_is_a_clear_error(standard: scr.Standard) -> None:

@@ -67,12 +67,19 @@ def test_a_ratio_of_inputs_not_declared_part_and_whole_checks_its_part() -> None
 
 
 def test_a_total_after_a_bonus_cap_is_rounded_as_declared() -> None:
+    bonus = 'bonus group "B" at most 0.25 {{ {}indicator 2 "j" {{ value x stars at least 1, 2, 3, 4, 5 points 1 }} }}\n'
     text = ('standard "T" { level city total 1 rounding 1 decimals }\n'
             'input x "x": count\n'
-            'group "G" points 1 { indicator 1 "i" { value x stars at least 1, 2, 3, 4, 5 points 1 } }\n'
-            'bonus group "B" at most 0.25 { indicator 2 "j" { value x stars at least 1, 2, 3, 4, 5 points 1 } }\n')
-    standard = scr.loads(text)
-    assert standard.plan.round_total
-    result = standard.evaluate({"x": 5})
-    assert result.group("B").points == Fraction(1, 4)  # a group's points are not rounded again
-    assert result.total == Fraction(13, 10)  # 1 + 0.25, rounded half up to one decimal
+            'group "G" points 1 { indicator 1 "i" { value x stars at least 1, 2, 3, 4, 5 points 1 } }\n')
+    # Every node is rounded (docs/language.md §12): the bonus group after its cap, 0.25 -> 0.3
+    # half up, and the total is the sum of its members' rounded scores.
+    result = scr.loads(text + bonus.format("")).evaluate({"x": 5})
+    capped = result.node("B")
+    assert (capped.unrounded, capped.points, capped.max_points) == (Fraction(1, 4), Fraction(3, 10), Fraction(1, 4))
+    assert result.group("B").points == Fraction(3, 10)
+    assert result.total == Fraction(13, 10)  # 1 + 0.3
+    # The bonus group kept to 2 decimals: it stays 0.25, and the total, 1 + 0.25 = 1.25 after the
+    # cap, is rounded as the header declares, half up to one decimal.
+    result = scr.loads(text + bonus.format("rounding 2 decimals ")).evaluate({"x": 5})
+    assert result.group("B").points == Fraction(1, 4)
+    assert (result.nodes[0].unrounded, result.total) == (Fraction(5, 4), Fraction(13, 10))
