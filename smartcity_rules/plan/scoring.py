@@ -461,7 +461,7 @@ def _dump(plan: ScoringPlan) -> list[str]:
         what = f"leaf indicator[{node.leaf}]" if node.leaf is not None else f"members {list(node.members)}"
         name = node.name if node.code is None else f"{node.code} {node.name}"
         lines.append(f"node[{k}] {node.kind.value} {name!r}{' bonus' if node.bonus else ''}{cap}{weight}"
-                     f"{_rounding(node.rounding)} {what}")
+                     f"{_rounding(node.rounding)}: {what}")
     for level in plan.levels or ():
         lines.append(f"level {level.rank} {level.name!r} when "
                      + " and ".join(_requirement(r) for r in level.requirements))

@@ -469,7 +469,7 @@ class _ProgramBuilder:
         em.depth -= 1
 
     def _score(self, em: _Emitter, item: p.IndicatorPlan, value: Pair, stars_var: str, points_var: str) -> None:
-        rounding = em.constant(item.rounding)
+        rounding = "None" if item.rounding is None else em.constant(item.rounding)
         points = item.points
         if isinstance(points, p.DeductionPoints):
             em.line(f"{stars_var} = None")
