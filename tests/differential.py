@@ -42,6 +42,8 @@ input g "是否g": flag
 NUMERIC = ["n", "c", "w", "p", "m", "r", "s", "t", "k"]
 FLAGS = ["f", "g"]
 FUNCTIONS_1 = ["growth", "rank", "share"]
+COHORT_FUNCTIONS = ["minmax", "percentile", "to_best", "cohort_mean", "cohort_median", "cohort_min", "cohort_max"]
+WEIGHT_SPLITS = [("1",), ("1/2", "1/2"), ("30%", "70%"), ("0.25", "0.25", "0.5"), ("1/3", "1/3", "1/3")]
 LITERALS = ["0", "1", "2", "3", "10", "0.5", "1/3", "2/3", "50%", "-1", "-2", "-5%", "0.25", "100"]
 
 
@@ -52,15 +54,36 @@ Node = tuple[Any, ...]  # ("in", name) ("lit", text) ("neg", x) ("bin", op, a, b
 
 @dataclass(frozen=True)
 class Indicator:
+    """A scored leaf, an item, or (with `items`) an indicator made of items."""
+
     number: int
     formula: Node
-    scoring: tuple[Any, ...]  # ("stars", rule, thresholds, points, linear) or ("deduct", each, cap)
+    scoring: tuple[Any, ...]  # ("stars", rule, thresholds, points, linear), ("deduct", each, cap | None),
+    #                           or ("weight", w) for a weighted leaf; unused when there are items
     zero: str
     leading: bool
+    code: str = ""  # as written; "" means the number
+    items: tuple[Indicator, ...] = ()
+    weight: str | None = None  # an indicator made of items: its weight
+    points_declared: bool = False  # an indicator made of items says `points N`, its items' sum
+    rounding: str | None = None  # e.g. "3 decimals half even"
+
+    @property
+    def key(self) -> str:
+        return self.code or str(self.number)
+
+    def maximum(self, total: Fraction) -> Fraction:
+        """Its most points, as docs/language.md §9 counts them; 0 for a deduction."""
+        if self.items:
+            return Fraction(self.weight) * total if self.weight else sum(
+                (item.maximum(total) for item in self.items), Fraction(0))
+        if self.scoring[0] == "weight":
+            return Fraction(self.scoring[1]) * total
+        return Fraction(self.scoring[3]) if self.scoring[0] == "stars" else Fraction(0)
 
     @property
     def points(self) -> Fraction:
-        return Fraction(self.scoring[3]) if self.scoring[0] == "stars" else Fraction(0)
+        return self.maximum(WEIGHTED_TOTAL)
 
 
 @dataclass(frozen=True)
@@ -68,6 +91,25 @@ class Group:
     name: str
     indicators: tuple[Indicator, ...]
     bonus_cap: str | None = None  # a bonus group's `at most`
+    subgroups: tuple[Group, ...] = ()
+    code: str | None = None
+    weight: str | None = None
+    rounding: str | None = None
+    bonus: bool = False  # a bonus group without a cap
+    points_declared: bool = True  # a sub-group may leave its points to its members' sum
+
+    @property
+    def is_bonus(self) -> bool:
+        return self.bonus or self.bonus_cap is not None
+
+    def maximum(self, total: Fraction) -> Fraction:
+        if self.weight:
+            return Fraction(self.weight) * total
+        return sum((m.maximum(total) for m in (*self.indicators, *self.subgroups)
+                    if not (isinstance(m, Group) and m.is_bonus)), Fraction(0))
+
+
+WEIGHTED_TOTAL = Fraction(100)  # a case with weights has the full mark 100
 
 
 @dataclass(frozen=True)
@@ -76,9 +118,17 @@ class Case:
     rounding: int | None
     levels: tuple[tuple[int, str, tuple[str, ...]], ...]  # (rank, name, requirements as written)
     records: tuple[dict[str, Any], ...] = field(default=())
+    mode: str = ""  # the header rounding's mode, "" for the default (half up)
+    weighted: bool = False  # weights take shares of WEIGHTED_TOTAL
 
     def text(self) -> str:
         return render(self)
+
+    @property
+    def total(self) -> Fraction:
+        if self.weighted:
+            return WEIGHTED_TOTAL
+        return sum((g.maximum(WEIGHTED_TOTAL) for g in self.groups if not g.is_bonus), Fraction(0))
 
 
 # ---------------------------------------------------------------- rendering
@@ -97,41 +147,88 @@ def render_node(node: Node) -> str:
     return "checklist { " + ", ".join(f"{flag}: {points}" for flag, points in node[1]) + " }"
 
 
+def _value(literal: str) -> Fraction:
+    """What a literal such as `100%` or `1/3` stands for."""
+    return Fraction(literal[:-1]) / 100 if literal.endswith("%") else Fraction(literal)
+
+
 def _number(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
-def _indicator_text(item: Indicator) -> str:
+def _indicator_text(item: Indicator, total: Fraction, indent: str = "  ", keyword: str = "indicator") -> str:
     star = " ★" if item.leading else ""
-    lines = [f'  indicator {item.number}{star} "指标{item.number}" {{', f"    value {render_node(item.formula)}"]
+    lines = [f'{indent}{keyword} {item.key}{star} "指标{item.key}" {{']
+    inner = indent + "  "
+    if item.rounding:
+        lines.append(f"{inner}rounding {item.rounding}")
+    if item.items:
+        if item.weight:
+            lines.append(f"{inner}weight {item.weight}")
+        elif item.points_declared:
+            lines.append(f"{inner}points {_number(item.maximum(total))}")
+        lines += [_indicator_text(i, total, inner, "item") for i in item.items]
+        return "\n".join([*lines, f"{indent}}}"])
+    lines.append(f"{inner}value {render_node(item.formula)}")
     if item.scoring[0] == "stars":
         _, rule, thresholds, points, linear = item.scoring
-        lines.append(f"    stars {rule} {', '.join(thresholds)}")
-        lines.append(f"    points {points}" + (f" linear from {linear[0]} to {linear[1]}" if linear else ""))
+        if thresholds:
+            lines.append(f"{inner}stars {rule} {', '.join(thresholds)}")
+        lines.append(f"{inner}points {points}" + (f" linear from {linear[0]} to {linear[1]}" if linear else ""))
+    elif item.scoring[0] == "weight":
+        lines.append(f"{inner}weight {item.scoring[1]}")
+        if item.scoring[2]:  # (rule, thresholds...)
+            lines.append(f"{inner}stars {item.scoring[2][0]} {', '.join(item.scoring[2][1:])}")
     else:
-        lines.append(f"    deduct {item.scoring[1]} each, at most {item.scoring[2]}")
-    lines.append(f"    on zero denominator: {item.zero}")
-    return "\n".join([*lines, "  }"])
+        cap = "" if item.scoring[2] is None else f", at most {item.scoring[2]}"
+        lines.append(f"{inner}deduct {item.scoring[1]} each{cap}")
+    lines.append(f"{inner}on zero denominator: {item.zero}")
+    return "\n".join([*lines, f"{indent}}}"])
 
 
-def _group_text(group: Group) -> str:
+def _group_text(group: Group, total: Fraction, indent: str = "") -> str:
+    bonus = "bonus " if group.is_bonus else ""
+    code = f"{group.code} " if group.code else ""
+    head = f'{indent}{bonus}group {code}"{group.name}"'
     if group.bonus_cap is not None:
-        head = f'bonus group "{group.name}" at most {group.bonus_cap} {{'
-    else:
-        head = f'group "{group.name}" points {_number(sum((i.points for i in group.indicators), Fraction(0)))} {{'
-    return "\n".join([head, *(_indicator_text(i) for i in group.indicators), "}"])
+        head += f" at most {group.bonus_cap}"
+    elif group.weight:
+        head += f" weight {group.weight}"
+    elif not group.is_bonus and group.points_declared:
+        head += f" points {_number(group.maximum(total))}"
+    lines = [head + " {"]
+    if group.rounding:
+        lines.append(f"{indent}  rounding {group.rounding}")
+    lines += [_indicator_text(i, total, indent + "  ") for i in group.indicators]
+    lines += [_group_text(g, total, indent + "  ") for g in group.subgroups]
+    return "\n".join([*lines, f"{indent}}}"])
 
 
 def render(case: Case) -> str:
-    scored = [g for g in case.groups if g.bonus_cap is None]
-    total = sum((i.points for g in scored for i in g.indicators), Fraction(0))
-    rounding = "" if case.rounding is None else f" rounding {case.rounding} decimals"
+    total = case.total
+    mode = f" {case.mode}" if case.mode else ""
+    rounding = "" if case.rounding is None else f" rounding {case.rounding} decimals{mode}"
     parts = [f'standard "fuzz" {{ level city total {_number(total)}{rounding} }}', INPUTS]
-    parts += [_group_text(g) for g in case.groups]
+    parts += [_group_text(g, total) for g in case.groups]
     if case.levels:
         levels = [f'  level {rank} "{name}" when ' + " and ".join(reqs) for rank, name, reqs in case.levels]
         parts.append("rating {\n" + "\n".join(levels) + "\n}")
     return "\n".join(parts) + "\n"
+
+
+def walk_indicators(groups: tuple[Group, ...]) -> Iterator[Indicator]:
+    """Every indicator and item of the groups, at every depth."""
+    for group in groups:
+        for item in group.indicators:
+            yield item
+            yield from item.items
+        yield from walk_indicators(group.subgroups)
+
+
+def walk_groups(groups: tuple[Group, ...]) -> Iterator[Group]:
+    for group in groups:
+        yield group
+        yield from walk_groups(group.subgroups)
 
 
 # ---------------------------------------------------------------- generating
@@ -165,10 +262,10 @@ class Generator:
         names = ["ratio", "min", "max", "clamp"]
         # Last period's growth or previous value would need the period before last: refused (E0250).
         names += [] if in_growth else ["growth", "previous"]
-        names += [] if inside_cohort else ["rank", "share"]
+        names += [] if inside_cohort else ["rank", "share", self.choice(COHORT_FUNCTIONS)]
         name = self.choice(names)
         sub: Callable[[], Node] = lambda: self.formula(  # noqa: E731
-            depth + 1, inside_cohort or name in ("rank", "share"), in_growth or name == "growth")
+            depth + 1, inside_cohort or name in ("rank", "share", *COHORT_FUNCTIONS), in_growth or name == "growth")
         if name == "previous":
             return ("call", name, (("in", self.choice(NUMERIC)),))
         if name == "ratio":
@@ -190,37 +287,118 @@ class Generator:
 
     def scoring(self) -> tuple[Any, ...]:
         if self.random.random() < 0.15:
-            return ("deduct", self.choice(["1", "0.5", "2", "1/3"]), self.choice(["3", "2.5", "1", "4/3"]))
-        values = sorted(self.random.sample([Fraction(v, 4) for v in range(-12, 13)], 5))
-        rule = "at least" if self.random.random() < 0.7 else "at most"
-        thresholds = [_number(v) for v in (values if rule == "at least" else values[::-1])]
+            cap = self.choice(["3", "2.5", "1", "4/3", None])
+            return ("deduct", self.choice(["1", "0.5", "2", "1/3"]), cap)
+        thresholds = self.thresholds()
+        rule = thresholds[0]
         linear = None
         if self.random.random() < 0.2:
             low, high = self.random.sample(["0", "1", "-1", "0.5", "10", "100%"], 2)
-            linear = (low, high) if Fraction(low.rstrip("%")) != Fraction(high.rstrip("%")) else None
-        return ("stars", rule, tuple(thresholds), self.choice(["1", "2", "3", "1.5", "2.25", "1/3"]), linear)
+            linear = (low, high) if _value(low) != _value(high) else None
+        shown: tuple[str, ...] = thresholds[1:]
+        if linear is not None and self.random.random() < 0.4:
+            shown = ()  # points without bands
+        return ("stars", rule, shown, self.choice(["1", "2", "3", "1.5", "2.25", "1/3"]), linear)
+
+    def thresholds(self) -> tuple[str, ...]:
+        """(rule, five thresholds) for star bands."""
+        values = sorted(self.random.sample([Fraction(v, 4) for v in range(-12, 13)], 5))
+        rule = "at least" if self.random.random() < 0.7 else "at most"
+        return (rule, *(_number(v) for v in (values if rule == "at least" else values[::-1])))
+
+    def rounding(self) -> str | None:
+        """A node's own rounding, now and then."""
+        if self.random.random() < 0.8:
+            return None
+        mode = self.choice(["", " half up", " half even", " truncate"])
+        return f"{self.random.randint(0, 3)} decimals{mode}"
 
     def indicator(self, number: int) -> Indicator:
         scoring = self.scoring()
-        leading = scoring[0] == "stars" and self.random.random() < 0.3
+        leading = scoring[0] == "stars" and bool(scoring[2]) and self.random.random() < 0.3
         zero = self.choice(["error", "zero", "not applicable"])
-        return Indicator(number, self.formula(), scoring, zero, leading)
+        return Indicator(number, self.formula(), scoring, zero, leading, rounding=self.rounding())
+
+    def made_of_items(self, numbers: Iterator[int], weighted: bool) -> Indicator:
+        """An indicator made of 1 to 3 items: weighted ones whose weights make 1, or scored ones."""
+        number = next(numbers)
+        code = self.choice([f"P{number}", f"{number}.1", f"L{number}P1"])
+        if weighted:
+            weights = self.choice(WEIGHT_SPLITS)
+            items = [replace(self.weighted_leaf(next(numbers)), code=f"{code}-A{k + 1}") for k, _ in enumerate(weights)]
+            items = [replace(item, scoring=("weight", w, item.scoring[2])) for item, w in zip(items, weights)]
+        else:
+            items = [replace(self.indicator(next(numbers)), leading=False) for _ in range(self.random.randint(1, 3))]
+            items = [replace(item, code=f"{code}-A{k + 1}") for k, item in enumerate(items)]
+        if self.random.random() < 0.3:
+            cap = self.choice(["2", None])
+            items.append(Indicator(next(numbers), self.formula(), ("deduct", "1", cap), "zero", False, code=f"{code}-D"))
+        return Indicator(number, ("lit", "0"), ("stars",), "error", False, code=code, items=tuple(items),
+                         points_declared=self.random.random() < 0.5, rounding=self.rounding())
+
+    def weighted_leaf(self, number: int) -> Indicator:
+        bands = self.thresholds() if self.random.random() < 0.3 else ()
+        zero = self.choice(["error", "zero", "not applicable"])
+        return Indicator(number, self.formula(), ("weight", "1", bands), zero, False, rounding=self.rounding())
 
     def case(self) -> Case:
-        numbers = iter(range(1, 100))
-        groups = [Group(f"组{g}", tuple(self.indicator(next(numbers)) for _ in range(self.random.randint(1, 3))))
-                  for g in range(self.random.randint(1, 2))]
+        if self.random.random() < 0.3:
+            return self.weighted_case()
+        numbers = iter(range(1, 1000))
+        groups = [self.group(f"组{g}", numbers) for g in range(self.random.randint(1, 2))]
         if self.random.random() < 0.4:
-            cap = self.choice(["1", "0.5", "1.25", "0.125", "2/3"])
-            groups.append(Group("加分", (self.indicator(next(numbers)),), bonus_cap=cap))
-        case = Case(tuple(groups), self.choice([None, None, 0, 1, 2]), ())
+            cap = self.choice(["1", "0.5", "1.25", "0.125", "2/3", None])
+            groups.append(Group("加分", (self.indicator(next(numbers)),), bonus_cap=cap, bonus=cap is None))
+        mode = self.choice(["", "", "half up", "half even", "truncate"])
+        case = Case(tuple(groups), self.choice([None, None, 0, 1, 2]), (), mode=mode)
+        return replace(case, levels=self.levels(case))
+
+    def group(self, name: str, numbers: Iterator[int], depth: int = 0) -> Group:
+        """A scored group of indicators, maybe some made of items, maybe a sub-group or a bonus one."""
+        members = []
+        for _ in range(self.random.randint(1, 3)):
+            members.append(self.made_of_items(numbers, False) if self.random.random() < 0.2
+                           else self.indicator(next(numbers)))
+        subgroups: list[Group] = []
+        if depth == 0 and self.random.random() < 0.25:
+            sub = self.group(f"{name}子", numbers, depth + 1)
+            subgroups.append(replace(sub, points_declared=self.random.random() < 0.5))
+        if depth == 0 and self.random.random() < 0.15:
+            cap = self.choice(["1", "0.5", None])
+            subgroups.append(Group(f"{name}加分", (self.indicator(next(numbers)),), bonus_cap=cap, bonus=cap is None))
+        code = self.choice([None, None, f"G{sum(map(ord, name))}{depth}"])
+        return Group(name, tuple(members), subgroups=tuple(subgroups), code=code, rounding=self.rounding())
+
+    def weighted_case(self) -> Case:
+        """Weights at every level, as the national evaluation writes them: top groups whose
+        weights make 1, each made of weighted indicators (or items) whose weights make 1."""
+        numbers = iter(range(1, 1000))
+        groups = []
+        for g, weight in enumerate(self.choice(WEIGHT_SPLITS)):
+            members = []
+            for share in self.choice(WEIGHT_SPLITS):
+                if self.random.random() < 0.5:
+                    members.append(replace(self.made_of_items(numbers, True), weight=share, points_declared=False))
+                else:
+                    leaf = self.weighted_leaf(next(numbers))
+                    members.append(replace(leaf, scoring=("weight", share, leaf.scoring[2])))
+            if self.random.random() < 0.2:
+                members.append(Indicator(next(numbers), self.formula(), ("deduct", "2", self.choice(["5", None])),
+                                         "zero", False))
+            groups.append(Group(f"组{g}", tuple(members), code=f"L{g + 1}", weight=weight, rounding=self.rounding()))
+        mode = self.choice(["", "half up", "half even", "truncate"])
+        case = Case(tuple(groups), self.choice([None, 2, 2, 1]), (), mode=mode, weighted=True)
         return replace(case, levels=self.levels(case))
 
     def levels(self, case: Case) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
-        starred = [i for g in case.groups for i in g.indicators if i.scoring[0] == "stars"]
+        indicators = list(walk_indicators(case.groups))
+        starred = [i for i in indicators if not i.items and i.scoring[0] in ("stars", "weight") and i.scoring[2]]
+        valued = [i for i in indicators if not i.items]
         options = ["total >= 1", "total >= 0.5", "total > 2", "every leading >= 3 stars", 'group "组0" >= 1 points']
-        options += [f"indicator {i.number} >= {self.choice(['0', '1/2', '-1', '2'])}" for i in starred]
-        options += [f"indicator {i.number} >= {self.random.randint(1, 5)} stars" for i in starred]
+        options += [f"indicator {i.key} >= {self.choice(['0', '1/2', '-1', '2'])}" for i in valued]
+        options += [f"indicator {i.key} >= {self.random.randint(1, 5)} stars" for i in starred]
+        options += [f"indicator {i.key} >= {self.choice(['0', '1', '2.5'])} points" for i in indicators]
+        options += [f'group "{g.name}" >= {self.choice(["0.5", "1", "3"])} points' for g in walk_groups(case.groups)]
         levels = [(rank, f"{rank}级", tuple(self.random.sample(options, self.random.randint(1, 2))))
                   for rank in sorted(self.random.sample(range(1, 6), self.random.randint(0, 3)), reverse=True)]
         return tuple(levels)
@@ -442,7 +620,10 @@ def _both_refuse_the_file(path: Path, error: scr.DataFileError) -> str | None:
 def derived_text(generator: Generator, base: Case) -> str:
     """A standard built on `base.scs`: some of its indicators taken by reference, renumbered,
     some with their stars or points replaced, in one group whose points add up."""
-    starred = [i for g in base.groups if g.bonus_cap is None for i in g.indicators if i.scoring[0] == "stars"]
+    if base.weighted:  # weights take shares of the base's total, which the derived one does not have
+        return ""
+    starred = [i for g in base.groups if not g.is_bonus for i in g.indicators if not i.items and i.scoring[0] == "stars"
+               and i.scoring[2]]
     taken = generator.random.sample(starred, generator.random.randint(1, len(starred))) if starred else []
     lines, total = [], Fraction(0)
     for number, item in enumerate(taken, start=1):
@@ -453,7 +634,7 @@ def derived_text(generator: Generator, base: Case) -> str:
             override = f" {{ points {_number(points)} }}"
         elif generator.random.random() < 0.3:
             override = f" {{ stars at least {', '.join(_number(Fraction(v, 4)) for v in range(-2, 3))} }}"
-        lines.append(f"  indicator {number} from base {item.number}{override}")
+        lines.append(f"  indicator {number} from base {item.key}{override}")
         total += points
     if not lines:
         return ""

@@ -25,7 +25,8 @@ import smartcity_rules as scr
 from smartcity_rules.language.parse import _parser
 from smartcity_rules.testing import records
 
-from . import oracle
+from . import reference
+from .reference.compare import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "standards").glob("*.scs"))
@@ -183,30 +184,12 @@ def load_outcome(text: str, name: str = "fuzz.scs") -> scr.Standard | str:
         return error.diagnostics[0].code
 
 
-def agree(standard: scr.Standard, cohort: list[dict[str, Any]]) -> None:
-    """The compiled evaluator and the reference interpreter give the same numbers, or both
-    refuse the statistics; raises AssertionError saying where they part."""
-    try:
-        expected = oracle.evaluate_cohort(standard, cohort)
-    except scr.DataError as error:
-        _refuses(standard, cohort, error)
-        return
-    for want, got in zip(expected, standard.evaluate_cohort(cohort), strict=True):
-        if got.total != want["total"]:
-            raise AssertionError(f"{got.entity}: total {got.total}, the reference gives {want['total']}")
-        for result in got.indicators:
-            if (result.value, result.stars, result.points) != want["indicators"][result.number]:
-                raise AssertionError(f"{got.entity}: compiled {result}, the reference gives "
-                                     f"{want['indicators'][result.number]}")
-
-
-def _refuses(standard: scr.Standard, cohort: list[dict[str, Any]], reference: scr.DataError) -> None:
-    """The compiled evaluator refuses the cohort too, as the reference interpreter did."""
-    try:
-        standard.evaluate_cohort(cohort)
-    except scr.DataError:
-        return
-    raise AssertionError(f"the reference interpreter refused the cohort ({reference}), the compiled code did not")
+def agree(text: str, standard: scr.Standard, cohort: list[dict[str, Any]]) -> None:
+    """The compiled evaluator and the independent reference (tests/reference) give the same
+    numbers, or both refuse the statistics; raises AssertionError saying where they part."""
+    differences = compare(standard, reference.loads(text, ROOT), cohort)
+    if differences:
+        raise AssertionError("\n".join(differences))
 
 
 # ---------------------------------------------------------------- coverage, for guided runs

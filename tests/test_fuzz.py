@@ -56,10 +56,11 @@ def test_random_programs_load_or_give_diagnostics(text: str) -> None:
 @settings(FUZZ, max_examples=40)
 @given(formulas(), st.data())
 def test_random_formulas_compile_and_agree_with_the_reference_interpreter(formula: str, data: st.DataObject) -> None:
-    loaded = _timed(load_outcome, formula_standard(formula))
+    text = formula_standard(formula)
+    loaded = _timed(load_outcome, text)
     if isinstance(loaded, str):
         return  # a clean diagnostic (an unknown name, a bad argument count, ...)
-    agree(loaded, data.draw(cohorts(loaded, max_size=3, zeros=True)))
+    agree(text, loaded, data.draw(cohorts(loaded, max_size=3, zeros=True)))
 
 
 def test_the_formula_fuzzer_reaches_the_compiler() -> None:
