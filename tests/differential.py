@@ -331,8 +331,8 @@ class Generator:
             items = [replace(self.indicator(next(numbers)), leading=False) for _ in range(self.random.randint(1, 3))]
             items = [replace(item, code=f"{code}-A{k + 1}") for k, item in enumerate(items)]
         if self.random.random() < 0.3:
-            cap = self.choice(["2", None])
-            items.append(Indicator(next(numbers), self.formula(), ("deduct", "1", cap), "zero", False, code=f"{code}-D"))
+            scoring = ("deduct", "1", self.choice(["2", None]))
+            items.append(Indicator(next(numbers), self.formula(), scoring, "zero", False, code=f"{code}-D"))
         return Indicator(number, ("lit", "0"), ("stars",), "error", False, code=code, items=tuple(items),
                          points_declared=self.random.random() < 0.5, rounding=self.rounding())
 
