@@ -12,6 +12,7 @@ import smartcity_rules as scr
 from smartcity_rules.analysis import mathematics as m
 from smartcity_rules.language import syntax as s
 from smartcity_rules.language.parse import parse
+from smartcity_rules.language.syntax import Function
 
 from .conftest import STANDARDS
 
@@ -73,7 +74,10 @@ def test_min_max_clamp_and_cohort_functions() -> None:
     expected = (sympy.Min(sympy.Max(2 * wifi, 0), 1) + sympy.Min(gdp, 1) + sympy.Max(gdp, 1)
                 + m.RANK(gdp) + m.SHARE(-gdp))
     assert value == expected
-    assert m.COHORT_DIRECTIONS == {m.RANK: -1, m.SHARE: 1}
+    # rank falls as its argument rises; share and every other cohort function rise (weakly) with it.
+    assert m.COHORT_DIRECTIONS[m.RANK] == -1
+    assert {str(f) for f, sign in m.COHORT_DIRECTIONS.items() if sign == 1} == {
+        f.value for f in Function if f.compares_entities and f is not Function.RANK}
 
 
 @pytest.mark.parametrize(("name", "integer", "nonnegative", "positive"), [

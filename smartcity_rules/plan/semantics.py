@@ -25,6 +25,7 @@ from ..language.syntax import Aggregation, BandRule, Compare, Function, Kind, Mi
 from ..language.syntax import Rounding as SyntaxRounding
 
 MISSING: Any = object()
+NOTHING_TO_IMPUTE: Any = object()  # a cohort policy's value when no entity reports the input
 # Bounds on numbers written as text, so that "1e999999999" is an error, not an hour of arithmetic.
 MAX_EXPONENT = 400
 MAX_DIGITS = 1000
@@ -189,6 +190,8 @@ def exact_pair(raw: Any) -> tuple[int, int]:
 
 
 def _checked_pair(kind: Kind, raw: Any, where: dict[str, Any]) -> tuple[int, int]:
+    if raw is NOTHING_TO_IMPUTE:
+        raise MissingInput("no value given, and no other entity of the cohort reports one to fill in from", **where)
     if raw is MISSING or raw is None:
         raise MissingInput("no value given", **where)
     if isinstance(raw, str) and not raw.strip():  # an empty cell is no answer, not "no" or 0
@@ -559,7 +562,7 @@ def deduction_points(num: int, den: int, each: Fraction, cap: Fraction | None,
 def imputed_values(plan: Any, records: Sequence[Any], entities: Sequence[str]) -> tuple[Any, ...]:
     """For each slot the cohort fills in (plan.imputed), the mean, median or least of the
     values the entities report, exact; a whole number for whole kinds (rounded half up);
-    MISSING when none reports it, so a missing value stays a data error."""
+    NOTHING_TO_IMPUTE when none reports it, so a missing value stays a data error."""
     found = []
     for k in plan.imputed:
         slot = plan.slots[k]
@@ -572,7 +575,7 @@ def imputed_values(plan: Any, records: Sequence[Any], entities: Sequence[str]) -
 
 def _statistic(policy: MissingPolicy, values: list[Fraction], whole: bool) -> Any:
     if not values:
-        return MISSING
+        return NOTHING_TO_IMPUTE
     value = {MissingPolicy.COHORT_MEAN: _mean(values), MissingPolicy.COHORT_MEDIAN: _median(values),
              MissingPolicy.COHORT_MIN: values[0]}[policy]
     return int(round_half_up(value, 0)) if whole else value

@@ -87,7 +87,8 @@ def table(standard: Standard, evaluation: Evaluation) -> str:
             lines += _member_rows(evaluation, code, percent)
     total = standard.checked.header.total
     out_of = f" of {fmt(total.value)}" if total is not None else ""
-    lines.append(f"Total: {fmt(evaluation.total)}{out_of} (bonus included)")
+    bonus = " (bonus included)" if any(group.bonus for group in evaluation.groups) else ""
+    lines.append(f"Total: {fmt(evaluation.total)}{out_of}{bonus}")
     if evaluation.rating is not None:
         lines += _rating_lines(evaluation.rating)
     if evaluation.provisional:
