@@ -119,6 +119,7 @@ CASES = {
     "E0269": H + IN + ok_group('indicator 1 "I" { value a points table { >= 2: 2 >= 1 and <= 2: 1 < 1: 0 } }'),
     "E0270": H + IN + ok_group('indicator 1 "I" { value a points table { > 2: 2 >= 1 and < 2: 1 < 1: 0 } }'),
     "E0271": H + IN + ok_group('indicator 1 "I" { value a points table { >= 2 and > 3: 2 < 2: 0 } }'),
+    "E0272": H + IN + ok_group(indicator("value a ^ 2.5 + b + checklist { f: 1 }")),
     "E0266": H + IN + ok_group('indicator 1 "I" { when not applicable: redistribute value a + b + checklist { f: 1 } '
                                "stars at least 1, 2, 3, 4, 5 points 2 }"),
 }

@@ -136,6 +136,8 @@ class _Converter:
             return symbol(expr.name, self.inputs)
         if isinstance(expr, s.Neg):
             return -self.convert(expr.operand)
+        if isinstance(expr, s.Power):
+            return self.convert(expr.base) ** expr.exponent
         if isinstance(expr, s.Binary):
             return _BINARY[expr.op](self.convert(expr.left), self.convert(expr.right))
         if isinstance(expr, s.Weighted):

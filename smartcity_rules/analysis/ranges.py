@@ -124,6 +124,11 @@ def _range(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> Interval:
         return input_range(inputs[expr.name])
     if isinstance(expr, s.Neg):
         return -_range(expr.operand, inputs)
+    if isinstance(expr, s.Power):
+        base, result = _range(expr.base, inputs), point(Fraction(1))
+        for _ in range(expr.exponent):
+            result = result * base  # an interval product: wide for even powers of a signed range, but sound
+        return result
     if isinstance(expr, s.Binary):
         return _BINARY_RANGES[expr.op](_range(expr.left, inputs), _range(expr.right, inputs))
     if isinstance(expr, s.Weighted):

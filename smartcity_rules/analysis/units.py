@@ -105,6 +105,11 @@ def _combine(a: Quantity, b: Quantity, sign: int) -> Quantity:
     return _quantity(powers)
 
 
+def _power(a: Quantity, exponent: int) -> Quantity:
+    """a ^ n: every base's power times n."""
+    return _quantity({base: power * exponent for base, power in a})
+
+
 def _part_of_findings(inputs: Mapping[str, s.InputDecl]) -> Iterator[Diagnostic]:
     for decl in inputs.values():
         whole = inputs.get(decl.part_of) if decl.part_of is not None else None
@@ -136,6 +141,9 @@ class _Units:
             return of_input(self.inputs[expr.name])
         if isinstance(expr, s.Neg):
             return self.quantity(expr.operand)
+        if isinstance(expr, s.Power):
+            base = self.quantity(expr.base)
+            return None if base is None else _power(base, expr.exponent)
         if isinstance(expr, s.Binary):
             return self.binary(expr)
         if isinstance(expr, s.Weighted):

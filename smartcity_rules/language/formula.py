@@ -38,6 +38,8 @@ def _render(expr: s.Expr, sub: Substitute | None, outer: int, previous: bool) ->
         return _name(expr.name, previous, sub)
     if isinstance(expr, s.Neg):
         return "-" + _render(expr.operand, sub, 3, previous)
+    if isinstance(expr, s.Power):
+        return f"{_render(expr.base, sub, 4, previous)} ^ {expr.exponent}"
     if isinstance(expr, s.Binary):
         mine = _PRECEDENCE[expr.op]
         # The right side of - and / binds tighter, so a - (b - c) keeps its parentheses.

@@ -39,6 +39,7 @@ _ITEM_START = re.compile(r"^[ \t]*(?:standard|use|input|bands|group|bonus[ \t]+g
 # or the document's renderer, ran out of Python's 1,000 frames (RecursionError).
 MAX_NESTING = 100
 MAX_LITERAL_DIGITS = 100  # characters in one written number
+MAX_EXPONENT = 10  # `x ^ n`: squares and cubes in practice; the bound keeps exact values short
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab and line break
 
 
@@ -406,6 +407,16 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def neg(self, meta: Meta, c: list[Any]) -> s.Neg:
         return s.Neg(c[0], span=self._span(meta))
+
+    def power(self, meta: Meta, c: list[Any]) -> s.Power:
+        base, token = c
+        exponent = self._number(token)
+        if exponent.denominator != 1 or exponent > MAX_EXPONENT:
+            self._error("E0272", f"a power is a whole number from 0 to {MAX_EXPONENT}", self._tspan(token),
+                        label=f"`^ {token}`", help="square a share with `x ^ 2`; roots are not offered, "
+                        "a root being irrational")
+            exponent = Fraction(1)
+        return s.Power(base, int(exponent), span=self._span(meta))
 
     def call(self, meta: Meta, c: list[Any]) -> s.Call:
         name, *args = c

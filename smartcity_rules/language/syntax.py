@@ -60,6 +60,15 @@ class Neg:
     span: Span = _span()
 
 
+@attrs.frozen(slots=True)
+class Power:
+    """`x ^ n`: a whole power, exactly."""
+
+    base: Expr
+    exponent: int
+    span: Span = _span()
+
+
 class Function(enum.Enum):
     """The functions a formula may call; consumers dispatch on these, never on names."""
 
@@ -136,7 +145,7 @@ class Checklist:
     span: Span = _span()
 
 
-Expr = Literal | Ref | Binary | Neg | Call | Weighted | Checklist
+Expr = Literal | Ref | Binary | Neg | Power | Call | Weighted | Checklist
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -145,6 +154,8 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return expr.left, expr.right
     if isinstance(expr, Neg):
         return (expr.operand,)
+    if isinstance(expr, Power):
+        return (expr.base,)
     if isinstance(expr, Call):
         return expr.args
     if isinstance(expr, Weighted):

@@ -64,6 +64,8 @@ def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
         return (expr.left, expr.right)
     if isinstance(expr, s.Neg):
         return (expr.operand,)
+    if isinstance(expr, s.Power):
+        return (expr.base,)
     if isinstance(expr, s.Call):
         return expr.args
     if isinstance(expr, s.Weighted):
@@ -102,8 +104,8 @@ def _integral(expr: s.Expr, standard: CheckedStandard) -> bool:
         return expr.value.denominator == 1
     if isinstance(expr, s.Ref):
         return standard.inputs[expr.name].kind in _WHOLE_KINDS
-    if isinstance(expr, s.Neg):
-        return _integral(expr.operand, standard)
+    if isinstance(expr, s.Neg | s.Power):
+        return _integral(expr.operand if isinstance(expr, s.Neg) else expr.base, standard)
     if isinstance(expr, s.Binary):
         return expr.op is not s.BinaryOp.DIV and all(_integral(e, standard) for e in (expr.left, expr.right))
     if isinstance(expr, s.Checklist):
@@ -210,6 +212,12 @@ class _Lowering:
             return p.Load(self.slot[node.name, previous])
         if isinstance(node, s.Neg):
             return p.Negate(self.op(node.operand, previous))
+        if isinstance(node, s.Power):  # repeated products of one op, which back-ends compute once
+            base = self.op(node.base, previous)
+            result: p.Op = p.Const(Fraction(1)) if node.exponent == 0 else base
+            for _ in range(node.exponent - 1):
+                result = p.Binary(p.Arith.MUL, result, base)
+            return result
         if isinstance(node, s.Binary):
             left, right = self.op(node.left, previous), self.op(node.right, previous)
             if node.op is s.BinaryOp.DIV:

@@ -84,6 +84,14 @@ class Signed:
 
 
 @attrs.frozen
+class Power:
+    """A base raised to a whole power."""
+
+    base: Node
+    exponent: str
+
+
+@attrs.frozen
 class Product:
     factors: tuple[Node, ...]
 
@@ -109,7 +117,7 @@ class Rows:
     rows: tuple[tuple[Term, ...], ...]
 
 
-Node = Label | Number | Fraction | Fenced | Signed | Product | Sum | Applied | Rows
+Node = Label | Number | Fraction | Fenced | Signed | Power | Product | Sum | Applied | Rows
 Term = tuple[str | None, Node]  # the operator before it ("+" or "−"; None for the first), the term
 
 SUM, PRODUCT, SIGNED, ATOM = 1, 2, 3, 4
@@ -157,6 +165,10 @@ class _Layout:
         if isinstance(expr, s.Neg):
             operand = self.node(expr.operand)
             return Signed(_fenced_if(operand, _precedence(operand) < ATOM))
+        if isinstance(expr, s.Power):
+            base = self.node(expr.base)
+            return Power(_fenced_if(base, _precedence(base) < ATOM or isinstance(base, Fraction | Power)),
+                         str(expr.exponent))
         if isinstance(expr, s.Binary):
             return self.binary(expr)
         if isinstance(expr, s.Weighted):
@@ -245,6 +257,8 @@ def width(node: Node) -> float:
         return width(node.inner) + 2 * _PARENTHESIS
     if isinstance(node, Signed):
         return _OPERATOR / 2 + width(node.operand)
+    if isinstance(node, Power):
+        return width(node.base) + _SUBSCRIPT * _text_width(node.exponent)
     if isinstance(node, Product):
         return sum(width(f) for f in node.factors) + _OPERATOR * (len(node.factors) - 1)
     if isinstance(node, Sum):
@@ -385,6 +399,7 @@ _MATHML: Mapping[type, Callable[[Any], str]] = {
     Fraction: lambda node: f"<mfrac>{_mathml(node.numerator)}{_mathml(node.denominator)}</mfrac>",
     Fenced: lambda node: _mrow(_mo("("), _mathml(node.inner), _mo(")")),
     Signed: lambda node: _mrow(_mo(_MINUS), _mathml(node.operand)),
+    Power: lambda node: f"<msup>{_mathml(node.base)}<mn>{_xml(node.exponent)}</mn></msup>",
     Product: lambda node: _mrow(*_joined(_mo("\u22c5"), [_mathml(f) for f in node.factors])),
     Sum: lambda node: _mathml_terms(node.terms),
     Applied: _mathml_applied,
@@ -467,6 +482,7 @@ _LATEX: Mapping[type, Callable[[Any], str]] = {
     Fraction: lambda node: f"\\frac{{{_latex(node.numerator)}}}{{{_latex(node.denominator)}}}",
     Fenced: lambda node: f"\\left({_latex(node.inner)}\\right)",
     Signed: lambda node: f"-{_latex(node.operand)}",
+    Power: lambda node: f"{{{_latex(node.base)}}}^{{{node.exponent}}}",
     Product: lambda node: r" \cdot ".join(_latex(f) for f in node.factors),
     Sum: lambda node: _latex_terms(node.terms),
     Applied: _latex_applied,

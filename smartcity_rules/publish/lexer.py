@@ -93,7 +93,7 @@ class StandardLexer(RegexLexer):  # type: ignore[misc]  # pygments is untyped
             (words(CONSTANTS, suffix=r"\b"), Keyword.Constant),
             (_NAME, Name),
             (r">=|<=|>|<", Operator),
-            (r"[-+*/=]", Operator),
+            (r"[-+*/=^]", Operator),
             (r"[{}(),:]", Punctuation),
         ],
         "string": [
