@@ -9,6 +9,7 @@ from fractions import Fraction as F
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules import testing
 
 STANDARD = '''standard "缺失" { level city total 100 rounding 2 decimals }
 input w "w": count, when missing: cohort median
@@ -125,3 +126,19 @@ input p "p": count, part of w, when missing: cohort median
 group "G" points 10 { indicator 1 "x" { value ratio(p, w) points 10 linear from 0 to 1 } }''')
     with pytest.raises(scr.InvalidValue):
         standard.evaluate_cohort([{"entity": "A", "w": 9, "p": 9}, {"entity": "B", "w": 3}])
+
+
+def test_the_invariants_hold_with_gaps_in_the_data(standard: scr.Standard) -> None:
+    run = testing.run_invariants(standard, examples=40, seed=5)
+    assert run.failure is None, (run.failure, run.counterexample)
+
+
+def test_a_planted_imputation_outside_the_cohorts_range_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcity_rules.plan import semantics
+
+    real = semantics._statistic
+    monkeypatch.setattr(semantics, "_statistic", lambda policy, values, whole: (
+        real(policy, values, whole) + 1 if values else real(policy, values, whole)))
+    standard = scr.loads(STANDARD.replace('rounding 2 decimals', 'rounding 3 decimals'))  # a fresh compile
+    run = testing.run_invariants(standard, examples=200, seed=1)
+    assert run.failure is not None and run.failure.invariant == "missing"

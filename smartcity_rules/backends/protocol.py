@@ -51,6 +51,9 @@ class ResultColumns:
     # missing[row]: the slots whose missing values were filled in or made their readers not
     # applicable, as the plan's slots declare; () for every row when nothing may be missing.
     missing: Sequence[tuple[int, ...]] = ()
+    # imputed[j]: the value the cohort gave plan.imputed[j] in this batch (NOTHING_TO_IMPUTE
+    # when no entity reported it).
+    imputed: tuple[Any, ...] = ()
 
     def __len__(self) -> int:
         return self.rows

@@ -152,8 +152,17 @@ class ScoredBatch:
             return ()
         plan = self.shape.plan
         return tuple(MissingValue(plan.slots[k].key, plan.slots[k].missing.value,
-                                  tuple(item.code for item in plan.indicators if k in item.reads))
+                                  tuple(item.code for item in plan.indicators if k in item.reads), self._filled(k))
                      for k in sorted(self.columns.missing[row]))
+
+    def _filled(self, k: int) -> Fraction | None:
+        policy = self.shape.plan.slots[k].missing
+        if policy is s.MissingPolicy.ZERO:
+            return Fraction(0)
+        if policy.from_cohort and k in self.shape.plan.imputed:
+            value = self.columns.imputed[self.shape.plan.imputed.index(k)]
+            return Fraction(value) if isinstance(value, (int, Fraction)) else None
+        return None
 
     def missing_share(self, row: int) -> Fraction:
         return self.points.missing_share(row)

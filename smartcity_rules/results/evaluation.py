@@ -240,9 +240,11 @@ class MissingValue:
     input: str
     filled: str  # its `when missing` policy: "zero", "previous", "cohort median", "not applicable", ...
     indicators: tuple[str, ...]  # the codes of the indicators and items that read it
+    value: Fraction | None = None  # what it was filled in with, when `zero` or the cohort gave it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "filled": self.filled, "indicators": list(self.indicators)}
+        return {"input": self.input, "filled": self.filled, "indicators": list(self.indicators),
+                "value": _num(self.value)}
 
 
 class Rows(Protocol):

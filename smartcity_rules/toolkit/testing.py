@@ -96,6 +96,7 @@ class _Plan:
     positive: frozenset[str]  # inputs that divide somewhere: kept above zero by default
     previous: tuple[str, ...]  # inputs whose last-period value is read, with their wholes
     users: Mapping[str, tuple[ScoredIndicator, ...]]  # input -> indicators whose formula reads it
+    droppable: tuple[str, ...] = ()  # inputs a record may leave out: their `when missing` fills them safely
 
 
 _PLANS: weakref.WeakKeyDictionary[Standard, _Plan] = weakref.WeakKeyDictionary()
@@ -116,7 +117,26 @@ def _make_plan(standard: Standard) -> _Plan:
     positive = _close_upwards(_divisors(formulas), wholes)
     previous = _close_upwards(_previous_reads(formulas), wholes)
     return _Plan(checked.inputs, wholes, frozenset(positive),
-                 tuple(n for n in checked.inputs if n in previous), _users(checked.indicators))
+                 tuple(n for n in checked.inputs if n in previous), _users(checked.indicators),
+                 _droppable(checked.inputs, wholes, positive))
+
+
+def _droppable(inputs: Mapping[str, s.InputDecl], wholes: Mapping[str, str], positive: set[str]) -> tuple[str, ...]:
+    """Inputs whose `when missing` policy fills them in so that the record stays valid: a part
+    or a whole filled in from the cohort or last period could end up above (or below) its
+    other half, which the standard rightly refuses; `not applicable` is always safe, and `zero`
+    for a part (never for a whole that parts sit under, nor a divisor kept above zero)."""
+    tied = set(wholes) | set(wholes.values())
+    found = []
+    for name, decl in inputs.items():
+        policy = decl.missing
+        if policy is s.MissingPolicy.NOT_APPLICABLE:
+            found.append(name)
+        elif policy is s.MissingPolicy.ZERO and name not in wholes.values() and name not in positive:
+            found.append(name)
+        elif policy is not s.MissingPolicy.ERROR and name not in tied and name not in positive:
+            found.append(name)
+    return tuple(found)
 
 
 def _users(indicators: Sequence[ScoredIndicator]) -> dict[str, tuple[ScoredIndicator, ...]]:
@@ -291,6 +311,11 @@ def records(draw: st.DrawFn, standard: Standard, *, entity: str = "X", zeros: bo
         done: dict[str, Fraction] = {}
         for name in names:
             _fill(draw, plan, record, done, name, suffix, zeros, varied)
+    for name in plan.droppable:  # now and then not reported, as its `when missing` allows
+        if draw(st.integers(0, 3)) == 0:
+            del record[name]
+            if plan.inputs[name].missing is s.MissingPolicy.PREVIOUS and name + "@previous" not in record:
+                _fill(draw, plan, record, {}, name, "@previous", zeros, varied)
     return record
 
 
@@ -310,7 +335,12 @@ def cohorts(draw: st.DrawFn, standard: Standard, *, min_size: int = 1, max_size:
             zeros: bool = False, varied: bool = True) -> list[dict[str, Any]]:
     """Entities evaluated together (ranks and shares are taken among them), named E1, E2, ..."""
     size = draw(st.integers(min_size, max_size))
-    return [draw(records(standard, entity=f"E{i}", zeros=zeros, varied=varied)) for i in range(1, size + 1)]
+    found = [draw(records(standard, entity=f"E{i}", zeros=zeros, varied=varied)) for i in range(1, size + 1)]
+    plan = _plan(standard)
+    for name in plan.droppable:  # the cohort fills a gap only from what someone reported
+        if plan.inputs[name].missing.from_cohort and found and not any(name in r for r in found):
+            found[0][name] = _value(draw, plan.inputs[name], None, False, varied)[0]
+    return found
 
 
 def near_thresholds(standard: Standard, number: int) -> st.SearchStrategy[Fraction]:
@@ -452,6 +482,7 @@ def check_bounds(standard: Standard, evaluation: Evaluation) -> None:
     its declared range."""
     for result in evaluation.indicators:
         _indicator_bounds(standard, result, evaluation.entity)
+        _normalised_bounds(standard, result, evaluation.entity)
     _node_sums(standard, evaluation)
     _total_bounds(standard, evaluation)
 
@@ -473,6 +504,18 @@ def _indicator_bounds(standard: Standard, result: IndicatorResult, entity: str) 
         raise InvariantError("bounds", f"{result.stars} stars", entity=entity, indicator=result.code)
 
 
+_UNIT_FUNCTIONS = (Function.MINMAX, Function.PERCENTILE)
+
+
+def _normalised_bounds(standard: Standard, result: IndicatorResult, entity: str) -> None:
+    """A value that is min-max normalised or a percentile rank lies in [0, 1]."""
+    value = standard.checked.indicator(result.code).syntax.value
+    if isinstance(value, s.Call) and value.callee in _UNIT_FUNCTIONS and result.value is not None \
+            and not 0 <= result.value <= 1:
+        raise InvariantError("bounds", f"{value.function}(...) is {fmt(result.value)}, outside 0..1",
+                             entity=entity, indicator=result.code)
+
+
 def _node_sums(standard: Standard, evaluation: Evaluation) -> None:
     """Each node scores its members' scores summed (scaled when it redistributes the weight of
     not-applicable members), capped, weighted and rounded; a leaf its points. An aggregated node
@@ -491,6 +534,8 @@ def _node_sums(standard: Standard, evaluation: Evaluation) -> None:
         weighed = [m for m in node.members if m.maximum is not None and not m.bonus]
         held = [applicable[_index(standard, m)] for m in weighed]
         scale = redistribution([m.maximum or Fraction(0) for m in weighed], held) if node.redistribute else None
+        if scale is not None:
+            _redistributed_weight(node, weighed, held, scale, evaluation.entity)
         if node.redistribute and weighed and scale is None:
             expected = Fraction(0)
         elif node.aggregation not in (None, s.Aggregation.ARITHMETIC):
@@ -501,6 +546,15 @@ def _node_sums(standard: Standard, evaluation: Evaluation) -> None:
         if result.points != expected:
             raise InvariantError("bounds", f"{node.label} scored {fmt(result.points)}, but its members "
                                  f"give {fmt(expected)}", entity=evaluation.entity)
+
+
+def _redistributed_weight(node: Node, weighed: list[Node], held: list[bool], scale: Fraction, entity: str) -> None:
+    """The applicable members' maxima, scaled, are the node's whole weight again."""
+    whole = sum((m.maximum or Fraction(0) for m in weighed), Fraction(0))
+    given = sum((m.maximum or Fraction(0) for m, ok in zip(weighed, held) if ok), Fraction(0)) * scale
+    if given != whole:
+        raise InvariantError("bounds", f"{node.label} redistributes {fmt(given)} of its members' {fmt(whole)}",
+                             entity=entity)
 
 
 def _aggregate_bounds(node: Node, score: Fraction, members: list[Fraction], scale: Fraction | None,
@@ -561,6 +615,29 @@ def _node_range(standard: Standard, node: Node) -> tuple[Fraction | None, Fracti
     return low, node_score([high for _, high in ranges], node.cap, node.weight, rounding)[1]
 
 
+def check_missing(standard: Standard, cohort: Sequence[Mapping[str, Any]], evaluation: Evaluation) -> None:
+    """A value the cohort filled in lies within the range the other entities reported; an
+    input filled in as not applicable leaves its readers without a value."""
+    for missing in evaluation.missing:
+        decl = standard.checked.inputs[missing.input]
+        if decl.missing.from_cohort and missing.value is not None:
+            reported = [exact(r[missing.input]) for r in cohort
+                        if r.get("entity") != evaluation.entity and _reported(r.get(missing.input))]
+            if reported and not min(reported) <= missing.value <= max(reported):
+                raise InvariantError("missing", f"`{missing.input}` filled in with {fmt(missing.value)}, outside "
+                                     f"the {fmt(min(reported))}..{fmt(max(reported))} the others reported",
+                                     entity=evaluation.entity)
+        if decl.missing is s.MissingPolicy.NOT_APPLICABLE:
+            for code in missing.indicators:
+                if evaluation.indicator(code).value is not None:
+                    raise InvariantError("missing", f"`{missing.input}` is missing, yet indicator {code} has a "
+                                         "value", entity=evaluation.entity, indicator=code)
+
+
+def _reported(raw: Any) -> bool:
+    return raw is not None and not (isinstance(raw, str) and not raw.strip())
+
+
 def check_bands(standard: Standard, evaluation: Evaluation) -> None:
     """Every star level is the band its exact value reaches (a value exactly at a threshold
     lands in that band), and star-based points are max x stars / 5."""
@@ -597,7 +674,9 @@ def check_rating(standard: Standard, before: Evaluation, after: Evaluation) -> N
     if rating is None or before.rating is None or after.rating is None or after.total < before.total:
         return
     for level, was, now in zip(rating.levels, before.rating.levels, after.rating.levels):
-        for requirement, held, holds in zip(level.requirements, was.requirements, now.requirements):
+        # A level's own requirements, then those it is held to beyond them (enough data, no veto).
+        kinds = [*level.requirements, *(None for _ in was.requirements[len(level.requirements):])]
+        for requirement, held, holds in zip(kinds, was.requirements, now.requirements):
             if not isinstance(requirement, s.TotalRequirement) and held.held and not holds.held:
                 return  # another condition got worse: the rating may drop
     if (after.rating_rank or 0) < (before.rating_rank or 0):
@@ -647,6 +726,7 @@ def check_directions(standard: Standard, cohort: Sequence[Mapping[str, Any]], *,
             except DataError:
                 continue
             _same_way(plan, name, (old, new), before, after)
+            _aggregates_same_way(standard, plan, name, before, after)
             check_rating(standard, before, after)
 
 
@@ -685,6 +765,32 @@ def _same_way(plan: _Plan, name: str, change: tuple[Fraction, Fraction], before:
                     entity=before.entity, indicator=item.code)
 
 
+_MEANS = (s.Aggregation.GEOMETRIC, s.Aggregation.HARMONIC, s.Aggregation.MINIMUM)
+
+
+def _aggregates_same_way(standard: Standard, plan: _Plan, name: str, before: Evaluation,
+                         after: Evaluation) -> None:
+    """A geometric, harmonic or minimum node whose members that read `name` all share its
+    direction moves its way too, or not at all (when what is applicable stays the same)."""
+    direction = plan.inputs[name].direction
+    if direction is None:
+        return
+    leaves = standard.checked.indicators
+    for index, node in enumerate(standard.checked.nodes):
+        if node.aggregation not in _MEANS:
+            continue
+        readers = [leaves[n.leaf] for n in node.walk() if n.leaf is not None
+                   and leaves[n.leaf] in plan.users.get(name, ())]
+        if not readers or any(r.direction is not direction for r in readers):
+            continue
+        if any((before.indicator(r.code).value is None) != (after.indicator(r.code).value is None) for r in readers):
+            continue
+        old, new = before.nodes[index].points, after.nodes[index].points
+        if (new < old) if direction is s.Direction.HIGHER else (new > old):
+            raise InvariantError("direction", f"`{name}` is better {direction.value}, but raising it moved "
+                                 f"{node.label} from {fmt(old)} to {fmt(new)}", entity=before.entity)
+
+
 def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...] | None:
     """Every invariant on one cohort: bounds and bands for each entity, rating order for
     each pair, directions for the first entity.
@@ -699,6 +805,7 @@ def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[
     for evaluation in evaluations:
         check_bounds(standard, evaluation)
         check_bands(standard, evaluation)
+        check_missing(standard, cohort, evaluation)
     for before, after in itertools.permutations(evaluations, 2):
         check_rating(standard, before, after)
     if cohort:

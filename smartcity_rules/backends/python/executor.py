@@ -62,8 +62,9 @@ class PythonExecutor:
         # Transposed in C by zip: columns cost a small fraction of the evaluation.
         values, stars, points, missing = zip(*rows)
         if not width:
-            return ResultColumns((), (), (), len(rows), missing)
-        return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), len(rows), missing)
+            return ResultColumns((), (), (), len(rows), missing, imputed)
+        return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), len(rows), missing,
+                             imputed)
 
     def _cohort_values(self, batch: Batch, imputed: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
         sites = self.plan.cohort_sites
