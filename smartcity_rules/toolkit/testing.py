@@ -343,13 +343,13 @@ def cohorts(draw: st.DrawFn, standard: Standard, *, min_size: int = 1, max_size:
     return found
 
 
-def near_thresholds(standard: Standard, number: int) -> st.SearchStrategy[Fraction]:
+def near_thresholds(standard: Standard, code: str | int) -> st.SearchStrategy[Fraction]:
     """Values exactly at each of an indicator's star thresholds, and just below and above."""
-    if number not in standard.indicator_numbers:
-        raise NotFound(f"the standard has no indicator {number}")
-    bands = standard.checked.indicator(number).bands
+    if str(code) not in standard.indicator_codes:
+        raise NotFound(f"the standard has no indicator {code}")
+    bands = standard.checked.indicator(code).bands
     if bands is None:
-        raise CannotGenerate(f"indicator {number} has no star bands")
+        raise CannotGenerate(f"indicator {code} has no star bands")
     values = [t.value + sign * step for t in bands.thresholds
               for step in NEIGHBOUR_STEPS for sign in (0, -1, 1)]
     return st.sampled_from(sorted(set(values)))
