@@ -15,7 +15,7 @@ from ..language.formula import bands_text, render, table_text
 from ..language.numbers import fmt
 from ..plan.lower import PREVIOUS_SUFFIX, inputs_of
 from ..plan.semantics import coerce_int, exact
-from .evaluation import Evaluation, IndicatorResult
+from .evaluation import Evaluation, IndicatorResult, MissingValue
 
 
 @attrs.frozen
@@ -122,16 +122,21 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
     syntax = item.syntax
     assert syntax.value is not None
     keys = dict.fromkeys(inputs_of(syntax.value))
+    filled = {m.input: m for m in evaluation.missing}
     inputs = []
     for name, previous in keys:
         decl = standard.inputs[name]
         key = name + PREVIOUS_SUFFIX if previous else name
-        raw = record.get(key)
-        inputs.append(InputUsed(key, decl.label, decl.unit,
-                                _flag(raw) if decl.kind is s.Kind.FLAG else _shown(raw)))
+        shown = _filled(filled[key]) if key in filled else (
+            _flag(record.get(key)) if decl.kind is s.Kind.FLAG else _shown(record.get(key)))
+        inputs.append(InputUsed(key, decl.label, decl.unit, shown))
 
     def substitute(name: str, previous: bool) -> str:
-        raw = record.get(name + PREVIOUS_SUFFIX if previous else name)
+        key = name + PREVIOUS_SUFFIX if previous else name
+        value = filled[key].value if key in filled else None
+        if value is not None:
+            return fmt(value)
+        raw = record.get(key)
         return _flag(raw) if standard.inputs[name].kind is s.Kind.FLAG else _shown(raw)
 
     bands = None
@@ -155,6 +160,12 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
         render(syntax.value, substitute), bands,
         _next_band(item.bands, result.value, result.stars) if item.bands else None, rule, _origin(syntax),
     )
+
+
+def _filled(missing: MissingValue) -> str:
+    """How a missing input is shown: flagged, with what filled it in."""
+    value = "" if missing.value is None else f" = {fmt(missing.value)}"
+    return f"missing, filled in: {missing.filled}{value}"
 
 
 def _origin(indicator: s.Indicator) -> str | None:
