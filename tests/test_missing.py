@@ -142,3 +142,10 @@ def test_a_planted_imputation_outside_the_cohorts_range_is_caught(monkeypatch: p
     standard = scr.loads(STANDARD.replace('rounding 2 decimals', 'rounding 3 decimals'))  # a fresh compile
     run = testing.run_invariants(standard, examples=200, seed=1)
     assert run.failure is not None and run.failure.invariant == "missing"
+
+
+def test_explain_flags_a_missing_input_and_what_filled_it_in(standard: scr.Standard) -> None:
+    records = [{"entity": "A", **FULL}, {"entity": "B", **{k: v for k, v in FULL.items() if k != "r"}}]
+    explanation = standard.explain(records, "B", 2)
+    assert [i.value for i in explanation.inputs] == ["missing, filled in: cohort mean = 0.5"]
+    assert explanation.substituted == "0.5"
