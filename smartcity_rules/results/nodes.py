@@ -16,13 +16,19 @@ from ..plan.semantics import aggregate, node_score, redistribution
 
 class NodeScores:
     """Exact points of every leaf and node of a batch, rounded and unrounded, computed on
-    first use; scaled ints become Fractions, each value once."""
+    first use, a whole column at a time.
+
+    A node whose members are all scaled ints (see ResultColumns) and which only sums them,
+    under a cap and a rounding that cannot touch multiples of 1/points_scale, is summed in
+    ints too: Shandong-like standards never build a Fraction but for the values read. Every
+    other node takes the exact rule over Fractions."""
 
     def __init__(self, plan: p.ScoringPlan, columns: ResultColumns) -> None:
         self.plan = plan
         self.columns = columns
         self._fractions: dict[int, Fraction] = {}
-        self._rounded: list[list[Fraction]] | None = None
+        self._ints: list[list[int] | None] | None = None  # per node: scaled ints, or None
+        self._rounded: list[list[Fraction]] = []
         self._unrounded: list[list[Fraction]] = []
         self._applicable: list[list[bool]] = []
 
@@ -30,18 +36,24 @@ class NodeScores:
         point = self.columns.points[k][row]
         if not self.plan.indicators[k].scaled:
             return Fraction(point)
-        scaled = cast(int, point)  # the plan says so: see ResultColumns
+        return self._fraction(cast(int, point))  # the plan says so: see ResultColumns
+
+    def _fraction(self, scaled: int) -> Fraction:
         exact = self._fractions.get(scaled)
         if exact is None:
             exact = self._fractions.setdefault(scaled, Fraction(scaled, self.plan.points_scale))
         return exact
 
     def node(self, n: int, row: int) -> Fraction:
-        return self._columns()[n][row]
+        ints = self._columns()[n]
+        return self._fraction(ints[row]) if ints is not None else self._rounded[n][row]
 
     def unrounded(self, n: int, row: int) -> Fraction:
-        self._columns()
-        return self._unrounded[n][row]
+        node = self.plan.nodes[n]
+        if node.leaf is not None:
+            return self._exact(node.leaf, row)
+        ints = self._columns()[n]
+        return self._fraction(ints[row]) if ints is not None else self._unrounded[n][row]
 
     def total(self, row: int) -> Fraction:
         return self.node(0, row)
@@ -68,42 +80,82 @@ class NodeScores:
         self._columns()
         return self._applicable[n][row]
 
-    def _columns(self) -> list[list[Fraction]]:
-        if self._rounded is not None:
-            return self._rounded
+    def _summable(self, node: p.NodePlan, ints: list[list[int] | None]) -> bool:
+        """Whether the node is a plain sum of int columns that its cap and rounding cannot leave."""
+        scale = self.plan.points_scale
+        plain = node.aggregation is None and not node.redistribute and node.weight is None
+        capped = node.cap is None or (node.cap * scale).denominator == 1
+        rounded = node.rounding is None or 10**node.rounding.decimals % scale == 0
+        return plain and capped and rounded and all(ints[m] is not None for m in node.members)
+
+    def _columns(self) -> list[list[int] | None]:
+        if self._ints is not None:
+            return self._ints
         nodes = self.plan.nodes
-        rows = range(len(self.columns))
-        rounded: list[list[Fraction]] = [[] for _ in nodes]
-        unrounded: list[list[Fraction]] = [[] for _ in nodes]
-        applicable: list[list[bool]] = [[] for _ in nodes]
-        for n in reversed(range(len(nodes))):  # members come after their parent
+        count = len(nodes)
+        ints: list[list[int] | None] = [None] * count
+        self._rounded = [[] for _ in nodes]
+        self._unrounded = [[] for _ in nodes]
+        self._applicable = [[] for _ in nodes]
+        for n in reversed(range(count)):  # members come after their parent
             node = nodes[n]
             if node.leaf is not None:
-                rounded[n] = [self.indicator(node.leaf, row) for row in rows]
-                unrounded[n] = [self._exact(node.leaf, row) for row in rows]
-                applicable[n] = [value is not None for value in self.columns.values[node.leaf]]
+                self._leaf(n, node.leaf, ints)
+            elif self._summable(node, ints):
+                ints[n] = self._int_sum(node, ints)
+                self._applicable[n] = self._held(node, self._applicable)
+            else:
+                self._exact_node(n, node, ints)
+        self._ints = ints
+        return ints
+
+    def _leaf(self, n: int, k: int, ints: list[list[int] | None]) -> None:
+        values = self.columns.values[k]
+        self._applicable[n] = [value is not None for value in values]
+        if self.plan.indicators[k].scaled:
+            ints[n] = cast(list[int], list(self.columns.points[k]))
+        else:
+            self._rounded[n] = [self.indicator(k, row) for row in range(len(self.columns))]
+
+    def _int_sum(self, node: p.NodePlan, ints: list[list[int] | None]) -> list[int]:
+        columns = [cast(list[int], ints[m]) for m in node.members]
+        sums = [sum(row) for row in zip(*columns)] if columns else [0] * len(self.columns)
+        if node.cap is not None:
+            cap = int(node.cap * self.plan.points_scale)
+            sums = [min(total, cap) for total in sums]
+        return sums
+
+    def _held(self, node: p.NodePlan, applicable: list[list[bool]]) -> list[bool]:
+        weighed = [m for m in node.members if self.plan.nodes[m].maximum is not None and not self.plan.nodes[m].bonus]
+        if not weighed:
+            return [True] * len(self.columns)
+        return [any(applicable[m][row] for m in weighed) for row in range(len(self.columns))]
+
+    def _value(self, m: int, row: int, ints: list[list[int] | None]) -> Fraction:
+        column = ints[m]
+        return self._fraction(column[row]) if column is not None else self._rounded[m][row]
+
+    def _exact_node(self, n: int, node: p.NodePlan, ints: list[list[int] | None]) -> None:
+        nodes = self.plan.nodes
+        weighed = [m for m in node.members if nodes[m].maximum is not None and not nodes[m].bonus]
+        maxima = [nodes[m].maximum or Fraction(0) for m in weighed]
+        others = [m for m in node.members if m not in weighed]
+        for row in range(len(self.columns)):
+            held = [self._applicable[m][row] for m in weighed]
+            self._applicable[n].append(not weighed or any(held))
+            scale = redistribution(maxima, held) if node.redistribute else None
+            if node.redistribute and scale is None and weighed:
+                self._unrounded[n].append(Fraction(0))  # nothing applicable: the node is not applicable
+                self._rounded[n].append(Fraction(0))
                 continue
-            weighed = [m for m in node.members if nodes[m].maximum is not None and not nodes[m].bonus]
-            maxima = [nodes[m].maximum or Fraction(0) for m in weighed]
-            others = [m for m in node.members if m not in weighed]
-            for row in rows:
-                held = [applicable[m][row] for m in weighed]
-                applicable[n].append(not weighed or any(held))
-                scale = redistribution(maxima, held) if node.redistribute else None
-                if node.redistribute and scale is None and weighed:
-                    unrounded[n].append(Fraction(0))  # nothing applicable: the node is not applicable
-                    rounded[n].append(Fraction(0))
-                    continue
-                if node.aggregation is None:
-                    members = [rounded[m][row] for m in node.members]
-                else:
-                    used = [m for m, ok in zip(weighed, held) if ok or not node.redistribute]
-                    members = [aggregate(node.aggregation, [rounded[m][row] for m in used],
-                                         [nodes[m].maximum or Fraction(0) for m in used], sum(maxima, Fraction(0)),
-                                         node.rounding), *(rounded[m][row] for m in others)]
-                    scale = None  # the aggregate already takes the applicable members' weights
-                raw, score = node_score(members, node.cap, node.weight, node.rounding, scale)
-                unrounded[n].append(raw)
-                rounded[n].append(score)
-        self._rounded, self._unrounded, self._applicable = rounded, unrounded, applicable
-        return rounded
+            if node.aggregation is None:
+                members = [self._value(m, row, ints) for m in node.members]
+            else:
+                used = [m for m, ok in zip(weighed, held) if ok or not node.redistribute]
+                members = [aggregate(node.aggregation, [self._value(m, row, ints) for m in used],
+                                     [nodes[m].maximum or Fraction(0) for m in used], sum(maxima, Fraction(0)),
+                                     node.rounding), *(self._value(m, row, ints) for m in others)]
+                scale = None  # the aggregate already takes the applicable members' weights
+            raw, score = node_score(members, node.cap, node.weight, node.rounding, scale)
+            self._unrounded[n].append(raw)
+            self._rounded[n].append(score)
