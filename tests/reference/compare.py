@@ -20,6 +20,13 @@ they are matched by code (indicators and items), name (groups) or kind (the one 
 and every field is compared, `.name` except the root's, the maxima as the reference's readings
 take them (see tests/reference/evaluate.py: a deduction's is `None`).
 
+The rating's name (which tells sub-tiers of one rank apart) is compared when the library's
+result has `.rating` (`.rating.name`; `None` when unrated or without a rating rule). Missing data
+(§3, §10) is compared when the library's result has it: `.missing`, a sequence of objects with
+`.input`, `.filled` (the policy, in the words of `when missing:`) and `.indicators` (the codes of
+the leaves that read the input), in the order the standard declares the inputs, each one's codes
+in the file's order; and `.missing_share`, an exact Fraction.
+
 Refusals agree when both refuse and the library's refusal is one the reference also finds
 (same entity, same input, same sort; for a zero denominator, same indicator): the reference
 collects every refusal, so whichever the library meets first is recognised.
@@ -127,6 +134,14 @@ def _compare_entity(got: Any, want: Result) -> list[str]:
     lines = _differ(entity, "entity", got.entity, entity)
     lines += _differ(entity, "total", got.total, want["total"])
     lines += _differ(entity, "rating", got.rating_rank, want["rating"])
+    if hasattr(got, "rating"):
+        lines += _differ(entity, "rating name", None if got.rating is None else got.rating.name, want["rating_name"])
+    if hasattr(got, "missing"):
+        library_missing = tuple((m.input, m.filled, tuple(_code(c) for c in m.indicators)) for m in got.missing)
+        reference_missing = tuple((m.input, m.filled, m.indicators) for m in want["missing"])
+        lines += _differ(entity, "missing", library_missing, reference_missing)
+    if hasattr(got, "missing_share"):
+        lines += _differ(entity, "missing share", got.missing_share, want["missing_share"])
     library_indicators = {_indicator_code(i): i for i in got.indicators}
     lines += _differ(entity, "indicator numbers", _sorted(library_indicators), _sorted(want["indicators"]))
     for number, (value, stars, points) in want["indicators"].items():

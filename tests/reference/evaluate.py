@@ -11,7 +11,10 @@ A result is one plain dict per entity:
   (the level's name, which tells sub-tiers of one rank apart; `None` when unrated);
 - `"nodes"`: every node's `NodeScore` (kind, code, name, rounded and unrounded score, maximum),
   keyed by code for indicators and items, by name for groups, and by `None` for the standard
-  itself (the root, whose score is the total); in the file's order, the root first.
+  itself (the root, whose score is the total); in the file's order, the root first;
+- `"missing"`: a `Missing` (input, policy, codes of the leaves reading it) for every input the
+  entity did not report that was filled in or made not applicable (§3), in the order the standard
+  declares them; `"missing_share"`: the share of the total's maximum those leaves carry (§10).
 
 Readings where the docs are silent or ambiguous (reported with the tests):
 
@@ -57,6 +60,55 @@ Readings where the docs are silent or ambiguous (reported with the tests):
 - group codes are kept as written; nodes are keyed by code or name in one mapping, so a group
   whose name equals an indicator's or item's code is refused (`RefSyntaxError`), a limit of the
   reference, not of the language.
+
+Readings for missing values, aggregation, point tables, overrides and powers (§3, §5, §8-§10):
+
+- what is filled in: only a value the standard needs this period (one a formula reads, or the
+  whole of one it reads, as for `error`); a missing value no formula needs is left alone and not
+  listed; a whole filled in that no leaf reads itself is listed with no leaves (and carries 0);
+- "the values the *other* entities report": a value another entity did not report (filled in
+  itself, or not applicable) takes no part in the cohort mean, median or least; the median of
+  an even count is the mean of the two middle values, as `cohort_median` (§5); a count's or
+  rank's mean or median is rounded half up to a whole number (the values are never negative);
+- `previous` takes `NAME@previous` as this period's value, checked against the input's own
+  domain; when that is missing or bad the refusal names the input, `NAME` (it is `NAME`'s value
+  that is missing or outside its domain), not `NAME@previous`;
+- a value filled in outside its input's domain (`zero` for a rank, or for a score whose range
+  leaves out 0) is refused as an invalid value of that input; a part filled in above its whole,
+  or a whole filled in below its part, is refused as the part's (`part of` after imputing);
+- an input made not applicable is no whole to check a part against, and no part to check;
+- "every indicator and item that reads the input" is every leaf whose formula reads it this
+  period: a leaf reading only `previous(x)` (`x@previous`) is not made not applicable by a
+  missing `x`, nor carries it in the missing share; a leaf that reads it is not applicable
+  whatever else its formula meets, so a zero denominator in it is no refusal even under `error`;
+- a cohort function leaves out an entity whose argument reads an input made not applicable,
+  as it leaves out one whose argument meets a zero denominator (§5);
+- the missing share: a leaf carries its maximum (a weighted leaf's W × T already holds its own
+  weight) times the weights of the weighted groups and indicators made of items above it, over
+  the sum of the top-level scored groups' maxima (a share of 0 when that sum is 0); a leaf with
+  a bonus group anywhere above it, and a deduction, carry 0; redistribution changes nothing of
+  what a leaf carries; `missing at most P` holds when the share is at most P;
+- `when not applicable: redistribute` without an aggregation scales "its members' sum", all of
+  it, deductions and bonus groups included, by M / A; with no applicable member with a maximum
+  (A = 0) the node scores 0, its deductions and bonus groups included, and is not applicable;
+- aggregation: `aggregate arithmetic` written out is the aggregation of §9's table, `M × Σ wᵢ·sᵢ`
+  with deductions and bonus groups added after it (not scaled under `redistribute`), so it can
+  differ from the default plain sum only under `redistribute` with a deduction or bonus group
+  in the node; a member with a maximum of 0 has no normalised score and is added after, as a
+  deduction is; `minimum` has no floor (a member below 0 makes it negative); geometric and
+  harmonic are 0 when a member's normalised score is 0 or below; with no member to aggregate
+  the aggregate is 0;
+- a geometric node's mean is rounded at the rounding that covers the node (its own, else the
+  innermost above it); its members added after, its cap and weight follow as for any node, so
+  its unrounded score is the rounded mean plus those, before the node's own (idempotent)
+  rounding step;
+- a point table scores the row all of whose bounds hold; the leaf's unrounded score is that
+  row's points as written, its score those rounded by the leaf's rounding; with `stars` it has
+  a star level (for requirements), without it none;
+- vetoes and caps are decided on the same results as the levels (rounded node scores, and an
+  N/A indicator satisfying no `indicator CODE` requirement); a cap R lets a level through when
+  its rank is at most R; `cap R` takes R as written (a whole number, as a level's rank);
+- `x ^ 0` is 1, `0 ^ 0` included (the empty product).
 """
 
 from __future__ import annotations
@@ -64,7 +116,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import floor
+from math import floor, lcm
 from typing import Any
 
 from .errors import RefDataError, RefPartAboveWhole, RefSyntaxError, RefZeroDenominator
@@ -80,7 +132,9 @@ from .model import (
     Level,
     Neg,
     Num,
+    Override,
     Points,
+    Power,
     Ref,
     Requirement,
     Rounding,
@@ -115,6 +169,8 @@ class Indicator:
     rounding: Rounding | None = None  # its own `rounding` clause
     items: tuple[Indicator, ...] = ()
     kind: str = "indicator"  # or "item"
+    redistribute: bool = False  # made of items: `when not applicable: redistribute`
+    aggregate: str | None = None  # made of items: `aggregate …`; None is the plain sum
 
     @property
     def number(self) -> Code:
@@ -135,6 +191,8 @@ class Group:
     code: str | None = None
     weight: Fraction | None = None
     rounding: Rounding | None = None
+    redistribute: bool = False
+    aggregate: str | None = None
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -173,6 +231,10 @@ class _Unavailable(Exception):
     """A value the formula needs could not be read (already reported as a data error)."""
 
 
+class _NotApplicable(Exception):
+    """The formula reads an input the entity did not report, under `when missing: not applicable`."""
+
+
 @dataclass
 class RefStandard:
     title: str
@@ -182,6 +244,8 @@ class RefStandard:
     levels: list[Level] | None
     bands: dict[str, Bands] = field(default_factory=dict)
     total: Fraction | None = None
+    unrated_above: Fraction | None = None  # `unrated when missing more than P`
+    overrides: tuple[Override, ...] = ()  # vetoes and caps, in the file's order
 
     def walk(self) -> Iterator[tuple[Node, Rounding | None]]:
         """Every group, indicator and item in the file's order (a parent before its members), each
@@ -247,6 +311,8 @@ class RefStandard:
         entities, errors = read_cohort(self.inputs, self.needs(), records)
         cohort = _Cohort(entities)
         self._take_columns(cohort, errors)
+        if any(e.filled or e.not_applicable for e in entities):
+            self._check_imputable()
         leaves = [(node, rounding) for node, rounding in self.walk() if isinstance(node, Indicator) and node.leaf]
         scored: list[dict[Code, tuple[Outcome, Fraction]]] = [{} for _ in entities]
         for index in range(len(entities)):
@@ -270,9 +336,17 @@ class RefStandard:
                 for entity, found in zip(cohort.entities, column):
                     if isinstance(found, RefDataError):
                         _collect(errors, found)
+                    elif now_reads(indicator) & entity.not_applicable:
+                        continue  # the entity's indicator is not applicable: no zero denominator to refuse
                     elif isinstance(found, _Zero) and indicator.zero == "error":  # its policy: refuse
                         _collect(errors, RefZeroDenominator(entity.name, indicator.code, found.input,
                                                             "the denominator is 0"))
+
+    def _check_imputable(self) -> None:
+        """Nothing the reference needs to hold: the checker refuses a cohort policy on a flag (E0264)."""
+        for declaration in self.inputs.values():
+            if declaration.kind == "flag" and declaration.missing.startswith("cohort"):
+                raise RefSyntaxError(f"{declaration.name}: a flag cannot be filled in from the cohort (E0264)")
 
     def _result(self, entity: Entity, scored: dict[Code, tuple[Outcome, Fraction]]) -> Result:
         nodes = _node_scores(self, scored)
@@ -284,7 +358,9 @@ class RefStandard:
             elif node.leaf:
                 indicators[node.code] = scored[node.code][0]
         total = nodes[None].points
-        rank, name = _rating(self, indicators, nodes, total)
+        missing = self._missing(entity)
+        share = self._missing_share(entity)
+        rank, name = _rating(self, indicators, nodes, total, share)
         return {
             "entity": entity.name,
             "indicators": indicators,
@@ -293,7 +369,60 @@ class RefStandard:
             "rating": rank,
             "rating_name": name,
             "nodes": nodes,
+            "missing": missing,
+            "missing_share": share,
         }
+
+    def _missing(self, entity: Entity) -> tuple[Missing, ...]:
+        """§3: every input filled in or made not applicable, in the order the standard declares
+        them, with how, and the codes of the leaves that read it (this period), in the file's order."""
+        found = []
+        for name in self.inputs:
+            policy = entity.filled.get(name) or ("not applicable" if name in entity.not_applicable else None)
+            if policy is not None:
+                readers = tuple(leaf.code for leaf in self.leaves if name in now_reads(leaf))
+                found.append(Missing(name, policy, readers))
+        return tuple(found)
+
+    def _missing_share(self, entity: Entity) -> Fraction:
+        """§10, *Missing data*: what the leaves that read an unreported input carry of the total's
+        maximum: each its maximum times the weight of every weighted node above it, over the sum
+        of the top-level scored groups' maxima; leaves in bonus groups and deductions carry 0."""
+        unreported = set(entity.filled) | entity.not_applicable
+        if not unreported:
+            return Fraction(0)
+        top = sum((maximum(g, self.total) or Fraction(0) for g in self.groups if not g.bonus), Fraction(0))
+        carried = sum((carries for leaf, carries in self._carries() if now_reads(leaf) & unreported), Fraction(0))
+        return carried / top if top else Fraction(0)
+
+    def _carries(self) -> Iterator[tuple[Indicator, Fraction]]:
+        """Each leaf with what it carries before the division by the top-level maxima."""
+        def below(node: Node, factor: Fraction, bonus: bool) -> Iterator[tuple[Indicator, Fraction]]:
+            bonus = bonus or (isinstance(node, Group) and node.bonus)
+            if isinstance(node, Indicator) and node.leaf:
+                most = maximum(node, self.total)
+                yield node, Fraction(0) if bonus or most is None else most * factor
+                return
+            inner = factor * node.weight if node.weight is not None else factor
+            for member in node.members if isinstance(node, Group) else node.items:
+                yield from below(member, inner, bonus)
+        for group in self.groups:
+            yield from below(group, Fraction(1), False)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One input an entity did not report, as `Evaluation.missing` lists it."""
+
+    input: str
+    filled: str  # its policy: "zero", "previous", "cohort median", "not applicable", …
+    indicators: tuple[Code, ...]  # the leaves that read it
+
+
+def now_reads(indicator: Indicator) -> set[str]:
+    """The inputs a leaf's formula reads this period (not through `previous`)."""
+    assert indicator.value is not None
+    return {name for name, period in reads(indicator.value) if period == NOW}
 
 
 # ---------------------------------------------------------------- formulas (§5, §6)
@@ -316,7 +445,7 @@ class _Cohort:
     def _try(self, expr: Expr, index: int, period: str, number: Code) -> Fraction | Exception:
         try:
             return self.value(expr, index, period, number)
-        except (_Zero, _Unavailable, RefDataError) as error:
+        except (_Zero, _Unavailable, _NotApplicable, RefDataError) as error:
             return error
 
     def value(self, expr: Expr, index: int, period: str, number: Code) -> Fraction:
@@ -329,6 +458,8 @@ class _Cohort:
             return -self.value(expr.operand, index, period, number)
         if isinstance(expr, Binary):
             return self._binary(expr, index, period, number)
+        if isinstance(expr, Power):  # exact; 0 ^ 0 is 1, as the empty product
+            return self.value(expr.base, index, period, number) ** expr.exponent
         if isinstance(expr, Weighted):
             return sum((w * self.value(e, index, period, number) for w, e in expr.parts), Fraction(0))
         if isinstance(expr, Checklist):
@@ -337,6 +468,8 @@ class _Cohort:
 
     def _input(self, name: str, index: int, period: str) -> Fraction:
         entity = self.entities[index]
+        if period == NOW and name in entity.not_applicable:
+            raise _NotApplicable(name)
         values = entity.values(period)
         if (name, period) in entity.bad or name not in values:
             raise _Unavailable(name)
@@ -387,7 +520,8 @@ class _Cohort:
         return (now - before) / before
 
     def _defined(self, expr: Expr, index: int, period: str, number: Code) -> tuple[Fraction, list[Fraction]]:
-        """This entity's value of `expr` and the values of every entity for which it is defined."""
+        """This entity's value of `expr` and the values of every entity for which it is defined
+    (not those meeting a zero denominator, nor those reading an input made not applicable)."""
         column = self.column(expr, period, number)
         own = column[index]
         if isinstance(own, Exception):
@@ -460,6 +594,11 @@ def _points(indicator: Indicator, value: Fraction, star_level: int | None, total
         deducted = max(each * value, Fraction(0))  # a negative value deducts 0
         return -(deducted if cap is None else min(deducted, cap))
     assert indicator.points is not None
+    if indicator.points.table is not None:  # §8, *Point tables*: the one row the value satisfies
+        for row in indicator.points.table:
+            if all(_compare(value, op, bound) for op, bound in row.bounds):
+                return row.points
+        raise RefSyntaxError(f"no row of indicator {indicator.code}'s table holds {value} (E0270)")
     maximum, linear = indicator.points.maximum, indicator.points.linear
     if linear is None:
         assert star_level is not None  # `points P` scores stars (E0223); a linear scale needs none
@@ -496,8 +635,12 @@ def _score(standard: RefStandard, cohort: _Cohort, index: int, indicator: Indica
     (the error is collected)."""
     assert indicator.value is not None
     entity = cohort.entities[index].name
+    if now_reads(indicator) & cohort.entities[index].not_applicable:  # §3: not applicable, whatever else
+        return (None, None, Fraction(0)), Fraction(0)
     try:
         value = cohort.value(indicator.value, index, NOW, indicator.code)
+    except _NotApplicable:  # not met: the leaf reads the input, so it is not applicable above
+        return (None, None, Fraction(0)), Fraction(0)
     except _Unavailable:
         return None
     except RefDataError as error:
@@ -547,17 +690,21 @@ def maximum(node: Node, total: Fraction | None) -> Fraction | None:
 
 
 def _node_scores(standard: RefStandard, scored: dict[Code, tuple[Outcome, Fraction]]) -> dict[NodeKey, NodeScore]:
-    """Bottom-up, in §9's order: leaf points; the sum of the members' (rounded) scores; a bonus
-    group's cap; the weight; the rounding. Keyed in the file's order, the root first."""
+    """Bottom-up, in §9's order: leaf points; the sum of the members' (rounded) scores, or their
+    aggregate; the redistribution of not-applicable weight; a bonus group's cap; the weight; the
+    rounding. Keyed in the file's order, the root first."""
     nodes: dict[NodeKey, NodeScore] = {}
 
-    def score(node: Node, inherited: Rounding | None) -> Fraction:
+    def score(node: Node, inherited: Rounding | None) -> tuple[Fraction, bool]:
+        """The node's rounded score, and whether it is applicable (§9, *Not applicable members*)."""
         rounding = node.rounding or inherited
         if isinstance(node, Indicator) and node.leaf:
-            (_, _, points), unrounded = scored[node.code]
+            (value, _, points), unrounded = scored[node.code]
+            applicable = value is not None
         else:
             members: Sequence[Node] = node.members if isinstance(node, Group) else node.items
-            unrounded = sum((score(m, rounding) for m in members), Fraction(0))
+            unrounded, applicable = _inner(node, [(m, *score(m, rounding)) for m in members], rounding,
+                                           standard.total)
             if isinstance(node, Group) and node.bonus and node.cap is not None:
                 unrounded = min(unrounded, node.cap)
             if node.weight is not None:
@@ -565,15 +712,103 @@ def _node_scores(standard: RefStandard, scored: dict[Code, tuple[Outcome, Fracti
             points = round_score(unrounded, rounding)
         kind = "group" if isinstance(node, Group) else node.kind
         nodes[node_key(node)] = NodeScore(kind, node.code, node.name, points, unrounded, maximum(node, standard.total))
-        return points
+        return points, applicable
 
-    unrounded = sum((score(g, standard.rounding) for g in standard.groups), Fraction(0))
+    unrounded = sum((score(g, standard.rounding)[0] for g in standard.groups), Fraction(0))
     if standard.total is not None:
         top = standard.total
     else:
         top = sum((maximum(g, None) or Fraction(0) for g in standard.groups if not g.bonus), Fraction(0))
     nodes[None] = NodeScore("standard", None, standard.title, round_score(unrounded, standard.rounding), unrounded, top)
     return {key: nodes[key] for key in [None, *(node_key(n) for n, _ in standard.walk())]}
+
+
+def _weighed(member: Node, total: Fraction | None) -> bool:
+    """A member that takes part by its maximum: not a bonus group, not a deduction (§9)."""
+    return not (isinstance(member, Group) and member.bonus) and maximum(member, total) is not None
+
+
+def _inner(node: Group | Indicator, members: list[tuple[Node, Fraction, bool]], rounding: Rounding | None,
+           total: Fraction | None) -> tuple[Fraction, bool]:
+    """Steps 2 and 2½ for a group or an indicator made of items: its members' sum, or their
+    aggregate, with the weight of not-applicable members redistributed if it says so; and
+    whether it is applicable (it is not when all its members with a maximum are not)."""
+    weighed = [(maximum(m, total) or Fraction(0), points, ok) for m, points, ok in members if _weighed(m, total)]
+    others = [points for m, points, _ in members if not _weighed(m, total)]
+    applicable = not weighed or any(ok for _, _, ok in weighed)
+    whole = sum((most for most, _, _ in weighed), Fraction(0))  # M
+    held = sum((most for most, _, ok in weighed if ok), Fraction(0))  # A
+    if node.redistribute and weighed and held == 0:
+        return Fraction(0), applicable  # nothing applicable (with a maximum): it scores 0
+    if node.aggregate is None:
+        plain = sum((points for _, points, _ in members), Fraction(0))
+        return (plain * whole / held if node.redistribute else plain), applicable
+    used = [(most, points) for most, points, ok in weighed if ok or not node.redistribute]
+    # A member whose maximum is 0 has no normalised score: it is added after, as a deduction is.
+    others += [points for most, points in used if most == 0]
+    used = [(most, points) for most, points in used if most != 0]
+    mean = _aggregate(node.aggregate, used, whole, rounding)
+    return mean + sum(others, Fraction(0)), applicable
+
+
+def _aggregate(how: str, members: list[tuple[Fraction, Fraction]], whole: Fraction,
+               rounding: Rounding | None) -> Fraction:
+    """`whole × A(s)` over the members' (maximum, score): sᵢ = scoreᵢ / maxᵢ, wᵢ = maxᵢ / Σ max
+    (§9, *Aggregation*); geometric and harmonic are 0 when a member scores 0 or less."""
+    if not members:
+        return Fraction(0)
+    mass = sum((most for most, _ in members), Fraction(0))
+    normal = [points / most for most, points in members]
+    weights = [most / mass for most, _ in members]
+    if how == "arithmetic":
+        return whole * sum((w * v for w, v in zip(weights, normal)), Fraction(0))
+    if how == "minimum":
+        return whole * min(normal)
+    if min(normal) <= 0:
+        return Fraction(0)
+    if how == "harmonic":
+        return whole / sum((w / v for w, v in zip(weights, normal)), Fraction(0))
+    assert how == "geometric", how
+    if rounding is None:
+        raise RefSyntaxError("a geometric mean needs a rounding that covers it (E0267)")
+    return geometric(normal, weights, whole, rounding)
+
+
+def geometric(values: Sequence[Fraction], weights: Sequence[Fraction], whole: Fraction,
+              rounding: Rounding) -> Fraction:
+    """`whole × Π vᵢ^wᵢ` (values > 0, weights adding up to 1), rounded as `rounding` says,
+    decided exactly: with L the weights' common denominator, (G × 10^N)^L is the rational
+    R = whole^L × Π vᵢ^(wᵢ·L) × 10^(N·L), so ⌊G × 10^N⌋ is the largest k with k^L ≤ R, and
+    G × 10^N is above, at or below the half k + ½ as R is to (k + ½)^L. No float anywhere."""
+    common = lcm(*(w.denominator for w in weights))
+    power = whole ** common * 10 ** (rounding.decimals * common)
+    for value, weight in zip(values, weights):
+        exponent = weight * common
+        assert exponent.denominator == 1
+        power *= value ** int(exponent)
+    low = integer_root(power.numerator // power.denominator, common)  # k^L ≤ ⌊R⌋ exactly when k^L ≤ R
+    if rounding.mode != "truncate":
+        half = Fraction(2 * low + 1, 2) ** common
+        if power > half or (power == half and (rounding.mode == "half up" or low % 2 == 1)):
+            low += 1
+    return Fraction(low, 10 ** rounding.decimals)
+
+
+def integer_root(value: int, degree: int) -> int:
+    """The largest k ≥ 0 with k^degree ≤ value (value ≥ 0): Newton's method from above, on ints."""
+    if value < 2 or degree == 1:
+        return value
+    guess = 1 << -(-value.bit_length() // degree)  # 2^⌈bits/degree⌉ > the root
+    while True:
+        better = ((degree - 1) * guess + value // guess ** (degree - 1)) // degree
+        if better >= guess:
+            break
+        guess = better
+    while guess ** degree > value:
+        guess -= 1
+    while (guess + 1) ** degree <= value:
+        guess += 1
+    return guess
 
 
 # ---------------------------------------------------------------- the rating (§10)
@@ -614,12 +849,24 @@ def _not_applicable(node: Indicator, indicators: dict[Code, Outcome]) -> bool:
 
 
 def _rating(standard: RefStandard, indicators: dict[Code, Outcome], nodes: dict[NodeKey, NodeScore],
-            total: Fraction) -> tuple[int | None, str | None]:
+            total: Fraction, missing_share: Fraction) -> tuple[int | None, str | None]:
     """Levels are tried from the top; the first whose requirements all hold, its rank and name;
-    rank 0 (and no name) if none; `None` without a rating."""
+    rank 0 (and no name) if none; `None` without a rating.
+
+    §10: a level's requirements are its own, then `missing at most P` (with `unrated when
+    missing more than P`), `not vetoed: reason` for every veto and `not capped below R: reason`
+    for every cap with R below the level's rank."""
     if standard.levels is None:
         return None, None
+
+    def fires(override: Override) -> bool:
+        return all(_holds(standard, r, indicators, nodes, total) for r in override.requirements)
+
+    enough = standard.unrated_above is None or missing_share <= standard.unrated_above
+    vetoed = any(fires(o) for o in standard.overrides if o.cap is None)
+    caps = [o.cap for o in standard.overrides if o.cap is not None and fires(o)]
     for level in standard.levels:
-        if all(_holds(standard, r, indicators, nodes, total) for r in level.requirements):
+        if (all(_holds(standard, r, indicators, nodes, total) for r in level.requirements)
+                and enough and not vetoed and all(level.rank <= cap for cap in caps)):
             return level.rank, level.name
     return 0, None

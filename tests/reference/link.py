@@ -80,6 +80,8 @@ def _link(tree: FileTree, folder: Path, stack: tuple[Path, ...]) -> RefStandard:
         levels=tree.levels,
         bands=dict(tree.bands),
         total=total if isinstance(total, Fraction) else None,
+        unrated_above=tree.unrated_above,
+        overrides=tuple(tree.overrides),
     )
     for indicator in standard.leaves:
         _bring_inputs(indicator, inputs, scope)
@@ -91,9 +93,11 @@ def _check(standard: RefStandard) -> None:
     """What the reference needs to hold before it can score (see the module's docstring)."""
     codes: set[object] = set()
     names: set[str] = set()
-    for node, _ in standard.walk():
+    for node, rounding in standard.walk():
         if node.weight is not None and standard.total is None:
             raise RefSyntaxError(f"{node.name}: a weight needs the header's `total` (E0259)")
+        if node.aggregate == "geometric" and rounding is None:
+            raise RefSyntaxError(f"{node.name}: a geometric mean needs a rounding that covers it (E0267)")
         if isinstance(node, Group):
             if node.name in names:
                 raise RefSyntaxError(f"group {node.name!r} twice (E0227)")
@@ -105,10 +109,12 @@ def _check(standard: RefStandard) -> None:
         # `points N` stays allowed, as the items' declared maximum (§9, *Items*: "With `points N`
         # (allowed on such an indicator) the items' maxima must add up to `N`").
         if node.items and (node.value is not None or node.bands or node.deduct
-                           or (node.points is not None and node.points.linear is not None)):
+                           or (node.points is not None and (node.points.linear or node.points.table))):
             raise RefSyntaxError(f"indicator {node.code} has items and a formula of its own (E0257)")
         if not node.items and node.value is None:
             raise RefSyntaxError(f"{node.kind} {node.code} has no value")
+        if not node.items and (node.redistribute or node.aggregate is not None):
+            raise RefSyntaxError(f"{node.kind} {node.code}: only a group or an indicator made of items aggregates")
     clash = names & codes
     if clash:
         raise RefSyntaxError(f"{sorted(clash)}: a group named like a code (the reference keys nodes by both)")
@@ -116,7 +122,8 @@ def _check(standard: RefStandard) -> None:
 
 def _group(raw: RawGroup, scope: _Scope) -> Group:
     members = tuple(_group(m, scope) if isinstance(m, RawGroup) else _indicator(m, scope) for m in raw.members)
-    return Group(raw.name, raw.bonus, raw.points, raw.cap, members, raw.code, raw.weight, raw.rounding)
+    return Group(raw.name, raw.bonus, raw.points, raw.cap, members, raw.code, raw.weight, raw.rounding,
+                 raw.redistribute, raw.aggregate)
 
 
 def _indicator(raw: RawIndicator, scope: _Scope) -> Indicator:
@@ -144,6 +151,8 @@ def _own(code: object, name: str, leading: bool, c: Clauses, scope: _Scope, kind
         rounding=c.rounding,
         items=_items(c.items, scope),
         kind=kind,
+        redistribute=bool(c.redistribute),
+        aggregate=c.aggregate,
     )
 
 
@@ -172,7 +181,7 @@ def _override(taken: Indicator, base: RefStandard, raw: RawIndicator, scope: _Sc
         taken = _from_base(taken, scope)
     if c.items:
         taken = replace(taken, items=_items(c.items, scope))
-    for attribute in ("points", "deduct", "zero", "weight", "rounding"):
+    for attribute in ("points", "deduct", "zero", "weight", "rounding", "redistribute", "aggregate"):
         if getattr(c, attribute) is not None:
             taken = replace(taken, **{attribute: getattr(c, attribute)})
     if c.stars is not None:

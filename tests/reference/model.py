@@ -41,6 +41,14 @@ class Binary:
 
 
 @dataclass(frozen=True)
+class Power:
+    """`x ^ n`: a whole power, n from 0 to 10 (§5)."""
+
+    base: Expr
+    exponent: int
+
+
+@dataclass(frozen=True)
 class Call:
     function: str
     args: tuple[Expr, ...]
@@ -56,7 +64,7 @@ class Checklist:
     items: tuple[tuple[str, Fraction], ...]
 
 
-Expr = Num | Ref | Neg | Binary | Call | Weighted | Checklist
+Expr = Num | Ref | Neg | Binary | Power | Call | Weighted | Checklist
 
 # ---------------------------------------------------------------- declarations
 
@@ -70,6 +78,9 @@ class InputDecl:
     low: Fraction | None = None  # a score's range, `score A to B`
     high: Fraction | None = None
     part_of: str | None = None
+    # §3, *Missing values*: "error", "zero", "previous", "cohort mean", "cohort median",
+    # "cohort min" or "not applicable" (the library's `MissingValue.filled` words).
+    missing: str = "error"
 
 
 @dataclass(frozen=True)
@@ -79,9 +90,18 @@ class Bands:
 
 
 @dataclass(frozen=True)
+class Row:
+    """One row of a point table (§8, *Point tables*): `BOUND [and BOUND]: P`."""
+
+    bounds: tuple[tuple[str, Fraction], ...]  # (>=, >, < or <=, the bound), all of which must hold
+    points: Fraction
+
+
+@dataclass(frozen=True)
 class Points:
-    maximum: Fraction
+    maximum: Fraction  # for a point table: its largest row's points
     linear: tuple[Fraction, Fraction] | None = None  # (from, to)
+    table: tuple[Row, ...] | None = None  # `points table { … }`
 
 
 @dataclass(frozen=True)
@@ -111,6 +131,8 @@ class Clauses:
     better: str | None = None
     weight: Fraction | None = None
     rounding: Rounding | None = None
+    redistribute: bool | None = None  # `when not applicable: redistribute` (§9)
+    aggregate: str | None = None  # `aggregate geometric | harmonic | minimum | arithmetic` (§9)
     notes: list[str] = field(default_factory=list)
     items: list[RawItem] = field(default_factory=list)  # an indicator's `item` clauses, in order
 
@@ -143,6 +165,8 @@ class RawGroup:
     code: str | None = None  # `group L1 "…"`: as written
     weight: Fraction | None = None
     rounding: Rounding | None = None
+    redistribute: bool = False
+    aggregate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,15 @@ class Level:
     requirements: tuple[Requirement, ...]
 
 
+@dataclass(frozen=True)
+class Override:
+    """`veto "reason" when …` (`cap` None) or `cap R "reason" when …` (§10, *Vetoes and caps*)."""
+
+    cap: Fraction | None
+    reason: str
+    requirements: tuple[Requirement, ...]
+
+
 @dataclass
 class FileTree:
     """One `.scs` file as written: nothing looked up yet."""
@@ -174,3 +207,5 @@ class FileTree:
     bands: dict[str, Bands] = field(default_factory=dict)
     groups: list[RawGroup] = field(default_factory=list)
     levels: list[Level] | None = None
+    unrated_above: Fraction | None = None  # `unrated when missing more than P` (§10)
+    overrides: list[Override] = field(default_factory=list)

@@ -30,13 +30,16 @@ from .model import (
     Level,
     Neg,
     Num,
+    Override,
     Points,
+    Power,
     RawGroup,
     RawIndicator,
     RawItem,
     Ref,
     Requirement,
     Rounding,
+    Row,
     Weighted,
     code_key,
 )
@@ -54,6 +57,8 @@ _CODE = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
 _MODES = ("up", "even")  # after `half`; `truncate` stands alone
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _KINDS = frozenset({"count", "money", "area", "length", "measure", "rate", "flag", "rank"})
+_AGGREGATIONS = frozenset({"arithmetic", "geometric", "harmonic", "minimum"})  # §9, *Aggregation*
+_COHORT_POLICIES = ("mean", "median", "min")  # after `when missing: cohort`
 _LEVELS = frozenset({"city", "county", "community"})
 _Part = TypeVar("_Part")
 
@@ -213,7 +218,19 @@ def _product(cur: _Cursor) -> Expr:
 def _unary(cur: _Cursor) -> Expr:
     if cur.symbol("-"):
         return Neg(_unary(cur))
-    return _atom(cur)
+    return _power(cur)
+
+
+def _power(cur: _Cursor) -> Expr:
+    """`atom ^ n`, binding tighter than a minus (`-x ^ 2` is `-(x ^ 2)`); not chained, since what
+    `^` makes is no atom; `n` is written as a whole number (E0272 holds it to 0..10)."""
+    base = _atom(cur)
+    if not cur.symbol("^"):
+        return base
+    exponent = _decimal(cur)
+    if exponent.denominator != 1 or exponent > 10:
+        raise cur.fail("a whole power from 0 to 10 (E0272)")
+    return Power(base, int(exponent))
 
 
 def _atom(cur: _Cursor) -> Expr:
@@ -348,14 +365,35 @@ def _input(cur: _Cursor) -> InputDecl:
         raise cur.fail("an input kind")
     unit = cur.string() if cur.peek_string() else None
     part_of = None
+    missing = "error"
     while cur.symbol(","):
         if cur.word("part"):
             cur.keyword("of")
             part_of = cur.name()
+        elif cur.word("when"):
+            cur.keyword("missing")
+            cur.expect(":")
+            missing = _missing_policy(cur)
         else:
             cur.keyword("better")
             cur.name()  # a direction matters to the static checks, not to scores
-    return InputDecl(name, label, kind, unit, low, high, part_of)
+    return InputDecl(name, label, kind, unit, low, high, part_of, missing)
+
+
+def _missing_policy(cur: _Cursor) -> str:
+    """§3, *Missing values*: what follows `when missing:`, in the words results report it by."""
+    if cur.word("cohort"):
+        which = cur.name()
+        if which not in _COHORT_POLICIES:
+            raise cur.fail("`cohort mean`, `cohort median` or `cohort min`")
+        return f"cohort {which}"
+    if cur.word("not"):
+        cur.keyword("applicable")
+        return "not applicable"
+    policy = cur.name()
+    if policy not in ("error", "zero", "previous"):
+        raise cur.fail("a missing-value policy")
+    return policy
 
 
 def _band_spec(cur: _Cursor) -> Bands:
@@ -394,6 +432,8 @@ def _stars(cur: _Cursor) -> Bands | str:
 
 
 def _points(cur: _Cursor) -> Points:
+    if cur.peek_word() == "table":
+        return _table(cur)
     maximum = literal(cur)
     linear = None
     if cur.word("linear"):
@@ -403,6 +443,47 @@ def _points(cur: _Cursor) -> Points:
         linear = (low, literal(cur))
     cur.word("provisional")
     return Points(maximum, linear)
+
+
+def _table(cur: _Cursor) -> Points:
+    """`points table { ROW … } [provisional]`, a row being `BOUND [and BOUND]: P` (§8)."""
+    cur.keyword("table")
+    cur.expect("{")
+    rows = [_row(cur)]
+    while not cur.symbol("}"):
+        rows.append(_row(cur))
+    cur.word("provisional")
+    return Points(max(row.points for row in rows), table=tuple(rows))
+
+
+def _row(cur: _Cursor) -> Row:
+    bounds = [_bound(cur)]
+    if cur.word("and"):
+        bounds.append(_bound(cur))
+    cur.expect(":")
+    return Row(tuple(bounds), literal(cur))
+
+
+def _bound(cur: _Cursor) -> tuple[str, Fraction]:
+    op = cur.take(_COMPARE, "a comparison").group()
+    return op, literal(cur)
+
+
+def _aggregation(cur: _Cursor) -> str:
+    """What follows `aggregate`."""
+    aggregation = cur.name()
+    if aggregation not in _AGGREGATIONS:
+        raise cur.fail("arithmetic, geometric, harmonic or minimum")
+    return aggregation
+
+
+def _redistribute(cur: _Cursor) -> bool:
+    """What follows `when`: `not applicable: redistribute` (§9, *Not applicable members*)."""
+    cur.keyword("not")
+    cur.keyword("applicable")
+    cur.expect(":")
+    cur.keyword("redistribute")
+    return True
 
 
 def _deduct(cur: _Cursor) -> Deduct:
@@ -451,10 +532,12 @@ def _clause(cur: _Cursor, clauses: Clauses, in_item: bool) -> None:
         "better": cur.name,
         "weight": lambda: literal(cur),
         "rounding": lambda: _rounding(cur),
+        "when": lambda: _redistribute(cur),
+        "aggregate": lambda: _aggregation(cur),
     }
     if word not in readers:
         raise cur.fail("an indicator clause")
-    attribute = {"on": "zero"}.get(word, word)
+    attribute = {"on": "zero", "when": "redistribute"}.get(word, word)
     if getattr(clauses, attribute) is not None:
         raise cur.fail(f"`{word}` once")
     setattr(clauses, attribute, readers[word]())
@@ -514,14 +597,24 @@ def _group(cur: _Cursor) -> RawGroup:
         cap = literal(cur)
     cur.word("provisional")
     cur.expect("{")
-    rounding = _rounding(cur) if cur.word("rounding") else None  # only before the members
+    # Settings come only before the members, in any order, each once (the grammar's group_setting).
+    settings: dict[str, object] = {}
+    while cur.peek_word() in ("rounding", "when", "aggregate"):
+        word = cur.name()
+        if word in settings:
+            raise cur.fail(f"`{word}` once")
+        settings[word] = {"rounding": _rounding, "when": _redistribute, "aggregate": _aggregation}[word](cur)
     members: list[RawIndicator | RawGroup] = []
     while not cur.symbol("}"):
         if cur.peek_word() in ("group", "bonus"):
             members.append(_group(cur))
         else:
             members.append(_indicator(cur))
-    return RawGroup(name, bonus, points, cap, members, code, weight, rounding)
+    rounding = settings.get("rounding")
+    aggregate = settings.get("aggregate")
+    assert rounding is None or isinstance(rounding, Rounding)
+    assert aggregate is None or isinstance(aggregate, str)
+    return RawGroup(name, bonus, points, cap, members, code, weight, rounding, "when" in settings, aggregate)
 
 
 # ---------------------------------------------------------------- the rating (§10)
@@ -554,23 +647,42 @@ def _requirement(cur: _Cursor) -> Requirement:
     raise cur.fail("a requirement")
 
 
-def _level(cur: _Cursor) -> Level:
-    cur.keyword("level")
-    rank = _whole(cur)
-    name = cur.string()
+def _requirements(cur: _Cursor) -> tuple[Requirement, ...]:
+    """What follows `when`: `REQ and REQ …`."""
     cur.keyword("when")
     requirements = [_requirement(cur)]
     while cur.word("and"):
         requirements.append(_requirement(cur))
-    return Level(rank, name, tuple(requirements))
+    return tuple(requirements)
+
+
+def _level(cur: _Cursor) -> Level:
+    cur.keyword("level")
+    rank = _whole(cur)
+    name = cur.string()
+    return Level(rank, name, _requirements(cur))
+
+
+def _override(cur: _Cursor) -> Override:
+    """`veto "reason" when …` or `cap R "reason" when …` (§10, *Vetoes and caps*)."""
+    cap = literal(cur) if cur.name() == "cap" else None
+    reason = cur.string()
+    return Override(cap, reason, _requirements(cur))
 
 
 def _rating(cur: _Cursor, tree: FileTree) -> None:
+    """`rating [provisional] { [unrated when missing more than P] override* level+ }`, in that order."""
     cur.keyword("rating")
     if tree.levels is not None:
         raise cur.fail("one `rating` only")
     cur.word("provisional")
     cur.expect("{")
+    if cur.word("unrated"):
+        for word in ("when", "missing", "more", "than"):
+            cur.keyword(word)
+        tree.unrated_above = literal(cur)
+    while cur.peek_word() in ("veto", "cap"):
+        tree.overrides.append(_override(cur))
     levels = [_level(cur)]
     while not cur.symbol("}"):
         levels.append(_level(cur))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Binary, Call, Checklist, Expr, Neg, Ref, Weighted
+from .model import Binary, Call, Checklist, Expr, Neg, Power, Ref, Weighted
 
 NOW = "now"
 PREVIOUS = "previous"  # the `name@previous` values
@@ -14,6 +14,8 @@ COHORT_FUNCTIONS = frozenset({"rank", "share", "minmax", "percentile", "to_best"
 def children(expr: Expr) -> tuple[Expr, ...]:
     if isinstance(expr, Neg):
         return (expr.operand,)
+    if isinstance(expr, Power):
+        return (expr.base,)
     if isinstance(expr, Binary):
         return (expr.left, expr.right)
     if isinstance(expr, Call):

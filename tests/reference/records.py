@@ -4,6 +4,12 @@ Every refusal is collected rather than the first raised, so that `compare` can a
 refusal the library happens to meet first. The order still follows docs/api.md: record shapes,
 unknown keys and duplicate names for the whole cohort first ("before anything is scored"), then
 each entity's values in the order the standard declares its inputs.
+
+Missing values (docs/language.md §3, *Missing values*) are filled in once every entity's reported
+values are read, since `cohort mean`, `cohort median` and `cohort min` take the values the
+*other* entities report; only then is each part held to its whole ("a part is still checked
+against its whole (`part of`) after imputing"). The readings taken where the docs are silent
+are listed in evaluate.py's docstring.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ class Entity:
     now: dict[str, Fraction] = field(default_factory=dict)
     previous: dict[str, Fraction] = field(default_factory=dict)
     bad: set[tuple[str, str]] = field(default_factory=set)
+    filled: dict[str, str] = field(default_factory=dict)  # input -> its policy, for each value filled in
+    not_applicable: set[str] = field(default_factory=set)  # inputs missing under `not applicable`
 
     def values(self, period: str) -> dict[str, Fraction]:
         return self.now if period == NOW else self.previous
@@ -63,12 +71,18 @@ def read_cohort(inputs: dict[str, InputDecl], needs: Needs,
             errors.append(RefDataError(name, None, None, f"entity {name!r} appears twice in the cohort"))
         seen.add(name)
     entities = []
+    mappings: list[Mapping[object, object]] = []
     for name, record in zip(names, records):
         entity = Entity(name)
+        mapping: Mapping[object, object] = record if isinstance(record, Mapping) else {}
         if is_mapping(record):
-            assert isinstance(record, Mapping)
-            errors.extend(_read_entity(entity, record, inputs, needs))
+            errors.extend(_read_now(entity, mapping, inputs, needs))
         entities.append(entity)
+        mappings.append(mapping)
+    for index, (entity, mapping) in enumerate(zip(entities, mappings)):
+        if is_mapping(records[index]):
+            errors.extend(_fill_in(entities, index, mapping, inputs, needs))
+            errors.extend(_read_rest(entity, mapping, inputs, needs))
     return entities, errors
 
 
@@ -87,16 +101,95 @@ def _shape_errors(name: str, record: object, inputs: dict[str, InputDecl]) -> li
     return errors
 
 
-def _read_entity(entity: Entity, record: Mapping[object, object], inputs: dict[str, InputDecl],
-                 needs: Needs) -> list[RefDataError]:
+def _read_now(entity: Entity, record: Mapping[object, object], inputs: dict[str, InputDecl],
+              needs: Needs) -> list[RefDataError]:
+    """This period's values as reported; a needed value missing under a policy other than
+    `error` is left for `_fill_in`."""
     errors = []
     for declaration in inputs.values():
         errors.extend(_read_one(entity, record, declaration, NOW, declaration.name in needs.now, needs))
-    errors.extend(_parts_within_wholes(entity, inputs, NOW, needs))
+    return errors
+
+
+def _read_rest(entity: Entity, record: Mapping[object, object], inputs: dict[str, InputDecl],
+               needs: Needs) -> list[RefDataError]:
+    """Once filled in: parts within wholes, then last period's values."""
+    errors = _parts_within_wholes(entity, inputs, NOW, needs)
     for name in needs.previous:
         errors.extend(_read_one(entity, record, inputs[name], PREVIOUS, True, needs))
     errors.extend(_parts_within_wholes(entity, inputs, PREVIOUS, needs))
     return errors
+
+
+def _reported(entity: Entity, name: str) -> Fraction | None:
+    """The value the entity reported for this period, if it did (not filled in, not bad)."""
+    if name in entity.filled or name in entity.not_applicable or (name, NOW) in entity.bad:
+        return None
+    return entity.now.get(name)
+
+
+def _fill_in(entities: list[Entity], index: int, record: Mapping[object, object], inputs: dict[str, InputDecl],
+             needs: Needs) -> list[RefDataError]:
+    """Each missing value as its input's `when missing` policy says (§3, *Missing values*)."""
+    entity = entities[index]
+    errors: list[RefDataError] = []
+    for name in list(entity.filled):
+        declaration = inputs[name]
+        policy = entity.filled[name]
+        reader = needs.first_reader.get((name, NOW))
+        value: Fraction
+        if policy == "zero":
+            value = Fraction(0)
+        elif policy == "previous":
+            raw = record.get(_key(name, PREVIOUS))
+            if is_missing(raw):
+                entity.bad.add((name, NOW))
+                errors.append(RefMissing(entity.name, reader, name, "no value given, nor last period's"))
+                continue
+            try:
+                entity.now[name] = read_value(declaration.kind, raw, declaration.low, declaration.high)
+            except BadValue as error:
+                entity.bad.add((name, NOW))
+                errors.append(RefInvalid(entity.name, reader, name, f"last period's value: {error}"))
+            continue
+        else:
+            others = [v for k, other in enumerate(entities) if k != index
+                      for v in [_reported(other, name)] if v is not None]
+            if not others:
+                entity.bad.add((name, NOW))
+                errors.append(RefMissing(entity.name, reader, name, "no value given, and no other entity reports one"))
+                continue
+            value = _cohort_value(policy, others)
+            if declaration.kind in ("count", "rank"):
+                value = Fraction(_half_up_whole(value))
+        if declaration.kind == "flag":  # `zero` is no (E0264 keeps the cohort's away from flags)
+            entity.now[name] = value
+            continue
+        try:
+            value = read_value(declaration.kind, value, declaration.low, declaration.high)
+        except BadValue as error:
+            entity.bad.add((name, NOW))
+            errors.append(RefInvalid(entity.name, reader, name, f"filled in ({policy}): {error}"))
+            continue
+        entity.now[name] = value
+    return errors
+
+
+def _cohort_value(policy: str, values: list[Fraction]) -> Fraction:
+    if policy == "cohort mean":
+        return sum(values, Fraction(0)) / len(values)
+    if policy == "cohort min":
+        return min(values)
+    assert policy == "cohort median", policy
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _half_up_whole(value: Fraction) -> int:
+    """Half up to a whole number; the values are never negative (counts and ranks)."""
+    whole = value.numerator // value.denominator
+    return whole + (1 if value - whole >= Fraction(1, 2) else 0)
 
 
 def _key(name: str, period: str) -> str:
@@ -114,6 +207,12 @@ def _read_one(entity: Entity, record: Mapping[object, object], declaration: Inpu
     raw = record.get(key)
     if is_missing(raw):
         if not needed:
+            return []
+        if period == NOW and declaration.missing == "not applicable":
+            entity.not_applicable.add(declaration.name)
+            return []
+        if period == NOW and declaration.missing != "error":
+            entity.filled[declaration.name] = declaration.missing  # filled in once the cohort is read
             return []
         entity.bad.add((declaration.name, period))
         return [RefMissing(entity.name, reader, key, "no value given")]
