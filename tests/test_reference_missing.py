@@ -5,8 +5,9 @@ whole powers (§5).
 
 Every expected number is computed by hand from the docs (the comments show the arithmetic);
 none comes from the library. Each example is then also run through the library and compared
-with the reference bit for bit (`compare`); the two strict xfails at the end are where they
-differ and the docs side with the reference.
+with the reference bit for bit (`compare`); the two tests at the end held two library bugs
+this file found (a not-applicable indicator meeting a points requirement, a point table's
+unrounded score), fixed since.
 """
 
 from __future__ import annotations
@@ -499,10 +500,10 @@ rating { level 1 "一" when indicator 1 >= 3 stars }
 
 
 def test_a_tables_points_are_rounded_by_the_leafs_rounding() -> None:
-    high = _one(TABLE_ROUNDED, {"v": "60%"}, library=False)  # see the xfail at the end
+    high = _one(TABLE_ROUNDED, {"v": "60%"})
     assert high["indicators"][1] == (F(3, 5), 3, F("2.34"))  # 2.345 half even; stars from its bands
     assert (high["nodes"][1].unrounded, high["nodes"][1].maximum, high["rating"]) == (F("2.345"), F("2.345"), 1)
-    assert _one(TABLE_ROUNDED, {"v": "10%"}, library=False)["indicators"][1] == (F(1, 10), 0, F("0.12"))
+    assert _one(TABLE_ROUNDED, {"v": "10%"})["indicators"][1] == (F(1, 10), 0, F("0.12"))
 
 
 # ---------------------------------------------------------------- §10, *Vetoes and caps*
@@ -828,10 +829,9 @@ def test_the_reference_holds_no_points_requirement_of_a_not_applicable_indicator
     assert (result["indicators"][1], result["total"], result["rating"]) == ((None, None, 0), 5, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: an N/A indicator satisfies `indicator N CMP n points`")
 def test_a_not_applicable_indicator_satisfies_no_points_requirement() -> None:
     (result,) = scr.loads(NA_POINTS).evaluate_cohort([{"entity": "A", "a": 1, "b": 0}])
-    assert result.rating_rank == 0  # the library rates it 1: "indicator 1 < 1 points" held, 0 points
+    assert result.rating_rank == 0  # the library rated it 1 once: "indicator 1 < 1 points" held, 0 points
 
 
 def test_the_reference_keeps_a_table_rows_points_before_rounding_as_the_unrounded_score() -> None:
@@ -839,10 +839,9 @@ def test_the_reference_keeps_a_table_rows_points_before_rounding_as_the_unrounde
     assert (result["nodes"][1].points, result["nodes"][1].unrounded) == (F("2.34"), F("2.345"))
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: a point table leaf's unrounded score is its rounded row points")
 def test_a_table_leafs_unrounded_score_is_its_rows_points_before_rounding() -> None:
     """§9, *Node scores*: step 1 scores the leaf (the row's 2.345), step 5 rounds it (2.34); §12:
     "every node's unrounded score (before its own rounding step ...)" stays in the results."""
     (evaluation,) = scr.loads(TABLE_ROUNDED).evaluate_cohort([{"v": "60%"}])
     (leaf,) = [node for node in evaluation.nodes if node.code == "1"]
-    assert (leaf.points, leaf.unrounded) == (F("2.34"), F("2.345"))  # the library: 2.34 and 2.34
+    assert (leaf.points, leaf.unrounded) == (F("2.34"), F("2.345"))  # the library gave 2.34 twice once

@@ -291,7 +291,8 @@ class _Lowering:
         if isinstance(scoring, s.Table):
             return p.TablePoints(tuple((None if r.low is None else r.low.value, r.low_closed,
                                         None if r.high is None else r.high.value, r.high_closed,
-                                        round_score(r.points.value, rounding)) for r in scoring.rows), maximum)
+                                        r.points.value) for r in scoring.rows), maximum,
+                                 tuple(round_score(r.points.value, rounding) for r in scoring.rows))
         return p.StarPoints(tuple(round_score(maximum * stars / 5, rounding) for stars in range(6)), maximum)
 
     def _scaled(self, item: ScoredIndicator) -> bool:
@@ -315,7 +316,7 @@ class _Lowering:
             if isinstance(item.points, p.StarPoints):
                 denominators += [v.denominator for v in item.points.table]
             elif isinstance(item.points, p.TablePoints):
-                denominators += [row[4].denominator for row in item.points.rows]
+                denominators += [points.denominator for points in item.points.rounded]
             elif isinstance(item.points, p.DeductionPoints) and item.scaled:
                 denominators.append(item.points.each.denominator)
                 if item.points.cap is not None:

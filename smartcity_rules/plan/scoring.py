@@ -135,9 +135,9 @@ class TablePoints:
     """The points of the one row the value satisfies; rows are (low, low closed, high, high
     closed, points) with None for an open end, and every value satisfies exactly one (checked)."""
 
-    rows: tuple[tuple[Fraction | None, bool, Fraction | None, bool, Fraction], ...]
+    rows: tuple[tuple[Fraction | None, bool, Fraction | None, bool, Fraction], ...]  # points as written
     maximum: Fraction
-
+    rounded: tuple[Fraction, ...] = ()  # each row's points, rounded as the leaf is
     def row(self, num: int, den: int) -> int:
         value = Fraction(num, den)
         return next(k for k, (low, low_closed, high, high_closed, _) in enumerate(self.rows)
@@ -396,7 +396,7 @@ def _numbers(values: tuple[Fraction, ...]) -> str:
 
 def _points(points: StarPoints | LinearPoints | DeductionPoints | TablePoints) -> str:
     match points:
-        case TablePoints(rows, _):
+        case TablePoints(rows, _, _):
             return "points table [" + "; ".join(_row(row) for row in rows) + "]"
         case StarPoints(table, _):
             return f"points by stars [{_numbers(table)}]"

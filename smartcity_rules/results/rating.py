@@ -34,7 +34,10 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
             top, bottom = threshold.numerator, threshold.denominator
             return [v is not None and compare(v[0] * bottom, top * v[1]) for v in columns.values[k]]
         case p.NodePoints(_, n, bar):
-            return [compare(points.node(n, row), bar) for row in range(len(columns))]
+            # An N/A indicator or item satisfies no requirement; a group is held to its score.
+            group = points.plan.nodes[n].kind is p.NodeKind.GROUP
+            return [(group or points.applicable(n, row)) and compare(points.node(n, row), bar)
+                    for row in range(len(columns))]
     raise AssertionError(req)
 
 

@@ -499,7 +499,7 @@ class _ProgramBuilder:
 
     def _table(self, em: _Emitter, points: p.TablePoints, value: Pair, points_var: str) -> None:
         """The rows as an if-chain of exact comparisons; the checker made the last the only one left."""
-        for k, (low, low_closed, high, high_closed, row_points) in enumerate(points.rows):
+        for k, ((low, low_closed, high, high_closed, _), row_points) in enumerate(zip(points.rows, points.rounded)):
             tests = []
             if low is not None:
                 tests.append(f"{_mul(value.num, str(low.denominator))} {'>=' if low_closed else '>'} "
