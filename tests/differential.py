@@ -38,8 +38,16 @@ input t "得分": score 0 to 5
 input k "排名": rank
 input f "是否f": flag
 input g "是否g": flag
+input u "补数u": count, when missing: cohort median
+input v "补数v": rate, when missing: cohort mean
+input z "补数z": count, when missing: zero
+input q "补数q": score 0 to 5, when missing: previous
+input x "缺则不适用": measure, when missing: not applicable
+input y "补数y": money "元", when missing: cohort min
 """
-NUMERIC = ["n", "c", "w", "p", "m", "r", "s", "t", "k"]
+# Inputs a record may leave out: their `when missing` fills them in (docs/language.md §3).
+GAPS = ["u", "v", "z", "q", "x", "y"]
+NUMERIC = ["n", "c", "w", "p", "m", "r", "s", "t", "k", *GAPS]
 FLAGS = ["f", "g"]
 FUNCTIONS_1 = ["growth", "rank", "share"]
 COHORT_FUNCTIONS = ["minmax", "percentile", "to_best", "cohort_mean", "cohort_median", "cohort_min", "cohort_max"]
@@ -79,6 +87,8 @@ class Indicator:
                 (item.maximum(total) for item in self.items), Fraction(0))
         if self.scoring[0] == "weight":
             return Fraction(self.scoring[1]) * total
+        if self.scoring[0] == "table":
+            return max(Fraction(row.rsplit(": ", 1)[1]) for row in self.scoring[1])
         return Fraction(self.scoring[3]) if self.scoring[0] == "stars" else Fraction(0)
 
     @property
@@ -97,6 +107,8 @@ class Group:
     rounding: str | None = None
     bonus: bool = False  # a bonus group without a cap
     points_declared: bool = True  # a sub-group may leave its points to its members' sum
+    aggregation: str | None = None  # `aggregate ...`
+    redistribute: bool = False  # `when not applicable: redistribute`
 
     @property
     def is_bonus(self) -> bool:
@@ -120,6 +132,8 @@ class Case:
     records: tuple[dict[str, Any], ...] = field(default=())
     mode: str = ""  # the header rounding's mode, "" for the default (half up)
     weighted: bool = False  # weights take shares of WEIGHTED_TOTAL
+    overrides: tuple[str, ...] = ()  # `veto ...` and `cap ...` lines, as written
+    unrated: str | None = None  # `unrated when missing more than P`
 
     def text(self) -> str:
         return render(self)
@@ -138,6 +152,8 @@ def render_node(node: Node) -> str:
         return f"({node[1]})" if kind == "lit" and node[1].startswith("-") else str(node[1])
     if kind == "neg":
         return f"-({render_node(node[1])})"
+    if kind == "pow":
+        return f"({render_node(node[1])}) ^ {node[2]}"
     if kind == "bin":
         return f"({render_node(node[2])} {node[1]} {render_node(node[3])})"
     if kind == "call":
@@ -170,7 +186,11 @@ def _indicator_text(item: Indicator, total: Fraction, indent: str = "  ", keywor
         lines += [_indicator_text(i, total, inner, "item") for i in item.items]
         return "\n".join([*lines, f"{indent}}}"])
     lines.append(f"{inner}value {render_node(item.formula)}")
-    if item.scoring[0] == "stars":
+    if item.scoring[0] == "table":
+        lines.append(f"{inner}points table {{ " + "  ".join(item.scoring[1]) + " }")
+        if item.scoring[2]:
+            lines.append(f"{inner}stars {item.scoring[2][0]} {', '.join(item.scoring[2][1:])}")
+    elif item.scoring[0] == "stars":
         _, rule, thresholds, points, linear = item.scoring
         if thresholds:
             lines.append(f"{inner}stars {rule} {', '.join(thresholds)}")
@@ -199,6 +219,10 @@ def _group_text(group: Group, total: Fraction, indent: str = "") -> str:
     lines = [head + " {"]
     if group.rounding:
         lines.append(f"{indent}  rounding {group.rounding}")
+    if group.aggregation:
+        lines.append(f"{indent}  aggregate {group.aggregation}")
+    if group.redistribute:
+        lines.append(f"{indent}  when not applicable: redistribute")
     lines += [_indicator_text(i, total, indent + "  ") for i in group.indicators]
     lines += [_group_text(g, total, indent + "  ") for g in group.subgroups]
     return "\n".join([*lines, f"{indent}}}"])
@@ -212,7 +236,8 @@ def render(case: Case) -> str:
     parts += [_group_text(g, total) for g in case.groups]
     if case.levels:
         levels = [f'  level {rank} "{name}" when ' + " and ".join(reqs) for rank, name, reqs in case.levels]
-        parts.append("rating {\n" + "\n".join(levels) + "\n}")
+        rules = ([] if case.unrated is None else [f"  unrated when missing more than {case.unrated}"])
+        parts.append("rating {\n" + "\n".join([*rules, *(f"  {o}" for o in case.overrides), *levels]) + "\n}")
     return "\n".join(parts) + "\n"
 
 
@@ -237,6 +262,7 @@ class Generator:
 
     def __init__(self, seed: int) -> None:
         self.random = random.Random(seed)
+        self.overrides: tuple[str, ...] = ()
 
     def choice(self, options: list[Any]) -> Any:
         return self.random.choice(options)
@@ -251,6 +277,8 @@ class Generator:
         if roll < 0.55:  # a division by what may be negative: where signs matter most
             return ("bin", "/", self.formula(depth + 1, inside_cohort, in_growth), self._divisor(depth, inside_cohort))
         if roll < 0.6:
+            if self.random.random() < 0.3:
+                return ("pow", self.formula(depth + 1, inside_cohort, in_growth), self.choice(["0", "1", "2", "3"]))
             return ("neg", self.formula(depth + 1, inside_cohort, in_growth))
         if roll < 0.85:
             return self._call(depth, inside_cohort, in_growth)
@@ -289,6 +317,8 @@ class Generator:
         if self.random.random() < 0.15:
             cap = self.choice(["3", "2.5", "1", "4/3", None])
             return ("deduct", self.choice(["1", "0.5", "2", "1/3"]), cap)
+        if self.random.random() < 0.1:
+            return ("table", self.table(), self.thresholds() if self.random.random() < 0.3 else ())
         thresholds = self.thresholds()
         rule = thresholds[0]
         linear = None
@@ -299,6 +329,20 @@ class Generator:
         if linear is not None and self.random.random() < 0.4:
             shown = ()  # points without bands
         return ("stars", rule, shown, self.choice(["1", "2", "3", "1.5", "2.25", "1/3"]), linear)
+
+    def table(self) -> tuple[str, ...]:
+        """Rows that cover every value once: `>= b3: p`, `>= b2 and < b3: p`, ..., `< b1: p`."""
+        bounds = sorted(self.random.sample([Fraction(v, 4) for v in range(-8, 9)], self.random.randint(1, 3)))
+        points = [self.choice(["0", "1", "0.5", "2", "1/3", "1.25"]) for _ in range(len(bounds) + 1)]
+        if all(Fraction(x) == 0 for x in points):
+            points[-1] = "1"
+        low = [">" if self.random.random() < 0.3 else ">=" for _ in bounds]  # `>` leaves the bound below
+        rows = [f"{low[-1]} {_number(bounds[-1])}: {points[-1]}"]
+        for k in range(len(bounds) - 1, 0, -1):
+            high = "<=" if low[k] == ">" else "<"
+            rows.append(f"{low[k - 1]} {_number(bounds[k - 1])} and {high} {_number(bounds[k])}: {points[k]}")
+        rows.append(f"{'<=' if low[0] == '>' else '<'} {_number(bounds[0])}: {points[0]}")
+        return tuple(rows)
 
     def thresholds(self) -> tuple[str, ...]:
         """(rule, five thresholds) for star bands."""
@@ -351,7 +395,7 @@ class Generator:
             groups.append(Group("加分", (self.indicator(next(numbers)),), bonus_cap=cap, bonus=cap is None))
         mode = self.choice(["", "", "half up", "half even", "truncate"])
         case = Case(tuple(groups), self.choice([None, None, 0, 1, 2]), (), mode=mode)
-        return replace(case, levels=self.levels(case))
+        return self.rating_rules(replace(case, levels=self.levels(case)))
 
     def group(self, name: str, numbers: Iterator[int], depth: int = 0) -> Group:
         """A scored group of indicators, maybe some made of items, maybe a sub-group or a bonus one."""
@@ -367,7 +411,15 @@ class Generator:
             cap = self.choice(["1", "0.5", None])
             subgroups.append(Group(f"{name}加分", (self.indicator(next(numbers)),), bonus_cap=cap, bonus=cap is None))
         code = self.choice([None, None, f"G{sum(map(ord, name))}{depth}"])
-        return Group(name, tuple(members), subgroups=tuple(subgroups), code=code, rounding=self.rounding())
+        rounding = self.rounding()
+        return Group(name, tuple(members), subgroups=tuple(subgroups), code=code, rounding=rounding,
+                     aggregation=self.aggregation(rounding), redistribute=self.random.random() < 0.2)
+
+    def aggregation(self, rounding: str | None) -> str | None:
+        """Now and then a mean in place of the sum; a geometric one only under a rounding."""
+        if self.random.random() < 0.75:
+            return None
+        return self.choice(["arithmetic", "harmonic", "minimum", *(["geometric"] * 2 if rounding else [])])
 
     def weighted_case(self) -> Case:
         """Weights at every level, as the national evaluation writes them: top groups whose
@@ -385,10 +437,12 @@ class Generator:
             if self.random.random() < 0.2:
                 members.append(Indicator(next(numbers), self.formula(), ("deduct", "2", self.choice(["5", None])),
                                          "zero", False))
-            groups.append(Group(f"组{g}", tuple(members), code=f"L{g + 1}", weight=weight, rounding=self.rounding()))
+            rounding = self.rounding() or ("2 decimals" if self.random.random() < 0.3 else None)
+            groups.append(Group(f"组{g}", tuple(members), code=f"L{g + 1}", weight=weight, rounding=rounding,
+                                aggregation=self.aggregation(rounding), redistribute=self.random.random() < 0.2))
         mode = self.choice(["", "half up", "half even", "truncate"])
         case = Case(tuple(groups), self.choice([None, 2, 2, 1]), (), mode=mode, weighted=True)
-        return replace(case, levels=self.levels(case))
+        return self.rating_rules(replace(case, levels=self.levels(case)))
 
     def levels(self, case: Case) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
         indicators = list(walk_indicators(case.groups))
@@ -401,7 +455,20 @@ class Generator:
         options += [f'group "{g.name}" >= {self.choice(["0.5", "1", "3"])} points' for g in walk_groups(case.groups)]
         levels = [(rank, f"{rank}级", tuple(self.random.sample(options, self.random.randint(1, 2))))
                   for rank in sorted(self.random.sample(range(1, 6), self.random.randint(0, 3)), reverse=True)]
+        self.overrides = tuple(self._override(options) for _ in range(self.random.randint(0, 2))) if levels else ()
         return tuple(levels)
+
+    def _override(self, options: list[str]) -> str:
+        """A veto, or a cap at some level, on one or two of the levels' own requirements."""
+        when = " and ".join(self.random.sample(options, self.random.randint(1, 2)))
+        if self.random.random() < 0.5:
+            return f'veto "否决" when {when}'
+        return f'cap {self.random.randint(0, 4)} "封顶" when {when}'
+
+    def rating_rules(self, case: Case) -> Case:
+        """The vetoes and caps drawn with the levels, and now and then the unrated rule."""
+        unrated = self.choice(["30%", "0", "1/2"]) if case.levels and self.random.random() < 0.3 else None
+        return replace(case, overrides=self.overrides, unrated=unrated)
 
     # ------------------------------------------------------------ statistics
     def value(self, name: str) -> Any:
@@ -415,8 +482,12 @@ class Generator:
         return self._spelled(self._exact(name), name)
 
     def _exact(self, name: str) -> Fraction:
-        if name in ("n", "c", "w", "p"):
+        if name in ("n", "c", "w", "p", "u", "z"):
             return Fraction(self.random.choice([0, 1, 2, 3, 5, 10, 12]))
+        if name == "v":
+            return self.choice([Fraction(0), Fraction(1), Fraction(1, 4), Fraction(3, 5)])
+        if name == "q":
+            return Fraction(self.random.randint(0, 20), 4)
         if name == "k":
             return Fraction(self.random.randint(1, 5))
         if name == "r":
@@ -451,6 +522,9 @@ class Generator:
         for name in FLAGS:
             record[name] = self.flag()
             record[f"{name}@previous"] = self.flag()
+        for name in GAPS:  # now and then not reported: its `when missing` fills it in
+            if self.random.random() < 0.25:
+                del record[name]
         if self.random.random() < 0.9:  # a part within its whole, most of the time
             for suffix in ("", "@previous"):
                 whole, part = (_as_int(record[key + suffix]) for key in ("w", "p"))
@@ -493,6 +567,8 @@ OUTSIDE: dict[str, list[Fraction]] = {
     **{name: [Fraction(-1), Fraction(1, 2), Fraction(-1, 4)] for name in ("n", "c", "w", "p")},
     "m": [Fraction(-1, 100), Fraction(-5)], "r": [Fraction(3, 2), Fraction(101, 100), Fraction(-1, 10)],
     "s": [Fraction(-41, 4), Fraction(11)], "t": [Fraction(-1, 4), Fraction(21, 4)],
+    "u": [Fraction(-1), Fraction(1, 2)], "z": [Fraction(-1)], "v": [Fraction(3, 2)], "q": [Fraction(6)],
+    "x": [Fraction(-1, 100)], "y": [Fraction(-5)],
     "k": [Fraction(0), Fraction(3, 2), Fraction(-1)],
 }
 HOSTILE: list[Any] = [None, "", " ", "abc", "1,234", "0,500", "1,5", "١٢", "１２", "50%", "-1", -1, -0.5, "1e3",
@@ -758,7 +834,7 @@ def _simpler_nodes(node: Node) -> Iterator[Node]:
 
 def _node_children(node: Node) -> list[Node]:
     kind = node[0]
-    if kind == "neg":
+    if kind in ("neg", "pow"):
         return [node[1]]
     if kind == "bin":
         return [node[2], node[3]]
@@ -773,6 +849,8 @@ def _with_child(node: Node, index: int, child: Node) -> Node:
     kind = node[0]
     if kind == "neg":
         return ("neg", child)
+    if kind == "pow":
+        return ("pow", child, node[2])
     if kind == "bin":
         return ("bin", node[1], *(child if k == index else c for k, c in enumerate(node[2:4])))
     if kind == "call":

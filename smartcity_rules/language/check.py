@@ -133,6 +133,12 @@ class Node:
     aggregation: s.Aggregation | None = None  # `aggregate ...`; None: the sum
 
     @property
+    def weighs(self) -> bool:
+        """Whether, as a member, it carries weight in its parent's mean and redistribution: a
+        positive maximum, not a bonus group (deductions and bonus groups are added after)."""
+        return self.maximum is not None and self.maximum > 0 and not self.bonus
+
+    @property
     def label(self) -> str:
         """How messages and reports name it: `indicator L1P1`, `group "惠民服务"`, `the total`."""
         if self.kind is NodeKind.STANDARD:
@@ -639,7 +645,7 @@ class _Checker:
             self.error("E0267", f"geometric {label} needs a rounding", span,
                        label="a geometric mean is irrational in general",
                        help="declare its precision: `rounding 2 decimals` in it or above it")
-        weighed = [m.maximum for m in members if m.maximum is not None and not m.bonus]
+        weighed = [m.maximum for m in members if m.weighs and m.maximum is not None]
         total = sum(weighed, Fraction(0))
         common = math.lcm(1, *((w / total).denominator for w in weighed)) if total else 1
         if common > MAX_GEOMETRIC_DENOMINATOR:

@@ -226,6 +226,12 @@ class NodePlan:
     redistribute: bool = False  # not-applicable members' weight goes to the applicable ones
     aggregation: Aggregation | None = None  # None: the members' sum
 
+    @property
+    def weighs(self) -> bool:
+        """Whether, as a member, it carries weight in its parent's mean and redistribution: a
+        positive maximum, not a bonus group (deductions and bonus groups are added after)."""
+        return self.maximum is not None and self.maximum > 0 and not self.bonus
+
 
 # ------------------------------------------------------------------ rating
 @attrs.frozen

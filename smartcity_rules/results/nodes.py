@@ -126,7 +126,7 @@ class NodeScores:
         return sums
 
     def _held(self, node: p.NodePlan, applicable: list[list[bool]]) -> list[bool]:
-        weighed = [m for m in node.members if self.plan.nodes[m].maximum is not None and not self.plan.nodes[m].bonus]
+        weighed = [m for m in node.members if self.plan.nodes[m].weighs]
         if not weighed:
             return [True] * len(self.columns)
         return [any(applicable[m][row] for m in weighed) for row in range(len(self.columns))]
@@ -137,7 +137,7 @@ class NodeScores:
 
     def _exact_node(self, n: int, node: p.NodePlan, ints: list[list[int] | None]) -> None:
         nodes = self.plan.nodes
-        weighed = [m for m in node.members if nodes[m].maximum is not None and not nodes[m].bonus]
+        weighed = [m for m in node.members if nodes[m].weighs]
         maxima = [nodes[m].maximum or Fraction(0) for m in weighed]
         others = [m for m in node.members if m not in weighed]
         for row in range(len(self.columns)):

@@ -531,7 +531,7 @@ def _node_sums(standard: Standard, evaluation: Evaluation) -> None:
                                      f"{fmt(expected)}", entity=evaluation.entity)
             continue
         members = [results[_index(standard, member)].points for member in node.members]
-        weighed = [m for m in node.members if m.maximum is not None and not m.bonus]
+        weighed = [m for m in node.members if m.weighs]
         held = [applicable[_index(standard, m)] for m in weighed]
         scale = redistribution([m.maximum or Fraction(0) for m in weighed], held) if node.redistribute else None
         if scale is not None:
@@ -580,7 +580,7 @@ def _applicable(standard: Standard, evaluation: Evaluation) -> list[bool]:
         if node.leaf is not None:
             found[k] = evaluation.indicator(standard.checked.indicators[node.leaf].code).value is not None
         else:
-            weighed = [_index(standard, m) for m in node.members if m.maximum is not None and not m.bonus]
+            weighed = [_index(standard, m) for m in node.members if m.weighs]
             found[k] = not weighed or any(found[m] for m in weighed)
     return found
 

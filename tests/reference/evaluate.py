@@ -724,8 +724,9 @@ def _node_scores(standard: RefStandard, scored: dict[Code, tuple[Outcome, Fracti
 
 
 def _weighed(member: Node, total: Fraction | None) -> bool:
-    """A member that takes part by its maximum: not a bonus group, not a deduction (§9)."""
-    return not (isinstance(member, Group) and member.bonus) and maximum(member, total) is not None
+    """A member that takes part by its maximum: not a bonus group, not a deduction, not one whose
+    maximum is 0 (§9, *Aggregation*: they are added after, and take no part in redistribution)."""
+    return not (isinstance(member, Group) and member.bonus) and maximum(member, total) not in (None, 0)
 
 
 def _inner(node: Group | Indicator, members: list[tuple[Node, Fraction, bool]], rounding: Rounding | None,
@@ -742,7 +743,7 @@ def _inner(node: Group | Indicator, members: list[tuple[Node, Fraction, bool]], 
         return Fraction(0), applicable  # nothing applicable (with a maximum): it scores 0
     if node.aggregate is None:
         plain = sum((points for _, points, _ in members), Fraction(0))
-        return (plain * whole / held if node.redistribute else plain), applicable
+        return (plain * whole / held if node.redistribute and held else plain), applicable
     used = [(most, points) for most, points, ok in weighed if ok or not node.redistribute]
     # A member whose maximum is 0 has no normalised score: it is added after, as a deduction is.
     others += [points for most, points in used if most == 0]
