@@ -31,6 +31,7 @@ SHIPPED = {  # standard -> its bundled cohort
     "shandong-county-2019.scs": "county-cohort.json",
     "shandong-community-2019.scs": "community-cohort.json",
     "china-smart-city-evaluation-2016.scs": "national-cohort.json",
+    "examples/digital-development-index.scs": "index-cohort.json",
 }
 
 

@@ -42,6 +42,7 @@ SHIPPED = {  # standard -> its bundled cohort
     "shandong-county-2019.scs": "county-cohort",
     "shandong-community-2019.scs": "community-cohort",
     "china-smart-city-evaluation-2016.scs": "national-cohort",  # three levels, weights, items
+    "examples/digital-development-index.scs": "index-cohort",  # cohort functions, gaps, geometric means
 }
 UNRATED = {"china-smart-city-evaluation-2016.scs"}  # the national annex publishes no rating rule
 MINI_RECORD: dict[str, object] = {"entity": "A", "households": 100, "fibre": 90, "gigabit": 80,
