@@ -41,7 +41,7 @@ from .results.evaluation import (
     RequirementResult,
     Status,
 )
-from .results.explain import Explanation
+from .results.explain import Explanation, NodeExplanation
 from .standard import Standard, diagnose, load, loads
 from .toolkit.editions import DefinitionChange, EditionDiff, EntityChange, IndicatorChange
 from .toolkit.editions import diff as diff_editions
@@ -78,6 +78,7 @@ __all__ = [
     "LevelResult",
     "MissingInput",
     "MissingTestDependency",
+    "NodeExplanation",
     "NodeResult",
     "NotFound",
     "PilotOutcome",

@@ -9,7 +9,7 @@ from typing import Any
 
 from .backends.protocol import Backend
 from .language import syntax as s
-from .language.check import CheckedStandard, check, conclude, review
+from .language.check import CheckedStandard, NodeKind, check, conclude, review
 from .language.diagnostics import Diagnostic
 from .language.errors import InvalidStandard, NotFound
 from .language.link import link
@@ -18,7 +18,7 @@ from .plan.lower import PREVIOUS_SUFFIX
 from .plan.scoring import ScoringPlan
 from .results.evaluate import CompiledStandard
 from .results.evaluation import Evaluation, IndicatorInfo, InputInfo
-from .results.explain import Explanation, explain
+from .results.explain import Explanation, NodeExplanation, explain, explain_node
 
 
 class Standard:
@@ -143,13 +143,20 @@ class Standard:
         with them, the whole cohort is read first (each entity is compared with all)."""
         return self._compiled.evaluate_stream(records, chunk)
 
-    def explain(self, records: Sequence[Mapping[str, Any]], entity: str, indicator: str | int) -> Explanation:
-        """How one indicator's (or item's) number was reached for one entity of a cohort."""
-        if str(indicator) not in self.indicator_codes:
-            raise NotFound(f"the standard has no indicator {indicator} scored from a value")
+    def explain(self, records: Sequence[Mapping[str, Any]], entity: str,
+                indicator: str | int) -> Explanation | NodeExplanation:
+        """How one indicator's (or item's) number was reached for one entity of a cohort; for an
+        indicator made of items, or a group by its code or name, its members and their rule."""
+        key = str(indicator)
+        leaf = key in self.indicator_codes
+        if not leaf and not any(key in (n.code, n.name if n.kind is NodeKind.GROUP else None)
+                                for n in self._checked.nodes):
+            raise NotFound(f"the standard has no indicator, item or group {indicator}")
         evaluations = self.evaluate_cohort(records)
         for record, evaluation in zip(records, evaluations):
             if evaluation.entity == entity:
+                if not leaf:
+                    return explain_node(self._checked, evaluation, key)
                 return explain(self._checked, evaluation, record, indicator)
         names = ", ".join(e.entity for e in evaluations)
         raise NotFound(f"no entity {entity!r} in the data (entities: {names})")

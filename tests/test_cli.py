@@ -115,7 +115,7 @@ def test_explain_city_growth_indicator() -> None:
 
 @pytest.mark.parametrize(("argv", "words"), [
     (("--entity", "Z", "--indicator", "1"), "no entity 'Z'"),
-    (("--entity", "A", "--indicator", "99"), "no indicator 99"),
+    (("--entity", "A", "--indicator", "99"), "no indicator, item or group 99"),
 ])
 def test_explain_errors(mini_data: Path, argv: tuple[str, ...], words: str) -> None:
     code, _, err = run("explain", FIXTURES / "mini.scs", mini_data, *argv)

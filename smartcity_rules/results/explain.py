@@ -9,13 +9,13 @@ from typing import Any
 import attrs
 
 from ..language import syntax as s
-from ..language.check import CheckedStandard
+from ..language.check import CheckedStandard, Node
 from ..language.errors import SmartCityRulesError
 from ..language.formula import bands_text, render, table_text
 from ..language.numbers import fmt
 from ..plan.lower import PREVIOUS_SUFFIX, inputs_of
 from ..plan.semantics import coerce_int, exact
-from .evaluation import Evaluation, IndicatorResult, MissingValue
+from .evaluation import Evaluation, IndicatorResult, MissingValue, NodeResult
 
 
 @attrs.frozen
@@ -160,6 +160,59 @@ def explain(standard: CheckedStandard, evaluation: Evaluation, record: Mapping[s
         render(syntax.value, substitute), bands,
         _next_band(item.bands, result.value, result.stars) if item.bands else None, rule, _origin(syntax),
     )
+
+
+@attrs.frozen
+class NodeExplanation:
+    """How a group's, an indicator-made-of-items' or the total's score was reached: its members'
+    scores and the rule that combined them."""
+
+    entity: str
+    node: NodeResult
+    members: tuple[NodeResult, ...]
+    rule: str  # e.g. "8% x the sum of its members, rounded to 2 decimals half up"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity, "node": self.node.to_dict(),
+                "members": [m.to_dict() for m in self.members], "rule": self.rule}
+
+    def render(self) -> str:
+        node = self.node
+        name = node.name if node.code is None else f"{node.code} {node.name}"
+        lines = [f"{self.entity}: {node.kind} {name}", "members:"]
+        for member in self.members:
+            shown = member.name if member.code is None else f"{member.code} {member.name}"
+            most = "" if member.max_points is None else f" of {fmt(member.max_points)}"
+            lines.append(f"  {member.kind} {shown}: {fmt(member.points)}{most}")
+        lines.append(f"rule:     {self.rule}")
+        unrounded = "" if node.unrounded == node.points else f" (unrounded {fmt(node.unrounded)})"
+        of = "" if node.max_points is None else f" of {fmt(node.max_points)}"
+        lines.append(f"points:   {fmt(node.points)}{of}{unrounded}")
+        return "\n".join(lines)
+
+
+def explain_node(standard: CheckedStandard, evaluation: Evaluation, key: str) -> NodeExplanation:
+    """The explanation of an inner node (a group, an indicator made of items, the standard)."""
+    result = evaluation.node(key)
+    index = evaluation.nodes.index(result)
+    node = standard.nodes[index]
+    members = tuple(evaluation.nodes[standard.nodes.index(m)] for m in node.members)
+    return NodeExplanation(evaluation.entity, result, members, _node_rule(node))
+
+
+def _node_rule(node: Node) -> str:
+    """The node's rule in words, in the order it is applied (docs/language.md §9)."""
+    steps = ["its members' scores summed" if node.aggregation in (None, s.Aggregation.ARITHMETIC)
+             else f"the {node.aggregation.value} mean of its members' normalised scores, times their maxima"]
+    if node.redistribute:
+        steps.append("scaled to give not-applicable members' weight to the others")
+    if node.cap is not None:
+        steps.append(f"at most {fmt(node.cap)}")
+    if node.weight is not None:
+        steps.append(f"times its weight {fmt(node.weight)}")
+    if node.rounding is not None:
+        steps.append(f"rounded to {node.rounding.decimals} decimals {node.rounding.mode.value}")
+    return ", ".join(steps)
 
 
 def _filled(missing: MissingValue) -> str:
