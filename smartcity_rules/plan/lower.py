@@ -214,7 +214,9 @@ class _Lowering:
             return p.Negate(self.op(node.operand, previous))
         if isinstance(node, s.Power):  # repeated products of one op, which back-ends compute once
             base = self.op(node.base, previous)
-            result: p.Op = p.Const(Fraction(1)) if node.exponent == 0 else base
+            if node.exponent == 0:  # 1, once the base is computed: its zero denominator or bad data still counts
+                return p.Binary(p.Arith.ADD, p.Binary(p.Arith.MUL, base, p.Const(Fraction(0))), p.Const(Fraction(1)))
+            result = base
             for _ in range(node.exponent - 1):
                 result = p.Binary(p.Arith.MUL, result, base)
             return result
