@@ -149,3 +149,19 @@ def test_explain_flags_a_missing_input_and_what_filled_it_in(standard: scr.Stand
     explanation = standard.explain(records, "B", 2)
     assert [i.value for i in explanation.inputs] == ["missing, filled in: cohort mean = 0.5"]
     assert explanation.substituted == "0.5"
+
+
+def test_not_applicable_comes_before_a_cohort_arguments_zero_denominator() -> None:
+    """Found by the fuzzer (seed 785826): the indicator reads an input missing as not applicable,
+    so it is not applicable, even where its cohort call's own argument divides by zero."""
+    standard = scr.loads('''standard "T" { total 1 }
+input p "p": count, part of w
+input w "w": count
+input x "x": measure, when missing: not applicable
+group "G" points 1 { indicator 1 "i" { value percentile(ratio(p, w)) + x points 1 linear from 0 to 2 } }''')
+    a, b, c, d = standard.evaluate_cohort([{"entity": "A", "p": 0, "w": 0}, {"entity": "B", "p": 1, "w": 2, "x": 1},
+                                           {"entity": "C", "p": 2, "w": 2, "x": 0}, {"entity": "D", "p": 1, "w": 4}])
+    assert a.indicator(1).value is None and d.indicator(1).value is None
+    # A's argument divides by zero: it is left out. D's argument is 1/4: it still counts in the others'
+    # comparison, below B's 1/2 and C's 1 (seed 1178).
+    assert (b.indicator(1).value, c.indicator(1).value) == (F(1, 2) + 1, F(1))

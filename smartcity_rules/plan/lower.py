@@ -136,6 +136,11 @@ class _Lowering:
         self.calls = list({(id(call), previous): (item, call, previous) for item, call, previous in uses}.values())
         main = self._needed([(value, False) for value in values])
         cohort = self._needed([(call.args[0], previous) for _, call, previous in self.calls])
+        # An indicator made not applicable by a missing input is left out of its cohort calls'
+        # comparisons, whatever their argument: the cohort pass reads those inputs too.
+        cohort |= {(name, False) for item, _, _ in self.calls if item.syntax.value is not None
+                   for name, previous in inputs_of(item.syntax.value)
+                   if not previous and standard.inputs[name].missing is s.MissingPolicy.NOT_APPLICABLE}
         order = {name: index for index, name in enumerate(standard.inputs)}
         # This period's inputs that no formula reads: their values are still data to check.
         unread = {(name, False) for name in standard.inputs} - main - cohort

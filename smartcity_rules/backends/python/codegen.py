@@ -185,6 +185,12 @@ class _Emitter:
         self.line(f"    raise _part_above({slot.key!r}, {self.plan.slots[slot.whole].key!r}, "
                   f"{_fraction(part)}, {_fraction(total)}, entity, {slot.first_user!r})")
 
+    def absent(self, slots: list[int]) -> str:
+        """A condition that holds when one of the slots, read under `when missing: not
+        applicable`, had no value; "" when none of them can."""
+        return " or ".join(f"{self.vars[k].num} is None" for k in slots
+                           if self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE and k in self.vars)
+
     def unavailable(self, slots: tuple[int, ...]) -> None:
         """Signal not applicable when one of the slots, read under `when missing: not applicable`,
         had no value."""
@@ -393,6 +399,8 @@ class _ProgramBuilder:
         for index, site in enumerate(self.plan.cohort_sites):
             em.indicator = site.indicator
             em.memo.clear()
+            caller = next(item for item in self.plan.indicators if item.code == site.indicator)
+            absent = em.absent([k for k in caller.reads if k not in _loads(site.formula)])
             em.line("try:")
             em.depth += 1
             em.unavailable(_loads(site.formula))
@@ -404,7 +412,15 @@ class _ProgramBuilder:
             em.line("except _ZeroSignal as signal:")
             em.depth += 1
             if site.zero_policy is ZeroPolicy.ERROR:
-                em.line(f"raise _zero_error(signal, entity, {site.indicator!r}) from None")
+                # The caller is not applicable, missing an input its argument does not read: it
+                # meets no zero denominator, and is left out (docs/language.md §3).
+                if absent:
+                    em.line(f"if {absent}:")
+                    em.line(f"    c{index} = None")
+                    em.line("else:")
+                    em.line(f"    raise _zero_error(signal, entity, {site.indicator!r}) from None")
+                else:
+                    em.line(f"raise _zero_error(signal, entity, {site.indicator!r}) from None")
             else:
                 em.line(f"c{index} = None")
             em.depth -= 1
