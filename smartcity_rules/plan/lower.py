@@ -335,7 +335,7 @@ class _Lowering:
         assert self.standard.root is not None  # a checked standard has its tree
         order = list(self.standard.root.walk())
         index = {id(node): k for k, node in enumerate(order)}
-        return tuple(p.NodePlan(p.NodeKind(node.kind.value), node.code, node.name,
+        return tuple(p.NodePlan(node.kind, node.code, node.name,
                                 tuple(index[id(m)] for m in node.members), node.leaf, node.bonus, node.cap,
                                 node.weight, rounding_of(node.rounding), node.maximum, node.redistribute,
                                 node.aggregation)

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import attrs
 
+from ..language.check import NodeKind as NodeKind  # the node tree's kinds, as the checker made them
 from ..language.numbers import fmt
 from ..language.syntax import Aggregation, BandRule, Compare, Function, Kind, MissingPolicy, ZeroPolicy
 from .semantics import Domain, Rounding, deduction_points, linear_points
@@ -198,13 +199,6 @@ class CohortSite:
     formula: Op
     indicator: str  # the code of the indicator that calls it
     zero_policy: ZeroPolicy
-
-
-class NodeKind(enum.Enum):
-    STANDARD = "standard"
-    GROUP = "group"
-    INDICATOR = "indicator"
-    ITEM = "item"
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from pathlib import Path
 
 
@@ -37,6 +38,12 @@ class Entity:
     def flag(self, base: float, gain: float) -> bool:
         """Yes with probability base + gain x strength."""
         return self.rng.random() < base + gain * self.s
+
+
+def declared_inputs(standard: Path) -> list[str]:
+    """The input names a standard file declares, in file order: a cohort's columns."""
+    text = standard.read_text(encoding="utf-8")
+    return re.findall(r"^input\s+(\w+)", text, flags=re.MULTILINE)
 
 
 def write_cohort(rows: list[dict[str, object]], keys: list[str], standard: Path, json_out: Path,

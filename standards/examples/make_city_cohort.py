@@ -22,11 +22,10 @@ province's firms in the counties are not among them.
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 from typing import cast
 
-from cohort_kit import Entity, money, write_cohort
+from cohort_kit import Entity, declared_inputs, money, write_cohort
 
 HERE = Path(__file__).resolve().parent
 STANDARD = HERE.parent / "shandong-city-2019.scs"
@@ -220,11 +219,6 @@ def city_row(rng: random.Random, name: str, strength: float, population_m: float
     return r
 
 
-def declared_inputs() -> list[str]:
-    text = STANDARD.read_text(encoding="utf-8")
-    return re.findall(r"^input\s+(\w+)", text, flags=re.MULTILINE)
-
-
 def main() -> None:
     rng = random.Random(SEED)
     rows = [city_row(rng, *city) for city in CITIES]
@@ -233,7 +227,7 @@ def main() -> None:
     for row in rows:
         row["province_lianghua_pilot_enterprises"] = province_firms
 
-    declared = declared_inputs()
+    declared = declared_inputs(STANDARD)
     keys: list[str] = ["entity"]
     for name in declared:
         keys.append(name)

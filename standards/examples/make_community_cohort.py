@@ -19,10 +19,9 @@ script stops if the standard declares an input it does not generate, or the othe
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 
-from cohort_kit import Entity, write_cohort
+from cohort_kit import Entity, declared_inputs, write_cohort
 
 HERE = Path(__file__).resolve().parent
 STANDARD = HERE.parent / "shandong-community-2019.scs"
@@ -144,16 +143,11 @@ def community_row(rng: random.Random, name: str, strength: float, households: in
     return r
 
 
-def declared_inputs() -> list[str]:
-    text = STANDARD.read_text(encoding="utf-8")
-    return re.findall(r"^input\s+(\w+)", text, flags=re.MULTILINE)
-
-
 def main() -> None:
     rng = random.Random(SEED)
     rows = [community_row(rng, *community) for community in COMMUNITIES]
 
-    keys = ["entity", *declared_inputs()]
+    keys = ["entity", *declared_inputs(STANDARD)]
     write_cohort(rows, keys, STANDARD, JSON_OUT, CSV_OUT, "communities")
 
 if __name__ == "__main__":

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from pathlib import Path
 
-from cohort_kit import Entity, money, write_cohort
+from cohort_kit import Entity, declared_inputs, money, write_cohort
 
 HERE = Path(__file__).resolve().parent
 STANDARD = HERE / "digital-development-index.scs"
@@ -94,18 +93,13 @@ def city_row(rng: random.Random, name: str, strength: float, population_m: float
     return r
 
 
-def declared_inputs() -> list[str]:
-    text = STANDARD.read_text(encoding="utf-8")
-    return re.findall(r"^input\s+(\w+)", text, flags=re.MULTILINE)
-
-
 def main() -> None:
     rng = random.Random(SEED)
     rows = [city_row(rng, *city) for city in CITIES]  # every statistic drawn, then some withheld
     for row in rows:
         for key in MISSING.get(str(row["entity"]), []):
             row[key] = None  # write_cohort: a blank CSV cell (and a JSON null, left out below)
-    write_cohort(rows, ["entity", *declared_inputs()], STANDARD, JSON_OUT, CSV_OUT, "cities")
+    write_cohort(rows, ["entity", *declared_inputs(STANDARD)], STANDARD, JSON_OUT, CSV_OUT, "cities")
     # In the JSON a statistic not reported is an absent key rather than null (both mean missing).
     records = json.loads(JSON_OUT.read_text(encoding="utf-8"))
     with JSON_OUT.open("w", encoding="utf-8") as out:

@@ -19,10 +19,9 @@ round.  Every part is at most its whole (`part of`), and no whole is zero.
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 
-from cohort_kit import Entity, money, write_cohort
+from cohort_kit import Entity, declared_inputs, money, write_cohort
 
 HERE = Path(__file__).resolve().parent
 STANDARD = HERE.parent / "china-smart-city-evaluation-2016.scs"
@@ -215,15 +214,10 @@ def city_row(rng: random.Random, name: str, strength: float, population_m: float
     return r
 
 
-def declared_inputs() -> list[str]:
-    text = STANDARD.read_text(encoding="utf-8")
-    return re.findall(r"^input\s+(\w+)", text, flags=re.MULTILINE)
-
-
 def main() -> None:
     rng = random.Random(SEED)
     rows = [city_row(rng, *city) for city in CITIES]
-    write_cohort(rows, ["entity", *declared_inputs()], STANDARD, JSON_OUT, CSV_OUT, "cities")
+    write_cohort(rows, ["entity", *declared_inputs(STANDARD)], STANDARD, JSON_OUT, CSV_OUT, "cities")
 
 
 if __name__ == "__main__":
