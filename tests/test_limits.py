@@ -259,3 +259,11 @@ def test_growth_of_a_long_formula_generates_code_linear_in_its_length() -> None:
         return standard(1).replace("value x", "value growth(" + " + ".join(["x"] * terms) + ")")
     sizes = [len(loaded(growth_of(terms)).python_source) for terms in (4, 8, 12)]
     assert sizes[2] - sizes[1] == sizes[1] - sizes[0] < 2_000
+
+
+def test_groups_nested_past_the_limit_are_refused_as_groups() -> None:
+    body = "".join(f'group "g{i}" {{\n' for i in range(120)) + 'indicator 1 "x" { value a points 1 }\n' + "}\n" * 120
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads('standard "T" { total 1 }\ninput a "a": count\n' + body)
+    found = [(d.code, d.message) for d in caught.value.diagnostics]
+    assert found == [("E0110", "groups nested deeper than 100 levels")]

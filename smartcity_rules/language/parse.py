@@ -691,9 +691,11 @@ def _nesting_problem(source: Source, tree: lark.Tree[Token]) -> Diagnostic | Non
             meta = node.meta
             start = getattr(meta, "start_pos", 0) if not getattr(meta, "empty", True) else 0
             end = getattr(meta, "end_pos", start) if not getattr(meta, "empty", True) else 0
-            return Diagnostic("E0110", f"formula nested deeper than {MAX_NESTING} levels",
+            what = "groups" if node.data in ("group", "group_points", "group_cap", "group_weight") else "formula"
+            return Diagnostic("E0110", f"{what} nested deeper than {MAX_NESTING} levels",
                               source.span(start, min(end, start + 1)),
-                              help="split the formula or simplify it")
+                              help="split the formula or simplify it" if what == "formula"
+                              else "a standard is a few levels deep: 一级, 二级, 分项")
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
     return None
 
