@@ -165,3 +165,11 @@ group "G" points 1 { indicator 1 "i" { value percentile(ratio(p, w)) + x points 
     # A's argument divides by zero: it is left out. D's argument is 1/4: it still counts in the others'
     # comparison, below B's 1/2 and C's 1 (seed 1178).
     assert (b.indicator(1).value, c.indicator(1).value) == (F(1, 2) + 1, F(1))
+
+
+def test_the_score_table_counts_what_was_not_reported(standard: scr.Standard) -> None:
+    from smartcity_rules.publish.report import table
+
+    records = [{"entity": "A", **FULL}, {"entity": "B", **{k: v for k, v in FULL.items() if k not in ("r", "p")}}]
+    lines = table(standard, standard.evaluate_cohort(records)[1]).splitlines()
+    assert "Not reported (2): p (not applicable), r = 0.5 (cohort mean); 70% of the weight rests on them" in lines

@@ -89,11 +89,21 @@ def table(standard: Standard, evaluation: Evaluation) -> str:
     out_of = f" of {fmt(total.value)}" if total is not None else ""
     bonus = " (bonus included)" if any(group.bonus for group in evaluation.groups) else ""
     lines.append(f"Total: {fmt(evaluation.total)}{out_of}{bonus}")
+    if evaluation.missing:
+        lines.append(_missing_line(evaluation))
     if evaluation.rating is not None:
         lines += _rating_lines(evaluation.rating)
     if evaluation.provisional:
         lines.append(f"Provisional (not official): {summarize_provisional(standard.checked.provisional_numbers)}")
     return "\n".join(lines)
+
+
+def _missing_line(evaluation: Evaluation) -> str:
+    """`Not reported (2): broadband_rate = 0.8466 (cohort median), parking (not applicable); 30% of the weight`."""
+    filled = [f"{m.input}" + ("" if m.value is None else f" = {fmt(m.value)}") + f" ({m.filled})"
+              for m in evaluation.missing]
+    share = fmt(evaluation.missing_share * 100)
+    return f"Not reported ({len(filled)}): {', '.join(filled)}; {share}% of the weight rests on them"
 
 
 def _member_rows(evaluation: Evaluation, code: str, percent: dict[str, bool]) -> list[str]:
