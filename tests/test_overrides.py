@@ -54,3 +54,11 @@ def test_an_override_on_an_unknown_indicator_is_refused() -> None:
     with pytest.raises(scr.InvalidStandard) as caught:
         scr.loads(STANDARD.replace("veto \"发生重大网络安全事件\" when indicator 2", "veto \"x\" when indicator 9"))
     assert caught.value.diagnostics[0].code == "E0235"
+
+
+def test_the_document_lists_each_override_with_its_reason(standard: scr.Standard) -> None:
+    from smartcity_rules import document
+
+    markdown = document.to_markdown(standard)
+    assert "| veto: unrated | 发生重大网络安全事件 | indicator 2 ≤ -6 points |" in markdown
+    assert "| cap: at most level 1 | 存在失泄密事件 | indicator 2 \\< 0 points |" in markdown

@@ -583,16 +583,28 @@ def _rating(standard: Standard) -> list[Block]:
     intro: Text = ("Levels are tried from the top; the first whose requirements all hold is the rating. "
                    "The total includes deductions and the capped bonus.",)
     if rating.unrated_above is not None:  # docs/language.md §10, Missing data
-        intro += (f" An entity is unrated, whatever its total, when the leaves that are not applicable or read "
-                  f"an imputed input carry more than {rating.unrated_above.text} of the total's maximum.",)
+        intro += (f" An entity is unrated, whatever its total, when the leaves that read an input it did not "
+                  f"report carry more than {rating.unrated_above.text} of the total's maximum.",)
+    blocks: list[Block] = [Heading(2, ("Rating", *_mark("the rating rule", rating.provisional)), "rating"),
+                           Paragraph(intro)]
+    if rating.overrides:  # docs/language.md §10, Vetoes and caps
+        blocks.append(Table(("Override", "Reason", "When"), tuple(_override(o, tree) for o in rating.overrides)))
     rows: list[tuple[Text, ...]] = []
     for level in rating.levels:
         requirements: list[Inline] = []
         for k, req in enumerate(level.requirements):
             requirements += [*((" and ",) if k else ()), *_requirement(req, tree)]
         rows.append(((level.rank.text,), (level.name,), tuple(requirements)))
-    heading = Heading(2, ("Rating", *_mark("the rating rule", rating.provisional)), "rating")
-    return [heading, Paragraph(intro), Table(("Level", "Name", "Requirements"), tuple(rows))]
+    return [*blocks, Table(("Level", "Name", "Requirements"), tuple(rows))]
+
+
+def _override(override: s.Override, tree: _Tree) -> tuple[Text, ...]:
+    """A veto (unrated) or a cap (at most level R), its reason and its requirements."""
+    what = "veto: unrated" if override.cap is None else f"cap: at most level {override.cap.text}"
+    requirements: list[Inline] = []
+    for k, req in enumerate(override.requirements):
+        requirements += [*((" and ",) if k else ()), *_requirement(req, tree)]
+    return (what,), (override.reason,), tuple(requirements)
 
 
 def _appendix(standard: Standard) -> list[Block]:
