@@ -569,7 +569,7 @@ def test_nested_shows_aggregation_redistribution_and_missing_values(nested: scr.
     assert "| Name | Label | Kind | Unit | Part of | When missing |" in text
     assert "| `score` | 专家评分 | score 0 to 10 |  |  | zero |" in text
     assert "| `fibre` | 光纤入户用户数 | count | 户 | `households` | error |" in text
-    assert "unrated, whatever its total, when the leaves that are not applicable or read an imputed input carry " \
+    assert "unrated, whatever its total, when the leaves that read an input it did not report carry " \
            "more than 30% of the total's maximum" in text
     flat = document.to_markdown(scr.load(CITY))
     assert "When missing" not in flat and "**Aggregation**" not in flat and "unrated, whatever" not in flat
