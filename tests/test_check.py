@@ -120,6 +120,8 @@ CASES = {
     "E0270": H + IN + ok_group('indicator 1 "I" { value a points table { > 2: 2 >= 1 and < 2: 1 < 1: 0 } }'),
     "E0271": H + IN + ok_group('indicator 1 "I" { value a points table { >= 2 and > 3: 2 < 2: 0 } }'),
     "E0272": H + IN + ok_group(indicator("value a ^ 2.5 + b + checklist { f: 1 }")),
+    "E0273": H + IN + ok_group('indicator 1 "I" { when missing: cohort median value a + b + checklist { f: 1 } '
+                               "stars at least 1, 2, 3, 4, 5 points 2 }"),
     "E0266": H + IN + ok_group('indicator 1 "I" { when not applicable: redistribute value a + b + checklist { f: 1 } '
                                "stars at least 1, 2, 3, 4, 5 points 2 }"),
 }

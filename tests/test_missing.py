@@ -173,3 +173,53 @@ def test_the_score_table_counts_what_was_not_reported(standard: scr.Standard) ->
     records = [{"entity": "A", **FULL}, {"entity": "B", **{k: v for k, v in FULL.items() if k not in ("r", "p")}}]
     lines = table(standard, standard.evaluate_cohort(records)[1]).splitlines()
     assert "Not reported (2): p (not applicable), r = 0.5 (cohort mean); 70% of the weight rests on them" in lines
+
+
+NODES = '''standard "T" { total 10 }
+input a "a": count
+input b "b": count
+input c "c": count, when missing: error
+input w "w": count
+input p "p": count, part of w
+group "G" points 10 {
+    when missing: not applicable
+    when not applicable: redistribute
+    indicator 1 "x" { value a + ratio(p, w) points 4 linear from 0 to 10 }
+    indicator 2 "y" { when missing: zero value b + 1 points 3 linear from 0 to 10 }
+    indicator 3 "z" { value c points 3 linear from 0 to 10 }
+}'''
+
+
+@pytest.fixture(scope="module")
+def nodes() -> scr.Standard:
+    return scr.loads(NODES)
+
+
+def test_a_groups_policy_makes_its_readers_not_applicable(nodes: scr.Standard) -> None:
+    result = nodes.evaluate({"b": 2, "c": 5, "p": 1})  # a and w missing: indicator 1 not applicable
+    assert result.indicator(1).value is None  # and its part is not held to a missing whole
+    assert result.total == (F(9, 10) + F(3, 2)) * F(10, 6)  # redistributed over 2 and 3
+    assert [(m.input, m.filled) for m in result.missing] == [("a", "not applicable"), ("w", "not applicable")]
+
+
+def test_an_indicators_policy_wins_over_its_groups(nodes: scr.Standard) -> None:
+    result = nodes.evaluate({"a": 1, "c": 5, "w": 2, "p": 1})
+    assert result.indicator(2).value == 1  # b counts as 0 here
+    assert [(m.input, m.filled, m.value) for m in result.missing] == [("b", "zero", 0)]
+
+
+def test_an_inputs_own_policy_wins_over_any_nodes(nodes: scr.Standard) -> None:
+    with pytest.raises(scr.MissingInput) as caught:
+        nodes.evaluate({"a": 1, "b": 1, "w": 2, "p": 1})
+    assert (caught.value.input, caught.value.indicator) == ("c", "3")
+
+
+def test_a_node_cannot_fill_in_from_the_cohort() -> None:
+    with pytest.raises(scr.InvalidStandard) as caught:
+        scr.loads(NODES.replace("when missing: not applicable", "when missing: cohort mean"))
+    assert [d.code for d in caught.value.diagnostics] == ["E0273"]
+
+
+def test_the_invariants_hold_with_node_policies(nodes: scr.Standard) -> None:
+    run = testing.run_invariants(nodes, examples=40, seed=2)
+    assert run.failure is None, (run.failure, run.counterexample)

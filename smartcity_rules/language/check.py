@@ -57,6 +57,9 @@ class ScoredIndicator:
     parent: s.Indicator | None = None  # for an item, its indicator
     rounding: s.Rounding | None = None
     total: Fraction | None = None  # the standard's full mark, which a weight takes a share of
+    # The innermost `when missing` of the leaf, its indicator or its groups: what a missing
+    # input that declares no policy of its own means here; None: an error.
+    missing: s.MissingPolicy | None = None
 
     @property
     def code(self) -> str:
@@ -253,6 +256,7 @@ class _Checker:
         self.codes: dict[str, s.Indicator] = {}
         self.group_names: dict[str, s.Group] = {}
         self.group_codes: dict[str, s.Group] = {}
+        self.missing_stack: list[s.MissingPolicy | None] = []  # the groups' `when missing`, innermost last
 
     def _suggest(self, name: str, candidates: list[str]) -> str:
         """`did you mean ...?`, or "" when nothing is close or the search would cost too much."""
@@ -538,6 +542,15 @@ class _Checker:
                     header.total_provisional)
         return root, self.scored
 
+    def _node_missing(self, policy: s.MissingPolicy | None, span: Span) -> None:
+        """A node's `when missing` says what a missing value means where it is read; filling one
+        in (from the cohort, from last period) is the input's, once per entity."""
+        if policy is not None and (policy.from_cohort or policy is s.MissingPolicy.PREVIOUS):
+            self.error("E0273", f"`when missing: {policy.value}` belongs on the input", span,
+                       label="a node may say zero, not applicable or error",
+                       help="a statistic is filled in once per entity, whoever reads it: put it on the "
+                       "`input` line")
+
     def _rounding(self, declared: s.Rounding | None, covering: s.Rounding | None) -> s.Rounding | None:
         if declared is None:
             return covering
@@ -568,12 +581,15 @@ class _Checker:
                            labels=(Label(seen[key].name_span, "first here"),))
             seen.setdefault(key, group)
         rounding = self._rounding(group.rounding, covering)
+        self._node_missing(group.missing, group.name_span)
+        self.missing_stack.append(group.missing or (self.missing_stack[-1] if self.missing_stack else None))
         members: list[Node] = []
         for member in group.members:
             if isinstance(member, s.Group):
                 members.append(self._group(member, rounding, top=False))
             elif isinstance(member, s.Indicator):
                 members.append(self._indicator(member, group, rounding))
+        self.missing_stack.pop()
         weight = self._weight(group.weight)
         self._group_numbers(group, top)
         maximum = self._maximum(group.points, weight, group.cap if group.bonus else None, members,
@@ -623,6 +639,7 @@ class _Checker:
         if not indicator.items:
             return self._leaf(indicator, group, None, rounding, NodeKind.INDICATOR)
         self._made_of_items(indicator)
+        self._node_missing(indicator.missing, indicator.code_span)
         for item in indicator.items:
             self._code(item)  # a repeat is reported, and the item still scored: no cascade of sums
         members = [self._leaf(item, group, indicator, self._rounding(item.rounding, rounding), NodeKind.ITEM)
@@ -664,7 +681,10 @@ class _Checker:
                        indicator.code_span, label=f"`{clause}` needs members",
                        help="say it on the indicator made of items, or on the group, whose members share the weight")
         weight = self._weight(indicator.weight)
-        item = ScoredIndicator(indicator, group, bands, parent, rounding, self.full_mark)
+        self._node_missing(indicator.missing, indicator.code_span)
+        covering = self.missing_stack[-1] if self.missing_stack else None
+        missing = indicator.missing or (parent.missing if parent is not None else None) or covering
+        item = ScoredIndicator(indicator, group, bands, parent, rounding, self.full_mark, missing)
         self.scored.append(item)
         return Node(kind, indicator.code, indicator.name, (), len(self.scored) - 1, item.maximum, weight, False, None,
                     rounding, indicator.provisional or (parent is not None and parent.provisional))

@@ -344,7 +344,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         better, _ = fields.get("better", (None, None))
         missing, _ = fields.get("missing", (s.MissingPolicy.ERROR, None))
         return s.InputDecl(
-            str(name), self._string(label), kind, unit, part_of, score_range, better, missing,
+            str(name), self._string(label), kind, unit, part_of, score_range, better, missing, "missing" in fields,
             span=self._span(meta), name_span=self._tspan(name), part_of_span=part_span,
         )
 
@@ -596,7 +596,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         code = str(c.pop(0)) if isinstance(c[0], Token) and c[0].type == "CODE" else None
         name, *rest = c
         numbers: dict[str, Any] = {"points": None, "cap": None, "weight": None, "rounding": None,
-                                   "redistribute": False, "aggregation": None}
+                                   "redistribute": False, "aggregation": None, "missing": None}
         provisional = False
         members = []
         for item in rest:
@@ -609,6 +609,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return s.Group(self._string(name), bonus, numbers["points"], numbers["cap"], provisional,
                        tuple(members), code=code, weight=numbers["weight"], rounding=numbers["rounding"],
                        redistribute=numbers["redistribute"], aggregation=numbers["aggregation"],
+                       missing=numbers["missing"],
                        span=self._span(meta), name_span=self._tspan(name))
 
     # -- rating

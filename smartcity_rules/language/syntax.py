@@ -241,6 +241,7 @@ class InputDecl:
     score_range: tuple[Literal, Literal] | None = None
     better: Direction | None = None  # as declared; see `direction` for the default
     missing: MissingPolicy = MissingPolicy.ERROR
+    missing_declared: bool = False  # `when missing` is written: it wins over any node's
     span: Span = _span()
     name_span: Span = _span()
     part_of_span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
@@ -418,6 +419,7 @@ class Indicator:
     is_item: bool = False
     redistribute: bool = False  # made of items: `when not applicable: redistribute`
     aggregation: Aggregation | None = None  # made of items: `aggregate ...`; None: the sum
+    missing: MissingPolicy | None = None  # `when missing: ...` for the inputs read inside it
     # Not part of equality: a reused indicator means what its copy would mean.
     origin: Origin | None = attrs.field(default=None, eq=False, kw_only=True)
     span: Span = _span()
@@ -478,6 +480,7 @@ class Group:
     rounding: Rounding | None = None
     redistribute: bool = False  # `when not applicable: redistribute`
     aggregation: Aggregation | None = None  # `aggregate ...`; None: the sum
+    missing: MissingPolicy | None = None  # `when missing: ...` for the inputs read inside it
     span: Span = _span()
     name_span: Span = _span()
 

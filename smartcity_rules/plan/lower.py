@@ -29,6 +29,14 @@ def lower(standard: CheckedStandard) -> p.ScoringPlan:
     return _Lowering(standard).plan()
 
 
+def _not_applicable_when_missing(decl: s.InputDecl, item: ScoredIndicator) -> bool:
+    """Whether the leaf is not applicable when the input is missing: the input says so, or,
+    declaring nothing itself, the leaf's node does."""
+    if decl.missing_declared:
+        return decl.missing is s.MissingPolicy.NOT_APPLICABLE
+    return item.missing is s.MissingPolicy.NOT_APPLICABLE
+
+
 def record_key(name: str, previous: bool) -> str:
     return name + PREVIOUS_SUFFIX if previous else name
 
@@ -140,7 +148,7 @@ class _Lowering:
         # comparisons, whatever their argument: the cohort pass reads those inputs too.
         cohort |= {(name, False) for item, _, _ in self.calls if item.syntax.value is not None
                    for name, previous in inputs_of(item.syntax.value)
-                   if not previous and standard.inputs[name].missing is s.MissingPolicy.NOT_APPLICABLE}
+                   if not previous and _not_applicable_when_missing(standard.inputs[name], item)}
         order = {name: index for index, name in enumerate(standard.inputs)}
         # This period's inputs that no formula reads: their values are still data to check.
         unread = {(name, False) for name in standard.inputs} - main - cohort
@@ -192,8 +200,11 @@ class _Lowering:
             bounds = None if decl.score_range is None else (decl.score_range[0].value, decl.score_range[1].value)
             whole = None if decl.part_of is None else self.slot.get((decl.part_of, previous))
             missing = s.MissingPolicy.ERROR if previous else decl.missing
+            tolerant = not previous and not decl.missing_declared and any(
+                item.missing not in (None, s.MissingPolicy.ERROR) and item.syntax.value is not None
+                and (name, False) in set(inputs_of(item.syntax.value)) for item in self.standard.indicators)
             slots.append(p.InputSlot(record_key(name, previous), name, previous, decl.kind,
-                                     domain(decl.kind, bounds), whole, users.get(name), missing))
+                                     domain(decl.kind, bounds), whole, users.get(name), missing, tolerant))
         return tuple(slots)
 
     def _site(self, item: ScoredIndicator, call: s.Call, previous: bool) -> p.CohortSite:
@@ -278,8 +289,17 @@ class _Lowering:
             banding = p.Banding(item.bands.rule, whole, scale)
         reads = tuple(sorted({self.slot[key] for key in inputs_of(syntax.value) if not key[1]}))
         carries = self.carries.get(index, Fraction(0))
+        defaults = tuple((k, policy) for k in reads if (policy := self._default(item, k)) is not None)
         return p.IndicatorPlan(syntax.code, formula, syntax.zero_policy, banding, self._points(item),
-                               self._scaled(item), rounding_of(item.rounding), reads, carries)
+                               self._scaled(item), rounding_of(item.rounding), reads, defaults, carries)
+
+    def _default(self, item: ScoredIndicator, slot: int) -> s.MissingPolicy | None:
+        """What a missing value of the slot means for this leaf, where a node's `when missing`
+        decides it: the input declares none of its own, and the node's is not an error."""
+        name = next(name for (name, previous), k in self.slot.items() if k == slot)
+        if self.standard.inputs[name].missing_declared or item.missing in (None, s.MissingPolicy.ERROR):
+            return None
+        return item.missing
 
     def _points(self, item: ScoredIndicator) -> p.StarPoints | p.LinearPoints | p.DeductionPoints | p.TablePoints:
         syntax = item.syntax

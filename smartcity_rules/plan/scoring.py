@@ -33,6 +33,9 @@ class InputSlot:
     whole: int | None  # the slot of the input it is `part of`, in the same period
     first_user: str | None  # the indicator that errors about this input name: the first to read it
     missing: MissingPolicy = MissingPolicy.ERROR  # what a missing value means; last period's: an error
+    # Declaring no policy, it may still be missing where a node's `when missing` covers a reader:
+    # read with a flag, each reader then applying its own policy.
+    tolerant: bool = False
 
 
 # ------------------------------------------------------------------ formulas
@@ -186,6 +189,8 @@ class IndicatorPlan:
     scaled: bool
     rounding: Rounding | None  # how its linear points and deductions are rounded
     reads: tuple[int, ...] = ()  # this period's slots its formula reads
+    # For tolerant slots it reads (InputSlot.tolerant): what a missing value means here.
+    defaults: tuple[tuple[int, MissingPolicy], ...] = ()
     # Its share of the total's maximum (its maximum, times the weights above it, over the
     # top-level scored maxima): what it carries toward `unrated when missing more than P`.
     carries: Fraction = Fraction(0)

@@ -107,6 +107,11 @@ class NotApplicable(Exception):
     """An input the formula reads is missing, declared `when missing: not applicable`."""
 
 
+def missing_input(key: str, entity: str | None, indicator: str) -> MissingInput:
+    """A missing value where the reader's `when missing` (none, or `error`) makes it an error."""
+    return MissingInput("no value given", entity=entity, indicator=indicator, input=key)
+
+
 def absent(raw: Any) -> bool:
     """No value given: the key is absent, or the value is null or blank."""
     return raw is MISSING or not _given(raw)
@@ -594,6 +599,7 @@ def _median(ordered: list[Fraction]) -> Fraction:
 EXPORTS: dict[str, Any] = {
     "_MISSING": MISSING,
     "_absent": absent,
+    "_missing_input": missing_input,
     "_NotApplicable": NotApplicable,
     "_coerce_pair": coerce_pair,
     "_coerce_int": coerce_int,

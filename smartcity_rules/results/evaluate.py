@@ -151,12 +151,22 @@ class ScoredBatch:
         if not self.columns.missing:
             return ()
         plan = self.shape.plan
-        return tuple(MissingValue(plan.slots[k].key, plan.slots[k].missing.value,
+        return tuple(MissingValue(plan.slots[k].key, self._policy(k),
                                   tuple(item.code for item in plan.indicators if k in item.reads), self._filled(k))
                      for k in sorted(self.columns.missing[row]))
 
+    def _policy(self, k: int) -> str:
+        """How a missing slot was taken: its input's policy, or its readers' nodes' when they agree."""
+        plan = self.shape.plan
+        if not plan.slots[k].tolerant:
+            return plan.slots[k].missing.value
+        policies = {dict(item.defaults).get(k, s.MissingPolicy.ERROR) for item in plan.indicators if k in item.reads}
+        return policies.pop().value if len(policies) == 1 else "as each indicator says"
+
     def _filled(self, k: int) -> Fraction | None:
         policy = self.shape.plan.slots[k].missing
+        if self.shape.plan.slots[k].tolerant and self._policy(k) == s.MissingPolicy.ZERO.value:
+            return Fraction(0)
         if policy is s.MissingPolicy.ZERO:
             return Fraction(0)
         if policy.from_cohort and k in self.shape.plan.imputed:

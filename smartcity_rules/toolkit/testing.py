@@ -116,12 +116,14 @@ def _make_plan(standard: Standard) -> _Plan:
     wholes = _wholes(checked.inputs, formulas)
     positive = _close_upwards(_divisors(formulas), wholes)
     previous = _close_upwards(_previous_reads(formulas), wholes)
+    users = _users(checked.indicators)
     return _Plan(checked.inputs, wholes, frozenset(positive),
-                 tuple(n for n in checked.inputs if n in previous), _users(checked.indicators),
-                 _droppable(checked.inputs, wholes, positive))
+                 tuple(n for n in checked.inputs if n in previous), users,
+                 _droppable(checked.inputs, wholes, positive, users))
 
 
-def _droppable(inputs: Mapping[str, s.InputDecl], wholes: Mapping[str, str], positive: set[str]) -> tuple[str, ...]:
+def _droppable(inputs: Mapping[str, s.InputDecl], wholes: Mapping[str, str], positive: set[str],
+               users: Mapping[str, tuple[ScoredIndicator, ...]]) -> tuple[str, ...]:
     """Inputs whose `when missing` policy fills them in so that the record stays valid: a part
     or a whole filled in from the cohort or last period could end up above (or below) its
     other half, which the standard rightly refuses; `not applicable` is always safe, and `zero`
@@ -130,6 +132,12 @@ def _droppable(inputs: Mapping[str, s.InputDecl], wholes: Mapping[str, str], pos
     found = []
     for name, decl in inputs.items():
         policy = decl.missing
+        readers = users.get(name, ())
+        if not decl.missing_declared and readers and all(
+                r.missing in (s.MissingPolicy.ZERO, s.MissingPolicy.NOT_APPLICABLE) for r in readers):
+            if name not in tied and name not in positive:
+                found.append(name)  # every reader's node says what its absence means
+            continue
         if policy is s.MissingPolicy.NOT_APPLICABLE:
             found.append(name)
         elif policy is s.MissingPolicy.ZERO and name not in wholes.values() and name not in positive:
@@ -627,7 +635,7 @@ def check_missing(standard: Standard, cohort: Sequence[Mapping[str, Any]], evalu
                 raise InvariantError("missing", f"`{missing.input}` filled in with {fmt(missing.value)}, outside "
                                      f"the {fmt(min(reported))}..{fmt(max(reported))} the others reported",
                                      entity=evaluation.entity)
-        if decl.missing is s.MissingPolicy.NOT_APPLICABLE:
+        if missing.filled == s.MissingPolicy.NOT_APPLICABLE.value:
             for code in missing.indicators:
                 if evaluation.indicator(code).value is not None:
                     raise InvariantError("missing", f"`{missing.input}` is missing, yet indicator {code} has a "

@@ -74,6 +74,7 @@ class _Emitter:
         self.depth = 1
         self.temps = 0
         self.vars: dict[int, Pair] = {}  # slot -> pair
+        self.flags: dict[int, str] = {}  # tolerant slot -> the local saying it was missing
         self.memo: dict[int, Pair] = {}  # id(op) -> its value, within one indicator
         self.indicator: str | None = None  # the indicator being emitted, for error messages
 
@@ -116,6 +117,9 @@ class _Emitter:
             if slot.missing is MissingPolicy.NOT_APPLICABLE:
                 self._not_applicable_input(k, var)
                 continue
+            if slot.tolerant:
+                self._tolerant_input(k, var)
+                continue
             if slot.missing is not MissingPolicy.ERROR:
                 self.line(f"if _absent({var}):")
                 self.line(f"    missing.append({k})")
@@ -132,6 +136,36 @@ class _Emitter:
             case MissingPolicy.PREVIOUS:
                 return f"record.get({slot.key + PREVIOUS_SUFFIX!r}, _MISSING)"
         return f"imputed[{self.plan.imputed.index(self.plan.slots.index(slot))}]"  # from the cohort
+
+    def _tolerant_input(self, k: int, var: str) -> None:
+        """A slot a node's `when missing` may cover: read with a flag saying it was missing (then
+        0 stands in), each reader deciding what that means for it (see `defaults`)."""
+        slot = self.plan.slots[k]
+        flag = self.flags[k] = f"{var}a"
+        self.line(f"if _absent({var}):")
+        self.line(f"    missing.append({k})")
+        self.line(f"    {flag} = True")
+        self.line(f"    {var} = 0" if slot.domain.whole else f"    {var}n, {var}d = 0, 1")
+        self.line("else:")
+        self.depth += 1
+        self.line(f"{flag} = False")
+        self._convert(k, var)
+        self.depth -= 1
+
+    def defaults(self, item: p.IndicatorPlan, slots: tuple[int, ...]) -> None:
+        """Each reader's policy for the tolerant slots it reads: an error, not applicable, or
+        (zero) nothing to do, 0 standing in already."""
+        policies = dict(item.defaults)
+        for k in slots:
+            if k not in self.flags:
+                continue
+            policy = policies.get(k, MissingPolicy.ERROR)
+            if policy is MissingPolicy.ERROR:
+                self.line(f"if {self.flags[k]}:")
+                self.line(f"    raise _missing_input({self.plan.slots[k].key!r}, entity, {item.code!r})")
+            elif policy is MissingPolicy.NOT_APPLICABLE:
+                self.line(f"if {self.flags[k]}:")
+                self.line("    raise _NotApplicable")
 
     def _not_applicable_input(self, k: int, var: str) -> None:
         """A missing value makes its readers not applicable: the slot holds None."""
@@ -181,15 +215,21 @@ class _Emitter:
         part, total = self.vars[k], self.vars[slot.whole]
         guard = " and ".join(f"{pair.num} is not None" for pair, index in ((part, k), (total, slot.whole))
                              if self.plan.slots[index].missing is MissingPolicy.NOT_APPLICABLE)
+        tolerated = " and ".join(f"not {self.flags[index]}" for index in (k, slot.whole) if index in self.flags)
+        guard = " and ".join(g for g in (guard, tolerated) if g)
         self.line(f"if {guard + ' and ' if guard else ''}{_mul(part.num, total.den)} > {_mul(total.num, part.den)}:")
         self.line(f"    raise _part_above({slot.key!r}, {self.plan.slots[slot.whole].key!r}, "
                   f"{_fraction(part)}, {_fraction(total)}, entity, {slot.first_user!r})")
 
-    def absent(self, slots: list[int]) -> str:
+    def absent(self, slots: list[int], item: p.IndicatorPlan) -> str:
         """A condition that holds when one of the slots, read under `when missing: not
-        applicable`, had no value; "" when none of them can."""
-        return " or ".join(f"{self.vars[k].num} is None" for k in slots
-                           if self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE and k in self.vars)
+        applicable` (the input's, or the item's node's), had no value; "" when none can."""
+        policies = dict(item.defaults)
+        found = [f"{self.vars[k].num} is None" for k in slots
+                 if self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE and k in self.vars]
+        found += [self.flags[k] for k in slots
+                  if k in self.flags and policies.get(k) is MissingPolicy.NOT_APPLICABLE]
+        return " or ".join(found)
 
     def unavailable(self, slots: tuple[int, ...]) -> None:
         """Signal not applicable when one of the slots, read under `when missing: not applicable`,
@@ -400,10 +440,11 @@ class _ProgramBuilder:
             em.indicator = site.indicator
             em.memo.clear()
             caller = next(item for item in self.plan.indicators if item.code == site.indicator)
-            absent = em.absent([k for k in caller.reads if k not in _loads(site.formula)])
+            absent = em.absent([k for k in caller.reads if k not in _loads(site.formula)], caller)
             em.line("try:")
             em.depth += 1
             em.unavailable(_loads(site.formula))
+            em.defaults(caller, _loads(site.formula))
             value = em.expr(site.formula)
             em.line(f"c{index} = ({value.num}, {value.den})")
             em.depth -= 1
@@ -463,11 +504,13 @@ class _ProgramBuilder:
         em.line("try:")
         em.depth += 1
         em.unavailable(item.reads)
+        em.defaults(item, item.reads)
         value = em.expr(item.formula)
         em.line(f"{value_var} = ({value.num}, {value.den})")
         self._score(em, item, value, stars_var, points_var)
         em.depth -= 1
-        if any(self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE for k in item.reads):
+        if any(self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE for k in item.reads) or any(
+                policy is MissingPolicy.NOT_APPLICABLE for _, policy in item.defaults):
             em.line("except _NotApplicable:")  # an input missing under `when missing: not applicable`
             em.line(f"    {value_var} = {stars_var} = None")
             em.line(f"    {points_var} = {'0' if item.scaled else '_Fraction(0)'}")
