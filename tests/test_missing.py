@@ -223,3 +223,12 @@ def test_a_node_cannot_fill_in_from_the_cohort() -> None:
 def test_the_invariants_hold_with_node_policies(nodes: scr.Standard) -> None:
     run = testing.run_invariants(nodes, examples=40, seed=2)
     assert run.failure is None, (run.failure, run.counterexample)
+
+
+def test_the_document_says_what_a_nodes_when_missing_means(nodes: scr.Standard) -> None:
+    from smartcity_rules import document
+
+    markdown = document.to_markdown(nodes)
+    assert "- **When missing**: a missing input that declares no policy of its own makes its readers not " \
+           "applicable here" in markdown
+    assert "- **When missing**: a missing input that declares no policy of its own counts as 0 here" in markdown

@@ -312,6 +312,7 @@ def _group(tree: _Tree, group: s.Group, parents: tuple[s.Group, ...]) -> list[Bl
             ("Weight", _weight_of_sum(tree, group.weight, group.aggregation, "members", NodeKind.GROUP, group.name)),
             ("Aggregation", _aggregation(group.aggregation, "members")),
             ("Not applicable", _redistributed(group.redistribute, "members")),
+            ("When missing", _node_missing(group.missing)),
             ("Bonus", bonus),
             ("Rounding", _rounding_of(group.rounding, "this group's score and every score inside it")))
     return [heading, *_fields(rows)]
@@ -350,6 +351,15 @@ def _aggregation(aggregation: s.Aggregation | None, what: str) -> Text:
             "bonus groups are added after it",)
 
 
+def _node_missing(policy: s.MissingPolicy | None) -> Text:
+    """A node's `when missing`: what a missing input that declares no policy means inside it."""
+    if policy is None:
+        return ()
+    meaning = {s.MissingPolicy.ZERO: "counts as 0", s.MissingPolicy.NOT_APPLICABLE: "makes its readers not applicable",
+               s.MissingPolicy.ERROR: "is a data error"}.get(policy, policy.value)
+    return (f"a missing input that declares no policy of its own {meaning} here",)
+
+
 def _redistributed(redistribute: bool, what: str) -> Text:
     if not redistribute:
         return ()
@@ -385,6 +395,7 @@ def _indicator(tree: _Tree, ind: s.Indicator, parents: tuple[s.Group, ...]) -> l
     rows = (*_described(ind), part_of, ("Items", tuple(items)), ("Score", _items_score(tree, ind)),
             ("Aggregation", _aggregation(ind.aggregation, "items")),
             ("Not applicable", _redistributed(ind.redistribute, "items")), ("Taken from", _origin(ind)),
+            ("When missing", _node_missing(ind.missing)),
             ("Rounding", _rounding_of(ind.rounding, "this indicator's score and its items'")))
     blocks: list[Block] = [Heading(level, title, _anchor(ind)), *_fields(rows)]
     for item in ind.items:
@@ -465,7 +476,7 @@ def _scoring(tree: _Tree, item: ScoredIndicator) -> tuple[tuple[str, Text], ...]
     ind = item.syntax
     return (("Weight", _leaf_weight(tree, item)), ("Points", _points(ind)), ("Deduction", _deduction(ind)),
             ("Zero denominator", _zero_policy(ind)), ("Direction", _direction(item)),
-            ("Rounding", _rounding_of(ind.rounding, "its score")))
+            ("Rounding", _rounding_of(ind.rounding, "its score")), ("When missing", _node_missing(ind.missing)))
 
 
 def _leaf_weight(tree: _Tree, item: ScoredIndicator) -> Text:
