@@ -23,9 +23,11 @@ take them (see tests/reference/evaluate.py: a deduction's is `None`).
 The rating's name (which tells sub-tiers of one rank apart) is compared when the library's
 result has `.rating` (`.rating.name`; `None` when unrated or without a rating rule). Missing data
 (§3, §10) is compared when the library's result has it: `.missing`, a sequence of objects with
-`.input`, `.filled` (the policy, in the words of `when missing:`) and `.indicators` (the codes of
-the leaves that read the input), in the order the standard declares the inputs, each one's codes
-in the file's order; and `.missing_share`, an exact Fraction.
+`.input`, `.filled` (the policy, in the words of `when missing:`, or "as each indicator says"
+when the nodes reading it say different things) and `.indicators` (the codes of the leaves that
+read the input), in the order the standard declares the inputs, each one's codes in the file's
+order; `.value` when the library gives it (what the value was filled in with: 0 under `zero`,
+the cohort's value under `cohort …`, else `None`); and `.missing_share`, an exact Fraction.
 
 Refusals agree when both refuse and the library's refusal is one the reference also finds
 (same entity, same input, same sort; for a zero denominator, same indicator): the reference
@@ -140,6 +142,9 @@ def _compare_entity(got: Any, want: Result) -> list[str]:
         library_missing = tuple((m.input, m.filled, tuple(_code(c) for c in m.indicators)) for m in got.missing)
         reference_missing = tuple((m.input, m.filled, m.indicators) for m in want["missing"])
         lines += _differ(entity, "missing", library_missing, reference_missing)
+        if all(hasattr(m, "value") for m in got.missing) and len(got.missing) == len(want["missing"]):
+            for m, w in zip(got.missing, want["missing"]):
+                lines += _differ(entity, f"missing {w.input} value", m.value, w.value)
     if hasattr(got, "missing_share"):
         lines += _differ(entity, "missing share", got.missing_share, want["missing_share"])
     library_indicators = {_indicator_code(i): i for i in got.indicators}

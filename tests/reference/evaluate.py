@@ -12,9 +12,10 @@ A result is one plain dict per entity:
 - `"nodes"`: every node's `NodeScore` (kind, code, name, rounded and unrounded score, maximum),
   keyed by code for indicators and items, by name for groups, and by `None` for the standard
   itself (the root, whose score is the total); in the file's order, the root first;
-- `"missing"`: a `Missing` (input, policy, codes of the leaves reading it) for every input the
-  entity did not report that was filled in or made not applicable (§3), in the order the standard
-  declares them; `"missing_share"`: the share of the total's maximum those leaves carry (§10).
+- `"missing"`: a `Missing` (input, policy, codes of the leaves reading it, value filled in) for
+  every input the entity did not report that was filled in or made not applicable (§3), by its
+  own policy or its readers' nodes', in the order the standard declares them; `"missing_share"`:
+  the share of the total's maximum those leaves carry (§10).
 
 Readings where the docs are silent or ambiguous (reported with the tests):
 
@@ -77,6 +78,9 @@ Readings for missing values, aggregation, point tables, overrides and powers (§
   leaves out 0) is refused as an invalid value of that input; a part filled in above its whole,
   or a whole filled in below its part, is refused as the part's (`part of` after imputing);
 - an input made not applicable is no whole to check a part against, and no part to check;
+- a part no formula needs is still checked when given (docs/api.md), against "its whole when
+  that is given too": not against a whole filled in (the check after imputing is for a part
+  the standard needs);
 - "every indicator and item that reads the input" is every leaf whose formula reads it this
   period: a leaf reading only `previous(x)` (`x@previous`) is not made not applicable by a
   missing `x`, nor carries it in the missing share; a leaf that reads it is not applicable
@@ -109,13 +113,46 @@ Readings for missing values, aggregation, point tables, overrides and powers (§
   N/A indicator satisfying no `indicator CODE` requirement); a cap R lets a level through when
   its rank is at most R; `cap R` takes R as written (a whole number, as a level's rank);
 - `x ^ 0` is 1, `0 ^ 0` included (the empty product).
+
+Readings for a node's `when missing` (§3, *Missing values*, *Per indicator or node*):
+
+- which policy: an input that writes `when missing` (even `error`) keeps its own; one that does
+  not takes, in each leaf reading it this period, the innermost of the leaf's own clause, its
+  indicator's (for an item) and its groups' settings, else `error`; a whole read by no leaf
+  itself (needed only to hold a part to it) is read inside no node, so its `error` stands;
+- an input missing for an entity is filled in with no value: each leaf reading it decides in its
+  own formula, `zero` counting it as 0, `not applicable` making the leaf not applicable whatever
+  else its formula meets (as an input's own `not applicable`), and `error` refusing it, one
+  `MissingInput` for each such leaf, named by that leaf's code (in the file's order), also when
+  the leaf is not applicable by another input (a missing value is refused when read, before
+  anything is scored, as under an input's own `error`); the other leaves still meet it as they
+  say, so a cohort column of a leaf under `not applicable` leaves the entity out, and a peer's
+  zero denominator there is found too;
+- (a) `"missing"` lists such an input once, in the declared order, with every leaf that reads it
+  this period, in the file's order: `filled` is the policy they all have, or "as each indicator
+  says" when they differ; `Missing.value` is 0 when that policy is `zero`, else `None`. For an
+  input's own policy `value` is 0 under `zero`, the cohort's value under `cohort …`, and `None`
+  under `previous` (the entity's own last-period value, not one the standard supplies) and
+  `not applicable`;
+- (b) the missing share counts every leaf reading such an input, whatever its policy (a leaf
+  counting it as 0 rests on it as much as one made not applicable);
+- (c) a node's `zero` is no value of the input: it is neither held to the input's domain (a rank
+  counts as 0, so `1 / rank` meets a zero denominator) nor to `part of` (a part is not held to a
+  whole missing so, nor such a part to its whole); nor is `ratio`'s own "part above its whole"
+  check made when either argument is an input missing so: `ratio(v, w)` with `w` missing under
+  `zero` meets a zero denominator, and the leaf's `on zero denominator` decides;
+- (d) a cohort function's column is taken per calling leaf: an entity's argument counts the
+  missing input as 0 when that leaf's policy is `zero`, and leaves the entity out of the
+  comparison when it is `not applicable` (as an input's own `not applicable`); under `error` the
+  entity was refused already.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from math import floor, lcm
 from typing import Any
 
@@ -171,6 +208,7 @@ class Indicator:
     kind: str = "indicator"  # or "item"
     redistribute: bool = False  # made of items: `when not applicable: redistribute`
     aggregate: str | None = None  # made of items: `aggregate …`; None is the plain sum
+    missing: str | None = None  # its own `when missing` clause (§3, *Per indicator or node*)
 
     @property
     def number(self) -> Code:
@@ -193,6 +231,7 @@ class Group:
     rounding: Rounding | None = None
     redistribute: bool = False
     aggregate: str | None = None
+    missing: str | None = None  # its `when missing` setting (§3, *Per indicator or node*)
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -276,14 +315,45 @@ class RefStandard:
                 return indicator
         raise RefSyntaxError(f"no indicator {code}")
 
+    def covering(self) -> dict[Code, str]:
+        """Each leaf's code -> the innermost `when missing` among the leaf, its indicator (for an
+        item) and its groups; "error" where none says one (§3, *Per indicator or node*)."""
+        found: dict[Code, str] = {}
+
+        def below(node: Node, outer: str) -> None:
+            policy = node.missing or outer
+            if isinstance(node, Indicator) and node.leaf:
+                found[node.code] = policy
+                return
+            for member in node.members if isinstance(node, Group) else node.items:
+                below(member, policy)
+        for group in self.groups:
+            below(group, "error")
+        return found
+
+    def policy(self, code: Code, name: str) -> str:
+        """What a missing `name` means in leaf `code`: the input's own `when missing` if it says
+        one, else the innermost node's (an input's own wins over any node's)."""
+        declaration = self.inputs[name]
+        return declaration.missing if declaration.declared else self._covering[code]
+
+    @cached_property
+    def _covering(self) -> dict[Code, str]:
+        return self.covering()
+
     def needs(self) -> Needs:
         first: dict[tuple[str, str], Code] = {}
+        node_readers: dict[str, dict[Code, str]] = {}
         for indicator in self.leaves:
             assert indicator.value is not None
             for read in reads(indicator.value):
                 first.setdefault(read, indicator.code)
+            for name in now_reads(indicator):
+                if not self.inputs[name].declared:
+                    node_readers.setdefault(name, {})[indicator.code] = self.policy(indicator.code, name)
         now = self._with_wholes({name for name, period in first if period == NOW})
-        return Needs(set(now), self._with_wholes({name for name, period in first if period == PREVIOUS}), first)
+        return Needs(set(now), self._with_wholes({name for name, period in first if period == PREVIOUS}), first,
+                     node_readers)
 
     def _with_wholes(self, needed: set[str]) -> list[str]:
         """The values read, and the wholes of those (docs/api.md: "an input that a formula needs, or
@@ -309,7 +379,7 @@ class RefStandard:
 
     def _run(self, records: Sequence[object]) -> tuple[list[Result], list[RefDataError]]:
         entities, errors = read_cohort(self.inputs, self.needs(), records)
-        cohort = _Cohort(entities)
+        cohort = _Cohort(entities, self.policy)
         self._take_columns(cohort, errors)
         if any(e.filled or e.not_applicable for e in entities):
             self._check_imputable()
@@ -336,7 +406,7 @@ class RefStandard:
                 for entity, found in zip(cohort.entities, column):
                     if isinstance(found, RefDataError):
                         _collect(errors, found)
-                    elif now_reads(indicator) & entity.not_applicable:
+                    elif self.not_applicable_reads(entity, indicator):
                         continue  # the entity's indicator is not applicable: no zero denominator to refuse
                     elif isinstance(found, _Zero) and indicator.zero == "error":  # its policy: refuse
                         _collect(errors, RefZeroDenominator(entity.name, indicator.code, found.input,
@@ -373,22 +443,37 @@ class RefStandard:
             "missing_share": share,
         }
 
+    def not_applicable_reads(self, entity: Entity, leaf: Indicator) -> set[str]:
+        """The inputs the leaf reads this period that make it not applicable for the entity: made
+        not applicable by the input's own policy, or missing under the leaf's node's (§3)."""
+        read = now_reads(leaf)
+        return (read & entity.not_applicable) | {
+            name for name in read & entity.node_missing if self.policy(leaf.code, name) == "not applicable"}
+
     def _missing(self, entity: Entity) -> tuple[Missing, ...]:
         """§3: every input filled in or made not applicable, in the order the standard declares
-        them, with how, and the codes of the leaves that read it (this period), in the file's order."""
+        them, with how, and the codes of the leaves that read it (this period), in the file's order.
+        One missing under the nodes' policies is listed once: by the policy its readers share,
+        else as "as each indicator says" (see the module's readings)."""
         found = []
         for name in self.inputs:
+            readers = tuple(leaf.code for leaf in self.leaves if name in now_reads(leaf))
+            if name in entity.node_missing:
+                policies = {self.policy(code, name) for code in readers}
+                shared = policies.pop() if len(policies) == 1 else AS_EACH_SAYS
+                found.append(Missing(name, shared, readers, Fraction(0) if shared == "zero" else None))
+                continue
             policy = entity.filled.get(name) or ("not applicable" if name in entity.not_applicable else None)
             if policy is not None:
-                readers = tuple(leaf.code for leaf in self.leaves if name in now_reads(leaf))
-                found.append(Missing(name, policy, readers))
+                value = entity.now.get(name) if policy == "zero" or policy.startswith("cohort") else None
+                found.append(Missing(name, policy, readers, value))
         return tuple(found)
 
     def _missing_share(self, entity: Entity) -> Fraction:
         """§10, *Missing data*: what the leaves that read an unreported input carry of the total's
         maximum: each its maximum times the weight of every weighted node above it, over the sum
         of the top-level scored groups' maxima; leaves in bonus groups and deductions carry 0."""
-        unreported = set(entity.filled) | entity.not_applicable
+        unreported = set(entity.filled) | entity.not_applicable | entity.node_missing
         if not unreported:
             return Fraction(0)
         top = sum((maximum(g, self.total) or Fraction(0) for g in self.groups if not g.bonus), Fraction(0))
@@ -410,13 +495,17 @@ class RefStandard:
             yield from below(group, Fraction(1), False)
 
 
+AS_EACH_SAYS = "as each indicator says"  # `Missing.filled` when the readers' node policies differ
+
+
 @dataclass(frozen=True)
 class Missing:
     """One input an entity did not report, as `Evaluation.missing` lists it."""
 
     input: str
-    filled: str  # its policy: "zero", "previous", "cohort median", "not applicable", …
+    filled: str  # its policy: "zero", "previous", "cohort median", "not applicable", …, AS_EACH_SAYS
     indicators: tuple[Code, ...]  # the leaves that read it
+    value: Fraction | None = None  # what it was filled in with: 0 under `zero`, the cohort's value
 
 
 def now_reads(indicator: Indicator) -> set[str]:
@@ -432,8 +521,9 @@ class _Cohort:
     """The entities scored together; `rank`, `share` and the other cohort functions read a whole
     column of them."""
 
-    def __init__(self, entities: list[Entity]) -> None:
+    def __init__(self, entities: list[Entity], policy: Callable[[Code, str], str]) -> None:
         self.entities = entities
+        self.policy = policy  # (leaf code, input) -> what a missing value of it means there
         self.columns: dict[tuple[Expr, str, Code], list[Fraction | Exception]] = {}
 
     def column(self, expr: Expr, period: str, number: Code) -> list[Fraction | Exception]:
@@ -453,7 +543,7 @@ class _Cohort:
         if isinstance(expr, Num):
             return expr.value
         if isinstance(expr, Ref):
-            return self._input(expr.name, index, period)
+            return self._input(expr.name, index, period, number)
         if isinstance(expr, Neg):
             return -self.value(expr.operand, index, period, number)
         if isinstance(expr, Binary):
@@ -463,13 +553,20 @@ class _Cohort:
         if isinstance(expr, Weighted):
             return sum((w * self.value(e, index, period, number) for w, e in expr.parts), Fraction(0))
         if isinstance(expr, Checklist):
-            return sum((p * self._input(f, index, period) for f, p in expr.items), Fraction(0))
+            return sum((p * self._input(f, index, period, number) for f, p in expr.items), Fraction(0))
         return self._call(expr, index, period, number)
 
-    def _input(self, name: str, index: int, period: str) -> Fraction:
+    def _input(self, name: str, index: int, period: str, number: Code) -> Fraction:
         entity = self.entities[index]
         if period == NOW and name in entity.not_applicable:
             raise _NotApplicable(name)
+        if period == NOW and name in entity.node_missing:  # as the leaf computed, `number`, says
+            policy = self.policy(number, name)
+            if policy == "not applicable":
+                raise _NotApplicable(name)
+            if policy == "error":
+                raise _Unavailable(name)  # refused when read, by this leaf's code
+            return Fraction(0)
         values = entity.values(period)
         if (name, period) in entity.bad or name not in values:
             raise _Unavailable(name)
@@ -498,10 +595,13 @@ class _Cohort:
         if function == "previous":
             if period == PREVIOUS or not isinstance(args[0], Ref):
                 raise RefSyntaxError("previous() of last period, or of a formula")
-            return self._input(args[0].name, index, PREVIOUS)
+            return self._input(args[0].name, index, PREVIOUS, number)
         values = [self.value(a, index, period, number) for a in args]
         if function == "ratio":
-            return _ratio(self.entities[index].name, number, args, values)
+            # (c): a side missing under a node's policy has no value to hold the other to.
+            unheld = period == NOW and any(isinstance(a, Ref) and a.name in self.entities[index].node_missing
+                                           for a in args)
+            return _ratio(self.entities[index].name, number, args, values, not unheld)
         if function == "min":
             return min(values)
         if function == "max":
@@ -561,9 +661,9 @@ def _named(expr: Expr, suffix: str = "") -> str | None:
     return expr.name + suffix if isinstance(expr, Ref) else None
 
 
-def _ratio(entity: str, number: Code, args: tuple[Expr, ...], values: list[Fraction]) -> Fraction:
+def _ratio(entity: str, number: Code, args: tuple[Expr, ...], values: list[Fraction], held: bool = True) -> Fraction:
     part, whole = values
-    if part > whole:
+    if held and part > whole:
         raise RefPartAboveWhole(entity, number, _named(args[0]), f"the part {part} is above its whole {whole}")
     if whole == 0:
         raise _Zero(_named(args[1]))
@@ -635,7 +735,7 @@ def _score(standard: RefStandard, cohort: _Cohort, index: int, indicator: Indica
     (the error is collected)."""
     assert indicator.value is not None
     entity = cohort.entities[index].name
-    if now_reads(indicator) & cohort.entities[index].not_applicable:  # §3: not applicable, whatever else
+    if standard.not_applicable_reads(cohort.entities[index], indicator):  # §3: not applicable, whatever else
         return (None, None, Fraction(0)), Fraction(0)
     try:
         value = cohort.value(indicator.value, index, NOW, indicator.code)

@@ -16,7 +16,10 @@ Where the docs are silent, the readings taken here (and reported):
   too, since the whole's own bound cannot be checked without it;
 - `indicator N from alias M` takes an indicator, not an item, of the base (at any depth of its
   groups), with its items; the items keep their codes and their formulas read the base's inputs,
-  unless this file declares the name, as for the indicator's own formula.
+  unless this file declares the name, as for the indicator's own formula;
+- a node's `when missing` (§3, *Per indicator or node*): a reused indicator brings its own and its
+  items' (a reuse block's replaces the indicator's), not those of the base's groups; in this file
+  it sits in this file's groups, whose `when missing` covers it as any member's.
 
 What the reference refuses when linking (`RefSyntaxError`), beyond what it cannot find: a
 `weight` without the header's `total` (E0259), an indicator with items and a `value`, `stars`,
@@ -123,7 +126,7 @@ def _check(standard: RefStandard) -> None:
 def _group(raw: RawGroup, scope: _Scope) -> Group:
     members = tuple(_group(m, scope) if isinstance(m, RawGroup) else _indicator(m, scope) for m in raw.members)
     return Group(raw.name, raw.bonus, raw.points, raw.cap, members, raw.code, raw.weight, raw.rounding,
-                 raw.redistribute, raw.aggregate)
+                 raw.redistribute, raw.aggregate, raw.missing)
 
 
 def _indicator(raw: RawIndicator, scope: _Scope) -> Indicator:
@@ -153,6 +156,7 @@ def _own(code: object, name: str, leading: bool, c: Clauses, scope: _Scope, kind
         kind=kind,
         redistribute=bool(c.redistribute),
         aggregate=c.aggregate,
+        missing=c.missing,
     )
 
 
@@ -181,7 +185,7 @@ def _override(taken: Indicator, base: RefStandard, raw: RawIndicator, scope: _Sc
         taken = _from_base(taken, scope)
     if c.items:
         taken = replace(taken, items=_items(c.items, scope))
-    for attribute in ("points", "deduct", "zero", "weight", "rounding", "redistribute", "aggregate"):
+    for attribute in ("points", "deduct", "zero", "weight", "rounding", "redistribute", "aggregate", "missing"):
         if getattr(c, attribute) is not None:
             taken = replace(taken, **{attribute: getattr(c, attribute)})
     if c.stars is not None:

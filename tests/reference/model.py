@@ -81,6 +81,9 @@ class InputDecl:
     # §3, *Missing values*: "error", "zero", "previous", "cohort mean", "cohort median",
     # "cohort min" or "not applicable" (the library's `MissingValue.filled` words).
     missing: str = "error"
+    # Whether `when missing` is written on the input: then it wins over any node's (§3, *Per
+    # indicator or node*); an input that says nothing takes the innermost node's, else `error`.
+    declared: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class Clauses:
     rounding: Rounding | None = None
     redistribute: bool | None = None  # `when not applicable: redistribute` (§9)
     aggregate: str | None = None  # `aggregate geometric | harmonic | minimum | arithmetic` (§9)
+    missing: str | None = None  # `when missing: zero | not applicable | error` (§3, *Per indicator or node*)
     notes: list[str] = field(default_factory=list)
     items: list[RawItem] = field(default_factory=list)  # an indicator's `item` clauses, in order
 
@@ -167,6 +171,7 @@ class RawGroup:
     rounding: Rounding | None = None
     redistribute: bool = False
     aggregate: str | None = None
+    missing: str | None = None  # `when missing: zero | not applicable | error` (§3, *Per indicator or node*)
 
 
 @dataclass(frozen=True)

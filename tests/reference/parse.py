@@ -366,6 +366,7 @@ def _input(cur: _Cursor) -> InputDecl:
     unit = cur.string() if cur.peek_string() else None
     part_of = None
     missing = "error"
+    declared = False
     while cur.symbol(","):
         if cur.word("part"):
             cur.keyword("of")
@@ -374,10 +375,11 @@ def _input(cur: _Cursor) -> InputDecl:
             cur.keyword("missing")
             cur.expect(":")
             missing = _missing_policy(cur)
+            declared = True
         else:
             cur.keyword("better")
             cur.name()  # a direction matters to the static checks, not to scores
-    return InputDecl(name, label, kind, unit, low, high, part_of, missing)
+    return InputDecl(name, label, kind, unit, low, high, part_of, missing, declared)
 
 
 def _missing_policy(cur: _Cursor) -> str:
@@ -394,6 +396,25 @@ def _missing_policy(cur: _Cursor) -> str:
     if policy not in ("error", "zero", "previous"):
         raise cur.fail("a missing-value policy")
     return policy
+
+
+def _node_missing(cur: _Cursor) -> str:
+    """What follows a node's `when` when `missing` comes next (§3, *Per indicator or node*):
+    `zero`, `not applicable` or `error`; filling in from the cohort or from last period stays the
+    input's (E0273)."""
+    cur.keyword("missing")
+    cur.expect(":")
+    policy = _missing_policy(cur)
+    if policy not in ("zero", "not applicable", "error"):
+        raise RefSyntaxError(f"`when missing: {policy}` belongs on the input, not on a node (E0273)")
+    return policy
+
+
+def _when(cur: _Cursor) -> tuple[str, str | bool]:
+    """What follows a node's `when`: (`missing`, its policy) or (`redistribute`, True)."""
+    if cur.peek_word() == "missing":
+        return "missing", _node_missing(cur)
+    return "redistribute", _redistribute(cur)
 
 
 def _band_spec(cur: _Cursor) -> Bands:
@@ -522,7 +543,13 @@ def _clause(cur: _Cursor, clauses: Clauses, in_item: bool) -> None:
             raise cur.fail("no item inside an item")
         clauses.items.append(_item(cur))
         return
-    readers = {
+    if word == "when":
+        attribute, setting = _when(cur)
+        if getattr(clauses, attribute) is not None:
+            raise cur.fail(f"`when {'missing' if attribute == 'missing' else 'not applicable'}` once")
+        setattr(clauses, attribute, setting)
+        return
+    readers: dict[str, Callable[[], object]] = {
         "description": cur.string,
         "value": lambda: expression(cur),
         "stars": lambda: _stars(cur),
@@ -532,12 +559,11 @@ def _clause(cur: _Cursor, clauses: Clauses, in_item: bool) -> None:
         "better": cur.name,
         "weight": lambda: literal(cur),
         "rounding": lambda: _rounding(cur),
-        "when": lambda: _redistribute(cur),
         "aggregate": lambda: _aggregation(cur),
     }
     if word not in readers:
         raise cur.fail("an indicator clause")
-    attribute = {"on": "zero", "when": "redistribute"}.get(word, word)
+    attribute = {"on": "zero"}.get(word, word)
     if getattr(clauses, attribute) is not None:
         raise cur.fail(f"`{word}` once")
     setattr(clauses, attribute, readers[word]())
@@ -601,9 +627,14 @@ def _group(cur: _Cursor) -> RawGroup:
     settings: dict[str, object] = {}
     while cur.peek_word() in ("rounding", "when", "aggregate"):
         word = cur.name()
+        setting: object
+        if word == "when":  # `when not applicable: redistribute` or `when missing: POLICY`
+            word, setting = _when(cur)
+        else:
+            setting = {"rounding": _rounding, "aggregate": _aggregation}[word](cur)
         if word in settings:
             raise cur.fail(f"`{word}` once")
-        settings[word] = {"rounding": _rounding, "when": _redistribute, "aggregate": _aggregation}[word](cur)
+        settings[word] = setting
     members: list[RawIndicator | RawGroup] = []
     while not cur.symbol("}"):
         if cur.peek_word() in ("group", "bonus"):
@@ -613,8 +644,11 @@ def _group(cur: _Cursor) -> RawGroup:
     rounding = settings.get("rounding")
     aggregate = settings.get("aggregate")
     assert rounding is None or isinstance(rounding, Rounding)
+    missing = settings.get("missing")
     assert aggregate is None or isinstance(aggregate, str)
-    return RawGroup(name, bonus, points, cap, members, code, weight, rounding, "when" in settings, aggregate)
+    assert missing is None or isinstance(missing, str)
+    return RawGroup(name, bonus, points, cap, members, code, weight, rounding, "redistribute" in settings,
+                    aggregate, missing)
 
 
 # ---------------------------------------------------------------- the rating (§10)

@@ -36,6 +36,9 @@ class Entity:
     bad: set[tuple[str, str]] = field(default_factory=set)
     filled: dict[str, str] = field(default_factory=dict)  # input -> its policy, for each value filled in
     not_applicable: set[str] = field(default_factory=set)  # inputs missing under `not applicable`
+    # Inputs missing that declare no `when missing` of their own and that some leaf reads (§3, *Per
+    # indicator or node*): no value, each leaf decides (one under `error` was refused).
+    node_missing: set[str] = field(default_factory=set)
 
     def values(self, period: str) -> dict[str, Fraction]:
         return self.now if period == NOW else self.previous
@@ -48,6 +51,9 @@ class Needs:
     now: set[str]  # this period's inputs: read by a formula, or the whole of another input
     previous: list[str]  # inputs whose `@previous` value growth/previous reads, in table order
     first_reader: dict[tuple[str, str], Code]  # (name, period) -> the first indicator reading it
+    # For each input that declares no `when missing`: every leaf reading it this period, in the
+    # file's order, with the innermost node's `when missing` covering that leaf ("error" if none).
+    node_readers: dict[str, dict[Code, str]] = field(default_factory=dict)
 
 
 def entity_name(record: object, position: int) -> str:
@@ -214,6 +220,17 @@ def _read_one(entity: Entity, record: Mapping[object, object], declaration: Inpu
         if period == NOW and declaration.missing != "error":
             entity.filled[declaration.name] = declaration.missing  # filled in once the cohort is read
             return []
+        if period == NOW and not declaration.declared:
+            # §3, *Per indicator or node*: each leaf reading it as its innermost node says; an
+            # error for every leaf under `error`, named by that leaf. A whole no leaf reads
+            # itself is read inside no node: its default, `error`, stands.
+            # Each leaf meets it as its own policy says, also beside one that refuses it, so that a
+            # cohort column of a leaf under `not applicable` still leaves the entity out.
+            readers = needs.node_readers.get(declaration.name, {})
+            if readers:
+                entity.node_missing.add(declaration.name)
+                return [RefMissing(entity.name, code, key, "no value given")
+                        for code, policy in readers.items() if policy == "error"]
         entity.bad.add((declaration.name, period))
         return [RefMissing(entity.name, reader, key, "no value given")]
     try:
@@ -233,6 +250,11 @@ def _parts_within_wholes(entity: Entity, inputs: dict[str, InputDecl], period: s
     for declaration in inputs.values():
         whole = declaration.part_of
         if whole is None or declaration.name not in values:
+            continue
+        if period == NOW and whole in entity.filled and declaration.name not in needs.now:
+            # docs/api.md: a value no formula needs is checked against "its whole when that is
+            # given too"; a whole filled in was not given (§3's check after imputing is for a
+            # part the standard needs).
             continue
         bound = values.get(whole)
         if bound is not None and values[declaration.name] > bound:
