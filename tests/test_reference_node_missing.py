@@ -4,8 +4,9 @@ item (docs/language.md §3, *Missing values*, *Per indicator or node*).
 Every expected number is computed by hand from the docs (the comments show the arithmetic);
 none comes from the library. Each example is then also run through the library and compared
 with the reference bit for bit (`compare`), and a refusal is held to the leaf it must name.
-The two tests marked `xfail` hold library bugs this file found (reported): remove the marks once
-they are fixed, when `strict` turns them into failures.
+Two tests at the end held library bugs this file found, fixed since: a leaf under `error` that
+another input made not applicable let a missing value through, and `ratio` held an undeclared
+part to a whole that was missing under a node's `zero`.
 """
 
 from __future__ import annotations
@@ -172,8 +173,6 @@ def test_a_leaf_under_error_refuses_a_missing_value_though_not_applicable_by_ano
     assert (library.indicator, library.input) == ("4", "p")
 
 
-@pytest.mark.xfail(strict=True, reason="library bug (reported): a leaf under `when missing: error` that is not "
-                   "applicable by another input lets the missing value through when another reader covers it")
 def test_the_library_refuses_a_missing_value_a_not_applicable_leaf_under_error_reads() -> None:
     _, library = _refusals(BESIDE, [{"entity": "X"}])
     assert (library.indicator, library.input) == ("4", "p")
@@ -300,8 +299,6 @@ def test_ratio_holds_no_part_to_a_whole_missing_under_a_nodes_policy() -> None:
     _one(RATIO.replace('input a "a": count', 'input a "a": count, part of b'), {"a": 5})  # the library agrees
 
 
-@pytest.mark.xfail(strict=True, reason="library bug (reported): with a not declared `part of` b, ratio(a, b) "
-                   "refuses a part 5 above b's stand-in 0 as InvalidValue")
 def test_the_library_holds_no_undeclared_part_to_a_whole_missing_under_a_nodes_policy() -> None:
     _one(RATIO, {"a": 5})
 

@@ -152,18 +152,19 @@ class _Emitter:
         self._convert(k, var)
         self.depth -= 1
 
-    def defaults(self, item: p.IndicatorPlan, slots: tuple[int, ...]) -> None:
-        """Each reader's policy for the tolerant slots it reads: an error, not applicable, or
-        (zero) nothing to do, 0 standing in already."""
+    def missing(self, item: p.IndicatorPlan, slots: tuple[int, ...]) -> None:
+        """Each reader's policy for the tolerant slots it reads, errors first (a missing value
+        its policy refuses is refused, whatever else makes it not applicable), then not
+        applicable (the input's own, then its nodes'); under zero, 0 stands in already."""
         policies = dict(item.defaults)
-        for k in slots:
-            if k not in self.flags:
-                continue
-            policy = policies.get(k, MissingPolicy.ERROR)
-            if policy is MissingPolicy.ERROR:
+        tolerant = [k for k in slots if k in self.flags]
+        for k in tolerant:
+            if policies.get(k, MissingPolicy.ERROR) is MissingPolicy.ERROR:
                 self.line(f"if {self.flags[k]}:")
                 self.line(f"    raise _missing_input({self.plan.slots[k].key!r}, entity, {item.code!r})")
-            elif policy is MissingPolicy.NOT_APPLICABLE:
+        self.unavailable(slots)
+        for k in tolerant:
+            if policies.get(k) is MissingPolicy.NOT_APPLICABLE:
                 self.line(f"if {self.flags[k]}:")
                 self.line("    raise _NotApplicable")
 
@@ -261,7 +262,7 @@ class _Emitter:
             case p.Divide(left, right, blame, bounded):
                 a, b = self.expr(left), self.expr(right)
                 if bounded is not None:
-                    self._bounded(a, b, bounded)
+                    self._bounded(a, b, bounded, (*_loads(left), *_loads(right)))
                 return self.divide(a, b, blame)
             case p.Sum(terms):
                 return self.sum([self.expr(term) for term in terms])
@@ -310,11 +311,14 @@ class _Emitter:
         self.line(f"    {name}n, {name}d = -{name}n, -{name}d")
         return Pair(f"{name}n", f"{name}d", False)
 
-    def _bounded(self, part: Pair, whole: Pair, labels: tuple[str, str]) -> None:
+    def _bounded(self, part: Pair, whole: Pair, labels: tuple[str, str], reads: tuple[int, ...]) -> None:
         """A ratio's part above its whole is bad data. The labels may be formulas: they
-        reach the code as constants, never as source text."""
+        reach the code as constants, never as source text. A missing value standing in as 0
+        (a node's `when missing: zero`) is no data to hold to it."""
         names = [self.constant(label) for label in labels]
-        self.line(f"if {_mul(part.num, whole.den)} > {_mul(whole.num, part.den)}:")
+        stand_ins = " or ".join(self.flags[k] for k in dict.fromkeys(reads) if k in self.flags)
+        guard = f"not ({stand_ins}) and " if stand_ins else ""
+        self.line(f"if {guard}{_mul(part.num, whole.den)} > {_mul(whole.num, part.den)}:")
         self.line(f"    raise _ratio_above({names[0]}, {names[1]}, {_fraction(part)}, {_fraction(whole)}, "
                   f"entity, {self.indicator!r})")
 
@@ -443,8 +447,7 @@ class _ProgramBuilder:
             absent = em.absent([k for k in caller.reads if k not in _loads(site.formula)], caller)
             em.line("try:")
             em.depth += 1
-            em.unavailable(_loads(site.formula))
-            em.defaults(caller, _loads(site.formula))
+            em.missing(caller, _loads(site.formula))
             value = em.expr(site.formula)
             em.line(f"c{index} = ({value.num}, {value.den})")
             em.depth -= 1
@@ -503,8 +506,7 @@ class _ProgramBuilder:
         em.memo.clear()
         em.line("try:")
         em.depth += 1
-        em.unavailable(item.reads)
-        em.defaults(item, item.reads)
+        em.missing(item, item.reads)
         value = em.expr(item.formula)
         em.line(f"{value_var} = ({value.num}, {value.den})")
         self._score(em, item, value, stars_var, points_var)
