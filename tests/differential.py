@@ -48,6 +48,7 @@ input y "补数y": money "元", when missing: cohort min
 # Inputs a record may leave out: their `when missing` fills them in (docs/language.md §3).
 GAPS = ["u", "v", "z", "q", "x", "y"]
 NUMERIC = ["n", "c", "w", "p", "m", "r", "s", "t", "k", *GAPS]
+UNDECLARED = ["n", "c", "m", "s", "t", "k", "w", "p"]  # inputs with no `when missing` of their own
 FLAGS = ["f", "g"]
 FUNCTIONS_1 = ["growth", "rank", "share"]
 COHORT_FUNCTIONS = ["minmax", "percentile", "to_best", "cohort_mean", "cohort_median", "cohort_min", "cohort_max"]
@@ -75,6 +76,7 @@ class Indicator:
     weight: str | None = None  # an indicator made of items: its weight
     points_declared: bool = False  # an indicator made of items says `points N`, its items' sum
     rounding: str | None = None  # e.g. "3 decimals half even"
+    missing: str | None = None  # `when missing: ...` for the inputs read inside it
 
     @property
     def key(self) -> str:
@@ -109,6 +111,7 @@ class Group:
     points_declared: bool = True  # a sub-group may leave its points to its members' sum
     aggregation: str | None = None  # `aggregate ...`
     redistribute: bool = False  # `when not applicable: redistribute`
+    missing: str | None = None  # `when missing: ...` for the inputs read inside it
 
     @property
     def is_bonus(self) -> bool:
@@ -178,6 +181,8 @@ def _indicator_text(item: Indicator, total: Fraction, indent: str = "  ", keywor
     inner = indent + "  "
     if item.rounding:
         lines.append(f"{inner}rounding {item.rounding}")
+    if item.missing:
+        lines.append(f"{inner}when missing: {item.missing}")
     if item.items:
         if item.weight:
             lines.append(f"{inner}weight {item.weight}")
@@ -223,6 +228,8 @@ def _group_text(group: Group, total: Fraction, indent: str = "") -> str:
         lines.append(f"{indent}  aggregate {group.aggregation}")
     if group.redistribute:
         lines.append(f"{indent}  when not applicable: redistribute")
+    if group.missing:
+        lines.append(f"{indent}  when missing: {group.missing}")
     lines += [_indicator_text(i, total, indent + "  ") for i in group.indicators]
     lines += [_group_text(g, total, indent + "  ") for g in group.subgroups]
     return "\n".join([*lines, f"{indent}}}"])
@@ -263,6 +270,7 @@ class Generator:
     def __init__(self, seed: int) -> None:
         self.random = random.Random(seed)
         self.overrides: tuple[str, ...] = ()
+        self.drops = False  # some node says `when missing`: records may leave out undeclared inputs
 
     def choice(self, options: list[Any]) -> Any:
         return self.random.choice(options)
@@ -361,7 +369,15 @@ class Generator:
         scoring = self.scoring()
         leading = scoring[0] == "stars" and bool(scoring[2]) and self.random.random() < 0.3
         zero = self.choice(["error", "zero", "not applicable"])
-        return Indicator(number, self.formula(), scoring, zero, leading, rounding=self.rounding())
+        return Indicator(number, self.formula(), scoring, zero, leading, rounding=self.rounding(),
+                         missing=self.node_missing())
+
+    def node_missing(self) -> str | None:
+        """Now and then a node's `when missing`, for the inputs read inside it."""
+        if self.random.random() < 0.9:
+            return None
+        self.drops = True  # records may then leave out inputs that declare no policy
+        return self.choice(["zero", "not applicable", "error"])
 
     def made_of_items(self, numbers: Iterator[int], weighted: bool) -> Indicator:
         """An indicator made of 1 to 3 items: weighted ones whose weights make 1, or scored ones."""
@@ -413,7 +429,8 @@ class Generator:
         code = self.choice([None, None, f"G{sum(map(ord, name))}{depth}"])
         rounding = self.rounding()
         return Group(name, tuple(members), subgroups=tuple(subgroups), code=code, rounding=rounding,
-                     aggregation=self.aggregation(rounding), redistribute=self.random.random() < 0.2)
+                     aggregation=self.aggregation(rounding), redistribute=self.random.random() < 0.2,
+                     missing=self.node_missing())
 
     def aggregation(self, rounding: str | None) -> str | None:
         """Now and then a mean in place of the sum; a geometric one only under a rounding."""
@@ -530,6 +547,9 @@ class Generator:
                 whole, part = (_as_int(record[key + suffix]) for key in ("w", "p"))
                 if whole is not None and part is not None:
                     record["p" + suffix] = min(whole, part)
+        for name in (UNDECLARED if self.drops else ()):  # a node's `when missing` decides, or it is an error
+            if self.random.random() < 0.1:
+                del record[name]
         return record
 
     def cohort(self) -> tuple[dict[str, Any], ...]:
