@@ -81,4 +81,4 @@ def test_the_generator_wrote_the_bundled_cohort(monkeypatch: pytest.MonkeyPatch)
             del row[key]
     written = json.loads(Path(make.JSON_OUT).read_text(encoding="utf-8"))
     assert written == rows
-    assert list(written[0]) == ["entity", *make.declared_inputs()]  # the best city reports everything
+    assert list(written[0]) == ["entity", *make.declared_inputs(make.STANDARD)]  # the best city reports everything
