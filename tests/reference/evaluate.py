@@ -139,12 +139,17 @@ Readings for a node's `when missing` (§3, *Missing values*, *Per indicator or n
 - (c) a node's `zero` is no value of the input: it is neither held to the input's domain (a rank
   counts as 0, so `1 / rank` meets a zero denominator) nor to `part of` (a part is not held to a
   whole missing so, nor such a part to its whole); nor is `ratio`'s own "part above its whole"
-  check made when either argument is an input missing so: `ratio(v, w)` with `w` missing under
-  `zero` meets a zero denominator, and the leaf's `on zero denominator` decides;
+  check made when either argument reads an input missing so (the input, or a formula of it):
+  `ratio(v, w)` with `w` missing under `zero` meets a zero denominator, and the leaf's `on zero
+  denominator` decides;
 - (d) a cohort function's column is taken per calling leaf: an entity's argument counts the
   missing input as 0 when that leaf's policy is `zero`, and leaves the entity out of the
   comparison when it is `not applicable` (as an input's own `not applicable`); under `error` the
-  entity was refused already.
+  entity was refused already;
+- an argument that reads an input made not applicable (the input's policy or the leaf's node's)
+  is not applicable whatever else it would meet, a part above its whole included: the library's
+  reading, found by the fuzzer (seed 2020659), and the one that does not hang on the order in
+  which a formula's parts are computed.
 """
 
 from __future__ import annotations
@@ -533,6 +538,11 @@ class _Cohort:
         return self.columns[key]
 
     def _try(self, expr: Expr, index: int, period: str, number: Code) -> Fraction | Exception:
+        entity = self.entities[index]
+        for name, read in reads(expr, period):  # §3: not applicable, whatever else the argument meets
+            if read == NOW and (name in entity.not_applicable or (
+                    name in entity.node_missing and self.policy(number, name) == "not applicable")):
+                return _NotApplicable(name)
         try:
             return self.value(expr, index, period, number)
         except (_Zero, _Unavailable, _NotApplicable, RefDataError) as error:
@@ -598,9 +608,10 @@ class _Cohort:
             return self._input(args[0].name, index, PREVIOUS, number)
         values = [self.value(a, index, period, number) for a in args]
         if function == "ratio":
-            # (c): a side missing under a node's policy has no value to hold the other to.
-            unheld = period == NOW and any(isinstance(a, Ref) and a.name in self.entities[index].node_missing
-                                           for a in args)
+            # (c): a side that reads an input missing under a node's policy (the input itself, or a
+            # formula of it) has no reported value to hold the other to.
+            unheld = any(name in self.entities[index].node_missing
+                         for a in args for name, read in reads(a, period) if read == NOW)
             return _ratio(self.entities[index].name, number, args, values, not unheld)
         if function == "min":
             return min(values)
