@@ -42,3 +42,10 @@ def test_an_unknown_node_is_not_found(national: tuple[scr.Standard, list]) -> No
     standard, records = national
     with pytest.raises(scr.NotFound):
         standard.explain(records, str(records[0]["entity"]), "L9P9")
+
+
+def test_an_item_is_explained_as_an_item_of_its_indicator(national: tuple[scr.Standard, list]) -> None:
+    standard, records = national
+    entity = str(records[0]["entity"])
+    first = standard.explain(records, entity, "L1P1-A1").render().splitlines()[0]
+    assert first == f"{entity}: item L1P1-A1 电子证照办理率 (惠民服务, item of indicator L1P1)"

@@ -60,7 +60,10 @@ class Explanation:
 
     def render(self) -> str:
         i = self.indicator
-        lines = [f"{self.entity}: indicator {i.code} {'★ ' if i.leading else ''}{i.name} ({i.group})"]
+        item_of = i.info.item_of
+        what = "indicator" if item_of is None else "item"
+        where = i.group if item_of is None else f"{i.group}, item of indicator {item_of}"
+        lines = [f"{self.entity}: {what} {i.code} {'★ ' if i.leading else ''}{i.name} ({where})"]
         if self.description:
             lines.append(f"  {self.description}")
         if self.origin is not None:
