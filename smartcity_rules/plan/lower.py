@@ -154,6 +154,7 @@ class _Lowering:
         unread = {(name, False) for name in standard.inputs} - main - cohort
         keys = sorted(set(main) | set(cohort) | unread, key=lambda key: (key[1], order[key[0]]))
         self.slot = {key: index for index, key in enumerate(keys)}
+        self.names = [name for name, _ in keys]  # slot -> its input's name
         self.main_reads = tuple(sorted(self.slot[key] for key in main))
         self.cohort_reads = tuple(sorted(self.slot[key] for key in cohort))
         self.unread = tuple(sorted(self.slot[key] for key in unread))
@@ -176,7 +177,7 @@ class _Lowering:
     # ------------------------------------------------------------ the plan
     def plan(self) -> p.ScoringPlan:
         indicators = tuple(self._indicator(k, item) for k, item in enumerate(self.standard.indicators))
-        slots = self._slots()
+        slots = self._slots({k for item in indicators for k, _ in item.defaults})
         rating = self.standard.syntax.rating
         unrated = None if rating is None or rating.unrated_above is None else rating.unrated_above.value
         return p.ScoringPlan(
@@ -188,23 +189,21 @@ class _Lowering:
                           and (k in self.main_reads or k in self.cohort_reads)),
             unrated_above=unrated, overrides=self._overrides())
 
-    def _slots(self) -> tuple[p.InputSlot, ...]:
+    def _slots(self, tolerant: set[int]) -> tuple[p.InputSlot, ...]:
+        """The slots, in order; `tolerant`: those a leaf's node-level `when missing` covers."""
         users: dict[str, str] = {}
         for item in self.standard.indicators:
             if item.syntax.value is not None:
                 for name, _ in inputs_of(item.syntax.value):
                     users.setdefault(name, item.code)
         slots = []
-        for (name, previous) in self.slot:
+        for k, (name, previous) in enumerate(self.slot):
             decl = self.standard.inputs[name]
             bounds = None if decl.score_range is None else (decl.score_range[0].value, decl.score_range[1].value)
             whole = None if decl.part_of is None else self.slot.get((decl.part_of, previous))
             missing = s.MissingPolicy.ERROR if previous else decl.missing
-            tolerant = not previous and not decl.missing_declared and any(
-                item.missing not in (None, s.MissingPolicy.ERROR) and item.syntax.value is not None
-                and (name, False) in set(inputs_of(item.syntax.value)) for item in self.standard.indicators)
             slots.append(p.InputSlot(record_key(name, previous), name, previous, decl.kind,
-                                     domain(decl.kind, bounds), whole, users.get(name), missing, tolerant))
+                                     domain(decl.kind, bounds), whole, users.get(name), missing, k in tolerant))
         return tuple(slots)
 
     def _site(self, item: ScoredIndicator, call: s.Call, previous: bool) -> p.CohortSite:
@@ -296,7 +295,7 @@ class _Lowering:
     def _default(self, item: ScoredIndicator, slot: int) -> s.MissingPolicy | None:
         """What a missing value of the slot means for this leaf, where a node's `when missing`
         decides it: the input declares none of its own, and the node's is not an error."""
-        name = next(name for (name, previous), k in self.slot.items() if k == slot)
+        name = self.names[slot]
         if self.standard.inputs[name].missing_declared or item.missing in (None, s.MissingPolicy.ERROR):
             return None
         return item.missing
@@ -358,7 +357,7 @@ class _Lowering:
         return tuple(p.NodePlan(node.kind, node.code, node.name,
                                 tuple(index[id(m)] for m in node.members), node.leaf, node.bonus, node.cap,
                                 node.weight, rounding_of(node.rounding), node.maximum, node.redistribute,
-                                node.aggregation)
+                                node.aggregation, node.weighs)
                      for node in order)
 
     def _carries(self) -> dict[int, Fraction]:

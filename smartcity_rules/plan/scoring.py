@@ -224,12 +224,7 @@ class NodePlan:
     maximum: Fraction | None  # None for deductions
     redistribute: bool = False  # not-applicable members' weight goes to the applicable ones
     aggregation: Aggregation | None = None  # None: the members' sum
-
-    @property
-    def weighs(self) -> bool:
-        """Whether, as a member, it carries weight in its parent's mean and redistribution: a
-        positive maximum, not a bonus group (deductions and bonus groups are added after)."""
-        return self.maximum is not None and self.maximum > 0 and not self.bonus
+    weighs: bool = False  # as a member, it carries weight in a mean and in redistribution (check.Node.weighs)
 
 
 # ------------------------------------------------------------------ rating
@@ -336,11 +331,12 @@ class _Names:
     def count(self, op: Op) -> None:
         self.counts[id(op)] = self.counts.get(id(op), 0) + 1
         if self.counts[id(op)] == 1:
-            for child in _operands(op):
+            for child in operands(op):
                 self.count(child)
 
 
-def _operands(op: Op) -> tuple[Op, ...]:
+def operands(op: Op) -> tuple[Op, ...]:
+    """The ops an op reads directly, in order."""
     match op:
         case Negate(operand):
             return (operand,)

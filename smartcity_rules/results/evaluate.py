@@ -194,21 +194,22 @@ class ScoredBatch:
                              for req, text, held in zip(level.requirements, self.shape.texts[index],
                                                         ratings.outcomes(index, row)))
             held = ratings.outcomes(index, row)[len(level.requirements):]
-            outcomes += tuple(self._implicit(rule, what, ok, row) for (what, _), ok in zip(ratings.extras[index], held))
+            outcomes += tuple(self._implicit(rule, which, ok, row)
+                              for (which, _), ok in zip(ratings.extras[index], held))
             levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
         reached = next((lv for lv in levels if lv.reached), None)
         return RatingResult(reached.rank if reached else 0, reached.name if reached else None,
                             tuple(levels), rule.provisional)
 
-    def _implicit(self, rule: s.Rating, what: str, ok: bool, row: int) -> RequirementResult:
-        """A level's requirement beyond its own: enough data, no veto, no cap below it."""
-        if what == "missing":
+    def _implicit(self, rule: s.Rating, override: int | None, ok: bool, row: int) -> RequirementResult:
+        """A level's requirement beyond its own: enough data (no override), no veto, no cap below it."""
+        if override is None:
             assert rule.unrated_above is not None
             return RequirementResult(f"missing at most {rule.unrated_above.text}", ok,
                                      f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight")
-        override = rule.overrides[int(what.split()[1])]
-        text = (f"not vetoed: {override.reason}" if override.cap is None
-                else f"not capped below {override.cap.text}: {override.reason}")
+        found = rule.overrides[override]
+        text = (f"not vetoed: {found.reason}" if found.cap is None
+                else f"not capped below {found.cap.text}: {found.reason}")
         return RequirementResult(text, ok, "does not apply" if ok else "applies")
 
     def _actual(self, req: s.Requirement, evaluation: Evaluation) -> str:

@@ -41,7 +41,9 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
     raise AssertionError(req)
 
 
-Extra = tuple[str, list[bool]]  # what an implicit requirement of a level is, and whether it holds
+# An implicit requirement of a level and whether it holds: the override's index, or None for
+# enough data (`unrated when missing more than P`).
+Extra = tuple[int | None, list[bool]]
 
 
 def _extras(plan: p.ScoringPlan, level: p.LevelPlan, columns: ResultColumns, points: NodeScores) -> list[Extra]:
@@ -50,11 +52,11 @@ def _extras(plan: p.ScoringPlan, level: p.LevelPlan, columns: ResultColumns, poi
     rows = range(len(columns))
     found: list[Extra] = []
     if plan.unrated_above is not None:
-        found.append(("missing", [points.missing_share(row) <= plan.unrated_above for row in rows]))
+        found.append((None, [points.missing_share(row) <= plan.unrated_above for row in rows]))
     for k, override in enumerate(plan.overrides):
         if override.cap is None or level.rank > override.cap:
             fires = [all(column) for column in zip(*(held(r, columns, points) for r in override.requirements))]
-            found.append((f"override {k}", [not f for f in fires] if fires else [True] * len(columns)))
+            found.append((k, [not f for f in fires] if fires else [True] * len(columns)))
     return found
 
 

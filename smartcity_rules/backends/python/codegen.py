@@ -354,21 +354,8 @@ def _loads(op: p.Op) -> tuple[int, ...]:
             found[current.slot] = None
         elif isinstance(current, p.Tally):
             found.update((slot, None) for _, slot in current.items)
-        pending.extend(_children(current))
+        pending.extend(p.operands(current))
     return tuple(found)
-
-
-def _children(op: p.Op) -> tuple[p.Op, ...]:
-    match op:
-        case p.Negate(operand):
-            return (operand,)
-        case p.Binary(_, left, right) | p.Divide(left, right, _, _):
-            return (left, right)
-        case p.Sum(terms):
-            return terms
-        case p.Extreme(_, operands):
-            return operands
-    return ()
 
 
 def nonneg(op: p.Op, plan: ScoringPlan) -> bool:
