@@ -12,7 +12,6 @@ part to a whole that was missing under a node's `zero`.
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +21,12 @@ import smartcity_rules as scr
 
 from . import reference
 from .reference.compare import compare
-from .reference.evaluate import AS_EACH_SAYS, RefStandard
+from .reference.evaluate import AS_EACH_SAYS
+from .test_reference_missing import _both, _one, _scored
 
 F = Fraction
 Record = dict[str, Any]
 NA = (None, None, F(0))  # a not-applicable leaf: no value, no stars, 0 points
-
-
-@cache
-def _both(text: str) -> tuple[scr.Standard, RefStandard]:
-    return scr.loads(text, name="inline.scs"), reference.loads(text, ".")
-
-
-def _scored(text: str, records: list[Record], library: bool = True) -> list[dict[str, Any]]:
-    """The reference's results, after holding the library to them on the same records."""
-    ours, ref = _both(text)
-    if library:
-        assert compare(ours, ref, records) == []
-    return ref.evaluate_cohort(records)
-
-
-def _one(text: str, record: Record, library: bool = True) -> dict[str, Any]:
-    (result,) = _scored(text, [{"entity": "X", **record}], library)
-    return result
 
 
 def _refusals(text: str, records: list[Record]) -> tuple[list[reference.RefDataError], scr.DataError]:
