@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import attrs
 
 from ..plan.scoring import ScoringPlan
+from ..plan.surds import Surd
 
 Record = Mapping[str, Any]
 Pair = tuple[int, int]  # an exact value: (numerator, denominator > 0), not necessarily in lowest terms
@@ -37,7 +38,8 @@ class ResultColumns:
     - values[k][row]: the exact value as a Pair, None when not applicable;
     - stars[k][row]: 0 to 5, None for deductions and when not applicable;
     - points[k][row]: an int scaled by plan.points_scale where plan.indicators[k].scaled,
-      else an exact Fraction, rounded as the indicator's plan says.
+      else an exact Fraction, rounded as the indicator's plan says;
+    - exact[k][row]: an irrational leaf's exact value (below).
 
     Columns are per scored leaf (an indicator with a value, or an item); the scores of groups,
     indicators made of items and the total follow from them by one rule, applied once for
@@ -54,6 +56,10 @@ class ResultColumns:
     # imputed[j]: the value the cohort gave plan.imputed[j] in this batch (NOTHING_TO_IMPUTE
     # when no entity reported it).
     imputed: tuple[Any, ...] = ()
+    # exact[k][row]: for an irrational leaf k (plan.indicators[k].irrational), its exact value as
+    # a Surd, None where not applicable or counted as 0; values[k] holds it rounded, as shown.
+    # Stars, point rows and `indicator CODE CMP v` requirements are decided on this one.
+    exact: Mapping[int, Sequence[Surd | None]] = attrs.field(factory=dict)
 
     def __len__(self) -> int:
         return self.rows

@@ -42,8 +42,27 @@ FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
     Function.MIN.value: (2, None),
     Function.MAX.value: (2, None),
     Function.CLAMP.value: (3, 3),
+    Function.SQRT.value: (1, 1),
 }
 COHORT_FUNCTIONS = frozenset(f.value for f in Function if f.compares_entities)
+
+
+def _first_root(expr: s.Expr) -> s.Call | None:
+    return next((n for n in walk(expr) if isinstance(n, s.Call) and n.function in ("sqrt", "zscore")), None)
+
+
+def _one_term(expr: s.Expr) -> bool:
+    """Whether a formula's value is always one term q·√s (a rational included): a root, a
+    formula without one, or products, quotients, powers and negations of such."""
+    if not s.holds_root(expr) or (isinstance(expr, s.Call) and expr.function in ("sqrt", "zscore")):
+        return True
+    if isinstance(expr, s.Neg | s.Power):
+        return _one_term(expr.operand if isinstance(expr, s.Neg) else expr.base)
+    if isinstance(expr, s.Binary) and expr.op in (s.BinaryOp.MUL, s.BinaryOp.DIV):
+        return _one_term(expr.left) and _one_term(expr.right)
+    if isinstance(expr, s.Call) and expr.function == "ratio":
+        return all(_one_term(a) for a in expr.args)
+    return False
 
 
 @attrs.frozen
@@ -366,6 +385,41 @@ class _Checker:
                 self._weighted(node)
             elif isinstance(node, s.Checklist):
                 self._checklist(node)
+        if s.holds_root(expr):
+            self._roots(expr)
+
+    # ------------------------------------------------------------ square roots
+    def _roots(self, expr: s.Expr) -> None:
+        """Where a square root may stand (docs/language.md §5, Square roots): values stay sums of
+        rational multiples of roots, exact and comparable, only if nothing divides by a sum of
+        roots, takes a root of one, or compares a cohort by one."""
+        for node in walk(expr):
+            if isinstance(node, s.Binary) and node.op is s.BinaryOp.DIV:
+                self._root_divisor(node.right, "`/`")
+            elif isinstance(node, s.Call) and node.function in ("ratio", "growth") and node.args:
+                self._root_divisor(node.args[-1], f"`{node.function}`")
+            if isinstance(node, s.Call) and node.function in ("sqrt", "zscore") and node.args:
+                self._nested_root(node)
+            elif isinstance(node, s.Call) and node.function in COHORT_FUNCTIONS and node.args:
+                inner = _first_root(node.args[0])
+                if inner is not None:
+                    self.error("E0276", f"`{inner.function}` inside `{node.function}`", inner.span,
+                               label=f"`{node.function}` of a square root is not offered",
+                               help="compare the cohort by the value under the root: it orders the "
+                               "entities alike")
+
+    def _root_divisor(self, divisor: s.Expr, where: str) -> None:
+        if not _one_term(divisor):
+            self.error("E0274", f"the divisor of {where} adds a square root to something", divisor.span,
+                       label="a sum with a square root cannot divide exactly",
+                       help="divide by one term, such as `sqrt(x)` or `2 * sqrt(x)`, or by a formula without roots")
+
+    def _nested_root(self, call: s.Call) -> None:
+        inner = _first_root(call.args[0])
+        if inner is not None:
+            self.error("E0275", f"`{inner.function}` inside `{call.function}`", inner.span,
+                       label="a square root of a square root is not offered",
+                       help="take one root of the whole formula: `sqrt(x * y)` rather than `sqrt(x * sqrt(y))`")
 
     def _ref(self, ref: s.Ref) -> s.InputDecl | None:
         decl = self.inputs.get(ref.name)
@@ -674,6 +728,10 @@ class _Checker:
     def _leaf(self, indicator: s.Indicator, group: s.Group, parent: s.Indicator | None,
               rounding: s.Rounding | None, kind: NodeKind) -> Node:
         bands = self.leaf(indicator)
+        if rounding is None and indicator.value is not None and s.holds_root(indicator.value):
+            self.error("E0277", f"{kind.value} {indicator.code} takes a square root and needs a rounding",
+                       indicator.code_span, label="a square root is irrational in general",
+                       help="declare the precision its value is shown at: `rounding 2 decimals` in it or above it")
         if indicator.redistribute or indicator.aggregation is not None:
             what = "redistribute among" if indicator.redistribute else "aggregate"
             clause = "when not applicable: redistribute" if indicator.redistribute else "aggregate"

@@ -80,6 +80,7 @@ class Function(enum.Enum):
     MINMAX = "minmax"
     PERCENTILE = "percentile"
     TO_BEST = "to_best"
+    ZSCORE = "zscore"
     COHORT_MEAN = "cohort_mean"
     COHORT_MEDIAN = "cohort_median"
     COHORT_MIN = "cohort_min"
@@ -87,16 +88,22 @@ class Function(enum.Enum):
     MIN = "min"
     MAX = "max"
     CLAMP = "clamp"
+    SQRT = "sqrt"
 
     @property
     def compares_entities(self) -> bool:
         """The cohort functions are computed across the cohort, not from one record."""
         return self in _COHORT_FUNCTIONS
 
+    @property
+    def irrational(self) -> bool:
+        """`sqrt` and `zscore` (over a standard deviation) give square roots, not rationals."""
+        return self in (Function.SQRT, Function.ZSCORE)
+
 
 _COHORT_FUNCTIONS = frozenset({Function.RANK, Function.SHARE, Function.MINMAX, Function.PERCENTILE,
                                Function.TO_BEST, Function.COHORT_MEAN, Function.COHORT_MEDIAN,
-                               Function.COHORT_MIN, Function.COHORT_MAX})
+                               Function.COHORT_MIN, Function.COHORT_MAX, Function.ZSCORE})
 
 
 @attrs.frozen(slots=True)
@@ -173,6 +180,15 @@ def walk(expr: Expr) -> Iterator[Expr]:
         node = stack.pop()
         yield node
         stack.extend(reversed(children(node)))
+
+
+_ROOTS = frozenset({Function.SQRT.value, Function.ZSCORE.value})
+
+
+def holds_root(expr: Expr) -> bool:
+    """Whether a formula holds a square root (`sqrt`, `zscore`): its value is then irrational
+    in general (docs/language.md §5, Square roots)."""
+    return any(isinstance(node, Call) and node.function in _ROOTS for node in walk(expr))
 
 
 def input_names(expr: Expr) -> Iterator[str]:

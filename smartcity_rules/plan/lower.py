@@ -262,6 +262,9 @@ class _Lowering:
             case Function.CLAMP:
                 value, low, high = (self.op(a, previous) for a in args)
                 return p.Extreme(False, (p.Extreme(True, (value, low)), high))
+            case Function.SQRT:
+                reads = tuple(record_key(name, before) for name, before in inputs_of(args[0], previous))
+                return p.Root(self.op(args[0], previous), reads)
             case cohort if cohort.compares_entities:
                 return p.CohortValue(self.site[id(call), previous])
         raise AssertionError(call.callee)
@@ -290,7 +293,8 @@ class _Lowering:
         carries = self.carries.get(index, Fraction(0))
         defaults = tuple((k, policy) for k in reads if (policy := self._default(item, k)) is not None)
         return p.IndicatorPlan(syntax.code, formula, syntax.zero_policy, banding, self._points(item),
-                               self._scaled(item), rounding_of(item.rounding), reads, defaults, carries)
+                               self._scaled(item), rounding_of(item.rounding), reads, defaults, carries,
+                               s.holds_root(syntax.value))
 
     def _default(self, item: ScoredIndicator, slot: int) -> s.MissingPolicy | None:
         """What a missing value of the slot means for this leaf, where a node's `when missing`

@@ -17,7 +17,7 @@ import attrs
 from ..language.check import NodeKind as NodeKind  # the node tree's kinds, as the checker made them
 from ..language.numbers import fmt
 from ..language.syntax import Aggregation, BandRule, Compare, Function, Kind, MissingPolicy, ZeroPolicy
-from .semantics import Domain, Rounding, deduction_points, linear_points
+from .semantics import Domain, Rounding, deduction_points, linear_points, table_row
 
 
 # ------------------------------------------------------------------ inputs
@@ -104,13 +104,22 @@ class Extreme:
 
 
 @attrs.frozen
+class Root:
+    """√operand, an exact Surd (plan/surds.py); a negative operand is bad data naming `reads`,
+    the record keys the operand reads. Only an irrational leaf's formula holds one."""
+
+    operand: Op
+    reads: tuple[str, ...]
+
+
+@attrs.frozen
 class CohortValue:
     """This entity's value of a cohort site (rank or share), computed across the cohort first."""
 
     site: int
 
 
-Op = Const | Load | Negate | Binary | Divide | Sum | Tally | Extreme | CohortValue
+Op = Const | Load | Negate | Binary | Divide | Sum | Tally | Extreme | Root | CohortValue
 
 
 # ------------------------------------------------------------------ scoring
@@ -142,11 +151,9 @@ class TablePoints:
     rows: tuple[tuple[Fraction | None, bool, Fraction | None, bool, Fraction], ...]  # points as written
     maximum: Fraction
     rounded: tuple[Fraction, ...] = ()  # each row's points, rounded as the leaf is
+
     def row(self, num: int, den: int) -> int:
-        value = Fraction(num, den)
-        return next(k for k, (low, low_closed, high, high_closed, _) in enumerate(self.rows)
-                    if (low is None or (value >= low if low_closed else value > low))
-                    and (high is None or (value <= high if high_closed else value < high)))
+        return table_row(self.rows, Fraction(num, den))
 
     def unrounded(self, num: int, den: int, stars: int | None) -> Fraction:
         return self.rows[self.row(num, den)][4]
@@ -194,6 +201,10 @@ class IndicatorPlan:
     # Its share of the total's maximum (its maximum, times the weights above it, over the
     # top-level scored maxima): what it carries toward `unrated when missing more than P`.
     carries: Fraction = Fraction(0)
+    # Its formula holds a square root (sqrt, zscore): it is computed as a Surd, its stars, point
+    # rows and value requirements decided on that exact value, and its value shown (and scored
+    # linearly) at its rounding. Rational leaves keep the (num, den) pairs.
+    irrational: bool = False
 
 
 @attrs.frozen
@@ -338,7 +349,7 @@ class _Names:
 def operands(op: Op) -> tuple[Op, ...]:
     """The ops an op reads directly, in order."""
     match op:
-        case Negate(operand):
+        case Negate(operand) | Root(operand, _):
             return (operand,)
         case Binary(_, left, right) | Divide(left, right, _, _):
             return (left, right)
@@ -386,6 +397,8 @@ def _op(op: Op, slots: tuple[InputSlot, ...], names: _Names) -> str:
             return "tally(" + ", ".join(f"{fmt(p)}*${slots[k].key}" for p, k in items) + ")"
         case Extreme(largest, operands):
             return ("max(" if largest else "min(") + ", ".join(show(o) for o in operands) + ")"
+        case Root(operand, _):
+            return f"sqrt({show(operand)})"
         case CohortValue(site):
             return f"cohort[{site}]"
     raise AssertionError(op)
@@ -451,7 +464,8 @@ def _dump(plan: ScoringPlan) -> list[str]:
         band = "" if item.banding is None else (
             f" {item.banding.rule.value} [{', '.join(map(str, item.banding.thresholds))}] / {item.banding.scale}")
         lines += [f"indicator[{k}] {item.code}, on zero {item.zero_policy.value}"
-                  f"{', scaled' if item.scaled else ''}{_rounding(item.rounding)}",
+                  f"{', scaled' if item.scaled else ''}{', irrational' if item.irrational else ''}"
+                  f"{_rounding(item.rounding)}",
                   f"  value {_formula(item.formula, plan.slots)}", f"  stars{band or ' none'}",
                   f"  {_points(item.points)}"]
     for k, node in enumerate(plan.nodes):

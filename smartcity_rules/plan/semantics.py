@@ -23,6 +23,7 @@ from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
 from ..language.numbers import fmt
 from ..language.syntax import Aggregation, BandRule, Compare, Function, Kind, MissingPolicy, RoundMode
 from ..language.syntax import Rounding as SyntaxRounding
+from .surds import Surd, square_root
 
 MISSING: Any = object()
 NOTHING_TO_IMPUTE: Any = object()  # a cohort policy's value when no entity reports the input
@@ -372,6 +373,8 @@ def cohort_column(function: Function, values: Sequence[tuple[int, int] | None]) 
             return to_best_column(values)
         case Function.COHORT_MEAN | Function.COHORT_MEDIAN | Function.COHORT_MIN | Function.COHORT_MAX:
             return statistic_column(function, values)
+        case Function.ZSCORE:
+            return zscore_column(values)  # type: ignore[return-value]  # Surds: see zscore_column
     raise AssertionError(f"{function} does not compare entities")
 
 
@@ -386,6 +389,21 @@ def minmax_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, i
         return [None] * len(values)
     low, spread = min(present), max(present) - min(present)
     return [None if v is None else _pair((Fraction(*v) - low) / spread) for v in values]
+
+
+def zscore_column(values: Sequence[tuple[int, int] | None]) -> list[Surd | None]:
+    """(value - mean) / sd, with sd the sample standard deviation (n - 1, as R's sd() that
+    COINr uses): exact, as value - mean times one square root. None for all when the cohort
+    has fewer than two values or all are equal (sd = 0, a zero denominator)."""
+    present = _present(values)
+    if len(present) < 2:
+        return [None] * len(values)
+    mean = _mean(present)
+    variance = sum(((v - mean) ** 2 for v in present), Fraction(0)) / (len(present) - 1)
+    if variance == 0:
+        return [None] * len(values)
+    deviation = square_root(variance)
+    return [None if v is None else (Surd(Fraction(*v) - mean) / deviation) for v in values]
 
 
 def percentile_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
@@ -436,6 +454,70 @@ def share_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, in
 
 def _pair(value: Fraction) -> tuple[int, int]:
     return value.numerator, value.denominator
+
+
+# ------------------------------------------------------------------ square roots
+def lift(num: int, den: int) -> Surd:
+    """A rational pair as a Surd, to meet a square root."""
+    return Surd(Fraction(num, den))
+
+
+def root(num: int, den: int, inputs: tuple[str, ...], entity: str | None, indicator: str) -> Surd:
+    """√(num/den), exactly; below 0 it is bad data, naming the inputs the argument reads."""
+    if num * den < 0:
+        named = ", ".join(f"`{name}`" for name in inputs) or "its constants"
+        raise InvalidValue(f"sqrt of a negative value, {fmt(Fraction(num, den))}, computed from {named}",
+                           entity=entity, indicator=indicator, input=inputs[0] if inputs else None)
+    return square_root(Fraction(num, den))
+
+
+def surd_divide(top: Surd, bottom: Surd, blame: str | None) -> Surd:
+    """top / bottom, bottom one term (checked); a zero bottom signals the zero policy."""
+    if bottom == 0:
+        zero(blame)
+    return top / bottom
+
+
+def surd_bounded(part: Surd, whole: Surd, labels: tuple[str, str], entity: str | None, indicator: str) -> None:
+    """ratio(part, whole) with square roots in it: a part above its whole is bad data."""
+    if part > whole:
+        raise InvalidValue(f"ratio({labels[0]}, {labels[1]}): the part, {part}, is above the whole, {whole}",
+                           entity=entity, indicator=indicator, input=labels[0])
+
+
+def round_exact(value: Surd, rounding: Rounding) -> Fraction:
+    """An irrational value rounded to its declared precision, decided exactly: an irrational
+    is never at a half, so both half modes take the nearest, and truncate the one towards 0."""
+    if value.is_rational:
+        return round_score(value.rational, rounding)
+    scale = 10**rounding.decimals
+    magnitude = value * scale if value > 0 else -value * scale
+    whole = magnitude.floor()
+    if rounding.mode is not RoundMode.TRUNCATE and magnitude > Fraction(2 * whole + 1, 2):
+        whole += 1
+    return Fraction(whole if value > 0 else -whole, scale)
+
+
+def shown(value: Surd, rounding: Rounding) -> tuple[int, int]:
+    """The shown value of an irrational indicator: its exact value at its declared precision."""
+    return _pair(round_exact(value, rounding))
+
+
+def surd_stars(rule: BandRule, scaled: tuple[int, ...], scale: int, value: Surd) -> int:
+    """stars() on an exact irrational value: floor (at least) or ceiling (at most) of value x L."""
+    if rule is BandRule.AT_LEAST:
+        return bisect.bisect_right(scaled, (value * scale).floor())
+    return len(scaled) - bisect.bisect_left(scaled[::-1], (value * scale).ceil())
+
+
+TableRow = tuple[Fraction | None, bool, Fraction | None, bool, Fraction]
+
+
+def table_row(rows: Sequence[TableRow], value: Fraction | Surd) -> int:
+    """The index of the one row of a point table the exact value satisfies (checked to exist)."""
+    return next(k for k, (low, low_closed, high, high_closed, _) in enumerate(rows)
+                if (low is None or (value >= low if low_closed else value > low))
+                and (high is None or (value <= high if high_closed else value < high)))
 
 
 # ------------------------------------------------------------------ points
@@ -615,4 +697,11 @@ EXPORTS: dict[str, Any] = {
     "_bisect_right": bisect.bisect_right,
     "_bisect_left": bisect.bisect_left,
     "_Kind": Kind,
+    "_lift": lift,
+    "_root": root,
+    "_surd_divide": surd_divide,
+    "_surd_bounded": surd_bounded,
+    "_shown": shown,
+    "_surd_stars": surd_stars,
+    "_table_row": table_row,
 }

@@ -32,7 +32,10 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
             return [s is not None and compare(s, stars) for s in columns.stars[k]]
         case p.IndicatorValue(_, k, threshold):
             top, bottom = threshold.numerator, threshold.denominator
-            return [v is not None and compare(v[0] * bottom, top * v[1]) for v in columns.values[k]]
+            decided = [v is not None and compare(v[0] * bottom, top * v[1]) for v in columns.values[k]]
+            if k in columns.exact:  # an irrational value: decided on it exactly, not as shown
+                return [held if e is None else compare(e, threshold) for held, e in zip(decided, columns.exact[k])]
+            return decided
         case p.NodePoints(_, n, bar):
             # An N/A indicator or item satisfies no requirement; a group is held to its score.
             group = points.plan.nodes[n].kind is p.NodeKind.GROUP

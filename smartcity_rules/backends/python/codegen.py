@@ -26,6 +26,7 @@ from ...plan import scoring as p
 from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
 from ...plan.semantics import UnreadInput
+from .irrational import SurdEmitter
 
 
 @attrs.frozen
@@ -473,7 +474,11 @@ class _ProgramBuilder:
             stars.append(f"s{k}")
             points.append(f"p{k}")
         em.indicator = None
-        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, missing)")
+        # The exact Surd of each irrational leaf, in order (ResultColumns.exact): appended, so a
+        # standard without one returns what it always did.
+        exact = [f"e{k}" for k, item in enumerate(self.plan.indicators) if item.irrational]
+        extra = f", {_tuple(exact)}" if exact else ""
+        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, missing{extra})")
         lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []", *em.lines]
         return lines, [None, None, *em.origins]
 
@@ -491,12 +496,18 @@ class _ProgramBuilder:
         em.indicator = item.code
         em.line(f"# indicator {item.code}")
         em.memo.clear()
+        if item.irrational:  # stays None where not applicable or counted as 0: the shown value decides
+            em.line(f"e{value_var[1:]} = None")
         em.line("try:")
         em.depth += 1
         em.missing(item, item.reads)
-        value = em.expr(item.formula)
-        em.line(f"{value_var} = ({value.num}, {value.den})")
-        self._score(em, item, value, stars_var, points_var)
+        exact = f"e{value_var[1:]}" if item.irrational else None
+        if exact is not None:
+            value = self._irrational(em, item, value_var, exact)
+        else:
+            value = em.expr(item.formula)
+            em.line(f"{value_var} = ({value.num}, {value.den})")
+        self._score(em, item, value, stars_var, points_var, exact)
         em.depth -= 1
         if any(self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE for k in item.reads) or any(
                 policy is MissingPolicy.NOT_APPLICABLE for _, policy in item.defaults):
@@ -516,7 +527,16 @@ class _ProgramBuilder:
             self._score(em, item, Pair("0", "1", True), stars_var, points_var)
         em.depth -= 1
 
-    def _score(self, em: _Emitter, item: p.IndicatorPlan, value: Pair, stars_var: str, points_var: str) -> None:
+    def _irrational(self, em: _Emitter, item: p.IndicatorPlan, value_var: str, exact: str) -> Pair:
+        """An irrational leaf's exact Surd in `exact`, and its shown value, at its rounding, as
+        the pair `value_var` that linear points and everything downstream read."""
+        em.line(f"{exact} = {SurdEmitter(em).surd(item.formula)}")
+        assert item.rounding is not None  # the checker requires a precision (E0277)
+        em.line(f"{value_var} = _shown({exact}, {em.constant(item.rounding)})")
+        return Pair(f"{value_var}[0]", f"{value_var}[1]", False)
+
+    def _score(self, em: _Emitter, item: p.IndicatorPlan, value: Pair, stars_var: str, points_var: str,
+               exact: str | None = None) -> None:
         rounding = "None" if item.rounding is None else em.constant(item.rounding)
         points = item.points
         if isinstance(points, p.DeductionPoints):
@@ -530,10 +550,18 @@ class _ProgramBuilder:
                 each, cap = em.constant(points.each), em.constant(points.cap)
                 em.line(f"{points_var} = _deduct({value.num}, {value.den}, {each}, {cap}, {rounding})")
             return
-        if item.banding is None:
+        banding = item.banding
+        if banding is None:
             em.line(f"{stars_var} = None")
+        elif exact is not None:  # an irrational value's stars are decided on it, exactly
+            em.line(f"{stars_var} = _surd_stars({em.constant(banding.rule)}, {em.constant(banding.thresholds)}, "
+                    f"{banding.scale}, {exact})")
         else:
-            _stars_code(em, value, item.banding, stars_var)
+            _stars_code(em, value, banding, stars_var)
+        if isinstance(points, p.TablePoints) and exact is not None:
+            rows = tuple(int(row_points * self.scale) for row_points in points.rounded)
+            em.line(f"{points_var} = {em.constant(rows)}[_table_row({em.constant(points.rows)}, {exact})]")
+            return
         if isinstance(points, p.LinearPoints):
             low, high = em.constant(points.low), em.constant(points.high)
             maximum = em.constant(points.maximum)

@@ -13,7 +13,7 @@ from ...plan.scoring import ScoringPlan
 from ..protocol import Batch, Pair, Record, ResultColumns
 from .codegen import Program, generate
 
-Row = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], Any]
+Row = tuple[Any, ...]  # values, stars, points, missing, and the irrational leaves' exact values if any
 _NAMES = itertools.count(1)
 _BUILTINS = {"min": min, "max": max, "type": type, "int": int}
 
@@ -60,11 +60,12 @@ class PythonExecutor:
         if not rows:
             return ResultColumns(((),) * width, ((),) * width, ((),) * width, 0)
         # Transposed in C by zip: columns cost a small fraction of the evaluation.
-        values, stars, points, missing = zip(*rows)
+        values, stars, points, missing, *exact = zip(*rows)
         if not width:
             return ResultColumns((), (), (), len(rows), missing, imputed)
+        irrational = [k for k, item in enumerate(self.plan.indicators) if item.irrational]
         return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), len(rows), missing,
-                             imputed)
+                             imputed, dict(zip(irrational, zip(*exact[0]))) if exact else {})
 
     def _cohort_values(self, batch: Batch, imputed: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
         sites = self.plan.cohort_sites
