@@ -26,6 +26,7 @@ def item(code: str, scoring: str) -> str:
 
 
 W = 'standard "T" { level city total 100 }\n' + IN  # weights are shares of the total
+R = 'standard "T" { level city total 2 rounding 2 decimals }\n' + IN  # a precision for square roots
 
 # code -> a standard with exactly that problem
 CASES = {
@@ -122,6 +123,11 @@ CASES = {
     "E0272": H + IN + ok_group(indicator("value a ^ 2.5 + b + checklist { f: 1 }")),
     "E0273": H + IN + ok_group('indicator 1 "I" { when missing: cohort median value a + b + checklist { f: 1 } '
                                "stars at least 1, 2, 3, 4, 5 points 2 }"),
+    # square roots (docs/language.md §5, Square roots)
+    "E0274": R + ok_group(indicator("value a / (1 + sqrt(b)) + checklist { f: 1 }")),
+    "E0275": R + ok_group(indicator("value sqrt(a + sqrt(b)) + checklist { f: 1 }")),
+    "E0276": R + ok_group(indicator("value minmax(sqrt(a)) + b + checklist { f: 1 }")),
+    "E0277": H + IN + ok_group(indicator("value sqrt(a) + b + checklist { f: 1 }")),
     "E0266": H + IN + ok_group('indicator 1 "I" { when not applicable: redistribute value a + b + checklist { f: 1 } '
                                "stars at least 1, 2, 3, 4, 5 points 2 }"),
 }
@@ -232,4 +238,4 @@ def test_every_function_has_an_arity_and_calls_dispatch_on_the_enum() -> None:
     assert call.callee is Function.RATIO
     assert {f for f in Function if f.compares_entities} == {
         Function.RANK, Function.SHARE, Function.MINMAX, Function.PERCENTILE, Function.TO_BEST,
-        Function.COHORT_MEAN, Function.COHORT_MEDIAN, Function.COHORT_MIN, Function.COHORT_MAX}
+        Function.COHORT_MEAN, Function.COHORT_MEDIAN, Function.COHORT_MIN, Function.COHORT_MAX, Function.ZSCORE}

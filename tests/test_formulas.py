@@ -68,6 +68,7 @@ KINDS: Mapping[str, str] = {
     "clamp": "clamp(score / 10, 0, 1)",
     "cohort_functions": "minmax(apps) + percentile(apps) - to_best(apps) * cohort_mean(patents / households)",
     "cohort_extremes": "max(cohort_median(apps), cohort_min(apps)) / cohort_max(apps)",
+    "roots": "sqrt(fibre / households) + zscore(apps) / sqrt(score + 1)",
     "weighted": "weighted { 1/2: ratio(fibre, households), 1/2: score / 10 }",
     "weighted_with_sums": "weighted { 0.25: fibre + gigabit, 75%: -score, 0%: fibre * gigabit }",
     "checklist": "checklist { has_group: 1, has_plan: 2 }",
@@ -97,7 +98,7 @@ def kinds() -> dict[str, tuple[s.Expr, dict[str, s.InputDecl]]]:
 
 # ---------------------------------------------------------------- how a formula is read back
 _TOKEN = re.compile(r"previous\((\w+)\)|(\w+)\(|(\d+(?:\.\d+)?%?)|(\w+)")
-_NOT_SHOWN = frozenset({"ratio", "weighted", "checklist"})  # shown as a fraction or a sum, not by name
+_NOT_SHOWN = frozenset({"ratio", "weighted", "checklist", "sqrt"})  # shown as a fraction, a sum or a root sign
 
 
 def written_terms(expr: s.Expr, inputs: Mapping[str, s.InputDecl]) -> list[str]:
@@ -222,6 +223,9 @@ def test_functions_are_shown_by_name_with_their_arguments(
     assert r"\operatorname{to\_best}\left(" in formulas.to_latex(*kinds["cohort_functions"])
     assert r"\operatorname{cohort\_median}\left(" in formulas.to_latex(*kinds["cohort_extremes"])
     assert formulas.to_latex(*kinds["clamp"]).startswith(r"\operatorname{clamp}\left(\frac{")
+    assert formulas.to_latex(*kinds["roots"], limit=1000).startswith(r"\sqrt{\frac{")
+    assert r"\operatorname{zscore}\left(" in formulas.to_latex(*kinds["roots"], limit=1000)
+    assert "<msqrt>" in formulas.to_mathml(*kinds["roots"])
 
 
 # ---------------------------------------------------------------- escaping

@@ -118,6 +118,7 @@ _CALLS: Mapping[Function, Callable[[list[sympy.Expr]], sympy.Expr]] = {
     Function.CLAMP: lambda args: sympy.Min(sympy.Max(args[0], args[1]), args[2]),
     Function.RANK: lambda args: RANK(args[0]),
     Function.SHARE: lambda args: SHARE(args[0]),
+    Function.SQRT: lambda args: sympy.sqrt(args[0]),
     **{f: _opaque(g) for f, g in _OPAQUE.items()},
 }
 

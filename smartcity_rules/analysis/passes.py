@@ -11,7 +11,8 @@ can be compiled, and analysing takes sympy (about 0.3 s to import, more than a l
 - directions: a declared direction the scoring contradicts (E0304, here), and sympy proofs
   that each value moves the declared way in each directed input (E0303, W0302; directions.py);
 - kinds and units through formulas (E0305-E0307; units.py);
-- numbering gaps (W0303), and the provisional numbers as a note (N0301), here.
+- numbering gaps (W0303), and the provisional numbers as a note (N0301), here;
+- a square root of what can be negative (W0278), here.
 
 Codes: E03xx errors, W03xx warnings, N03xx notes; docs/errors.md has one entry per code.
 """
@@ -48,6 +49,7 @@ def analyse(checked: CheckedStandard) -> list[Diagnostic]:
         *unscored_findings(checked, ranges),
         *_declared_direction_findings(checked),
         *_direction_proofs(checked, analysable),
+        *_negative_roots(checked, analysable),
         *_provisional_note(checked),
     ]
 
@@ -178,6 +180,22 @@ def _direction_proofs(checked: CheckedStandard, analysable: Sequence[ScoredIndic
     for item in analysable:
         if item.direction is not None and _contradiction(item) is None:
             yield from prove(item, item.direction, checked.inputs, budget)
+
+
+# ================================================================= square roots
+def _negative_roots(checked: CheckedStandard, analysable: Sequence[ScoredIndicator]) -> Iterator[Diagnostic]:
+    """A `sqrt` whose argument valid inputs can make negative: at run time that is a data error
+    naming the entity (W0278; the checker's own range E0274-E0279 holds the square roots' codes)."""
+    for item in analysable:
+        assert item.syntax.value is not None
+        for node in walk(item.syntax.value):
+            if isinstance(node, s.Call) and node.callee is Function.SQRT:
+                found = value_range(node.args[0], checked.inputs)
+                if found.low < 0:
+                    yield Diagnostic("W0278", f"the argument of `sqrt` in indicator {item.code} can be negative",
+                                     node.args[0].span, Severity.WARNING, label=f"ranges {found.show()}",
+                                     help="a negative value is a data error naming the entity; "
+                                     "keep it at 0 or above, e.g. `max(x, 0)`")
 
 
 # ================================================================= provisional numbers

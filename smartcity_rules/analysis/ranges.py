@@ -18,9 +18,11 @@ from ..language import syntax as s
 from ..language.numbers import ratio
 from ..language.syntax import Function, walk
 from ..plan.semantics import DOMAINS, Domain, domain
+from ..plan.surds import square_root
 
 Bound = Fraction | float  # float only for +/-inf
-DIVIDING_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.SHARE})
+DIVIDING_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.SHARE, Function.ZSCORE})
+_ROOT_BITS = 20  # a root's range is bounded outward within 2^-20 where it is irrational
 
 
 def fmt(value: Bound, percent: bool = False) -> str:
@@ -172,6 +174,17 @@ def _extreme(pick: Callable[[Bound, Bound], Bound]) -> Callable[[list[Interval]]
     return combine
 
 
+def _root(value: Interval) -> Interval:
+    """√x is monotone and at least 0; a negative argument is bad data, so only x >= 0 counts.
+    Irrational ends are widened outward to rationals, which keeps the range sound."""
+    low, high = max(value.low, Fraction(0)), value.high
+    if high < 0:
+        return point(Fraction(0))
+    bottom = square_root(Fraction(low)).bounds(_ROOT_BITS)[0] if not isinstance(low, float) else low
+    top = high if isinstance(high, float) else square_root(Fraction(high)).bounds(_ROOT_BITS)[1]
+    return Interval(bottom, top)
+
+
 def _clamp(args: list[Interval]) -> Interval:
     value, low, high = args
     return _extreme(min)([_extreme(max)([value, low]), high])
@@ -200,4 +213,6 @@ _CALL_RANGES: Mapping[Function, Callable[[list[Interval]], Interval]] = {  # eve
     Function.MIN: _extreme(min),
     Function.MAX: _extreme(max),
     Function.CLAMP: _clamp,
+    Function.SQRT: lambda args: _root(args[0]),
+    Function.ZSCORE: lambda args: EVERYTHING,  # |z| <= (n - 1) / sqrt(n): unbounded as the cohort grows
 }

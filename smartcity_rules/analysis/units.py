@@ -2,8 +2,8 @@
 
 A quantity is a product of base quantities, each a kind with its unit, raised to a
 power: `fibre / households` is 户/户, a pure number; `patents / population` is
-件 per 人.  Rates, scores, ranks and the results of ratio, growth, rank and share are
-pure numbers.  Literals and checklists are free: `2 * pilots` and `events + checklist
+件 per 人.  Rates, scores, ranks and the results of ratio, growth, rank, share and zscore are
+pure numbers; `sqrt` halves every power (and is left free where a power is odd).  Literals and checklists are free: `2 * pilots` and `events + checklist
 { shown: 3 }` take the quantity of what they meet, as a checklist's points are whatever
 the author counts them as.
 
@@ -26,7 +26,7 @@ Quantity = tuple[tuple[Base, int], ...]
 PURE: Quantity = ()
 _AMOUNTS = frozenset({s.Kind.COUNT, s.Kind.MONEY, s.Kind.AREA, s.Kind.LENGTH, s.Kind.MEASURE})
 _PURE_CALLS = frozenset({Function.RATIO, Function.GROWTH, Function.RANK, Function.SHARE, Function.MINMAX,
-                         Function.PERCENTILE, Function.TO_BEST})
+                         Function.PERCENTILE, Function.TO_BEST, Function.ZSCORE})
 # A cohort's mean, median, min or max of a quantity is that quantity.
 _LIKE_ARGUMENT = frozenset({Function.PREVIOUS, Function.COHORT_MEAN, Function.COHORT_MEDIAN, Function.COHORT_MIN,
                            Function.COHORT_MAX})
@@ -110,6 +110,14 @@ def _power(a: Quantity, exponent: int) -> Quantity:
     return _quantity({base: power * exponent for base, power in a})
 
 
+def _root(a: Quantity | None) -> Quantity | None:
+    """√a: every power halved (√(area × area) is an area); a pure number stays pure. An odd
+    power has no whole-power quantity to follow, so the root is left free, as a literal is."""
+    if a is None or any(power % 2 for _, power in a):
+        return None
+    return _quantity({base: power // 2 for base, power in a})
+
+
 def _part_of_findings(inputs: Mapping[str, s.InputDecl]) -> Iterator[Diagnostic]:
     for decl in inputs.values():
         whole = inputs.get(decl.part_of) if decl.part_of is not None else None
@@ -170,6 +178,8 @@ class _Units:
             return PURE
         if call.callee in _LIKE_ARGUMENT:
             return self.quantity(call.args[0])
+        if call.callee is Function.SQRT:
+            return _root(self.quantity(call.args[0]))
         return self.same("compare", list(call.args))  # min, max, clamp
 
     def _declared_part(self, call: s.Call) -> bool:

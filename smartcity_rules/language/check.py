@@ -47,8 +47,8 @@ FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
 COHORT_FUNCTIONS = frozenset(f.value for f in Function if f.compares_entities)
 
 
-def _first_root(expr: s.Expr) -> s.Call | None:
-    return next((n for n in walk(expr) if isinstance(n, s.Call) and n.function in ("sqrt", "zscore")), None)
+def _first_root(expr: s.Expr, functions: tuple[str, ...] = ("sqrt", "zscore")) -> s.Call | None:
+    return next((n for n in walk(expr) if isinstance(n, s.Call) and n.function in functions), None)
 
 
 def _one_term(expr: s.Expr) -> bool:
@@ -401,7 +401,7 @@ class _Checker:
             if isinstance(node, s.Call) and node.function in ("sqrt", "zscore") and node.args:
                 self._nested_root(node)
             elif isinstance(node, s.Call) and node.function in COHORT_FUNCTIONS and node.args:
-                inner = _first_root(node.args[0])
+                inner = _first_root(node.args[0], ("sqrt",))  # a z-score inside is E0215
                 if inner is not None:
                     self.error("E0276", f"`{inner.function}` inside `{node.function}`", inner.span,
                                label=f"`{node.function}` of a square root is not offered",
@@ -415,7 +415,7 @@ class _Checker:
                        help="divide by one term, such as `sqrt(x)` or `2 * sqrt(x)`, or by a formula without roots")
 
     def _nested_root(self, call: s.Call) -> None:
-        inner = _first_root(call.args[0])
+        inner = _first_root(call.args[0], ("sqrt",) if call.function == "zscore" else ("sqrt", "zscore"))
         if inner is not None:
             self.error("E0275", f"`{inner.function}` inside `{call.function}`", inner.span,
                        label="a square root of a square root is not offered",

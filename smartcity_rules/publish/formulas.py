@@ -389,6 +389,8 @@ def _mathml_terms(terms: Sequence[Term], opens_row: bool = False) -> str:
 
 
 def _mathml_applied(node: Applied) -> str:
+    if node.function is s.Function.SQRT and len(node.args) == 1:  # the root sign, as a standard prints it
+        return f"<msqrt>{_mathml(node.args[0])}</msqrt>"
     args = _mo(",").join(_mathml(arg) for arg in node.args)
     return _mrow(f"<mi>{_xml(node.name)}</mi>", _mo("\u2061"), _mrow(_mo("("), args, _mo(")")))
 
@@ -471,6 +473,8 @@ def _latex_rows(node: Rows) -> str:
 
 
 def _latex_applied(node: Applied) -> str:
+    if node.function is s.Function.SQRT and len(node.args) == 1:  # the root sign, as a standard prints it
+        return r"\sqrt{" + _latex(node.args[0]) + "}"
     own = _LATEX_FUNCTIONS.get(node.function) if node.function is not None else None
     plain = node.name.replace("_", r"\_") if _ASCII_NAME.fullmatch(node.name) else _latex_text(node.name)
     return (own or f"\\operatorname{{{plain}}}") + r"\left(" + ", ".join(_latex(arg) for arg in node.args) + r"\right)"

@@ -48,7 +48,7 @@ CONSTANTS = ("city", "community", "county", "higher", "lower")
 # The formula functions (check.FUNCTIONS), the cohort functions among them.
 FUNCTIONS = (
     "clamp", "cohort_max", "cohort_mean", "cohort_median", "cohort_min", "growth", "max", "min", "minmax",
-    "percentile", "previous", "rank", "ratio", "share", "to_best",
+    "percentile", "previous", "rank", "ratio", "share", "sqrt", "to_best", "zscore",
 )
 
 _NAME = r"(?!\d)\w+"
