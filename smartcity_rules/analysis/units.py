@@ -2,10 +2,11 @@
 
 A quantity is a product of base quantities, each a kind with its unit, raised to a
 power: `fibre / households` is 户/户, a pure number; `patents / population` is
-件 per 人.  Rates, scores, ranks and the results of ratio, growth, rank, share and zscore are
-pure numbers; `sqrt` halves every power (and is left free where a power is odd).  Literals and checklists are free: `2 * pilots` and `events + checklist
-{ shown: 3 }` take the quantity of what they meet, as a checklist's points are whatever
-the author counts them as.
+件 per 人.  Rates, scores, ranks and the results of ratio, growth, rank, share and
+zscore are pure numbers; `sqrt` halves every power (and is free where one is odd).
+Literals and checklists are free: `2 * pilots` and `events + checklist { shown: 3 }`
+take the quantity of what they meet, as a checklist's points are whatever the author
+counts them as.
 
 Adding, subtracting, comparing (min, max, clamp), weighing together, or taking the
 ratio of two different quantities is an error; so is a `part of` whose part and whole

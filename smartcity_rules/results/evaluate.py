@@ -131,9 +131,13 @@ class ScoredBatch:
         columns, shape = self.columns, self.shape
         return tuple(
             IndicatorResult(info, status if value is not None else Status.NOT_APPLICABLE,
-                            value, columns.stars[k][row], self.points.indicator(k, row))
+                            value, columns.stars[k][row], self.points.indicator(k, row), exact=self._exact(k, row))
             for k, (info, status, value) in enumerate(
                 zip(shape.infos, shape.statuses, (column[row] for column in columns.values))))
+
+    def _exact(self, k: int, row: int) -> str | None:
+        exact = self.columns.exact.get(k)
+        return None if exact is None or exact[row] is None else str(exact[row])
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
         nodes = self.shape.plan.nodes

@@ -74,6 +74,9 @@ class IndicatorResult:
     _pair: tuple[int, int] | None = attrs.field(repr=False, alias="pair")
     stars: int | None  # None for deductions and when not applicable
     points: Fraction
+    # A leaf taking a square root (sqrt, zscore): its exact value as text, such as "1/2·√2";
+    # `value` is it rounded at the declared precision (docs/language.md §5, Square roots).
+    exact: str | None = attrs.field(default=None, kw_only=True)
 
     @functools.cached_property
     def value(self) -> Fraction | None:
@@ -134,6 +137,7 @@ class IndicatorResult:
             "leading": self.leading, "bonus": self.bonus, "status": self.status.value,
             "value": _num(self.value), "stars": self.stars, "points": _num(self.points),
             "max_points": _num(self.max_points), "provisional": list(self.provisional),
+            **({} if self.exact is None else {"exact": self.exact}),
         }
 
 

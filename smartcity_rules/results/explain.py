@@ -74,16 +74,20 @@ class Explanation:
             lines.append(f"  {item.name} = {item.value}{unit}  ({item.label})")
         lines.append(f"formula:  {self.formula}")
         value = "not applicable" if i.value is None else fmt(i.value)
-        for step in dict.fromkeys((self.substituted, value)):  # a bare input needs one line, not two
+        exact = () if i.exact is None or i.value is None else (i.exact,)
+        for step in dict.fromkeys((self.substituted, *exact, value)):  # a bare input needs one line, not two
             if step != self.formula:
-                lines.append(f"        = {step}")
+                lines.append(f"        = {step}" + ("" if step != value or not exact else
+                                                      "  (shown at its declared precision)"))
         if self.bands is not None:
             stars = "n/a" if i.stars is None else f"{i.stars} of 5 stars"
             lines.append(f"band:     {stars} ({self.bands})")
             if self.next_band is not None:
                 nb = self.next_band
+                # An irrational value shown at its precision may show at the bar it is still below.
+                away = "less than its shown precision" if nb.distance <= 0 else fmt(nb.distance)
                 lines.append(f"next:     {nb.stars} star{'s' if nb.stars > 1 else ''} at "
-                             f"{fmt(nb.threshold)}, {fmt(nb.distance)} away")
+                             f"{fmt(nb.threshold)}, {away} away")
             elif i.stars == 5:
                 lines.append("next:     top band reached")
         lines.append(f"points:   {fmt(i.points)} ({self.points_rule})")

@@ -11,7 +11,7 @@ from typing import cast
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
-from ..plan.semantics import aggregate, node_score, redistribution
+from ..plan.semantics import aggregate, node_score, redistribution, table_row
 
 
 class NodeScores:
@@ -66,6 +66,9 @@ class NodeScores:
         value, stars = self.columns.values[k][row], self.columns.stars[k][row]
         if value is None:
             return Fraction(0)
+        exact = self.columns.exact[k][row] if k in self.columns.exact else None
+        if exact is not None and isinstance(item.points, p.TablePoints):
+            return item.points.rows[table_row(item.points.rows, exact)][4]  # the row of the exact value
         return item.points.unrounded(value[0], value[1], stars)
 
     def missing_share(self, row: int) -> Fraction:

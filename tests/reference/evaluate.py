@@ -161,7 +161,8 @@ from functools import cached_property
 from math import floor, lcm
 from typing import Any
 
-from .errors import RefDataError, RefPartAboveWhole, RefSyntaxError, RefZeroDenominator
+from . import roots
+from .errors import RefDataError, RefInvalid, RefPartAboveWhole, RefSyntaxError, RefZeroDenominator
 from .model import (
     Bands,
     Binary,
@@ -183,7 +184,7 @@ from .model import (
     Weighted,
     code_key,
 )
-from .reads import COHORT_FUNCTIONS, NOW, PREVIOUS, cohort_calls, reads
+from .reads import COHORT_FUNCTIONS, NOW, PREVIOUS, cohort_calls, reads, takes_root
 from .records import SUFFIX, Entity, Needs, read_cohort
 
 Result = dict[str, Any]
@@ -397,7 +398,8 @@ class RefStandard:
                     scored[index][indicator.code] = outcome
         if errors:
             return [], errors
-        return [self._result(entity, found) for entity, found in zip(entities, scored)], []
+        return [self._result(entity, found, {code: v for (row, code), v in cohort.exact.items() if row == index})
+                for index, (entity, found) in enumerate(zip(entities, scored))], []
 
     def _take_columns(self, cohort: _Cohort, errors: list[RefDataError]) -> None:
         """Every cohort function's argument, for every entity, before anything is scored: a
@@ -423,7 +425,7 @@ class RefStandard:
             if declaration.kind == "flag" and declaration.missing.startswith("cohort"):
                 raise RefSyntaxError(f"{declaration.name}: a flag cannot be filled in from the cohort (E0264)")
 
-    def _result(self, entity: Entity, scored: dict[Code, tuple[Outcome, Fraction]]) -> Result:
+    def _result(self, entity: Entity, scored: dict[Code, tuple[Outcome, Fraction]], exact: dict[Code, Any]) -> Result:
         nodes = _node_scores(self, scored)
         indicators: dict[Code, Outcome] = {}
         groups: dict[str, Fraction] = {}
@@ -435,7 +437,9 @@ class RefStandard:
         total = nodes[None].points
         missing = self._missing(entity)
         share = self._missing_share(entity)
-        rank, name = _rating(self, indicators, nodes, total, share)
+        # §5, *Square roots*: requirements on a value are decided on the exact one
+        decided = {code: (exact.get(code, outcome[0]), *outcome[1:]) for code, outcome in indicators.items()}
+        rank, name = _rating(self, decided, nodes, total, share)
         return {
             "entity": entity.name,
             "indicators": indicators,
@@ -530,6 +534,8 @@ class _Cohort:
         self.entities = entities
         self.policy = policy  # (leaf code, input) -> what a missing value of it means there
         self.columns: dict[tuple[Expr, str, Code], list[Fraction | Exception]] = {}
+        # (entity index, leaf code) -> the exact value of a leaf whose shown value is rounded from it
+        self.exact: dict[tuple[int, Code], Any] = {}
 
     def column(self, expr: Expr, period: str, number: Code) -> list[Fraction | Exception]:
         key = (expr, period, number)
@@ -549,7 +555,12 @@ class _Cohort:
             return error
 
     def value(self, expr: Expr, index: int, period: str, number: Code) -> Fraction:
-        """The exact value of `expr` for entity `index`; `number` is the indicator computed."""
+        """The exact value of `expr` for entity `index`; `number` is the indicator computed. With a
+        square root in it, a sympy number in the canonical form of roots.py."""
+        found = self._value(expr, index, period, number)
+        return roots.canon(found) if roots.is_root(found) else found
+
+    def _value(self, expr: Expr, index: int, period: str, number: Code) -> Fraction:
         if isinstance(expr, Num):
             return expr.value
         if isinstance(expr, Ref):
@@ -591,9 +602,9 @@ class _Cohort:
             return left - right
         if expr.op == "*":
             return left * right
-        if right == 0:
+        if right == 0:  # canonical: a value with a root is never 0
             raise _Zero(_named(expr.right))
-        return left / right
+        return roots.canon(left / right) if roots.is_root(left) or roots.is_root(right) else left / right
 
     def _call(self, call: Call, index: int, period: str, number: Code) -> Fraction:
         function, args = call.function, call.args
@@ -602,6 +613,8 @@ class _Cohort:
             return _cohort_function(function, args[0], own, peers)
         if function == "growth":
             return self._growth(args[0], index, period, number)
+        if function == "sqrt":
+            return self._root(args[0], index, period, number)
         if function == "previous":
             if period == PREVIOUS or not isinstance(args[0], Ref):
                 raise RefSyntaxError("previous() of last period, or of a formula")
@@ -614,12 +627,23 @@ class _Cohort:
                          for a in args for name, read in reads(a, period) if read == NOW)
             return _ratio(self.entities[index].name, number, args, values, not unheld)
         if function == "min":
-            return min(values)
+            return _least(values)
         if function == "max":
-            return max(values)
+            return _most(values)
         if function == "clamp":
-            return min(max(values[0], values[1]), values[2])
+            return _least([_most(values[:2]), values[2]])
         raise RefSyntaxError(f"unknown function {function}")
+
+    def _root(self, expr: Expr, index: int, period: str, number: Code) -> Fraction:
+        """§5: √e; e below 0 is bad data, named by the first input e reads."""
+        value = self.value(expr, index, period, number)
+        if roots.is_root(value):
+            raise RefSyntaxError("a square root of a square root (E0275)")
+        if value < 0:
+            names = [name for name, _ in reads(expr, period)]
+            raise RefInvalid(self.entities[index].name, number, names[0] if names else None,
+                             f"sqrt of the negative value {value}")
+        return roots.root(value)  # type: ignore[no-any-return]
 
     def _growth(self, expr: Expr, index: int, period: str, number: Code) -> Fraction:
         if period == PREVIOUS:
@@ -628,7 +652,8 @@ class _Cohort:
         before = self.value(expr, index, PREVIOUS, number)
         if before == 0:
             raise _Zero(_named(expr, SUFFIX))
-        return (now - before) / before
+        return roots.canon((now - before) / before) if roots.is_root(before) or roots.is_root(now) \
+            else (now - before) / before
 
     def _defined(self, expr: Expr, index: int, period: str, number: Code) -> tuple[Fraction, list[Fraction]]:
         """This entity's value of `expr` and the values of every entity for which it is defined
@@ -658,6 +683,11 @@ def _cohort_function(function: str, expr: Expr, own: Fraction, peers: list[Fract
         if len(peers) == 1:
             raise _Zero(None)
         return Fraction(sum(1 for v in peers if v < own), len(peers) - 1)
+    if function == "zscore":  # §5: over the sample standard deviation, n − 1
+        found = roots.zscore(own, peers)
+        if found is None:
+            raise _Zero(_named(expr))
+        return found  # type: ignore[no-any-return]
     if function == "cohort_mean":
         return sum(peers, Fraction(0)) / len(peers)
     if function == "cohort_median":
@@ -672,8 +702,28 @@ def _named(expr: Expr, suffix: str = "") -> str | None:
     return expr.name + suffix if isinstance(expr, Ref) else None
 
 
+def _least(values: list[Fraction]) -> Fraction:
+    best = values[0]
+    for value in values[1:]:
+        best = value if _compare(value, "<", best) else best
+    return best
+
+
+def _most(values: list[Fraction]) -> Fraction:
+    best = values[0]
+    for value in values[1:]:
+        best = value if _compare(value, ">", best) else best
+    return best
+
+
 def _ratio(entity: str, number: Code, args: tuple[Expr, ...], values: list[Fraction], held: bool = True) -> Fraction:
     part, whole = values
+    if roots.is_root(part) or roots.is_root(whole):
+        if held and _compare(part, ">", whole):
+            raise RefPartAboveWhole(entity, number, _named(args[0]), f"the part {part} is above its whole {whole}")
+        if whole == 0:
+            raise _Zero(_named(args[1]))
+        return roots.canon(part / whole)  # type: ignore[no-any-return]
     if held and part > whole:
         raise RefPartAboveWhole(entity, number, _named(args[0]), f"the part {part} is above its whole {whole}")
     if whole == 0:
@@ -687,7 +737,7 @@ def _ratio(entity: str, number: Code, args: tuple[Expr, ...], values: list[Fract
 def stars(bands: Bands, value: Fraction) -> int:
     """The largest k whose threshold the value reaches; a value at a threshold reaches it."""
     reached = [k for k, t in enumerate(bands.thresholds, start=1)
-               if (value >= t if bands.rule == "least" else value <= t)]
+               if _compare(value, ">=" if bands.rule == "least" else "<=", t)]
     return max(reached, default=0)
 
 
@@ -695,8 +745,10 @@ def _clamp01(value: Fraction) -> Fraction:
     return min(max(value, Fraction(0)), Fraction(1))
 
 
-def _points(indicator: Indicator, value: Fraction, star_level: int | None, total: Fraction | None) -> Fraction:
-    """A leaf's points before rounding (§8; §9, *Weights*)."""
+def _points(indicator: Indicator, value: Fraction, star_level: int | None, total: Fraction | None,
+            exact: Fraction | None = None) -> Fraction:
+    """A leaf's points before rounding (§8; §9, *Weights*), from the value shown; a point table's
+    row is found by the `exact` value where it differs (§5, *Square roots*)."""
     if indicator.weight is not None:
         assert total is not None  # checked when linked (E0259)
         return indicator.weight * total * _clamp01(value)
@@ -707,7 +759,7 @@ def _points(indicator: Indicator, value: Fraction, star_level: int | None, total
     assert indicator.points is not None
     if indicator.points.table is not None:  # §8, *Point tables*: the one row the value satisfies
         for row in indicator.points.table:
-            if all(_compare(value, op, bound) for op, bound in row.bounds):
+            if all(_compare(value if exact is None else exact, op, bound) for op, bound in row.bounds):
                 return row.points
         raise RefSyntaxError(f"no row of indicator {indicator.code}'s table holds {value} (E0270)")
     maximum, linear = indicator.points.maximum, indicator.points.linear
@@ -765,8 +817,22 @@ def _score(standard: RefStandard, cohort: _Cohort, index: int, indicator: Indica
             return None
         value = Fraction(0)
     star_level = stars(indicator.bands, value) if indicator.deduct is None and indicator.bands else None
-    points = _points(indicator, value, star_level, standard.total)
+    exact, value = value, _shown(indicator, value, rounding)
+    if takes_root(indicator.value):
+        cohort.exact[index, indicator.code] = exact
+    points = _points(indicator, value, star_level, standard.total, exact)
     return (value, star_level, round_score(points, rounding)), points
+
+
+def _shown(indicator: Indicator, value: Fraction, rounding: Rounding | None) -> Fraction:
+    """§5, *Square roots*: a leaf taking a square root shows its exact value rounded to the
+    precision that covers it; others show their value as it is."""
+    assert indicator.value is not None
+    if not takes_root(indicator.value):
+        return value
+    if rounding is None:
+        raise RefSyntaxError(f"{indicator.code}: a square root needs a rounding that covers it (E0277)")
+    return roots.shown(value, rounding.decimals, rounding.mode)
 
 
 def _collect(errors: list[RefDataError], error: RefDataError) -> None:
@@ -927,6 +993,8 @@ def integer_root(value: int, degree: int) -> int:
 
 
 def _compare(actual: Fraction | int, op: str, target: Fraction) -> bool:
+    if roots.is_root(actual) or roots.is_root(target):  # §5: decided on the exact value
+        return roots.compare(actual, op, target)
     return {">=": actual >= target, ">": actual > target, "<=": actual <= target, "<": actual < target}[op]
 
 

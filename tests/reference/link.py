@@ -39,7 +39,7 @@ from .errors import RefSyntaxError
 from .evaluate import Group, Indicator, RefStandard
 from .model import Bands, Clauses, Expr, FileTree, InputDecl, RawGroup, RawIndicator, RawItem, Rounding
 from .parse import parse
-from .reads import input_names, last_period_undefined
+from .reads import input_names, last_period_undefined, takes_root
 
 
 @dataclass
@@ -101,6 +101,8 @@ def _check(standard: RefStandard) -> None:
             raise RefSyntaxError(f"{node.name}: a weight needs the header's `total` (E0259)")
         if node.aggregate == "geometric" and rounding is None:
             raise RefSyntaxError(f"{node.name}: a geometric mean needs a rounding that covers it (E0267)")
+        if isinstance(node, Indicator) and node.value is not None and takes_root(node.value) and rounding is None:
+            raise RefSyntaxError(f"{node.code}: a square root needs a rounding that covers it (E0277)")
         if isinstance(node, Group):
             if node.name in names:
                 raise RefSyntaxError(f"group {node.name!r} twice (E0227)")

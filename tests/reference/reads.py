@@ -8,7 +8,8 @@ NOW = "now"
 PREVIOUS = "previous"  # the `name@previous` values
 # §5: the functions that compare an entity with the whole cohort evaluated together.
 COHORT_FUNCTIONS = frozenset({"rank", "share", "minmax", "percentile", "to_best",
-                              "cohort_mean", "cohort_median", "cohort_min", "cohort_max"})
+                              "cohort_mean", "cohort_median", "cohort_min", "cohort_max", "zscore"})
+ROOTS = frozenset({"sqrt", "zscore"})  # §5, *Square roots*: their values are irrational in general
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -99,3 +100,10 @@ def cohort_calls(expr: Expr, period: str = NOW) -> list[tuple[Call, str]]:
     if isinstance(expr, Call) and expr.function == "previous":
         return cohort_calls(expr.args[0], PREVIOUS)
     return [found for child in children(expr) for found in cohort_calls(child, period)]
+
+
+def takes_root(expr: Expr) -> bool:
+    """Whether a formula calls `sqrt` or `zscore` anywhere."""
+    if isinstance(expr, Call) and expr.function in ROOTS:
+        return True
+    return any(takes_root(child) for child in children(expr))
