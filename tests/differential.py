@@ -369,8 +369,31 @@ class Generator:
         scoring = self.scoring()
         leading = scoring[0] == "stars" and bool(scoring[2]) and self.random.random() < 0.3
         zero = self.choice(["error", "zero", "not applicable"])
+        if self.random.random() < 0.12:  # a square root needs a declared precision (E0277)
+            rounding = self.rounding() or self.choice(["2 decimals", "1 decimals truncate", "3 decimals half even"])
+            return Indicator(number, self.root_formula(), scoring, zero, leading, rounding=rounding,
+                             missing=self.node_missing())
         return Indicator(number, self.formula(), scoring, zero, leading, rounding=self.rounding(),
                          missing=self.node_missing())
+
+    def root_formula(self) -> Node:
+        """A formula with `sqrt` or `zscore` where the checker allows one (docs/language.md §5,
+        Square roots). `sqrt(t)` of the quarters 0 to 5 meets the quarter thresholds exactly at
+        t = 1/4, 1, 9/4 and 4, and one step of t beside them."""
+        rational = lambda: self.formula(2)  # noqa: E731  # formula() never draws a root
+        root = self.choice([
+            ("call", "sqrt", (("in", self.choice(["t", "t", "r", "v", "q", "n"])),)),
+            ("call", "sqrt", (rational(),)),  # maybe negative: a NegativeRoot for both evaluators
+            ("call", "zscore", (self.formula(2, inside_cohort=True),)),
+        ])
+        return self.choice([
+            root, root,
+            ("bin", self.choice(["+", "-", "*"]), root, rational()),
+            ("bin", "*", root, ("call", "sqrt", (("in", self.choice(["n", "t", "w"])),))),
+            ("bin", "/", root, self._divisor(2, False)),
+            ("bin", "/", rational(), root),  # a divisor of one term
+            ("call", self.choice(["min", "max"]), (root, rational())),
+        ])
 
     def node_missing(self) -> str | None:
         """Now and then a node's `when missing`, for the inputs read inside it."""

@@ -67,6 +67,10 @@ class InvalidValue(DataError):
     (a negative count, a part above its whole, a rate above 100%)."""
 
 
+class NegativeRoot(InvalidValue):
+    """`sqrt` of a negative value: its inputs are each valid, the formula makes them negative."""
+
+
 class ZeroDenominator(DataError):
     """A ratio's whole is zero and the indicator declares no policy for it."""
 

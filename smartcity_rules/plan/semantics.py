@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import attrs
 
-from ..language.errors import InvalidValue, MissingInput, ZeroDenominator
+from ..language.errors import InvalidValue, MissingInput, NegativeRoot, ZeroDenominator
 from ..language.numbers import fmt
 from ..language.syntax import Aggregation, BandRule, Compare, Function, Kind, MissingPolicy, RoundMode
 from ..language.syntax import Rounding as SyntaxRounding
@@ -466,7 +466,7 @@ def root(num: int, den: int, inputs: tuple[str, ...], entity: str | None, indica
     """√(num/den), exactly; below 0 it is bad data, naming the inputs the argument reads."""
     if num * den < 0:
         named = ", ".join(f"`{name}`" for name in inputs) or "its constants"
-        raise InvalidValue(f"sqrt of a negative value, {fmt(Fraction(num, den))}, computed from {named}",
+        raise NegativeRoot(f"sqrt of a negative value, {fmt(Fraction(num, den))}, computed from {named}",
                            entity=entity, indicator=indicator, input=inputs[0] if inputs else None)
     return square_root(Fraction(num, den))
 

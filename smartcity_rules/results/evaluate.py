@@ -27,6 +27,7 @@ from ..language.numbers import fmt
 from ..plan import scoring as p
 from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
+from ..plan.surds import Surd
 from .display import is_percentage, show_number
 from .evaluation import (
     CohortInfo,
@@ -135,9 +136,8 @@ class ScoredBatch:
             for k, (info, status, value) in enumerate(
                 zip(shape.infos, shape.statuses, (column[row] for column in columns.values))))
 
-    def _exact(self, k: int, row: int) -> str | None:
-        exact = self.columns.exact.get(k)
-        return None if exact is None or exact[row] is None else str(exact[row])
+    def _exact(self, k: int, row: int) -> Surd | None:
+        return self.columns.exact[k][row] if k in self.columns.exact else None
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
         nodes = self.shape.plan.nodes

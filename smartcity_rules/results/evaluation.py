@@ -16,6 +16,7 @@ import attrs
 from ..language.errors import NotFound
 from ..language.numbers import fmt
 from ..language.syntax import code_number
+from ..plan.surds import Surd
 
 
 class Status(enum.Enum):
@@ -74,9 +75,9 @@ class IndicatorResult:
     _pair: tuple[int, int] | None = attrs.field(repr=False, alias="pair")
     stars: int | None  # None for deductions and when not applicable
     points: Fraction
-    # A leaf taking a square root (sqrt, zscore): its exact value as text, such as "1/2·√2";
-    # `value` is it rounded at the declared precision (docs/language.md §5, Square roots).
-    exact: str | None = attrs.field(default=None, kw_only=True)
+    # A leaf taking a square root (sqrt, zscore): its exact value, such as 1/2·√2, where it has
+    # one; `value` is it rounded at the declared precision (docs/language.md §5, Square roots).
+    exact: Surd | None = attrs.field(default=None, kw_only=True)
 
     @functools.cached_property
     def value(self) -> Fraction | None:
@@ -137,7 +138,7 @@ class IndicatorResult:
             "leading": self.leading, "bonus": self.bonus, "status": self.status.value,
             "value": _num(self.value), "stars": self.stars, "points": _num(self.points),
             "max_points": _num(self.max_points), "provisional": list(self.provisional),
-            **({} if self.exact is None else {"exact": self.exact}),
+            **({} if self.exact is None else {"exact": str(self.exact)}),
         }
 
 

@@ -74,7 +74,7 @@ class Explanation:
             lines.append(f"  {item.name} = {item.value}{unit}  ({item.label})")
         lines.append(f"formula:  {self.formula}")
         value = "not applicable" if i.value is None else fmt(i.value)
-        exact = () if i.exact is None or i.value is None else (i.exact,)
+        exact = () if i.exact is None or i.value is None else (str(i.exact),)
         for step in dict.fromkeys((self.substituted, *exact, value)):  # a bare input needs one line, not two
             if step != self.formula:
                 lines.append(f"        = {step}" + ("" if step != value or not exact else

@@ -38,12 +38,14 @@ from ..language.errors import (
     DataError,
     InvariantError,
     MissingTestDependency,
+    NegativeRoot,
     NotFound,
     ZeroDenominator,
 )
 from ..language.numbers import fmt
 from ..language.syntax import Function
 from ..plan.semantics import exact, node_score, redistribution, round_score, rounding_of
+from ..plan.surds import Surd, square_root
 from ..results.evaluation import Evaluation, IndicatorResult
 from ..standard import Standard, load
 from .cases import CaseResult, default_path, load_cases, run_cases
@@ -369,19 +371,20 @@ class ThresholdCase:
 
     record: dict[str, Any]
     indicator: str  # its code
-    value: Fraction
+    value: Fraction | Surd  # exact: sqrt(t² + step) beside a threshold t is irrational
 
 
 @st.composite
 def threshold_cases(draw: st.DrawFn, standard: Standard) -> ThresholdCase:
     """Records whose indicator value sits exactly at, or one step beside, a star threshold.
 
-    Reaches the indicators whose value is an input or ratio(part, whole) of two inputs,
-    which is most of a typical standard; drawing from it raises CannotGenerate (a ValueError) if a standard
-    has none.
+    Reaches the indicators whose value is an input, ratio(part, whole) of two inputs or
+    sqrt(input) (the input at t², or one step beside it), which is most of a typical standard;
+    drawing from it raises CannotGenerate (a ValueError) if a standard has none.
     """
     plan = _plan(standard)
-    targets = [item for item in standard.checked.indicators if _target_inputs(item, plan) is not None]
+    targets = [item for item in standard.checked.indicators
+               if _target_inputs(item, plan) is not None or _root_target(item, plan) is not None]
     if not targets:
         raise CannotGenerate("no indicator is an input or ratio(part, whole): nothing to put at a threshold")
     item = draw(st.sampled_from(targets))
@@ -406,10 +409,36 @@ def _target_inputs(item: ScoredIndicator, plan: _Plan) -> tuple[str, str | None]
     return None
 
 
+def _text(value: Fraction | Surd | None) -> str:
+    return fmt(value) if isinstance(value, Fraction) else str(value)
+
+
+def _root_target(item: ScoredIndicator, plan: _Plan) -> str | None:
+    """The input when the indicator's value is sqrt(input)."""
+    value = item.syntax.value
+    if item.bands is None or not isinstance(value, s.Call) or value.callee is not Function.SQRT:
+        return None
+    (argument,) = value.args
+    return argument.name if isinstance(argument, s.Ref) else None
+
+
+def _place_root(plan: _Plan, record: dict[str, Any], name: str, threshold: Fraction, side: int) -> Surd:
+    """sqrt(input) at the threshold t: the input at t² exactly, or one step beside it."""
+    domain = _domain(plan.inputs[name], _whole_value(plan, record, name), False)
+    wanted = threshold * threshold + side * domain.step
+    if threshold >= 0 and domain.low <= wanted <= domain.high and (not domain.whole or wanted.denominator == 1):
+        record[name] = _plain(wanted)
+        _clamp_parts(plan, record, name)
+    return square_root(exact(record[name]))
+
+
 def _place(draw: st.DrawFn, plan: _Plan, record: dict[str, Any], item: ScoredIndicator,
-           threshold: Fraction, side: int) -> Fraction:
+           threshold: Fraction, side: int) -> Fraction | Surd:
     """Set the indicator's inputs so that its value is the threshold, or one step beside it;
     returns the value it will have.  Keeps the record valid, or leaves it as it was."""
+    root = _root_target(item, plan)
+    if root is not None:
+        return _place_root(plan, record, root, threshold, side)
     target = _target_inputs(item, plan)
     assert target is not None
     part, whole = target
@@ -471,7 +500,7 @@ def _plain(value: Fraction) -> Any:
 
 
 # ===================================================================== invariants
-def band_of(bands: s.StarBands, value: Fraction) -> int:
+def band_of(bands: s.StarBands, value: Fraction | Surd) -> int:
     """The star level a value reaches, written from the language reference alone:
     the largest k whose threshold the value reaches (at least: >=, at most: <=)."""
     reached = [k for k, t in enumerate(bands.thresholds, start=1)
@@ -662,9 +691,10 @@ def check_bands(standard: Standard, evaluation: Evaluation) -> None:
 def _band_agrees(standard: Standard, item: ScoredIndicator, result: IndicatorResult, entity: str) -> None:
     """The result's stars are the band its value reaches, and star-based points follow them."""
     assert item.bands is not None and result.value is not None
-    want = band_of(item.bands, result.value)
+    banded = result.value if result.exact is None else result.exact  # an irrational is banded exactly
+    want = band_of(item.bands, banded)
     if result.stars != want:
-        raise InvariantError("bands", f"value {fmt(result.value)} reaches {want} stars "
+        raise InvariantError("bands", f"value {banded if result.exact else fmt(result.value)} reaches {want} stars "
                              f"({item.bands.rule.value} {', '.join(t.text for t in item.bands.thresholds)}), "
                              f"but scored {result.stars}", entity=entity, indicator=result.code)
     points = item.syntax.points
@@ -705,9 +735,9 @@ def check_threshold(standard: Standard, case: ThresholdCase) -> None:
     evaluation = evaluations[0]
     result = evaluation.indicator(case.indicator)
     item = standard.checked.indicator(case.indicator)
-    if result.value != case.value:
-        raise InvariantError("threshold", f"value should be exactly {fmt(case.value)}, "
-                             f"is {result.value if result.value is None else fmt(result.value)}",
+    found = result.value if result.exact is None else result.exact
+    if found != case.value:
+        raise InvariantError("threshold", f"value should be exactly {_text(case.value)}, is {_text(found)}",
                              entity=evaluation.entity, indicator=case.indicator)
     _band_agrees(standard, item, result, evaluation.entity)
 
@@ -826,7 +856,7 @@ def _scored(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[Ev
     statistics, so any other refusal is an InvariantError."""
     try:
         return standard.evaluate_cohort(cohort)
-    except ZeroDenominator:
+    except (ZeroDenominator, NegativeRoot):  # a formula's choice, not bad statistics (W0278 warns)
         return None
     except DataError as error:
         raise InvariantError("accepts valid statistics", f"the standard refused them: {error}",

@@ -8,13 +8,31 @@ through semantics.EXPORTS, like every other rule.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ...language.syntax import Function
 from ...plan import scoring as p
 
-if TYPE_CHECKING:
-    from .codegen import _Emitter
+
+class Pair(Protocol):
+    """codegen.Pair: a value's numerator and denominator expressions."""
+
+    @property
+    def num(self) -> str: ...
+    @property
+    def den(self) -> str: ...
+
+
+class Writer(Protocol):
+    """What of codegen's emitter this one writes through (a Protocol: codegen imports this module)."""
+
+    plan: p.ScoringPlan
+    indicator: str | None
+
+    def line(self, text: str) -> None: ...
+    def temp(self) -> str: ...
+    def constant(self, value: Any) -> str: ...
+    def expr(self, op: p.Op) -> Pair: ...
 
 _ARITH = {p.Arith.ADD: "+", p.Arith.SUB: "-", p.Arith.MUL: "*"}
 
@@ -31,7 +49,7 @@ def holds_root(op: p.Op, plan: p.ScoringPlan) -> bool:
 class SurdEmitter:
     """Writes an irrational formula's statements into an emitter; each op's Surd in a local."""
 
-    def __init__(self, em: _Emitter) -> None:
+    def __init__(self, em: Writer) -> None:
         self.em = em
         self.memo: dict[int, str] = {}
 
