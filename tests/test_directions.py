@@ -20,10 +20,11 @@ DIRECTIONS = ("E0303", "W0302")
 def test_direction_proofs_cover_every_formula_form() -> None:
     good = ["weighted { 1/2: ratio(fibre, households), 1/2: 1 }", "clamp(ratio(fibre, households) * 2, 0, 1)",
             "max(fibre, households / 2) - min(households, 3)", "growth(fibre)", "fibre - previous(fibre)",
-            "share(fibre)", "-rank(fibre)"]
+            "share(fibre)", "-rank(fibre)", "sqrt(ratio(fibre, households))", "zscore(fibre)"]
     for formula in good:
         assert codes(one(formula, "at least 1, 2, 3, 4, 5"), *DIRECTIONS) == [], formula
-    for formula in ("rank(fibre)", "share(-fibre)", "1 - ratio(fibre, households)", "previous(fibre) - fibre"):
+    for formula in ("rank(fibre)", "share(-fibre)", "1 - ratio(fibre, households)", "previous(fibre) - fibre",
+                    "zscore(-fibre)"):
         assert codes(one(formula, "at least 1, 2, 3, 4, 5"), *DIRECTIONS) == ["E0303"], formula
 
 

@@ -9,7 +9,7 @@ import pytest
 from smartcity_rules.analysis.ranges import Interval, input_range, value_range
 from smartcity_rules.language.parse import parse
 
-from .analysis_helpers import IN, RATIO, codes, one
+from .analysis_helpers import IN, RATIO, codes, everything, one
 
 
 def range_of(value: str, inputs: str = IN) -> Interval:
@@ -32,10 +32,29 @@ def range_of(value: str, inputs: str = IN) -> Interval:
     ("-previous(fibre)", float("-inf"), 0),
     ("households / -fibre", float("-inf"), 0),
     ("1 / (fibre - households)", float("-inf"), float("inf")),
+    ("sqrt(ratio(fibre, households))", 0, 1),  # monotone, exact at perfect squares
+    ("sqrt(clamp(fibre, 4, 9 / 4 * 4))", 2, 3),
+    ("sqrt(households - fibre)", 0, float("inf")),  # a negative argument is bad data: only >= 0 counts
+    ("zscore(fibre)", float("-inf"), float("inf")),
 ])
 def test_value_ranges_are_exact_bounds(formula: str, low: float, high: float) -> None:
     found = range_of(formula)
     assert (found.low, found.high) == (low, high)
+
+
+def test_an_irrational_end_is_widened_outward() -> None:
+    found = range_of("sqrt(clamp(fibre, 2, 3))")
+    assert isinstance(found.low, Fraction) and isinstance(found.high, Fraction)
+    assert found.low ** 2 <= 2 <= (found.low + Fraction(1, 10**5)) ** 2 and found.high ** 2 >= 3
+    assert found.high - found.low < Fraction(32, 100)  # √3 − √2 = 0.3178…, bounded within 2^-20
+
+
+def test_a_root_of_what_can_be_negative_is_warned_of() -> None:
+    def warned(value: str) -> list[str]:
+        text = one(value, "at least 1, 2, 3, 4, 5", header='standard "T" { level city total 2 rounding 2 decimals }\n')
+        return [d.message for d in everything(text, "t.scs") if d.code == "W0278"]
+    assert warned("sqrt(households - fibre)") == ["the argument of `sqrt` in indicator 1 can be negative"]
+    assert warned("sqrt(ratio(fibre, households))") == []
 
 
 def test_checklist_and_input_kind_ranges() -> None:

@@ -12,6 +12,7 @@ UNITS = ("E0305", "E0306", "E0307")
 @pytest.mark.parametrize("formula", [
     "gdp / area + rate", "min(gdp, area)", "weighted { 1/2: ratio(fibre, households), 1/2: households }",
     "clamp(households, 0, gdp)", "fibre - gdp", "rank(gdp + households)",
+    "sqrt(area * area) + gdp",  # √(area²) is an area
 ])
 def test_mismatched_quantities(formula: str) -> None:
     inputs = IN + 'input gdp "GDP": money "亿元"\ninput area "面积": area "km²"\ninput rate "率": rate\n'
@@ -22,6 +23,7 @@ def test_mismatched_quantities(formula: str) -> None:
     "ratio(fibre, households) + rate", "gdp / households * 2 + gdp / people", "fibre - 1 + checklist { flag: 3 }",
     "growth(gdp / people) + share(gdp) + rate", "weighted { 1/2: rate, 1/2: score / 10 }",
     "gdp / 10 - previous(gdp)", "min(fibre, households, 5)",
+    "zscore(gdp) + rate", "sqrt(rate) + rate", "sqrt(gdp) + people",  # √(money): free, as a literal is
 ])
 def test_matching_quantities(formula: str) -> None:
     inputs = IN + ('input gdp "GDP": money "亿元"\ninput rate "率": rate\ninput flag "f": flag\n'
