@@ -491,11 +491,14 @@ def round_exact(value: Surd, rounding: Rounding) -> Fraction:
     if value.is_rational:
         return round_score(value.rational, rounding)
     scale = 10**rounding.decimals
-    magnitude = value * scale if value > 0 else -value * scale
-    whole = magnitude.floor()
-    if rounding.mode is not RoundMode.TRUNCATE and magnitude > Fraction(2 * whole + 1, 2):
-        whole += 1
-    return Fraction(whole if value > 0 else -whole, scale)
+    positive = value.sign() > 0
+    magnitude = value * (scale if positive else -scale)
+    if rounding.mode is RoundMode.TRUNCATE:
+        whole = magnitude.floor()
+    else:  # the nearest: floor(2m) is 2·floor(m) + 1 exactly when m is above the half
+        twice = (magnitude * 2).floor()
+        whole = twice // 2 + twice % 2
+    return Fraction(whole if positive else -whole, scale)
 
 
 def shown(value: Surd, rounding: Rounding) -> tuple[int, int]:

@@ -83,6 +83,8 @@ class Surd:
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other: Real) -> Surd:
         other = Surd.of(other)
+        if not other.terms:  # a rational: the terms stay as they are
+            return Surd(self.rational + other.rational, self.terms)
         terms = dict(self.terms)
         for radicand, coefficient in other.terms:
             _add_term(terms, radicand, coefficient)
@@ -101,6 +103,11 @@ class Surd:
 
     def __mul__(self, other: Real) -> Surd:
         other = Surd.of(other)
+        if not other.terms or not self.terms:  # by a rational: each coefficient scaled
+            factor, scaled = (other.rational, self) if not other.terms else (self.rational, other)
+            if not factor:
+                return Surd(Fraction(0))
+            return Surd(scaled.rational * factor, tuple((r, c * factor) for r, c in scaled.terms))
         rational = self.rational * other.rational
         terms: dict[int, Fraction] = {}
         for mine in ((1, self.rational), *self.terms):
@@ -161,6 +168,12 @@ class Surd:
         bounds separate it from 0 after finitely many doublings."""
         if not self.terms:
             return (self.rational > 0) - (self.rational < 0)
+        if len(self.terms) == 1:  # q0 + c·√s, the common case: by squares, no bounds
+            (radicand, coefficient), = self.terms
+            ahead, root = (self.rational > 0) - (self.rational < 0), 1 if coefficient > 0 else -1
+            if ahead in (0, root):
+                return root
+            return ahead if self.rational**2 > coefficient**2 * radicand else root  # never equal
         bits = _FIRST_BITS
         while True:
             low, high = self.bounds(bits)
@@ -199,6 +212,8 @@ class Surd:
         """The largest whole number at or below the value, exactly."""
         if not self.terms:
             return math.floor(self.rational)
+        if len(self.terms) == 1:
+            return self._floor_one_term()
         bits = _FIRST_BITS
         low, high = self.bounds(bits)
         while high - low >= 1:  # narrow until at most one whole number lies inside
@@ -206,6 +221,16 @@ class Surd:
             low, high = self.bounds(bits)
         candidate = math.floor(high)
         return candidate if self >= candidate else candidate - 1
+
+    def _floor_one_term(self) -> int:
+        """floor((P + C·√s) / D) in whole numbers: with M = C²·s (no square), P + √M lies
+        strictly between P + isqrt(M) and the next whole number, and so does its floor over D."""
+        (radicand, coefficient), = self.terms
+        common = math.lcm(self.rational.denominator, coefficient.denominator)
+        top = self.rational.numerator * (common // self.rational.denominator)
+        factor = coefficient.numerator * (common // coefficient.denominator)
+        root = math.isqrt(factor * factor * radicand)
+        return (top + root) // common if factor > 0 else (top - root - 1) // common
 
     def ceil(self) -> int:
         return -(-self).floor()

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+import attrs
+
 from ..backends.protocol import Backend, Batch, Executor, ResultColumns
 from ..backends.python.codegen import generate
 from ..backends.python.executor import PythonBackend, PythonExecutor
@@ -27,7 +29,6 @@ from ..language.numbers import fmt
 from ..plan import scoring as p
 from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
-from ..plan.surds import Surd
 from .display import is_percentage, show_number
 from .evaluation import (
     CohortInfo,
@@ -130,14 +131,15 @@ class ScoredBatch:
 
     def indicators(self, row: int) -> tuple[IndicatorResult, ...]:
         columns, shape = self.columns, self.shape
-        return tuple(
+        found = tuple(
             IndicatorResult(info, status if value is not None else Status.NOT_APPLICABLE,
-                            value, columns.stars[k][row], self.points.indicator(k, row), exact=self._exact(k, row))
+                            value, columns.stars[k][row], self.points.indicator(k, row))
             for k, (info, status, value) in enumerate(
                 zip(shape.infos, shape.statuses, (column[row] for column in columns.values))))
-
-    def _exact(self, k: int, row: int) -> Surd | None:
-        return self.columns.exact[k][row] if k in self.columns.exact else None
+        if not columns.exact:
+            return found
+        return tuple(attrs.evolve(result, exact=columns.exact[k][row]) if k in columns.exact else result
+                     for k, result in enumerate(found))
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
         nodes = self.shape.plan.nodes
