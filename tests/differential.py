@@ -379,10 +379,12 @@ class Generator:
     def root_formula(self) -> Node:
         """A formula with `sqrt` or `zscore` where the checker allows one (docs/language.md §5,
         Square roots). `sqrt(t)` of the quarters 0 to 5 meets the quarter thresholds exactly at
-        t = 1/4, 1, 9/4 and 4, and one step of t beside them."""
+        t = 1/4, 1, 9/4 and 4; `sqrt(t ± 0.0001)` lies just beside them, where a value shown at
+        its precision (1.50 for √2.2499) is at a threshold the exact value misses."""
         rational = lambda: self.formula(2)  # noqa: E731  # formula() never draws a root
         root = self.choice([
             ("call", "sqrt", (("in", self.choice(["t", "t", "r", "v", "q", "n"])),)),
+            ("call", "sqrt", (("bin", self.choice(["+", "-"]), ("in", "t"), ("lit", "0.0001")),)),
             ("call", "sqrt", (rational(),)),  # maybe negative: a NegativeRoot for both evaluators
             ("call", "zscore", (self.formula(2, inside_cohort=True),)),
         ])

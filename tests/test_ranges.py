@@ -57,6 +57,13 @@ def test_a_root_of_what_can_be_negative_is_warned_of() -> None:
     assert warned("sqrt(ratio(fibre, households))") == []
 
 
+def test_a_band_out_of_reach_of_a_root_is_found() -> None:
+    header = 'standard "T" { level city total 2 rounding 2 decimals }\n'
+    out_of_reach = one("sqrt(ratio(fibre, households))", "at least 20%, 40%, 60%, 80%, 101%", header=header)
+    assert codes(out_of_reach, "E0301") == ["E0301"]  # √ of at most 1 is at most 1
+    assert codes(one("sqrt(ratio(fibre, households))", header=header), "E0301") == []
+
+
 def test_checklist_and_input_kind_ranges() -> None:
     inputs = IN + 'input a "a": flag\ninput b "b": flag\ninput r "r": rate\ninput s "s": score -5 to 5\n'
     assert range_of("checklist { a: 2, b: 1/2 }", inputs) == Interval(0, Fraction(5, 2))
