@@ -47,14 +47,14 @@ FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
 COHORT_FUNCTIONS = frozenset(f.value for f in Function if f.compares_entities)
 
 
-def _first_root(expr: s.Expr, functions: tuple[str, ...] = ("sqrt", "zscore")) -> s.Call | None:
+def _first_root(expr: s.Expr, functions: tuple[str, ...] = s.ROOTS) -> s.Call | None:
     return next((n for n in walk(expr) if isinstance(n, s.Call) and n.function in functions), None)
 
 
 def _one_term(expr: s.Expr) -> bool:
     """Whether a formula's value is always one term q·√s (a rational included): a root, a
     formula without one, or products, quotients, powers and negations of such."""
-    if not s.holds_root(expr) or (isinstance(expr, s.Call) and expr.function in ("sqrt", "zscore")):
+    if not s.holds_root(expr) or (isinstance(expr, s.Call) and expr.function in s.ROOTS):
         return True
     if isinstance(expr, s.Neg | s.Power):
         return _one_term(expr.operand if isinstance(expr, s.Neg) else expr.base)
@@ -398,7 +398,7 @@ class _Checker:
                 self._root_divisor(node.right, "`/`")
             elif isinstance(node, s.Call) and node.function in ("ratio", "growth") and node.args:
                 self._root_divisor(node.args[-1], f"`{node.function}`")
-            if isinstance(node, s.Call) and node.function in ("sqrt", "zscore") and node.args:
+            if isinstance(node, s.Call) and node.function in s.ROOTS and node.args:
                 self._nested_root(node)
             elif isinstance(node, s.Call) and node.function in COHORT_FUNCTIONS and node.args:
                 inner = _first_root(node.args[0], ("sqrt",))  # a z-score inside is E0215
@@ -415,7 +415,7 @@ class _Checker:
                        help="divide by one term, such as `sqrt(x)` or `2 * sqrt(x)`, or by a formula without roots")
 
     def _nested_root(self, call: s.Call) -> None:
-        inner = _first_root(call.args[0], ("sqrt",) if call.function == "zscore" else ("sqrt", "zscore"))
+        inner = _first_root(call.args[0], ("sqrt",) if call.function == "zscore" else s.ROOTS)
         if inner is not None:
             self.error("E0275", f"`{inner.function}` inside `{call.function}`", inner.span,
                        label="a square root of a square root is not offered",

@@ -95,11 +95,6 @@ class Function(enum.Enum):
         """The cohort functions are computed across the cohort, not from one record."""
         return self in _COHORT_FUNCTIONS
 
-    @property
-    def irrational(self) -> bool:
-        """`sqrt` and `zscore` (over a standard deviation) give square roots, not rationals."""
-        return self in (Function.SQRT, Function.ZSCORE)
-
 
 _COHORT_FUNCTIONS = frozenset({Function.RANK, Function.SHARE, Function.MINMAX, Function.PERCENTILE,
                                Function.TO_BEST, Function.COHORT_MEAN, Function.COHORT_MEDIAN,
@@ -182,13 +177,13 @@ def walk(expr: Expr) -> Iterator[Expr]:
         stack.extend(reversed(children(node)))
 
 
-_ROOTS = frozenset({Function.SQRT.value, Function.ZSCORE.value})
+ROOTS = (Function.SQRT.value, Function.ZSCORE.value)  # the functions whose values are irrational
 
 
 def holds_root(expr: Expr) -> bool:
     """Whether a formula holds a square root (`sqrt`, `zscore`): its value is then irrational
     in general (docs/language.md §5, Square roots)."""
-    return any(isinstance(node, Call) and node.function in _ROOTS for node in walk(expr))
+    return any(isinstance(node, Call) and node.function in ROOTS for node in walk(expr))
 
 
 def input_names(expr: Expr) -> Iterator[str]:
