@@ -107,3 +107,12 @@ def test_a_divisor_of_one_term_divides() -> None:
     assert result.indicators[0].value == F(7, 10)
     with pytest.raises(scr.ZeroDenominator):
         scr.loads(_standard("a / sqrt(a)", "points 10 linear from 0 to 1")).evaluate({"a": 0, "n": 1})
+
+
+def test_documents_say_an_irrational_value_is_shown_at_its_precision() -> None:
+    from smartcity_rules import document
+
+    rooted = document.to_markdown(scr.loads(_standard("sqrt(a)", rounding="rounding 3 decimals truncate")))
+    assert "- **Precision**: its value is shown truncate to 3 decimals; its stars, point rows and value " \
+           "requirements are decided on the exact value" in rooted
+    assert "Precision" not in document.to_markdown(scr.loads(_standard("a")))

@@ -476,7 +476,17 @@ def _scoring(tree: _Tree, item: ScoredIndicator) -> tuple[tuple[str, Text], ...]
     ind = item.syntax
     return (("Weight", _leaf_weight(tree, item)), ("Points", _points(ind)), ("Deduction", _deduction(ind)),
             ("Zero denominator", _zero_policy(ind)), ("Direction", _direction(item)),
-            ("Rounding", _rounding_of(ind.rounding, "its score")), ("When missing", _node_missing(ind.missing)))
+            ("Rounding", _rounding_of(ind.rounding, "its score")), ("When missing", _node_missing(ind.missing)),
+            ("Precision", _precision(item)))
+
+
+def _precision(item: ScoredIndicator) -> Text:
+    """A formula with a square root is shown at the rounding that covers it, and decided exactly
+    (docs/language.md §5, Square roots)."""
+    if item.syntax.value is None or item.rounding is None or not s.holds_root(item.syntax.value):
+        return ()
+    return (f"its value is shown {item.rounding.mode.value} to {_count(item.rounding.decimals, 'decimal')}; "
+            "its stars, point rows and value requirements are decided on the exact value",)
 
 
 def _leaf_weight(tree: _Tree, item: ScoredIndicator) -> Text:
