@@ -22,7 +22,9 @@ def canon(value: Value) -> Value:
     """The canonical form; a rational comes back as a Fraction."""
     if isinstance(value, int | Fraction):
         return Fraction(value)
-    form = sympy.expand(sympy.radsimp(sympy.expand(value)))
+    form = sympy.expand(value)  # sympy writes 1/√n as √n/n itself; a sum below a line it leaves
+    if not sympy.denom(form).is_Rational:
+        form = sympy.expand(sympy.radsimp(form))
     if form.is_Rational:
         return Fraction(int(form.p), int(form.q))
     return form
