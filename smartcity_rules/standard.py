@@ -45,6 +45,13 @@ class Standard:
         """For one type's standard (`TypedStandard.variant`), that type; else None."""
         return self._entity_type
 
+    def variant(self, entity_type: str | None) -> Standard:
+        """The standard that scores entities of a type (`Evaluation.entity_type`); a standard
+        without entity types scores every entity itself (entity type None)."""
+        if entity_type is None or entity_type == self._entity_type:
+            return self
+        raise NotFound(f"the standard has no entity types, so none is {entity_type!r}")
+
     # ------------------------------------------------------------ metadata
     @property
     def title(self) -> str:
@@ -261,9 +268,9 @@ class TypedStandard(Standard):
         assert self._key is not None
         return self._key
 
-    def variant(self, entity_type: str) -> Standard:
+    def variant(self, entity_type: str | None) -> Standard:
         """The standard as entities of one type see it: its own indicators, plan and code."""
-        if entity_type not in self._variants:
+        if entity_type is None or entity_type not in self._variants:
             raise NotFound(f"the standard has no entity type {entity_type!r} "
                            f"(its types: {', '.join(self._variants)})")
         return self._variants[entity_type]
