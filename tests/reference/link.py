@@ -39,8 +39,8 @@ from .errors import RefSyntaxError
 from .evaluate import Group, Indicator, RefStandard
 from .model import Bands, Clauses, Expr, FileTree, InputDecl, RawGroup, RawIndicator, RawItem, Rounding
 from .parse import parse
-from .types import RefTyped
 from .reads import input_names, last_period_undefined
+from .types import RefTyped
 
 
 @dataclass
