@@ -293,3 +293,24 @@ def test_the_shipped_example_checks_strictly_and_scores_its_cohorts_alike() -> N
     json_ = standard.evaluate_cohort(scr.read_records(STANDARDS / "examples" / "county-and-city-cohort.json"))
     csv_ = standard.evaluate_cohort(scr.read_records(STANDARDS / "examples" / "county-and-city-cohort.csv"))
     assert [e.to_dict() for e in json_] == [e.to_dict() for e in csv_]
+
+
+# ---------------------------------------------------------------- rendered diagnostics
+GOLDEN_CASES = {
+    "unknown_type": TYPED.replace('indicator 5 "戊" for "县"', 'indicator 5 "戊" for "乡"'),
+    "per_type_missing_a_type": TYPED.replace('points 4 for "市", 2 for "县" linear', 'points 4 for "市" linear'),
+    "one_type_only": TYPED.replace('group "县域" for "县" points 8', 'group "县域" for "县" points 7'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_typed_diagnostics_render_as_stored(name: str, golden: Any) -> None:
+    with pytest.raises(scr.InvalidStandard) as raised:
+        scr.loads(GOLDEN_CASES[name], f"{name}.scs")
+    golden.check(f"variants/{name}.txt", "\n\n".join(d.render() for d in raised.value.diagnostics) + "\n")
+
+
+def test_check_alone_reports_the_typed_checks() -> None:
+    with pytest.raises(scr.InvalidStandard) as raised:
+        check(parse(GOLDEN_CASES["unknown_type"]))
+    assert [d.code for d in raised.value.diagnostics] == ["E0281"]
