@@ -379,8 +379,9 @@ class TypedStandard(Standard):
         seen: set[str] = set()
         iterator, start = iter(records), 0
         while part := list(itertools.islice(iterator, chunk)):
-            named = [{**r, ENTITY_KEY: r.get(ENTITY_KEY, f"#{start + i + 1}")} if isinstance(r, Mapping) else r
-                     for i, r in enumerate(part)]
+            for i, record in enumerate(part):
+                self._routed(record, start + i)  # bad data named by its place in the whole stream
+            named = [{**r, ENTITY_KEY: r.get(ENTITY_KEY, f"#{start + i + 1}")} for i, r in enumerate(part)]
             for evaluation in self.evaluate_cohort(named):
                 if evaluation.entity in seen:
                     raise DataError(f"entity {evaluation.entity!r} appears twice in the cohort",
