@@ -305,7 +305,17 @@ class TypedStandard(Standard):
 
     @property
     def provisional(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(p for v in self._variants.values() for p in v.provisional))
+        """Every type's provisional numbers, each once, each after the one its type lists before it."""
+        merged: list[str] = []
+        for variant in self._variants.values():
+            after = -1
+            for number in variant.provisional:
+                if number in merged:
+                    after = merged.index(number)
+                else:
+                    after += 1
+                    merged.insert(after, number)
+        return tuple(merged)
 
     @property
     def inputs(self) -> tuple[InputInfo, ...]:
