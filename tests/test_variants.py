@@ -5,6 +5,7 @@ are routed by their type and a cohort is scored type by type."""
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from smartcity_rules.language.parse import parse
 from smartcity_rules.standard import TypedStandard
 from smartcity_rules.testing import cohorts
 
+from . import reference
 from .conftest import STANDARDS
+from .reference.compare import compare
 
 TYPED = """standard "示例" { level county total 10 for "市", 12 for "县" entity type by 类型 }
 input 类型 "评价对象类型": choice of "市", "县"
@@ -314,3 +317,29 @@ def test_check_alone_reports_the_typed_checks() -> None:
     with pytest.raises(scr.InvalidStandard) as raised:
         check(parse(GOLDEN_CASES["unknown_type"]))
     assert [d.code for d in raised.value.diagnostics] == ["E0281"]
+
+
+def test_indicators_taken_from_another_standard_may_be_for_one_type(tmp_path: Path) -> None:
+    (tmp_path / "base.scs").write_text("""standard "底" { level city total 2 }
+input a "A": rate
+group "g" points 2 { indicator 1 "甲" { value a points 2 linear from 0 to 1 } }
+""", "utf-8")
+    (tmp_path / "typed.scs").write_text("""standard "用" {
+    level county total 4 for "市", 3 for "县" entity type by 类型
+}
+use "base.scs" as base
+input 类型 "t": choice of "市", "县"
+group "g" points 4 for "市", 3 for "县" {
+    indicator 1 from base 1 { points 2 for "市", 1 for "县" linear from 0 to 1 }
+    indicator 2 from base 1 "乙" for "县"
+    indicator 3 from base 1 "丙" for "市"
+}
+""", "utf-8")
+    standard = scr.load(tmp_path / "typed.scs")
+    records = [{"entity": "x", "类型": "市", "a": 0.5}, {"entity": "y", "类型": "县", "a": 0.5}]
+    city, county = standard.evaluate_cohort(records)
+    # 市: 2 x 1/2 + 2 x 1/2; 县: 1 x 1/2 + 2 x 1/2
+    assert (city.total, _codes(city), county.total, _codes(county)) == (1 + 1, ["1", "3"], Fraction(3, 2), ["1", "2"])
+    origin = standard.variant("县").checked.indicator(1).syntax.origin
+    assert origin is not None and origin.replaced == ("points",)
+    assert compare(standard, reference.load(tmp_path / "typed.scs"), records) == []

@@ -212,6 +212,7 @@ class _Linker:
                        label=f"not in {base.use.path}", help=f"its indicators: {numbers}")
             return None
         replaced: dict[str, Any] = dict(item.clauses)
+        per_type = replaced.pop("per_type", ())  # numbers per entity type: this standard's own
         taken = attrs.evolve(
             original,
             code=item.code,
@@ -220,6 +221,7 @@ class _Linker:
             provisional=original.provisional or item.provisional,
             notes=original.notes + item.notes,
             origin=s.Origin(base.use.path, item.standard, item.base_code, tuple(replaced)),
+            types=item.types, per_type=per_type,
             span=item.span,
             code_span=item.code_span,
             **replaced,

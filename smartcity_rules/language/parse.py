@@ -633,11 +633,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         fields, notes, items = self._clauses(list(rest[0]) if rest else [], str(number))
         if items:
             fields["items"] = tuple(items)
-        if types is not None:
-            fields["types"] = types
         return s.ReusedIndicator(
             code=str(number), standard=str(alias), base_code=str(base), name=name, leading=leading,
-            provisional=provisional, clauses=tuple(fields.items()), notes=tuple(notes),
+            provisional=provisional, clauses=tuple(fields.items()), notes=tuple(notes), types=types,
             span=self._span(meta), code_span=self._tspan(number), base_span=self._tspan(base),
         )
 

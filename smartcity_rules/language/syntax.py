@@ -497,6 +497,7 @@ class ReusedIndicator:
     provisional: bool
     clauses: tuple[tuple[str, object], ...]  # (field of Indicator, value), in source order
     notes: tuple[str, ...]
+    types: ForTypes | None = None  # `for "县"`: this standard's, never the base's
     span: Span = _span()
     code_span: Span = _span()
     base_span: Span = _span()
