@@ -116,7 +116,7 @@ def project(tree: s.StandardFile, entity_type: str) -> s.StandardFile:
 # ----------------------------------------------------------------- checking
 @attrs.define
 class _TypeChecker:
-    """The checks only a typed standard has (E0280-E0288), over the whole typed tree."""
+    """The checks only a typed standard has (E0280-E0287), over the whole typed tree."""
 
     tree: s.StandardFile
     types: tuple[str, ...]
