@@ -343,3 +343,16 @@ group "g" points 4 for "市", 3 for "县" {
     origin = standard.variant("县").checked.indicator(1).syntax.origin
     assert origin is not None and origin.replaced == ("points",)
     assert compare(standard, reference.load(tmp_path / "typed.scs"), records) == []
+
+
+def test_a_standard_with_entity_types_cannot_be_built_on(tmp_path: Path) -> None:
+    (tmp_path / "both.scs").write_text(TYPED, "utf-8")
+    (tmp_path / "user.scs").write_text("""standard "用" { level county total 4 }
+use "both.scs" as both
+group "g" points 4 { indicator 1 from both 1 }
+""", "utf-8")
+    with pytest.raises(scr.InvalidStandard) as raised:
+        scr.load(tmp_path / "user.scs")
+    assert [d.code for d in raised.value.diagnostics] == ["E0288"]
+    with pytest.raises(reference.RefSyntaxError):
+        reference.load(tmp_path / "user.scs")
