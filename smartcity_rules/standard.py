@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .backends.protocol import Backend
 from .language import syntax as s
-from .language.check import CheckedStandard, NodeKind, check, conclude, review
-from .language.diagnostics import Diagnostic
-from .language.errors import InvalidStandard, NotFound
+from .language import variants
+from .language.check import ENTITY_KEY, CheckedStandard, NodeKind, check, conclude, review
+from .language.diagnostics import Diagnostic, sort_key
+from .language.errors import DataError, InvalidStandard, InvalidValue, MissingInput, NotFound
 from .language.link import link
 from .language.parse import parse, parse_file
 from .plan.lower import PREVIOUS_SUFFIX
@@ -27,9 +29,28 @@ class Standard:
     Thread-safe: evaluation keeps no state between calls.
     """
 
-    def __init__(self, checked: CheckedStandard, backend: Backend | None = None) -> None:
+    def __init__(self, checked: CheckedStandard, backend: Backend | None = None, *,
+                 entity_type: str | None = None) -> None:
         self._checked = checked
-        self._compiled = CompiledStandard(checked, backend)
+        self._compiled = CompiledStandard(checked, backend, entity_type=entity_type)
+        self._entity_type = entity_type
+
+    @property
+    def entity_types(self) -> tuple[str, ...]:
+        """The entity types of a standard that says `entity type by`, in its choice's order; ()."""
+        return ()
+
+    @property
+    def entity_type(self) -> str | None:
+        """For one type's standard (`TypedStandard.variant`), that type; else None."""
+        return self._entity_type
+
+    def variant(self, entity_type: str | None) -> Standard:
+        """The standard that scores entities of a type (`Evaluation.entity_type`); a standard
+        without entity types scores every entity itself (entity type None)."""
+        if entity_type is None or entity_type == self._entity_type:
+            return self
+        raise NotFound(f"the standard has no entity types, so none is {entity_type!r}")
 
     # ------------------------------------------------------------ metadata
     @property
@@ -165,6 +186,16 @@ class Standard:
         return f"<Standard {self.title!r} edition={self.edition!r} indicators={len(self.indicator_codes)}>"
 
 
+def _standard(tree: s.StandardFile, backend: Backend | None) -> Standard:
+    """A linked tree, checked and compiled: one plan, or one per entity type."""
+    if not variants.is_typed(tree):
+        return Standard(check(tree), backend)
+    checked, problems = variants.review_each(tree, review)
+    if checked is None:
+        raise InvalidStandard(sorted(problems, key=sort_key))
+    return TypedStandard(tree, {t: conclude(c, problems) for t, c in checked.items()}, backend)
+
+
 def loads(text: str, name: str = "<string>", *, backend: Backend | None = None,
           root: str | Path | None = None) -> Standard:
     """Parse, check and compile a standard from text; raises InvalidStandard.
@@ -173,7 +204,7 @@ def loads(text: str, name: str = "<string>", *, backend: Backend | None = None,
     `root` (default: that directory). `backend` runs the scoring plan; the default is the
     Python back-end.
     """
-    return Standard(check(link(parse(text, name), root=root)), backend)
+    return _standard(link(parse(text, name), root=root), backend)
 
 
 def load(path: str | Path, *, backend: Backend | None = None, root: str | Path | None = None) -> Standard:
@@ -181,7 +212,7 @@ def load(path: str | Path, *, backend: Backend | None = None, root: str | Path |
 
     The standards it `use`s are read only inside `root` (default: the file's directory).
     `backend` runs the scoring plan; the default is the Python back-end."""
-    return Standard(check(link(parse_file(path), root=root)), backend)
+    return _standard(link(parse_file(path), root=root), backend)
 
 
 def diagnose(path: str | Path, *, root: str | Path | None = None) -> tuple[Diagnostic, ...]:
@@ -200,7 +231,188 @@ def diagnose_tree(tree: s.StandardFile) -> tuple[Diagnostic, ...]:
     """`diagnose` for a parsed, linked tree; raises InvalidStandard when it has errors."""
     from .analysis.passes import analyse  # imports sympy: only diagnosing pays for it
 
-    checked, problems = review(tree)
-    if checked is not None:
-        problems = [*problems, *analyse(checked)]
-    return conclude(checked, problems).warnings
+    def reviewed(tree: s.StandardFile) -> tuple[CheckedStandard | None, list[Diagnostic]]:
+        checked, problems = review(tree)
+        return checked, problems if checked is None else [*problems, *analyse(checked)]
+
+    if variants.is_typed(tree):
+        each, problems = variants.review_each(tree, reviewed)
+        return conclude(None if each is None else next(iter(each.values())), problems).warnings
+    return conclude(*reviewed(tree)).warnings
+
+
+class TypedStandard(Standard):
+    """A standard whose indicators and numbers depend on the entity's type (`entity type by`):
+    one checked, compiled standard per type, each record scored by the one of its type.
+
+    A cohort is split by type and each part scored as a cohort of its own, so rank, share,
+    minmax and the other cohort functions compare an entity with those of its type only;
+    evaluations come back in the caller's order."""
+
+    def __init__(self, tree: s.StandardFile, checked: Mapping[str, CheckedStandard],
+                 backend: Backend | None = None) -> None:
+        self._tree = tree
+        self._variants = {t: Standard(c, backend, entity_type=t) for t, c in checked.items()}
+        self._key = tree.header.entity_type if tree.header is not None else None
+        first = next(iter(self._variants.values()))
+        self._checked, self._compiled, self._entity_type = first._checked, first._compiled, None
+
+    # ------------------------------------------------------------ the types
+    @property
+    def entity_types(self) -> tuple[str, ...]:
+        return tuple(self._variants)
+
+    @property
+    def entity_type_input(self) -> str:
+        """The input that says an entity's type, e.g. `类型`."""
+        assert self._key is not None
+        return self._key
+
+    def variant(self, entity_type: str | None) -> Standard:
+        """The standard as entities of one type see it: its own indicators, plan and code."""
+        if entity_type is None or entity_type not in self._variants:
+            raise NotFound(f"the standard has no entity type {entity_type!r} "
+                           f"(its types: {', '.join(self._variants)})")
+        return self._variants[entity_type]
+
+    def _per_type(self, what: str) -> NoReturn:
+        raise NotFound(f"{what} differs by entity type: ask standard.variant(type) "
+                       f"for one of {', '.join(self._variants)}")
+
+    # ------------------------------------------------------------ metadata
+    @property
+    def syntax(self) -> s.StandardFile:
+        return self._tree
+
+    @property
+    def checked(self) -> CheckedStandard:
+        self._per_type("the checked standard")
+
+    @property
+    def plan(self) -> ScoringPlan:
+        self._per_type("the scoring plan")
+
+    @property
+    def python_source(self) -> str:
+        self._per_type("the generated evaluator")
+
+    def origin_of_generated_line(self, line: int) -> str | None:
+        self._per_type("the generated evaluator")
+
+    @property
+    def indicators(self) -> tuple[IndicatorInfo, ...]:
+        self._per_type("what the standard fixes about its indicators")
+
+    @property
+    def provisional(self) -> tuple[str, ...]:
+        """Every type's provisional numbers, each once, each after the one its type lists before it."""
+        merged: list[str] = []
+        for variant in self._variants.values():
+            after = -1
+            for number in variant.provisional:
+                if number in merged:
+                    after = merged.index(number)
+                else:
+                    after += 1
+                    merged.insert(after, number)
+        return tuple(merged)
+
+    @property
+    def inputs(self) -> tuple[InputInfo, ...]:
+        choice = variants.routing(self._tree)
+        assert choice is not None
+        routing = InputInfo(choice.name, choice.label, "choice", None, None, None)
+        return (routing, *self.variant(self.entity_types[0]).inputs)
+
+    @property
+    def input_names(self) -> frozenset[str]:
+        return frozenset({self.entity_type_input}).union(*(v.input_names for v in self._variants.values()))
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for v in self._variants.values() for c in v.indicator_codes))
+
+    @property
+    def indicator_numbers(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(n for v in self._variants.values() for n in v.indicator_numbers))
+
+    @property
+    def needs_cohort(self) -> bool:
+        return any(v.needs_cohort for v in self._variants.values())
+
+    # ------------------------------------------------------------ routing
+    def _routed(self, record: Any, index: int) -> tuple[str, dict[str, Any]]:
+        """A record's type, and the record as its type's standard reads it: named, without the type."""
+        if not isinstance(record, Mapping):
+            raise DataError(f"record {index + 1} is not a mapping of statistics (got {type(record).__name__})")
+        entity = str(record.get(ENTITY_KEY, f"#{index + 1}"))
+        key = self.entity_type_input
+        value = record.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise MissingInput(f"the entity type is not given (one of {', '.join(self._variants)})",
+                               entity=entity, input=key)
+        if not isinstance(value, str) or value not in self._variants:
+            raise InvalidValue(f"entity type {value!r} is not one of {', '.join(self._variants)}",
+                               entity=entity, input=key)
+        return value, {**{k: v for k, v in record.items() if k != key}, ENTITY_KEY: entity}
+
+    def evaluate_cohort(self, records: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...]:
+        routed = [self._routed(record, index) for index, record in enumerate(records)]
+        seen: set[str] = set()
+        for _, record in routed:
+            if record[ENTITY_KEY] in seen:
+                raise DataError(f"entity {record[ENTITY_KEY]!r} appears twice in the cohort",
+                                entity=record[ENTITY_KEY])
+            seen.add(record[ENTITY_KEY])
+        results: list[Evaluation | None] = [None] * len(routed)
+        for entity_type, standard in self._variants.items():
+            rows = [k for k, (t, _) in enumerate(routed) if t == entity_type]
+            for k, evaluation in zip(rows, standard.evaluate_cohort([routed[k][1] for k in rows])):
+                results[k] = evaluation
+        return tuple(e for e in results if e is not None)
+
+    def evaluate(self, record: Mapping[str, Any], *,
+                 cohort: Sequence[Mapping[str, Any]] | None = None) -> Evaluation:
+        entity_type, routed = self._routed(record, 0)
+        standard = self._variants[entity_type]
+        if cohort is None:
+            return standard.evaluate(routed)
+        if ENTITY_KEY not in record:
+            raise DataError("name the record with an `entity` key to place it in its cohort")
+        members = [r for t, r in (self._routed(other, i) for i, other in enumerate(cohort)) if t == entity_type]
+        return standard.evaluate(routed, cohort=members)
+
+    def evaluate_stream(self, records: Iterable[Mapping[str, Any]], *, chunk: int = 10_000) -> Iterator[Evaluation]:
+        if self.needs_cohort:
+            yield from self.evaluate_cohort(list(records))
+            return
+        seen: set[str] = set()
+        iterator, start = iter(records), 0
+        while part := list(itertools.islice(iterator, chunk)):
+            for i, record in enumerate(part):
+                self._routed(record, start + i)  # bad data named by its place in the whole stream
+            named = [{**r, ENTITY_KEY: r.get(ENTITY_KEY, f"#{start + i + 1}")} for i, r in enumerate(part)]
+            for evaluation in self.evaluate_cohort(named):
+                if evaluation.entity in seen:
+                    raise DataError(f"entity {evaluation.entity!r} appears twice in the cohort",
+                                    entity=evaluation.entity)
+                seen.add(evaluation.entity)
+                yield evaluation
+            start += len(part)
+
+    def explain(self, records: Sequence[Mapping[str, Any]], entity: str,
+                indicator: str | int) -> Explanation | NodeExplanation:
+        """As Standard.explain, by the standard of the entity's type, over the entities of that type."""
+        routed = [self._routed(record, index) for index, record in enumerate(records)]
+        found = next((t for t, r in routed if r[ENTITY_KEY] == entity), None)
+        if found is None:
+            names = ", ".join(r[ENTITY_KEY] for _, r in routed)
+            raise NotFound(f"no entity {entity!r} in the data (entities: {names})")
+        standard = self._variants[found]
+        if str(indicator) not in standard.indicator_codes and str(indicator) in self.indicator_codes:
+            raise NotFound(f"indicator {indicator} is not scored for entity type {found!r} (entity {entity!r})")
+        return standard.explain([r for t, r in routed if t == found], entity, indicator)
+
+    def __repr__(self) -> str:
+        return (f"<Standard {self.title!r} edition={self.edition!r} entity types={', '.join(self.entity_types)} "
+                f"indicators={len(self.indicator_codes)}>")

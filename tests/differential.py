@@ -126,6 +126,25 @@ class Group:
 
 WEIGHTED_TOTAL = Fraction(100)  # a case with weights has the full mark 100
 
+# ---------------------------------------------------------------- entity types (§9, *Entity types*)
+TYPES = ("A", "B")
+TYPE_INPUT = 'input ty "类型": choice of "A", "B"'
+
+
+@dataclass(frozen=True)
+class Typing:
+    """A case made one standard for two entity types: top-level groups and their indicators
+    `for` one type only, and leaves whose points for "B" are twice those for "A"."""
+
+    only: tuple[tuple[str, str], ...] = ()  # ("g:NAME" or "i:KEY", the one type it is for)
+    doubled: tuple[str, ...] = ()  # keys of star- or linear-scored leaves
+
+    def of(self, key: str) -> str | None:
+        return dict(self.only).get(key)
+
+    def applies(self, key: str, entity_type: str) -> bool:
+        return self.of(key) in (None, entity_type)
+
 
 @dataclass(frozen=True)
 class Case:
@@ -137,9 +156,10 @@ class Case:
     weighted: bool = False  # weights take shares of WEIGHTED_TOTAL
     overrides: tuple[str, ...] = ()  # `veto ...` and `cap ...` lines, as written
     unrated: str | None = None  # `unrated when missing more than P`
+    typing: Typing | None = None  # entity types, `entity type by ty`
 
     def text(self) -> str:
-        return render(self)
+        return render(self) if self.typing is None else render_typed(self, self.typing)
 
     @property
     def total(self) -> Fraction:
@@ -175,9 +195,11 @@ def _number(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
-def _indicator_text(item: Indicator, total: Fraction, indent: str = "  ", keyword: str = "indicator") -> str:
+def _indicator_text(item: Indicator, total: Fraction, indent: str = "  ", keyword: str = "indicator",
+                    typed: _TypedText | None = None) -> str:
     star = " ★" if item.leading else ""
-    lines = [f'{indent}{keyword} {item.key}{star} "指标{item.key}" {{']
+    tag = "" if typed is None else typed.tag(f"i:{item.key}")
+    lines = [f'{indent}{keyword} {item.key}{star} "指标{item.key}"{tag} {{']
     inner = indent + "  "
     if item.rounding:
         lines.append(f"{inner}rounding {item.rounding}")
@@ -199,6 +221,7 @@ def _indicator_text(item: Indicator, total: Fraction, indent: str = "  ", keywor
         _, rule, thresholds, points, linear = item.scoring
         if thresholds:
             lines.append(f"{inner}stars {rule} {', '.join(thresholds)}")
+        points = points if typed is None else typed.points(item, points)
         lines.append(f"{inner}points {points}" + (f" linear from {linear[0]} to {linear[1]}" if linear else ""))
     elif item.scoring[0] == "weight":
         lines.append(f"{inner}weight {item.scoring[1]}")
@@ -211,16 +234,19 @@ def _indicator_text(item: Indicator, total: Fraction, indent: str = "  ", keywor
     return "\n".join([*lines, f"{indent}}}"])
 
 
-def _group_text(group: Group, total: Fraction, indent: str = "") -> str:
+def _group_text(group: Group, total: Fraction, indent: str = "", typed: _TypedText | None = None) -> str:
     bonus = "bonus " if group.is_bonus else ""
     code = f"{group.code} " if group.code else ""
     head = f'{indent}{bonus}group {code}"{group.name}"'
+    if typed is not None and not indent:
+        head += typed.tag(f"g:{group.name}")
     if group.bonus_cap is not None:
         head += f" at most {group.bonus_cap}"
     elif group.weight:
         head += f" weight {group.weight}"
     elif not group.is_bonus and group.points_declared:
-        head += f" points {_number(group.maximum(total))}"
+        maximum = _number(group.maximum(total))
+        head += f" points {maximum if typed is None or indent else typed.group_points(group, maximum)}"
     lines = [head + " {"]
     if group.rounding:
         lines.append(f"{indent}  rounding {group.rounding}")
@@ -230,7 +256,8 @@ def _group_text(group: Group, total: Fraction, indent: str = "") -> str:
         lines.append(f"{indent}  when not applicable: redistribute")
     if group.missing:
         lines.append(f"{indent}  when missing: {group.missing}")
-    lines += [_indicator_text(i, total, indent + "  ") for i in group.indicators]
+    top = typed if not indent else None  # types mark the top level only
+    lines += [_indicator_text(i, total, indent + "  ", typed=top) for i in group.indicators]
     lines += [_group_text(g, total, indent + "  ") for g in group.subgroups]
     return "\n".join([*lines, f"{indent}}}"])
 
@@ -245,6 +272,95 @@ def render(case: Case) -> str:
         levels = [f'  level {rank} "{name}" when ' + " and ".join(reqs) for rank, name, reqs in case.levels]
         rules = ([] if case.unrated is None else [f"  unrated when missing more than {case.unrated}"])
         parts.append("rating {\n" + "\n".join([*rules, *(f"  {o}" for o in case.overrides), *levels]) + "\n}")
+    return "\n".join(parts) + "\n"
+
+
+def project_case(case: Case, typing: Typing, entity_type: str) -> Case:
+    """The plain case entities of one type are scored by: what is `for` the other left out, the
+    doubled points doubled for "B", and the rating's requirements on what is left out dropped."""
+    def leaf(item: Indicator) -> Indicator:
+        if entity_type == "B" and item.key in typing.doubled and item.scoring[0] == "stars":
+            _, rule, thresholds, points, linear = item.scoring
+            return replace(item, scoring=("stars", rule, thresholds, _number(2 * _value(points)), linear))
+        return item
+    groups = tuple(replace(g, indicators=tuple(leaf(i) for i in g.indicators
+                                               if typing.applies(f"i:{i.key}", entity_type)))
+                   for g in case.groups if typing.applies(f"g:{g.name}", entity_type))
+    plain = replace(case, groups=groups, typing=None)
+    keep = _present(plain)
+    levels = tuple((rank, name, tuple(r for r in reqs if keep(r)) or ("total >= 0",))
+                   for rank, name, reqs in case.levels)
+    overrides = tuple(o for o in case.overrides if keep(o))
+    return replace(plain, levels=levels, overrides=overrides)
+
+
+_NAMED = re.compile(r'indicator (\S+)|group "([^"]+)"')
+
+
+def _present(case: Case) -> Callable[[str], bool]:
+    """Whether a requirement (or a veto's or cap's line) names only what the case holds."""
+    codes = {i.key for i in walk_indicators(case.groups)}
+    names = {g.name for g in walk_groups(case.groups)}
+    return lambda text: all((code in codes) if code else (name in names) for code, name in _NAMED.findall(text))
+
+
+class _TypedText:
+    """What a typed case writes per type: `for` marks and numbers per entity type."""
+
+    def __init__(self, case: Case, typing: Typing) -> None:
+        self.typing = typing
+        self.plain = {t: project_case(case, typing, t) for t in TYPES}
+
+    def tag(self, key: str) -> str:
+        only = self.typing.of(key)
+        return "" if only is None else f' for "{only}"'
+
+    def per_type(self, numbers: dict[str, str]) -> str:
+        if len(set(numbers.values())) == 1:
+            return next(iter(numbers.values()))
+        return ", ".join(f'{number} for "{t}"' for t, number in numbers.items())
+
+    def points(self, item: Indicator, points: str) -> str:
+        if item.key not in self.typing.doubled or self.typing.of(f"i:{item.key}") is not None:
+            return points
+        return self.per_type({"A": points, "B": _number(2 * _value(points))})
+
+    def group_points(self, group: Group, maximum: str) -> str:
+        numbers = {t: _number(g.maximum(WEIGHTED_TOTAL)) for t, case in self.plain.items()
+                   for g in case.groups if g.name == group.name}
+        return self.per_type(numbers) if numbers else maximum
+
+    def total(self) -> str:
+        return self.per_type({t: _number(case.total) for t, case in self.plain.items()})
+
+    def rules(self, lines: Callable[[Case], list[str]]) -> list[str]:
+        """The rating's lines: one every type has, as it is; one only some have, `for` each."""
+        each = {t: lines(case) for t, case in self.plain.items()}
+        if each["A"] == each["B"]:
+            return each["A"]
+        return [line.replace(" when ", f' for "{t}" when ', 1) for t, found in each.items() for line in found]
+
+
+def _rating_lines(case: Case) -> list[str]:
+    return [*(f"  {o}" for o in case.overrides)]
+
+
+def _level_lines(case: Case) -> list[str]:
+    return [f'  level {rank} "{name}" when ' + " and ".join(reqs) for rank, name, reqs in case.levels]
+
+
+def render_typed(case: Case, typing: Typing) -> str:
+    """A typed case's text: `entity type by ty`, the choice input, marks and per-type numbers."""
+    typed = _TypedText(case, typing)
+    mode = f" {case.mode}" if case.mode else ""
+    rounding = "" if case.rounding is None else f" rounding {case.rounding} decimals{mode}"
+    parts = [f'standard "fuzz" {{ level city total {typed.total()}{rounding} entity type by ty }}',
+             INPUTS, TYPE_INPUT]
+    parts += [_group_text(g, case.total, typed=typed) for g in case.groups]
+    if case.levels:
+        rules = ([] if case.unrated is None else [f"  unrated when missing more than {case.unrated}"])
+        body = [*rules, *typed.rules(_rating_lines), *typed.rules(_level_lines)]
+        parts.append("rating {\n" + "\n".join(body) + "\n}")
     return "\n".join(parts) + "\n"
 
 
@@ -511,6 +627,32 @@ class Generator:
         """The vetoes and caps drawn with the levels, and now and then the unrated rule."""
         unrated = self.choice(["30%", "0", "1/2"]) if case.levels and self.random.random() < 0.3 else None
         return replace(case, overrides=self.overrides, unrated=unrated)
+
+    # ------------------------------------------------------------ entity types
+    def typing(self, case: Case) -> Typing | None:
+        """Marks for a case made typed; None for a weighted case (its weights take shares of one
+        total) or one where a type would be left with nothing."""
+        if case.weighted:
+            return None
+        scored = [g for g in case.groups if not g.is_bonus]
+        marked = {g.name: self.choice(TYPES) for g in scored if self.random.random() < 0.25}
+        if len(marked) == len(scored):  # a type would be left with no scored group
+            marked = {}
+        only = [(f"g:{name}", t) for name, t in marked.items()]
+        doubled: list[str] = []
+        for group in (g for g in case.groups if g.name not in marked):
+            for k, item in enumerate(group.indicators):
+                if k and self.random.random() < 0.3:  # the first stays, so no group is left empty
+                    only.append((f"i:{item.key}", self.choice(TYPES)))
+                elif not item.items and item.scoring[0] == "stars" and self.random.random() < 0.3:
+                    doubled.append(item.key)
+        return Typing(tuple(only), tuple(doubled))
+
+    def typed_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        roll = self.random.random()
+        if roll < 0.03:  # now and then no type, or one that is not a choice
+            return record if roll < 0.015 else {**record, "ty": self.choice(["C", 1, "", None, "a"])}
+        return {**record, "ty": self.choice(TYPES)}
 
     # ------------------------------------------------------------ statistics
     def value(self, name: str) -> Any:
@@ -919,7 +1061,7 @@ def reproducer(case: Case) -> str:
 
 
 # ---------------------------------------------------------------- campaigns
-CATEGORIES = ("standards and cohorts", "data files", "use chains", "documents")
+CATEGORIES = ("standards and cohorts", "data files", "use chains", "documents", "entity types")
 
 
 def one(seed: int, category: str, directory: Path | None = None) -> tuple[Case, Outcome]:
@@ -928,6 +1070,11 @@ def one(seed: int, category: str, directory: Path | None = None) -> tuple[Case, 
     case = replace(generator.case(), records=generator.cohort())
     if category == "documents":
         return case, document_case(generator, case)
+    if category == "entity types":
+        typing = generator.typing(case)
+        if typing is not None:
+            case = replace(case, typing=typing, records=tuple(generator.typed_record(r) for r in case.records))
+        return case, run(case)
     if category in ("data files", "use chains"):
         with tempfile.TemporaryDirectory() if directory is None else _kept(directory) as folder:
             make = file_case if category == "data files" else use_case
@@ -948,7 +1095,7 @@ class _kept:
 
 def one_again(case: Case, category: str) -> Outcome:
     """A (shrunk) case run again in its category; files and hostile texts drawn from seed 0."""
-    if category == "standards and cohorts":
+    if category in ("standards and cohorts", "entity types"):
         return run(case)
     generator = Generator(0)
     if category == "documents":

@@ -246,3 +246,40 @@ def test_a_failure_keeps_its_status_when_no_one_reads_why(argv: tuple[str | Path
     # stderr into the same pipe, closed at once (`2>&1 | true`): the status is settled before the message
     results = _closed_early(argv, 0, runs=5, stderr=subprocess.STDOUT)
     assert [status for status, _ in results] == [code] * 5
+
+
+# ---------------------------------------------------------------- entity types
+TYPED = STANDARDS / "examples" / "county-and-city.scs"
+TYPED_DATA = STANDARDS / "examples" / "county-and-city-cohort.csv"
+
+
+def test_a_typed_standard_checks_strictly_and_scores_each_entity_by_its_type() -> None:
+    assert run("check", "--strict", TYPED)[0] == 0
+    code, out, err = run("score", TYPED, TYPED_DATA, "--entity", "河清市", "--entity", "西岭县")
+    assert code == 0, err
+    city, county = out.split("\n\n")
+    assert city.startswith("河清市 (市) — ") and "城市大脑" in city and "行政村网格化管理率" not in city
+    assert county.startswith("西岭县 (县) — ") and "行政村网格化管理率" in county and "城市大脑" not in county
+    code, out, _ = run("score", TYPED, TYPED_DATA, "--format", "json")
+    assert [(e["entity"], e["entity_type"], e["cohort"]["size"]) for e in json.loads(out)][::3] == [
+        ("泰岳市", "市", 3), ("东平县", "县", 3)]
+
+
+def test_a_typed_standard_explains_documents_assesses_and_diffs() -> None:
+    code, out, _ = run("explain", TYPED, TYPED_DATA, "--entity", "东平县", "--indicator", "3")
+    assert code == 0 and "= rank(30)\n        = 2" in out
+    code, out, err = run("explain", TYPED, TYPED_DATA, "--entity", "东平县", "--indicator", "4")
+    assert code == 1 and "indicator 4 is not scored for entity type '县'" in err
+    code, out, _ = run("docs", TYPED)
+    assert code == 0 and "## Entity type 市" in out and "## Entity type 县" in out
+    code, out, _ = run("assess", TYPED, TYPED_DATA, "--stage", "acceptance", "--target", "3", "--entity", "东平县")
+    assert code == 0 and "fails total >= 15" in out
+    code, out, _ = run("diff", TYPED, TYPED, TYPED_DATA)
+    assert code == 0 and "Definitions that differ (0)" in out and "(0 of 6)" in out
+
+
+def test_a_record_of_no_type_is_an_error_naming_entity_and_input(tmp_path: Path) -> None:
+    data = tmp_path / "bad.json"
+    data.write_text(json.dumps([{"entity": "新区", "类型": "区", "households": 1}], ensure_ascii=False), "utf-8")
+    code, _, err = run("score", TYPED, data)
+    assert code == 1 and "entity '新区', input '类型': entity type '区' is not one of 市, 县" in err

@@ -32,6 +32,7 @@ SHIPPED = {  # standard -> its bundled cohort
     "shandong-community-2019.scs": "community-cohort.json",
     "china-smart-city-evaluation-2016.scs": "national-cohort.json",
     "examples/digital-development-index.scs": "index-cohort.json",
+    "examples/county-and-city.scs": "county-and-city-cohort.json",
 }
 
 
@@ -77,7 +78,7 @@ def test_the_bundled_cohort_agrees_with_the_reference_evaluator(loaded: dict[str
 # Generated cohorts: the city standard (its largest), mini, and kitchen (every construct of the
 # language); standard -> the most entities a cohort has.
 GENERATED = {"shandong-city-2019.scs": 4, "china-smart-city-evaluation-2016.scs": 3, "mini.scs": 6,
-             "kitchen.scs": 6, "nested.scs": 6}
+             "kitchen.scs": 6, "nested.scs": 6, "examples/county-and-city.scs": 6}
 
 
 @pytest.mark.parametrize("name", sorted(GENERATED))

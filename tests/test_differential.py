@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
 from smartcity_rules.backends.python import codegen
+from smartcity_rules.language import variants
 from smartcity_rules.plan import semantics
 from smartcity_rules.results import nodes
+from smartcity_rules.standard import TypedStandard
 
 from . import differential as d
 
@@ -93,6 +96,39 @@ def test_a_planted_defect_is_caught_within_a_fixed_number_of_cases(defect: str, 
     _seed, case, _outcome = found
     small = d.shrink(case, lambda c: d.run(c).failed)
     assert d.run(small).failed and len(d.reproducer(small)) <= len(d.reproducer(case))
+
+
+@pytest.fixture
+def per_type_numbers_ignored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every type takes the first number written (`points 2 for "A", 4 for "B"` is 2 for B)."""
+    monkeypatch.setattr(variants, "_numbers", lambda per_type, entity_type: {})
+    yield
+
+
+@pytest.fixture
+def cohort_not_split_by_type(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each type's standard scores the whole cohort, so a rank counts the other type's entities."""
+    def careless(self: TypedStandard, records: Sequence[Any]) -> tuple[Any, ...]:
+        routed = [self._routed(record, index) for index, record in enumerate(records)]
+        everyone = [record for _, record in routed]
+        scored = {t: standard.evaluate_cohort(everyone) for t, standard in self._variants.items()}
+        return tuple(scored[t][k] for k, (t, _) in enumerate(routed))
+
+    monkeypatch.setattr(TypedStandard, "evaluate_cohort", careless)
+    yield
+
+
+@pytest.mark.parametrize("defect", ["per_type_numbers_ignored", "cohort_not_split_by_type"])
+def test_a_planted_entity_type_defect_is_caught(defect: str, request: pytest.FixtureRequest) -> None:
+    request.getfixturevalue(defect)
+    found = d.first_failure(PLANTED_WITHIN, "entity types")
+    assert found is not None, f"{defect}: not caught in {len(PLANTED_WITHIN)} cases"
+    assert found[1].typing is not None
+
+
+def test_most_entity_type_cases_are_typed_and_load() -> None:
+    outcomes = [d.one(seed, "entity types") for seed in SLICE]
+    assert sum(case.typing is not None and outcome.loaded for case, outcome in outcomes) >= 0.6 * len(SLICE)
 
 
 def test_the_planted_defects_are_absent_without_planting() -> None:

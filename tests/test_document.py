@@ -132,16 +132,18 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 SECTION_ID = re.compile(r"(indicator|item)-(.+)")
 
 
-def html_sections(root: ET.Element) -> dict[str, list[ET.Element]]:
+def html_sections(root: ET.Element, prefix: str = "") -> dict[str, list[ET.Element]]:
     """The blocks of each indicator and item, by code: from its heading (id `indicator-CODE` or
-    `item-CODE`) up to the next heading, whatever its level."""
+    `item-CODE`, after `prefix`: `type-2-` in an entity type's section) up to the next heading,
+    whatever its level."""
     main_element = root.find("body/main")
     assert main_element is not None
     sections: dict[str, list[ET.Element]] = {}
     current: list[ET.Element] | None = None
     for element in main_element:
         if element.tag in HEADINGS:
-            found = SECTION_ID.fullmatch(element.get("id", ""))
+            anchor = element.get("id", "")
+            found = SECTION_ID.fullmatch(anchor.removeprefix(prefix)) if anchor.startswith(prefix) else None
             current = None if found is None else sections.setdefault(found.group(2), [])
         if current is not None:
             current.append(element)
@@ -160,6 +162,13 @@ def markdown_sections(text: str, standard: scr.Standard) -> dict[str, str]:
             end = re.compile(r"^#", re.MULTILINE).search(text, heading.end())
             sections[ind.code] = text[heading.start():None if end is None else end.start()]
     return sections
+
+
+def per_type(standard: scr.Standard) -> list[tuple[str, scr.Standard]]:
+    """The standards a document shows, with the prefix of their anchors: one per entity type
+    (`type-1-`, `type-2-`, …) for a standard with entity types, else the standard itself."""
+    types = [(f"type-{n}-", standard.variant(t)) for n, t in enumerate(standard.entity_types, start=1)]
+    return types or [("", standard)]
 
 
 def text_of(elements: list[ET.Element]) -> str:
@@ -425,18 +434,21 @@ SHIPPED = sorted(STANDARDS.rglob("*.scs"))
 def test_every_shipped_standard_renders_whole(path: Path) -> None:
     standard = scr.load(path, root=STANDARDS)  # the revision builds on ../ the 2019 file
     root = html_tree(document.to_html(standard))
-    sections = html_sections(root)
-    every = {i.code for i in standard.syntax.all_indicators()} | set(standard.indicator_codes)  # items too
-    assert set(sections) == every and len(sections) == len(every)
-    leaves = [code for code, blocks in sections.items() if any(e.get("class") == "formula" for e in blocks)]
-    assert leaves == list(standard.indicator_codes)  # every scored leaf has its formula, in source order
-    assert len(list(root.iter("math"))) == len(standard.indicator_codes)
+    markdown = document.to_markdown(standard)
+    for prefix, one in per_type(standard):
+        sections = html_sections(root, prefix)
+        every = {i.code for i in one.syntax.all_indicators()} | set(one.indicator_codes)  # items too
+        assert set(sections) == every and len(sections) == len(every)
+        leaves = [code for code, blocks in sections.items() if any(e.get("class") == "formula" for e in blocks)]
+        assert leaves == list(one.indicator_codes)  # every scored leaf has its formula, in source order
+        for code, blocks in sections.items():
+            marks = [str(e.get("data-provisional")) for el in blocks for e in el.iter("span")
+                     if e.get("data-provisional")]
+            assert sorted(marks) == sorted(provisional_of(code, one)), code
+        assert set(markdown_sections(markdown, one)) == every
+    assert len(list(root.iter("math"))) == sum(len(one.indicator_codes) for _, one in per_type(standard))
     assert {e.get("data-provisional") for e in root.iter("span") if e.get("data-provisional")} == set(
         standard.provisional)
-    for code, blocks in sections.items():
-        marks = [str(e.get("data-provisional")) for el in blocks for e in el.iter("span") if e.get("data-provisional")]
-        assert sorted(marks) == sorted(provisional_of(code, standard)), code
-    assert set(markdown_sections(document.to_markdown(standard), standard)) == every
 
 
 def test_reused_indicators_say_where_they_come_from() -> None:
@@ -592,11 +604,12 @@ def test_every_id_is_valid_unique_and_every_link_lands(name: str) -> None:
     root = html_tree(document.to_html(standard))
     ids = [str(e.get("id")) for e in root.iter() if e.get("id") is not None]
     assert len(ids) == len(set(ids)) and all(HTML_ID.fullmatch(i) for i in ids), ids
-    codes = [*(i.code for i in standard.syntax.all_indicators()), *standard.indicator_codes]
-    assert {f"indicator-{c}" for c in codes} | {f"item-{c}" for c in codes} >= {
-        i for i in ids if i.startswith(("indicator-", "item-"))}
-    assert all(f"indicator-{c}" in ids or f"item-{c}" in ids for c in codes)  # an anchor for every code
-    assert sum(i.startswith("group-") for i in ids) == len(list(standard.syntax.all_groups()))
+    for prefix, one in per_type(standard):
+        codes = [*(i.code for i in one.syntax.all_indicators()), *one.indicator_codes]
+        assert {f"{prefix}indicator-{c}" for c in codes} | {f"{prefix}item-{c}" for c in codes} >= {
+            i for i in ids if i.startswith((f"{prefix}indicator-", f"{prefix}item-"))}
+        assert all(f"{prefix}indicator-{c}" in ids or f"{prefix}item-{c}" in ids for c in codes)  # every code
+        assert sum(i.startswith(f"{prefix}group-") for i in ids) == len(list(one.syntax.all_groups()))
     hrefs = {str(a.get("href")) for a in root.iter("a")}
     assert hrefs and all(h.startswith("#") and h[1:] in ids for h in hrefs), sorted(hrefs - {f"#{i}" for i in ids})
 
@@ -633,12 +646,14 @@ def test_city_indicator_6_reads_as_written(city: scr.Standard, city_html: str, c
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_every_shipped_formula_shows_its_terms_in_the_authors_order(path: Path) -> None:
     standard = scr.load(path, root=STANDARDS)  # the revision builds on ../ the 2019 file
-    sections = html_sections(html_tree(document.to_html(standard)))
-    for item in standard.checked.indicators:
-        assert item.syntax.value is not None
-        (math,) = [e for block in sections[item.code] for e in block.iter("math")]
-        assert list(shown_terms(math)) == written_terms(item.syntax.value, standard.checked.inputs), item.code
-        assert adjacent_tokens(math) == [], item.code  # an operator between every number and label
+    root = html_tree(document.to_html(standard))
+    for prefix, one in per_type(standard):
+        sections = html_sections(root, prefix)
+        for item in one.checked.indicators:
+            assert item.syntax.value is not None
+            (math,) = [e for block in sections[item.code] for e in block.iter("math")]
+            assert list(shown_terms(math)) == written_terms(item.syntax.value, one.checked.inputs), item.code
+            assert adjacent_tokens(math) == [], item.code  # an operator between every number and label
 
 
 def test_publishing_does_not_import_sympy() -> None:
@@ -681,9 +696,10 @@ def test_no_formula_overflows_a_1280px_page_in_chromium(path: Path, tmp_path: Pa
     found = re.search(r'<pre id="measured">(.*?)</pre>', browser.stdout)
     assert found is not None, browser.stderr[-2000:]
     measured = json.loads(html.unescape(found.group(1)))
-    assert len(measured["formulas"]) == len(standard.indicator_codes)
+    codes = [code for _, one in per_type(standard) for code in one.indicator_codes]
+    assert len(measured["formulas"]) == len(codes)
     assert measured["page"]["scroll"] <= measured["page"]["client"]
-    wide = [(code, box) for code, box in zip(standard.indicator_codes, measured["formulas"], strict=True)
+    wide = [(code, box) for code, box in zip(codes, measured["formulas"], strict=True)
             if box["scroll"] > box["client"] or box["right"] > box["inner"] + 0.5]
     assert wide == []
 

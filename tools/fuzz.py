@@ -40,8 +40,8 @@ from hypothesis import strategies as st
 from tests import differential, fuzzing
 
 # Share of the cases each category gets: the differential ones are the point, and the cheapest.
-MIX = {"standards and cohorts": 6, "data files": 2, "use chains": 1, "documents": 1, "random programs": 1,
-       "mutated standards": 1, "spoiled statistics": 1}
+MIX = {"standards and cohorts": 6, "data files": 2, "use chains": 1, "documents": 1, "entity types": 1,
+       "random programs": 1, "mutated standards": 1, "spoiled statistics": 1}
 SLOW = 10.0  # seconds: a case slower than this is a failure of its own (unbounded work)
 
 
@@ -108,6 +108,7 @@ _RUNNERS: dict[str, Callable[[int], str | None]] = {
     "data files": _differential("data files"),
     "use chains": _differential("use chains"),
     "documents": _differential("documents"),
+    "entity types": _differential("entity types"),
     "random programs": _drawn(fuzzing.programs(), fuzzing.load_outcome),
     "mutated standards": _drawn(_mutations(), fuzzing.load_outcome),
     "spoiled statistics": _drawn(st.tuples(st.sampled_from(sorted(fuzzing.LOADED)), st.data()), _spoiled),

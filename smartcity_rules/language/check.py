@@ -16,6 +16,7 @@ from fractions import Fraction
 import attrs
 
 from . import syntax as s
+from . import variants
 from .diagnostics import Diagnostic, Label, Severity, capped, sort_key
 from .errors import InvalidStandard
 from .numbers import ratio
@@ -914,7 +915,10 @@ def _probes(rows: tuple[s.TableRow, ...]) -> list[tuple[Fraction, str]]:
 
 def review(tree: s.StandardFile) -> tuple[CheckedStandard | None, list[Diagnostic]]:
     """Every problem the checker finds, unsorted, and the checked standard, even when some of
-    the problems are errors (the analyses still read it); None when the tree is not linked."""
+    the problems are errors (the analyses still read it); None when the tree is not linked, or
+    is typed: a standard with entity types is checked type by type (`variants.review_each`)."""
+    if variants.is_typed(tree):
+        return None, variants.problems(tree)
     return _Checker(tree).run()
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from . import files
+from . import files, variants
 from . import syntax as s
 from .diagnostics import Diagnostic, Label, sort_key
 from .errors import InvalidStandard
@@ -113,6 +113,12 @@ class _Linker:
             if self._too_many(use, base_path, chain):
                 continue
             base = self._load(use, base_path, chain)
+            if base is not None and variants.is_typed(base):
+                # Its numbers and nodes are one per entity type: no one indicator of it is taken as is.
+                self.error("E0288", f"`{use.path}` has entity types, so it cannot be built on", use.span,
+                           label="a standard with entity types is one standard per type",
+                           help="build on a standard without `entity type by`, or write the indicators here")
+                continue
             if base is not None:
                 indicators = {i.code: i for i in base.all_indicators()}
                 bases[use.alias] = _Base(use, base_path, base, indicators, {d.name: d for d in base.inputs})
@@ -212,6 +218,7 @@ class _Linker:
                        label=f"not in {base.use.path}", help=f"its indicators: {numbers}")
             return None
         replaced: dict[str, Any] = dict(item.clauses)
+        per_type = replaced.pop("per_type", ())  # numbers per entity type: this standard's own
         taken = attrs.evolve(
             original,
             code=item.code,
@@ -220,6 +227,7 @@ class _Linker:
             provisional=original.provisional or item.provisional,
             notes=original.notes + item.notes,
             origin=s.Origin(base.use.path, item.standard, item.base_code, tuple(replaced)),
+            types=item.types, per_type=per_type,
             span=item.span,
             code_span=item.code_span,
             **replaced,

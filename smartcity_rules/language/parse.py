@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import lark
 from lark import Token, v_args
 from lark.tree import Meta
@@ -171,6 +172,23 @@ class _Overrides(list[Any]):
     """The clauses of a reused indicator's `{ ... }`, told apart from its other parts."""
 
 
+@attrs.frozen
+class _PerTail:
+    """`for "市", 12 for "县"` after a number: the type of the number before it, then pairs."""
+
+    first: str
+    rest: tuple[tuple[s.Literal, str], ...]
+    span: Span
+
+
+@attrs.frozen
+class _Typed:
+    """A clause's value with the numbers it gives per entity type, for `_clauses` to file."""
+
+    value: Any
+    per_type: s.PerTypeFields
+
+
 @v_args(meta=True)
 class _Builder(Transformer_NonRecursive[Token, Any]):
     """Builds syntax nodes from Lark's tree, recording problems instead of raising.
@@ -255,6 +273,33 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             body = _CONTROL.sub("", body)
         return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
+    # -- entity types
+    def for_types(self, meta: Meta, c: list[Token]) -> s.ForTypes:
+        return s.ForTypes(tuple(self._string(token) for token in c), span=self._span(meta))
+
+    def per_type(self, meta: Meta, c: list[Any]) -> _PerTail:
+        first, *rest = c
+        pairs = tuple((rest[i], self._string(rest[i + 1])) for i in range(0, len(rest), 2))
+        return _PerTail(self._string(first), pairs, self._span(meta))
+
+    def _numbers(self, number: s.Literal, c: list[Any], key: str) -> tuple[s.Literal, s.PerTypeFields]:
+        """A number and, when `for` follows it, that number per entity type (the first kept in
+        the node's own field: only projections, which set it per type, are ever scored)."""
+        if not (c and isinstance(c[0], _PerTail)):
+            return number, ()
+        tail = c.pop(0)
+        values = ((tail.first, number), *((name, literal) for literal, name in tail.rest))
+        span = self.source.span(number.span.start, tail.span.end)
+        return number, ((key, s.PerType(values, span=span)),)
+
+    def meta_entity_type(self, meta: Meta, c: list[Token]) -> tuple[str, Any, Span]:
+        return "entity_type", (str(c[0]), self._tspan(c[0])), self._span(meta)
+
+    def choice_decl(self, meta: Meta, c: list[Token]) -> s.ChoiceInput:
+        name, label, *choices = c
+        return s.ChoiceInput(str(name), self._string(label), tuple(self._string(t) for t in choices),
+                             span=self._span(meta), name_span=self._tspan(name))
+
     # -- header
     def header(self, meta: Meta, children: list[Any]) -> s.Header:
         title, *metas = children
@@ -269,7 +314,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                             label="second time here")
                 continue
             if key == "total":
-                fields["total"], fields["total_provisional"] = value
+                fields["total"], fields["total_provisional"], fields["per_type"] = value
+            elif key == "entity_type":
+                fields["entity_type"], fields["entity_type_span"] = value
             else:
                 fields[key] = value
         return s.Header(notes=tuple(notes), **fields)
@@ -303,7 +350,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return "source", self._string(c[0]), self._span(meta)
 
     def meta_total(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
-        return "total", (c[0], len(c) > 1), self._span(meta)
+        rest = c[1:]
+        total, per_type = self._numbers(c[0], rest, "total")
+        return "total", (total, bool(rest), per_type), self._span(meta)
 
     def rounding(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         decimals = self._whole(c[0], "the number of decimals")
@@ -455,11 +504,12 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def points(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         maximum, *rest = c
+        maximum, per_type = self._numbers(maximum, rest, "points")
         scoring: s.FromStars | s.Linear = s.FromStars()
         if rest and isinstance(rest[0], s.Linear):
             scoring = rest.pop(0)
         span = self._span(meta)
-        return "points", s.Points(maximum, scoring, bool(rest), span=span), span
+        return "points", _Typed(s.Points(maximum, scoring, bool(rest), span=span), per_type), span
 
     def bound(self, meta: Meta, c: list[Any]) -> tuple[s.Compare, s.Literal]:
         return s.Compare(str(c[0])), c[1]
@@ -493,15 +543,17 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         cap = literals[1] if len(literals) > 1 else None
         return "deduct", s.Deduction(literals[0], cap, provisional, span=span), span
 
-    def weight(self, meta: Meta, c: list[s.Literal]) -> tuple[str, Any, Span]:
-        return "weight", c[0], self._span(meta)
+    def weight(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
+        return "weight", _Typed(*self._numbers(c[0], c[1:], "weight")), self._span(meta)
 
     def item(self, meta: Meta, c: list[Any]) -> tuple[str, Any, Span]:
         code, name, *rest = c
+        types = rest.pop(0) if rest and isinstance(rest[0], s.ForTypes) else None
         provisional = bool(rest and rest[0] is True)
         if provisional:
             rest.pop(0)
         fields, notes, items = self._clauses(rest, str(code))
+        fields["types"] = types
         for inner in items:
             self._error("E0262", f"item {inner.code} inside item {code}", inner.code_span,
                         label="items do not nest", help="an indicator's items are its leaves: "
@@ -530,7 +582,11 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         fields: dict[str, Any] = {}
         notes: list[str] = []
         items: list[s.Indicator] = []
+        per_type: list[tuple[str, s.PerType]] = []
         for key, value, span in clauses:
+            if isinstance(value, _Typed):
+                value, typed = value.value, value.per_type
+                per_type.extend(typed if _FIELDS.get(key, key) not in fields else ())
             if key == "note":
                 notes.append(value)
             elif key == "item":
@@ -540,6 +596,8 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                             span, label="second time here")
             else:
                 fields[_FIELDS.get(key, key)] = value
+        if per_type:
+            fields["per_type"] = tuple(per_type)
         return fields, notes, items
 
     def indicator(self, meta: Meta, c: list[Any]) -> s.Indicator:
@@ -548,13 +606,14 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         if leading:
             rest.pop(0)
         name = self._string(rest.pop(0))
+        types = rest.pop(0) if rest and isinstance(rest[0], s.ForTypes) else None
         provisional = bool(rest and rest[0] is True)
         if provisional:
             rest.pop(0)
         fields, notes, items = self._clauses(rest, str(code))
         return s.Indicator(
             code=str(code), name=name, leading=leading, provisional=provisional, notes=tuple(notes),
-            items=tuple(items), **fields, span=self._span(meta), code_span=self._tspan(code),
+            items=tuple(items), types=types, **fields, span=self._span(meta), code_span=self._tspan(code),
         )
 
     def overrides(self, meta: Meta, c: list[Any]) -> _Overrides:
@@ -567,6 +626,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             rest.pop(0)
         alias, base = rest.pop(0), rest.pop(0)
         name = self._string(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
+        types = rest.pop(0) if rest and isinstance(rest[0], s.ForTypes) else None
         provisional = bool(rest and rest[0] is True)
         if provisional:
             rest.pop(0)
@@ -575,19 +635,19 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             fields["items"] = tuple(items)
         return s.ReusedIndicator(
             code=str(number), standard=str(alias), base_code=str(base), name=name, leading=leading,
-            provisional=provisional, clauses=tuple(fields.items()), notes=tuple(notes),
+            provisional=provisional, clauses=tuple(fields.items()), notes=tuple(notes), types=types,
             span=self._span(meta), code_span=self._tspan(number), base_span=self._tspan(base),
         )
 
     # -- groups
-    def group_points(self, meta: Meta, c: list[s.Literal]) -> tuple[str, s.Literal]:
-        return "points", c[0]
+    def group_points(self, meta: Meta, c: list[Any]) -> tuple[str, _Typed]:
+        return "points", _Typed(*self._numbers(c[0], c[1:], "points"))
 
-    def group_cap(self, meta: Meta, c: list[s.Literal]) -> tuple[str, s.Literal]:
-        return "cap", c[0]
+    def group_cap(self, meta: Meta, c: list[Any]) -> tuple[str, _Typed]:
+        return "cap", _Typed(*self._numbers(c[0], c[1:], "cap"))
 
-    def group_weight(self, meta: Meta, c: list[s.Literal]) -> tuple[str, s.Literal]:
-        return "weight", c[0]
+    def group_weight(self, meta: Meta, c: list[Any]) -> tuple[str, _Typed]:
+        return "weight", _Typed(*self._numbers(c[0], c[1:], "weight"))
 
     def group(self, meta: Meta, c: list[Any]) -> s.Group:
         bonus = bool(c and isinstance(c[0], Token) and c[0].type == "GROUP_KIND")
@@ -599,17 +659,21 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                                    "redistribute": False, "aggregation": None, "missing": None}
         provisional = False
         members = []
+        types = rest.pop(0) if rest and isinstance(rest[0], s.ForTypes) else None
+        per_type: s.PerTypeFields = ()
         for item in rest:
             if isinstance(item, (s.Indicator, s.ReusedIndicator, s.Group)):
                 members.append(item)
             elif item is True:
                 provisional = True
+            elif isinstance(item[1], _Typed):
+                numbers[item[0]], per_type = item[1].value, item[1].per_type
             else:
                 numbers[item[0]] = item[1]
         return s.Group(self._string(name), bonus, numbers["points"], numbers["cap"], provisional,
                        tuple(members), code=code, weight=numbers["weight"], rounding=numbers["rounding"],
                        redistribute=numbers["redistribute"], aggregation=numbers["aggregation"],
-                       missing=numbers["missing"],
+                       missing=numbers["missing"], types=types, per_type=per_type,
                        span=self._span(meta), name_span=self._tspan(name))
 
     # -- rating
@@ -633,10 +697,15 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def require_group(self, meta: Meta, c: list[Any]) -> s.GroupRequirement:
         return s.GroupRequirement(self._string(c[0]), self._compare(c[1]), c[2], span=self._span(meta))
 
+    @staticmethod
+    def _types(c: list[Any]) -> s.ForTypes | None:
+        return c.pop(0) if c and isinstance(c[0], s.ForTypes) else None
+
     def level(self, meta: Meta, c: list[Any]) -> s.Level:
         rank, name, *requirements = c
         self._whole(rank, "a level")
-        return s.Level(rank, self._string(name), tuple(requirements), span=self._span(meta))
+        types = self._types(requirements)
+        return s.Level(rank, self._string(name), tuple(requirements), types, span=self._span(meta))
 
     def rating(self, meta: Meta, c: list[Any]) -> s.Rating:
         provisional = bool(c and c[0] is True)
@@ -648,12 +717,14 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
 
     def veto(self, meta: Meta, c: list[Any]) -> s.Override:
         reason, *requirements = c
-        return s.Override(None, self._string(reason), tuple(requirements), span=self._span(meta))
+        types = self._types(requirements)
+        return s.Override(None, self._string(reason), tuple(requirements), types, span=self._span(meta))
 
     def cap(self, meta: Meta, c: list[Any]) -> s.Override:
         rank, reason, *requirements = c
         self._whole(rank, "a level")
-        return s.Override(rank, self._string(reason), tuple(requirements), span=self._span(meta))
+        types = self._types(requirements)
+        return s.Override(rank, self._string(reason), tuple(requirements), types, span=self._span(meta))
 
     # -- the file
     def use_decl(self, meta: Meta, c: list[Token]) -> s.Use:
@@ -675,6 +746,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             groups=tuple(i for i in items if isinstance(i, s.Group)),
             rating=ratings[0] if ratings else None,
             uses=tuple(i for i in items if isinstance(i, s.Use)),
+            choices=tuple(i for i in items if isinstance(i, s.ChoiceInput)),
             span=self.source.span(0, len(self.source.text)),
         )
 

@@ -30,6 +30,30 @@ class Literal:
     span: Span = _span()
 
 
+@attrs.frozen(slots=True)
+class PerType:
+    """A number written per entity type: `10 for "市", 12 for "县"` (one type each)."""
+
+    values: tuple[tuple[str, Literal], ...]  # (entity type, its number), as written
+    span: Span = _span()
+
+    def get(self, entity_type: str) -> Literal | None:
+        return next((literal for name, literal in self.values if name == entity_type), None)
+
+
+@attrs.frozen(slots=True)
+class ForTypes:
+    """`for "市", "县"` after a node's name: the entity types the node applies to."""
+
+    names: tuple[str, ...]
+    span: Span = _span()
+
+
+# Fields that may be written per entity type, with the node's main field holding the first
+# number written: a typed tree is only ever checked through its projections (variants.py).
+PerTypeFields = tuple[tuple[str, PerType], ...]
+
+
 # ---------------------------------------------------------------- formulas
 @attrs.frozen(slots=True)
 class Ref:
@@ -265,6 +289,18 @@ class InputDecl:
         return Direction.HIGHER if self.part_of is not None else None
 
 
+@attrs.frozen(slots=True)
+class ChoiceInput:
+    """`input 类型 "entity type": choice of "市", "县"`: an input whose value is one of a few
+    texts; it says an entity's type (`entity type by 类型`), and no formula reads it."""
+
+    name: str
+    label: str
+    choices: tuple[str, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
 # -------------------------------------------------------------- star bands
 class BandRule(enum.Enum):
     """The one boundary rule: a value exactly at a threshold reaches that band."""
@@ -431,6 +467,8 @@ class Indicator:
     redistribute: bool = False  # made of items: `when not applicable: redistribute`
     aggregation: Aggregation | None = None  # made of items: `aggregate ...`; None: the sum
     missing: MissingPolicy | None = None  # `when missing: ...` for the inputs read inside it
+    types: ForTypes | None = None  # `for "县"`: the entity types it applies to; None: all
+    per_type: PerTypeFields = ()  # `points 10 for "市", 12 for "县"`, `weight ... for ...`
     # Not part of equality: a reused indicator means what its copy would mean.
     origin: Origin | None = attrs.field(default=None, eq=False, kw_only=True)
     span: Span = _span()
@@ -470,6 +508,7 @@ class ReusedIndicator:
     provisional: bool
     clauses: tuple[tuple[str, object], ...]  # (field of Indicator, value), in source order
     notes: tuple[str, ...]
+    types: ForTypes | None = None  # `for "县"`: this standard's, never the base's
     span: Span = _span()
     code_span: Span = _span()
     base_span: Span = _span()
@@ -492,6 +531,8 @@ class Group:
     redistribute: bool = False  # `when not applicable: redistribute`
     aggregation: Aggregation | None = None  # `aggregate ...`; None: the sum
     missing: MissingPolicy | None = None  # `when missing: ...` for the inputs read inside it
+    types: ForTypes | None = None  # `for "县"`: the entity types it applies to; None: all
+    per_type: PerTypeFields = ()  # `points 10 for "市", 12 for "县"`, and `weight`, `at most`
     span: Span = _span()
     name_span: Span = _span()
 
@@ -569,6 +610,7 @@ class Level:
     rank: Literal
     name: str
     requirements: tuple[Requirement, ...]
+    types: ForTypes | None = None  # `level 5 "五星级" for "市" when ...`; None: every type
     span: Span = _span()
 
 
@@ -579,6 +621,7 @@ class Override:
     cap: Literal | None  # None for a veto
     reason: str
     requirements: tuple[Requirement, ...]
+    types: ForTypes | None = None  # `veto "reason" for "县" when ...`; None: every type
     span: Span = _span()
 
 
@@ -609,7 +652,10 @@ class Header:
     total_provisional: bool = False
     rounding: Rounding | None = None
     notes: tuple[str, ...] = ()  # e.g. why some numbers are provisional
+    entity_type: str | None = None  # `entity type by 类型`: the choice input that routes
+    per_type: PerTypeFields = ()  # `total 100 for "市", 90 for "县"`
     span: Span = _span()
+    entity_type_span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen(slots=True)
@@ -632,6 +678,7 @@ class StandardFile:
     groups: tuple[Group, ...]
     rating: Rating | None
     uses: tuple[Use, ...] = ()
+    choices: tuple[ChoiceInput, ...] = ()  # choice inputs: they route entity types
     span: Span = _span()
 
     def all_groups(self) -> Iterator[Group]:

@@ -39,7 +39,7 @@ from ..language.check import STAR_LEVELS, Node, NodeKind, ScoredIndicator
 from ..language.errors import NotFound
 from ..language.formula import render, table_text
 from ..language.numbers import fmt
-from ..standard import Standard
+from ..standard import Standard, TypedStandard
 from . import formulas
 from .lexer import StandardLexer
 
@@ -128,6 +128,8 @@ Block = Heading | Paragraph | Fields | Table | Bullets | Formula | Listing
 # ====================================================================== building
 def build(standard: Standard) -> tuple[Block, ...]:
     """The whole document as a tree, in reading order."""
+    if isinstance(standard, TypedStandard):
+        return _typed(standard)
     return (*_front(standard), *_provisional_legend(standard), *_groups(standard),
             *_inputs(standard), *_rating(standard), *_appendix(standard))
 
@@ -626,6 +628,66 @@ def _override(override: s.Override, tree: _Tree) -> tuple[Text, ...]:
     for k, req in enumerate(override.requirements):
         requirements += [*((" and ",) if k else ()), *_requirement(req, tree)]
     return (what,), (override.reason,), tuple(requirements)
+
+
+# ---------------------------------------------------------------------- entity types
+def _typed(standard: TypedStandard) -> tuple[Block, ...]:
+    """A standard with entity types: its front matter and inputs once, then a section for each
+    type with that type's groups, indicators and rating (docs/language.md §9, Entity types)."""
+    first = standard.variant(standard.entity_types[0])
+    header = first.checked.header
+    rows = tuple(row for row in _header_rows(header, first.syntax) if row[0] != "Total")
+    rows += (("Total", (_typed_totals(standard),)),
+             ("Entity types", (", ".join(standard.entity_types), " (by ", Code(standard.entity_type_input), ")")))
+    blocks: list[Block] = [Heading(1, (header.title,), "top"), Fields(rows)]
+    if header.notes:
+        blocks += [Heading(2, ("Notes",), "notes"), Bullets(tuple((note,) for note in header.notes))]
+    blocks += _provisional_legend(standard)
+    for number, entity_type in enumerate(standard.entity_types, start=1):
+        variant = standard.variant(entity_type)
+        intro = ("Entities whose ", Code(standard.entity_type_input), f" is {entity_type} are scored on these "
+                 "groups and indicators, and rated by these levels; rank, share and the other cohort "
+                 "functions compare them with entities of the same type only.")
+        blocks += [Heading(2, (f"Entity type {entity_type}",), f"type-{number}"), Paragraph(intro),
+                   *_within_type(f"type-{number}-", [*_groups(variant), *_rating(variant)])]
+    inputs = _inputs(first)
+    table = inputs[-1]
+    assert isinstance(table, Table)
+    choice: tuple[Text, ...] = ((Code(standard.entity_type_input),), (standard.inputs[0].label,),
+                                ("choice of " + ", ".join(standard.entity_types),))
+    row = choice + tuple(() for _ in table.header[len(choice):])  # the choice input: no unit, part or policy
+    return (*blocks, *inputs[:-1], Table(table.header, (row, *table.rows)), *_appendix(standard))
+
+
+def _typed_totals(standard: TypedStandard) -> str:
+    totals = [standard.variant(t).checked.header.total for t in standard.entity_types]
+    texts = ["?" if total is None else total.text for total in totals]
+    if len(set(texts)) == 1:
+        return f"{texts[0]} points"
+    return "; ".join(f"{text} points for {t}" for text, t in zip(texts, standard.entity_types))
+
+
+def _within_type(prefix: str, blocks: Sequence[Block]) -> list[Block]:
+    """One type's section: headings a level down, anchors (and the links to them) made its own."""
+    def text(inline: Text) -> Text:
+        return tuple(Link(i.text, prefix + i.anchor) if isinstance(i, Link) else i for i in inline)
+
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            out.append(attrs.evolve(block, level=_heading_level(block.level + 1), text=text(block.text),
+                                    anchor=prefix + block.anchor))
+        elif isinstance(block, Paragraph):
+            out.append(Paragraph(text(block.text)))
+        elif isinstance(block, Fields):
+            out.append(Fields(tuple((label, text(value)) for label, value in block.rows)))
+        elif isinstance(block, Table):
+            out.append(Table(block.header, tuple(tuple(text(cell) for cell in row) for row in block.rows)))
+        elif isinstance(block, Bullets):
+            out.append(Bullets(tuple(text(item) for item in block.items)))
+        else:
+            out.append(block)
+    return out
 
 
 def _appendix(standard: Standard) -> list[Block]:

@@ -30,12 +30,12 @@ from pygments.token import (
 # `min` and `previous` are functions too (`when missing: cohort min`, `when missing: previous`):
 # called, they are builtins.
 KEYWORDS = (
-    "aggregate", "and", "applicable", "as", "at", "bands", "better", "bonus", "cap", "checklist", "cohort",
-    "decimals", "deduct", "denominator", "description", "each", "edition", "effective", "error", "every",
-    "from", "group", "indicator", "input", "item", "leading", "least", "level", "linear", "mean", "median",
-    "min", "missing", "more", "most", "not", "note", "of", "on", "part", "points", "previous", "provisional",
-    "rating", "redistribute", "rounding", "score", "source", "standard", "stars", "table", "than", "to", "total",
-    "unrated", "use", "value", "veto", "weight", "weighted", "when", "zero",
+    "aggregate", "and", "applicable", "as", "at", "bands", "better", "bonus", "by", "cap", "checklist", "choice",
+    "cohort", "decimals", "deduct", "denominator", "description", "each", "edition", "effective", "entity", "error",
+    "every", "for", "from", "group", "indicator", "input", "item", "leading", "least", "level", "linear", "mean",
+    "median", "min", "missing", "more", "most", "not", "note", "of", "on", "part", "points", "previous",
+    "provisional", "rating", "redistribute", "rounding", "score", "source", "standard", "stars", "table", "than",
+    "to", "total", "type", "unrated", "use", "value", "veto", "weight", "weighted", "when", "zero",
 )
 # How `rounding N decimals MODE` rounds (syntax.RoundMode; grammar ROUND_MODE, not quoted words).
 ROUND_MODES = ("half up", "half even", "truncate")

@@ -75,10 +75,12 @@ def _rating_lines(rating: RatingResult) -> list[str]:
 
 
 def table(standard: Standard, evaluation: Evaluation) -> str:
-    """One entity's scores as a readable table."""
+    """One entity's scores as a readable table (by its type's standard, where it has types)."""
+    standard = standard.variant(evaluation.entity_type)
     percent = {i.code: is_percentage(i) for i in standard.checked.indicators}
     edition = f" (edition {evaluation.edition})" if evaluation.edition else ""
-    lines = [f"{evaluation.entity} — {evaluation.standard}{edition}", _row(tuple(c[0] for c in _COLUMNS))]
+    typed = "" if evaluation.entity_type is None else f" ({evaluation.entity_type})"
+    lines = [f"{evaluation.entity}{typed} — {evaluation.standard}{edition}", _row(tuple(c[0] for c in _COLUMNS))]
     for group in evaluation.groups:
         kind = "bonus, at most" if group.bonus else "of"
         cap = f" ({kind} {fmt(group.max_points)})" if group.max_points is not None else ""

@@ -77,9 +77,10 @@ def _member_key(node: p.NodePlan) -> str:
 class _Shape:
     """What a standard fixes about its results, shared by every batch it scores."""
 
-    def __init__(self, standard: CheckedStandard, plan: p.ScoringPlan) -> None:
+    def __init__(self, standard: CheckedStandard, plan: p.ScoringPlan, entity_type: str | None = None) -> None:
         self.standard = standard
         self.plan = plan
+        self.entity_type = entity_type  # a typed standard's projection scores entities of one type
         self.title = standard.header.title
         self.edition = standard.header.edition
         self.provisional = standard.provisional
@@ -105,6 +106,7 @@ class ScoredBatch:
         self.title = shape.title
         self.edition = shape.edition
         self.provisional = shape.provisional
+        self.entity_type = shape.entity_type
         self.points = NodeScores(shape.plan, columns)
 
     @functools.cached_property
@@ -112,7 +114,7 @@ class ScoredBatch:
         if not self.shape.plan.needs_cohort:
             return None
         names = "\n".join(sorted(self.entities)).encode("utf-8")
-        return CohortInfo(len(self.entities), hashlib.sha256(names).hexdigest()[:16])
+        return CohortInfo(len(self.entities), hashlib.sha256(names).hexdigest()[:16], self.entity_type)
 
     @functools.cached_property
     def ratings(self) -> Ratings | None:
@@ -252,12 +254,13 @@ def _stars(count: Any) -> str:
 class CompiledStandard:
     """A checked standard's scorer: lowered and prepared once, safe to call from many threads."""
 
-    def __init__(self, standard: CheckedStandard, backend: Backend | None = None) -> None:
+    def __init__(self, standard: CheckedStandard, backend: Backend | None = None, *,
+                 entity_type: str | None = None) -> None:
         self.standard = standard
         self.plan = lower(standard)
         self.backend = backend or PythonBackend()
         self.executor: Executor = self.backend.prepare(self.plan)
-        self._shape = _Shape(standard, self.plan)
+        self._shape = _Shape(standard, self.plan, entity_type)
         self._known = frozenset(standard.inputs) | {n + PREVIOUS_SUFFIX for n in standard.inputs} | {ENTITY_KEY}
 
     @property

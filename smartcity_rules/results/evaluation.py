@@ -233,9 +233,12 @@ class CohortInfo:
 
     size: int
     digest: str  # the first 16 hex digits of SHA-256 over the sorted names, one a line
+    # A typed standard compares an entity with those of its own type only: that type.
+    entity_type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"size": self.size, "digest": self.digest}
+        typed = {} if self.entity_type is None else {"entity_type": self.entity_type}
+        return {"size": self.size, "digest": self.digest, **typed}
 
 
 @attrs.frozen
@@ -258,6 +261,7 @@ class Rows(Protocol):
     title: str
     edition: str | None
     provisional: tuple[str, ...]
+    entity_type: str | None  # the entity's type, for a standard with entity types
 
     def entity(self, row: int) -> str: ...
 
@@ -304,6 +308,12 @@ class Evaluation:
     @property
     def edition(self) -> str | None:
         return self._rows.edition
+
+    @property
+    def entity_type(self) -> str | None:
+        """The entity's type (`entity type by`), which chose the indicators it is scored on;
+        None for a standard without entity types."""
+        return self._rows.entity_type
 
     @property
     def total(self) -> Fraction:
@@ -388,8 +398,9 @@ class Evaluation:
         raise NotFound(f"the standard has no group {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
+        typed = {} if self.entity_type is None else {"entity_type": self.entity_type}
         return {
-            "entity": self.entity, "standard": self.standard, "edition": self.edition,
+            "entity": self.entity, **typed, "standard": self.standard, "edition": self.edition,
             "total": _num(self.total),
             "rating": None if self.rating is None else self.rating.to_dict(),
             "groups": [g.to_dict() for g in self.groups],

@@ -45,7 +45,7 @@ CASES_SUFFIX = ".cases.toml"
 _TOP_KEYS = frozenset({"base", "case"})
 _CASE_KEYS = frozenset({"name", "note", "inputs", "peers", "data", "entity", "expect"})
 _CODE = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*", re.ASCII)  # as the grammar's CODE
-_EXPECT_KEYS = frozenset({"total", "rating", "error", "tolerance", "indicator", "group"})
+_EXPECT_KEYS = frozenset({"total", "rating", "error", "tolerance", "indicator", "group", "entity_type"})
 _INDICATOR_KEYS = frozenset({"value", "stars", "points", "status", "tolerance"})
 _GROUP_KEYS = frozenset({"points", "tolerance"})
 # What `expect.error` may name: a DataError class, matched with isinstance.
@@ -332,6 +332,8 @@ def _compare(expect: Mapping[str, Any], evaluation: Evaluation) -> list[str]:
         failures += _mismatch("total", expect["total"], evaluation.total, tolerance)
     if "rating" in expect:
         failures += _rating(expect["rating"], evaluation)
+    if "entity_type" in expect and expect["entity_type"] != evaluation.entity_type:
+        failures.append(f"entity type: expected {expect['entity_type']!r}, got {evaluation.entity_type!r}")
     for code, table in expect.get("indicator", {}).items():
         failures += _indicator(str(code), table, evaluation, tolerance)
     for name, table in expect.get("group", {}).items():

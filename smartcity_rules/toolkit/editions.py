@@ -116,7 +116,8 @@ class EditionDiff:
             lines.append("  none")
         changed = self.changed
         lines += ["", f"Entities whose results differ ({len(changed)} of {len(self.entities)}):"]
-        percent = {i.code: is_percentage(i) for i in (*self.old.checked.indicators, *self.new.checked.indicators)}
+        percent = {i.code: is_percentage(i) for _, old, new in _pairs(self.old, self.new)
+                   for i in (*old.checked.indicators, *new.checked.indicators)}
         for entity in changed:
             lines += _entity_lines(entity, percent)
         return "\n".join(lines)
@@ -204,8 +205,37 @@ def _compare_indicator(old: ScoredIndicator, new: ScoredIndicator) -> tuple[tupl
     return tuple(details)
 
 
+def _pairs(old: Standard, new: Standard) -> list[tuple[str | None, Standard, Standard]]:
+    """The standards to compare, type by type where either edition has entity types (an edition
+    without them is compared with each type of the other); a type only one edition has is not."""
+    types = [t for t in dict.fromkeys([*old.entity_types, *new.entity_types])
+             if (t in old.entity_types or not old.entity_types) and (t in new.entity_types or not new.entity_types)]
+    if not types:
+        return [(None, old, new)]
+    return [(t, old.variant(t) if old.entity_types else old, new.variant(t) if new.entity_types else new)
+            for t in types]
+
+
+def _typed_definitions(old: Standard, new: Standard) -> dict[str | None, tuple[DefinitionChange, ...]]:
+    return {t: _definitions(a, b) for t, a, b in _pairs(old, new)}
+
+
 def compare_definitions(old: Standard, new: Standard) -> tuple[DefinitionChange, ...]:
-    """Every difference in meaning between two editions, indicators in code order."""
+    """Every difference in meaning between two editions, indicators in code order. With entity
+    types, a change every type has is listed once, one only some have once for each of them,
+    its subject saying which (`indicator 5 (县)`)."""
+    found = _typed_definitions(old, new)
+    if None in found:
+        return found[None]
+    merged: dict[DefinitionChange, list[str]] = {}
+    for entity_type, changes in found.items():
+        for change in changes:
+            merged.setdefault(change, []).append(str(entity_type))
+    return tuple(change if len(types) == len(found) else attrs.evolve(change, subject=f"{change.subject} ({t})")
+                 for change, types in merged.items() for t in (types[:1] if len(types) == len(found) else types))
+
+
+def _definitions(old: Standard, new: Standard) -> tuple[DefinitionChange, ...]:
     changes = list(_header_changes(old, new))
     olds = {i.code: i for i in old.checked.indicators}
     news = {i.code: i for i in new.checked.indicators}
@@ -300,8 +330,10 @@ def diff(old: Standard, new: Standard, records: Sequence[Mapping[str, Any]]) -> 
     before = old.evaluate_cohort([_only(record, old) for record in records])
     after = new.evaluate_cohort([_only(record, new) for record in records])
     definitions = compare_definitions(old, new)
-    reasons = {d.code: _scoring(d) for d in definitions if d.code is not None}
-    entities = tuple(EntityChange(a.entity, a, b, _indicator_changes(a, b, reasons))
+    reasons = {t: {d.code: _scoring(d) for d in found if d.code is not None}
+               for t, found in _typed_definitions(old, new).items()}
+    entities = tuple(EntityChange(a.entity, a, b, _indicator_changes(a, b, reasons.get(
+                         b.entity_type or a.entity_type, reasons.get(None, {}))))
                      for a, b in zip(before, after))
     return EditionDiff(old, new, definitions, entities)
 

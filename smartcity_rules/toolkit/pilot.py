@@ -182,6 +182,7 @@ def check_pilot(standard: Standard, evaluation: Evaluation, target: int, stage: 
 
 
 def _gaps(standard: Standard, evaluation: Evaluation, level: LevelResult) -> tuple[Gap, ...]:
+    standard = standard.variant(evaluation.entity_type)  # a typed standard: the entity's type's
     """For each failed requirement of the level, in its order: the indicators short of it,
     leading ones first."""
     gaps: list[Gap] = []

@@ -47,7 +47,7 @@ from ..language.syntax import Function
 from ..plan.semantics import exact, node_score, redistribution, round_score, rounding_of
 from ..plan.surds import Surd, square_root
 from ..results.evaluation import Evaluation, IndicatorResult
-from ..standard import Standard, load
+from ..standard import Standard, TypedStandard, load
 from .cases import CaseResult, default_path, load_cases, run_cases
 
 try:
@@ -313,8 +313,13 @@ def records(draw: st.DrawFn, standard: Standard, *, entity: str = "X", zeros: bo
     are drawn first).  Last period's values are given where growth() or previous()
     read them.  With ``zeros=False`` (the default) inputs that divide somewhere are
     kept above zero, so most records score; ``varied`` spells numbers as ints,
-    strings, Decimals and floats as well as the plainest form.
+    strings, Decimals and floats as well as the plainest form.  For a standard with entity
+    types, of a type drawn among them, with the statistics of that type's standard.
     """
+    if isinstance(standard, TypedStandard):
+        entity_type = draw(st.sampled_from(standard.entity_types))
+        typed = draw(records(standard.variant(entity_type), entity=entity, zeros=zeros, varied=varied))
+        return {**typed, standard.entity_type_input: entity_type}
     plan = _plan(standard)
     record: dict[str, Any] = {"entity": entity}
     for suffix, names in (("", tuple(plan.inputs)), ("@previous", plan.previous)):
@@ -346,11 +351,24 @@ def cohorts(draw: st.DrawFn, standard: Standard, *, min_size: int = 1, max_size:
     """Entities evaluated together (ranks and shares are taken among them), named E1, E2, ..."""
     size = draw(st.integers(min_size, max_size))
     found = [draw(records(standard, entity=f"E{i}", zeros=zeros, varied=varied)) for i in range(1, size + 1)]
-    plan = _plan(standard)
-    for name in plan.droppable:  # the cohort fills a gap only from what someone reported
-        if plan.inputs[name].missing.from_cohort and found and not any(name in r for r in found):
-            found[0][name] = _value(draw, plan.inputs[name], None, False, varied)[0]
+    for variant, part in _parts(standard, found):
+        _reported_somewhere(draw, _plan(variant), part, varied)
     return found
+
+
+def _parts(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> list[tuple[Standard, list[Any]]]:
+    """The cohort as each of its standards scores it: one part per entity type (a typed
+    standard compares an entity with those of its type only), or the whole cohort."""
+    if not isinstance(standard, TypedStandard):
+        return [(standard, list(cohort))]
+    key = standard.entity_type_input
+    return [(standard.variant(t), [r for r in cohort if r.get(key) == t]) for t in standard.entity_types]
+
+
+def _reported_somewhere(draw: st.DrawFn, plan: _Plan, cohort: list[dict[str, Any]], varied: bool) -> None:
+    for name in plan.droppable:  # the cohort fills a gap only from what someone reported
+        if plan.inputs[name].missing.from_cohort and cohort and not any(name in r for r in cohort):
+            cohort[0][name] = _value(draw, plan.inputs[name], None, False, varied)[0]
 
 
 def near_thresholds(standard: Standard, code: str | int) -> st.SearchStrategy[Fraction]:
@@ -835,8 +853,12 @@ def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[
 
     Returns the evaluations, or None when the cohort cannot be scored because a
     denominator is zero (nothing to check).  Any other refusal of statistics the
-    strategies call valid is itself a failure.
+    strategies call valid is itself a failure.  A standard with entity types scores each
+    entity as its type's standard does among the entities of its type, and each type's
+    standard holds every invariant on its part of the cohort.
     """
+    if isinstance(standard, TypedStandard):
+        return _check_typed(standard, cohort)
     evaluations = _scored(standard, cohort)
     if evaluations is None:
         return None
@@ -848,6 +870,23 @@ def check_all(standard: Standard, cohort: Sequence[Mapping[str, Any]]) -> tuple[
         check_rating(standard, before, after)
     if cohort:
         check_directions(standard, cohort)
+    return evaluations
+
+
+def _check_typed(standard: TypedStandard, cohort: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...] | None:
+    evaluations = _scored(standard, cohort)
+    if evaluations is None:
+        return None
+    key = standard.entity_type_input
+    by_entity = {e.entity: e for e in evaluations}
+    for variant, part in _parts(standard, cohort):
+        alone = check_all(variant, [{k: v for k, v in r.items() if k != key} for r in part])
+        for evaluation in alone or ():
+            routed = by_entity[evaluation.entity]
+            if routed.to_dict() != evaluation.to_dict():
+                raise InvariantError("scores an entity by its type's standard, among its type",
+                                     f"entity type {variant.entity_type!r} scores it {evaluation.total}, "
+                                     f"the typed standard {routed.total}", entity=evaluation.entity)
     return evaluations
 
 

@@ -136,6 +136,8 @@ def _compare_entity(got: Any, want: Result) -> list[str]:
     lines = _differ(entity, "entity", got.entity, entity)
     lines += _differ(entity, "total", got.total, want["total"])
     lines += _differ(entity, "rating", got.rating_rank, want["rating"])
+    if hasattr(got, "entity_type"):  # §9, *Entity types*: None for a standard without them
+        lines += _differ(entity, "entity type", got.entity_type, want.get("entity_type"))
     if hasattr(got, "rating"):
         lines += _differ(entity, "rating name", None if got.rating is None else got.rating.name, want["rating_name"])
     if hasattr(got, "missing"):

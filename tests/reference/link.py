@@ -40,6 +40,7 @@ from .evaluate import Group, Indicator, RefStandard
 from .model import Bands, Clauses, Expr, FileTree, InputDecl, RawGroup, RawIndicator, RawItem, Rounding
 from .parse import parse
 from .reads import input_names, last_period_undefined, takes_root
+from .types import RefTyped
 
 
 @dataclass
@@ -51,26 +52,44 @@ class _Scope:
     bases: dict[str, RefStandard]
 
 
-def load(path: str | Path) -> RefStandard:
+def load(path: str | Path) -> RefStandard | RefTyped:
     """Read a `.scs` file (UTF-8, a byte-order mark allowed, §1) and everything it builds on."""
-    return _load(Path(path).resolve(), ())
+    path = Path(path).resolve()
+    return _typed(path.read_text(encoding="utf-8-sig"), path.parent, (path,))
 
 
-def loads(text: str, base_dir: str | Path) -> RefStandard:
+def loads(text: str, base_dir: str | Path) -> RefStandard | RefTyped:
     """Read standard text; `use` paths are relative to `base_dir`."""
-    return _link(parse(text), Path(base_dir).resolve(), ())
+    return _typed(text, Path(base_dir).resolve(), ())
+
+
+def _typed(text: str, folder: Path, stack: tuple[Path, ...]) -> RefStandard | RefTyped:
+    """One standard, or (§9, *Entity types*) one for each type the header's `entity type by`
+    input lists, each read as entities of that type see the file."""
+    tree = parse(text)
+    key = tree.header.get("entity")
+    if key is None:
+        return _link(tree, folder, stack)
+    choices = [i.choices for i in tree.inputs if i.name == key and i.kind == "choice"]
+    if not choices:
+        raise RefSyntaxError(f"`entity type by {key}`: no choice input {key}")
+    return RefTyped(str(key), {t: _link(parse(text, t), folder, stack) for t in dict.fromkeys(choices[0])})
 
 
 def _load(path: Path, stack: tuple[Path, ...]) -> RefStandard:
     if path in stack:
         raise RefSyntaxError(f"{path} builds on itself")
     text = path.read_text(encoding="utf-8-sig")
-    return _link(parse(text), path.parent, (*stack, path))
+    tree = parse(text)
+    if "entity" in tree.header:  # my reading: the docs do not say what taking from one means
+        raise RefSyntaxError(f"{path}: a standard with entity types is not a base")
+    return _link(tree, path.parent, (*stack, path))
 
 
 def _link(tree: FileTree, folder: Path, stack: tuple[Path, ...]) -> RefStandard:
     bases = {alias: _load((folder / file).resolve(), stack) for file, alias in tree.uses}
-    scope = _Scope({i.name: i for i in tree.inputs}, dict(tree.bands), bases)
+    # The entity type input chooses what is read; no formula reads it (§9, *Entity types*).
+    scope = _Scope({i.name: i for i in tree.inputs if i.kind != "choice"}, dict(tree.bands), bases)
     groups = [_group(raw, scope) for raw in tree.groups]
     inputs = dict(scope.inputs)
     rounding = tree.header.get("rounding")

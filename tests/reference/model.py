@@ -84,6 +84,7 @@ class InputDecl:
     # Whether `when missing` is written on the input: then it wins over any node's (§3, *Per
     # indicator or node*); an input that says nothing takes the innermost node's, else `error`.
     declared: bool = False
+    choices: tuple[str, ...] = ()  # kind "choice": `choice of "市", "县"` (§9, *Entity types*)
 
 
 @dataclass(frozen=True)

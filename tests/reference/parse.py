@@ -66,9 +66,11 @@ _Part = TypeVar("_Part")
 class _Cursor:
     """The text and a position in it; every read skips blanks and comments first."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, entity_type: str | None = None) -> None:
         self.text = text
         self.pos = 0
+        # §9, *Entity types*: the type being read; what is `for` others is read and left out.
+        self.entity_type = entity_type
 
     def _skip(self) -> None:
         match = _SKIP.match(self.text, self.pos)
@@ -290,6 +292,35 @@ def _checklist(cur: _Cursor) -> Checklist:
 # ---------------------------------------------------------------- header (§2)
 
 
+# ---------------------------------------------------------------- entity types (§9)
+
+
+def _for(cur: _Cursor) -> bool:
+    """`for "市", "县"` after a node's name: whether the node is read for the type being read
+    (without one, every node is)."""
+    if not cur.word("for"):
+        return True
+    types = [cur.string()]
+    while cur.symbol(","):
+        types.append(cur.string())
+    return cur.entity_type is None or cur.entity_type in types
+
+
+def _per_type(cur: _Cursor, first: Fraction) -> Fraction:
+    """`N for "市", M for "县"` after a number: the number of the type being read (the first
+    written while no type is chosen)."""
+    if not cur.word("for"):
+        return first
+    numbers = {cur.string(): first}
+    while cur.symbol(","):
+        number = literal(cur)
+        cur.keyword("for")
+        numbers[cur.string()] = number
+    # A number the type has none for belongs to a node `for` other types, which is left out
+    # (the checker refuses a list that misses a type the node is for: E0282).
+    return numbers.get(cur.entity_type, first) if cur.entity_type is not None else first
+
+
 def _header(cur: _Cursor, tree: FileTree) -> None:
     cur.keyword("standard")
     if tree.title is not None:
@@ -319,9 +350,13 @@ def _header_field(cur: _Cursor, field: str) -> object:
     if field == "effective":
         return date.fromisoformat(cur.take(_DATE, "a date").group())
     if field == "total":
-        total = literal(cur)
+        total = _per_type(cur, literal(cur))
         cur.word("provisional")
         return total
+    if field == "entity":  # `entity type by NAME`
+        cur.keyword("type")
+        cur.keyword("by")
+        return cur.name()
     if field == "rounding":
         return _rounding(cur)
     raise cur.fail("a header field")
@@ -357,6 +392,12 @@ def _input(cur: _Cursor) -> InputDecl:
     cur.expect(":")
     kind = cur.name()
     low = high = None
+    if kind == "choice":
+        cur.keyword("of")
+        choices = [cur.string()]
+        while cur.symbol(","):
+            choices.append(cur.string())
+        return InputDecl(name, label, kind, choices=tuple(choices))
     if kind == "score":
         low = literal(cur)
         cur.keyword("to")
@@ -455,7 +496,7 @@ def _stars(cur: _Cursor) -> Bands | str:
 def _points(cur: _Cursor) -> Points:
     if cur.peek_word() == "table":
         return _table(cur)
-    maximum = literal(cur)
+    maximum = _per_type(cur, literal(cur))
     linear = None
     if cur.word("linear"):
         cur.keyword("from")
@@ -541,7 +582,9 @@ def _clause(cur: _Cursor, clauses: Clauses, in_item: bool) -> None:
     if word == "item":
         if in_item:  # §9: an item "cannot hold items itself"
             raise cur.fail("no item inside an item")
-        clauses.items.append(_item(cur))
+        item = _item(cur)
+        if item is not None:
+            clauses.items.append(item)
         return
     if word == "when":
         attribute, setting = _when(cur)
@@ -557,7 +600,7 @@ def _clause(cur: _Cursor, clauses: Clauses, in_item: bool) -> None:
         "deduct": lambda: _deduct(cur),
         "on": lambda: _policy(cur),
         "better": cur.name,
-        "weight": lambda: literal(cur),
+        "weight": lambda: _per_type(cur, literal(cur)),
         "rounding": lambda: _rounding(cur),
         "aggregate": lambda: _aggregation(cur),
     }
@@ -577,50 +620,59 @@ def _clauses(cur: _Cursor, in_item: bool = False) -> Clauses:
     return clauses
 
 
-def _item(cur: _Cursor) -> RawItem:
-    """After `item`: `CODE "name" [provisional] { clauses }`; an item is never leading."""
+def _item(cur: _Cursor) -> RawItem | None:
+    """After `item`: `CODE "name" [for …] [provisional] { clauses }`; an item is never leading.
+    None when it is `for` other entity types."""
     code = _code(cur)
     name = cur.string()
+    applies = _for(cur)
     cur.word("provisional")
-    return RawItem(code, name, _clauses(cur, in_item=True))
+    clauses = _clauses(cur, in_item=True)
+    return RawItem(code, name, clauses) if applies else None
 
 
-def _indicator(cur: _Cursor) -> RawIndicator:
+def _indicator(cur: _Cursor) -> RawIndicator | None:
+    """An indicator; None when it is `for` other entity types."""
     cur.keyword("indicator")
     code = _code(cur)
     leading = cur.symbol("★") or cur.word("leading")
     if cur.word("from"):
         return _reused(cur, code, leading)
     name = cur.string()
+    applies = _for(cur)
     cur.word("provisional")
-    return RawIndicator(code, leading, name, _clauses(cur))
+    clauses = _clauses(cur)
+    return RawIndicator(code, leading, name, clauses) if applies else None
 
 
-def _reused(cur: _Cursor, code: Code, leading: bool) -> RawIndicator:
+def _reused(cur: _Cursor, code: Code, leading: bool) -> RawIndicator | None:
     alias = cur.name()
     base = _code(cur)
     name = cur.string() if cur.peek_string() else None
+    applies = _for(cur)
     cur.word("provisional")
     clauses = _clauses(cur) if cur.peek_symbol("{") else Clauses()
-    return RawIndicator(code, leading, name, clauses, reuse=(alias, base))
+    return RawIndicator(code, leading, name, clauses, reuse=(alias, base)) if applies else None
 
 
-def _group(cur: _Cursor) -> RawGroup:
-    """`[bonus] group [CODE] "name" [points N | at most C | weight W] [provisional] {
-    [rounding …] members }`, a member being an indicator or a group (§9, *Nesting*)."""
+def _group(cur: _Cursor) -> RawGroup | None:
+    """`[bonus] group [CODE] "name" [for …] [points N | at most C | weight W] [provisional] {
+    [rounding …] members }`, a member being an indicator or a group (§9, *Nesting*); None when
+    it is `for` other entity types."""
     bonus = cur.word("bonus")
     cur.keyword("group")
     code = None if cur.peek_string() else cur.take(_CODE, "a group code or name").group()
     name = cur.string()
+    applies = _for(cur)
     points = cap = weight = None
     if cur.word("points"):
-        points = literal(cur)
+        points = _per_type(cur, literal(cur))
     elif cur.word("weight"):
-        weight = literal(cur)
+        weight = _per_type(cur, literal(cur))
     elif cur.peek_word() == "at" and cur.peek_word(1) == "most":
         cur.keyword("at")
         cur.keyword("most")
-        cap = literal(cur)
+        cap = _per_type(cur, literal(cur))
     cur.word("provisional")
     cur.expect("{")
     # Settings come only before the members, in any order, each once (the grammar's group_setting).
@@ -637,10 +689,11 @@ def _group(cur: _Cursor) -> RawGroup:
         settings[word] = setting
     members: list[RawIndicator | RawGroup] = []
     while not cur.symbol("}"):
-        if cur.peek_word() in ("group", "bonus"):
-            members.append(_group(cur))
-        else:
-            members.append(_indicator(cur))
+        member = _group(cur) if cur.peek_word() in ("group", "bonus") else _indicator(cur)
+        if member is not None:
+            members.append(member)
+    if not applies:
+        return None
     rounding = settings.get("rounding")
     aggregate = settings.get("aggregate")
     assert rounding is None or isinstance(rounding, Rounding)
@@ -690,18 +743,22 @@ def _requirements(cur: _Cursor) -> tuple[Requirement, ...]:
     return tuple(requirements)
 
 
-def _level(cur: _Cursor) -> Level:
+def _level(cur: _Cursor) -> Level | None:
     cur.keyword("level")
     rank = _whole(cur)
     name = cur.string()
-    return Level(rank, name, _requirements(cur))
+    applies = _for(cur)
+    requirements = _requirements(cur)
+    return Level(rank, name, requirements) if applies else None
 
 
-def _override(cur: _Cursor) -> Override:
+def _override(cur: _Cursor) -> Override | None:
     """`veto "reason" when …` or `cap R "reason" when …` (§10, *Vetoes and caps*)."""
     cap = literal(cur) if cur.name() == "cap" else None
     reason = cur.string()
-    return Override(cap, reason, _requirements(cur))
+    applies = _for(cur)
+    requirements = _requirements(cur)
+    return Override(cap, reason, requirements) if applies else None
 
 
 def _rating(cur: _Cursor, tree: FileTree) -> None:
@@ -716,19 +773,22 @@ def _rating(cur: _Cursor, tree: FileTree) -> None:
             cur.keyword(word)
         tree.unrated_above = literal(cur)
     while cur.peek_word() in ("veto", "cap"):
-        tree.overrides.append(_override(cur))
+        override = _override(cur)
+        if override is not None:
+            tree.overrides.append(override)
     levels = [_level(cur)]
     while not cur.symbol("}"):
         levels.append(_level(cur))
-    tree.levels = levels
+    tree.levels = [level for level in levels if level is not None]
 
 
 # ---------------------------------------------------------------- a file (§1)
 
 
-def parse(text: str) -> FileTree:
-    """Read one standard's text; items come in any order (§1: the order is only a convention)."""
-    cur = _Cursor(text)
+def parse(text: str, entity_type: str | None = None) -> FileTree:
+    """Read one standard's text; items come in any order (§1: the order is only a convention).
+    With `entity_type`, as entities of that type see it (§9, *Entity types*)."""
+    cur = _Cursor(text, entity_type)
     tree = FileTree()
     while not cur.at_end():
         word = cur.peek_word()
@@ -741,7 +801,9 @@ def parse(text: str) -> FileTree:
         elif word == "bands":
             _bands(cur, tree)
         elif word in ("group", "bonus"):
-            tree.groups.append(_group(cur))
+            group = _group(cur)
+            if group is not None:
+                tree.groups.append(group)
         elif word == "rating":
             _rating(cur, tree)
         else:
