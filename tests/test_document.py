@@ -279,6 +279,11 @@ def test_markdown_golden_of_the_small_fixture(mini: scr.Standard, golden: Golden
     golden.check("document/mini.md", document.to_markdown(mini))
 
 
+def test_html_golden_of_the_small_fixture(mini: scr.Standard, golden: Golden) -> None:
+    # Pins the templates' output (publish/templates): whitespace and escaping are part of the page.
+    golden.check("document/mini.html", document.to_html(mini))
+
+
 # ---------------------------------------------------------------- the city standard, HTML
 def test_html_is_well_formed_and_self_contained(city_html: str) -> None:
     html_tree(city_html)
