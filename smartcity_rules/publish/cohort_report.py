@@ -10,6 +10,7 @@ from positions, never from names.
 
 from __future__ import annotations
 
+import logging
 import statistics
 from collections.abc import Sequence
 from fractions import Fraction
@@ -24,6 +25,8 @@ from ..standard import Standard
 from . import charts, templating
 from .document import MARK
 from .report import summarize_provisional
+
+LOG = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -95,6 +98,7 @@ class Report:
 def to_html(standard: Standard, evaluations: Sequence[Evaluation]) -> str:
     """The report as one HTML file: inline CSS, plotly.js inlined, the data in the page; no network."""
     report = build(standard, evaluations)
+    LOG.debug("report of %s: %d entities, %d charts", standard.title, report.size, len(report.charts))
     return templating.render("report.html.j2", lang="zh", title=f"{standard.title}: cohort report", report=report,
                              MARK=MARK, plotly_js=templating.trusted([charts.plotly_js()]),
                              figures=[{"id": chart.id, "figure": chart.figure} for chart in report.charts])
