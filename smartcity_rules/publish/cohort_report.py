@@ -61,6 +61,13 @@ class Shortfall:
 
 
 @attrs.frozen
+class Chart:
+    id: str
+    title: str
+    figure: dict[str, Any]
+
+
+@attrs.frozen
 class EntitySection:
     entity: str
     anchor: str
@@ -68,17 +75,10 @@ class EntitySection:
     total: str
     rating: str
     groups: tuple[GroupRow, ...]
-    chart: str  # the id of its groups chart
+    chart: Chart  # its groups against the cohort's median
     next_level: str | None  # None at the top level, or without a rating rule
     shortfalls: tuple[Shortfall, ...]
     missing: tuple[str, ...]  # the inputs it did not report, with what was made of them
-
-
-@attrs.frozen
-class Chart:
-    id: str
-    title: str
-    figure: dict[str, Any]
 
 
 @attrs.frozen
@@ -92,7 +92,12 @@ class Report:
     rated: bool
     ranking: tuple[Ranked, ...]
     entities: tuple[EntitySection, ...]
-    charts: tuple[Chart, ...]
+    cohort_charts: tuple[Chart, ...]  # the ratings and the heat map
+
+    @property
+    def charts(self) -> tuple[Chart, ...]:
+        """Every chart of the page, in its order."""
+        return (*self.cohort_charts, *(section.chart for section in self.entities))
 
 
 def to_html(standard: Standard, evaluations: Sequence[Evaluation]) -> str:
@@ -105,16 +110,15 @@ def to_html(standard: Standard, evaluations: Sequence[Evaluation]) -> str:
 
 
 def build(standard: Standard, evaluations: Sequence[Evaluation]) -> Report:
-    """The page as data: the ranking first, then the charts' figures and a section per entity."""
+    """The page as data: the ranking, the cohort's charts, and a section per entity in ranking order."""
     if not evaluations:
         raise NotFound("the report needs at least one scored entity; the data has none")
     order = _ranking_order(evaluations)
     places = _places([evaluations[k].total for k in order])
     ranking = tuple(_ranked(evaluations[k], k, place) for k, place in zip(order, places))
     medians = _group_medians(evaluations)
-    sections = tuple(_section(standard, evaluations[k], k, place, medians) for k, place in zip(order, places))
-    figures = (*_cohort_charts(standard, [evaluations[k] for k in order]),
-               *(_groups_chart(section, evaluations[k], medians) for section, k in zip(sections, order)))
+    sections = tuple(_section(evaluations[k], k, place, medians) for k, place in zip(order, places))
+    figures = _cohort_charts(standard, [evaluations[k] for k in order])
     total = standard.checked.header.total
     maximum = None if total is None else show_number(total.value)
     return Report(standard.title, standard.edition, len(evaluations), maximum, standard.provisional,
@@ -165,14 +169,13 @@ def _group_row(evaluation: Evaluation, group: GroupResult, medians: dict[str, Fr
                     evaluation.node(group.name).provisional)
 
 
-def _section(standard: Standard, evaluation: Evaluation, position: int, place: int,
-             medians: dict[str, Fraction]) -> EntitySection:
+def _section(evaluation: Evaluation, position: int, place: int, medians: dict[str, Fraction]) -> EntitySection:
     rows = tuple(_group_row(evaluation, group, medians) for group in _top_groups(evaluation))
     next_level, shortfalls = _next_level(evaluation.rating)
     missing = tuple(f"{m.input} ({m.filled})" for m in evaluation.missing)
     return EntitySection(evaluation.entity, f"entity-{position + 1}", place, show_number(evaluation.total),
-                         _rating_name(evaluation.rating), rows, f"chart-groups-{position + 1}", next_level, shortfalls,
-                         missing)
+                         _rating_name(evaluation.rating), rows, _groups_chart(evaluation, position, medians),
+                         next_level, shortfalls, missing)
 
 
 def _next_level(rating: RatingResult | None) -> tuple[str | None, tuple[Shortfall, ...]]:
@@ -240,8 +243,8 @@ def _share(result: IndicatorResult) -> Fraction | None:
     return result.points / result.max_points
 
 
-def _groups_chart(section: EntitySection, evaluation: Evaluation, medians: dict[str, Fraction]) -> Chart:
+def _groups_chart(evaluation: Evaluation, position: int, medians: dict[str, Fraction]) -> Chart:
     groups = _top_groups(evaluation)
     figure = charts.groups([g.name for g in groups], [g.points for g in groups], [medians[g.name] for g in groups],
                            [g.max_points for g in groups], evaluation.entity)
-    return Chart(section.chart, f"{evaluation.entity}: groups against the cohort's median", figure)
+    return Chart(f"chart-groups-{position + 1}", f"{evaluation.entity}: groups against the cohort's median", figure)
