@@ -77,7 +77,7 @@ def heat_map(indicators: Sequence[str], entities: Sequence[str], values: Sequenc
              "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}: %{text}<extra></extra>",
              "colorbar": {"title": {"text": label(legend)}}}
     return _figure([cells], {
-        "height": 120 + 22 * len(rows),
+        "height": max(360, 200 + 24 * len(rows)),  # room for the entities' names slanted above the cells
         "xaxis": {"tickvals": list(range(len(columns))), "ticktext": columns, "side": "top", "tickangle": -45,
                   "automargin": True},
         "yaxis": {"tickvals": list(range(len(rows))), "ticktext": rows, "autorange": "reversed", "automargin": True}})
