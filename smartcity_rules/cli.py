@@ -112,7 +112,8 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .publish import cohort_report  # imports plotly, the report extra: only this command needs it
 
     standard = load(args.standard, root=args.root)
-    evaluations = tuple(_progress(standard.evaluate_stream(iter_records(args.data)), out, err))
+    records = read_records(args.data)  # the report shows the whole cohort: read whole, so the bar knows its end
+    evaluations = tuple(_progress(standard.evaluate_stream(records), out, err, total=len(records)))
     return _write_file(args.output, cohort_report.to_html(standard, evaluations), err)
 
 
@@ -345,7 +346,8 @@ def _(message: str) -> str:
 T = TypeVar("T")
 
 
-def _progress(items: Iterable[T], out: TextIO, err: TextIO, *, to_terminal: bool = False) -> Iterable[T]:
+def _progress(items: Iterable[T], out: TextIO, err: TextIO, *, to_terminal: bool = False,
+              total: int | None = None) -> Iterable[T]:
     """Items counted on a progress bar on stderr, shown once the run has taken a second.
 
     Quiet unless stderr is a terminal; and when the command writes its results to stdout
@@ -354,8 +356,8 @@ def _progress(items: Iterable[T], out: TextIO, err: TextIO, *, to_terminal: bool
         return items
     from tqdm import tqdm
 
-    bar: Iterable[T] = tqdm(items, desc=_("scoring"), unit=_(" entities"), delay=1.0, file=err, leave=False,
-                            dynamic_ncols=True)
+    bar: Iterable[T] = tqdm(items, desc=_("scoring"), unit=_(" entities"), total=total, delay=1.0, file=err,
+                            leave=False, dynamic_ncols=True)
     return bar
 
 

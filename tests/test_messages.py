@@ -146,6 +146,12 @@ def test_the_bar_shows_on_a_terminal_once_a_second_has_passed() -> None:
     assert "scoring" in err.getvalue() and "entities" in err.getvalue()
 
 
+def test_a_known_count_shows_how_far_the_run_is() -> None:
+    err = Terminal()
+    list(cli._progress(slowly(6, 0.25), io.StringIO(), err, total=6))
+    assert "/6" in err.getvalue()
+
+
 def test_a_short_run_shows_no_bar() -> None:
     err = Terminal()
     assert list(cli._progress(range(1000), io.StringIO(), err)) == list(range(1000))
