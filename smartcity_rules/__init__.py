@@ -10,6 +10,8 @@ their own so that `import smartcity_rules` stays light: `smartcity_rules.testing
 `smartcity_rules.document` (publishing; imports sympy). Other modules are private.
 """
 
+import logging
+
 from .data.records import read_records
 from .language.diagnostics import Diagnostic, Severity
 from .language.errors import (
@@ -21,6 +23,7 @@ from .language.errors import (
     InvalidStandard,
     InvalidValue,
     InvariantError,
+    MissingExtra,
     MissingInput,
     MissingTestDependency,
     NegativeRoot,
@@ -53,6 +56,10 @@ from .toolkit.pilot import eligibility as pilot_eligibility
 
 __version__ = "0.2.0"
 
+# The library reports what it does through `logging` (loggers named after its modules), never print;
+# it says nothing unless the embedding program configures logging.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
 __all__ = [
     "CannotGenerate",
     "CaseFileError",
@@ -77,6 +84,7 @@ __all__ = [
     "InvalidValue",
     "InvariantError",
     "LevelResult",
+    "MissingExtra",
     "MissingInput",
     "MissingTestDependency",
     "NegativeRoot",

@@ -1,17 +1,19 @@
-"""The `smartcity-rules` command: check, score, explain, diff, assess, docs. Thin: main(argv) -> exit code."""
+"""The `smartcity-rules` command: check, score, explain, diff, assess, docs, report. Thin: main(argv) -> exit code."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import contextvars
+import gettext
 import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeVar
 
-from . import __version__
+from . import __version__, messages
 from .data.records import iter_records, read_records
 from .language.diagnostics import Severity, render, visible
 from .language.errors import InvalidStandard, NotFound, SmartCityRulesError
@@ -31,8 +33,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         errors = sum(d.is_error for d in diagnostics)
         warnings = sum(d.severity is Severity.WARNING for d in diagnostics)  # notes are neither
         failed |= errors > 0 or (args.strict and warnings > 0)
-        verdict = f"{errors} error{'s' if errors != 1 else ''}" if errors else "ok"
-        print(f"{path}: {verdict}, {warnings} warning{'s' if warnings != 1 else ''}", file=out)
+        verdict = _("{n} error" if errors == 1 else "{n} errors").format(n=errors) if errors else _("ok")
+        counted = _("{n} warning" if warnings == 1 else "{n} warnings").format(n=warnings)
+        print(f"{path}: {verdict}, {counted}", file=out)
     return 1 if failed else 0
 
 
@@ -40,7 +43,8 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
     # Streamed: a CSV file is read a row at a time and each entity written as it is scored,
     # so memory does not grow with the file (a standard with rank or share reads it whole).
-    evaluations: Iterable[Evaluation] = standard.evaluate_stream(iter_records(args.data))
+    evaluations: Iterable[Evaluation] = _progress(standard.evaluate_stream(iter_records(args.data)), out, err,
+                                                  to_terminal=True)
     if args.entity:  # a few entities: gathered first, so an unknown name writes no half output
         evaluations = list(_named(iter(evaluations), args.entity))
     if args.format == "json":
@@ -92,12 +96,25 @@ def _docs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.output:
         out.write(text)
         return 0
+    return _write_file(args.output, text, err)
+
+
+def _write_file(path: str, text: str, err: TextIO) -> int:
     try:
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8")
     except OSError as error:
-        print(f"error: cannot write {args.output}: {error.strerror or error}", file=err)
+        print(_("error: cannot write {path}: {reason}").format(path=path, reason=error.strerror or error), file=err)
         return 1
     return 0
+
+
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .publish import cohort_report  # imports plotly, the report extra: only this command needs it
+
+    standard = load(args.standard, root=args.root)
+    records = read_records(args.data)  # the report shows the whole cohort: read whole, so the bar knows its end
+    evaluations = tuple(_progress(standard.evaluate_stream(records), out, err, total=len(records)))
+    return _write_file(args.output, cohort_report.to_html(standard, evaluations), err)
 
 
 def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -115,7 +132,8 @@ def _assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.stage == "eligibility":
         outcomes: list[Any] = [pilot.eligibility(standard, e) for e in evaluations]
     elif args.target is None:
-        print(f"error: the {args.stage} check compares with the level piloted: give it with --target N", file=err)
+        print(_("error: the {stage} check compares with the level piloted: give it with --target N").format(
+            stage=args.stage), file=err)
         return 2
     else:
         stage = pilot.Stage.MID_TERM if args.stage == "mid-term" else pilot.Stage.ACCEPTANCE
@@ -156,69 +174,211 @@ def _root_option(command: argparse.ArgumentParser) -> None:
                          help="read the standards a standard `use`s from inside DIR (default: its own folder)")
 
 
+STANDARD_HELP = "the standard, an .scs file"
+DATA_HELP = "the entities' statistics: a JSON or CSV file"
+
+
+def _standard_and_data(command: argparse.ArgumentParser) -> None:
+    command.add_argument("standard", metavar="STANDARD", help=STANDARD_HELP)
+    command.add_argument("data", metavar="DATA", help=DATA_HELP)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="smartcity-rules", description="Check smart-city standards and score entities with them.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="smartcity-rules", description="Check smart-city standards and score entities with them.",
+                     formatter_class=_Formatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="show the version and exit")
+    _language_option(parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = sub.add_parser("check", help="report every problem in standard files")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE", help="the standards to check, .scs files")
     check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI before publishing)")
     _root_option(check)
     check.set_defaults(run=_check)
     score = sub.add_parser("score", help="score the entities in a statistics file (JSON or CSV)")
-    score.add_argument("standard", metavar="STANDARD")
-    score.add_argument("data", metavar="DATA")
-    score.add_argument("--format", choices=("table", "json"), default="table")
+    _standard_and_data(score)
+    score.add_argument("--format", choices=("table", "json"), default="table",
+                       help="a table per entity for people, or JSON for programs (default: table)")
     score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
     _root_option(score)
     score.set_defaults(run=_score)
     explain = sub.add_parser("explain", help="show how one indicator's number was reached")
-    explain.add_argument("standard", metavar="STANDARD")
-    explain.add_argument("data", metavar="DATA")
-    explain.add_argument("--entity", required=True, metavar="E")
+    _standard_and_data(explain)
+    explain.add_argument("--entity", required=True, metavar="E", help="the entity, by its name in DATA")
     explain.add_argument("--indicator", required=True, metavar="CODE",
                          help="the indicator's or item's code, as the standard writes it: 12, L1P1-A1")
-    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("--format", choices=("text", "json"), default="text", help="text or JSON (default: text)")
     _root_option(explain)
     explain.set_defaults(run=_explain)
     docs = sub.add_parser("docs", help="write a standard as a document to publish (Markdown or HTML)")
-    docs.add_argument("standard", metavar="STANDARD")
+    docs.add_argument("standard", metavar="STANDARD", help=STANDARD_HELP)
     docs.add_argument("--format", choices=("markdown", "html"),
                       help="default: html when FILE ends in .html or .htm, else markdown")
     docs.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _root_option(docs)
     docs.set_defaults(run=_docs)
+    _report_command(sub)
     diff = sub.add_parser("diff", help="show what a new edition of a standard changes for a cohort, and why")
-    diff.add_argument("old", metavar="OLD")
-    diff.add_argument("new", metavar="NEW")
-    diff.add_argument("data", metavar="DATA")
-    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument("old", metavar="OLD", help="the edition in force, an .scs file")
+    diff.add_argument("new", metavar="NEW", help="the new edition, an .scs file")
+    diff.add_argument("data", metavar="DATA", help=DATA_HELP)
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="text or JSON (default: text)")
     _root_option(diff)
     diff.set_defaults(run=_diff)
     assess = sub.add_parser("assess", help="the pilot cycle: eligibility, mid-term check, final acceptance")
-    assess.add_argument("standard", metavar="STANDARD")
-    assess.add_argument("data", metavar="DATA")
-    assess.add_argument("--stage", choices=("eligibility", "mid-term", "acceptance"), default="eligibility")
+    _standard_and_data(assess)
+    assess.add_argument("--stage", choices=("eligibility", "mid-term", "acceptance"), default="eligibility",
+                        help="which step of the pilot cycle (default: eligibility)")
     assess.add_argument("--target", type=int, metavar="N", help="the level piloted (for mid-term and acceptance)")
     assess.add_argument("--rectified", action="store_true",
                         help="an acceptance retaken after rectification: failing it recovers the funds")
     assess.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
-    assess.add_argument("--format", choices=("text", "json"), default="text")
+    assess.add_argument("--format", choices=("text", "json"), default="text", help="text or JSON (default: text)")
     _root_option(assess)
     assess.set_defaults(run=_assess)
     test = sub.add_parser("test", help="check a standard's invariants on generated data, and run its stored cases")
-    test.add_argument("standard", metavar="STANDARD")
+    test.add_argument("standard", metavar="STANDARD", help=STANDARD_HELP)
     test.add_argument("--examples", type=int, default=100, metavar="N", help="generated cohorts (0: cases only)")
     test.add_argument("--seed", type=int, default=0, metavar="S", help="reproduces a run (default 0)")
     test.add_argument("--cases", metavar="FILE", help="default: STANDARD's .cases.toml beside it, if any")
     _root_option(test)
     test.set_defaults(run=_test)
+    _add_examples(sub)
     return parser
+
+
+def _report_command(sub: Any) -> None:
+    report_ = sub.add_parser("report", help="write an HTML report of a scored cohort, with charts")
+    _standard_and_data(report_)
+    report_.add_argument("-o", "--output", metavar="FILE", required=True,
+                         help="the report to write: one HTML file that opens offline")
+    _root_option(report_)
+    report_.set_defaults(run=_report)
+
+
+# ---------------------------------------------------------------- the command line's habits
+# One example per command, shown under its --help (argparse's epilog).
+EXAMPLES = {
+    "check": "smartcity-rules check --strict standards/shandong-city-2019.scs",
+    "score": "smartcity-rules score standards/shandong-city-2019.scs standards/examples/city-cohort.json",
+    "explain": "smartcity-rules explain standards/shandong-city-2019.scs standards/examples/city-cohort.json "
+               "--entity 泰岳市 --indicator 12",
+    "docs": "smartcity-rules docs standards/shandong-city-2019.scs -o shandong-city-2019.html",
+    "report": "smartcity-rules report standards/shandong-city-2019.scs standards/examples/city-cohort.json "
+              "-o report.html",
+    "diff": "smartcity-rules diff standards/shandong-city-2019.scs standards/examples/shandong-city-revised.scs "
+            "standards/examples/city-cohort.json --root standards",
+    "assess": "smartcity-rules assess standards/shandong-city-2019.scs standards/examples/city-cohort.json "
+              "--stage mid-term --target 4",
+    "test": "smartcity-rules test standards/shandong-city-2019.scs --examples 20",
+}
+EXAMPLE_HEADING = "example:"
+
+
+def _add_examples(sub: Any) -> None:
+    for name, command in sub.choices.items():
+        command.epilog = f"{EXAMPLE_HEADING}\n  {EXAMPLES[name]}"
+        command.formatter_class = _Formatter
+        _language_option(command, default=argparse.SUPPRESS)  # after the command too: `score --lang en ...`
+
+
+def _language_option(parser: argparse.ArgumentParser, default: Any = None) -> None:
+    parser.add_argument("--lang", choices=messages.LANGUAGES, default=default,
+                        help="the language of the command line's own words (default: zh when the locale is Chinese, "
+                             "else en)")
+
+
+def _language(argv: Sequence[str] | None) -> str:
+    """--lang if given, else the locale's. Read before the parser is built, since the parser's words
+    depend on it; a bad value is left for the parser to report."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    for k, word in enumerate(words):
+        if word == "--":
+            break
+        value = words[k + 1] if word == "--lang" and k + 1 < len(words) else word.partition("=")[2]
+        if (word == "--lang" or word.startswith("--lang=")) and value in messages.LANGUAGES:
+            return value
+    return messages.default_language()
+
+
+def _localized(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The parser with its words translated, commands included. argparse has no public way to reach
+    the help of every action and group, hence its private lists (stable since Python 3.2)."""
+    parser.description = parser.description and _(parser.description)
+    parser.epilog = parser.epilog and _translated_epilog(parser.epilog)
+    for group in parser._action_groups:
+        group.title = group.title and _(group.title)
+    for action in parser._actions:
+        if action.help and action.help != argparse.SUPPRESS:
+            action.help = _(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                choice.help = choice.help and _(choice.help)
+            for command in action.choices.values():
+                _localized(command)
+    return parser
+
+
+def _translated_epilog(epilog: str) -> str:
+    return epilog.replace(EXAMPLE_HEADING, _(EXAMPLE_HEADING), 1)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's own "usage: " in the command line's language; an epilog's example keeps its own line."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+_WORDS: contextvars.ContextVar[gettext.NullTranslations | None] = contextvars.ContextVar("words", default=None)
+_ENGLISH = gettext.NullTranslations()
+
+
+def _words() -> gettext.NullTranslations:
+    """The translations chosen for this run of main (English outside one)."""
+    return _WORDS.get() or _ENGLISH
+
+
+def _(message: str) -> str:
+    return _words().gettext(message)
+
+
+T = TypeVar("T")
+
+
+def _progress(items: Iterable[T], out: TextIO, err: TextIO, *, to_terminal: bool = False,
+              total: int | None = None) -> Iterable[T]:
+    """Items counted on a progress bar on stderr, shown once the run has taken a second.
+
+    Quiet unless stderr is a terminal; and when the command writes its results to stdout
+    (`to_terminal`) and stdout is that terminal, its output is the progress, and a bar would tear it."""
+    if not _is_terminal(err) or (to_terminal and _is_terminal(out)):
+        return items
+    from tqdm import tqdm
+
+    bar: Iterable[T] = tqdm(items, desc=_("scoring"), unit=_(" entities"), total=total, delay=1.0, file=err,
+                            leave=False, dynamic_ncols=True)
+    return bar
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream: not a person watching
+        return False
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    words = _WORDS.set(messages.translations(_language(argv)))
+    try:
+        return _main(argv, out, err)
+    finally:
+        _WORDS.reset(words)
+
+
+def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     code = 0  # the status of a command whose reader went away while it wrote: docs/api.md, "Exit codes"
     try:
         args = _parse(argv, out, err)
@@ -238,7 +398,7 @@ def _parse(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> argparse.Nam
     main returns it rather than letting argparse's SystemExit escape to an embedding caller."""
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            return _parser().parse_args(argv)
+            return _localized(_parser()).parse_args(argv)
     except SystemExit as stop:
         _discard_closed(out, err)  # keeps argparse's status even if no one reads
         return stop.code if isinstance(stop.code, int) else 2
@@ -254,7 +414,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> tuple[int, str]:
     except InvalidStandard as error:
         return 1, str(error)
     except SmartCityRulesError as error:
-        return 1, visible(f"error: {error}")
+        return 1, visible(_("error: {message}").format(message=error))
 
 
 def _flush(*streams: TextIO) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import logging
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -21,6 +23,8 @@ from .plan.scoring import ScoringPlan
 from .results.evaluate import CompiledStandard
 from .results.evaluation import Evaluation, IndicatorInfo, InputInfo
 from .results.explain import Explanation, NodeExplanation, explain, explain_node
+
+LOG = logging.getLogger(__name__)
 
 
 class Standard:
@@ -212,7 +216,11 @@ def load(path: str | Path, *, backend: Backend | None = None, root: str | Path |
 
     The standards it `use`s are read only inside `root` (default: the file's directory).
     `backend` runs the scoring plan; the default is the Python back-end."""
-    return _standard(link(parse_file(path), root=root), backend)
+    started = time.perf_counter()
+    standard = _standard(link(parse_file(path), root=root), backend)
+    LOG.debug("loaded %s: %d indicators, checked and compiled in %.3f s", path, len(standard.indicator_codes),
+              time.perf_counter() - started)
+    return standard
 
 
 def diagnose(path: str | Path, *, root: str | Path | None = None) -> tuple[Diagnostic, ...]:

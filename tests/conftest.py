@@ -66,3 +66,10 @@ def mini_record(**changes: object) -> dict[str, object]:
 def wrap(body: str, *, header: str = 'standard "T" { level city }') -> str:
     """A small standard around an indicator body, for tests of one construct."""
     return f"{header}\n{body}\n"
+
+
+@pytest.fixture(autouse=True)
+def _english_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line speaks Chinese on a Chinese locale; the tests read its English words
+    whatever the machine's locale (a test of the Chinese sets the locale itself)."""
+    monkeypatch.setenv("LANGUAGE", "en")

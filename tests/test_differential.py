@@ -146,9 +146,17 @@ def test_a_failure_shrinks_to_a_small_reproducer(one_rounding_level_dropped: Non
 
 
 def test_author_text_published_unescaped_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    from smartcity_rules.publish import document
+    from markupsafe import Markup
 
-    monkeypatch.setattr(document, "_html_text", lambda text: text)
-    found = d.first_failure(range(0, 200), "documents")
+    from smartcity_rules.publish import templating
+
+    # The templates' `lines` filter is where text is escaped: planted, it trusts the author.
+    monkeypatch.setattr(templating, "lines", Markup)
+    templating.environment.cache_clear()  # the environment holds the filter it was made with
+    try:
+        found = d.first_failure(range(0, 200), "documents")
+    finally:
+        monkeypatch.undo()
+        templating.environment.cache_clear()
     assert found is not None
     assert "does not parse" in str(found[2].failure) or "element" in str(found[2].failure)

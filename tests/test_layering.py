@@ -25,7 +25,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("standard",),
     ("publish",),
     ("toolkit",),
-    ("cli", "document", "testing", "__init__", "__main__"),
+    ("cli", "messages", "document", "testing", "__init__", "__main__"),  # messages: the command line's words
 )
 
 

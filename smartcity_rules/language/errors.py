@@ -109,7 +109,12 @@ class InvariantError(SmartCityRulesError, AssertionError):
         super().__init__(f"invariant `{invariant}` failed" + (f" ({where})" if where else "") + f": {detail}")
 
 
-class MissingTestDependency(SmartCityRulesError, ImportError):
+class MissingExtra(SmartCityRulesError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it
+    (`pip install 'smartcity_rules[report]'`).  Also an ImportError."""
+
+
+class MissingTestDependency(MissingExtra):
     """The testing kit needs hypothesis, which is installed with the `test` extra."""
 
 

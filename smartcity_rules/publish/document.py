@@ -23,7 +23,6 @@ formula into rows so that it fits the page.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
@@ -40,7 +39,7 @@ from ..language.errors import NotFound
 from ..language.formula import render, table_text
 from ..language.numbers import fmt
 from ..standard import Standard, TypedStandard
-from . import formulas
+from . import formulas, templating
 from .lexer import StandardLexer
 
 MARK = "†"
@@ -771,141 +770,49 @@ _MD_BLOCKS: Mapping[type, Callable[[Any], str]] = {
 
 
 # ====================================================================== HTML
+@attrs.frozen
+class Entry:
+    """An entry of the HTML contents: a heading's text (links made plain: no <a> in <a>), and the
+    entries of the headings inside it."""
+
+    text: Text
+    anchor: str
+    children: list[Entry] = attrs.field(factory=list)
+
+
 def to_html(standard: Standard) -> str:
-    """The standard as one self-contained HTML file: inline CSS, MathML formulas, no scripts, no network."""
+    """The standard as one self-contained HTML file: inline CSS, MathML formulas, no scripts, no network.
+
+    Written by the templates `document.html.j2` and `blocks.html.j2` (publish/templates), autoescaped."""
     blocks = build(standard)
-    parts = [_HTML_BLOCKS[type(block)](block) for block in blocks]
-    body = "\n".join([*parts[:1], _html_contents(blocks), *parts[1:]])  # contents under the title
-    title = _html_text(standard.title)
-    return (f'<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8"/>\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
-            f"<title>{title}</title>\n<style>\n{_CSS}{_pygments_css()}</style>\n</head>\n"
-            f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+    return templating.render(
+        "document.html.j2", lang="zh", title=standard.title, blocks=blocks, contents=_contents(blocks), MARK=MARK,
+        extra_style=templating.trusted([_pygments_css()]), as_written=render,
+        mathml=lambda block: templating.trusted([mathml(block.expr, block.inputs)]),
+        highlighted=lambda text: templating.trusted([highlight(text, StandardLexer(), HtmlFormatter(
+            cssclass="highlight"))]))
 
 
-def _html_contents(blocks: Sequence[Block]) -> str:
-    """A table of contents: a link to each section (the groups, inputs, rating...), with the groups
-    inside groups listed inside their parent's entry."""
-    headings = [b for b in blocks if isinstance(b, Heading) and (b.level == 2 or b.contents)]
-    if not headings:
-        return ""
-    out: list[str] = []
-    levels: list[int] = []  # the heading level of each open <ol>
-    for heading in headings:
-        if not levels or heading.level > levels[-1]:
-            out.append("<ol>")  # inside the open <li> of the entry above, if any
-            levels.append(heading.level)
+def _contents(blocks: Sequence[Block]) -> list[Entry]:
+    """A table of contents: every section (the groups, inputs, rating...), with the groups inside
+    groups listed inside their parent's entry; a heading shallower than the list it follows closes it."""
+    root: list[Entry] = []
+    open_lists: list[tuple[int, list[Entry]]] = []  # the heading level of each open list, outermost first
+    for heading in (b for b in blocks if isinstance(b, Heading) and (b.level == 2 or b.contents)):
+        if not open_lists:
+            open_lists.append((heading.level, root))
+        elif heading.level > open_lists[-1][0]:
+            open_lists.append((heading.level, open_lists[-1][1][-1].children))
         else:
-            out.append("</li>")
-            while len(levels) > 1 and heading.level < levels[-1]:
-                out.append("</ol></li>")
-                levels.pop()
-        text = tuple(piece.text if isinstance(piece, Link) else piece for piece in heading.text)  # no <a> in <a>
-        out.append(f'<li><a href="#{_html_attribute(heading.anchor)}">{_html_inline(text)}</a>')
-    out += ["</li>", "</ol></li>" * (len(levels) - 1), "</ol>"]
-    return f'<nav aria-label="contents">{"".join(out)}</nav>'
-
-
-def _html_text(text: str) -> str:
-    """Author text made inert: every <, >, &, and quote escaped; line breaks as <br/>."""
-    return "<br/>".join(html.escape(line, quote=True) for line in text.replace("\r", "").split("\n"))
-
-
-def _html_attribute(text: str) -> str:
-    return html.escape(" ".join(text.split()), quote=True)
-
-
-def _html_inline(text: Text) -> str:
-    return "".join(_HTML_INLINE[type(piece)](piece) for piece in text)
-
-
-def _html_mark(piece: Provisional) -> str:
-    if piece.what is None:
-        return f'<span class="provisional">{MARK}</span>'
-    what = _html_attribute(piece.what)
-    return f'<span class="provisional" title="provisional: {what}" data-provisional="{what}">{MARK}</span>'
-
-
-_HTML_INLINE: Mapping[type, Callable[[Any], str]] = {
-    str: _html_text,
-    Code: lambda piece: f"<code>{_html_text(piece.text)}</code>",
-    Provisional: _html_mark,
-    Link: lambda piece: f'<a href="#{_html_attribute(piece.anchor)}">{_html_text(piece.text)}</a>',
-}
-
-
-def _html_heading(block: Heading) -> str:
-    return f'<h{block.level} id="{_html_attribute(block.anchor)}">{_html_inline(block.text)}</h{block.level}>'
-
-
-def _html_fields(block: Fields) -> str:
-    rows = "".join(f"<dt>{_html_text(label)}</dt><dd>{_html_inline(value)}</dd>"
-                   for label, value in block.rows if value)
-    return f"<dl>{rows}</dl>" if rows else ""
-
-
-def _html_table(table: Table) -> str:
-    head = "".join(f"<th>{_html_text(h)}</th>" for h in table.header)
-    body = "".join("<tr>" + "".join(f"<td>{_html_inline(cell)}</td>" for cell in row) + "</tr>"
-                   for row in table.rows)
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>"
-
-
-def _html_formula(block: Formula) -> str:
-    plain = render(block.expr)
-    return (f'<div class="formula" title="{_html_attribute(plain)}">'
-            f'<math display="block" alttext="{_html_attribute(plain)}">{mathml(block.expr, block.inputs)}</math>'
-            f'<p class="as-written">As written: <code>{_html_text(plain)}</code></p></div>')
-
-
-def _html_listing(block: Listing) -> str:
-    return str(highlight(block.text, StandardLexer(), HtmlFormatter(cssclass="highlight")))
-
-
-def _html_bullets(block: Bullets) -> str:
-    return "<ul>" + "".join(f"<li>{_html_inline(item)}</li>" for item in block.items) + "</ul>"
-
-
-_HTML_BLOCKS: Mapping[type, Callable[[Any], str]] = {
-    Heading: _html_heading,
-    Paragraph: lambda b: f"<p>{_html_inline(b.text)}</p>",
-    Fields: _html_fields,
-    Table: _html_table,
-    Bullets: _html_bullets,
-    Formula: _html_formula,
-    Listing: _html_listing,
-}
+            while len(open_lists) > 1 and heading.level < open_lists[-1][0]:
+                open_lists.pop()
+        text = tuple(piece.text if isinstance(piece, Link) else piece for piece in heading.text)
+        open_lists[-1][1].append(Entry(text, heading.anchor))
+    return root
 
 
 def _pygments_css() -> str:
-    return str(HtmlFormatter().get_style_defs(".highlight")) + "\n"
-
-
-_CSS = """\
-body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
-       line-height: 1.5; color: #1b1f24; background: #fff; margin: 0; }
-main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 4rem; }
-h1 { font-size: 1.7rem; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; margin-top: 2.5rem; }
-h3 { margin-top: 2rem; }
-h4, h5, h6 { margin-top: 1.5rem; font-size: 1rem; }  /* groups in groups, indicators, items: no smaller than text */
-h4 { font-size: 1.1rem; }
-a { color: #0969da; } nav ol ol { margin: 0; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .5rem 0; }
-dt { font-weight: 600; color: #57606a; } dd { margin: 0; }
-table { border-collapse: collapse; margin: .75rem 0; }
-th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
-code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em;
-       background: #f6f8fa; padding: 0 .2em; border-radius: 3px; }
-.formula { margin: .75rem 0; padding: .5rem 1rem; background: #fbfcfd; border-left: 3px solid #0969da;
-           overflow-x: auto; }  /* formulas.py breaks long formulas; one that still overflows scrolls here */
-.formula math { font-size: 1.15em; }
-.formula mtd { text-align: left; }  /* the rows of a long formula; Chromium ignores MathML's columnalign */
-.as-written { margin: .25rem 0 0; color: #57606a; font-size: .9em; }
-.provisional { color: #bc4c00; font-weight: 700; cursor: help; }
-.highlight pre { padding: 1rem; overflow-x: auto; font-size: .85em; }
-@media print { .highlight pre { white-space: pre-wrap; } }
-"""
+    return str(HtmlFormatter().get_style_defs(".highlight"))
 
 
 WRITERS: Mapping[str, Callable[[Standard], str]] = {"markdown": to_markdown, "html": to_html}
