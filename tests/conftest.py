@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules.backends.columnar.executor import ColumnarBackend
 from smartcity_rules.backends.protocol import Backend
 from smartcity_rules.backends.python.executor import PythonBackend
 
@@ -36,7 +37,7 @@ class Golden:
 
 # Every back-end, by name. A back-end joins the conformance set (worked examples, stored
 # cases, invariants, agreement with the reference evaluator) by one entry here.
-BACKENDS: dict[str, Callable[[], Backend]] = {"python": PythonBackend}
+BACKENDS: dict[str, Callable[[], Backend]] = {"python": PythonBackend, "columnar": ColumnarBackend}
 
 
 @pytest.fixture(scope="session", params=sorted(BACKENDS))

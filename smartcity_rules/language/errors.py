@@ -114,6 +114,11 @@ class MissingExtra(SmartCityRulesError, ImportError):
     (`pip install 'smartcity_rules[report]'`).  Also an ImportError."""
 
 
+class UnsupportedConstruct(SmartCityRulesError, NotImplementedError):
+    """A back-end cannot run a construct of the standard's plan; it says which, and which
+    back-end can. Raised when the back-end prepares the plan, before any data is read."""
+
+
 class MissingTestDependency(MissingExtra):
     """The testing kit needs hypothesis, which is installed with the `test` extra."""
 

@@ -360,6 +360,20 @@ def operands(op: Op) -> tuple[Op, ...]:
     return ()
 
 
+def reads_of(op: Op) -> tuple[int, ...]:
+    """The slots an op reads, each once, checklists' included."""
+    found: dict[int, None] = {}
+    pending = [op]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Load):
+            found[current.slot] = None
+        elif isinstance(current, Tally):
+            found.update((slot, None) for _, slot in current.items)
+        pending.extend(operands(current))
+    return tuple(found)
+
+
 def _shown(op: Op, slots: tuple[InputSlot, ...], names: _Names) -> str:
     if isinstance(op, (Const, Load, CohortValue)) or names.counts.get(id(op), 0) < 2:
         return _op(op, slots, names)

@@ -358,6 +358,12 @@ def stars_column(rule: BandRule, scaled: tuple[int, ...], scale: int,
 
 
 # ------------------------------------------------------------------ cohorts
+# The functions cohort_column computes: a back-end refuses a plan calling any other.
+COHORT_FUNCTIONS = frozenset({
+    Function.RANK, Function.SHARE, Function.MINMAX, Function.PERCENTILE, Function.TO_BEST,
+    Function.COHORT_MEAN, Function.COHORT_MEDIAN, Function.COHORT_MIN, Function.COHORT_MAX})
+
+
 def cohort_column(function: Function, values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
     """A cohort function over the values of every entity, in order."""
     match function:

@@ -345,18 +345,7 @@ class _Emitter:
         return Pair(f"q{site}n", f"q{site}d", _site_nonneg(self.plan, site))
 
 
-def _loads(op: p.Op) -> tuple[int, ...]:
-    """The slots an op reads, each once."""
-    found: dict[int, None] = {}
-    pending = [op]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, p.Load):
-            found[current.slot] = None
-        elif isinstance(current, p.Tally):
-            found.update((slot, None) for _, slot in current.items)
-        pending.extend(p.operands(current))
-    return tuple(found)
+_loads = p.reads_of
 
 
 def nonneg(op: p.Op, plan: ScoringPlan) -> bool:

@@ -1,0 +1,1 @@
+"""The columnar batch back-end (numpy; the `batch` extra): see executor.py."""

@@ -1,0 +1,347 @@
+"""The columnar batch back-end: a scoring plan run a whole column at a time, exactly.
+
+Rows the columns read and score as the per-record path does are done with numpy; every
+other row (a value only the per-record reader reads, a missing value a cohort fills in, a
+zero denominator under `error`, bad data) is scored by the Python back-end, record by
+record, so its numbers and its errors are that back-end's own. The columns never decide a
+row they cannot decide exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ...language.errors import DataError, UnsupportedConstruct
+from ...language.syntax import MissingPolicy, ZeroPolicy
+from ...plan import scoring as p
+from ...plan.semantics import COHORT_FUNCTIONS, imputed_values
+from ..protocol import Batch, ResultColumns
+from ..python.executor import PythonExecutor
+from .exact import LIMIT, Array, Exact, above, wide
+from .formulas import Formulas, across, deduction, exact_points, rows_of, scaled_table, stars, table_points
+from .reading import Column, Read, read, records_columns
+
+_OPS = (p.Const, p.Load, p.Negate, p.Binary, p.Divide, p.Sum, p.Tally, p.Extreme, p.CohortValue)
+_POINTS = (p.StarPoints, p.LinearPoints, p.DeductionPoints, p.TablePoints)
+_FILLED = frozenset({MissingPolicy.ZERO, MissingPolicy.NOT_APPLICABLE})  # handled a column at a time
+
+
+class ColumnarBackend:
+    """The batch back-end: numpy columns, exact rationals, any cohort size."""
+
+    name = "columnar"
+
+    def prepare(self, plan: p.ScoringPlan) -> ColumnarExecutor:
+        return ColumnarExecutor(plan)
+
+
+@attrs.frozen
+class Table:
+    """Input columns by record key, one row an entity."""
+
+    rows: int
+    columns: Mapping[str, Column]
+    entities: Sequence[str]
+
+    def take(self, rows: Array) -> Table:
+        columns = {key: Column(c.values[rows], None if c.nulls is None else c.nulls[rows])
+                   for key, c in self.columns.items()}
+        return Table(len(rows), columns, [self.entities[int(r)] for r in rows])
+
+    def record(self, row: int) -> dict[str, Any]:
+        return {key: column.raw(row) for key, column in self.columns.items()}
+
+
+@attrs.define
+class Leaf:
+    """One scored leaf's columns: stars -1 where there are none; points scaled ints or Fractions."""
+
+    num: Array
+    den: Array
+    applicable: Array
+    stars: Array
+    points: Array
+
+    def put(self, row: int, value: tuple[int, int] | None, star: int | None, points: int | Fraction) -> None:
+        self.applicable[row] = value is not None
+        num, den = value or (0, 1)
+        self.num, self.den = _put(self.num, row, num), _put(self.den, row, den)
+        self.stars[row] = -1 if star is None else star
+        self.points = _put(self.points, row, points)
+
+
+def _put(array: Array, row: int, value: Any) -> Array:
+    if array.dtype != object and not (isinstance(value, int) and abs(value) < LIMIT):
+        array = wide(array)
+    array[row] = value
+    return array
+
+
+@attrs.frozen
+class Scored:
+    """Result columns of a table: every leaf, what was missing, and the rows that failed."""
+
+    plan: p.ScoringPlan
+    entities: Sequence[str]
+    leaves: tuple[Leaf, ...]
+    missing: Sequence[tuple[int, ...]]
+    imputed: tuple[Any, ...]
+    kept: Array  # for each row scored, its row in the table given
+    errors: tuple[tuple[int, DataError], ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return len(self.entities)
+
+    def result_columns(self) -> ResultColumns:
+        """The columns as every consumer reads them (see ResultColumns)."""
+        values, marks, points = [], [], []
+        for leaf in self.leaves:
+            pairs = zip(leaf.num.tolist(), leaf.den.tolist(), leaf.applicable.tolist())
+            values.append([(int(n), int(d)) if ok else None for n, d, ok in pairs])
+            marks.append([None if s < 0 else s for s in leaf.stars.tolist()])
+            points.append(leaf.points.tolist())
+        return ResultColumns(tuple(values), tuple(marks), tuple(points), self.rows, self.missing, self.imputed)
+
+
+def refusal(plan: p.ScoringPlan) -> str | None:
+    """What in the plan this back-end cannot run, or None."""
+    formulas = [site.formula for site in plan.cohort_sites] + [item.formula for item in plan.indicators]
+    pending: list[p.Op] = list(formulas)
+    while pending:
+        op = pending.pop()
+        if not isinstance(op, _OPS):
+            return f"the formula operation {type(op).__name__}"
+        pending.extend(p.operands(op))
+    for site in plan.cohort_sites:
+        if site.function not in COHORT_FUNCTIONS:
+            return f"the cohort function `{site.function.value}`"
+    for item in plan.indicators:
+        if not isinstance(item.points, _POINTS):
+            return f"the points of indicator {item.code} ({type(item.points).__name__})"
+    return None
+
+
+class ColumnarExecutor:
+    """A plan prepared for columns; run(batch) keeps the protocol, score(table) is the batch path."""
+
+    def __init__(self, plan: p.ScoringPlan) -> None:
+        construct = refusal(plan)
+        if construct is not None:
+            raise UnsupportedConstruct(f"the columnar back-end does not run {construct}; "
+                                       "the python back-end (the default) does")
+        self.plan = plan
+        self.python = PythonExecutor(plan)  # the rows the columns hand on
+        self.keys = tuple(dict.fromkeys(slot.key for slot in plan.slots))
+
+    def run(self, batch: Batch) -> ResultColumns:
+        table = Table(len(batch.records), records_columns(batch.records, self.keys), batch.entities)
+        return self.score(table).result_columns()
+
+    def score(self, table: Table, keep_going: bool = False) -> Scored:
+        """Score a table; a bad row raises its DataError, or with keep_going is left out and
+        its error kept (the other rows then form the cohort)."""
+        kept = np.arange(table.rows)
+        errors: list[tuple[int, DataError]] = []
+        while True:
+            part = table if len(kept) == table.rows else table.take(kept)
+            scored, failed = _Run(self, part).score()
+            if not failed:
+                return attrs.evolve(scored, kept=kept, errors=tuple(sorted(errors, key=lambda e: e[0])))
+            if not keep_going:
+                raise min(failed, key=lambda e: e[0])[1]
+            bad = {row for row, _ in failed}
+            errors += [(int(kept[row]), error) for row, error in failed]
+            kept = kept[[row not in bad for row in range(len(kept))]]
+
+
+class _Run:
+    """One attempt at a table: imputation, cohort arguments, cohort columns, leaves."""
+
+    def __init__(self, executor: ColumnarExecutor, table: Table) -> None:
+        self.plan = executor.plan
+        self.python = executor.python
+        self.table = table
+        self.rows = table.rows
+        self.reads: dict[int, Read] = {}
+        self.values: dict[int, Exact] = {}
+        self.unavailable: dict[int, Array] = {}  # slot -> rows where `not applicable` made it absent
+        self.handed = np.zeros(self.rows, dtype=bool)  # rows the per-record back-end scores
+        self.imputed: tuple[Any, ...] = ()
+
+    def score(self) -> tuple[Scored, list[tuple[int, DataError]]]:
+        self._read()
+        failed = self._impute()
+        if failed:
+            return self._empty(), failed
+        cohort, failed = self._cohort()
+        if failed:
+            return self._empty(), failed
+        leaves = [self._leaf(item, cohort) for item in self.plan.indicators]
+        failed = self._hand_on(leaves, cohort)
+        return Scored(self.plan, self.table.entities, tuple(leaves), self._missing(), self.imputed,
+                      np.arange(self.rows)), failed
+
+    def _empty(self) -> Scored:
+        return Scored(self.plan, (), (), (), (), np.arange(0))
+
+    # ------------------------------------------------------------ inputs
+    def _read(self) -> None:
+        plan = self.plan
+        read_slots = set(plan.main_reads) | set(plan.cohort_reads)
+        needed = read_slots | set(plan.unread)
+        needed |= {plan.slots[k].whole for k in needed if plan.slots[k].whole is not None}  # type: ignore[misc]
+        for k in sorted(needed):
+            slot = plan.slots[k]
+            self.reads[k] = got = read(slot, self.table.columns.get(slot.key), self.rows)
+            value = got.value
+            if k in read_slots:
+                self.handed |= got.irregular
+                if slot.tolerant or slot.missing not in _FILLED:
+                    self.handed |= got.absent  # an error, or a value the per-record path fills in
+                elif slot.missing is MissingPolicy.NOT_APPLICABLE:
+                    self.unavailable[k] = got.absent
+                value = value.where(~got.absent, Exact.constant(Fraction(0)))
+            elif k in plan.unread:
+                self.handed |= got.irregular
+            self.values[k] = value
+        for k in needed:
+            self._check_part(k, k in read_slots)
+
+    def _check_part(self, k: int, read_here: bool) -> None:
+        """A part above its whole is bad data: those rows are handed on, to raise it."""
+        whole = self.plan.slots[k].whole
+        if whole is None:
+            return
+        part_read, whole_read = self.reads[k], self.reads[whole]
+        filled = read_here and self.plan.slots[k].missing is MissingPolicy.ZERO
+        given = (~part_read.absent | filled) & ~whole_read.absent | (whole_read.absent & filled)
+        self.handed |= given & above(self.values[k], self.values[whole])
+
+    def _impute(self) -> list[tuple[int, DataError]]:
+        if not self.plan.imputed:
+            return []
+        keys = [self.plan.slots[k].key for k in self.plan.imputed]
+        columns = [self.table.columns.get(key) for key in keys]
+        records = [{key: c.raw(row) for key, c in zip(keys, columns) if c is not None} for row in range(self.rows)]
+        try:
+            self.imputed = imputed_values(self.plan, records, self.table.entities)
+        except DataError as error:
+            return [(list(self.table.entities).index(error.entity) if error.entity is not None else 0, error)]
+        return []
+
+    # ------------------------------------------------------------ cohorts
+    def _cohort(self) -> tuple[tuple[tuple[Exact, Array], ...], list[tuple[int, DataError]]]:
+        formulas = Formulas(self.values, self.rows)
+        found = []
+        for site in self.plan.cohort_sites:
+            caller = next(item for item in self.plan.indicators if item.code == site.indicator)
+            own = p.reads_of(site.formula)
+            value, zero, bad = formulas.run(site.formula)
+            left_out = self._absent(own)
+            zero &= ~left_out
+            if site.zero_policy is ZeroPolicy.ERROR:
+                # a zero is an error unless the caller misses an input its argument does not read
+                self.handed |= zero & ~self._absent([k for k in caller.reads if k not in own])
+            self.handed |= bad & ~left_out
+            found.append((value, ~left_out & ~zero))
+        if not self.plan.cohort_sites:
+            return (), []
+        failed = self._hand_on_cohort(found)
+        return tuple(across(site.function, value, present)
+                     for site, (value, present) in zip(self.plan.cohort_sites, found)), failed
+
+    def _hand_on_cohort(self, found: list[tuple[Exact, Array]]) -> list[tuple[int, DataError]]:
+        failed = []
+        for index, (value, _) in enumerate(found):
+            found[index] = (Exact(rows_of(value.num, self.rows), rows_of(value.den, self.rows)), found[index][1])
+        for row in np.flatnonzero(self.handed).tolist():
+            try:
+                args = self.python._cohort_args(self.table.record(row), self.table.entities[row], self.imputed)
+            except DataError as error:
+                failed.append((row, error))
+                continue
+            for (value, present), arg in zip(found, args):
+                present[row] = arg is not None
+                num, den = arg or (0, 1)
+                value.num[row] = num if value.num.dtype == object or abs(num) < LIMIT else 0
+                value.den[row] = den if value.den.dtype == object or den < LIMIT else 1
+                if value.num[row] != num or value.den[row] != den:
+                    raise AssertionError("a cohort argument beyond int64 in an int64 column")
+        return failed
+
+    def _absent(self, slots: Sequence[int]) -> Array:
+        """Rows where one of the slots is missing under `when missing: not applicable`."""
+        found = np.zeros(self.rows, dtype=bool)
+        for k in slots:
+            if k in self.unavailable:
+                found |= self.unavailable[k]
+        return found
+
+    # ------------------------------------------------------------ leaves
+    def _leaf(self, item: p.IndicatorPlan, cohort: tuple[tuple[Exact, Array], ...]) -> Leaf:
+        value, zero, bad = Formulas(self.values, self.rows, cohort).run(item.formula)
+        unavailable = self._absent(item.reads)
+        zero &= ~unavailable
+        self.handed |= bad & ~unavailable
+        if item.zero_policy is ZeroPolicy.ERROR:
+            self.handed |= zero
+        elif item.zero_policy is ZeroPolicy.NOT_APPLICABLE:
+            unavailable = unavailable | zero
+        applicable = ~unavailable
+        value = value.where(~zero, Exact.constant(Fraction(0)))  # under `zero`, the value is 0
+        value = Exact(rows_of(value.num, self.rows), rows_of(value.den, self.rows))
+        marks = np.full(self.rows, -1, dtype=np.int8) if item.banding is None else stars(item.banding, value, self.rows)
+        points = self._points(item, value, marks)
+        marks[unavailable] = -1
+        points[unavailable] = 0 if item.scaled else Fraction(0)
+        return Leaf(value.num, value.den, applicable, marks, points)
+
+    def _points(self, item: p.IndicatorPlan, value: Exact, marks: Array) -> Array:
+        scale, points = self.plan.points_scale, item.points
+        if isinstance(points, p.StarPoints):
+            return rows_of(scaled_table(points.table, scale)[np.maximum(marks, 0)], self.rows)
+        if isinstance(points, p.TablePoints):
+            return rows_of(table_points(points, value, scale, self.rows), self.rows)
+        if isinstance(points, p.DeductionPoints) and item.scaled:
+            self.handed |= np.asarray(value.den != 1)  # the per-record path reads a whole value
+            return deduction(points, value, scale, self.rows)
+        return exact_points(item, value, self.rows)
+
+    def _hand_on(self, leaves: list[Leaf], cohort: tuple[tuple[Exact, Array], ...]) -> list[tuple[int, DataError]]:
+        """Score the handed-on rows record by record, and put their figures in the columns."""
+        failed = []
+        self.python_missing: dict[int, tuple[int, ...]] = {}
+        pairs = [value.pairs(self.rows) if len(value.num) else [] for value, _ in cohort]
+        for row in np.flatnonzero(self.handed).tolist():
+            values = tuple(pair if present[row] else None for pair, (_, present) in zip(
+                (column[row] for column in pairs), cohort))
+            try:
+                figures = self.python._evaluate(self.table.record(row), self.table.entities[row], values,
+                                                self.imputed)
+            except DataError as error:
+                failed.append((row, error))
+                continue
+            for leaf, value, star, point in zip(leaves, *figures[:3]):
+                leaf.put(row, value, star, point)
+            self.python_missing[row] = tuple(figures[3])
+        return failed
+
+    def _missing(self) -> Sequence[tuple[int, ...]]:
+        """Per row, the slots filled in or made not applicable, in the order the code reads them."""
+        if not self.plan.tracks_missing:
+            return [()] * self.rows
+        columns = [(k, self.reads[k].absent) for k in self.plan.main_reads
+                   if self.plan.slots[k].missing is not MissingPolicy.ERROR]
+        found: list[tuple[int, ...]] = [()] * self.rows
+        for row in np.flatnonzero(np.any([c for _, c in columns], axis=0) if columns else []).tolist():
+            found[row] = tuple(k for k, absent in columns if absent[row])
+        for row, missing in self.python_missing.items():
+            found[row] = missing
+        return found
+

@@ -1,0 +1,236 @@
+"""Formulas, star bands, points and cohort functions over whole columns, exactly.
+
+Each plan op means what plan/semantics.py and the Python back-end make it mean; a row where
+the column cannot follow that meaning (a zero denominator under `error`, a ratio's part
+above its whole) is flagged, and the executor has the per-record back-end score it.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from ...language.syntax import BandRule, Function
+from ...plan import scoring as p
+from ...plan.semantics import cohort_column, deduction_points, linear_points
+from .exact import (
+    LIMIT,
+    Array,
+    Exact,
+    above,
+    add,
+    ceil_scaled,
+    divide,
+    floor_scaled,
+    multiply,
+    negate,
+    product,
+    search,
+    wide,
+)
+
+# Below this, a float holds every numerator and denominator exactly, so float order is exact
+# order up to ties, which are checked exactly.
+_FLOAT_EXACT = 2**53
+
+
+class Formulas:
+    """Evaluates plan ops over slot columns; `zero` and `bad` collect the rows to hand on."""
+
+    def __init__(self, values: dict[int, Exact], rows: int,
+                 cohort: tuple[tuple[Exact, Array], ...] = ()) -> None:
+        self.values = values
+        self.rows = rows
+        self.cohort = cohort
+        self.zero = np.zeros(rows, dtype=bool)
+        self.bad = np.zeros(rows, dtype=bool)
+        self.memo: dict[int, Exact] = {}
+
+    def run(self, op: p.Op) -> tuple[Exact, Array, Array]:
+        """The op's value, the rows meeting a zero denominator, and the rows to hand on."""
+        self.zero = np.zeros(self.rows, dtype=bool)
+        self.bad = np.zeros(self.rows, dtype=bool)
+        self.memo = {}
+        return self.expr(op), self.zero, self.bad
+
+    def expr(self, op: p.Op) -> Exact:
+        key = id(op)  # growth reads one op twice: computed once
+        if key not in self.memo:
+            self.memo[key] = self._expr(op)
+        return self.memo[key]
+
+    def _expr(self, op: p.Op) -> Exact:
+        match op:
+            case p.Const(value):
+                return Exact.constant(value)
+            case p.Load(slot):
+                return self.values[slot]
+            case p.Negate(operand):
+                return negate(self.expr(operand))
+            case p.Binary(kind, left, right):
+                a, b = self.expr(left), self.expr(right)
+                return multiply(a, b) if kind is p.Arith.MUL else add(a, b, subtract=kind is p.Arith.SUB)
+            case p.Divide(left, right, _, bounded):
+                return self._divide(self.expr(left), self.expr(right), bounded is not None)
+            case p.Sum(terms):
+                return self._sum([self.expr(term) for term in terms])
+            case p.Tally(items):
+                return self._sum([multiply(Exact.constant(points), self.values[k]) for points, k in items])
+            case p.Extreme(largest, operands):
+                return self._extreme(largest, [self.expr(o) for o in operands])
+            case p.CohortValue(site):
+                found, present = self.cohort[site]
+                self.zero |= ~present  # no value across the cohort: as a zero denominator
+                return found
+        raise AssertionError(op)
+
+    def _divide(self, a: Exact, b: Exact, bounded: bool) -> Exact:
+        if bounded:
+            self.bad |= above(a, b)  # the per-record path names the part and the whole
+        value, zero = divide(a, b)
+        self.zero |= zero
+        return value
+
+    @staticmethod
+    def _sum(parts: list[Exact]) -> Exact:
+        result = parts[0]
+        for part in parts[1:]:
+            result = add(result, part)
+        return result
+
+    @staticmethod
+    def _extreme(largest: bool, items: list[Exact]) -> Exact:
+        best = items[0]
+        for item in items[1:]:
+            best = item.where(above(item, best) if largest else above(best, item), best)
+        return best
+
+
+def rows_of(array: Array, rows: int) -> Array:
+    """An array with one entry a row (a constant broadcast), writable."""
+    return np.array(np.broadcast_to(array, (rows,)), dtype=array.dtype)
+
+
+def stars(banding: p.Banding, value: Exact, rows: int) -> Array:
+    """semantics.stars for a column: one integer division and a bisection per row."""
+    if banding.rule is BandRule.AT_LEAST:
+        found = search(banding.thresholds, floor_scaled(value, banding.scale), right=True)
+    else:
+        found = 5 - search(banding.thresholds[::-1], ceil_scaled(value, banding.scale), right=False)
+    return rows_of(np.asarray(found).astype(np.int8), rows)
+
+
+def scaled_table(values: tuple[Fraction, ...], scale: int) -> Array:
+    ints = [int(v * scale) for v in values]
+    return np.array(ints, dtype=np.int64 if all(abs(v) < LIMIT for v in ints) else object)
+
+
+def table_points(points: p.TablePoints, value: Exact, scale: int, rows: int) -> Array:
+    """The scaled points of the first row the value satisfies; the last is the rest."""
+    scaled = scaled_table(points.rounded, scale)
+    if len(points.rows) == 1:
+        return rows_of(scaled[0:1].reshape(()), rows)
+    conditions = []
+    for low, low_closed, high, high_closed, _ in points.rows[:-1]:
+        holds = np.ones(rows, dtype=bool)
+        if low is not None:
+            bound = Exact.constant(low)
+            holds &= ~above(bound, value) if low_closed else above(value, bound)
+        if high is not None:
+            bound = Exact.constant(high)
+            holds &= ~above(value, bound) if high_closed else above(bound, value)
+        conditions.append(holds)
+    return np.select(conditions, list(scaled[:-1]), default=scaled[-1])
+
+
+def deduction(points: p.DeductionPoints, value: Exact, scale: int, rows: int) -> Array:
+    """Scaled points off, as the per-record path computes them for a whole-number value."""
+    off = product(value.num, np.array(int(points.each * scale), dtype=np.int64))
+    off = np.maximum(off, 0)
+    if points.cap is not None:
+        off = np.minimum(off, int(points.cap * scale))
+    return rows_of(np.asarray(-off), rows)
+
+
+def exact_points(item: p.IndicatorPlan, value: Exact, rows: int) -> Array:
+    """Linear points and unscaled deductions: the semantics rule, row by row, as Fractions."""
+    points = item.points
+    found = np.empty(rows, dtype=object)
+    for row, (num, den) in enumerate(value.pairs(rows)):
+        if isinstance(points, p.LinearPoints):
+            found[row] = linear_points(num, den, points.low, points.high, points.maximum, item.rounding)
+        else:
+            assert isinstance(points, p.DeductionPoints)
+            found[row] = deduction_points(num, den, points.each, points.cap, item.rounding)
+    return found
+
+
+# ------------------------------------------------------------------ cohorts
+def across(function: Function, value: Exact, present: Array) -> tuple[Exact, Array]:
+    """A cohort function over a column (present rows take part), as semantics.cohort_column."""
+    rows = len(present)
+    value = Exact(rows_of(value.num, rows), rows_of(value.den, rows))
+    if function is Function.RANK:
+        found = _rank(value, present)
+        if found is not None:
+            return found
+    if function is Function.SHARE:
+        shared = _share(value, present)
+        if shared is not None:
+            return shared
+    pairs = value.pairs(rows)
+    column = cohort_column(function, [pair if ok else None for pair, ok in zip(pairs, present.tolist())])
+    return _from_pairs(column)
+
+
+def _from_pairs(column: list[tuple[int, int] | None]) -> tuple[Exact, Array]:
+    num, den = np.zeros(len(column), dtype=object), np.ones(len(column), dtype=object)
+    present = np.zeros(len(column), dtype=bool)
+    for row, pair in enumerate(column):
+        if pair is not None:
+            num[row], den[row] = pair
+            present[row] = True
+    return Exact(num, den), present
+
+
+def _rank(value: Exact, present: Array) -> tuple[Exact, Array] | None:
+    """Competition ranking, largest first, by a float sort whose ties are checked exactly;
+    None when the values are too large for floats to order them."""
+    if not value.narrow or max(value.bounds()) >= _FLOAT_EXACT:
+        return None
+    taken = np.flatnonzero(present)
+    num, den = value.num[taken], value.den[taken]
+    keys = num / den  # correctly rounded, so monotone in the exact value
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    a, b = order[tied + 1], order[tied]
+    if np.any(product(num[a], den[b]) != product(num[b], den[a])):
+        return None  # distinct values with one float: the exact rule decides
+    ranks = np.zeros(len(present), dtype=np.int64)
+    ranks[taken] = len(taken) - np.searchsorted(ordered, keys, side="right") + 1
+    return Exact.whole(ranks), present
+
+
+def _share(value: Exact, present: Array) -> tuple[Exact, Array] | None:
+    """Each value over the cohort's sum, the sum taken exactly over a common denominator;
+    None when the denominators are too many to share one cheaply."""
+    taken = np.flatnonzero(present)
+    dens = [int(d) for d in np.unique(value.den[taken]).tolist()]
+    if len(dens) > 64:
+        return None
+    common = math.lcm(1, *dens)
+    factors = {d: common // d for d in dens}
+    whole = 0
+    for d in dens:  # the numerators over each denominator, summed as Python ints
+        whole += factors[d] * int(sum(wide(value.num[taken][value.den[taken] == d]).tolist()))
+    if whole == 0:
+        return Exact.whole(np.zeros(len(present), dtype=np.int64)), np.zeros(len(present), dtype=bool)
+    num = product(value.num, _int(common if whole > 0 else -common))
+    return Exact(num, product(value.den, _int(abs(whole)))), present
+
+
+def _int(value: int) -> Array:
+    return np.array(value, dtype=np.int64 if abs(value) < LIMIT else object)

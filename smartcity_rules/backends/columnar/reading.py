@@ -1,0 +1,184 @@
+"""Input columns in, exact values out: each slot's column read as the per-record path reads it.
+
+A value takes a vectorised path only when it is certainly read the way semantics.coerce_pair
+reads it (an int in its domain; a float whose shortest decimal is found exactly, see
+`decimals`); every other value is marked irregular and its whole row is scored by the
+per-record back-end, which reads it, or raises the error it deserves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ...language.errors import DataError
+from ...language.syntax import Kind
+from ...plan.scoring import InputSlot
+from ...plan.semantics import coerce_pair
+from .exact import LIMIT, Array, Exact, above
+
+_DIGITS = 8  # floats with up to this many decimals are read on the vectorised path
+_EXACT_FLOAT = 2.0**50  # |x| * 10**k below this: the decimal of x at k places is unique and found by rint
+
+
+@attrs.frozen
+class Column:
+    """An input column as given: its values, and the rows that hold no value (None: none)."""
+
+    values: Array
+    nulls: Array | None = None
+
+    def raw(self, row: int) -> Any:
+        """The value the per-record path sees in this row, as a Python object."""
+        if self.nulls is not None and self.nulls[row]:
+            return None
+        value = self.values[row]
+        return value.item() if isinstance(value, np.generic) else value
+
+
+@attrs.frozen
+class Read:
+    """A slot's column read: values (0 where absent or irregular), and the two masks."""
+
+    value: Exact
+    absent: Array
+    irregular: Array
+
+
+def column(values: Sequence[Any] | Array) -> Column:
+    """A column from a numpy array (its dtype is trusted) or a sequence of Python values
+    (narrowed to int64, float64 or bool only when every value has exactly that type, so a
+    `True` among counts stays the error it is)."""
+    if isinstance(values, np.ndarray):
+        return Column(values)
+    items = list(values)
+    for kind, dtype in ((int, np.int64), (float, np.float64), (bool, np.bool_)):
+        if items and all(type(v) is kind for v in items):
+            try:
+                return Column(np.array(items, dtype=dtype))
+            except OverflowError:
+                break  # integers beyond int64: read one by one, exactly
+    found = np.empty(len(items), dtype=object)
+    found[:] = items
+    return Column(found)
+
+
+def records_columns(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, Column]:
+    """The columns of records, for the keys any record carries (a key a record lacks is None)."""
+    present = {key for record in records for key in record}
+    return {key: column([record.get(key) for record in records]) for key in keys if key in present}
+
+
+def read(slot: InputSlot, given: Column | None, rows: int) -> Read:
+    """Read one slot's column exactly; see the module's docstring."""
+    if given is None:
+        nothing = np.zeros(rows, dtype=np.int64)
+        return Read(Exact.whole(nothing), np.ones(rows, dtype=bool), np.zeros(rows, dtype=bool))
+    values = given.values
+    if values.dtype == object:
+        found = _objects(slot, values)
+    elif values.dtype == bool:
+        found = _flags(slot, values)
+    elif values.dtype.kind in "iu":
+        found = _integers(slot, values)
+    elif values.dtype.kind == "f":
+        found = _floats(slot, values)
+    else:
+        found = _objects(slot, values.astype(object))
+    if given.nulls is None:
+        return found
+    absent = found.absent | given.nulls
+    return Read(found.value, absent, found.irregular & ~absent)
+
+
+def _flags(slot: InputSlot, values: Array) -> Read:
+    none = np.zeros(len(values), dtype=bool)
+    if slot.kind is not Kind.FLAG:  # a yes/no is not a number: the per-record path says so
+        return Read(Exact.whole(np.zeros(len(values), dtype=np.int64)), none, ~none)
+    return Read(Exact.whole(values.astype(np.int64)), none, none)
+
+
+def _integers(slot: InputSlot, values: Array) -> Read:
+    none = np.zeros(len(values), dtype=bool)
+    if values.dtype.kind == "u" and len(values) and int(values.max()) >= LIMIT:
+        return _objects(slot, values.astype(object))
+    value = Exact.whole(values.astype(np.int64))
+    return Read(value, none, ~_inside(slot, value))
+
+
+def _floats(slot: InputSlot, values: Array) -> Read:
+    none = np.zeros(len(values), dtype=bool)
+    if slot.kind is Kind.FLAG:  # 1.0 is not yes or no
+        return Read(Exact.whole(np.zeros(len(values), dtype=np.int64)), none, ~none)
+    if slot.domain.whole:
+        whole = np.isfinite(values) & (np.abs(values) < 2.0**53)
+        whole &= np.floor(np.where(whole, values, 0)) == np.where(whole, values, 0)
+        value = Exact.whole(np.where(whole, values, 0).astype(np.int64))
+        return Read(value, none, ~(whole & _inside(slot, value)))
+    num, den, found = decimals(values)
+    value = Exact(num, den)
+    return Read(value, none, ~(found & _inside(slot, value)))
+
+
+def decimals(values: Array) -> tuple[Array, Array, Array]:
+    """Each float's shortest decimal, the one repr() writes, as num / 10**k, where k <= 8.
+
+    The first k at which round(x * 10**k) / 10**k gives x back is the shortest: with
+    |x| * 10**k below 2**50 the float's rounding interval holds at most one decimal of k
+    places and the product's error is under 1/8, so rint finds it. Others are not found."""
+    rows = len(values)
+    num, den = np.zeros(rows, dtype=np.int64), np.ones(rows, dtype=np.int64)
+    found = np.zeros(rows, dtype=bool)
+    finite = np.isfinite(values)
+    safe = np.where(finite, values, 0.0)
+    for k in range(_DIGITS + 1):
+        power = 10.0**k
+        scaled = safe * power
+        near = np.rint(scaled)
+        hit = ~found & finite & (np.abs(scaled) < _EXACT_FLOAT) & (near / power == safe)
+        num[hit] = near[hit].astype(np.int64)
+        den[hit] = 10**k
+        found |= hit
+        if found.all():
+            break
+    return num, den, found
+
+
+def _inside(slot: InputSlot, value: Exact) -> Array:
+    """The rows whose value lies in the slot's domain (whole numbers are checked by the caller)."""
+    ok = ~above(Exact.constant(slot.domain.low), value)
+    if slot.domain.high is not None:
+        ok &= ~above(value, Exact.constant(slot.domain.high))
+    return np.asarray(ok, dtype=bool)
+
+
+def _objects(slot: InputSlot, values: Array) -> Read:
+    """Values of any type, one by one through the per-record path's own reader."""
+    rows = len(values)
+    num, den = np.zeros(rows, dtype=object), np.ones(rows, dtype=object)
+    absent, irregular = np.zeros(rows, dtype=bool), np.zeros(rows, dtype=bool)
+    bounds: tuple[Fraction | None, Fraction | None] = (
+        (slot.domain.low, slot.domain.high) if slot.kind is Kind.SCORE else (None, None))
+    for row, raw in enumerate(values.tolist()):
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            absent[row] = True
+            continue
+        try:
+            num[row], den[row] = coerce_pair(slot.kind, raw, slot.key, None, None, *bounds)
+        except DataError:
+            irregular[row] = True
+    if slot.domain.whole:
+        irregular |= (num % den) != 0
+    value = Exact(num, den)
+    return Read(_narrowed(value), absent, irregular)
+
+
+def _narrowed(value: Exact) -> Exact:
+    """Object arrays of small ints as int64, so later arithmetic takes the fast path."""
+    if all(len(a) == 0 or (abs(int(a.max())) < LIMIT and abs(int(a.min())) < LIMIT) for a in (value.num, value.den)):
+        return Exact(value.num.astype(np.int64), value.den.astype(np.int64))
+    return value
