@@ -6,9 +6,9 @@ import datetime
 import itertools
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .backends.protocol import Backend
 from .language import syntax as s
@@ -25,6 +25,9 @@ from .results.evaluation import Evaluation, IndicatorInfo, InputInfo
 from .results.explain import Explanation, NodeExplanation, explain, explain_node
 
 LOG = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # numpy is an extra: imported only when a table is scored
+    from .results.table import TableResult
 
 
 class Standard:
@@ -167,6 +170,20 @@ class Standard:
         made and are not kept. Without rank() or share(), records are read `chunk` at a time;
         with them, the whole cohort is read first (each entity is compared with all)."""
         return self._compiled.evaluate_stream(records, chunk)
+
+    def evaluate_table(self, table: Any, *, keep_going: bool = False) -> TableResult:
+        """Score a table of statistics, one row an entity, as one cohort, a column at a time
+        (the columnar back-end; the `batch` extra): a pyarrow Table or RecordBatch, a pandas
+        or polars DataFrame (with the `arrow` extra), or a mapping of column names to numpy
+        arrays or sequences. The same numbers, ratings and errors as evaluate_cohort; with
+        keep_going a bad row is left out and its error kept in the result's `errors`."""
+        return self._compiled.evaluate_table(table, keep_going)
+
+    def evaluate_parts(self, parts: Callable[[], Iterable[Any]], *, keep_going: bool = False) -> Iterator[TableResult]:
+        """evaluate_table for a cohort read a part at a time (a Parquet file's row groups):
+        `parts()` yields the tables anew on each call, and one result comes out per part.
+        With rank() or share(), the parts are read twice: the cohort first, then the scores."""
+        return self._compiled.evaluate_parts(parts, keep_going)
 
     def explain(self, records: Sequence[Mapping[str, Any]], entity: str,
                 indicator: str | int) -> Explanation | NodeExplanation:

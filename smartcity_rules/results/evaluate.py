@@ -12,9 +12,10 @@ import difflib
 import functools
 import hashlib
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -23,7 +24,7 @@ from ..backends.python.codegen import generate
 from ..backends.python.executor import PythonBackend, PythonExecutor
 from ..language import syntax as s
 from ..language.check import ENTITY_KEY, CheckedStandard, ScoredIndicator
-from ..language.errors import CohortRequired, DataError, UnknownInput
+from ..language.errors import CohortRequired, DataError, MissingExtra, UnknownInput
 from ..language.formula import bands_text, render, requirement_text
 from ..language.numbers import fmt
 from ..plan import scoring as p
@@ -45,6 +46,9 @@ from .evaluation import (
 )
 from .nodes import NodeScores
 from .rating import Ratings
+
+if TYPE_CHECKING:
+    from .table import TableResult
 
 Record = Mapping[str, Any]
 
@@ -261,6 +265,8 @@ class CompiledStandard:
         self.backend = backend or PythonBackend()
         self.executor: Executor = self.backend.prepare(self.plan)
         self._shape = _Shape(standard, self.plan, entity_type)
+        self._lock = threading.Lock()
+        self._table_executor: Any = None
         self._known = frozenset(standard.inputs) | {n + PREVIOUS_SUFFIX for n in standard.inputs} | {ENTITY_KEY}
 
     @property
@@ -324,6 +330,63 @@ class CompiledStandard:
             self._check_keys(record, entity)
         return Batch(records, entities)
 
+    # ------------------------------------------------------------ tables
+    def _columnar(self) -> Any:
+        """The columnar executor of this plan: the chosen back-end's, or one made on first use."""
+        try:
+            from ..backends.columnar.executor import ColumnarExecutor
+        except ImportError:
+            raise MissingExtra("evaluate_table needs numpy: pip install 'smartcity_rules[batch]'") from None
+        if isinstance(self.executor, ColumnarExecutor):
+            return self.executor
+        with self._lock:
+            if self._table_executor is None:
+                self._table_executor = ColumnarExecutor(self.plan)
+        return self._table_executor
+
+    def evaluate_table(self, data: Any, keep_going: bool = False) -> TableResult:
+        """Score a table of statistics (one row an entity) as one cohort, a column at a time."""
+        executor = self._columnar()
+        table = self._table(data, set())
+        return self._result(executor.score(table, keep_going))
+
+    def evaluate_parts(self, parts: Callable[[], Iterable[Any]], keep_going: bool = False) -> Iterator[TableResult]:
+        """Score tables read one part at a time as one cohort: `parts()` gives the parts anew
+        each time it is called; with rank() or share(), the parts are read twice."""
+        from ..backends.columnar.executor import Table, cohort_rows
+
+        executor = self._columnar()
+        cohort = None
+        if self.plan.cohort_sites:
+            seen: set[str] = set()
+            cohort = executor.cohort_of(self._table(part, seen) for part in parts())
+        seen, start = set(), 0
+        for part in parts():
+            table: Table = self._table(part, seen)
+            sliced = None if cohort is None else cohort_rows(cohort, start, start + table.rows)
+            start += table.rows
+            yield self._result(executor.score(table, keep_going, sliced))
+
+    def _table(self, data: Any, seen: set[str]) -> Any:
+        from ..backends.columnar.executor import Table
+        from ..backends.columnar.tables import columns_of
+
+        rows, columns = columns_of(data)
+        self._check_keys(dict.fromkeys(columns), None)
+        named = columns.get(ENTITY_KEY)
+        entities = [f"#{len(seen) + row + 1}" if named is None or named.raw(row) is None else str(named.raw(row))
+                    for row in range(rows)]
+        for entity in entities:
+            if entity in seen:
+                raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)
+            seen.add(entity)
+        return Table(rows, columns, entities)
+
+    def _result(self, scored: Any) -> TableResult:
+        from .table import TableResult
+
+        return TableResult(scored, lambda: ScoredBatch(self._shape, scored.result_columns(), scored.entities))
+
     def evaluate(self, record: Record, cohort: Sequence[Record] | None = None) -> Evaluation:
         entity = self._entity(record, 0)
         if cohort is None:
@@ -347,7 +410,7 @@ class CompiledStandard:
             raise DataError(f"record {index + 1} is not a mapping of statistics (got {type(record).__name__})")
         return str(record.get(ENTITY_KEY, f"#{index + 1}"))
 
-    def _check_keys(self, record: Record, entity: str) -> None:
+    def _check_keys(self, record: Record, entity: str | None) -> None:
         if self._known.issuperset(record):
             return
         key = next(key for key in record if key not in self._known)

@@ -6,12 +6,23 @@ applied here for every back-end, a whole column at a time, children before paren
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import cast
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
 from ..plan.semantics import aggregate, node_score, redistribution, table_row
+
+
+def summable(plan: p.ScoringPlan, node: p.NodePlan, ints: Sequence[bool]) -> bool:
+    """Whether a node is a plain sum of its members' scaled-int columns (`ints`, per member)
+    that its cap and rounding cannot leave: the rule that lets a back-end sum ints."""
+    scale = plan.points_scale
+    plain = node.aggregation is None and not node.redistribute and node.weight is None
+    capped = node.cap is None or (node.cap * scale).denominator == 1
+    rounded = node.rounding is None or 10**node.rounding.decimals % scale == 0
+    return plain and capped and rounded and all(ints)
 
 
 class NodeScores:
@@ -83,14 +94,6 @@ class NodeScores:
         self._columns()
         return self._applicable[n][row]
 
-    def _summable(self, node: p.NodePlan, ints: list[list[int] | None]) -> bool:
-        """Whether the node is a plain sum of int columns that its cap and rounding cannot leave."""
-        scale = self.plan.points_scale
-        plain = node.aggregation is None and not node.redistribute and node.weight is None
-        capped = node.cap is None or (node.cap * scale).denominator == 1
-        rounded = node.rounding is None or 10**node.rounding.decimals % scale == 0
-        return plain and capped and rounded and all(ints[m] is not None for m in node.members)
-
     def _columns(self) -> list[list[int] | None]:
         if self._ints is not None:
             return self._ints
@@ -104,7 +107,7 @@ class NodeScores:
             node = nodes[n]
             if node.leaf is not None:
                 self._leaf(n, node.leaf, ints)
-            elif self._summable(node, ints):
+            elif summable(self.plan, node, [ints[m] is not None for m in node.members]):
                 ints[n] = self._int_sum(node, ints)
                 self._applicable[n] = self._held(node, self._applicable)
             else:

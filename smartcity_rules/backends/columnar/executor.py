@@ -9,7 +9,7 @@ row they cannot decide exactly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -26,6 +26,7 @@ from .exact import LIMIT, Array, Exact, above, wide
 from .formulas import Formulas, across, deduction, exact_points, rows_of, scaled_table, stars, table_points
 from .reading import Column, Read, read, records_columns
 
+Cohort = tuple[tuple[Exact, Array], ...]  # per cohort site: its value per row, and the rows that have one
 _OPS = (p.Const, p.Load, p.Negate, p.Binary, p.Divide, p.Sum, p.Tally, p.Extreme, p.CohortValue)
 _POINTS = (p.StarPoints, p.LinearPoints, p.DeductionPoints, p.TablePoints)
 _FILLED = frozenset({MissingPolicy.ZERO, MissingPolicy.NOT_APPLICABLE})  # handled a column at a time
@@ -93,10 +94,18 @@ class Scored:
     imputed: tuple[Any, ...]
     kept: Array  # for each row scored, its row in the table given
     errors: tuple[tuple[int, DataError], ...] = ()
+    handed: int = 0  # how many rows the per-record back-end scored
 
     @property
     def rows(self) -> int:
         return len(self.entities)
+
+    def take(self, rows: Array) -> Scored:
+        """The same columns for some rows only."""
+        leaves = tuple(Leaf(leaf.num[rows], leaf.den[rows], leaf.applicable[rows], leaf.stars[rows], leaf.points[rows])
+                       for leaf in self.leaves)
+        return attrs.evolve(self, entities=[self.entities[int(r)] for r in rows], leaves=leaves,
+                            missing=[self.missing[int(r)] for r in rows], kept=self.kept[rows])
 
     def result_columns(self) -> ResultColumns:
         """The columns as every consumer reads them (see ResultColumns)."""
@@ -143,21 +152,61 @@ class ColumnarExecutor:
         table = Table(len(batch.records), records_columns(batch.records, self.keys), batch.entities)
         return self.score(table).result_columns()
 
-    def score(self, table: Table, keep_going: bool = False) -> Scored:
+    def score(self, table: Table, keep_going: bool = False, cohort: Cohort | None = None) -> Scored:
         """Score a table; a bad row raises its DataError, or with keep_going is left out and
-        its error kept (the other rows then form the cohort)."""
-        kept = np.arange(table.rows)
-        errors: list[tuple[int, DataError]] = []
+        its error kept. A row whose inputs to the cohort functions are bad leaves the cohort;
+        one bad only in its own indicators stays in it. `cohort`: the cohort columns, when
+        the cohort spans more than this table (see cohort_of)."""
+        kept, errors = np.arange(table.rows), []
         while True:
             part = table if len(kept) == table.rows else table.take(kept)
-            scored, failed = _Run(self, part).score()
+            run = _Run(self, part)
+            failed = run.prepare(cohort)
             if not failed:
-                return attrs.evolve(scored, kept=kept, errors=tuple(sorted(errors, key=lambda e: e[0])))
-            if not keep_going:
+                break
+            if not keep_going or cohort is not None:
                 raise min(failed, key=lambda e: e[0])[1]
-            bad = {row for row, _ in failed}
             errors += [(int(kept[row]), error) for row, error in failed]
-            kept = kept[[row not in bad for row in range(len(kept))]]
+            kept = np.delete(kept, [row for row, _ in failed])
+        scored, failed = run.score()
+        if failed and not keep_going:
+            raise min(failed, key=lambda e: e[0])[1]
+        errors += [(int(kept[row]), error) for row, error in failed]
+        good = np.setdiff1d(np.arange(part.rows), [row for row, _ in failed])
+        scored = scored if len(good) == part.rows else scored.take(good)
+        return attrs.evolve(scored, kept=kept[good], errors=tuple(sorted(errors, key=lambda e: e[0])))
+
+    def cohort_of(self, tables: Iterable[Table]) -> Cohort:
+        """The cohort columns of tables scored as one cohort (read a part at a time): each
+        part's arguments, then each function across all of them. Raises the first error."""
+        if self.plan.imputed:
+            raise UnsupportedConstruct("the columnar back-end fills in missing values from the cohort only "
+                                       "for a cohort in one table; the python back-end streams it")
+        parts: list[list[tuple[Exact, Array]]] = []
+        for table in tables:
+            run = _Run(self, table)
+            run.read()
+            found, failed = run.arguments()
+            if failed:
+                raise min(failed, key=lambda e: e[0])[1]
+            parts.append(found)
+        joined = [(Exact(*(np.concatenate([wide_if(part[k][0], parts, k, side) for part in parts])
+                           for side in ("num", "den"))), np.concatenate([part[k][1] for part in parts]))
+                  for k in range(len(self.plan.cohort_sites))]
+        return tuple(across(site.function, value, present)
+                     for site, (value, present) in zip(self.plan.cohort_sites, joined))
+
+
+def cohort_rows(cohort: Cohort, start: int, stop: int) -> Cohort:
+    """The cohort columns of rows start to stop."""
+    return tuple((Exact(rows_of(value.num, len(present))[start:stop], rows_of(value.den, len(present))[start:stop]),
+                  present[start:stop]) for value, present in cohort)
+
+
+def wide_if(value: Exact, parts: list[list[tuple[Exact, Array]]], k: int, side: str) -> Array:
+    """One part's column, as Python ints when any part's is, so the parts concatenate exactly."""
+    array = getattr(value, side)
+    return wide(array) if any(getattr(part[k][0], side).dtype == object for part in parts) else array
 
 
 class _Run:
@@ -173,25 +222,32 @@ class _Run:
         self.unavailable: dict[int, Array] = {}  # slot -> rows where `not applicable` made it absent
         self.handed = np.zeros(self.rows, dtype=bool)  # rows the per-record back-end scores
         self.imputed: tuple[Any, ...] = ()
+        self.cohort: Cohort = ()
+        self.python_missing: dict[int, tuple[int, ...]] = {}
 
-    def score(self) -> tuple[Scored, list[tuple[int, DataError]]]:
-        self._read()
+    def prepare(self, cohort: Cohort | None) -> list[tuple[int, DataError]]:
+        """Read, fill in, and compare across the cohort; the rows that fail doing so."""
+        self.read()
         failed = self._impute()
         if failed:
-            return self._empty(), failed
-        cohort, failed = self._cohort()
-        if failed:
-            return self._empty(), failed
-        leaves = [self._leaf(item, cohort) for item in self.plan.indicators]
-        failed = self._hand_on(leaves, cohort)
-        return Scored(self.plan, self.table.entities, tuple(leaves), self._missing(), self.imputed,
-                      np.arange(self.rows)), failed
+            return failed
+        if cohort is not None:
+            self.cohort = cohort
+            self.arguments()  # hands on the rows whose arguments the per-record path decides
+            return []
+        found, failed = self.arguments()
+        self.cohort = tuple(across(site.function, value, present)
+                            for site, (value, present) in zip(self.plan.cohort_sites, found))
+        return failed
 
-    def _empty(self) -> Scored:
-        return Scored(self.plan, (), (), (), (), np.arange(0))
+    def score(self) -> tuple[Scored, list[tuple[int, DataError]]]:
+        leaves = [self._leaf(item, self.cohort) for item in self.plan.indicators]
+        failed = self._hand_on(leaves, self.cohort)
+        return Scored(self.plan, self.table.entities, tuple(leaves), self._missing(), self.imputed,
+                      np.arange(self.rows), handed=int(self.handed.sum())), failed
 
     # ------------------------------------------------------------ inputs
-    def _read(self) -> None:
+    def read(self) -> None:
         plan = self.plan
         read_slots = set(plan.main_reads) | set(plan.cohort_reads)
         needed = read_slots | set(plan.unread)
@@ -236,7 +292,8 @@ class _Run:
         return []
 
     # ------------------------------------------------------------ cohorts
-    def _cohort(self) -> tuple[tuple[tuple[Exact, Array], ...], list[tuple[int, DataError]]]:
+    def arguments(self) -> tuple[list[tuple[Exact, Array]], list[tuple[int, DataError]]]:
+        """Each cohort site's argument per row (and whether it has one), and the rows failing."""
         formulas = Formulas(self.values, self.rows)
         found = []
         for site in self.plan.cohort_sites:
@@ -251,28 +308,24 @@ class _Run:
             self.handed |= bad & ~left_out
             found.append((value, ~left_out & ~zero))
         if not self.plan.cohort_sites:
-            return (), []
-        failed = self._hand_on_cohort(found)
-        return tuple(across(site.function, value, present)
-                     for site, (value, present) in zip(self.plan.cohort_sites, found)), failed
+            return [], []
+        return found, self._hand_on_cohort(found)
 
     def _hand_on_cohort(self, found: list[tuple[Exact, Array]]) -> list[tuple[int, DataError]]:
+        """The handed-on rows' cohort arguments, from the per-record path, put in the columns."""
         failed = []
-        for index, (value, _) in enumerate(found):
-            found[index] = (Exact(rows_of(value.num, self.rows), rows_of(value.den, self.rows)), found[index][1])
+        columns = [[rows_of(value.num, self.rows), rows_of(value.den, self.rows), present] for value, present in found]
         for row in np.flatnonzero(self.handed).tolist():
             try:
                 args = self.python._cohort_args(self.table.record(row), self.table.entities[row], self.imputed)
             except DataError as error:
                 failed.append((row, error))
                 continue
-            for (value, present), arg in zip(found, args):
-                present[row] = arg is not None
+            for column, arg in zip(columns, args):
                 num, den = arg or (0, 1)
-                value.num[row] = num if value.num.dtype == object or abs(num) < LIMIT else 0
-                value.den[row] = den if value.den.dtype == object or den < LIMIT else 1
-                if value.num[row] != num or value.den[row] != den:
-                    raise AssertionError("a cohort argument beyond int64 in an int64 column")
+                column[0], column[1] = _put(column[0], row, num), _put(column[1], row, den)
+                column[2][row] = arg is not None
+        found[:] = [(Exact(num, den), present) for num, den, present in columns]
         return failed
 
     def _absent(self, slots: Sequence[int]) -> Array:
@@ -316,7 +369,6 @@ class _Run:
     def _hand_on(self, leaves: list[Leaf], cohort: tuple[tuple[Exact, Array], ...]) -> list[tuple[int, DataError]]:
         """Score the handed-on rows record by record, and put their figures in the columns."""
         failed = []
-        self.python_missing: dict[int, tuple[int, ...]] = {}
         pairs = [value.pairs(self.rows) if len(value.num) else [] for value, _ in cohort]
         for row in np.flatnonzero(self.handed).tolist():
             values = tuple(pair if present[row] else None for pair, (_, present) in zip(
