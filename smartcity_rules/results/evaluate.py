@@ -334,9 +334,11 @@ class CompiledStandard:
     def _columnar(self) -> Any:
         """The columnar executor of this plan: the chosen back-end's, or one made on first use."""
         try:
-            from ..backends.columnar.executor import ColumnarExecutor
+            import numpy  # noqa: F401
         except ImportError:
             raise MissingExtra("evaluate_table needs numpy: pip install 'smartcity_rules[batch]'") from None
+        from ..backends.columnar.executor import ColumnarExecutor
+
         if isinstance(self.executor, ColumnarExecutor):
             return self.executor
         with self._lock:
@@ -374,8 +376,8 @@ class CompiledStandard:
         rows, columns = columns_of(data)
         self._check_keys(dict.fromkeys(columns), None)
         named = columns.get(ENTITY_KEY)
-        entities = [f"#{len(seen) + row + 1}" if named is None or named.raw(row) is None else str(named.raw(row))
-                    for row in range(rows)]
+        entities = [f"#{len(seen) + row + 1}" for row in range(rows)] if named is None else [
+            f"#{len(seen) + row + 1}" if value is None else str(value) for row, value in enumerate(named.names())]
         for entity in entities:
             if entity in seen:
                 raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)

@@ -54,6 +54,8 @@ class Exact:
 
     def where(self, rows: Array, other: Exact) -> Exact:
         """This value in `rows`, the other elsewhere."""
+        if rows.ndim and rows.all():
+            return self
         return Exact(*(_where(rows, a, b) for a, b in ((self.num, other.num), (self.den, other.den))))
 
     def pairs(self, rows: int) -> list[tuple[int, int]]:
@@ -137,9 +139,13 @@ def ceil_scaled(value: Exact, scale: int) -> Array:
 
 def search(thresholds: Sequence[int], keys: Array, right: bool) -> Array:
     """bisect over ascending whole-number thresholds for every key, exactly."""
-    side: Any = "right" if right else "left"
     if keys.dtype != object and all(abs(t) < LIMIT for t in thresholds):
-        return np.searchsorted(np.array(thresholds, dtype=np.int64), keys, side=side)
+        # bisect_right counts the thresholds at or below the key, bisect_left those below it:
+        # a few comparisons a row beat a binary search over five thresholds
+        found = np.zeros(keys.shape, dtype=np.int8)
+        for threshold in thresholds:
+            found += (keys >= threshold) if right else (keys > threshold)
+        return found
     import bisect
 
     find = bisect.bisect_right if right else bisect.bisect_left

@@ -9,7 +9,7 @@ row they cannot decide exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -23,7 +23,19 @@ from ...plan.semantics import COHORT_FUNCTIONS, imputed_values
 from ..protocol import Batch, ResultColumns
 from ..python.executor import PythonExecutor
 from .exact import LIMIT, Array, Exact, above, wide
-from .formulas import Formulas, across, deduction, exact_points, rows_of, scaled_table, stars, table_points
+from .formulas import (
+    Estimates,
+    Formulas,
+    across,
+    deduction,
+    estimated_stars,
+    exact_points,
+    fits,
+    rows_of,
+    scaled_table,
+    stars,
+    table_points,
+)
 from .reading import Column, Read, read, records_columns
 
 Cohort = tuple[tuple[Exact, Array], ...]  # per cohort site: its value per row, and the rows that have one
@@ -58,20 +70,42 @@ class Table:
         return {key: column.raw(row) for key, column in self.columns.items()}
 
 
-@attrs.define
 class Leaf:
-    """One scored leaf's columns: stars -1 where there are none; points scaled ints or Fractions."""
+    """One scored leaf's columns: stars -1 where there are none; points scaled ints or Fractions.
+    Its exact values may be computed only when first asked for (`value` a function)."""
 
-    num: Array
-    den: Array
-    applicable: Array
-    stars: Array
-    points: Array
+    def __init__(self, value: Exact | Callable[[], Exact], applicable: Array, stars: Array, points: Array) -> None:
+        self._value = value
+        self._puts: dict[int, tuple[int, int]] = {}
+        self.applicable, self.stars, self.points = applicable, stars, points
+
+    @property
+    def num(self) -> Array:
+        return self._exact().num
+
+    @property
+    def den(self) -> Array:
+        return self._exact().den
+
+    def _exact(self) -> Exact:
+        if callable(self._value):
+            value = self._value()
+            num, den = value.num, value.den
+            for row, (n, d) in self._puts.items():
+                num, den = _put(num, row, n), _put(den, row, d)
+            self._value = Exact(num, den)
+        return self._value
+
+    def take(self, rows: Array) -> Leaf:
+        return Leaf(Exact(self.num[rows], self.den[rows]), self.applicable[rows], self.stars[rows], self.points[rows])
 
     def put(self, row: int, value: tuple[int, int] | None, star: int | None, points: int | Fraction) -> None:
         self.applicable[row] = value is not None
-        num, den = value or (0, 1)
-        self.num, self.den = _put(self.num, row, num), _put(self.den, row, den)
+        pair = value or (0, 1)
+        if callable(self._value):
+            self._puts[row] = pair
+        else:
+            self._value = Exact(_put(self._value.num, row, pair[0]), _put(self._value.den, row, pair[1]))
         self.stars[row] = -1 if star is None else star
         self.points = _put(self.points, row, points)
 
@@ -102,8 +136,7 @@ class Scored:
 
     def take(self, rows: Array) -> Scored:
         """The same columns for some rows only."""
-        leaves = tuple(Leaf(leaf.num[rows], leaf.den[rows], leaf.applicable[rows], leaf.stars[rows], leaf.points[rows])
-                       for leaf in self.leaves)
+        leaves = tuple(leaf.take(rows) for leaf in self.leaves)
         return attrs.evolve(self, entities=[self.entities[int(r)] for r in rows], leaves=leaves,
                             missing=[self.missing[int(r)] for r in rows], kept=self.kept[rows])
 
@@ -195,6 +228,10 @@ class ColumnarExecutor:
                   for k in range(len(self.plan.cohort_sites))]
         return tuple(across(site.function, value, present)
                      for site, (value, present) in zip(self.plan.cohort_sites, joined))
+
+
+def _rows(value: Exact, rows: Array) -> Exact:
+    return Exact(*(a[rows] if a.ndim else a for a in (value.num, value.den)))
 
 
 def cohort_rows(cohort: Cohort, start: int, stop: int) -> Cohort:
@@ -337,23 +374,69 @@ class _Run:
         return found
 
     # ------------------------------------------------------------ leaves
-    def _leaf(self, item: p.IndicatorPlan, cohort: tuple[tuple[Exact, Array], ...]) -> Leaf:
-        value, zero, bad = Formulas(self.values, self.rows, cohort).run(item.formula)
+    def _leaf(self, item: p.IndicatorPlan, cohort: Cohort) -> Leaf:
         unavailable = self._absent(item.reads)
-        zero &= ~unavailable
-        self.handed |= bad & ~unavailable
+        value: Exact | Callable[[], Exact]
+        if fits(item.formula, self.values, cohort) or not self._estimable(item):
+            value, zero, bad = Formulas(self.values, self.rows, cohort).run(item.formula)
+            marks = None
+        else:
+            value, zero, bad, marks = self._estimate(item, cohort, unavailable)
+        some_unavailable = bool(unavailable.any())
+        if some_unavailable:
+            zero, bad = zero & ~unavailable, bad & ~unavailable
+        self.handed |= bad
         if item.zero_policy is ZeroPolicy.ERROR:
             self.handed |= zero
-        elif item.zero_policy is ZeroPolicy.NOT_APPLICABLE:
-            unavailable = unavailable | zero
-        applicable = ~unavailable
-        value = value.where(~zero, Exact.constant(Fraction(0)))  # under `zero`, the value is 0
-        value = Exact(rows_of(value.num, self.rows), rows_of(value.den, self.rows))
-        marks = np.full(self.rows, -1, dtype=np.int8) if item.banding is None else stars(item.banding, value, self.rows)
-        points = self._points(item, value, marks)
-        marks[unavailable] = -1
-        points[unavailable] = 0 if item.scaled else Fraction(0)
-        return Leaf(value.num, value.den, applicable, marks, points)
+        elif item.zero_policy is ZeroPolicy.NOT_APPLICABLE and zero.any():
+            unavailable, some_unavailable = unavailable | zero, True
+        nothing = Exact.constant(Fraction(0))
+        if isinstance(value, Exact):
+            value = value.where(~zero, nothing) if zero.any() else value  # under `zero`, the value is 0
+            value = Exact(*(rows_of(a, self.rows).copy() if any(a is v.num or a is v.den for v in self.values.values())
+                            else rows_of(a, self.rows) for a in (value.num, value.den)))  # its own arrays
+            if marks is None:
+                marks = np.full(self.rows, -1, dtype=np.int8) if item.banding is None else \
+                    stars(item.banding, value, self.rows)
+            points = self._points(item, value, marks)
+        else:
+            assert marks is not None and item.banding is not None
+            marks[zero] = stars(item.banding, nothing, 1)[0]
+            points = self._points(item, nothing, marks)
+        if some_unavailable:
+            marks[unavailable] = -1
+            points[unavailable] = 0 if item.scaled else Fraction(0)
+        return Leaf(value, ~unavailable, marks, points)
+
+    @staticmethod
+    def _estimable(item: p.IndicatorPlan) -> bool:
+        """Star points of a banded value: decided by stars alone, so floats may decide them."""
+        return item.banding is not None and isinstance(item.points, p.StarPoints)
+
+    def _estimate(self, item: p.IndicatorPlan, cohort: Cohort,
+                  unavailable: Array) -> tuple[Callable[[], Exact], Array, Array, Array]:
+        """Stars from floats, every row near a threshold (or a zero, or a part near its whole)
+        decided again exactly; the exact values are computed when asked for."""
+        assert item.banding is not None
+        estimates = Estimates(self.values, self.rows, cohort)
+        value, error = estimates.run(item.formula)
+        marks, unsure = estimated_stars(item.banding, value, error)
+        unsure = (unsure | estimates.unsure) & ~unavailable
+        zero, bad = estimates.zero & ~unsure, estimates.bad & ~unsure
+        rows = np.flatnonzero(unsure)
+        if len(rows):
+            sub_values = {k: _rows(v, rows) for k, v in self.values.items()}
+            sub_cohort = tuple((_rows(v, rows), present[rows]) for v, present in cohort)
+            exact, sub_zero, sub_bad = Formulas(sub_values, len(rows), sub_cohort).run(item.formula)
+            exact = exact.where(~sub_zero, Exact.constant(Fraction(0)))
+            marks[rows] = stars(item.banding, exact, len(rows))
+            zero[rows], bad[rows] = sub_zero, sub_bad
+
+        def values() -> Exact:
+            found, found_zero, _ = Formulas(self.values, self.rows, cohort).run(item.formula)
+            found = found.where(~found_zero, Exact.constant(Fraction(0)))
+            return Exact(rows_of(found.num, self.rows), rows_of(found.den, self.rows))
+        return values, zero, bad, marks
 
     def _points(self, item: p.IndicatorPlan, value: Exact, marks: Array) -> Array:
         scale, points = self.plan.points_scale, item.points

@@ -109,7 +109,9 @@ class Formulas:
 
 
 def rows_of(array: Array, rows: int) -> Array:
-    """An array with one entry a row (a constant broadcast), writable."""
+    """An array with one entry a row: a constant broadcast into a new array, others as they are."""
+    if array.shape == (rows,):
+        return array
     return np.array(np.broadcast_to(array, (rows,)), dtype=array.dtype)
 
 
@@ -234,3 +236,170 @@ def _share(value: Exact, present: Array) -> tuple[Exact, Array] | None:
 
 def _int(value: int) -> Array:
     return np.array(value, dtype=np.int64 if abs(value) < LIMIT else object)
+
+
+# ------------------------------------------------------------------ floats, checked
+# Every float operation is within this relative error of its exact result (2**-53, doubled).
+_EPSILON = 2.0**-52
+
+
+class Overflow(Exception):
+    """A formula's exact value may leave int64 in this batch: the float path decides it."""
+
+
+def fits(op: p.Op, values: dict[int, Exact], cohort: tuple[tuple[Exact, Array], ...]) -> bool:
+    """Whether every step of the formula stays in int64 for this batch, by bounds on the
+    actual columns' numerators and denominators (over-estimated, never under)."""
+    try:
+        _bounds(op, values, cohort, {})
+    except Overflow:
+        return False
+    return True
+
+
+def _bounds(op: p.Op, values: dict[int, Exact], cohort: tuple[tuple[Exact, Array], ...],
+            memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    if id(op) in memo:
+        return memo[id(op)]
+    match op:
+        case p.Const(value):
+            found = abs(value.numerator), value.denominator
+        case p.Load(slot):
+            found = values[slot].bounds()
+        case p.CohortValue(site):
+            found = cohort[site][0].bounds()
+        case p.Negate(operand):
+            found = _bounds(operand, values, cohort, memo)
+        case p.Tally(items):
+            found = sum(abs(points.numerator) for points, _ in items), math.prod(pt.denominator for pt, _ in items)
+        case _:
+            parts = [_bounds(child, values, cohort, memo) for child in p.operands(op)]
+            found = _combine(op, parts)
+    if max(found) >= LIMIT:
+        raise Overflow
+    memo[id(op)] = found
+    return found
+
+
+def _combine(op: p.Op, parts: list[tuple[int, int]]) -> tuple[int, int]:
+    if isinstance(op, p.Extreme):
+        return max(n for n, _ in parts), max(d for _, d in parts)
+    if isinstance(op, p.Divide):
+        (na, da), (nb, db) = parts
+        return na * db, da * nb
+    if isinstance(op, p.Binary) and op.op is p.Arith.MUL:
+        (na, da), (nb, db) = parts
+        return na * nb, da * db
+    num, den = parts[0]
+    for n, d in parts[1:]:  # a sum: cross-multiplied, the numerator's partial sums bounded too
+        num, den = num * d + n * den, den * d
+        if max(num, den) >= LIMIT:
+            raise Overflow
+    return num, den
+
+
+class Estimates:
+    """Formulas in floats, each value with a bound on its distance from the exact value;
+    `unsure` collects the rows where a decision could go either way within that bound."""
+
+    def __init__(self, values: dict[int, Exact], rows: int, cohort: tuple[tuple[Exact, Array], ...] = ()) -> None:
+        self.values = values
+        self.rows = rows
+        self.cohort = cohort
+        self.zero = np.zeros(rows, dtype=bool)  # certainly a zero denominator
+        self.bad = np.zeros(rows, dtype=bool)  # certainly a ratio's part above its whole
+        self.unsure = np.zeros(rows, dtype=bool)
+        self.memo: dict[int, tuple[Array, Array]] = {}
+
+    def run(self, op: p.Op) -> tuple[Array, Array]:
+        value, error = self.expr(op)
+        self.unsure |= ~np.isfinite(value) | ~np.isfinite(error)
+        return value, error
+
+    def expr(self, op: p.Op) -> tuple[Array, Array]:
+        if id(op) not in self.memo:
+            self.memo[id(op)] = self._expr(op)
+        return self.memo[id(op)]
+
+    def _expr(self, op: p.Op) -> tuple[Array, Array]:
+        match op:
+            case p.Const(value):
+                return _float(Exact.constant(value))
+            case p.Load(slot):
+                return _float(self.values[slot])
+            case p.CohortValue(site):
+                found, present = self.cohort[site]
+                self.zero |= ~present
+                return _float(found)
+            case p.Negate(operand):
+                value, error = self.expr(operand)
+                return -value, error
+            case p.Tally(items):
+                return self._sum([_scaled(points, _float(self.values[k])) for points, k in items])
+            case p.Sum(terms):
+                return self._sum([self.expr(t) for t in terms])
+            case p.Binary(kind, left, right):
+                a, b = self.expr(left), self.expr(right)
+                if kind is p.Arith.MUL:
+                    return _times(a, b)
+                return self._sum([a, (-b[0], b[1]) if kind is p.Arith.SUB else b])
+            case p.Divide(left, right, _, bounded):
+                return self._divide(self.expr(left), self.expr(right), bounded is not None)
+            case p.Extreme(largest, operands):
+                estimates = [self.expr(o) for o in operands]
+                pick = np.maximum if largest else np.minimum
+                value, error = estimates[0]
+                for other, other_error in estimates[1:]:  # the extreme's error is at most the largest
+                    value, error = pick(value, other), np.maximum(error, other_error)
+                return value, error
+        raise AssertionError(op)
+
+    @staticmethod
+    def _sum(parts: list[tuple[Array, Array]]) -> tuple[Array, Array]:
+        value, error = parts[0]
+        for other, other_error in parts[1:]:
+            value = value + other
+            error = error + other_error + np.abs(value) * _EPSILON
+        return value, error
+
+    def _divide(self, a: tuple[Array, Array], b: tuple[Array, Array], bounded: bool) -> tuple[Array, Array]:
+        (x, ex), (y, ey) = a, b
+        if bounded:  # part above whole: certain rows are bad data, close ones are checked exactly
+            gap = x - y
+            self.unsure |= np.abs(gap) <= ex + ey + np.abs(x) * _EPSILON
+            self.bad |= gap > ex + ey + np.abs(x) * _EPSILON
+        near = np.abs(y) <= ey * 2 + np.abs(y) * _EPSILON  # a divisor that may be 0
+        self.unsure |= near
+        safe = np.where(near, 1.0, y)
+        value = x / safe
+        error = (np.abs(x) * ey + np.abs(safe) * ex) / (np.abs(safe) * np.maximum(np.abs(safe) - ey, 1e-300))
+        return value, error + np.abs(value) * _EPSILON
+
+
+def _float(value: Exact) -> tuple[Array, Array]:
+    num, den = value.num.astype(np.float64), value.den.astype(np.float64)
+    found = num / den
+    exact = (np.abs(value.num) < _FLOAT_EXACT) & (value.den == 1)
+    return found, np.where(exact, 0.0, np.abs(found) * 3 * _EPSILON)
+
+
+def _scaled(points: Fraction, value: tuple[Array, Array]) -> tuple[Array, Array]:
+    return _times(_float(Exact.constant(points)), value)
+
+
+def _times(a: tuple[Array, Array], b: tuple[Array, Array]) -> tuple[Array, Array]:
+    (x, ex), (y, ey) = a, b
+    value = x * y
+    return value, np.abs(x) * ey + np.abs(y) * ex + ex * ey + np.abs(value) * _EPSILON
+
+
+def estimated_stars(banding: p.Banding, value: Array, error: Array) -> tuple[Array, Array]:
+    """Stars from a float estimate, and the rows too close to a threshold to tell."""
+    at_least = banding.rule is BandRule.AT_LEAST
+    found = np.zeros(len(value), dtype=np.int8)
+    unsure = np.zeros(len(value), dtype=bool)
+    for m in banding.thresholds:
+        threshold = m / banding.scale
+        unsure |= np.abs(value - threshold) <= error + abs(threshold) * _EPSILON * 2
+        found += (value >= threshold) if at_least else (value <= threshold)
+    return found, unsure

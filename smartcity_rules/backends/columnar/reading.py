@@ -21,7 +21,9 @@ from ...plan.scoring import InputSlot
 from ...plan.semantics import coerce_pair
 from .exact import LIMIT, Array, Exact, above
 
-_DIGITS = 8  # floats with up to this many decimals are read on the vectorised path
+# Floats with up to 8 decimals are read on the vectorised path; the places tried, in order
+# (two places find whole numbers and cents at once; 6 and 0 serve floats too large for 8).
+_PLACES = (2, 4, 8, 6, 0)
 _EXACT_FLOAT = 2.0**50  # |x| * 10**k below this: the decimal of x at k places is unique and found by rint
 
 
@@ -31,6 +33,13 @@ class Column:
 
     values: Array
     nulls: Array | None = None
+
+    def names(self) -> list[Any]:
+        """Every row's value as a Python object, None for no value."""
+        found: list[Any] = self.values.tolist()
+        if self.nulls is not None:
+            found = [None if null else value for value, null in zip(found, self.nulls.tolist())]
+        return found
 
     def raw(self, row: int) -> Any:
         """The value the per-record path sees in this row, as a Python object."""
@@ -99,14 +108,14 @@ def _flags(slot: InputSlot, values: Array) -> Read:
     none = np.zeros(len(values), dtype=bool)
     if slot.kind is not Kind.FLAG:  # a yes/no is not a number: the per-record path says so
         return Read(Exact.whole(np.zeros(len(values), dtype=np.int64)), none, ~none)
-    return Read(Exact.whole(values.astype(np.int64)), none, none)
+    return Read(Exact.whole(values.astype(np.int64, copy=False)), none, none)
 
 
 def _integers(slot: InputSlot, values: Array) -> Read:
     none = np.zeros(len(values), dtype=bool)
     if values.dtype.kind == "u" and len(values) and int(values.max()) >= LIMIT:
         return _objects(slot, values.astype(object))
-    value = Exact.whole(values.astype(np.int64))
+    value = Exact.whole(values.astype(np.int64, copy=False))
     return Read(value, none, ~_inside(slot, value))
 
 
@@ -125,31 +134,38 @@ def _floats(slot: InputSlot, values: Array) -> Read:
 
 
 def decimals(values: Array) -> tuple[Array, Array, Array]:
-    """Each float's shortest decimal, the one repr() writes, as num / 10**k, where k <= 8.
+    """Each float's shortest decimal, the one repr() writes, as a pair (not in lowest terms);
+    found where it has at most 8 places (and the float is not huge).
 
-    The first k at which round(x * 10**k) / 10**k gives x back is the shortest: with
-    |x| * 10**k below 2**50 the float's rounding interval holds at most one decimal of k
-    places and the product's error is under 1/8, so rint finds it. Others are not found."""
+    With k places such that |x| * 10**k < 2**50, the float's rounding interval is narrower
+    than 10**-k / 4, so it holds at most one decimal of k places, and rint(x * 10**k), whose
+    float error is under 1/8, finds it. If that decimal gives x back, it is the shortest
+    decimal padded with zeros (the shortest has at most k places, so it is one of k places,
+    and there is only one). So a few k are tried, each on the rows not yet found."""
     rows = len(values)
     num, den = np.zeros(rows, dtype=np.int64), np.ones(rows, dtype=np.int64)
     found = np.zeros(rows, dtype=bool)
     finite = np.isfinite(values)
-    safe = np.where(finite, values, 0.0)
-    for k in range(_DIGITS + 1):
-        power = 10.0**k
+    left = np.arange(rows) if finite.all() else np.flatnonzero(finite)
+    for k in _PLACES:
+        power, safe = 10.0**k, values if len(left) == rows else values[left]
         scaled = safe * power
         near = np.rint(scaled)
-        hit = ~found & finite & (np.abs(scaled) < _EXACT_FLOAT) & (near / power == safe)
-        num[hit] = near[hit].astype(np.int64)
-        den[hit] = 10**k
-        found |= hit
-        if found.all():
+        hit = (np.abs(scaled) < _EXACT_FLOAT) & (near / power == safe)
+        taken = left[hit]
+        num[taken], den[taken], found[taken] = near[hit].astype(np.int64), 10**k, True
+        left = left[~hit]
+        if not len(left):
             break
     return num, den, found
 
 
 def _inside(slot: InputSlot, value: Exact) -> Array:
     """The rows whose value lies in the slot's domain (whole numbers are checked by the caller)."""
+    low, high = slot.domain.low, slot.domain.high
+    if value.den.ndim == 0 and int(value.den) == 1 and low.denominator == 1 and (high is None or high.denominator == 1):
+        ok = value.num >= int(low)  # whole numbers against whole bounds: no products needed
+        return ok if high is None else ok & (value.num <= int(high))
     ok = ~above(Exact.constant(slot.domain.low), value)
     if slot.domain.high is not None:
         ok &= ~above(value, Exact.constant(slot.domain.high))

