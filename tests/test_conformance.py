@@ -1,12 +1,21 @@
-"""The conformance set, once per back-end (the `backend` fixture of conftest.py): stored
-cases, invariants, the bundled cohorts, and bit-for-bit agreement with the independent
-reference evaluator (tests/reference, which shares no code with the library) on generated
-cohorts. The worked examples of the shipped
-standards (test_city_standard, test_county_standard, test_community_standard) take the
-same fixture."""
+"""The conformance suite, one for every back-end: stored cases and invariants once per back-end
+(the `backend` fixture of conftest.py), and bit-for-bit agreement with the independent
+reference evaluator (tests/reference, which shares no code with the library) once per
+engine (the `engine` fixture: every back-end of BACKENDS scoring records, and the columnar
+back-end scoring a table with `evaluate_table`, whose node scores, totals and ratings are
+decided a column at a time and held here to the same figures as its row views).
+
+The data: every shipped standard's bundled cohort, generated cohorts of the shipped standards
+and of kitchen.scs and nested.scs (every construct of the language), and adversarial ones:
+values at and one step beside every threshold, counts scaled far beyond int64, zeros, and
+every missing-data policy (kitchen and nested declare each). A back-end added later (SQL)
+joins by one entry in BACKENDS. The worked examples of the shipped standards
+(test_city_standard, test_county_standard, test_community_standard) take `backend` too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +31,7 @@ from smartcity_rules.testing import cohorts
 from smartcity_rules.toolkit.cases import default_path, load_cases, run_cases
 
 from . import reference
-from .conftest import FIXTURES, STANDARDS
+from .conftest import BACKENDS, FIXTURES, STANDARDS
 from .reference.compare import compare
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -36,8 +45,46 @@ SHIPPED = {  # standard -> its bundled cohort
 }
 
 
-def _agree(name: str, standard: scr.Standard, cohort: list[dict[str, Any]]) -> None:
+def _agree(name: str, standard: Any, cohort: list[dict[str, Any]]) -> None:
     assert compare(standard, _reference(name), cohort) == []
+
+
+class Tables:
+    """The table engine: a cohort scored by `evaluate_table` over its columns, its column-wise
+    figures checked against its row views, which the reference comparison then reads."""
+
+    def __init__(self, standard: scr.Standard) -> None:
+        self.standard = standard
+
+    def evaluate_cohort(self, records: Sequence[Mapping[str, Any]]) -> tuple[scr.Evaluation, ...]:
+        keys = list(dict.fromkeys(key for record in records for key in record))
+        result = self.standard.evaluate_table({key: [r.get(key) for r in records] for key in keys})
+        rows = result.evaluations()
+        assert_same_figures(result, rows)
+        return rows
+
+
+def assert_same_figures(result: Any, rows: Sequence[scr.Evaluation]) -> None:
+    """The table's column-wise totals, ratings, stars and node points are its rows' exactly."""
+    assert list(result.total) == [row.total for row in rows]
+    if result.rating is not None:
+        assert result.rating.tolist() == [row.rating_rank for row in rows]
+    for n in range(len(result.plan.nodes)):
+        assert list(result.node_points(n)) == [row.nodes[n].points for row in rows]
+    for k in range(len(result.plan.indicators)):
+        assert [None if s < 0 else s for s in result.stars(k).tolist()] == [row.indicators[k].stars for row in rows]
+
+
+ENGINES: dict[str, Callable[[Path], Any]] = {
+    **{name: (lambda path, make=make: scr.load(path, backend=make())) for name, make in BACKENDS.items()},
+    "table": lambda path: Tables(scr.load(path)),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def engine(request: pytest.FixtureRequest) -> dict[str, Any]:
+    names = [*SHIPPED, "mini.scs", "kitchen.scs", "nested.scs"]
+    return {name: ENGINES[request.param](_path(name)) for name in names}
 
 
 @cache
@@ -70,9 +117,9 @@ def test_invariants_hold(loaded: dict[str, scr.Standard], name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
-def test_the_bundled_cohort_agrees_with_the_reference_evaluator(loaded: dict[str, scr.Standard], name: str) -> None:
+def test_the_bundled_cohort_agrees_with_the_reference_evaluator(engine: dict[str, Any], name: str) -> None:
     records = scr.read_records(STANDARDS / "examples" / SHIPPED[name])
-    _agree(name, loaded[name], [dict(r) for r in records])
+    _agree(name, engine[name], [dict(r) for r in records])
 
 
 # Generated cohorts: the city standard (its largest), mini, and kitchen (every construct of the
@@ -84,7 +131,46 @@ GENERATED = {"shandong-city-2019.scs": 4, "china-smart-city-evaluation-2016.scs"
 @pytest.mark.parametrize("name", sorted(GENERATED))
 @SETTINGS
 @given(data=st.data())
-def test_generated_cohorts_agree_with_the_reference_interpreter(loaded: dict[str, scr.Standard], name: str,
+def test_generated_cohorts_agree_with_the_reference_interpreter(engine: dict[str, Any], name: str,
                                                                 data: st.DataObject) -> None:
-    standard = loaded[name]
-    _agree(name, standard, data.draw(cohorts(standard, max_size=GENERATED[name], zeros=True)))
+    _agree(name, engine[name], data.draw(cohorts(_standard(name), max_size=GENERATED[name], zeros=True)))
+
+
+@cache
+def _standard(name: str) -> scr.Standard:
+    return scr.load(_path(name))
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+@SETTINGS
+@given(data=st.data())
+def test_values_at_and_beside_thresholds_agree(engine: dict[str, Any], name: str, data: st.DataObject) -> None:
+    standard = _standard(name)
+    cohort = data.draw(cohorts(standard, max_size=GENERATED[name], varied=False))
+    try:
+        case = data.draw(testing.threshold_cases(standard))
+    except scr.CannotGenerate:
+        case = None
+    if case is not None:  # one entity placed at, or one step beside, a threshold
+        cohort[0] = {**case.record, "entity": cohort[0]["entity"]}
+    _agree(name, engine[name], cohort)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+@SETTINGS
+@given(data=st.data(), power=st.integers(15, 30))
+def test_counts_beyond_int64_agree(engine: dict[str, Any], name: str, data: st.DataObject, power: int) -> None:
+    """Every whole number scaled by 10**power (a part and its whole alike, so ratios stay)."""
+    standard = _standard(name)
+    cohort = data.draw(cohorts(standard, max_size=GENERATED[name], varied=False, zeros=True))
+    scaled = {slot.key for slot in standard.plan.slots if slot.kind.value in ("count", "money", "area", "length")}
+    _agree(name, engine[name], [{key: _scaled(value, 10**power) if key in scaled else value
+                                 for key, value in record.items()} for record in cohort])
+
+
+def _scaled(value: Any, factor: int) -> Any:
+    if type(value) is int:
+        return value * factor
+    if type(value) is float:
+        return float(Fraction(repr(value)) * factor)  # the float nearest, read exactly by both
+    return value
