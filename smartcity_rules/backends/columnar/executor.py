@@ -186,25 +186,23 @@ class ColumnarExecutor:
         return self.score(table).result_columns()
 
     def score(self, table: Table, keep_going: bool = False, cohort: Cohort | None = None) -> Scored:
-        """Score a table; a bad row raises its DataError, or with keep_going is left out and
-        its error kept. A row whose inputs to the cohort functions are bad leaves the cohort;
-        one bad only in its own indicators stays in it. `cohort`: the cohort columns, when
-        the cohort spans more than this table (see cohort_of)."""
+        """Score a table; a bad row raises its DataError (the one the per-record back-end raises
+        first), or with keep_going is left out, its error kept, and the other rows scored as
+        the cohort. `cohort`: the cohort columns, when the cohort spans more than this table
+        (see cohort_of); a row then left out stays in that cohort."""
         kept, errors = np.arange(table.rows), []
         while True:
             part = table if len(kept) == table.rows else table.take(kept)
             run = _Run(self, part)
             failed = run.prepare(cohort)
             if not failed:
-                break
-            if not keep_going or cohort is not None:
+                scored, failed = run.score()
+            if failed and not keep_going:
                 raise min(failed, key=lambda e: e[0])[1]
             errors += [(int(kept[row]), error) for row, error in failed]
+            if not failed or (run.scored and (cohort is not None or not self.plan.needs_cohort)):
+                break  # the rows left are independent of those left out: no second run
             kept = np.delete(kept, [row for row, _ in failed])
-        scored, failed = run.score()
-        if failed and not keep_going:
-            raise min(failed, key=lambda e: e[0])[1]
-        errors += [(int(kept[row]), error) for row, error in failed]
         good = np.setdiff1d(np.arange(part.rows), [row for row, _ in failed])
         scored = scored if len(good) == part.rows else scored.take(good)
         return attrs.evolve(scored, kept=kept[good], errors=tuple(sorted(errors, key=lambda e: e[0])))
@@ -261,6 +259,7 @@ class _Run:
         self.imputed: tuple[Any, ...] = ()
         self.cohort: Cohort = ()
         self.python_missing: dict[int, tuple[int, ...]] = {}
+        self.scored = False  # whether the leaves were scored (else it failed before them)
 
     def prepare(self, cohort: Cohort | None) -> list[tuple[int, DataError]]:
         """Read, fill in, and compare across the cohort; the rows that fail doing so."""
@@ -278,6 +277,7 @@ class _Run:
         return failed
 
     def score(self) -> tuple[Scored, list[tuple[int, DataError]]]:
+        self.scored = True
         leaves = [self._leaf(item, self.cohort) for item in self.plan.indicators]
         failed = self._hand_on(leaves, self.cohort)
         return Scored(self.plan, self.table.entities, tuple(leaves), self._missing(), self.imputed,
