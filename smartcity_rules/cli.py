@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 
 from . import __version__, messages
 from .data.records import iter_records, read_records
+from .data.tables import PARQUET, table_parts
 from .language.diagnostics import Severity, render, visible
 from .language.errors import InvalidStandard, NotFound, SmartCityRulesError
 from .publish import report
@@ -43,8 +44,12 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
     # Streamed: a CSV file is read a row at a time and each entity written as it is scored,
     # so memory does not grow with the file (a standard with rank or share reads it whole).
-    evaluations: Iterable[Evaluation] = _progress(standard.evaluate_stream(iter_records(args.data)), out, err,
-                                                  to_terminal=True)
+    # The batch engine scores columns: Parquet a row group at a time (read twice with rank).
+    batch = args.engine == "batch" or (args.engine == "auto" and Path(args.data).suffix.lower() in PARQUET)
+    scored: Iterable[Evaluation] = (
+        (e for part in standard.evaluate_parts(table_parts(args.data)) for e in part.evaluations()) if batch
+        else standard.evaluate_stream(iter_records(args.data)))
+    evaluations: Iterable[Evaluation] = _progress(scored, out, err, to_terminal=True)
     if args.entity:  # a few entities: gathered first, so an unknown name writes no half output
         evaluations = list(_named(iter(evaluations), args.entity))
     if args.format == "json":
@@ -195,11 +200,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI before publishing)")
     _root_option(check)
     check.set_defaults(run=_check)
-    score = sub.add_parser("score", help="score the entities in a statistics file (JSON or CSV)")
+    score = sub.add_parser("score", help="score the entities in a statistics file (JSON, CSV or Parquet)")
     _standard_and_data(score)
     score.add_argument("--format", choices=("table", "json"), default="table",
                        help="a table per entity for people, or JSON for programs (default: table)")
     score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
+    score.add_argument("--engine", choices=("auto", "record", "batch"), default="auto",
+                       help="record: record by record; batch: a column at a time (numpy); "
+                            "auto (default): batch for Parquet, else record")
     _root_option(score)
     score.set_defaults(run=_score)
     explain = sub.add_parser("explain", help="show how one indicator's number was reached")

@@ -103,10 +103,12 @@ class _Shape:
 class ScoredBatch:
     """Result columns of one batch, read row by row by its Evaluations."""
 
-    def __init__(self, shape: _Shape, columns: ResultColumns, entities: Sequence[str]) -> None:
+    def __init__(self, shape: _Shape, columns: ResultColumns, entities: Sequence[str],
+                 cohort: Sequence[str] | None = None) -> None:
         self.shape = shape
         self.columns = columns
         self.entities = entities
+        self._cohort = entities if cohort is None else cohort  # a part's cohort spans every part
         self.title = shape.title
         self.edition = shape.edition
         self.provisional = shape.provisional
@@ -117,8 +119,8 @@ class ScoredBatch:
     def cohort(self) -> CohortInfo | None:
         if not self.shape.plan.needs_cohort:
             return None
-        names = "\n".join(sorted(self.entities)).encode("utf-8")
-        return CohortInfo(len(self.entities), hashlib.sha256(names).hexdigest()[:16], self.entity_type)
+        names = "\n".join(sorted(self._cohort)).encode("utf-8")
+        return CohortInfo(len(self._cohort), hashlib.sha256(names).hexdigest()[:16], self.entity_type)
 
     @functools.cached_property
     def ratings(self) -> Ratings | None:
@@ -349,7 +351,7 @@ class CompiledStandard:
     def evaluate_table(self, data: Any, keep_going: bool = False) -> TableResult:
         """Score a table of statistics (one row an entity) as one cohort, a column at a time."""
         executor = self._columnar()
-        table = self._table(data, set())
+        table = self._table(data, {})
         return self._result(executor.score(table, keep_going))
 
     def evaluate_parts(self, parts: Callable[[], Iterable[Any]], keep_going: bool = False) -> Iterator[TableResult]:
@@ -358,18 +360,19 @@ class CompiledStandard:
         from ..backends.columnar.executor import Table, cohort_rows
 
         executor = self._columnar()
-        cohort = None
+        cohort, everyone = None, None
         if self.plan.cohort_sites:
-            seen: set[str] = set()
+            seen: dict[str, None] = {}
             cohort = executor.cohort_of(self._table(part, seen) for part in parts())
-        seen, start = set(), 0
+            everyone = list(seen)
+        seen, start = {}, 0
         for part in parts():
             table: Table = self._table(part, seen)
             sliced = None if cohort is None else cohort_rows(cohort, start, start + table.rows)
             start += table.rows
-            yield self._result(executor.score(table, keep_going, sliced))
+            yield self._result(executor.score(table, keep_going, sliced), everyone)
 
-    def _table(self, data: Any, seen: set[str]) -> Any:
+    def _table(self, data: Any, seen: dict[str, None]) -> Any:
         from ..backends.columnar.executor import Table
         from ..backends.columnar.tables import columns_of
 
@@ -381,13 +384,13 @@ class CompiledStandard:
         for entity in entities:
             if entity in seen:
                 raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)
-            seen.add(entity)
+            seen[entity] = None
         return Table(rows, columns, entities)
 
-    def _result(self, scored: Any) -> TableResult:
+    def _result(self, scored: Any, cohort: Sequence[str] | None = None) -> TableResult:
         from .table import TableResult
 
-        return TableResult(scored, lambda: ScoredBatch(self._shape, scored.result_columns(), scored.entities))
+        return TableResult(scored, lambda: ScoredBatch(self._shape, scored.result_columns(), scored.entities, cohort))
 
     def evaluate(self, record: Record, cohort: Sequence[Record] | None = None) -> Evaluation:
         entity = self._entity(record, 0)

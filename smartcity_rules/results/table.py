@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -23,18 +23,15 @@ from ..language.numbers import fmt
 from ..language.syntax import Compare
 from ..plan import scoring as p
 from ..plan.semantics import COMPARE
-from .evaluation import Evaluation
+from .evaluation import Evaluation, Rows
 from .nodes import NodeScores, summable
-
-if TYPE_CHECKING:
-    from .evaluate import ScoredBatch
 
 
 class TableResult:
     """Scores of a table, one row an entity scored: `kept` maps rows to the table's rows, and
     `errors` holds (row, DataError) for each row left out under keep_going."""
 
-    def __init__(self, scored: Scored, batch: Callable[[], ScoredBatch]) -> None:
+    def __init__(self, scored: Scored, batch: Callable[[], Rows]) -> None:
         self.plan = scored.plan
         self.scored = scored
         self._batch = batch
