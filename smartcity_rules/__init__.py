@@ -30,6 +30,7 @@ from .language.errors import (
     NotFound,
     SmartCityRulesError,
     UnknownInput,
+    UnsupportedConstruct,
     ZeroDenominator,
 )
 from .results.evaluation import (
@@ -101,6 +102,7 @@ __all__ = [
     "Standard",
     "Status",
     "UnknownInput",
+    "UnsupportedConstruct",
     "ZeroDenominator",
     "__version__",
     "check_pilot",
