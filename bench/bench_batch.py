@@ -91,19 +91,17 @@ def verify(standard: scr.Standard, columns: dict[str, Any], result: Any, upto: i
         sample = {name: values[:upto] for name, values in columns.items()}
         expected = standard.evaluate_cohort(records(sample, upto))
         got = standard.evaluate_table(sample)
-        for row, evaluation in enumerate(expected):
-            assert got.total[row] == evaluation.total, (row, got.total[row], evaluation.total)
-            assert int(got.rating[row]) == evaluation.rating_rank, row
-            for k, indicator in enumerate(evaluation.indicators):
-                stars = int(got.stars(k)[row])
-                assert (None if stars < 0 else stars) == indicator.stars, (row, k)
+        assert list(got.total) == [e.total for e in expected]
+        assert got.rating.tolist() == [e.rating_rank for e in expected]
+        for k in range(len(standard.plan.indicators)):
+            assert [None if s < 0 else s for s in got.stars(k).tolist()] == [e.indicators[k].stars for e in expected]
     hand = handwritten_city.score_cohort(records(columns, min(rows, 100_000)))
-    for row, scored in enumerate(hand):
-        assert abs(float(result.total[row]) - scored["total"]) < 1e-9 or _tie(result, row), row
-
-
-def _tie(result: Any, row: int) -> bool:
-    return True  # floats may put a value at a threshold in the band below it: the exact path decides
+    totals, ratings = result.total, result.rating
+    # floats may put a value exactly at a threshold in the band below it: such rows are counted
+    differ = sum(abs(float(totals[row]) - scored["total"]) > 1e-9 or int(ratings[row]) != scored["rating"]
+                 for row, scored in enumerate(hand))
+    print(f"  {rows} records: exact {upto} against evaluate_cohort; "
+          f"{differ} of {len(hand)} differ from the float hand-written scorer")
 
 
 def seconds(run: Any, repeat: int) -> float:

@@ -98,7 +98,7 @@ class TableResult:
         cache: dict[int, Fraction] = {}
         return np.array([cache.setdefault(v, Fraction(v, scale)) for v in column.tolist()] or [], dtype=object)
 
-    @property
+    @functools.cached_property
     def total(self) -> Array:
         """Each row's total, as exact Fractions."""
         return self.node_points(0)

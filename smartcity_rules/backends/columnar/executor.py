@@ -216,7 +216,7 @@ class ColumnarExecutor:
         parts: list[list[tuple[Exact, Array]]] = []
         for table in tables:
             run = _Run(self, table)
-            run.read()
+            run.read(cohort_only=True)
             found, failed = run.arguments()
             if failed:
                 raise min(failed, key=lambda e: e[0])[1]
@@ -284,10 +284,17 @@ class _Run:
                       np.arange(self.rows), handed=int(self.handed.sum())), failed
 
     # ------------------------------------------------------------ inputs
-    def read(self) -> None:
+    def read(self, cohort_only: bool = False) -> None:
+        """Read the slots; `cohort_only`: those the cohort functions' arguments read (and the
+        not-applicable inputs of their callers), as the per-record path's cohort_args does."""
         plan = self.plan
         read_slots = set(plan.main_reads) | set(plan.cohort_reads)
         needed = read_slots | set(plan.unread)
+        if cohort_only:
+            callers = [item for item in plan.indicators if item.code in {s.indicator for s in plan.cohort_sites}]
+            read_slots = set(plan.cohort_reads)
+            needed = read_slots | {k for item in callers for k in item.reads
+                                   if plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE}
         needed |= {plan.slots[k].whole for k in needed if plan.slots[k].whole is not None}  # type: ignore[misc]
         for k in sorted(needed):
             slot = plan.slots[k]
@@ -302,6 +309,8 @@ class _Run:
                 value = value.where(~got.absent, Exact.constant(Fraction(0)))
             elif k in plan.unread:
                 self.handed |= got.irregular
+            elif slot.missing is MissingPolicy.NOT_APPLICABLE:  # a caller's, for the cohort pass
+                self.unavailable[k] = got.absent
             self.values[k] = value
         for k in needed:
             self._check_part(k, k in read_slots)
@@ -452,10 +461,9 @@ class _Run:
     def _hand_on(self, leaves: list[Leaf], cohort: tuple[tuple[Exact, Array], ...]) -> list[tuple[int, DataError]]:
         """Score the handed-on rows record by record, and put their figures in the columns."""
         failed = []
-        pairs = [value.pairs(self.rows) if len(value.num) else [] for value, _ in cohort]
         for row in np.flatnonzero(self.handed).tolist():
-            values = tuple(pair if present[row] else None for pair, (_, present) in zip(
-                (column[row] for column in pairs), cohort))
+            values = tuple((int(value.num[row]), int(value.den[row])) if present[row] else None
+                           for value, present in cohort)
             try:
                 figures = self.python._evaluate(self.table.record(row), self.table.entities[row], values,
                                                 self.imputed)
