@@ -312,7 +312,8 @@ class Estimates:
         self.memo: dict[int, tuple[Array, Array]] = {}
 
     def run(self, op: p.Op) -> tuple[Array, Array]:
-        value, error = self.expr(op)
+        with np.errstate(over="ignore", invalid="ignore"):  # a value beyond floats: unsure, decided exactly
+            value, error = self.expr(op)
         self.unsure |= ~np.isfinite(value) | ~np.isfinite(error)
         return value, error
 

@@ -149,7 +149,8 @@ def decimals(values: Array) -> tuple[Array, Array, Array]:
     left = np.arange(rows) if finite.all() else np.flatnonzero(finite)
     for k in _PLACES:
         power, safe = 10.0**k, values if len(left) == rows else values[left]
-        scaled = safe * power
+        with np.errstate(over="ignore"):  # a huge float overflows to inf: not found, as it should be
+            scaled = safe * power
         near = np.rint(scaled)
         hit = (np.abs(scaled) < _EXACT_FLOAT) & (near / power == safe)
         taken = left[hit]
