@@ -228,6 +228,10 @@ class ColumnarExecutor:
                      for site, (value, present) in zip(self.plan.cohort_sites, joined))
 
 
+def _at(array: Array, row: int) -> int:
+    return int(array[row] if array.ndim else array)
+
+
 def _rows(value: Exact, rows: Array) -> Exact:
     return Exact(*(a[rows] if a.ndim else a for a in (value.num, value.den)))
 
@@ -462,7 +466,7 @@ class _Run:
         """Score the handed-on rows record by record, and put their figures in the columns."""
         failed = []
         for row in np.flatnonzero(self.handed).tolist():
-            values = tuple((int(value.num[row]), int(value.den[row])) if present[row] else None
+            values = tuple((_at(value.num, row), _at(value.den, row)) if present[row] else None
                            for value, present in cohort)
             try:
                 figures = self.python._evaluate(self.table.record(row), self.table.entities[row], values,
