@@ -203,6 +203,20 @@ def test_parts_score_as_one_cohort(city: scr.Standard, city_columns: dict[str, A
     assert [t for r in results for t in r.total] == list(whole.total)  # rank 17 across all parts
 
 
+def test_a_large_table_is_scored_a_chunk_at_a_time_as_one_cohort(city_columns: dict[str, Any]) -> None:
+    city = scr.load(CITY)
+    whole = city.evaluate_table(city_columns)
+    city._compiled._columnar().chunk = 700
+    chunked = city.evaluate_table(city_columns)
+    assert list(chunked.total) == list(whole.total) and chunked.rating.tolist() == whole.rating.tolist()
+    assert [leaf.num.tolist() for leaf in chunked.scored.leaves] == [leaf.num.tolist() for leaf in whole.scored.leaves]
+    columns = {key: values.copy() for key, values in city_columns.items()}
+    columns["households"][1500] = -1
+    with pytest.raises(scr.InvalidValue, match="negative"):
+        city.evaluate_table(columns)
+    assert [row for row, _ in city.evaluate_table(columns, keep_going=True).errors] == [1500]
+
+
 def test_a_plan_it_cannot_run_is_refused_when_prepared(city: scr.Standard) -> None:
     class Root:  # an op of a later branch, unknown here
         pass
