@@ -7,6 +7,7 @@ ints, slower but exact. Nothing here rounds: an operation either fits or is wide
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -115,13 +116,6 @@ def divide(a: Exact, b: Exact) -> tuple[Exact, Array]:
     return Exact(num, den), zero
 
 
-def compare(a: Exact, b: Exact) -> Array:
-    """The sign of a - b per row: -1, 0 or 1, by cross-multiplication."""
-    left, right = product(a.num, b.den), product(b.num, a.den)
-    return np.sign(wide(left) - wide(right)).astype(np.int8) if left.dtype == object or right.dtype == object \
-        else np.sign(left - right).astype(np.int8)
-
-
 def above(a: Exact, b: Exact) -> Array:
     """a > b per row, exactly."""
     return np.asarray(product(a.num, b.den) > product(b.num, a.den), dtype=bool)
@@ -146,7 +140,5 @@ def search(thresholds: Sequence[int], keys: Array, right: bool) -> Array:
         for threshold in thresholds:
             found += (keys >= threshold) if right else (keys > threshold)
         return found
-    import bisect
-
     find = bisect.bisect_right if right else bisect.bisect_left
     return np.array([find(thresholds, int(k)) for k in np.atleast_1d(keys).tolist()], dtype=np.int64)
