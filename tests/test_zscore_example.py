@@ -13,12 +13,11 @@ from hypothesis import strategies as st
 
 import smartcity_rules as scr
 from smartcity_rules import testing
-from smartcity_rules.backends.protocol import Backend
 from smartcity_rules.language.diagnostics import Severity
 from smartcity_rules.toolkit.cases import default_path, load_cases, run_cases
 
 from . import reference
-from .conftest import STANDARDS
+from .conftest import BACKENDS, RATIONAL_ONLY, STANDARDS
 from .reference.compare import compare
 
 ZSCORE = STANDARDS / "examples" / "digital-development-zscore.scs"
@@ -32,9 +31,15 @@ def _cohort() -> list[dict[str, object]]:
             for name, (internet, firms, broadband, gigabit) in CITIES.items()]
 
 
-@pytest.fixture(scope="module")
-def index(backend: Backend) -> scr.Standard:
-    return scr.load(ZSCORE, backend=backend)
+@pytest.fixture(scope="module", params=sorted(set(BACKENDS) - RATIONAL_ONLY))
+def index(request: pytest.FixtureRequest) -> scr.Standard:
+    return scr.load(ZSCORE, backend=BACKENDS[request.param]())
+
+
+@pytest.mark.parametrize("name", sorted(RATIONAL_ONLY))
+def test_a_rational_back_end_refuses_it_when_it_prepares_the_plan(name: str) -> None:
+    with pytest.raises(scr.UnsupportedConstruct, match="the python back-end"):
+        scr.load(ZSCORE, backend=BACKENDS[name]())
 
 
 def test_it_checks_without_errors_or_warnings() -> None:
