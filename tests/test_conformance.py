@@ -69,6 +69,7 @@ class Tables:
 
     def __init__(self, standard: scr.Standard) -> None:
         self.standard = standard
+        standard.evaluate_table({})  # prepares the columnar back-end: a refusal comes now
 
     def evaluate_cohort(self, records: Sequence[Mapping[str, Any]]) -> tuple[scr.Evaluation, ...]:
         keys = list(dict.fromkeys(key for record in records for key in record))
