@@ -304,6 +304,13 @@ class TypedStandard(Standard):
         raise NotFound(f"{what} differs by entity type: ask standard.variant(type) "
                        f"for one of {', '.join(self._variants)}")
 
+    def evaluate_table(self, table: Any, *, keep_going: bool = False) -> TableResult:
+        # Not yet split by type a column at a time: one type's plan must never score another's rows.
+        self._per_type("scoring a table")
+
+    def evaluate_parts(self, parts: Callable[[], Iterable[Any]], *, keep_going: bool = False) -> Iterator[TableResult]:
+        self._per_type("scoring a table")
+
     # ------------------------------------------------------------ metadata
     @property
     def syntax(self) -> s.StandardFile:

@@ -270,6 +270,15 @@ def test_an_empty_table_scores_no_rows() -> None:
     assert scr.load(FIXTURES / "nested.scs").evaluate_table({}).scored.rows == 0
 
 
+def test_a_standard_typed_by_entity_scores_tables_only_a_type_at_a_time() -> None:
+    typed = scr.load(STANDARDS / "examples" / "county-and-city.scs")
+    with pytest.raises(scr.NotFound, match="scoring a table differs by entity type"):
+        typed.evaluate_table({})
+    with pytest.raises(scr.NotFound, match="scoring a table differs by entity type"):
+        typed.evaluate_parts(lambda: iter([]))
+    assert typed.variant(typed.entity_types[0]).evaluate_table({}).scored.rows == 0
+
+
 def test_square_roots_are_refused_naming_the_python_back_end() -> None:
     with pytest.raises(UnsupportedConstruct, match="formula operation Root; the python back-end"):
         scr.load(FIXTURES / "kitchen.scs").evaluate_table({})
