@@ -23,6 +23,7 @@ import attrs
 
 from ...language.syntax import BandRule, Function, Kind, MissingPolicy, ZeroPolicy
 from ...plan import scoring as p
+from ...plan import semantics
 from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
 from ...plan.semantics import UnreadInput
@@ -182,20 +183,23 @@ class _Emitter:
 
     def _convert(self, k: int, var: str) -> None:
         slot = self.plan.slots[k]
-        where = f"{slot.key!r}, entity, {slot.first_user!r}"
+        read = f"{self._reader(slot)}({var}, {slot.key!r}, entity, {slot.first_user!r})"
         if slot.domain.whole:
             self.line(f"if {self._fast_check(slot, var)}:")
-            self.line(f"    {var} = _coerce_int(_Kind.{slot.kind.name}, {var}, {where})")
+            self.line(f"    {var} = {read}[0]")
             self.vars[k] = Pair(var, "1", slot.domain.low >= 0)
             return
-        bounds = ""
-        if slot.kind is Kind.SCORE:
-            bounds = f", {self.constant(slot.domain.low)}, {self.constant(slot.domain.high)}"
         self.line(f"if {self._fast_check(slot, var)}:")
-        self.line(f"    {var}n, {var}d = _coerce_pair(_Kind.{slot.kind.name}, {var}, {where}{bounds})")
+        self.line(f"    {var}n, {var}d = {read}")
         self.line("else:")
         self.line(f"    {var}n, {var}d = {var}, 1")
         self.vars[k] = Pair(f"{var}n", f"{var}d", slot.domain.low >= 0)
+
+    def _reader(self, slot: p.InputSlot) -> str:
+        """The constant naming the slot's reader (semantics.reader), one per kind and range."""
+        bounds = (slot.domain.low, slot.domain.high) if slot.kind is Kind.SCORE else ()
+        found = semantics.reader(slot.kind, *bounds)
+        return next((name for name, value in self.constants.items() if value is found), None) or self.constant(found)
 
     def _fast_check(self, slot: p.InputSlot, var: str) -> str:
         """The condition under which a value needs the slow, checking path: anything but an
