@@ -16,7 +16,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import attrs
 
@@ -301,6 +301,14 @@ def _outside(kind: Kind, allowed: Domain, num: int, den: int) -> str | None:
     return None
 
 
+def fetch_lenient(keys: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of `keys` in a record, MISSING for each one it lacks: what generated code
+    reads a record with when the fast fetch (an operator.itemgetter) meets a missing key."""
+    def fetch(record: Any) -> tuple[Any, ...]:
+        return tuple(record.get(key, MISSING) for key in keys)
+    return fetch
+
+
 UnreadInput = tuple[str, Kind, Fraction | None, Fraction | None]  # record key, kind, score bounds
 
 
@@ -463,21 +471,35 @@ def statistic_column(function: Function, values: Sequence[tuple[int, int] | None
     return [None if v is None else _pair(statistic) for v in values]
 
 
+def _exact_keys(values: Sequence[tuple[int, int] | None]) -> list[int | Fraction | None]:
+    """Each value as a number to sort and group by: its int when every value present is a
+    whole number over 1 (counts, the common case), else its Fraction; None stays None. Ints
+    and Fractions order, compare and hash alike, so either gives the same ranks and shares."""
+    if all(v is None or v[1] == 1 for v in values):
+        return [None if v is None else v[0] for v in values]
+    return [None if v is None else Fraction(*v) for v in values]
+
+
 def rank_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
     """Competition ranking, largest first: equal values share the best rank (1, 2, 2, 4)."""
-    present = sorted((Fraction(*v) for v in values if v is not None), reverse=True)
-    first: dict[Fraction, int] = {}
+    keys = _exact_keys(values)
+    present = sorted((k for k in keys if k is not None), reverse=True)
+    first: dict[int | Fraction, int] = {}
     for position, value in enumerate(present, start=1):
         first.setdefault(value, position)
-    return [None if v is None else (first[Fraction(*v)], 1) for v in values]
+    return [None if k is None else (first[k], 1) for k in keys]
 
 
 def share_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
     """Each value over the sum of the cohort's; None for all when the sum is 0."""
-    whole = sum((Fraction(*v) for v in values if v is not None), Fraction(0))
+    keys = _exact_keys(values)
+    whole = sum(k for k in keys if k is not None)
     if whole == 0:
         return [None] * len(values)
-    return [None if v is None else _pair(Fraction(*v) / whole) for v in values]
+    if isinstance(whole, int):  # every value an int: the pair (k, whole), its denominator made positive
+        sign = 1 if whole > 0 else -1
+        return [None if k is None else (sign * k, sign * whole) for k in cast(list[int | None], keys)]
+    return [None if k is None else _pair(k / whole) for k in keys]
 
 
 def _pair(value: Fraction) -> tuple[int, int]:
@@ -723,8 +745,6 @@ EXPORTS: dict[str, Any] = {
     "_linear": linear_points,
     "_deduct": deduction_points,
     "_Fraction": Fraction,
-    "_bisect_right": bisect.bisect_right,
-    "_bisect_left": bisect.bisect_left,
     "_Kind": Kind,
     "_lift": lift,
     "_root": root,

@@ -16,6 +16,7 @@ semantics.EXPORTS, the constants and four builtins.
 from __future__ import annotations
 
 import math
+import operator
 from fractions import Fraction
 from typing import Any
 
@@ -79,10 +80,16 @@ class _Emitter:
         self.flags: dict[int, str] = {}  # tolerant slot -> the local saying it was missing
         self.memo: dict[int, Pair] = {}  # id(op) -> its value, within one indicator
         self.indicator: str | None = None  # the indicator being emitted, for error messages
+        self.misses = False  # whether a slot may be missing: the function then lists which were
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
         self.origins.append(self.indicator)
+
+    def note_missing(self, k: int) -> None:
+        """Inside an `if _absent(...)`: record that slot k had no value."""
+        self.line(f"    missing.append({k})")
+        self.misses = True
 
     def temp(self) -> str:
         self.temps += 1
@@ -109,13 +116,13 @@ class _Emitter:
         """Read, check and convert each slot's statistic into locals.
 
         Values in their kind's domain take an inline fast path derived from the domain
-        table; anything else goes through semantics.coerce_*, which converts exactly or
-        raises a DataError.
+        table; anything else goes through the kind's reader (semantics.reader), which
+        converts exactly or raises a DataError.
         """
+        self._fetch(reads)
         for index, k in enumerate(reads):
             slot = self.plan.slots[k]
             var = f"x{index}"
-            self.line(f"{var} = record.get({slot.key!r}, _MISSING)")
             if slot.missing is MissingPolicy.NOT_APPLICABLE:
                 self._not_applicable_input(k, var)
                 continue
@@ -124,11 +131,25 @@ class _Emitter:
                 continue
             if slot.missing is not MissingPolicy.ERROR:
                 self.line(f"if _absent({var}):")
-                self.line(f"    missing.append({k})")
+                self.note_missing(k)
                 self.line(f"    {var} = {self._filled(slot)}")
             self._convert(k, var)
         for k in reads:
             self._check_part(k)
+
+    def _fetch(self, reads: tuple[int, ...]) -> None:
+        """Every statistic the function reads, fetched at once by one C call (operator.itemgetter);
+        a record without one of them takes semantics.fetch_lenient, which gives _MISSING for it."""
+        keys = tuple(self.plan.slots[k].key for k in reads)
+        if len(keys) < 2:
+            for index, key in enumerate(keys):  # an itemgetter of one key gives no tuple
+                self.line(f"x{index} = record.get({key!r}, _MISSING)")
+            return
+        names = ", ".join(f"x{index}" for index in range(len(keys)))
+        self.line("try:")
+        self.line(f"    {names} = {self.constant(operator.itemgetter(*keys))}(record)")
+        self.line("except KeyError:")
+        self.line(f"    {names} = {self.constant(semantics.fetch_lenient(keys))}(record)")
 
     def _filled(self, slot: p.InputSlot) -> str:
         """What a missing value becomes, as declared (docs/language.md §3, Missing values)."""
@@ -145,7 +166,7 @@ class _Emitter:
         slot = self.plan.slots[k]
         flag = self.flags[k] = f"{var}a"
         self.line(f"if _absent({var}):")
-        self.line(f"    missing.append({k})")
+        self.note_missing(k)
         self.line(f"    {flag} = True")
         self.line(f"    {var} = 0" if slot.domain.whole else f"    {var}n, {var}d = 0, 1")
         self.line("else:")
@@ -174,7 +195,7 @@ class _Emitter:
         """A missing value makes its readers not applicable: the slot holds None."""
         slot = self.plan.slots[k]
         self.line(f"if _absent({var}):")
-        self.line(f"    missing.append({k})")
+        self.note_missing(k)
         self.line(f"    {var} = None" if slot.domain.whole else f"    {var}n = {var}d = None")
         self.line("else:")
         self.depth += 1
@@ -463,7 +484,8 @@ class _ProgramBuilder:
             results.append(f"c{index}")
         body, origins = (em.lines, em.origins) if em.lines else (["    pass"], [None])
         returned = f"    return ({', '.join(results)}{',' if results else ''})"
-        lines = ["def cohort_args(record, entity, imputed):", "    missing = []", *body, returned]
+        head = "    missing = []" if em.misses else "    pass"  # the list is not returned: appends go nowhere
+        lines = ["def cohort_args(record, entity, imputed):", head, *body, returned]
         return lines, [None, None, *origins, None]
 
     def _main_function(self) -> tuple[list[str], list[str | None]]:
@@ -478,12 +500,14 @@ class _ProgramBuilder:
             stars.append(f"s{k}")
             points.append(f"p{k}")
         em.indicator = None
-        # The exact Surd of each irrational leaf, in order (ResultColumns.exact): appended, so a
-        # standard without one returns what it always did.
+        # One flat row (values, stars, points, missing, then the exact Surd of each irrational leaf
+        # in order, when there is one: ResultColumns.exact): the executor transposes rows in one zip.
         exact = [f"e{k}" for k, item in enumerate(self.plan.indicators) if item.irrational]
         extra = f", {_tuple(exact)}" if exact else ""
-        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, missing{extra})")
-        lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []", *em.lines]
+        em.line(f"return ({', '.join([*values, *stars, *points])}{', ' if values else ''}"
+                f"{'missing' if em.misses else '()'}{extra})")
+        lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []" if em.misses else "    pass",
+                 *em.lines]
         return lines, [None, None, *em.origins]
 
     def _unread(self) -> tuple[tuple[UnreadInput, UnreadInput | None], ...]:
@@ -597,14 +621,32 @@ class _ProgramBuilder:
 
 
 def _stars_code(em: _Emitter, value: Pair, banding: p.Banding, target: str) -> None:
-    """semantics.stars, inlined: one integer division and a bisection, exactly."""
+    """semantics.stars, inlined: one integer division, then the bisection written out as a
+    balanced tree of comparisons with the whole-number thresholds (a call to bisect costs
+    more than the rest of an indicator), exactly."""
     scaled = _mul(value.num, str(banding.scale))
     if banding.rule is BandRule.AT_LEAST:
-        floor = scaled if value.den_one else f"{scaled} // {value.den}"
-        em.line(f"{target} = _bisect_right({em.constant(banding.thresholds)}, {floor})")
+        bound = scaled if value.den_one else f"{scaled} // {value.den}"
     else:
-        ceiling = scaled if value.den_one else f"-(-{scaled} // {value.den})"
-        em.line(f"{target} = 5 - _bisect_left({em.constant(banding.thresholds[::-1])}, {ceiling})")
+        bound = scaled if value.den_one else f"-(-{scaled} // {value.den})"
+    if not _simple(bound):
+        name = em.temp()
+        em.line(f"{name} = {bound}")
+        bound = name
+    ascending = banding.thresholds if banding.rule is BandRule.AT_LEAST else banding.thresholds[::-1]
+    em.line(f"{target} = {_bisection(bound, ascending, banding.rule is BandRule.AT_LEAST, 0, len(ascending))}")
+
+
+def _bisection(bound: str, ascending: tuple[int, ...], at_least: bool, low: int, high: int) -> str:
+    """The stars of `bound` as one expression, knowing the count lies in [low, high]: at least,
+    bisect_right (how many thresholds are <= floor(value x scale)); at most, n - bisect_left
+    (how many are >= ceil(value x scale)), as semantics.stars decides them."""
+    if low == high:
+        return str(low if at_least else len(ascending) - low)
+    middle = (low + high) // 2
+    above = f"{bound} >= {ascending[middle]}" if at_least else f"{bound} > {ascending[middle]}"
+    return (f"({_bisection(bound, ascending, at_least, middle + 1, high)} if {above} "
+            f"else {_bisection(bound, ascending, at_least, low, middle)})")
 
 
 def generate(plan: ScoringPlan) -> Program:
