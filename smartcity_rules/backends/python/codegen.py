@@ -629,10 +629,9 @@ def _stars_code(em: _Emitter, value: Pair, banding: p.Banding, target: str) -> N
         bound = scaled if value.den_one else f"{scaled} // {value.den}"
     else:
         bound = scaled if value.den_one else f"-(-{scaled} // {value.den})"
-    if not _simple(bound):
-        name = em.temp()
-        em.line(f"{name} = {bound}")
-        bound = name
+    if not _simple(bound):  # one local for every indicator's, used at once: no temporary of its own
+        em.line(f"b = {bound}")
+        bound = "b"
     ascending = banding.thresholds if banding.rule is BandRule.AT_LEAST else banding.thresholds[::-1]
     em.line(f"{target} = {_bisection(bound, ascending, banding.rule is BandRule.AT_LEAST, 0, len(ascending))}")
 
