@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import cast
+from typing import Any, cast
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
@@ -27,7 +27,8 @@ class NodeScores:
     def __init__(self, plan: p.ScoringPlan, columns: ResultColumns) -> None:
         self.plan = plan
         self.columns = columns
-        self._fractions: dict[int, Fraction] = {}
+        self._fractions = _Scaled(plan.points_scale)
+        self._scaled = tuple(item.scaled for item in plan.indicators)
         self._ints: list[Sequence[int] | None] | None = None  # per node: scaled ints, or None
         self._rounded: list[list[Fraction]] = []
         self._unrounded: list[list[Fraction]] = []
@@ -35,15 +36,18 @@ class NodeScores:
 
     def indicator(self, k: int, row: int) -> Fraction:
         point = self.columns.points[k][row]
-        if not self.plan.indicators[k].scaled:
+        if not self._scaled[k]:
             return Fraction(point)
-        return self._fraction(cast(int, point))  # the plan says so: see ResultColumns
+        return self._fractions[cast(int, point)]  # the plan says it is a scaled int: see ResultColumns
+
+    def leaves(self, row: int) -> list[Fraction]:
+        """indicator(k, row) for every leaf k, at the cost of a lookup each."""
+        fractions: dict[Any, Fraction] = self._fractions  # the scaled points are ints: see ResultColumns
+        return [fractions[point] if scaled else point if type(point) is Fraction else Fraction(point)
+                for scaled, point in zip(self._scaled, [column[row] for column in self.columns.points])]
 
     def _fraction(self, scaled: int) -> Fraction:
-        exact = self._fractions.get(scaled)
-        if exact is None:
-            exact = self._fractions.setdefault(scaled, Fraction(scaled, self.plan.points_scale))
-        return exact
+        return self._fractions[scaled]
 
     def node(self, n: int, row: int) -> Fraction:
         ints = self._columns()[n]
@@ -171,3 +175,15 @@ class NodeScores:
             raw, score = node_score(members, node.cap, node.weight, node.rounding, scale)
             self._unrounded[n].append(raw)
             self._rounded[n].append(score)
+
+
+class _Scaled(dict[int, Fraction]):
+    """Scaled int points -> their Fractions, each made once: a batch's points take few values."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, scaled: int) -> Fraction:
+        exact = self[scaled] = Fraction(scaled, self.scale)
+        return exact
