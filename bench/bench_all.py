@@ -189,7 +189,8 @@ class Row:
     verified: str
 
 
-def per_record_rows(workload: Workload, sizes: Sequence[int], rounds: int, verify: int) -> list[Row]:
+def per_record_rows(workload: Workload, sizes: Sequence[int], rounds: int, verify: int,
+                    least: float = 0.2) -> list[Row]:
     standard = scr.load(workload.standard)
     runs = {engine.name: engine.prepare(standard) for engine in ENGINES}
     checked = {}
@@ -197,15 +198,15 @@ def per_record_rows(workload: Workload, sizes: Sequence[int], rounds: int, verif
     for engine in ENGINES:
         problems = workload.verify(standard, runs[engine.name], sample, hand_sample)
         checked[engine.name] = "yes" if not problems else f"NO: {problems[0]}"
-    return [row for size in sizes for row in _size_rows(workload, size, runs, checked, rounds)]
+    return [row for size in sizes for row in _size_rows(workload, size, runs, checked, rounds, least)]
 
 
 def _size_rows(workload: Workload, size: int, runs: dict[str, Callable[[Records], Sequence[Any]]],
-               checked: dict[str, str], rounds: int) -> list[Row]:
+               checked: dict[str, str], rounds: int, least: float) -> list[Row]:
     records, hand_records = workload.records(size), workload.hand_records(size)
     works: dict[str, Callable[[], object]] = {"hand-written": lambda: workload.hand(hand_records)}
     works.update({name: (lambda run=run: run(records)) for name, run in runs.items()})
-    samples = _interleaved(works, rounds, least=0.2)
+    samples = _interleaved(works, rounds, least)
     hand = samples.pop("hand-written")
     rows = [Row(workload.name, size, "hand-written loop, floats", statistics.median(hand) / size * 1e6,
                 1.0, None, "no", "-")]
@@ -218,7 +219,7 @@ def _size_rows(workload: Workload, size: int, runs: dict[str, Callable[[Records]
     return rows
 
 
-def setup_rows(workload: Workload, rounds: int) -> list[Row]:
+def setup_rows(workload: Workload, rounds: int, least: float = 0.1) -> list[Row]:
     """parse, check and compile of the workload's standard, warm (modules imported, the grammar's
     parser built): the parse once uncached, once as a load meets it again (parse keeps trees)."""
     path = workload.standard
@@ -232,7 +233,7 @@ def setup_rows(workload: Workload, rounds: int) -> list[Row]:
     }
     hand_records = workload.hand_records(len(_city_json()))
     steps["hand-written"] = lambda: workload.hand(hand_records)
-    samples = _interleaved(steps, rounds, least=0.1)
+    samples = _interleaved(steps, rounds, least)
     one_record = statistics.median(samples.pop("hand-written")) / len(hand_records)
     return [Row(workload.name, "setup", step, statistics.median(times) * 1e6,
                 one_record / statistics.median(times), None, "-", "-") for step, times in samples.items()]
@@ -268,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify", type=int, default=1000, help="records each engine is verified on")
     parser.add_argument("--workloads", default="", help="only workloads whose name contains this")
     parser.add_argument("--wall", action="store_true", help="time by the wall clock, not this process's CPU time")
+    parser.add_argument("--seconds", type=float, default=0.2, help="least time of one sample (default 0.2 s)")
     args = parser.parse_args(argv)
     if args.wall:
         CLOCK[0] = time.perf_counter
@@ -276,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for workload in chosen:
         if workload.standard not in {w.standard for w in chosen[:chosen.index(workload)]}:
-            rows += setup_rows(workload, args.rounds)
-        rows += per_record_rows(workload, sizes, args.rounds, args.verify)
+            rows += setup_rows(workload, args.rounds, args.seconds / 2)
+        rows += per_record_rows(workload, sizes, args.rounds, args.verify, args.seconds)
         print(f"... {workload.name}: done", file=sys.stderr)
     print(render(rows))
     clock = "wall-clock" if args.wall else "CPU"

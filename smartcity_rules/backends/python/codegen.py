@@ -496,12 +496,13 @@ class _ProgramBuilder:
         values, stars, points = [], [], []
         for k, item in enumerate(self.plan.indicators):
             self._indicator(em, item, f"v{k}", f"s{k}", f"p{k}")
-            values.append(f"v{k}")
+            values += [f"v{k}n", f"v{k}d"]
             stars.append(f"s{k}")
             points.append(f"p{k}")
         em.indicator = None
-        # One flat row (values, stars, points, missing, then the exact Surd of each irrational leaf
-        # in order, when there is one: ResultColumns.exact): the executor transposes rows in one zip.
+        # One flat row (each value's numerator and denominator, stars, points, missing, then the
+        # exact Surd of each irrational leaf in order, when there is one: ResultColumns.exact): no
+        # tuple per value survives the row, and the executor transposes rows in one zip.
         exact = [f"e{k}" for k, item in enumerate(self.plan.indicators) if item.irrational]
         extra = f", {_tuple(exact)}" if exact else ""
         em.line(f"return ({', '.join([*values, *stars, *points])}{', ' if values else ''}"
@@ -534,24 +535,24 @@ class _ProgramBuilder:
             value = self._irrational(em, item, value_var, exact)
         else:
             value = em.expr(item.formula)
-            em.line(f"{value_var} = ({value.num}, {value.den})")
+        em.line(f"{value_var}n, {value_var}d = {value.num}, {value.den}")
         self._score(em, item, value, stars_var, points_var, exact)
         em.depth -= 1
         if any(self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE for k in item.reads) or any(
                 policy is MissingPolicy.NOT_APPLICABLE for _, policy in item.defaults):
             em.line("except _NotApplicable:")  # an input missing under `when missing: not applicable`
-            em.line(f"    {value_var} = {stars_var} = None")
+            em.line(f"    {value_var}n = {value_var}d = {stars_var} = None")
             em.line(f"    {points_var} = {'0' if item.scaled else '_Fraction(0)'}")
         em.line("except _ZeroSignal as signal:")
         em.depth += 1
         if item.zero_policy is ZeroPolicy.ERROR:
             em.line(f"raise _zero_error(signal, entity, {item.code!r}) from None")
         elif item.zero_policy is ZeroPolicy.NOT_APPLICABLE:
-            em.line(f"{value_var} = {stars_var} = None")
+            em.line(f"{value_var}n = {value_var}d = {stars_var} = None")
             # No points, in the column's type: a scaled int, or an exact Fraction (see ResultColumns).
             em.line(f"{points_var} = {'0' if item.scaled else '_Fraction(0)'}")
         else:
-            em.line(f"{value_var} = (0, 1)")
+            em.line(f"{value_var}n, {value_var}d = 0, 1")
             self._score(em, item, Pair("0", "1", True), stars_var, points_var)
         em.depth -= 1
 

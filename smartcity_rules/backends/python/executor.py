@@ -5,17 +5,56 @@ from __future__ import annotations
 import itertools
 import linecache
 import weakref
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
 
 from ...plan import semantics
 from ...plan.scoring import ScoringPlan
 from ..protocol import Batch, Pair, Record, ResultColumns
 from .codegen import Program, generate
 
-Row = tuple[Any, ...]  # values, stars, points, missing, and the irrational leaves' exact values if any
+Row = tuple[Any, ...]  # each value's numerator and denominator, stars, points, missing, irrational exact values
 _NAMES = itertools.count(1)
 _BUILTINS = {"min": min, "max": max, "type": type, "int": int, "KeyError": KeyError}
+
+
+class Pairs(Sequence[Pair | None]):
+    """A column of exact values kept as a column of numerators and one of denominators (None
+    for not applicable): a pair is made only when a caller reads it, so a run leaves no tuple
+    per value for the collector to walk."""
+
+    __slots__ = ("dens", "nums")
+
+    def __init__(self, nums: Sequence[int | None], dens: Sequence[Any]) -> None:
+        self.nums, self.dens = nums, dens  # dens[row] is an int wherever nums[row] is
+
+    def __len__(self) -> int:
+        return len(self.nums)
+
+    @overload
+    def __getitem__(self, row: int) -> Pair | None: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[Pair | None]: ...
+
+    def __getitem__(self, row: int | slice) -> Pair | Sequence[Pair | None] | None:
+        if isinstance(row, slice):
+            return Pairs(self.nums[row], self.dens[row])
+        num = self.nums[row]
+        return None if num is None else (num, self.dens[row])
+
+    def __iter__(self) -> Iterator[Pair | None]:
+        return map(_pair, self.nums, self.dens)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+
+def _pair(num: int | None, den: int) -> Pair | None:
+    return None if num is None else (num, den)
 
 
 class PythonBackend:
@@ -59,13 +98,14 @@ class PythonExecutor:
         width = len(self.plan.indicators)
         if not rows:
             return ResultColumns(((),) * width, ((),) * width, ((),) * width, 0)
-        # Each row is flat (values, stars, points, missing, the irrational leaves' exact values if
-        # any): one zip in C makes every column.
+        # Each row is flat (numerator and denominator of each value, stars, points, missing, the
+        # irrational leaves' exact values if any): one zip in C makes every column.
         columns = tuple(zip(*rows))
+        values = tuple(Pairs(columns[2 * k], columns[2 * k + 1]) for k in range(width))
         irrational = [k for k, item in enumerate(self.plan.indicators) if item.irrational]
-        exact = dict(zip(irrational, zip(*columns[3 * width + 1]))) if irrational else {}
-        return ResultColumns(columns[:width], columns[width:2 * width], columns[2 * width:3 * width], len(rows),
-                             columns[3 * width], imputed, exact)
+        exact = dict(zip(irrational, zip(*columns[4 * width + 1]))) if irrational else {}
+        return ResultColumns(values, columns[2 * width:3 * width], columns[3 * width:4 * width], len(rows),
+                             columns[4 * width], imputed, exact)
 
     def _cohort_values(self, batch: Batch, imputed: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
         sites = self.plan.cohort_sites
