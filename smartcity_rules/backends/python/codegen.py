@@ -500,13 +500,14 @@ class _ProgramBuilder:
             stars.append(f"s{k}")
             points.append(f"p{k}")
         em.indicator = None
-        # One flat row (each value's numerator and denominator, stars, points, missing, then the
-        # exact Surd of each irrational leaf in order, when there is one: ResultColumns.exact): no
-        # tuple per value survives the row, and the executor transposes rows in one zip.
+        # A flat row: stars, points, missing, one tuple of each value's numerator and denominator,
+        # then the exact Surd of each irrational leaf in order, when there is one (ResultColumns.
+        # exact). No tuple per value survives the row; the executor transposes stars and points at
+        # once, and values only when a caller reads them (see executor.Pairs).
         exact = [f"e{k}" for k, item in enumerate(self.plan.indicators) if item.irrational]
         extra = f", {_tuple(exact)}" if exact else ""
-        em.line(f"return ({', '.join([*values, *stars, *points])}{', ' if values else ''}"
-                f"{'missing' if em.misses else '()'}{extra})")
+        em.line(f"return ({''.join(name + ', ' for name in [*stars, *points])}{'missing' if em.misses else '()'}, "
+                f"({''.join(name + ', ' for name in values)}){extra})")
         lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []" if em.misses else "    pass",
                  *em.lines]
         return lines, [None, None, *em.origins]

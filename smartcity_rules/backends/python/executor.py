@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import operator
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
@@ -13,23 +14,31 @@ from ...plan.scoring import ScoringPlan
 from ..protocol import Batch, Pair, Record, ResultColumns
 from .codegen import Program, generate
 
-Row = tuple[Any, ...]  # each value's numerator and denominator, stars, points, missing, irrational exact values
+Row = tuple[Any, ...]  # every stars, every points, the missing slots, (numerator, denominator, ...), exact values
 _NAMES = itertools.count(1)
 _BUILTINS = {"min": min, "max": max, "type": type, "int": int, "KeyError": KeyError}
 
 
 class Pairs(Sequence[Pair | None]):
-    """A column of exact values kept as a column of numerators and one of denominators (None
-    for not applicable): a pair is made only when a caller reads it, so a run leaves no tuple
-    per value for the collector to walk."""
+    """A column of exact values, read from the rows' value tuples (numerator, denominator of each
+    value in turn; None for not applicable) when a caller first reads it: a run leaves no tuple
+    per value for the collector to walk, and a caller that wants totals never transposes them."""
 
-    __slots__ = ("dens", "nums")
+    __slots__ = ("_at", "_dens", "_nums", "_rows")
 
-    def __init__(self, nums: Sequence[int | None], dens: Sequence[Any]) -> None:
-        self.nums, self.dens = nums, dens  # dens[row] is an int wherever nums[row] is
+    def __init__(self, rows: Sequence[tuple[Any, ...]], at: int) -> None:
+        self._rows, self._at = rows, at
+        self._nums: list[int | None] | None = None
+        self._dens: list[Any] = []  # an int wherever the numerator is
+
+    def _columns(self) -> tuple[list[int | None], list[Any]]:
+        if self._nums is None:  # two threads may both build it: the same lists, no harm
+            self._dens = list(map(operator.itemgetter(self._at + 1), self._rows))
+            self._nums = list(map(operator.itemgetter(self._at), self._rows))
+        return self._nums, self._dens
 
     def __len__(self) -> int:
-        return len(self.nums)
+        return len(self._rows)
 
     @overload
     def __getitem__(self, row: int) -> Pair | None: ...
@@ -39,12 +48,13 @@ class Pairs(Sequence[Pair | None]):
 
     def __getitem__(self, row: int | slice) -> Pair | Sequence[Pair | None] | None:
         if isinstance(row, slice):
-            return Pairs(self.nums[row], self.dens[row])
-        num = self.nums[row]
-        return None if num is None else (num, self.dens[row])
+            return Pairs(self._rows[row], self._at)
+        nums, dens = self._columns()
+        num = nums[row]
+        return None if num is None else (num, dens[row])
 
     def __iter__(self) -> Iterator[Pair | None]:
-        return map(_pair, self.nums, self.dens)
+        return map(_pair, *self._columns())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
@@ -98,14 +108,15 @@ class PythonExecutor:
         width = len(self.plan.indicators)
         if not rows:
             return ResultColumns(((),) * width, ((),) * width, ((),) * width, 0)
-        # Each row is flat (numerator and denominator of each value, stars, points, missing, the
-        # irrational leaves' exact values if any): one zip in C makes every column.
+        # Each row is flat (stars, points, missing, the values' tuple, the irrational leaves' exact
+        # values if any): one zip in C makes every column of stars and points; the values' columns
+        # are made when first read.
         columns = tuple(zip(*rows))
-        values = tuple(Pairs(columns[2 * k], columns[2 * k + 1]) for k in range(width))
+        values = tuple(Pairs(columns[2 * width + 1], 2 * k) for k in range(width))
         irrational = [k for k, item in enumerate(self.plan.indicators) if item.irrational]
-        exact = dict(zip(irrational, zip(*columns[4 * width + 1]))) if irrational else {}
-        return ResultColumns(values, columns[2 * width:3 * width], columns[3 * width:4 * width], len(rows),
-                             columns[4 * width], imputed, exact)
+        exact = dict(zip(irrational, zip(*columns[2 * width + 2]))) if irrational else {}
+        return ResultColumns(values, columns[:width], columns[width:2 * width], len(rows), columns[2 * width],
+                             imputed, exact)
 
     def _cohort_values(self, batch: Batch, imputed: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
         sites = self.plan.cohort_sites
