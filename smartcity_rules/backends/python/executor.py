@@ -49,9 +49,11 @@ class Pairs(Sequence[Pair | None]):
     def __getitem__(self, row: int | slice) -> Pair | Sequence[Pair | None] | None:
         if isinstance(row, slice):
             return Pairs(self._rows[row], self._at)
-        nums, dens = self._columns()
+        nums = self._nums
+        if nums is None:
+            nums = self._columns()[0]
         num = nums[row]
-        return None if num is None else (num, dens[row])
+        return None if num is None else (num, self._dens[row])
 
     def __iter__(self) -> Iterator[Pair | None]:
         return map(_pair, *self._columns())
