@@ -2,15 +2,17 @@
 
 Every value is an exact rational held as a pair of Python ints (numerator,
 denominator > 0), never a float: star bands are found by one integer division
-and a bisection over thresholds scaled to whole numbers (semantics.stars), and
+and a bisection, written out as comparisons, over thresholds scaled to whole
+numbers (semantics.stars), and
 star points come from tables scaled to the plan's common denominator. A Fraction
 is made for the total, and for the points of a linear scale or of a deduction
 of a fractional value (semantics.linear_points, deduction_points); nowhere else.
 
 Hygiene: author text never reaches the generated source. Input names become
-`x0`, `x1`...; record keys are emitted with repr() of checked strings; constants
-are passed through the namespace; the code runs in a fresh namespace holding only
-semantics.EXPORTS, the constants and four builtins.
+`x0`, `x1`...; record keys reach the code inside the constant that fetches them
+(an operator.itemgetter) or as repr() of checked strings; constants are passed
+through the namespace; the code runs in a fresh namespace holding only
+semantics.EXPORTS, the constants and five builtins (min, max, type, int, KeyError).
 """
 
 from __future__ import annotations
