@@ -224,10 +224,11 @@ def setup_rows(workload: Workload, rounds: int, least: float = 0.1) -> list[Row]
     parser built): the parse once uncached, once as a load meets it again (parse keeps trees)."""
     path = workload.standard
     text = path.read_text(encoding="utf-8")
-    checked = check(link(parse_file(path)))
+    tree = link(parse_file(path))
+    checked = check(tree)
     steps: dict[str, Callable[[], object]] = {
         "parse, not kept": lambda: parse_module._parse.__wrapped__(text, str(path)),
-        "check": lambda: check(link(parse_file(path))),
+        "check": lambda: check(tree),
         "compile (lower, generate, compile)": lambda: scr.Standard(checked),
         "load: all three, warm": lambda: scr.load(path),
     }
