@@ -49,11 +49,13 @@ def make_cohort(base: list[dict], copies: int) -> list[dict]:
     return cohort
 
 
-def disagreements(standard, records: list[dict]) -> list[str]:
-    """Every difference between the library's and the hand-written results."""
+def disagreements(standard, records: list[dict], library=None, hand_records: list[dict] | None = None) -> list[str]:
+    """Every difference between the library's and the hand-written results: `library`, the
+    library's results for `records` (evaluated here when not given), and `hand_records`, the same
+    statistics as the hand-written scorer takes them (floats; default: `records`)."""
     problems = []
-    library = standard.evaluate_cohort(records)
-    hand = {h["entity"]: h for h in score_cohort(records)}
+    library = standard.evaluate_cohort(records) if library is None else library
+    hand = {h["entity"]: h for h in score_cohort(records if hand_records is None else hand_records)}
     if len(hand) != len(library):
         problems.append(f"{len(library)} library results, {len(hand)} hand-written results")
     for e in library:

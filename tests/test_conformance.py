@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 import smartcity_rules as scr
 from smartcity_rules import testing
 from smartcity_rules.backends.protocol import Backend
+from smartcity_rules.standard import TypedStandard
 from smartcity_rules.testing import cohorts
 from smartcity_rules.toolkit.cases import default_path, load_cases, run_cases
 
@@ -187,12 +188,16 @@ def _standard(name: str) -> scr.Standard:
 def test_values_at_and_beside_thresholds_agree(engine: dict[str, Any], name: str, data: st.DataObject) -> None:
     standard = _standard(name)
     cohort = data.draw(cohorts(standard, max_size=GENERATED[name], varied=False))
+    typed = {}
+    if isinstance(standard, TypedStandard):  # thresholds are a type's: place one entity of a drawn type
+        kind = data.draw(st.sampled_from(standard.entity_types))
+        standard, typed = standard.variant(kind), {standard.entity_type_input: kind}
     try:
         case = data.draw(testing.threshold_cases(standard))
     except scr.CannotGenerate:
         case = None
     if case is not None:  # one entity placed at, or one step beside, a threshold
-        cohort[0] = {**case.record, "entity": cohort[0]["entity"]}
+        cohort[0] = {**case.record, **typed, "entity": cohort[0]["entity"]}
     _agree(name, engine[name], cohort)
 
 
@@ -203,7 +208,10 @@ def test_counts_beyond_int64_agree(engine: dict[str, Any], name: str, data: st.D
     """Every whole number scaled by 10**power (a part and its whole alike, so ratios stay)."""
     standard = _standard(name)
     cohort = data.draw(cohorts(standard, max_size=GENERATED[name], varied=False, zeros=True))
-    scaled = {slot.key for slot in standard.plan.slots if slot.kind.value in ("count", "money", "area", "length")}
+    plans = [standard.variant(t).plan for t in standard.entity_types] if isinstance(standard, TypedStandard) \
+        else [standard.plan]
+    scaled = {slot.key for plan in plans for slot in plan.slots
+              if slot.kind.value in ("count", "money", "area", "length")}
     _agree(name, engine[name], [{key: _scaled(value, 10**power) if key in scaled else value
                                  for key, value in record.items()} for record in cohort])
 

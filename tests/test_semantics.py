@@ -50,7 +50,7 @@ def test_exact_refuses_non_numbers(raw: object) -> None:
 def test_float_fast_path_agrees_with_exact(raw: float) -> None:
     num, den = exact_pair(raw)
     assert Fraction(num, den) == exact(raw)
-    assert coerce_pair(Kind.MONEY, raw, "m", None, None) == (num, den)
+    assert Fraction(*coerce_pair(Kind.MONEY, raw, "m", None, None)) == Fraction(num, den)
 
 
 def test_coerce_pair_checks_each_kind() -> None:

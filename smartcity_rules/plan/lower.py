@@ -8,6 +8,7 @@ common denominator, whether the total needs rounding) is made here, once.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from fractions import Fraction
@@ -17,7 +18,7 @@ from ..language.check import CheckedStandard, NodeKind, ScoredIndicator
 from ..language.formula import render
 from ..language.syntax import Function
 from . import scoring as p
-from .semantics import band_scale, domain, round_score, rounding_of
+from .semantics import Rounding, band_scale, domain, round_score, rounding_of
 
 PREVIOUS_SUFFIX = "@previous"
 _WHOLE_KINDS = frozenset({s.Kind.COUNT, s.Kind.RANK, s.Kind.FLAG})
@@ -323,7 +324,7 @@ class _Lowering:
                                         None if r.high is None else r.high.value, r.high_closed,
                                         r.points.value) for r in scoring.rows), maximum,
                                  tuple(round_score(r.points.value, rounding) for r in scoring.rows))
-        return p.StarPoints(tuple(round_score(maximum * stars / 5, rounding) for stars in range(6)), maximum)
+        return p.StarPoints(_star_table(maximum, rounding), maximum)
 
     def _scaled(self, item: ScoredIndicator) -> bool:
         """Table points are always scaled; a deduction is when its value is a whole number
@@ -412,3 +413,9 @@ class _Lowering:
             return p.IndicatorValue(req.compare, leaf, req.threshold.value)
         group = next(k for k, n in enumerate(nodes) if n.kind is NodeKind.GROUP and n.name == req.group)
         return p.NodePoints(req.compare, group, req.points.value)
+
+
+@functools.lru_cache(maxsize=256)
+def _star_table(maximum: Fraction, rounding: Rounding | None) -> tuple[Fraction, ...]:
+    """Points for 0 to 5 stars, maximum x stars / 5 rounded: indicators share a few maxima."""
+    return tuple(round_score(maximum * stars / 5, rounding) for stars in range(6))

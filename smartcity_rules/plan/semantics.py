@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import bisect
 import decimal
+import functools
 import math
 import operator
 import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import attrs
 
@@ -80,12 +81,7 @@ DOMAINS: dict[Kind, Domain] = {
 }
 
 
-# The float fast path's view of the table: (low, high, whole) as floats, infinity excluded.
-_FLOAT_BOUNDS = {kind: (float(d.low), math.nextafter(math.inf, 0) if d.high is None else float(d.high), d.whole)
-                 for kind, d in DOMAINS.items() if kind is not Kind.FLAG}
-
-
-_PLAIN_DIGITS = 40  # a plain decimal text this long or shorter is read on the fast path
+_PLAIN_DIGITS = 40  # a plain decimal text of this many digits or fewer is read on the fast path
 
 
 def domain(kind: Kind, score_range: tuple[Fraction, Fraction] | None = None) -> Domain:
@@ -214,20 +210,69 @@ def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: 
                 low: Fraction | None = None, high: Fraction | None = None) -> tuple[int, int]:
     """Check and convert one reported statistic to an exact (numerator, denominator) pair.
 
-    The generated code's slow path: it handles ints of the right range itself.
-    """
-    if type(raw) is float and low is None and kind in _FLOAT_BOUNDS:
-        # The common case of data parsed from JSON, kept short: a float in its kind's domain.
-        floor, ceiling, whole_only = _FLOAT_BOUNDS[kind]
-        text = repr(raw)
-        if floor <= raw <= ceiling and "e" not in text:
-            whole, _, digits = text.partition(".")
-            if not whole_only or digits == "0":
-                return int(whole + digits), 10 ** len(digits)
-    if type(raw) is str and low is None and kind in _FLOAT_BOUNDS:
-        plain = _plain_decimal(kind, raw)
-        if plain is not None:
-            return plain
+    `low` and `high` are a score's declared range. The common spellings take reader()'s fast
+    paths; everything else is checked here, in _checked_value."""
+    return reader(kind, low, high)(raw, name, entity, indicator)
+
+
+Reader = Callable[[Any, str, str | None, str | None], tuple[int, int]]
+_POW10 = tuple(10**k for k in range(_PLAIN_DIGITS + 1))
+_EXACT_INTS = 2.0**53  # an integral float below it is exactly its int, as its shortest repr reads
+
+
+@functools.cache
+def reader(kind: Kind, low: Fraction | None = None, high: Fraction | None = None) -> Reader:
+    """The reader of one kind's statistics that generated code calls for anything but an int
+    in the kind's domain (which it reads inline): (numerator, denominator), or (whole, 1) for
+    the whole kinds.
+
+    A finite float, or a plain decimal text ("46.0", "0.85": ASCII digits and at most one dot,
+    as read_records hands decimals over), is read exactly without a regex or a Fraction, the
+    way exact() reads it: an integral float below 2**53 as its int, any other float by its
+    shortest repr. The domain is then checked by integer cross-multiplication. Anything else,
+    and any value outside the domain, takes the checking path, which converts exactly or
+    raises an error naming the entity, the indicator and the input."""
+    allowed = domain(kind, None if low is None or high is None else (low, high))
+    low_num, low_den = allowed.low.numerator, allowed.low.denominator
+    high_num, high_den = (0, 1) if allowed.high is None else (allowed.high.numerator, allowed.high.denominator)
+    bounded, whole = allowed.high is not None, allowed.whole
+
+    def checked(raw: Any, name: str, entity: str | None, indicator: str | None) -> tuple[int, int]:
+        num, den = _checked_value(kind, raw, name, entity, indicator, low, high)
+        return (num // den, 1) if whole else (num, den)
+
+    if kind is Kind.FLAG:
+        return checked  # yes or no, never a number: _flag reads every spelling
+
+    def read(raw: Any, name: str, entity: str | None, indicator: str | None) -> tuple[int, int]:
+        kind_of = type(raw)
+        if kind_of is float and -_EXACT_INTS < raw < _EXACT_INTS:  # finite, and repr() has no exponent above
+            if raw.is_integer():
+                num, den = int(raw), 1
+            elif "e" in (text := repr(raw)):  # 1e-05: the checking path reads the exponent
+                return checked(raw, name, entity, indicator)
+            else:
+                integral, _, digits = text.partition(".")
+                num, den = int(integral + digits), _POW10[len(digits)]
+        elif kind_of is str:
+            integral, _, digits = raw.partition(".")
+            text = integral + digits
+            if not (text.isdecimal() and text.isascii() and len(text) <= _PLAIN_DIGITS):
+                return checked(raw, name, entity, indicator)  # a sign, a space, "85%", "1,234", "1e3", ...
+            num, den = int(text), _POW10[len(digits)]
+        else:
+            return checked(raw, name, entity, indicator)
+        if (num * low_den >= low_num * den and (not bounded or num * high_den <= high_num * den)
+                and (not whole or num % den == 0)):
+            return (num // den, 1) if whole else (num, den)
+        return checked(raw, name, entity, indicator)
+
+    return read
+
+
+def _checked_value(kind: Kind, raw: Any, name: str, entity: str | None, indicator: str | None,
+                   low: Fraction | None, high: Fraction | None) -> tuple[int, int]:
+    """The checking path: every spelling exact() reads, every domain check, every message."""
     where: dict[str, Any] = {"entity": entity, "indicator": indicator, "input": name}
     if kind is not Kind.RATE and isinstance(raw, str) and raw.rstrip().endswith("%"):
         raise InvalidValue(f"{raw[:40]!r} is a percentage, which is read only for rates; "
@@ -237,23 +282,6 @@ def coerce_pair(kind: Kind, raw: Any, name: str, entity: str | None, indicator: 
         problem = _outside(kind, domain(kind, None if low is None or high is None else (low, high)), num, den)
         if problem is not None:
             raise InvalidValue(f"{raw!r} {problem}", **where)
-    return num, den
-
-
-def _plain_decimal(kind: Kind, raw: str) -> tuple[int, int] | None:
-    """The common text of a CSV cell, "46" or "0.85", read without a regex when it is plain
-    ASCII digits in the kind's domain; None sends anything else down the checking path."""
-    whole, dot, digits = raw.partition(".")
-    if not (whole.isdigit() and whole.isascii() and len(raw) <= _PLAIN_DIGITS):
-        return None
-    if dot and not (digits.isdigit() and digits.isascii()):
-        return None
-    num, den = int(whole + digits), 10 ** len(digits)
-    allowed = DOMAINS[kind]
-    if allowed.whole and num % den:
-        return None
-    if (allowed.high is not None and num > den) or (allowed.low == 1 and num < den):  # rate above 1, rank 0
-        return None
     return num, den
 
 
@@ -271,6 +299,14 @@ def _outside(kind: Kind, allowed: Domain, num: int, den: int) -> str | None:
     if not allowed.holds(value):
         return f"is outside the score range {fmt(allowed.low)} to {fmt(allowed.high or allowed.low)}"
     return None
+
+
+def fetch_lenient(keys: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of `keys` in a record, MISSING for each one it lacks: what generated code
+    reads a record with when the fast fetch (an operator.itemgetter) meets a missing key."""
+    def fetch(record: Any) -> tuple[Any, ...]:
+        return tuple(record.get(key, MISSING) for key in keys)
+    return fetch
 
 
 UnreadInput = tuple[str, Kind, Fraction | None, Fraction | None]  # record key, kind, score bounds
@@ -441,21 +477,35 @@ def statistic_column(function: Function, values: Sequence[tuple[int, int] | None
     return [None if v is None else _pair(statistic) for v in values]
 
 
+def _exact_keys(values: Sequence[tuple[int, int] | None]) -> list[int | Fraction | None]:
+    """Each value as a number to sort and group by: its int when every value present is a
+    whole number over 1 (counts, the common case), else its Fraction; None stays None. Ints
+    and Fractions order, compare and hash alike, so either gives the same ranks and shares."""
+    if all(v is None or v[1] == 1 for v in values):
+        return [None if v is None else v[0] for v in values]
+    return [None if v is None else Fraction(*v) for v in values]
+
+
 def rank_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
     """Competition ranking, largest first: equal values share the best rank (1, 2, 2, 4)."""
-    present = sorted((Fraction(*v) for v in values if v is not None), reverse=True)
-    first: dict[Fraction, int] = {}
+    keys = _exact_keys(values)
+    present = sorted((k for k in keys if k is not None), reverse=True)
+    first: dict[int | Fraction, int] = {}
     for position, value in enumerate(present, start=1):
         first.setdefault(value, position)
-    return [None if v is None else (first[Fraction(*v)], 1) for v in values]
+    return [None if k is None else (first[k], 1) for k in keys]
 
 
 def share_column(values: Sequence[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
     """Each value over the sum of the cohort's; None for all when the sum is 0."""
-    whole = sum((Fraction(*v) for v in values if v is not None), Fraction(0))
+    keys = _exact_keys(values)
+    whole = sum(k for k in keys if k is not None)
     if whole == 0:
         return [None] * len(values)
-    return [None if v is None else _pair(Fraction(*v) / whole) for v in values]
+    if isinstance(whole, int):  # every value an int: the pair (k, whole), its denominator made positive
+        sign = 1 if whole > 0 else -1
+        return [None if k is None else (sign * k, sign * whole) for k in cast(list[int | None], keys)]
+    return [None if k is None else _pair(k / whole) for k in keys]
 
 
 def _pair(value: Fraction) -> tuple[int, int]:
@@ -692,8 +742,6 @@ EXPORTS: dict[str, Any] = {
     "_absent": absent,
     "_missing_input": missing_input,
     "_NotApplicable": NotApplicable,
-    "_coerce_pair": coerce_pair,
-    "_coerce_int": coerce_int,
     "_check_unread": check_unread,
     "_zero": zero,
     "_ZeroSignal": ZeroSignal,
@@ -703,8 +751,6 @@ EXPORTS: dict[str, Any] = {
     "_linear": linear_points,
     "_deduct": deduction_points,
     "_Fraction": Fraction,
-    "_bisect_right": bisect.bisect_right,
-    "_bisect_left": bisect.bisect_left,
     "_Kind": Kind,
     "_lift": lift,
     "_root": root,

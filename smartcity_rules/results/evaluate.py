@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from .table import TableResult
 
 Record = Mapping[str, Any]
+_UNNAMED = object()  # a record without an `entity` key
 
 
 def _info(item: ScoredIndicator, bonus: bool) -> IndicatorInfo:
@@ -138,12 +139,12 @@ class ScoredBatch:
         return None if ratings is None else ratings.ranks[row]
 
     def indicators(self, row: int) -> tuple[IndicatorResult, ...]:
-        columns, shape = self.columns, self.shape
-        found = tuple(
-            IndicatorResult(info, status if value is not None else Status.NOT_APPLICABLE,
-                            value, columns.stars[k][row], self.points.indicator(k, row))
-            for k, (info, status, value) in enumerate(
-                zip(shape.infos, shape.statuses, (column[row] for column in columns.values))))
+        columns, shape, absent = self.columns, self.shape, Status.NOT_APPLICABLE
+        values = [column[row] for column in columns.values]
+        stars = [column[row] for column in columns.stars]
+        found = tuple(IndicatorResult(info, status if value is not None else absent, value, star, points)
+                      for info, status, value, star, points in zip(
+                          shape.infos, shape.statuses, values, stars, self.points.leaves(row)))
         if not columns.exact:
             return found
         return tuple(attrs.evolve(result, exact=columns.exact[k][row]) if k in columns.exact else result
@@ -324,13 +325,21 @@ class CompiledStandard:
         first record's index in the file; `seen`, the entities of earlier batches of one cohort."""
         entities = [self._entity(record, start + index) for index, record in enumerate(records)]
         seen = set() if seen is None else seen
+        named = set(entities)
+        if len(named) == len(entities) and named.isdisjoint(seen):
+            seen |= named  # every name new: the common case, decided in C
+        else:
+            self._repeated(entities, seen)
+        for record, entity in zip(records, entities):
+            self._check_keys(record, entity)
+        return Batch(records, entities)
+
+    def _repeated(self, entities: list[str], seen: set[str]) -> None:
+        """Raise for the first name met twice, in order."""
         for entity in entities:
             if entity in seen:
                 raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)
             seen.add(entity)
-        for record, entity in zip(records, entities):
-            self._check_keys(record, entity)
-        return Batch(records, entities)
 
     # ------------------------------------------------------------ tables
     def _columnar(self) -> Any:
@@ -411,9 +420,10 @@ class CompiledStandard:
         return self.evaluate_cohort(members)[[*entities, entity].index(entity)]
 
     def _entity(self, record: Any, index: int) -> str:
-        if not isinstance(record, Mapping):
+        if type(record) is not dict and not isinstance(record, Mapping):
             raise DataError(f"record {index + 1} is not a mapping of statistics (got {type(record).__name__})")
-        return str(record.get(ENTITY_KEY, f"#{index + 1}"))
+        name = record.get(ENTITY_KEY, _UNNAMED)
+        return f"#{index + 1}" if name is _UNNAMED else str(name)
 
     def _check_keys(self, record: Record, entity: str | None) -> None:
         if self._known.issuperset(record):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import cast
+from typing import Any, cast
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
@@ -37,23 +37,27 @@ class NodeScores:
     def __init__(self, plan: p.ScoringPlan, columns: ResultColumns) -> None:
         self.plan = plan
         self.columns = columns
-        self._fractions: dict[int, Fraction] = {}
-        self._ints: list[list[int] | None] | None = None  # per node: scaled ints, or None
+        self._fractions = _Scaled(plan.points_scale)
+        self._scaled = tuple(item.scaled for item in plan.indicators)
+        self._ints: list[Sequence[int] | None] | None = None  # per node: scaled ints, or None
         self._rounded: list[list[Fraction]] = []
         self._unrounded: list[list[Fraction]] = []
-        self._applicable: list[list[bool]] = []
+        self._applicable: dict[int, list[bool]] = {}  # per node, on first use
 
     def indicator(self, k: int, row: int) -> Fraction:
         point = self.columns.points[k][row]
-        if not self.plan.indicators[k].scaled:
+        if not self._scaled[k]:
             return Fraction(point)
-        return self._fraction(cast(int, point))  # the plan says so: see ResultColumns
+        return self._fractions[cast(int, point)]  # the plan says it is a scaled int: see ResultColumns
+
+    def leaves(self, row: int) -> list[Fraction]:
+        """indicator(k, row) for every leaf k, at the cost of a lookup each."""
+        fractions: dict[Any, Fraction] = self._fractions  # the scaled points are ints: see ResultColumns
+        return [fractions[point] if scaled else point if type(point) is Fraction else Fraction(point)
+                for scaled, point in zip(self._scaled, [column[row] for column in self.columns.points])]
 
     def _fraction(self, scaled: int) -> Fraction:
-        exact = self._fractions.get(scaled)
-        if exact is None:
-            exact = self._fractions.setdefault(scaled, Fraction(scaled, self.plan.points_scale))
-        return exact
+        return self._fractions[scaled]
 
     def node(self, n: int, row: int) -> Fraction:
         ints = self._columns()[n]
@@ -91,64 +95,72 @@ class NodeScores:
         return sum((item.carries for item in self.plan.indicators if missing.intersection(item.reads)), Fraction(0))
 
     def applicable(self, n: int, row: int) -> bool:
-        self._columns()
-        return self._applicable[n][row]
+        return self.held(n)[row]
 
-    def _columns(self) -> list[list[int] | None]:
+    def scaled(self, n: int) -> Sequence[int] | None:
+        """Node n's points for every row as ints scaled by plan.points_scale, when it is summed
+        in ints (see the class); None when its points are Fractions."""
+        return self._columns()[n]
+
+    def held(self, n: int) -> list[bool]:
+        """Whether node n is applicable, for every row: a leaf when it has a value, an inner
+        node when one of its weighed members is (or when it has none)."""
+        found = self._applicable.get(n)
+        if found is None:
+            node = self.plan.nodes[n]
+            if node.leaf is not None:
+                found = [value is not None for value in self.columns.values[node.leaf]]
+            else:
+                weighed = [self.held(m) for m in node.members if self.plan.nodes[m].weighs]
+                found = list(map(any, zip(*weighed))) if weighed else [True] * len(self.columns)
+            self._applicable[n] = found
+        return found
+
+    def _columns(self) -> list[Sequence[int] | None]:
         if self._ints is not None:
             return self._ints
         nodes = self.plan.nodes
         count = len(nodes)
-        ints: list[list[int] | None] = [None] * count
+        ints: list[Sequence[int] | None] = [None] * count
         self._rounded = [[] for _ in nodes]
         self._unrounded = [[] for _ in nodes]
-        self._applicable = [[] for _ in nodes]
         for n in reversed(range(count)):  # members come after their parent
             node = nodes[n]
             if node.leaf is not None:
                 self._leaf(n, node.leaf, ints)
             elif summable(self.plan, node, [ints[m] is not None for m in node.members]):
                 ints[n] = self._int_sum(node, ints)
-                self._applicable[n] = self._held(node, self._applicable)
             else:
                 self._exact_node(n, node, ints)
         self._ints = ints
         return ints
 
-    def _leaf(self, n: int, k: int, ints: list[list[int] | None]) -> None:
-        values = self.columns.values[k]
-        self._applicable[n] = [value is not None for value in values]
+    def _leaf(self, n: int, k: int, ints: list[Sequence[int] | None]) -> None:
         if self.plan.indicators[k].scaled:
-            ints[n] = cast(list[int], list(self.columns.points[k]))
+            ints[n] = cast(Sequence[int], self.columns.points[k])
         else:
             self._rounded[n] = [self.indicator(k, row) for row in range(len(self.columns))]
 
-    def _int_sum(self, node: p.NodePlan, ints: list[list[int] | None]) -> list[int]:
-        columns = [cast(list[int], ints[m]) for m in node.members]
+    def _int_sum(self, node: p.NodePlan, ints: list[Sequence[int] | None]) -> list[int]:
+        columns = [cast(Sequence[int], ints[m]) for m in node.members]
         sums = [sum(row) for row in zip(*columns)] if columns else [0] * len(self.columns)
         if node.cap is not None:
             cap = int(node.cap * self.plan.points_scale)
             sums = [min(total, cap) for total in sums]
         return sums
 
-    def _held(self, node: p.NodePlan, applicable: list[list[bool]]) -> list[bool]:
-        weighed = [m for m in node.members if self.plan.nodes[m].weighs]
-        if not weighed:
-            return [True] * len(self.columns)
-        return [any(applicable[m][row] for m in weighed) for row in range(len(self.columns))]
-
-    def _value(self, m: int, row: int, ints: list[list[int] | None]) -> Fraction:
+    def _value(self, m: int, row: int, ints: list[Sequence[int] | None]) -> Fraction:
         column = ints[m]
         return self._fraction(column[row]) if column is not None else self._rounded[m][row]
 
-    def _exact_node(self, n: int, node: p.NodePlan, ints: list[list[int] | None]) -> None:
+    def _exact_node(self, n: int, node: p.NodePlan, ints: list[Sequence[int] | None]) -> None:
         nodes = self.plan.nodes
         weighed = [m for m in node.members if nodes[m].weighs]
         maxima = [nodes[m].maximum or Fraction(0) for m in weighed]
         others = [m for m in node.members if m not in weighed]
+        member_held = [self.held(m) for m in weighed]
         for row in range(len(self.columns)):
-            held = [self._applicable[m][row] for m in weighed]
-            self._applicable[n].append(not weighed or any(held))
+            held = [column[row] for column in member_held]
             scale = redistribution(maxima, held) if node.redistribute else None
             if node.redistribute and scale is None and weighed:
                 self._unrounded[n].append(Fraction(0))  # nothing applicable: the node is not applicable
@@ -165,3 +177,15 @@ class NodeScores:
             raw, score = node_score(members, node.cap, node.weight, node.rounding, scale)
             self._unrounded[n].append(raw)
             self._rounded[n].append(score)
+
+
+class _Scaled(dict[int, Fraction]):
+    """Scaled int points -> their Fractions, each made once: a batch's points take few values."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, scaled: int) -> Fraction:
+        exact = self[scaled] = Fraction(scaled, self.scale)
+        return exact

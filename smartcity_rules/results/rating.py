@@ -7,7 +7,9 @@ columns, so the level reached and the requirements listed can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
 
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
@@ -20,14 +22,13 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
     compare = COMPARE[req.compare]
     match req:
         case p.TotalAtLeast(_, threshold):
-            # Integers cross-multiplied: a Fraction comparison costs more than the rest of a check.
-            top, bottom = threshold.numerator, threshold.denominator
-            totals = (points.total(row) for row in range(len(columns)))
-            return [compare(t.numerator * bottom, top * t.denominator) for t in totals]
+            return _points_held(points, 0, threshold, compare, None)
         case p.EveryLeading(_, stars, members):
             # Not-applicable leading indicators are skipped: they have no stars to hold to the bar.
-            rows = zip(*(columns.stars[k] for k in members)) if members else ((),) * len(columns)
-            return [all(s is None or compare(s, stars) for s in row) for row in rows]
+            if not members:
+                return [True] * len(columns)
+            each = [[s is None or compare(s, stars) for s in columns.stars[k]] for k in members]
+            return list(map(all, zip(*each)))
         case p.IndicatorStars(_, k, stars):
             return [s is not None and compare(s, stars) for s in columns.stars[k]]
         case p.IndicatorValue(_, k, threshold):
@@ -39,9 +40,22 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
         case p.NodePoints(_, n, bar):
             # An N/A indicator or item satisfies no requirement; a group is held to its score.
             group = points.plan.nodes[n].kind is p.NodeKind.GROUP
-            return [(group or points.applicable(n, row)) and compare(points.node(n, row), bar)
-                    for row in range(len(columns))]
+            return _points_held(points, n, bar, compare, None if group else points.held(n))
     raise AssertionError(req)
+
+
+def _points_held(points: NodeScores, n: int, bar: Fraction, compare: Callable[[Any, Any], bool],
+                 counts: Sequence[bool] | None) -> list[bool]:
+    """Whether node n's points compare true with the bar, for every row (and only where
+    `counts`, when given): by integers cross-multiplied when the node is summed in scaled ints,
+    else by Fractions."""
+    scaled = points.scaled(n)
+    if scaled is None:
+        held = [compare(points.node(n, row), bar) for row in range(len(points.columns))]
+    else:
+        limit, bottom = bar.numerator * points.plan.points_scale, bar.denominator  # t / scale CMP top / bottom
+        held = [compare(t * bottom, limit) for t in scaled]
+    return held if counts is None else [ok and held_here for ok, held_here in zip(counts, held)]
 
 
 # An implicit requirement of a level and whether it holds: the override's index, or None for
@@ -75,16 +89,12 @@ class Ratings:
         self.ranks = self._ranks(len(columns))
 
     def _ranks(self, count: int) -> list[int]:
+        """The first level listed whose requirements all hold, for every row (0 for none): the
+        levels in reverse, each overwriting the rows it reaches."""
         ranks = [0] * count
-        open_rows = list(range(count))
-        for level, columns in zip(self.levels, self.held):
-            still = []
-            for row in open_rows:
-                if all(column[row] for column in columns):
-                    ranks[row] = level.rank
-                else:
-                    still.append(row)
-            open_rows = still
+        for level, columns in zip(reversed(self.levels), reversed(self.held)):
+            reached = map(all, zip(*columns)) if columns else [True] * count
+            ranks = [level.rank if ok else rank for rank, ok in zip(ranks, reached)]
         return ranks
 
     def level_reached(self, row: int) -> int | None:

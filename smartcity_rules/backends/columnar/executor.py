@@ -519,14 +519,14 @@ class _Run:
             values = tuple((_at(value.num, row), _at(value.den, row)) if present[row] else None
                            for value, present in cohort)
             try:
-                figures = self.python._evaluate(self.table.record(row), self.table.entities[row], values,
-                                                self.imputed)
+                figures = self.python.figures(self.table.record(row), self.table.entities[row], values,
+                                              self.imputed)
             except DataError as error:
                 failed.append((row, error))
                 continue
             for leaf, value, star, point in zip(leaves, *figures[:3]):
                 leaf.put(row, value, star, point)
-            self.python_missing[row] = tuple(figures[3])
+            self.python_missing[row] = figures[3]
         return failed
 
     def _missing(self) -> Sequence[tuple[int, ...]]:

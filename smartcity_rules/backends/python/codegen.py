@@ -2,20 +2,23 @@
 
 Every value is an exact rational held as a pair of Python ints (numerator,
 denominator > 0), never a float: star bands are found by one integer division
-and a bisection over thresholds scaled to whole numbers (semantics.stars), and
+and a bisection, written out as comparisons, over thresholds scaled to whole
+numbers (semantics.stars), and
 star points come from tables scaled to the plan's common denominator. A Fraction
 is made for the total, and for the points of a linear scale or of a deduction
 of a fractional value (semantics.linear_points, deduction_points); nowhere else.
 
 Hygiene: author text never reaches the generated source. Input names become
-`x0`, `x1`...; record keys are emitted with repr() of checked strings; constants
-are passed through the namespace; the code runs in a fresh namespace holding only
-semantics.EXPORTS, the constants and four builtins.
+`x0`, `x1`...; record keys reach the code inside the constant that fetches them
+(an operator.itemgetter) or as repr() of checked strings; constants are passed
+through the namespace; the code runs in a fresh namespace holding only
+semantics.EXPORTS, the constants and five builtins (min, max, type, int, KeyError).
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from fractions import Fraction
 from typing import Any
 
@@ -23,6 +26,7 @@ import attrs
 
 from ...language.syntax import BandRule, Function, Kind, MissingPolicy, ZeroPolicy
 from ...plan import scoring as p
+from ...plan import semantics
 from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
 from ...plan.semantics import UnreadInput
@@ -78,10 +82,16 @@ class _Emitter:
         self.flags: dict[int, str] = {}  # tolerant slot -> the local saying it was missing
         self.memo: dict[int, Pair] = {}  # id(op) -> its value, within one indicator
         self.indicator: str | None = None  # the indicator being emitted, for error messages
+        self.misses = False  # whether a slot may be missing: the function then lists which were
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
         self.origins.append(self.indicator)
+
+    def note_missing(self, k: int) -> None:
+        """Inside an `if _absent(...)`: record that slot k had no value."""
+        self.line(f"    missing.append({k})")
+        self.misses = True
 
     def temp(self) -> str:
         self.temps += 1
@@ -108,13 +118,13 @@ class _Emitter:
         """Read, check and convert each slot's statistic into locals.
 
         Values in their kind's domain take an inline fast path derived from the domain
-        table; anything else goes through semantics.coerce_*, which converts exactly or
-        raises a DataError.
+        table; anything else goes through the kind's reader (semantics.reader), which
+        converts exactly or raises a DataError.
         """
+        self._fetch(reads)
         for index, k in enumerate(reads):
             slot = self.plan.slots[k]
             var = f"x{index}"
-            self.line(f"{var} = record.get({slot.key!r}, _MISSING)")
             if slot.missing is MissingPolicy.NOT_APPLICABLE:
                 self._not_applicable_input(k, var)
                 continue
@@ -123,11 +133,25 @@ class _Emitter:
                 continue
             if slot.missing is not MissingPolicy.ERROR:
                 self.line(f"if _absent({var}):")
-                self.line(f"    missing.append({k})")
+                self.note_missing(k)
                 self.line(f"    {var} = {self._filled(slot)}")
             self._convert(k, var)
         for k in reads:
             self._check_part(k)
+
+    def _fetch(self, reads: tuple[int, ...]) -> None:
+        """Every statistic the function reads, fetched at once by one C call (operator.itemgetter);
+        a record without one of them takes semantics.fetch_lenient, which gives _MISSING for it."""
+        keys = tuple(self.plan.slots[k].key for k in reads)
+        if len(keys) < 2:
+            for index, key in enumerate(keys):  # an itemgetter of one key gives no tuple
+                self.line(f"x{index} = record.get({key!r}, _MISSING)")
+            return
+        names = ", ".join(f"x{index}" for index in range(len(keys)))
+        self.line("try:")
+        self.line(f"    {names} = {self.constant(operator.itemgetter(*keys))}(record)")
+        self.line("except KeyError:")
+        self.line(f"    {names} = {self.constant(semantics.fetch_lenient(keys))}(record)")
 
     def _filled(self, slot: p.InputSlot) -> str:
         """What a missing value becomes, as declared (docs/language.md §3, Missing values)."""
@@ -144,7 +168,7 @@ class _Emitter:
         slot = self.plan.slots[k]
         flag = self.flags[k] = f"{var}a"
         self.line(f"if _absent({var}):")
-        self.line(f"    missing.append({k})")
+        self.note_missing(k)
         self.line(f"    {flag} = True")
         self.line(f"    {var} = 0" if slot.domain.whole else f"    {var}n, {var}d = 0, 1")
         self.line("else:")
@@ -173,7 +197,7 @@ class _Emitter:
         """A missing value makes its readers not applicable: the slot holds None."""
         slot = self.plan.slots[k]
         self.line(f"if _absent({var}):")
-        self.line(f"    missing.append({k})")
+        self.note_missing(k)
         self.line(f"    {var} = None" if slot.domain.whole else f"    {var}n = {var}d = None")
         self.line("else:")
         self.depth += 1
@@ -182,20 +206,23 @@ class _Emitter:
 
     def _convert(self, k: int, var: str) -> None:
         slot = self.plan.slots[k]
-        where = f"{slot.key!r}, entity, {slot.first_user!r}"
+        read = f"{self._reader(slot)}({var}, {slot.key!r}, entity, {slot.first_user!r})"
         if slot.domain.whole:
             self.line(f"if {self._fast_check(slot, var)}:")
-            self.line(f"    {var} = _coerce_int(_Kind.{slot.kind.name}, {var}, {where})")
+            self.line(f"    {var} = {read}[0]")
             self.vars[k] = Pair(var, "1", slot.domain.low >= 0)
             return
-        bounds = ""
-        if slot.kind is Kind.SCORE:
-            bounds = f", {self.constant(slot.domain.low)}, {self.constant(slot.domain.high)}"
         self.line(f"if {self._fast_check(slot, var)}:")
-        self.line(f"    {var}n, {var}d = _coerce_pair(_Kind.{slot.kind.name}, {var}, {where}{bounds})")
+        self.line(f"    {var}n, {var}d = {read}")
         self.line("else:")
         self.line(f"    {var}n, {var}d = {var}, 1")
         self.vars[k] = Pair(f"{var}n", f"{var}d", slot.domain.low >= 0)
+
+    def _reader(self, slot: p.InputSlot) -> str:
+        """The constant naming the slot's reader (semantics.reader), one per kind and range."""
+        bounds = (slot.domain.low, slot.domain.high) if slot.kind is Kind.SCORE else ()
+        found = semantics.reader(slot.kind, *bounds)
+        return next((name for name, value in self.constants.items() if value is found), None) or self.constant(found)
 
     def _fast_check(self, slot: p.InputSlot, var: str) -> str:
         """The condition under which a value needs the slow, checking path: anything but an
@@ -448,7 +475,8 @@ class _ProgramBuilder:
             results.append(f"c{index}")
         body, origins = (em.lines, em.origins) if em.lines else (["    pass"], [None])
         returned = f"    return ({', '.join(results)}{',' if results else ''})"
-        lines = ["def cohort_args(record, entity, imputed):", "    missing = []", *body, returned]
+        head = "    missing = []" if em.misses else "    pass"  # the list is not returned: appends go nowhere
+        lines = ["def cohort_args(record, entity, imputed):", head, *body, returned]
         return lines, [None, None, *origins, None]
 
     def _main_function(self) -> tuple[list[str], list[str | None]]:
@@ -459,16 +487,20 @@ class _ProgramBuilder:
         values, stars, points = [], [], []
         for k, item in enumerate(self.plan.indicators):
             self._indicator(em, item, f"v{k}", f"s{k}", f"p{k}")
-            values.append(f"v{k}")
+            values += [f"v{k}n", f"v{k}d"]
             stars.append(f"s{k}")
             points.append(f"p{k}")
         em.indicator = None
-        # The exact Surd of each irrational leaf, in order (ResultColumns.exact): appended, so a
-        # standard without one returns what it always did.
+        # A flat row: stars, points, missing, one tuple of each value's numerator and denominator,
+        # then the exact Surd of each irrational leaf in order, when there is one (ResultColumns.
+        # exact). No tuple per value survives the row; the executor transposes stars and points at
+        # once, and values only when a caller reads them (see executor.Pairs).
         exact = [f"e{k}" for k, item in enumerate(self.plan.indicators) if item.irrational]
         extra = f", {_tuple(exact)}" if exact else ""
-        em.line(f"return ({_tuple(values)}, {_tuple(stars)}, {_tuple(points)}, missing{extra})")
-        lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []", *em.lines]
+        em.line(f"return ({''.join(name + ', ' for name in [*stars, *points])}{'missing' if em.misses else '()'}, "
+                f"({''.join(name + ', ' for name in values)}){extra})")
+        lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []" if em.misses else "    pass",
+                 *em.lines]
         return lines, [None, None, *em.origins]
 
     def _unread(self) -> tuple[tuple[UnreadInput, UnreadInput | None], ...]:
@@ -495,24 +527,24 @@ class _ProgramBuilder:
             value = self._irrational(em, item, value_var, exact)
         else:
             value = em.expr(item.formula)
-            em.line(f"{value_var} = ({value.num}, {value.den})")
+        em.line(f"{value_var}n, {value_var}d = {value.num}, {value.den}")
         self._score(em, item, value, stars_var, points_var, exact)
         em.depth -= 1
         if any(self.plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE for k in item.reads) or any(
                 policy is MissingPolicy.NOT_APPLICABLE for _, policy in item.defaults):
             em.line("except _NotApplicable:")  # an input missing under `when missing: not applicable`
-            em.line(f"    {value_var} = {stars_var} = None")
+            em.line(f"    {value_var}n = {value_var}d = {stars_var} = None")
             em.line(f"    {points_var} = {'0' if item.scaled else '_Fraction(0)'}")
         em.line("except _ZeroSignal as signal:")
         em.depth += 1
         if item.zero_policy is ZeroPolicy.ERROR:
             em.line(f"raise _zero_error(signal, entity, {item.code!r}) from None")
         elif item.zero_policy is ZeroPolicy.NOT_APPLICABLE:
-            em.line(f"{value_var} = {stars_var} = None")
+            em.line(f"{value_var}n = {value_var}d = {stars_var} = None")
             # No points, in the column's type: a scaled int, or an exact Fraction (see ResultColumns).
             em.line(f"{points_var} = {'0' if item.scaled else '_Fraction(0)'}")
         else:
-            em.line(f"{value_var} = (0, 1)")
+            em.line(f"{value_var}n, {value_var}d = 0, 1")
             self._score(em, item, Pair("0", "1", True), stars_var, points_var)
         em.depth -= 1
 
@@ -582,14 +614,31 @@ class _ProgramBuilder:
 
 
 def _stars_code(em: _Emitter, value: Pair, banding: p.Banding, target: str) -> None:
-    """semantics.stars, inlined: one integer division and a bisection, exactly."""
+    """semantics.stars, inlined: one integer division, then the bisection written out as a
+    balanced tree of comparisons with the whole-number thresholds (a call to bisect costs
+    more than the rest of an indicator), exactly."""
     scaled = _mul(value.num, str(banding.scale))
     if banding.rule is BandRule.AT_LEAST:
-        floor = scaled if value.den_one else f"{scaled} // {value.den}"
-        em.line(f"{target} = _bisect_right({em.constant(banding.thresholds)}, {floor})")
+        bound = scaled if value.den_one else f"{scaled} // {value.den}"
     else:
-        ceiling = scaled if value.den_one else f"-(-{scaled} // {value.den})"
-        em.line(f"{target} = 5 - _bisect_left({em.constant(banding.thresholds[::-1])}, {ceiling})")
+        bound = scaled if value.den_one else f"-(-{scaled} // {value.den})"
+    if not _simple(bound):  # one local for every indicator's, used at once: no temporary of its own
+        em.line(f"b = {bound}")
+        bound = "b"
+    ascending = banding.thresholds if banding.rule is BandRule.AT_LEAST else banding.thresholds[::-1]
+    em.line(f"{target} = {_bisection(bound, ascending, banding.rule is BandRule.AT_LEAST, 0, len(ascending))}")
+
+
+def _bisection(bound: str, ascending: tuple[int, ...], at_least: bool, low: int, high: int) -> str:
+    """The stars of `bound` as one expression, knowing the count lies in [low, high]: at least,
+    bisect_right (how many thresholds are <= floor(value x scale)); at most, n - bisect_left
+    (how many are >= ceil(value x scale)), as semantics.stars decides them."""
+    if low == high:
+        return str(low if at_least else len(ascending) - low)
+    middle = (low + high) // 2
+    above = f"{bound} >= {ascending[middle]}" if at_least else f"{bound} > {ascending[middle]}"
+    return (f"({_bisection(bound, ascending, at_least, middle + 1, high)} if {above} "
+            f"else {_bisection(bound, ascending, at_least, low, middle)})")
 
 
 def generate(plan: ScoringPlan) -> Program:

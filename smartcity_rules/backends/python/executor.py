@@ -4,18 +4,69 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import operator
 import weakref
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
 
 from ...plan import semantics
 from ...plan.scoring import ScoringPlan
 from ..protocol import Batch, Pair, Record, ResultColumns
 from .codegen import Program, generate
 
-Row = tuple[Any, ...]  # values, stars, points, missing, and the irrational leaves' exact values if any
+Row = tuple[Any, ...]  # every stars, every points, the missing slots, (numerator, denominator, ...), exact values
 _NAMES = itertools.count(1)
-_BUILTINS = {"min": min, "max": max, "type": type, "int": int}
+_BUILTINS = {"min": min, "max": max, "type": type, "int": int, "KeyError": KeyError}
+
+
+class Pairs(Sequence[Pair | None]):
+    """A column of exact values, read from the rows' value tuples (numerator, denominator of each
+    value in turn; None for not applicable) when a caller first reads it: a run leaves no tuple
+    per value for the collector to walk, and a caller that wants totals never transposes them."""
+
+    __slots__ = ("_at", "_dens", "_nums", "_rows")
+
+    def __init__(self, rows: Sequence[tuple[Any, ...]], at: int) -> None:
+        self._rows, self._at = rows, at
+        self._nums: list[int | None] | None = None
+        self._dens: list[Any] = []  # an int wherever the numerator is
+
+    def _columns(self) -> tuple[list[int | None], list[Any]]:
+        if self._nums is None:  # two threads may both build it: the same lists, no harm
+            self._dens = list(map(operator.itemgetter(self._at + 1), self._rows))
+            self._nums = list(map(operator.itemgetter(self._at), self._rows))
+        return self._nums, self._dens
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, row: int) -> Pair | None: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[Pair | None]: ...
+
+    def __getitem__(self, row: int | slice) -> Pair | Sequence[Pair | None] | None:
+        if isinstance(row, slice):
+            return Pairs(self._rows[row], self._at)
+        nums = self._nums
+        if nums is None:
+            nums = self._columns()[0]
+        num = nums[row]
+        return None if num is None else (num, self._dens[row])
+
+    def __iter__(self) -> Iterator[Pair | None]:
+        return map(_pair, *self._columns())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+
+def _pair(num: int | None, den: int) -> Pair | None:
+    return None if num is None else (num, den)
 
 
 class PythonBackend:
@@ -59,13 +110,25 @@ class PythonExecutor:
         width = len(self.plan.indicators)
         if not rows:
             return ResultColumns(((),) * width, ((),) * width, ((),) * width, 0)
-        # Transposed in C by zip: columns cost a small fraction of the evaluation.
-        values, stars, points, missing, *exact = zip(*rows)
-        if not width:
-            return ResultColumns((), (), (), len(rows), missing, imputed)
+        # Each row is flat (stars, points, missing, the values' tuple, the irrational leaves' exact
+        # values if any): one zip in C makes every column of stars and points; the values' columns
+        # are made when first read.
+        columns = tuple(zip(*rows))
+        values = tuple(Pairs(columns[2 * width + 1], 2 * k) for k in range(width))
         irrational = [k for k, item in enumerate(self.plan.indicators) if item.irrational]
-        return ResultColumns(tuple(zip(*values)), tuple(zip(*stars)), tuple(zip(*points)), len(rows), missing,
-                             imputed, dict(zip(irrational, zip(*exact[0]))) if exact else {})
+        exact = dict(zip(irrational, zip(*columns[2 * width + 2]))) if irrational else {}
+        return ResultColumns(values, columns[:width], columns[width:2 * width], len(rows), columns[2 * width],
+                             imputed, exact)
+
+    def figures(self, record: Record, entity: str, cohort: tuple[Any, ...], imputed: tuple[Any, ...]
+                ) -> tuple[list[Pair | None], Row, Row, tuple[int, ...]]:
+        """One record's values, stars, points and missing slots, out of the flat row `run` zips:
+        for a back-end that hands a row on to this one (the columnar back-end's irregular rows)."""
+        width = len(self.plan.indicators)
+        row = self._evaluate(record, entity, cohort, imputed)
+        flat = row[2 * width + 1]
+        values = [None if flat[2 * k] is None else (flat[2 * k], flat[2 * k + 1]) for k in range(width)]
+        return values, row[:width], row[width:2 * width], tuple(row[2 * width])
 
     def _cohort_values(self, batch: Batch, imputed: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
         sites = self.plan.cohort_sites
