@@ -57,8 +57,8 @@ def test_check_syntax_error_has_location_line_and_caret(tmp_path: Path) -> None:
     assert f"{broken}:3:" in err and "  total 100 %" in err and "^" in err and "expected" in err
 
 
-def test_score_prints_every_indicator_for_every_city() -> None:
-    code, out, err = run("score", CITY, CITY_DATA)
+def test_score_detail_prints_every_indicator_for_every_city() -> None:
+    code, out, err = run("score", CITY, CITY_DATA, "--detail")
     assert code == 0, err
     cities = [r["entity"] for r in json.loads(CITY_DATA.read_text("utf-8"))]
     assert len(cities) >= 16
@@ -73,10 +73,10 @@ def test_score_json_carries_the_same_numbers_as_the_table() -> None:
     code, out, _ = run("score", CITY, CITY_DATA, "--format", "json")
     assert code == 0
     data = json.loads(out)
-    _, table, _ = run("score", CITY, CITY_DATA)
+    _, table, _ = run("score", CITY, CITY_DATA, "--detail")
     for entity in data:
         assert len(entity["indicators"]) == 49
-        assert f"Total: {entity['total']} of 100" in table
+        assert f"Total: {entity['total_exact']} of 100" in table
         assert entity["provisional"]
 
 
@@ -87,7 +87,7 @@ def test_score_csv_equals_json() -> None:
 
 
 def test_score_one_entity(mini_data: Path) -> None:
-    code, out, _ = run("score", FIXTURES / "mini.scs", mini_data, "--entity", "B")
+    code, out, _ = run("score", FIXTURES / "mini.scs", mini_data, "--entity", "B", "--detail")
     assert code == 0 and "B — " in out and "A — " not in out
 
 
@@ -127,7 +127,7 @@ def test_bad_data_is_a_clean_error(tmp_path: Path) -> None:
     data.write_text(json.dumps([mini_record(fibre=-3)]), "utf-8")
     code, out, err = run("score", FIXTURES / "mini.scs", data)
     assert code == 1 and out == ""
-    assert err.startswith("error: entity 'A', indicator 1, input 'fibre': -3 is negative")
+    assert err.startswith(f"error: {data}:1: entity 'A', indicator 1, input 'fibre': -3 is negative")
 
 
 def test_missing_files_are_clean_errors(tmp_path: Path) -> None:

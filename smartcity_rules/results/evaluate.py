@@ -302,6 +302,52 @@ class CompiledStandard:
         else:
             yield from self._stream(_chunks(records, chunk), set())
 
+    def evaluate_lenient(self, records: Iterable[Record], chunk: int, errors: list[DataError]) -> Iterator[Evaluation]:
+        """evaluate_stream, leaving out each record the scoring refuses: its error is appended to
+        `errors` and the others are scored (with rank or share, among themselves)."""
+        if self.needs_cohort:
+            chunks: Iterable[list[Record]] = [list(records)]
+        else:
+            chunks = _chunks(records, chunk)
+        seen: set[str] = set()
+        start = 0
+        for part in chunks:
+            named = [r if isinstance(r, Mapping) and ENTITY_KEY in r else self._named(r, start + i)
+                     for i, r in enumerate(part)]
+            yield from self._leaving_out(named, seen, errors)
+            start += len(part)
+
+    def _named(self, record: Any, index: int) -> Any:
+        """A record given the name it has by its place in the data, which leaving others out would change."""
+        return {**record, ENTITY_KEY: self._entity(record, index)} if isinstance(record, Mapping) else record
+
+    def _leaving_out(self, records: list[Record], seen: set[str], errors: list[DataError]) -> Iterator[Evaluation]:
+        kept = list(range(len(records)))
+        while True:
+            trial = set(seen)
+            try:
+                batch = self.batch([records[i] for i in kept], seen=trial)
+                scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
+            except DataError as error:
+                culprit = self._culprit(error, [records[i] for i in kept])
+                if culprit is None:
+                    raise
+                errors.append(error)
+                del kept[culprit]
+                continue
+            seen |= trial
+            yield from (Evaluation(scored, row) for row in range(len(kept)))
+            return
+
+    def _culprit(self, error: DataError, records: list[Record]) -> int | None:
+        """Which record an error is about: the last one of its entity (the second of a name given
+        twice), or None when it names none."""
+        found = [i for i, record in enumerate(records)
+                 if isinstance(record, Mapping) and str(record.get(ENTITY_KEY)) == error.entity]
+        if found:
+            return found[-1]
+        return 0 if len(records) == 1 else None
+
     def _stream(self, chunks: Iterable[list[Record]], seen: set[str]) -> Iterator[Evaluation]:
         start = 0
         for records in chunks:
