@@ -71,12 +71,12 @@ _BY_SUFFIX = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".parquet": "parq
 
 
 def _result_format(args: argparse.Namespace) -> str:
-    """--format, else --detail's full table, else what -o's suffix says, else the summary."""
+    """--format, else what -o's suffix says (a file of every figure), else the full table with
+    --detail, else the summary."""
     if args.format:
         return str(args.format)
-    if args.detail:
-        return "table"
-    return _BY_SUFFIX.get(Path(args.output).suffix.lower(), "summary") if args.output else "summary"
+    by_suffix = _BY_SUFFIX.get(Path(args.output).suffix.lower()) if args.output else None
+    return by_suffix or ("table" if args.detail else "summary")
 
 
 def _write_results(standard: Standard, evaluations: Iterable[Evaluation], form: str, output: str | None,
