@@ -124,13 +124,14 @@ class _Data:
 
     def report(self, err: TextIO) -> int:
         """Exit status 1 and every problem on stderr when --keep-going left rows out; else 0."""
-        problems = [str(e) for e in self.file_errors or ()] + [self.where(e) for e in self.scoring_errors or ()]
+        problems = sorted([(e.row or 0, str(e)) for e in self.file_errors or ()]
+                          + [(self.rows.get(e.entity or "", 0), self.where(e)) for e in self.scoring_errors or ()])
         if not problems:
             return 0
         print(visible(f"error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the data; "
                       f"{len(self.rows) - len(self.scoring_errors or ())} entities scored, the rest left out:"),
               file=err)
-        for problem in problems:
+        for _, problem in problems:
             print(visible(f"  {problem}"), file=err)
         return 1
 

@@ -1,6 +1,7 @@
 """Writes results as an Excel workbook: one row per entity (see table.py), streamed by
 openpyxl's write-only mode. Text cells are stored as text with Excel's quote prefix, so a
-name beginning with `=` shows as written and is never run as a formula, even once edited."""
+name beginning with `=` shows as written and is never run as a formula, even once edited.
+Numbers are floats, which Excel keeps to 15 significant digits: the exact text is in the column beside."""
 
 from __future__ import annotations
 
