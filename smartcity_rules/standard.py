@@ -53,6 +53,11 @@ class Standard:
             return self
         raise NotFound(f"the standard has no entity types, so none is {entity_type!r}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its checked tree and back-end: unpickling compiles it again, so no code
+        object ever crosses a process boundary (a pool, Spark, Dask)."""
+        return (Standard, (self._checked, self._compiled.backend))
+
     # ------------------------------------------------------------ metadata
     @property
     def title(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import attrs
 
@@ -297,6 +297,11 @@ class Evaluation:
         self._rows = rows
         self._row = row
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its own row, every figure read out: not the batch it views (which may hold
+        thousands of other rows), nor the evaluator that scored it."""
+        return (Evaluation, (StoredRow.of(self), 0))
+
     @property
     def entity(self) -> str:
         return self._rows.entity(self._row)
@@ -410,3 +415,52 @@ class Evaluation:
             "missing": [m.to_dict() for m in self.missing], "missing_share": _num(self.missing_share),
             "provisional": list(self.provisional),
         }
+
+
+class StoredRow:
+    """One evaluation's figures, held rather than read from a batch: what an Evaluation is
+    unpickled from, in another process or later."""
+
+    def __init__(self, title: str, edition: str | None, provisional: tuple[str, ...], figures: dict[str, Any]) -> None:
+        self.title = title
+        self.edition = edition
+        self.provisional = provisional
+        self._figures = figures
+
+    @classmethod
+    def of(cls, evaluation: Evaluation) -> StoredRow:
+        names = ("entity", "total", "rating_rank", "indicators", "groups", "nodes", "missing", "missing_share",
+                 "cohort", "rating")
+        return cls(evaluation.standard, evaluation.edition, evaluation.provisional,
+                   {name: getattr(evaluation, name) for name in names})
+
+    def entity(self, row: int) -> str:
+        return cast(str, self._figures["entity"])
+
+    def total(self, row: int) -> Fraction:
+        return cast(Fraction, self._figures["total"])
+
+    def rating_rank(self, row: int) -> int | None:
+        return cast("int | None", self._figures["rating_rank"])
+
+    def indicators(self, row: int) -> tuple[IndicatorResult, ...]:
+        return cast("tuple[IndicatorResult, ...]", self._figures["indicators"])
+
+    def groups(self, row: int) -> tuple[GroupResult, ...]:
+        return cast("tuple[GroupResult, ...]", self._figures["groups"])
+
+    def nodes(self, row: int) -> tuple[NodeResult, ...]:
+        return cast("tuple[NodeResult, ...]", self._figures["nodes"])
+
+    def missing(self, row: int) -> tuple[MissingValue, ...]:
+        return cast("tuple[MissingValue, ...]", self._figures["missing"])
+
+    def missing_share(self, row: int) -> Fraction:
+        return cast(Fraction, self._figures["missing_share"])
+
+    @property
+    def cohort(self) -> CohortInfo | None:
+        return cast("CohortInfo | None", self._figures["cohort"])
+
+    def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
+        return cast("RatingResult | None", self._figures["rating"])
