@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
-from fractions import Fraction
 from typing import Any
 
 import attrs
 
-from ..language.numbers import fmt
+from ..language.numbers import fmt, fmt_ratio
 from ..results.evaluation import Evaluation
 
 
@@ -27,43 +26,38 @@ class Column:
     cell: Cell
 
 
-def _number(value: Fraction | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else fmt(value)
-
-
 _HEAD = (Column("entity", Cell.TEXT), Column("total", Cell.NUMBER), Column("total exact", Cell.TEXT),
          Column("rating rank", Cell.WHOLE), Column("rating", Cell.TEXT), Column("missing share", Cell.NUMBER))
 
 
-def columns(evaluation: Evaluation) -> tuple[Column, ...]:
-    """The table's columns, read off any one entity's results."""
-    leaves = tuple(column for result in evaluation.indicators for column in (
-        Column(f"{result.code} value", Cell.NUMBER), Column(f"{result.code} value exact", Cell.TEXT),
-        Column(f"{result.code} stars", Cell.WHOLE), Column(f"{result.code} points", Cell.NUMBER)))
-    return _HEAD + leaves + tuple(Column(f"{node.key} points", Cell.NUMBER) for node in _inner(evaluation))
+class Table:
+    """The columns of a standard's results table, read off any one entity's results, and the
+    rows they make. Rows read the exact values as pairs, so no Fraction is built to write one."""
 
+    def __init__(self, evaluation: Evaluation) -> None:
+        leaves = {result.code for result in evaluation.indicators}
+        # The nodes above the scored leaves, the total left out: groups, indicators made of items.
+        self.inner = tuple(n for n, node in enumerate(evaluation.nodes) if n and node.key not in leaves)
+        self.columns = _HEAD + tuple(column for result in evaluation.indicators for column in (
+            Column(f"{result.code} value", Cell.NUMBER), Column(f"{result.code} value exact", Cell.TEXT),
+            Column(f"{result.code} stars", Cell.WHOLE), Column(f"{result.code} points", Cell.NUMBER))) + tuple(
+            Column(f"{evaluation.nodes[n].key} points", Cell.NUMBER) for n in self.inner)
 
-def _inner(evaluation: Evaluation) -> Iterator[Any]:
-    """The nodes above the scored leaves, the standard (the total) left out: groups, and
-    indicators made of items."""
-    leaves = {result.code for result in evaluation.indicators}
-    return (node for node in evaluation.nodes[1:] if node.key not in leaves)
-
-
-def row(evaluation: Evaluation) -> tuple[Any, ...]:
-    """One entity's cells, in the order of columns()."""
-    rating = evaluation.rating
-    cells: list[Any] = [evaluation.entity, float(evaluation.total), fmt(evaluation.total), evaluation.rating_rank,
-                        None if rating is None else rating.name, float(evaluation.missing_share)]
-    for result in evaluation.indicators:
-        value = result.value
-        cells += (_number(value), _exact(value), result.stars, float(result.points))
-    cells += (float(node.points) for node in _inner(evaluation))
-    return tuple(cells)
+    def row(self, evaluation: Evaluation) -> tuple[Any, ...]:
+        """One entity's cells, in the order of the columns."""
+        rating = evaluation.rating
+        total = evaluation.total
+        cells: list[Any] = [evaluation.entity, float(total), fmt(total), evaluation.rating_rank,
+                            None if rating is None else rating.name, float(evaluation.missing_share)]
+        for result in evaluation.indicators:
+            pair = result.pair
+            if pair is None:
+                cells += (None, None, result.stars, float(result.points))
+            else:
+                cells += (pair[0] / pair[1], fmt_ratio(*pair), result.stars, float(result.points))
+        nodes = evaluation.nodes
+        cells += (float(nodes[n].points) for n in self.inner)
+        return tuple(cells)
 
 
 def rows(evaluations: Iterable[Evaluation]) -> tuple[tuple[Column, ...] | None, Iterator[tuple[Any, ...]]]:
@@ -72,7 +66,8 @@ def rows(evaluations: Iterable[Evaluation]) -> tuple[tuple[Column, ...] | None, 
     first = next(iterator, None)
     if first is None:
         return None, iter(())
-    return columns(first), (row(e) for e in _chain(first, iterator))
+    table = Table(first)
+    return table.columns, (table.row(e) for e in _chain(first, iterator))
 
 
 def _chain(first: Evaluation, rest: Iterator[Evaluation]) -> Iterator[Evaluation]:

@@ -8,15 +8,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from ..results.evaluation import Evaluation
-from .table import Cell, Column, inert, rows
-
-
-def _cell(value: Any, column: Column) -> Any:
-    if value is None:
-        return ""
-    if column.cell is Cell.TEXT:
-        return inert(str(value))
-    return repr(value) if isinstance(value, float) else value  # repr: the shortest text that reads back the same
+from .table import Cell, inert, rows
 
 
 def write_csv(evaluations: Iterable[Evaluation], out: TextIO) -> None:
@@ -24,6 +16,14 @@ def write_csv(evaluations: Iterable[Evaluation], out: TextIO) -> None:
     columns, table = rows(evaluations)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([inert(c.name) for c in columns or ()])
+    text = [c.cell is Cell.TEXT for c in columns or ()]
     for cells in table:
-        assert columns is not None
-        writer.writerow([_cell(value, column) for value, column in zip(cells, columns)])
+        writer.writerow([_cell(value, is_text) for value, is_text in zip(cells, text)])
+
+
+def _cell(value: Any, is_text: bool) -> Any:
+    if value is None:
+        return ""
+    if is_text:
+        return inert(value)
+    return repr(value) if type(value) is float else value  # repr: the shortest text that reads back the same

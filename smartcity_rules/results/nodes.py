@@ -27,6 +27,7 @@ class NodeScores:
         self.plan = plan
         self.columns = columns
         self._fractions: dict[int, Fraction] = {}
+        self._by_stars: dict[tuple[int, int | None], Fraction] = {}
         self._ints: list[list[int] | None] | None = None  # per node: scaled ints, or None
         self._rounded: list[list[Fraction]] = []
         self._unrounded: list[list[Fraction]] = []
@@ -69,6 +70,12 @@ class NodeScores:
         exact = self.columns.exact[k][row] if k in self.columns.exact else None
         if exact is not None and isinstance(item.points, p.TablePoints):
             return item.points.rows[table_row(item.points.rows, exact)][4]  # the row of the exact value
+        if isinstance(item.points, p.StarPoints):  # six possible values: made once each, not per row
+            key = (k, stars)
+            found = self._by_stars.get(key)
+            if found is None:
+                found = self._by_stars.setdefault(key, item.points.unrounded(value[0], value[1], stars))
+            return found
         return item.points.unrounded(value[0], value[1], stars)
 
     def missing_share(self, row: int) -> Fraction:
