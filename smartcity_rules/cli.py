@@ -1,4 +1,6 @@
-"""The `smartcity-rules` command: check, score, explain, diff, assess, docs. Thin: main(argv) -> exit code."""
+"""The `smartcity-rules` command: check, score, template, explain, diff, assess, docs, test.
+
+Thin: main(argv) -> exit code."""
 
 from __future__ import annotations
 
