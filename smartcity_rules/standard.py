@@ -56,7 +56,7 @@ class Standard:
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its checked tree and back-end: unpickling compiles it again, so no code
         object ever crosses a process boundary (a pool, Spark, Dask)."""
-        return (Standard, (self._checked, self._compiled.backend))
+        return (_unpickled, (self._checked, self._compiled.backend, self._entity_type))
 
     # ------------------------------------------------------------ metadata
     @property
@@ -269,10 +269,15 @@ class TypedStandard(Standard):
     def __init__(self, tree: s.StandardFile, checked: Mapping[str, CheckedStandard],
                  backend: Backend | None = None) -> None:
         self._tree = tree
+        self._checked_by_type = checked
         self._variants = {t: Standard(c, backend, entity_type=t) for t, c in checked.items()}
         self._key = tree.header.entity_type if tree.header is not None else None
         first = next(iter(self._variants.values()))
         self._checked, self._compiled, self._entity_type = first._checked, first._compiled, None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its tree, each type's checked standard and the back-end: compiled again when unpickled."""
+        return (TypedStandard, (self._tree, dict(self._checked_by_type), self._compiled.backend))
 
     # ------------------------------------------------------------ the types
     @property
@@ -453,3 +458,8 @@ def _leaving_out(standard: Standard, records: list[Mapping[str, Any]], errors: l
                 raise
             errors.append(error)
             del kept[named[-1]]
+
+
+def _unpickled(checked: CheckedStandard, backend: Backend | None, entity_type: str | None) -> Standard:
+    """A Standard unpickled: compiled again from its checked tree."""
+    return Standard(checked, backend, entity_type=entity_type)

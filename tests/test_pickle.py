@@ -87,3 +87,14 @@ def test_a_process_pool_scores_as_this_process_does() -> None:
     with ProcessPoolExecutor(max_workers=2) as pool:
         remote = pool.submit(_score_in_a_worker, CITY, RECORDS).result(timeout=120)
     assert [e.to_dict() for e in remote] == [e.to_dict() for e in CITY.evaluate_cohort(RECORDS)]
+
+
+def test_a_typed_standard_pickles_with_every_type() -> None:
+    typed = scr.load(STANDARDS / "examples" / "county-and-city.scs")
+    records = typed.read(STANDARDS / "examples" / "county-and-city-cohort.csv")
+    copy = again(typed)
+    assert type(copy) is type(typed) and copy.entity_types == typed.entity_types
+    assert [e.to_dict() for e in copy.evaluate_cohort(records)] == [e.to_dict() for e in typed.evaluate_cohort(records)]
+    variant = again(typed.variant(typed.entity_types[0]))
+    assert variant.entity_type == typed.entity_types[0]
+    assert variant.python_source == typed.variant(typed.entity_types[0]).python_source

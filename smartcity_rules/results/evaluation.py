@@ -492,10 +492,12 @@ class StoredRow:
     """One evaluation's figures, held rather than read from a batch: what an Evaluation is
     unpickled from, in another process or later."""
 
-    def __init__(self, title: str, edition: str | None, provisional: tuple[str, ...], figures: dict[str, Any]) -> None:
+    def __init__(self, title: str, edition: str | None, provisional: tuple[str, ...], figures: dict[str, Any],
+                 entity_type: str | None = None) -> None:
         self.title = title
         self.edition = edition
         self.provisional = provisional
+        self.entity_type = entity_type
         self._figures = figures
 
     @classmethod
@@ -503,7 +505,7 @@ class StoredRow:
         names = ("entity", "total", "rating_rank", "indicators", "groups", "nodes", "missing", "missing_share",
                  "cohort", "rating")
         return cls(evaluation.standard, evaluation.edition, evaluation.provisional,
-                   {name: getattr(evaluation, name) for name in names})
+                   {name: getattr(evaluation, name) for name in names}, evaluation.entity_type)
 
     def entity(self, row: int) -> str:
         return cast(str, self._figures["entity"])
