@@ -18,11 +18,12 @@ from .conftest import ROOT
 
 STANDARDS = ROOT / "standards"
 CASES = [("shandong-city-2019.scs", "city-cohort.json"), ("shandong-community-2019.scs", "community-cohort.json"),
-         ("examples/digital-development-index.scs", "index-cohort.json")]
+         ("examples/digital-development-index.scs", "index-cohort.json"),
+         ("examples/county-and-city.scs", "county-and-city-cohort.csv")]  # entity types: a column for the type
 
 
-def cohort(name: str) -> list[dict[str, Any]]:
-    return scr.read_records(STANDARDS / "examples" / name)
+def cohort(name: str, standard: scr.Standard) -> list[dict[str, Any]]:
+    return standard.read(STANDARDS / "examples" / name)
 
 
 def test_columns_are_every_input_and_the_previous_ones_growth_reads() -> None:
@@ -72,7 +73,7 @@ def _typed(value: Any) -> Any:
 @pytest.mark.parametrize(("standard_name", "cohort_name"), CASES)
 def test_filled_in_it_scores_as_the_cohort(tmp_path: Path, suffix: str, standard_name: str, cohort_name: str) -> None:
     standard = scr.load(STANDARDS / standard_name)
-    records = cohort(cohort_name)
+    records = cohort(cohort_name, standard)
     path = tmp_path / f"data{suffix}"
     assert main(["template", str(STANDARDS / standard_name), "-o", str(path)]) == 0
     (fill_csv if suffix == ".csv" else fill_excel)(path, records, standard)

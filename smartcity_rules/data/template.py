@@ -43,12 +43,27 @@ class TemplateColumn:
     note: str  # kind and unit, on the heading's second line
     kind: str
     domain: semantics.Domain | None  # None where the kind's range is the standard's (a score not read)
+    choices: tuple[str, ...] = ()  # the entity types, for the column that names an entity's type
 
 
 def template_columns(standard: Described) -> tuple[TemplateColumn, ...]:
+    """The template's columns after `entity`; for a standard with entity types, every type's, once."""
+    types: tuple[str, ...] = getattr(standard, "entity_types", ())
+    if types:
+        key: str = standard.entity_type_input  # type: ignore[attr-defined]
+        found: dict[str, TemplateColumn] = {key: TemplateColumn(key, key, "entity type: " + " | ".join(types),
+                                                                "type", None, types)}
+        for kind in types:
+            for column in template_columns(standard.variant(kind)):  # type: ignore[attr-defined]
+                found.setdefault(column.key, column)
+        return tuple(found.values())
+    return _columns(standard)
+
+
+def _columns(standard: Described) -> tuple[TemplateColumn, ...]:
     labels = [info.label for info in standard.inputs]
     slots = {slot.key: slot for slot in standard.plan.slots}
-    found = []
+    found: list[TemplateColumn] = []
     for info in standard.inputs:
         heading = info.label if labels.count(info.label) == 1 else info.name
         for key, suffix in ((info.name, ""), (info.name + PREVIOUS_SUFFIX, PREVIOUS_SUFFIX)):
@@ -106,6 +121,9 @@ def _validation(column: TemplateColumn) -> Any:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     domain = column.domain
+    if column.choices:
+        return DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
+                              showErrorMessage=True, error="one of " + ", ".join(column.choices))
     if column.kind == "flag":
         return DataValidation(type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True,
                               error="是 or 否 (yes or no)")
