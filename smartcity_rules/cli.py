@@ -1,26 +1,34 @@
-"""The `smartcity-rules` command: check, score, explain, diff, assess, docs, report. Thin: main(argv) -> exit code."""
+"""The `smartcity-rules` command: check, score, template, explain, diff, assess, docs, report, test.
+
+Thin: main(argv) -> exit code."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import contextvars
+import functools
 import gettext
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
 from . import __version__, messages
-from .data.records import iter_records, read_records
+from .data.records import iter_rows, read_records
 from .data.tables import PARQUET, table_parts
+from .data.template import write_template
+from .data.write_csv import write_csv
+from .data.write_excel import write_excel
+from .data.write_json import write_json
+from .data.write_parquet import write_parquet
 from .language.diagnostics import Severity, render, visible
-from .language.errors import InvalidStandard, NotFound, SmartCityRulesError
+from .language.errors import DataError, DataFileError, InvalidStandard, NotFound, SmartCityRulesError
 from .publish import report
 from .results.evaluation import Evaluation
-from .standard import diagnose, load
+from .standard import Standard, diagnose, load
 from .toolkit import editions, pilot
 
 
@@ -42,21 +50,102 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
-    # Streamed: a CSV file is read a row at a time and each entity written as it is scored,
-    # so memory does not grow with the file (a standard with rank or share reads it whole).
-    # The batch engine scores columns: Parquet a row group at a time (read twice with rank).
-    batch = args.engine == "batch" or (args.engine == "auto" and Path(args.data).suffix.lower() in PARQUET)
+    form = _result_format(args)
+    if form in BINARY_FORMATS and not args.output:
+        print(f"error: {form} is written to a file: give it with -o FILE", file=err)
+        return 2
+    data = _Data(args.data, standard, keep_going=args.keep_going)
+    # Streamed: a table is read a row at a time and each entity written as it is scored, so memory
+    # does not grow with the file (a standard with rank or share reads it whole). The batch engine
+    # scores columns: Parquet a row group at a time (read twice with rank).
+    batch = args.engine == "batch" or (args.engine == "auto" and not args.keep_going
+                                       and Path(args.data).suffix.lower() in PARQUET)
     scored: Iterable[Evaluation] = (
         (e for part in standard.evaluate_parts(table_parts(args.data)) for e in part.evaluations()) if batch
-        else standard.evaluate_stream(iter_records(args.data)))
-    evaluations: Iterable[Evaluation] = _progress(scored, out, err, to_terminal=True)
-    if args.entity:  # a few entities: gathered first, so an unknown name writes no half output
-        evaluations = list(_named(iter(evaluations), args.entity))
-    if args.format == "json":
-        report.write_json(evaluations, out)
+        else standard.evaluate_stream(data.records(), errors=data.scoring_errors))
+    evaluations = _progress(scored, out, err, to_terminal=not args.output)
+    try:
+        if args.entity:  # a few entities: gathered first, so an unknown name writes no half output
+            evaluations = list(_named(iter(evaluations), args.entity))
+        _write_results(standard, evaluations, form, args.output, out)
+    except DataError as error:
+        raise _Located(data.where(error)) from None
+    return data.report(err)
+
+
+class _Located(SmartCityRulesError):
+    """A data error, its message led by the file, row and column it was read from."""
+
+
+RESULT_FORMATS = ("summary", "table", "json", "csv", "xlsx", "parquet")
+BINARY_FORMATS = ("xlsx", "parquet")
+_BY_SUFFIX = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _result_format(args: argparse.Namespace) -> str:
+    """--format, else what -o's suffix says (a file of every figure), else the full table with
+    --detail, else the summary."""
+    if args.format:
+        return str(args.format)
+    by_suffix = _BY_SUFFIX.get(Path(args.output).suffix.lower()) if args.output else None
+    return by_suffix or ("table" if args.detail else "summary")
+
+
+def _write_results(standard: Standard, evaluations: Iterable[Evaluation], form: str, output: str | None,
+                   out: TextIO) -> None:
+    if form == "xlsx":
+        write_excel(evaluations, Path(output or ""))
+    elif form == "parquet":
+        write_parquet(evaluations, Path(output or ""))
+    elif output:
+        with Path(output).open("w", encoding="utf-8-sig" if form == "csv" else "utf-8", newline="") as stream:
+            _write_text(standard, evaluations, form, stream)
     else:
-        report.write_tables(standard, evaluations, out)
-    return 0
+        _write_text(standard, evaluations, form, out)
+
+
+def _write_text(standard: Standard, evaluations: Iterable[Evaluation], form: str, out: TextIO) -> None:
+    writers: dict[str, Callable[[Iterable[Evaluation], TextIO], None]] = {
+        "json": write_json, "csv": write_csv,
+        "table": functools.partial(report.write_tables, standard),
+        "summary": functools.partial(report.write_summary, standard)}
+    writers[form](evaluations, out)
+
+
+class _Data:
+    """A statistics file read for scoring: its records, where each came from, and, with
+    --keep-going, every problem found in it (the rows with one left out, the rest scored)."""
+
+    def __init__(self, path: str, standard: Standard, *, keep_going: bool) -> None:
+        self.path = path
+        self.standard = standard
+        self.file_errors: list[DataFileError] | None = [] if keep_going else None
+        self.scoring_errors: list[DataError] | None = [] if keep_going else None
+        self.rows: dict[str, int] = {}  # each entity's row, for errors about it
+        self.header: dict[str, str] = {}
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        for number, record in iter_rows(self.path, standard=self.standard, errors=self.file_errors):
+            self.rows.setdefault(str(record.get("entity", f"#{len(self.rows) + 1}")), number)
+            yield record
+
+    def where(self, error: DataError) -> str:
+        """The error, led by the file and the entity's row where they are known."""
+        row = self.rows.get(error.entity or "")
+        return f"{self.path}" + (f":{row}" if row is not None else "") + f": {error}"
+
+    def report(self, err: TextIO) -> int:
+        """Exit status 1 and every problem on stderr when --keep-going left rows out; else 0."""
+        problems = sorted([(e.row or 0, str(e)) for e in self.file_errors or ()]
+                          + [(self.rows.get(e.entity or "", 0), self.where(e)) for e in self.scoring_errors or ()])
+        if not problems:
+            return 0
+        print(visible(f"error: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the data; "
+                      f"{len(self.rows) - len(self.scoring_errors or ())} entities scored, the rest left out:"),
+              file=err)
+        for _, problem in problems:
+            print(visible(f"  {problem}"), file=err)
+        return 1
 
 
 def _named(evaluations: Iterator[Evaluation], entities: list[str]) -> Iterator[Evaluation]:
@@ -84,7 +173,7 @@ def _chosen(evaluations: tuple[Evaluation, ...], entities: list[str] | None) -> 
 
 def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
-    explanation = standard.explain(read_records(args.data), args.entity, args.indicator)
+    explanation = standard.explain(standard.read(args.data), args.entity, args.indicator)
     if args.format == "json":
         print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
@@ -133,7 +222,7 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
-    evaluations = _chosen(standard.evaluate_cohort(read_records(args.data)), args.entity)
+    evaluations = _chosen(standard.evaluate_cohort(standard.read(args.data)), args.entity)
     if args.stage == "eligibility":
         outcomes: list[Any] = [pilot.eligibility(standard, e) for e in evaluations]
     elif args.target is None:
@@ -157,11 +246,51 @@ def _outcome_text(outcome: pilot.Eligibility | pilot.PilotOutcome) -> str:
     return f"{outcome.entity}: {outcome.verdict.value} ({outcome.reason})"
 
 
+def _template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    write_template(load(args.standard, root=args.root), Path(args.output))
+    print(f"wrote {args.output}: fill in a row per entity, then `smartcity-rules score {args.standard} "
+          f"{args.output}`", file=out)
+    return 0
+
+
 def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import testing  # imported here: it needs hypothesis, a test extra, and says so if missing
 
     return testing.command(args.standard, examples=args.examples, seed=args.seed, cases_path=args.cases, out=out,
                            root=args.root)
+
+
+def _score_parser(sub: Any) -> None:
+    score = sub.add_parser(
+        "score", help="score the entities in a statistics file (JSON, CSV, Excel, Parquet)",
+        description="Score every entity of a statistics file; by default one line per entity, best first.",
+)
+    score.add_argument("standard", metavar="STANDARD", help=STANDARD_HELP)
+    score.add_argument("data", metavar="DATA", help="a .json, .csv, .xlsx, .parquet or .arrow file; table "
+                       "columns headed by input names or labels")
+    score.add_argument("--format", choices=RESULT_FORMATS, help="summary (the default), table (every figure, "
+                       "as --detail), json, csv, xlsx, parquet; default: from -o's suffix")
+    score.add_argument("--detail", action="store_true", help="every indicator, group and the rating, per entity")
+    score.add_argument("-o", "--output", metavar="FILE", help="write the results to FILE (xlsx and parquet need it)")
+    score.add_argument("--keep-going", action="store_true",
+                       help="report every problem in the data, score the rows without one, exit 1")
+    score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
+    score.add_argument("--engine", choices=("auto", "record", "batch"), default="auto",
+                       help="record: record by record; batch: a column at a time (numpy); "
+                            "auto (default): batch for Parquet, else record")
+    _root_option(score)
+    score.set_defaults(run=_score)
+
+
+def _template_parser(sub: Any) -> None:
+    template = sub.add_parser(
+        "template", help="write a blank data sheet for a standard (.xlsx or .csv)",
+        description="A column per input, headed by its label, kind and unit; Excel validates the cells.",
+)
+    template.add_argument("standard", metavar="STANDARD", help=STANDARD_HELP)
+    template.add_argument("-o", "--output", metavar="FILE", required=True, help="data.xlsx or data.csv")
+    _root_option(template)
+    template.set_defaults(run=_template)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -200,16 +329,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI before publishing)")
     _root_option(check)
     check.set_defaults(run=_check)
-    score = sub.add_parser("score", help="score the entities in a statistics file (JSON, CSV or Parquet)")
-    _standard_and_data(score)
-    score.add_argument("--format", choices=("table", "json"), default="table",
-                       help="a table per entity for people, or JSON for programs (default: table)")
-    score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
-    score.add_argument("--engine", choices=("auto", "record", "batch"), default="auto",
-                       help="record: record by record; batch: a column at a time (numpy); "
-                            "auto (default): batch for Parquet, else record")
-    _root_option(score)
-    score.set_defaults(run=_score)
+    _score_parser(sub)
+    _template_parser(sub)
     explain = sub.add_parser("explain", help="show how one indicator's number was reached")
     _standard_and_data(explain)
     explain.add_argument("--entity", required=True, metavar="E", help="the entity, by its name in DATA")
@@ -279,6 +400,7 @@ EXAMPLES = {
     "assess": "smartcity-rules assess standards/shandong-city-2019.scs standards/examples/city-cohort.json "
               "--stage mid-term --target 4",
     "test": "smartcity-rules test standards/shandong-city-2019.scs --examples 20",
+    "template": "smartcity-rules template standards/shandong-city-2019.scs -o data.xlsx",
 }
 EXAMPLE_HEADING = "example:"
 

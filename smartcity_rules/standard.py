@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .backends.protocol import Backend
+from .data.records import read_records
 from .language import syntax as s
 from .language import variants
 from .language.check import ENTITY_KEY, CheckedStandard, NodeKind, check, conclude, review
@@ -58,6 +59,11 @@ class Standard:
         if entity_type is None or entity_type == self._entity_type:
             return self
         raise NotFound(f"the standard has no entity types, so none is {entity_type!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its checked tree and back-end: unpickling compiles it again, so no code
+        object ever crosses a process boundary (a pool, Spark, Dask)."""
+        return (_unpickled, (self._checked, self._compiled.backend, self._entity_type))
 
     # ------------------------------------------------------------ metadata
     @property
@@ -165,10 +171,16 @@ class Standard:
         """Score entities evaluated together (ranks and shares are taken among them)."""
         return self._compiled.evaluate_cohort(records)
 
-    def evaluate_stream(self, records: Iterable[Mapping[str, Any]], *, chunk: int = 10_000) -> Iterator[Evaluation]:
+    def evaluate_stream(self, records: Iterable[Mapping[str, Any]], *, chunk: int = 10_000,
+                        errors: list[DataError] | None = None) -> Iterator[Evaluation]:
         """Score records one by one, for more than fit in memory: results come out as they are
         made and are not kept. Without rank() or share(), records are read `chunk` at a time;
-        with them, the whole cohort is read first (each entity is compared with all)."""
+        with them, the whole cohort is read first (each entity is compared with all).
+
+        With `errors`, a record that cannot be scored is left out and its DataError appended
+        there, and the rest are scored (ranks and shares then among the rest)."""
+        if errors is not None:
+            return self._compiled.evaluate_lenient(records, chunk, errors)
         return self._compiled.evaluate_stream(records, chunk)
 
     def evaluate_table(self, table: Any, *, keep_going: bool = False) -> TableResult:
@@ -184,6 +196,11 @@ class Standard:
         `parts()` yields the tables anew on each call, and one result comes out per part.
         With rank() or share(), the parts are read twice: the cohort first, then the scores."""
         return self._compiled.evaluate_parts(parts, keep_going)
+
+    def read(self, source: str | Path | Any) -> list[dict[str, Any]]:
+        """The records of a statistics file or DataFrame (see read_records), its columns headed by
+        this standard's input names or labels."""
+        return read_records(source, standard=self)
 
     def explain(self, records: Sequence[Mapping[str, Any]], entity: str,
                 indicator: str | int) -> Explanation | NodeExplanation:
@@ -277,10 +294,15 @@ class TypedStandard(Standard):
     def __init__(self, tree: s.StandardFile, checked: Mapping[str, CheckedStandard],
                  backend: Backend | None = None) -> None:
         self._tree = tree
+        self._checked_by_type = checked
         self._variants = {t: Standard(c, backend, entity_type=t) for t, c in checked.items()}
         self._key = tree.header.entity_type if tree.header is not None else None
         first = next(iter(self._variants.values()))
         self._checked, self._compiled, self._entity_type = first._checked, first._compiled, None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its tree, each type's checked standard and the back-end: compiled again when unpickled."""
+        return (TypedStandard, (self._tree, dict(self._checked_by_type), self._compiled.backend))
 
     # ------------------------------------------------------------ the types
     @property
@@ -414,7 +436,11 @@ class TypedStandard(Standard):
         members = [r for t, r in (self._routed(other, i) for i, other in enumerate(cohort)) if t == entity_type]
         return standard.evaluate(routed, cohort=members)
 
-    def evaluate_stream(self, records: Iterable[Mapping[str, Any]], *, chunk: int = 10_000) -> Iterator[Evaluation]:
+    def evaluate_stream(self, records: Iterable[Mapping[str, Any]], *, chunk: int = 10_000,
+                        errors: list[DataError] | None = None) -> Iterator[Evaluation]:
+        if errors is not None:  # every record read first: a type's cohort is among the rest
+            yield from _leaving_out(self, list(records), errors)
+            return
         if self.needs_cohort:
             yield from self.evaluate_cohort(list(records))
             return
@@ -448,3 +474,24 @@ class TypedStandard(Standard):
     def __repr__(self) -> str:
         return (f"<Standard {self.title!r} edition={self.edition!r} entity types={', '.join(self.entity_types)} "
                 f"indicators={len(self.indicator_codes)}>")
+
+
+def _leaving_out(standard: Standard, records: list[Mapping[str, Any]], errors: list[DataError]) -> Iterator[Evaluation]:
+    """The cohort scored without each record whose data error names its entity (the last of that
+    name), each such error appended to `errors`."""
+    kept = [{**r, ENTITY_KEY: r.get(ENTITY_KEY, f"#{i + 1}")} if isinstance(r, Mapping) else r
+            for i, r in enumerate(records)]
+    while True:
+        try:
+            return iter(standard.evaluate_cohort(kept))
+        except DataError as error:
+            named = [i for i, r in enumerate(kept) if isinstance(r, Mapping) and str(r.get(ENTITY_KEY)) == error.entity]
+            if not named:
+                raise
+            errors.append(error)
+            del kept[named[-1]]
+
+
+def _unpickled(checked: CheckedStandard, backend: Backend | None, entity_type: str | None) -> Standard:
+    """A Standard unpickled: compiled again from its checked tree."""
+    return Standard(checked, backend, entity_type=entity_type)

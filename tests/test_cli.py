@@ -57,8 +57,8 @@ def test_check_syntax_error_has_location_line_and_caret(tmp_path: Path) -> None:
     assert f"{broken}:3:" in err and "  total 100 %" in err and "^" in err and "expected" in err
 
 
-def test_score_prints_every_indicator_for_every_city() -> None:
-    code, out, err = run("score", CITY, CITY_DATA)
+def test_score_detail_prints_every_indicator_for_every_city() -> None:
+    code, out, err = run("score", CITY, CITY_DATA, "--detail")
     assert code == 0, err
     cities = [r["entity"] for r in json.loads(CITY_DATA.read_text("utf-8"))]
     assert len(cities) >= 16
@@ -73,10 +73,10 @@ def test_score_json_carries_the_same_numbers_as_the_table() -> None:
     code, out, _ = run("score", CITY, CITY_DATA, "--format", "json")
     assert code == 0
     data = json.loads(out)
-    _, table, _ = run("score", CITY, CITY_DATA)
+    _, table, _ = run("score", CITY, CITY_DATA, "--detail")
     for entity in data:
         assert len(entity["indicators"]) == 49
-        assert f"Total: {entity['total']} of 100" in table
+        assert f"Total: {entity['total_exact']} of 100" in table
         assert entity["provisional"]
 
 
@@ -87,7 +87,7 @@ def test_score_csv_equals_json() -> None:
 
 
 def test_score_one_entity(mini_data: Path) -> None:
-    code, out, _ = run("score", FIXTURES / "mini.scs", mini_data, "--entity", "B")
+    code, out, _ = run("score", FIXTURES / "mini.scs", mini_data, "--entity", "B", "--detail")
     assert code == 0 and "B — " in out and "A — " not in out
 
 
@@ -127,7 +127,7 @@ def test_bad_data_is_a_clean_error(tmp_path: Path) -> None:
     data.write_text(json.dumps([mini_record(fibre=-3)]), "utf-8")
     code, out, err = run("score", FIXTURES / "mini.scs", data)
     assert code == 1 and out == ""
-    assert err.startswith("error: entity 'A', indicator 1, input 'fibre': -3 is negative")
+    assert err.startswith(f"error: {data}:1: entity 'A', indicator 1, input 'fibre': -3 is negative")
 
 
 def test_missing_files_are_clean_errors(tmp_path: Path) -> None:
@@ -255,7 +255,7 @@ TYPED_DATA = STANDARDS / "examples" / "county-and-city-cohort.csv"
 
 def test_a_typed_standard_checks_strictly_and_scores_each_entity_by_its_type() -> None:
     assert run("check", "--strict", TYPED)[0] == 0
-    code, out, err = run("score", TYPED, TYPED_DATA, "--entity", "河清市", "--entity", "西岭县")
+    code, out, err = run("score", TYPED, TYPED_DATA, "--entity", "河清市", "--entity", "西岭县", "--detail")
     assert code == 0, err
     city, county = out.split("\n\n")
     assert city.startswith("河清市 (市) — ") and "城市大脑" in city and "行政村网格化管理率" not in city
@@ -283,3 +283,62 @@ def test_a_record_of_no_type_is_an_error_naming_entity_and_input(tmp_path: Path)
     data.write_text(json.dumps([{"entity": "新区", "类型": "区", "households": 1}], ensure_ascii=False), "utf-8")
     code, _, err = run("score", TYPED, data)
     assert code == 1 and "entity '新区', input '类型': entity type '区' is not one of 市, 县" in err
+
+
+def test_score_summary_is_one_line_per_entity_best_first() -> None:
+    code, out, _ = run("score", CITY, CITY_DATA)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["Rank", "Entity", "Total", "(of", "100)", "Rating"]
+    rows = [line.split() for line in lines[1:-1]]
+    data = json.loads(run("score", CITY, CITY_DATA, "--format", "json")[1])
+    assert len(rows) == len(data) == 16
+    totals = [float(row[2]) for row in rows]
+    assert totals == sorted(totals, reverse=True)
+    best = max(data, key=lambda e: e["total"])
+    assert rows[0][:4] == ["1", best["entity"], best["total_exact"], best["rating"]["name"]]
+    assert lines[-1].startswith("16 entities scored with ")
+
+
+def test_score_summary_ranks_ties_alike(tmp_path: Path) -> None:
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps([mini_record(entity=name) for name in ("A", "B", "C")]), "utf-8")
+    _, out, _ = run("score", FIXTURES / "mini.scs", data)
+    assert [line.split()[0] for line in out.splitlines()[1:-1]] == ["1", "1", "1"]
+
+
+def test_keep_going_reports_every_problem_and_scores_the_rest(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    keys = list(mini_record())
+    rows = [mini_record(entity="good1"), mini_record(entity="neg", fibre=-3), mini_record(entity="good2"),
+            mini_record(entity="over", fibre=200)]
+    lines = [",".join(keys)] + [",".join(str(r[k]) for k in keys) for r in rows] + ["short,1"]
+    data.write_text("\n".join(lines) + "\n", "utf-8")
+    code, out, err = run("score", FIXTURES / "mini.scs", data, "--keep-going")
+    assert code == 1
+    assert [line.split()[1] for line in out.splitlines()[1:-1]] == ["good1", "good2"]
+    assert err.startswith("error: 3 problems in the data; 2 entities scored")
+    assert err.splitlines()[1:] == [
+        f"  {data}:3: entity 'neg', indicator 1, input 'fibre': '-3' is negative; expected a whole number"
+        " of at least 0",
+        f"  {data}:5: entity 'over', indicator 1, input 'fibre': 200 is above its whole `households` = 100",
+        f"  {data}:6: 2 cells, but the header names 8"]
+    code, out, err = run("score", FIXTURES / "mini.scs", data)  # without it: the first problem ends the run
+    assert code == 1 and out == "" and err.startswith(f"error: {data}:")
+
+
+@pytest.mark.parametrize(("suffix", "form"), [(".csv", "csv"), (".xlsx", "xlsx"), (".parquet", "parquet"),
+                                              (".json", "json"), (".txt", "summary")])
+def test_score_writes_the_format_the_suffix_names(tmp_path: Path, suffix: str, form: str) -> None:
+    target = tmp_path / f"results{suffix}"
+    code, out, err = run("score", CITY, CITY_DATA, "-o", target)
+    assert code == 0 and out == "", err
+    content = target.read_bytes()
+    markers = {"csv": b"\xef\xbb\xbfentity,total,", "xlsx": b"PK", "parquet": b"PAR1", "json": b"[\n  {",
+               "summary": b" Rank"}
+    assert content.startswith(markers[form])
+
+
+def test_binary_formats_need_a_file() -> None:
+    code, _, err = run("score", CITY, CITY_DATA, "--format", "xlsx")
+    assert code == 2 and "-o FILE" in err

@@ -36,7 +36,7 @@ def test_csv_rows_become_records_and_empty_cells_are_missing() -> None:
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ("", "empty"), ("a,a\n1,2\n", "column 'a' appears twice"), ("a,b\n1\n", "x.csv:2: 1 cells"),
+    ("", "empty"), ("a,a\n1,2\n", "x.csv:1, column 'a': appears twice"), ("a,b\n1\n", "x.csv:2: 1 cells"),
 ])
 def test_csv_errors(text: str, words: str) -> None:
     with pytest.raises(scr.DataFileError, match=words):

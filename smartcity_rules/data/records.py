@@ -1,52 +1,71 @@
-"""Reads statistics files (JSON or CSV) into records: one mapping per entity.
+"""Reads statistics into records, one mapping per entity: from JSON here, and from CSV, Excel,
+Parquet or Arrow files and pandas or polars DataFrames through their readers (one module each).
 
 Strict where a loose reading could change a number: a JSON object with a key twice is
 refused (json would keep the last silently, entity names included), as is text that
 cannot be written back out (lone surrogates); deep nesting and oversized cells are refused, and
-every problem is a DataFileError naming the file and, where it can, the line.
+every problem is a DataFileError naming the file and, where it can, the row, column and input.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..language.errors import DataFileError
+from .columns import Inputs
+from .read_arrow import ARROW, PARQUET, arrow_rows
+from .read_csv import csv_rows, text_rows
+from .read_excel import excel_rows
+from .read_frames import frame_rows, is_frame
 
 Record = dict[str, Any]
+Source = Any  # a path (str or Path) or a pandas or polars DataFrame
 MAX_INT_DIGITS = 4000  # longer integers reach the checks as text, and are refused there with a name
+EXCEL = (".xlsx", ".xlsm")
 
 
-def read_records(path: str | Path) -> list[Record]:
-    """Records from a `.json` file (one object or a list of objects) or a `.csv` file
-    (a header row naming the inputs, one row per entity; empty cells are missing)."""
-    path = _regular(path)
-    if path.suffix.lower() == ".csv":
-        return list(iter_records(path))
+def read_records(source: Source, *, standard: Inputs | None = None) -> list[Record]:
+    """Records from a file or a DataFrame. By the file's suffix: `.csv` (and `.tsv`, `.txt`),
+    `.xlsx`, `.parquet`, `.arrow`/`.feather`; anything else is JSON (one object or a list of
+    objects). Tables have a header row naming the inputs; with `standard`, a column may be headed
+    by its input's label as the standard writes it, and a heading that is neither is refused."""
+    return list(iter_records(source, standard=standard))
+
+
+def iter_records(source: Source, *, standard: Inputs | None = None) -> Iterator[Record]:
+    """read_records, one record at a time: tables are read a row (or a batch) at a time, so a
+    file larger than memory can be scored (Standard.evaluate_stream); a JSON file is parsed whole."""
+    return (record for _, record in iter_rows(source, standard=standard))
+
+
+def iter_rows(source: Source, *, standard: Inputs | None = None,
+              errors: list[DataFileError] | None = None) -> Iterator[tuple[int, Record]]:
+    """Each record with its row: a spreadsheet's row number, a Parquet or frame row from 1, a JSON
+    entry from 1. `errors`, when given, collects problems of single rows (each then skipped)."""
+    if is_frame(source):
+        return frame_rows(source, standard)
+    path = _regular(source)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return csv_rows(path, standard, errors)
+    if suffix in EXCEL:
+        return excel_rows(path, standard, errors)
+    if suffix in PARQUET + ARROW:
+        return arrow_rows(path, standard)
+    return enumerate(_json_file(path), start=1)
+
+
+def _json_file(path: Path) -> list[Record]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise DataFileError(f"{path}: cannot read statistics: {error}") from None
     return parse_json(text, str(path))
-
-
-def iter_records(path: str | Path) -> Iterator[Record]:
-    """read_records, one record at a time: a CSV file is read a row at a time, so a file larger
-    than memory can be scored (Standard.evaluate_stream); a JSON file is parsed whole."""
-    path = _regular(path)
-    if path.suffix.lower() != ".csv":
-        yield from read_records(path)
-        return
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as lines:
-            yield from _csv_records(lines, str(path))
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataFileError(f"{path}: cannot read statistics: {error}") from None
 
 
 def _regular(path: str | Path) -> Path:
@@ -127,34 +146,6 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def parse_csv(text: str, name: str = "<csv>") -> list[Record]:
-    return list(_csv_records(io.StringIO(text), name))
-
-
-def _csv_records(lines: Iterable[str], name: str) -> Iterator[Record]:
-    reader = csv.reader(lines)
-    header: list[str] | None = None
-    try:
-        for row in reader:
-            if any("\0" in cell for cell in row):  # Python 3.11's csv reads them; no statistic has one
-                raise DataFileError(f"{name}:{reader.line_num}: a NUL character; a CSV file of statistics is text")
-            if not any(cell.strip() for cell in row):
-                continue
-            if header is None:
-                header = _header(row, name)
-                continue
-            if len(row) != len(header):
-                raise DataFileError(f"{name}:{reader.line_num}: {len(row)} cells, but the header names {len(header)}")
-            yield {key: cell.strip() for key, cell in zip(header, row) if cell.strip() != ""}
-    except csv.Error as error:  # e.g. csv's own field size limit, a NUL, a quote left open
-        raise DataFileError(f"{name}:{reader.line_num}: invalid CSV: {error}") from None
-    if header is None:
-        raise DataFileError(f"{name}: the CSV file is empty")
-
-
-def _header(row: list[str], name: str) -> list[str]:
-    header = [cell.strip() for cell in row]
-    if len(set(header)) != len(header):
-        duplicate = next(h for h in header if header.count(h) > 1)
-        raise DataFileError(f"{name}:1: column {duplicate!r} appears twice")
-    return header
+def parse_csv(text: str, name: str = "<csv>", *, standard: Inputs | None = None) -> list[Record]:
+    """Records from CSV text already decoded (the separator sniffed as for a file)."""
+    return [record for _, record in text_rows(io.StringIO(text, newline=""), name, standard)]

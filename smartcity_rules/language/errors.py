@@ -80,12 +80,43 @@ class CohortRequired(DataError):
 
 
 class DataFileError(SmartCityRulesError):
-    """A statistics file (JSON or CSV) cannot be read."""
+    """A statistics file (JSON, CSV, Excel, Parquet) or a data frame cannot be read.
+
+    Names what is known of where: the file, the row (as a spreadsheet numbers it, the header
+    being row 1), the column as headed and the input it stands for. Without them the message
+    is the reason alone, as the JSON and cases readers write it (`file:line: ...`)."""
+
+    def __init__(self, reason: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, input: str | None = None) -> None:
+        self.reason = reason
+        self.file = file
+        self.row = row
+        self.column = column
+        self.input = input
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        place = "" if self.file is None else self.file + ("" if self.row is None else f":{self.row}")
+        parts = ([f"row {self.row}"] if self.file is None and self.row is not None else []) + (
+            [f"column {self.column!r}"] if self.column is not None else []) + (
+            [f"input {self.input!r}"] if self.input is not None and self.input != self.column else [])
+        where = ", ".join(([place] if place else []) + parts)
+        return (where + ": " if where else "") + self.reason
 
 
 class CaseFileError(DataFileError):
     """A stored cases file (`NAME.cases.toml`) cannot be read, or says something that is not a
     test case.  The message starts with `file:line:` where the line is known."""
+
+
+class MissingExtra(SmartCityRulesError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it
+    (`pip install 'smartcity_rules[excel]'`), and so does `extra` where the raiser knows it
+    as a name.  Also an ImportError."""
+
+    def __init__(self, message: str, *, extra: str | None = None) -> None:
+        self.extra = extra
+        super().__init__(message)
 
 
 class NotFound(SmartCityRulesError, LookupError):
@@ -107,11 +138,6 @@ class InvariantError(SmartCityRulesError, AssertionError):
         self.indicator = indicator
         where = _where(entity=entity, indicator=indicator)
         super().__init__(f"invariant `{invariant}` failed" + (f" ({where})" if where else "") + f": {detail}")
-
-
-class MissingExtra(SmartCityRulesError, ImportError):
-    """An optional dependency is not installed; the message names the extra that installs it
-    (`pip install 'smartcity_rules[report]'`).  Also an ImportError."""
 
 
 class UnsupportedConstruct(SmartCityRulesError, NotImplementedError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import decimal
+import functools
+import math
 from fractions import Fraction
 
 
@@ -22,15 +24,21 @@ def ratio(value: Fraction | int) -> str:
 
 def fmt(value: Fraction | int) -> str:
     """An exact number as text: whole, a terminating decimal written out in full, or `a/b`."""
-    value = Fraction(value)
-    num, den = value.numerator, value.denominator
+    if type(value) is int:
+        return digits(value)
+    if not isinstance(value, Fraction):
+        value = Fraction(value)
+    return fmt_pair(value.numerator, value.denominator)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # results print the same points and maxima over and over
+def fmt_pair(num: int, den: int) -> str:
+    """fmt() of num/den in lowest terms, den > 0: read from the ints, no Fraction built."""
     if den == 1:
         return digits(num)
-    twos = fives = 0
-    rest = den
-    while rest % 2 == 0:
-        rest //= 2
-        twos += 1
+    twos = (den & -den).bit_length() - 1
+    rest = den >> twos
+    fives = 0
     while rest % 5 == 0:
         rest //= 5
         fives += 1
@@ -39,3 +47,9 @@ def fmt(value: Fraction | int) -> str:
     places = max(twos, fives)
     shown = digits(abs(num) * 10**places // den).rjust(places + 1, "0")
     return f"{'-' if num < 0 else ''}{shown[:-places]}.{shown[-places:]}"
+
+
+def fmt_ratio(num: int, den: int) -> str:
+    """fmt() of any num/den with den > 0, as result columns hold values: reduced by one gcd."""
+    common = math.gcd(num, den)
+    return fmt_pair(num // common, den // common)

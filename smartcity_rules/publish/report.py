@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 from typing import Any, TextIO
 
 from ..language.check import ProvisionalNumber
@@ -173,3 +174,52 @@ def write_tables(standard: Standard, evaluations: Iterable[Evaluation], out: Tex
     for index, evaluation in enumerate(evaluations):
         out.write(("\n\n" if index else "") + visible(table(standard, evaluation)))
     out.write("\n")
+
+
+def _level_names(standard: Standard) -> dict[int, str]:
+    rule = standard.syntax.rating
+    return {} if rule is None else {int(level.rank.value): level.name for level in rule.levels}
+
+
+def _rating_names(standard: Standard) -> Callable[[Evaluation], dict[int, str]]:
+    """The rating levels' names an entity's rank reads, by its type where the standard has types."""
+    found: dict[str | None, dict[int, str]] = {}
+
+    def names(evaluation: Evaluation) -> dict[int, str]:
+        kind = getattr(evaluation, "entity_type", None)
+        if kind not in found:
+            found[kind] = _level_names(standard if kind is None else standard.variant(kind))
+        return found[kind]
+    return names
+
+
+def _competition_ranks(totals: Sequence[Fraction]) -> list[int]:
+    """1, 2, 2, 4: entities with equal totals share a place, and the next place is skipped."""
+    ranks: list[int] = []
+    for index, total in enumerate(totals):
+        ranks.append(ranks[-1] if index and total == totals[index - 1] else index + 1)
+    return ranks
+
+
+def write_summary(standard: Standard, evaluations: Iterable[Evaluation], out: TextIO) -> None:
+    """One line per entity, the highest total first (ties in the data's order), with its rating:
+    the figures held are three per entity, so a large cohort is summarised in little memory."""
+    names = _rating_names(standard)
+    found = [(e.total, e.entity, None if e.rating_rank is None else names(e).get(e.rating_rank, "unrated"))
+             for e in evaluations]
+    found.sort(key=lambda entry: -entry[0])  # stable: equal totals keep the data's order
+    header = standard.syntax.header
+    total = None if header is None else header.total
+    of = "" if total is None else f" (of {fmt(total.value)})"
+    widths = (5, max([_width(entity) for _, entity, _ in found] + [6]), max(10, len(of) + 5))
+    out.write(visible(_summary_line(("Rank", "Entity", f"Total{of}", "Rating"), widths)) + "\n")
+    for place, (score, entity, rating) in zip(_competition_ranks([f[0] for f in found]), found):
+        out.write(visible(_summary_line((str(place), entity, fmt(score), rating or ""), widths)) + "\n")
+    provisional = " Provisional numbers in the standard: see --detail." if standard.provisional else ""
+    out.write(f"{len(found)} entit{'y' if len(found) == 1 else 'ies'} scored with {standard.title}.{provisional}\n")
+
+
+def _summary_line(cells: tuple[str, str, str, str], widths: tuple[int, int, int]) -> str:
+    place, entity, total, rating = cells
+    line = f"{_pad(place, widths[0], True)}  {_pad(entity, widths[1])}  {_pad(total, widths[2], True)}  {rating}"
+    return line.rstrip()

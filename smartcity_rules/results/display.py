@@ -3,10 +3,11 @@ where short, rounded and marked ≈ where not. Shared by reports, ratings and to
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from ..language.check import ScoredIndicator
-from ..language.numbers import fmt
+from ..language.numbers import fmt_pair
 
 
 def is_percentage(item: ScoredIndicator) -> bool:
@@ -16,26 +17,41 @@ def is_percentage(item: ScoredIndicator) -> bool:
 
 
 def show_number(value: Fraction | None, percent: bool = False, digits: int = 4) -> str:
-    """A value for a table: exact where short, else `digits` significant digits (marked ≈)."""
+    """A value for a table: exact where short, else `digits` significant digits (marked ≈).
+
+    Integer arithmetic on the numerator and denominator throughout: ratings write such a
+    number for every requirement of every entity, and Fraction arithmetic would cost more
+    than the scoring."""
     if value is None:
         return "n/a"
+    num, den = value.numerator, value.denominator
     if percent:
-        value = value * 100
+        common = math.gcd(num * 100, den)
+        num, den = num * 100 // common, den // common
     suffix = "%" if percent else ""
-    exact = fmt(value)
+    exact = fmt_pair(num, den)
     if "/" not in exact and len(exact.replace("-", "").replace(".", "").lstrip("0")) <= digits:
         return exact + suffix
-    magnitude = len(fmt(abs(int(value)))) if abs(value) >= 1 else 0
-    places = max(0, digits - magnitude)
-    if abs(value) < 1 and value != 0:
-        places = digits - 1 + _leading_zeros(abs(value))
-    return f"≈{fmt(round(value, places))}{suffix}"
+    whole = abs(num) // den
+    places = max(0, digits - len(str(whole))) if whole else 0
+    if not whole and num:
+        places = digits - 1 + _first_digit(abs(num), den)
+    return f"≈{fmt_pair(*_round_half_even(num, den, places))}{suffix}"
 
 
-def _leading_zeros(value: Fraction) -> int:
-    """Zeros after the decimal point before the first significant digit of 0 < value < 1."""
-    zeros = 0
-    while value * 10 < 1:
-        value *= 10
-        zeros += 1
-    return zeros + 1
+def _first_digit(num: int, den: int) -> int:
+    """The decimal place of the first significant digit of 0 < num/den < 1 (1 for 0.1 to 0.9...)."""
+    place = 1
+    while num * 10**place < den:
+        place += 1
+    return place
+
+
+def _round_half_even(num: int, den: int, places: int) -> tuple[int, int]:
+    """round(num/den, places) as Python rounds a Fraction (ties to even), in lowest terms."""
+    scale = 10**places
+    quotient, remainder = divmod(num * scale, den)
+    if 2 * remainder > den or (2 * remainder == den and quotient % 2):
+        quotient += 1
+    common = math.gcd(quotient, scale)
+    return quotient // common, scale // common

@@ -26,7 +26,7 @@ from ..language import syntax as s
 from ..language.check import ENTITY_KEY, CheckedStandard, ScoredIndicator
 from ..language.errors import CohortRequired, DataError, MissingExtra, UnknownInput
 from ..language.formula import bands_text, render, requirement_text
-from ..language.numbers import fmt
+from ..language.numbers import fmt, fmt_ratio
 from ..plan import scoring as p
 from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 Record = Mapping[str, Any]
 _UNNAMED = object()  # a record without an `entity` key
+_NOT_APPLICABLE = Status.NOT_APPLICABLE.value
 
 
 def _info(item: ScoredIndicator, bonus: bool) -> IndicatorInfo:
@@ -95,6 +96,31 @@ class _Shape:
                               for item in standard.indicators)
         self.percent = {item.code: is_percentage(item) for item in standard.indicators}
         self.node_provisional = tuple(node.provisional for node in standard.nodes)
+        # What every row's results share, worked out once rather than per row: to_dict()'s
+        # entries start as copies of these, in to_dict()'s order of keys.
+        self.indicator_dicts = tuple({**IndicatorResult(info, status, None, None, Fraction(0)).to_dict()}
+                                     for info, status in zip(self.infos, self.statuses))
+        self.status_texts = tuple(status.value for status in self.statuses)
+        # Where a rating requirement's figure is in the columns, as Evaluation.indicator, node and group find it.
+        self.leading = tuple(k for k, info in enumerate(self.infos) if info.leading)
+        self.leaf_of = {info.code: k for k, info in reversed(list(enumerate(self.infos)))}
+        nodes = plan.nodes
+        self.node_of: dict[str, int] = {}
+        for n, node in enumerate(nodes):
+            for key in (node.code, node.name if node.kind is p.NodeKind.GROUP else None):
+                if key is not None:
+                    self.node_of.setdefault(key, n)
+        self.group_of: dict[str, int] = {}
+        for g in plan.groups:
+            self.group_of.setdefault(nodes[g].name, g)
+        self.node_dicts = tuple(NodeResult(node.kind.value, node.code, node.name, Fraction(0), Fraction(0),
+                                           node.maximum, (), False).to_dict() for node in nodes)
+        self.node_members = tuple(tuple(_member_key(nodes[m]) for m in node.members) for node in nodes)
+        self.group_members = tuple(
+            (tuple(code for m in nodes[g].members
+                   if nodes[m].kind is not p.NodeKind.GROUP and (code := nodes[m].code) is not None),
+             tuple(nodes[m].name for m in nodes[g].members if nodes[m].kind is p.NodeKind.GROUP))
+            for g in plan.groups)
         rating = standard.syntax.rating
         self.rating_rule = rating
         self.texts = () if rating is None else tuple(
@@ -150,17 +176,43 @@ class ScoredBatch:
         return tuple(attrs.evolve(result, exact=columns.exact[k][row]) if k in columns.exact else result
                      for k, result in enumerate(found))
 
+    def indicator_dicts(self, row: int) -> list[dict[str, Any]]:
+        """[r.to_dict() for r in self.indicators(row)], written from the columns without the objects."""
+        columns, shape, points = self.columns, self.shape, self.points
+        found = []
+        for k, (template, status, info) in enumerate(zip(shape.indicator_dicts, shape.status_texts, shape.infos)):
+            entry = template.copy()
+            pair = columns.values[k][row]
+            entry["status"] = status if pair is not None else _NOT_APPLICABLE
+            entry["value"] = None if pair is None else fmt_ratio(*pair)
+            entry["stars"] = columns.stars[k][row]
+            entry["points"] = fmt(points.indicator(k, row))
+            entry["provisional"] = list(info.provisional)
+            exact = columns.exact[k][row] if k in columns.exact else None
+            if exact is not None:  # an irrational value, as IndicatorResult.to_dict writes it
+                entry["exact"] = str(exact)
+            found.append(entry)
+        return found
+
+    def node_dicts(self, row: int) -> list[dict[str, Any]]:
+        """[n.to_dict() for n in self.nodes(row)], written from the columns without the objects."""
+        shape, points = self.shape, self.points
+        found = []
+        for n, (template, members, provisional) in enumerate(
+                zip(shape.node_dicts, shape.node_members, shape.node_provisional)):
+            entry = template.copy()
+            entry["points"] = fmt(points.node(n, row))
+            entry["unrounded"] = fmt(points.unrounded(n, row))
+            entry["members"] = list(members)
+            entry["provisional"] = provisional
+            found.append(entry)
+        return found
+
     def groups(self, row: int) -> tuple[GroupResult, ...]:
         nodes = self.shape.plan.nodes
-        results = []
-        for g in self.shape.plan.groups:
-            group = nodes[g]
-            members = [nodes[m] for m in group.members]
-            results.append(GroupResult(
-                group.name, group.bonus, self.points.node(g, row), group.maximum,
-                tuple(m.code for m in members if m.kind is not p.NodeKind.GROUP and m.code is not None),
-                group.code, tuple(m.name for m in members if m.kind is p.NodeKind.GROUP)))
-        return tuple(results)
+        return tuple(GroupResult(nodes[g].name, nodes[g].bonus, self.points.node(g, row), nodes[g].maximum,
+                                 indicators, nodes[g].code, groups)
+                     for g, (indicators, groups) in zip(self.shape.plan.groups, self.shape.group_members))
 
     def missing(self, row: int) -> tuple[MissingValue, ...]:
         if not self.columns.missing:
@@ -193,28 +245,34 @@ class ScoredBatch:
         return self.points.missing_share(row)
 
     def nodes(self, row: int) -> tuple[NodeResult, ...]:
-        nodes, flags = self.shape.plan.nodes, self.shape.node_provisional
-        return tuple(NodeResult(node.kind.value, node.code, node.name, self.points.node(n, row),
-                                self.points.unrounded(n, row), node.maximum,
-                                tuple(_member_key(nodes[m]) for m in node.members), flags[n])
-                     for n, node in enumerate(nodes))
+        shape, points = self.shape, self.points
+        return tuple(NodeResult(node.kind.value, node.code, node.name, points.node(n, row), points.unrounded(n, row),
+                                node.maximum, members, provisional)
+                     for n, (node, members, provisional) in enumerate(
+                         zip(shape.plan.nodes, shape.node_members, shape.node_provisional)))
 
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
         ratings, rule = self.ratings, self.shape.rating_rule
         if ratings is None or rule is None:
             return None
+        index = ratings.level_reached(row)
+        reached = None if index is None else rule.levels[index]
+        rank, name = (0, None) if reached is None else (int(reached.rank.value), reached.name)
+        return RatingResult(rank, name, functools.partial(self._levels, ratings, rule, row),
+                            rule.provisional)
+
+    def _levels(self, ratings: Ratings, rule: s.Rating, row: int) -> tuple[LevelResult, ...]:
+        """Every level of the rating rule, each requirement with whether it held and what the entity had."""
         levels = []
         for index, level in enumerate(rule.levels):
-            outcomes = tuple(RequirementResult(text, held, self._actual(req, evaluation))
+            outcomes = tuple(RequirementResult(text, held, functools.partial(self._actual, req, row))
                              for req, text, held in zip(level.requirements, self.shape.texts[index],
                                                         ratings.outcomes(index, row)))
             held = ratings.outcomes(index, row)[len(level.requirements):]
             outcomes += tuple(self._implicit(rule, which, ok, row)
                               for (which, _), ok in zip(ratings.extras[index], held))
             levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
-        reached = next((lv for lv in levels if lv.reached), None)
-        return RatingResult(reached.rank if reached else 0, reached.name if reached else None,
-                            tuple(levels), rule.provisional)
+        return tuple(levels)
 
     def _implicit(self, rule: s.Rating, override: int | None, ok: bool, row: int) -> RequirementResult:
         """A level's requirement beyond its own: enough data (no override), no veto, no cap below it."""
@@ -227,25 +285,28 @@ class ScoredBatch:
                 else f"not capped below {found.cap.text}: {found.reason}")
         return RequirementResult(text, ok, "does not apply" if ok else "applies")
 
-    def _actual(self, req: s.Requirement, evaluation: Evaluation) -> str:
-        """What the entity had, for the requirement's line in a report."""
+    def _actual(self, req: s.Requirement, row: int) -> str:
+        """What the entity had, for the requirement's line in a report: read from the columns."""
+        shape, columns = self.shape, self.columns
         if isinstance(req, s.TotalRequirement):
-            return f"total {fmt(evaluation.total)}"
+            return f"total {fmt(self.points.total(row))}"
         if isinstance(req, s.LeadingRequirement):
-            failing = [i for i in evaluation.indicators
-                       if i.leading and i.stars is not None and not COMPARE[req.compare](i.stars, req.stars.value)]
-            return ", ".join(f"indicator {i.code}: {_stars(i.stars)}" for i in failing) or "all hold"
+            compare = COMPARE[req.compare]
+            failing = [(shape.infos[k].code, stars) for k in shape.leading
+                       if (stars := columns.stars[k][row]) is not None and not compare(stars, req.stars.value)]
+            return ", ".join(f"indicator {code}: {_stars(stars)}" for code, stars in failing) or "all hold"
         if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
-            result = evaluation.indicator(req.code)
-            if (result.stars if req.on_stars else result.value) is None:
-                return f"indicator {result.code}: not applicable"
-            percent = self.shape.percent[result.code]
-            shown = _stars(result.stars) if req.on_stars else show_number(result.value, percent)
-            return f"indicator {result.code}: {shown}"
+            k = shape.leaf_of[req.code]
+            stars, pair = columns.stars[k][row], columns.values[k][row]
+            if (stars if req.on_stars else pair) is None:
+                return f"indicator {req.code}: not applicable"
+            shown = _stars(stars) if req.on_stars or pair is None else show_number(Fraction(*pair),
+                                                                                   shape.percent[req.code])
+            return f"indicator {req.code}: {shown}"
         if isinstance(req, s.IndicatorRequirement):
-            return f"indicator {req.code}: {fmt(evaluation.node(req.code).points)} points"
-        group = evaluation.group(req.group)
-        return f"group \"{group.name}\": {fmt(group.points)} points"
+            return f"indicator {req.code}: {fmt(self.points.node(shape.node_of[req.code], row))} points"
+        n = shape.group_of[req.group]
+        return f"group \"{shape.plan.nodes[n].name}\": {fmt(self.points.node(n, row))} points"
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -310,6 +371,52 @@ class CompiledStandard:
             yield from self._stream([list(records)], set())
         else:
             yield from self._stream(_chunks(records, chunk), set())
+
+    def evaluate_lenient(self, records: Iterable[Record], chunk: int, errors: list[DataError]) -> Iterator[Evaluation]:
+        """evaluate_stream, leaving out each record the scoring refuses: its error is appended to
+        `errors` and the others are scored (with rank or share, among themselves)."""
+        if self.needs_cohort:
+            chunks: Iterable[list[Record]] = [list(records)]
+        else:
+            chunks = _chunks(records, chunk)
+        seen: set[str] = set()
+        start = 0
+        for part in chunks:
+            named = [r if isinstance(r, Mapping) and ENTITY_KEY in r else self._named(r, start + i)
+                     for i, r in enumerate(part)]
+            yield from self._leaving_out(named, seen, errors)
+            start += len(part)
+
+    def _named(self, record: Any, index: int) -> Any:
+        """A record given the name it has by its place in the data, which leaving others out would change."""
+        return {**record, ENTITY_KEY: self._entity(record, index)} if isinstance(record, Mapping) else record
+
+    def _leaving_out(self, records: list[Record], seen: set[str], errors: list[DataError]) -> Iterator[Evaluation]:
+        kept = list(range(len(records)))
+        while True:
+            trial = set(seen)
+            try:
+                batch = self.batch([records[i] for i in kept], seen=trial)
+                scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
+            except DataError as error:
+                culprit = self._culprit(error, [records[i] for i in kept])
+                if culprit is None:
+                    raise
+                errors.append(error)
+                del kept[culprit]
+                continue
+            seen |= trial
+            yield from (Evaluation(scored, row) for row in range(len(kept)))
+            return
+
+    def _culprit(self, error: DataError, records: list[Record]) -> int | None:
+        """Which record an error is about: the last one of its entity (the second of a name given
+        twice), or None when it names none."""
+        found = [i for i, record in enumerate(records)
+                 if isinstance(record, Mapping) and str(record.get(ENTITY_KEY)) == error.entity]
+        if found:
+            return found[-1]
+        return 0 if len(records) == 1 else None
 
     def _stream(self, chunks: Iterable[list[Record]], seen: set[str]) -> Iterator[Evaluation]:
         start = 0

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, cast, runtime_checkable
 
 import attrs
 
 from ..language.errors import NotFound
-from ..language.numbers import fmt
+from ..language.numbers import fmt, fmt_ratio
 from ..language.syntax import code_number
 from ..plan.surds import Surd
 
@@ -46,7 +47,7 @@ class IndicatorInfo:
     notes: tuple[str, ...] = ()
     item_of: str | None = None  # for an item (分项), the code of its indicator
 
-    @property
+    @functools.cached_property
     def number(self) -> int | None:
         """The code as a number, for numbered indicators such as `12`; None for `L1P1-A1`."""
         return code_number(self.code)
@@ -83,6 +84,12 @@ class IndicatorResult:
     def value(self) -> Fraction | None:
         """The indicator's exact value; None when not applicable."""
         return None if self._pair is None else Fraction(*self._pair)
+
+    @property
+    def pair(self) -> tuple[int, int] | None:
+        """The exact value as (numerator, denominator > 0), not necessarily in lowest terms: for
+        bulk writers, which need no Fraction to write it out (`numbers.fmt_ratio`, `n / d`)."""
+        return self._pair
 
     def _key(self) -> tuple[Any, ...]:
         return (self.info, self.status, self.value, self.stars, self.points)
@@ -132,12 +139,14 @@ class IndicatorResult:
                 f"stars={self.stars!r}, points={self.points!r})")
 
     def to_dict(self) -> dict[str, Any]:
+        info, pair = self.info, self._pair
         return {
-            "code": self.code, "number": self.number, "name": self.name, "group": self.group,
-            "item_of": self.info.item_of,
-            "leading": self.leading, "bonus": self.bonus, "status": self.status.value,
-            "value": _num(self.value), "stars": self.stars, "points": _num(self.points),
-            "max_points": _num(self.max_points), "provisional": list(self.provisional),
+            "code": info.code, "number": info.number, "name": info.name, "group": info.group,
+            "item_of": info.item_of,
+            "leading": info.leading, "bonus": info.bonus, "status": self.status.value,
+            # Written from the pair: reducing it to a Fraction first would cost more than the rest.
+            "value": None if pair is None else fmt_ratio(*pair), "stars": self.stars, "points": _num(self.points),
+            "max_points": _num(info.max_points), "provisional": list(info.provisional),
             **({} if self.exact is None else {"exact": str(self.exact)}),
         }
 
@@ -184,13 +193,33 @@ class NodeResult:
                 "members": list(self.members), "provisional": self.provisional}
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class RequirementResult:
     """One requirement of a rating level, as written, and whether it held."""
 
     text: str
     held: bool
-    actual: str  # what the entity had, e.g. "total 71.5" or "indicator 12: 3 stars"
+    # What the entity had, e.g. "total 71.5" or "indicator 12: 3 stars": given, or made when first
+    # read, since writing the numbers out costs far more than deciding the rating.
+    _actual: str | Callable[[], str] = attrs.field(alias="actual", repr=False)
+
+    @functools.cached_property
+    def actual(self) -> str:
+        return self._actual if isinstance(self._actual, str) else self._actual()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RequirementResult):
+            return NotImplemented
+        return (self.text, self.held, self.actual) == (other.text, other.held, other.actual)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.held))
+
+    def __repr__(self) -> str:
+        return f"RequirementResult(text={self.text!r}, held={self.held!r}, actual={self.actual!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RequirementResult, (self.text, self.held, self.actual))
 
 
 @attrs.frozen
@@ -208,14 +237,38 @@ class LevelResult:
         return tuple(r for r in self.requirements if not r.held)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class RatingResult:
     """The overall rating: the highest level whose requirements all hold."""
 
     rank: int  # 0 when no level is reached
     name: str | None
-    levels: tuple[LevelResult, ...]
+    # Every level and its requirements: given, or made when first read, since a caller that
+    # wants the rating reached should not pay for the report of every requirement.
+    _levels: tuple[LevelResult, ...] | Callable[[], tuple[LevelResult, ...]] = attrs.field(alias="levels", repr=False)
     provisional: bool
+
+    @functools.cached_property
+    def levels(self) -> tuple[LevelResult, ...]:
+        return self._levels if isinstance(self._levels, tuple) else self._levels()
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.rank, self.name, self.levels, self.provisional)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RatingResult):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.rank, self.name, self.provisional))
+
+    def __repr__(self) -> str:
+        return (f"RatingResult(rank={self.rank!r}, name={self.name!r}, levels={self.levels!r}, "
+                f"provisional={self.provisional!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RatingResult, (self.rank, self.name, self.levels, self.provisional))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -285,6 +338,16 @@ class Rows(Protocol):
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None: ...
 
 
+@runtime_checkable
+class RowDicts(Protocol):
+    """Rows that write to_dict()'s entries straight from their columns, without building the
+    result objects first (a batch does; a row read back from a pickle has the objects)."""
+
+    def indicator_dicts(self, row: int) -> list[dict[str, Any]]: ...
+
+    def node_dicts(self, row: int) -> list[dict[str, Any]]: ...
+
+
 class Evaluation:
     """Everything a standard says about one entity's statistics: a row of a scored batch.
 
@@ -296,6 +359,11 @@ class Evaluation:
     def __init__(self, rows: Rows, row: int) -> None:
         self._rows = rows
         self._row = row
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its own row, every figure read out: not the batch it views (which may hold
+        thousands of other rows), nor the evaluator that scored it."""
+        return (Evaluation, (StoredRow.of(self), 0))
 
     @property
     def entity(self) -> str:
@@ -397,6 +465,14 @@ class Evaluation:
                 return result
         raise NotFound(f"the standard has no group {name!r}")
 
+    def _dicts(self, part: str) -> list[dict[str, Any]]:
+        """The to_dict() entries of the indicators or the nodes, from the columns when the rows can."""
+        if part not in self.__dict__ and isinstance(self._rows, RowDicts):
+            rows = self._rows
+            return rows.indicator_dicts(self._row) if part == "indicators" else rows.node_dicts(self._row)
+        results: tuple[IndicatorResult | NodeResult, ...] = getattr(self, part)
+        return [result.to_dict() for result in results]
+
     def to_dict(self) -> dict[str, Any]:
         typed = {} if self.entity_type is None else {"entity_type": self.entity_type}
         return {
@@ -404,9 +480,60 @@ class Evaluation:
             "total": _num(self.total),
             "rating": None if self.rating is None else self.rating.to_dict(),
             "groups": [g.to_dict() for g in self.groups],
-            "indicators": [i.to_dict() for i in self.indicators],
-            "nodes": [n.to_dict() for n in self.nodes],
+            "indicators": self._dicts("indicators"),
+            "nodes": self._dicts("nodes"),
             "cohort": None if self.cohort is None else self.cohort.to_dict(),
             "missing": [m.to_dict() for m in self.missing], "missing_share": _num(self.missing_share),
             "provisional": list(self.provisional),
         }
+
+
+class StoredRow:
+    """One evaluation's figures, held rather than read from a batch: what an Evaluation is
+    unpickled from, in another process or later."""
+
+    def __init__(self, title: str, edition: str | None, provisional: tuple[str, ...], figures: dict[str, Any],
+                 entity_type: str | None = None) -> None:
+        self.title = title
+        self.edition = edition
+        self.provisional = provisional
+        self.entity_type = entity_type
+        self._figures = figures
+
+    @classmethod
+    def of(cls, evaluation: Evaluation) -> StoredRow:
+        names = ("entity", "total", "rating_rank", "indicators", "groups", "nodes", "missing", "missing_share",
+                 "cohort", "rating")
+        return cls(evaluation.standard, evaluation.edition, evaluation.provisional,
+                   {name: getattr(evaluation, name) for name in names}, evaluation.entity_type)
+
+    def entity(self, row: int) -> str:
+        return cast(str, self._figures["entity"])
+
+    def total(self, row: int) -> Fraction:
+        return cast(Fraction, self._figures["total"])
+
+    def rating_rank(self, row: int) -> int | None:
+        return cast("int | None", self._figures["rating_rank"])
+
+    def indicators(self, row: int) -> tuple[IndicatorResult, ...]:
+        return cast("tuple[IndicatorResult, ...]", self._figures["indicators"])
+
+    def groups(self, row: int) -> tuple[GroupResult, ...]:
+        return cast("tuple[GroupResult, ...]", self._figures["groups"])
+
+    def nodes(self, row: int) -> tuple[NodeResult, ...]:
+        return cast("tuple[NodeResult, ...]", self._figures["nodes"])
+
+    def missing(self, row: int) -> tuple[MissingValue, ...]:
+        return cast("tuple[MissingValue, ...]", self._figures["missing"])
+
+    def missing_share(self, row: int) -> Fraction:
+        return cast(Fraction, self._figures["missing_share"])
+
+    @property
+    def cohort(self) -> CohortInfo | None:
+        return cast("CohortInfo | None", self._figures["cohort"])
+
+    def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
+        return cast("RatingResult | None", self._figures["rating"])

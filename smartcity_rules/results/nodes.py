@@ -40,6 +40,7 @@ class NodeScores:
         self._fractions = _Scaled(plan.points_scale)
         self._scaled = tuple(item.scaled for item in plan.indicators)
         self._ints: list[Sequence[int] | None] | None = None  # per node: scaled ints, or None
+        self._by_stars: dict[tuple[int, int | None], Fraction] = {}
         self._rounded: list[list[Fraction]] = []
         self._unrounded: list[list[Fraction]] = []
         self._applicable: dict[int, list[bool]] = {}  # per node, on first use
@@ -84,6 +85,12 @@ class NodeScores:
         exact = self.columns.exact[k][row] if k in self.columns.exact else None
         if exact is not None and isinstance(item.points, p.TablePoints):
             return item.points.rows[table_row(item.points.rows, exact)][4]  # the row of the exact value
+        if isinstance(item.points, p.StarPoints):  # six possible values: made once each, not per row
+            key = (k, stars)
+            found = self._by_stars.get(key)
+            if found is None:
+                found = self._by_stars.setdefault(key, item.points.unrounded(value[0], value[1], stars))
+            return found
         return item.points.unrounded(value[0], value[1], stars)
 
     def missing_share(self, row: int) -> Fraction:

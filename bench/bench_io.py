@@ -1,0 +1,141 @@
+"""Results at scale: what the rating, the results and to_dict cost next to the evaluation, and
+scoring 1k, 10k and 100k records from a CSV file to a CSV file stream, in time and memory.
+
+    python bench/bench_io.py [--sizes 1000,10000,100000] [--standard community]
+
+(1) In one process, a chunk of 10,000 records at a time (as `score` streams them), the seconds of
+    (e) the evaluation: Standard.evaluate_stream, totals only;
+    (r) the rating reached, for every entity (Evaluation.rating.name);
+    (x) explain-free results: every indicator, group and node result (Evaluation.indicators, ...);
+    (d) Evaluation.to_dict() for every entity;
+    and the ratios r/e, x/e, d/e. The issue asks for about 1 or less.
+(2) `smartcity-rules score STANDARD data.csv -o results.csv` in a fresh process per size: wall
+    seconds and peak resident memory (the child's ru_maxrss), next to a hand-written pass that
+    only reads the same CSV and writes each row back (csv.DictReader/writer), the floor of the I/O.
+The records are copies of the bundled cohort, renamed. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout's library, installed or not
+
+import smartcity_rules as scr  # noqa: E402
+
+STANDARDS = {"community": ("shandong-community-2019.scs", "community-cohort.csv"),
+             "national": ("china-smart-city-evaluation-2016.scs", "national-cohort.csv")}
+
+
+def write_cohort(source: Path, count: int, target: Path) -> None:
+    """`count` records: the cohort's rows over and over, each entity renamed `name#k`."""
+    with source.open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.reader(stream))
+    header, body = rows[0], rows[1:]
+    at = header.index("entity")
+    with target.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for k in range(count):
+            row = list(body[k % len(body)])
+            row[at] = f"{row[at]}#{k}"
+            writer.writerow(row)
+
+
+def in_process(standard: scr.Standard, data: Path) -> dict[str, float]:
+    """Seconds of each step, summed over the chunks; each step on fresh row views."""
+    from smartcity_rules.data.records import iter_records
+
+    steps: dict[str, Callable[[scr.Evaluation], Any]] = {
+        "e": lambda e: e.total,
+        "r": lambda e: None if e.rating is None else e.rating.name,
+        "x": lambda e: (e.indicators, e.groups, e.nodes),
+        "d": lambda e: e.to_dict(),
+    }
+    spent = dict.fromkeys(steps, 0.0)
+    records = iter_records(data, standard=standard)
+    while chunk := list(itertools.islice(records, 10_000)):
+        start = time.perf_counter()
+        scored = list(standard.evaluate_stream(chunk, chunk=len(chunk)))
+        [e.total for e in scored]
+        spent["e"] += time.perf_counter() - start
+        for name in ("r", "x", "d"):
+            fresh = list(standard.evaluate_stream(chunk, chunk=len(chunk)))  # nothing cached from before
+            start = time.perf_counter()
+            for evaluation in fresh:
+                steps[name](evaluation)
+            spent[name] += time.perf_counter() - start
+    return spent
+
+
+PEAK = """
+import sys
+def peak_mb():  # VmHWM: this process's own peak, which ru_maxrss is not after a fork from a big parent
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+SCORE = PEAK + """
+from smartcity_rules.cli import main
+code = main(sys.argv[1:])
+print(peak_mb(), file=sys.stderr)
+sys.exit(code)
+"""
+HANDWRITTEN = PEAK + """
+import csv
+with open(sys.argv[1], encoding="utf-8", newline="") as src, \\
+        open(sys.argv[2], "w", encoding="utf-8", newline="") as out:
+    reader = csv.DictReader(src)
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
+    writer.writeheader()
+    for row in reader:
+        writer.writerow(row)
+print(peak_mb(), file=sys.stderr)
+"""
+
+
+def child(code: str, *argv: str) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of a fresh Python process running `code` with argv."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{argv} failed with {done.returncode}: {done.stderr}")
+    return time.perf_counter() - start, float(done.stderr.split()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--standard", choices=sorted(STANDARDS), default="community")
+    args = parser.parse_args()
+    name, cohort = STANDARDS[args.standard]
+    path = ROOT / "standards" / name
+    standard = scr.load(path)
+    print(f"{path.name}: {len(standard.indicator_codes)} indicators, {len(standard.inputs)} inputs")
+    print(f"{'records':>8} {'e s':>7} {'r/e':>5} {'x/e':>5} {'d/e':>5} | {'score s':>8} {'MB':>6} "
+          f"| {'copy s':>7} {'MB':>5} | score/copy")
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in (int(s) for s in args.sizes.split(",")):
+            data = Path(scratch) / f"data-{size}.csv"
+            write_cohort(ROOT / "standards" / "examples" / cohort, size, data)
+            spent = in_process(standard, data)
+            score = child(SCORE, "score", str(path), str(data), "-o", str(Path(scratch) / "results.csv"))
+            copy = child(HANDWRITTEN, str(data), str(Path(scratch) / "copy.csv"))
+            e = spent["e"]
+            print(f"{size:>8} {e:>7.3f} {spent['r'] / e:>5.2f} {spent['x'] / e:>5.2f} {spent['d'] / e:>5.2f} "
+                  f"| {score[0]:>8.2f} {score[1]:>6.0f} | {copy[0]:>7.2f} {copy[1]:>5.0f} | {score[0] / copy[0]:>6.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""to_dict() written straight from the result columns (ScoredBatch.indicator_dicts, node_dicts)
+is, key for key and in the same order, what the result objects' own to_dict() write: for every
+shipped standard and its cohort, irrational (sqrt, zscore) values included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import smartcity_rules as scr
+from smartcity_rules.testing import cohorts
+
+from .conftest import ROOT
+
+STANDARDS = ROOT / "standards"
+PAIRS = [(STANDARDS / "shandong-city-2019.scs", "city-cohort.json"),
+         (STANDARDS / "shandong-county-2019.scs", "county-cohort.json"),
+         (STANDARDS / "shandong-community-2019.scs", "community-cohort.json"),
+         (STANDARDS / "china-smart-city-evaluation-2016.scs", "national-cohort.json"),
+         (STANDARDS / "examples" / "digital-development-index.scs", "index-cohort.json")]
+ZSCORE = scr.load(STANDARDS / "examples" / "digital-development-zscore.scs")
+
+
+@pytest.mark.parametrize(("path", "cohort"), PAIRS, ids=[p.stem for p, _ in PAIRS])
+def test_column_dicts_are_the_objects_dicts(path: Path, cohort: str) -> None:
+    same_dicts(scr.load(path, root=STANDARDS), scr.read_records(STANDARDS / "examples" / cohort))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_irrational_values_too(data: st.DataObject) -> None:
+    same_dicts(ZSCORE, data.draw(cohorts(ZSCORE, min_size=2)))
+
+
+def same_dicts(standard: scr.Standard, records: list[dict[str, Any]]) -> None:
+    for fast, slow in zip(standard.evaluate_cohort(records), standard.evaluate_cohort(records)):
+        slow.indicators, slow.nodes  # noqa: B018 -- made first, so to_dict() writes from the objects
+        written, expected = fast.to_dict(), slow.to_dict()
+        for part in ("indicators", "nodes"):
+            assert [list(d) for d in written[part]] == [list(d) for d in expected[part]]
+        assert written == expected
+        assert fast.rating == slow.rating
