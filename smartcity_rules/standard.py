@@ -168,6 +168,24 @@ class Standard:
         with them, the whole cohort is read first (each entity is compared with all)."""
         return self._compiled.evaluate_stream(records, chunk)
 
+    # ------------------------------------------------------------ in a database
+    def to_sql(self, table: str, dialect: str = "duckdb", *, pretty: bool = True) -> str:
+        """One query scoring every row of `table` (an `entity` column and one column per input)
+        where the data lives: per entity each leaf's exact value, stars and points, and error
+        columns naming the input (docs/sql.md). Needs `pip install 'smartcity_rules[sql]'`."""
+        from .backends.sql.run import to_sql
+
+        return to_sql(self.plan, table, dialect).sql(pretty=pretty)
+
+    def evaluate_sql(self, source: Any, table: str | None = None) -> tuple[Evaluation, ...]:
+        """Score a table in the database that holds it: a DuckDB or psycopg (PostgreSQL) connection
+        and a table name, a DuckDB relation, or a pandas or Arrow table (scored by an embedded
+        DuckDB); results equal `evaluate_cohort` on the same rows, in entity order."""
+        from .backends.sql.run import score_table
+
+        columns, entities = score_table(self.plan, source, table)
+        return self._compiled.evaluations(columns, entities)
+
     def explain(self, records: Sequence[Mapping[str, Any]], entity: str,
                 indicator: str | int) -> Explanation | NodeExplanation:
         """How one indicator's (or item's) number was reached for one entity of a cohort; for an

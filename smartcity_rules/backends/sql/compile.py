@@ -1,0 +1,776 @@
+"""Compiles a scoring plan to one SQL query (a sqlglot tree): the third back-end.
+
+The query reads one row per entity and returns, per scored leaf, its value as an exact pair,
+its stars and its points, per input whether it was missing, and error columns: `error_event`
+(an index into `Query.events`, which names the kind, the input and the indicator) and `error`
+(the message). Rules are the python back-end's (backends/python/codegen.py), from the plan:
+errors in the order that back-end meets them, so both refuse a batch for the same reason.
+A construct that cannot be exact in SQL is refused at compile time (`NotCompilable`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+import attrs
+from sqlglot import exp
+
+from ...language.check import ENTITY_KEY
+from ...language.errors import DataError, InvalidValue, MissingInput, NotCompilable, ZeroDenominator
+from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMode, ZeroPolicy
+from ...plan import scoring as p
+from ...plan.lower import PREVIOUS_SUFFIX
+from ...plan.semantics import _KIND_WORDS, _NO, _YES, MAX_DIGITS, MAX_EXPONENT, DOMAINS, Rounding
+from ..python.codegen import nonneg
+from .tree import DIGITS, Pair, alias, and_, not_, or_, Stages, add, any_of, case, cmp, col, div, ident, lowest_common_denominator, mul, neg
+from .tree import sub, table, text
+
+INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                           "UINTEGER", "UBIGINT", "INT2", "INT4", "INT8"})
+Phase = int  # 0: the cohort's imputation, 1: cohort functions' arguments, 2: the entity's own scoring
+
+
+@attrs.frozen
+class Event:
+    """One way a row can be refused: the error the python back-end raises there."""
+
+    kind: type[DataError]
+    input: str | None
+    indicator: str | None
+    phase: Phase
+
+
+@attrs.frozen
+class Query:
+    tree: exp.Select
+    events: tuple[Event, ...]
+    dialect: str
+
+    def sql(self, pretty: bool = True) -> str:
+        return self.tree.sql(dialect=self.dialect, pretty=pretty)
+
+
+@attrs.frozen
+class _Slot:
+    value: Pair | None  # None: not read
+    absent: exp.Expression  # no value given (before any filling in)
+    na: exp.Expression | None  # the value is None (`when missing: not applicable`)
+    flag: exp.Expression | None  # tolerant: missing, 0 standing in
+
+
+# The decimal text semantics.exact reads, as POSIX groups: sign, digits, fraction, exponent, percent.
+_DECIMAL = r"^\s*([+-]?)([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE]([+-]?[0-9]+))?\s*(%?)\s*$"
+_FRACTION = r"^\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*$"
+_GROUPED = r"^\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]*)?\s*%?\s*$"
+_BLANK = r"^\s*$"
+
+
+class Compiler:
+    def __init__(self, plan: p.ScoringPlan, source: exp.Table, dialect: str,
+                 columns: Mapping[str, str] | None) -> None:
+        self.plan = plan
+        self.source = source
+        self.dialect = dialect
+        self.columns = columns
+        self.st = Stages(dialect)
+        self.events: list[Event] = []
+        self.messages: list[exp.Expression] = []
+        # per phase, in the order the python back-end meets them: (condition, event index expression)
+        self.phase_events: dict[Phase, list[tuple[exp.Expression, exp.Expression]]] = {0: [], 1: [], 2: []}
+        self.slots: dict[int, _Slot] = {}
+        self.cohort: dict[int, tuple[Pair, exp.Expression]] = {}  # site -> value, is None
+        self.imputed: dict[int, tuple[Pair, exp.Expression]] = {}  # slot -> value, nothing to impute
+
+    # ------------------------------------------------------------ errors
+    def event(self, kind: type[DataError], input: str | None, indicator: str | None, phase: Phase,
+              message: exp.Expression) -> int:
+        self.events.append(Event(kind, input, indicator, phase))
+        self.messages.append(message)
+        return len(self.events)
+
+    def refuse(self, condition: exp.Expression, event: int | exp.Expression, phase: Phase) -> None:
+        index = exp.Literal.number(event) if isinstance(event, int) else event
+        self.phase_events[phase].append((condition, index))
+
+    # ------------------------------------------------------------ source
+    def raw(self, key: str) -> exp.Expression:
+        if self.columns is not None and key not in self.columns:
+            return exp.Null()
+        return exp.column(ident(key), table=ident("src"))
+
+    def source_select(self) -> exp.Select:
+        keys = list(dict.fromkeys(slot.key for slot in self.plan.slots))
+        keys += [slot.key + PREVIOUS_SUFFIX for slot in self.plan.slots
+                 if slot.missing is MissingPolicy.PREVIOUS and slot.key + PREVIOUS_SUFFIX not in keys]
+        if self.columns is not None and "_row" in self.columns:
+            row: exp.Expression = exp.column(ident("_row"), table=ident("src"))
+        else:
+            row = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(
+                this=exp.column(ident(ENTITY_KEY), table=ident("src")))]))
+        picked = [alias(self.raw(key), ident(f"in:{key}")) for key in keys]
+        return exp.select(alias(exp.cast(exp.column(ident(ENTITY_KEY), table=ident("src")), "VARCHAR"),
+                                     ident(ENTITY_KEY)), alias(row, ident("_row")), *picked).from_(
+            self.source.as_("src"))
+
+    def integer_column(self, key: str) -> bool:
+        kind = (self.columns or {}).get(key, "VARCHAR").upper().split("(")[0].strip()
+        return kind in INTEGER_TYPES
+
+    # ------------------------------------------------------------ reading an input
+    def text_of(self, key: str) -> exp.Expression:
+        return self.st.bind(exp.cast(col(f"in:{key}"), "VARCHAR"), "r")
+
+    def absent_of(self, key: str, raw: exp.Expression) -> exp.Expression:
+        if self.integer_column(key):
+            return self.st.bind(exp.Is(this=col(f"in:{key}"), expression=exp.Null()), "a")
+        return self.st.bind(or_(exp.Is(this=raw, expression=exp.Null()),
+                                    exp.RegexpLike(this=raw, expression=text(_BLANK))), "a")
+
+    def parse(self, slot: p.InputSlot, key: str, raw: exp.Expression, given: exp.Expression,
+              indicator: str | None, phases: tuple[Phase, ...]) -> Pair:
+        """The exact pair a value's text means (semantics.coerce_pair), refusing what it refuses
+        where `given` holds."""
+        def refuse(condition: exp.Expression, reason: exp.Expression) -> None:
+            event = self.event(InvalidValue, slot.key, indicator, phases[0], reason)
+            for phase in phases:
+                self.refuse(and_(given, condition), event, phase)
+
+        shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
+        if slot.kind is Kind.FLAG:
+            word = self.st.bind(exp.Lower(this=exp.Trim(this=raw)), "w")
+            yes = exp.In(this=word, expressions=[text(w) for w in sorted(_YES)])
+            no = exp.In(this=word, expressions=[text(w) for w in sorted(_NO)])
+            refuse(not_(or_(yes, no)), _concat(shown, text(f" is not yes or no; expected {_KIND_WORDS[slot.kind]}")))
+            return Pair(self.st.bind(case((yes, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
+                        exp.Literal.number(1), True)
+        if self.integer_column(key):
+            value = Pair(self.st.bind(exp.cast(col(f"in:{key}"), self.st.big), "n"), exp.Literal.number(1), True)
+        else:
+            value = self._decimal(slot, raw, shown, refuse)
+        self._domain(slot, value, shown, refuse)
+        return value
+
+    def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
+                 refuse: object) -> Pair:
+        st = self.st
+        fraction = st.bind(exp.RegexpLike(this=raw, expression=text(_FRACTION)), "g")
+        grouped = exp.RegexpLike(this=raw, expression=text(_GROUPED))
+        plain = st.bind(case((grouped, exp.Replace(this=raw, expression=text(","), replacement=text(""))),
+                             default=raw), "r")
+        decimal = st.bind(exp.RegexpLike(this=plain, expression=text(_DECIMAL)), "g")
+
+        def group(pattern: str, n: int, on: exp.Expression) -> exp.Expression:
+            """Group n of a match, '' when the text does not match."""
+            matched = fraction if pattern == _FRACTION else decimal
+            return case((matched, exp.RegexpReplace(this=on, expression=text(pattern), replacement=text(f"\\{n}"))),
+                        default=text(""))
+        long = cmp(exp.GT, exp.Length(this=raw), exp.Literal.number(MAX_DIGITS))
+        if slot.kind is not Kind.RATE:
+            percent = exp.RegexpLike(this=raw, expression=text(r"%\s*$"))
+            refuse(percent, _concat(shown, text(f" is a percentage, which is read only for rates; "  # type: ignore[operator]
+                                                f"expected {_KIND_WORDS[slot.kind]}")))
+        refuse(or_(long, not_(or_(fraction, decimal))),  # type: ignore[operator]
+               _concat(shown, text(f" is not a number; expected {_KIND_WORDS[slot.kind]}")))
+        sign = st.bind(group(_DECIMAL, 1, plain), "r")
+        mantissa = group(_DECIMAL, 2, plain)
+        whole = st.bind(exp.RegexpReplace(this=mantissa, expression=text(r"\..*$"), replacement=text("")), "r")
+        digits = st.bind(exp.RegexpReplace(this=mantissa, expression=text(r"^[0-9]*\.?"), replacement=text("")), "r")
+        exponent_text = st.bind(group(_DECIMAL, 5, plain), "r")
+        huge = cmp(exp.GT, exp.Length(this=exponent_text), exp.Literal.number(5))
+        exponent = st.bind(case((huge, exp.Literal.number(99999)), (exp.EQ(this=exponent_text, expression=text("")),
+                                                                   exp.Literal.number(0)),
+                                default=exp.cast(exponent_text, "INTEGER")), "e")
+        refuse(and_(decimal, not_(fraction), cmp(exp.GT, exp.Abs(this=exponent),  # type: ignore[operator]
+                                                         exp.Literal.number(MAX_EXPONENT))),
+               _concat(shown, text(" is out of range")))
+        scale = sub(sub(exponent, exp.Length(this=digits)),
+                    case((exp.EQ(this=group(_DECIMAL, 6, plain), expression=text("%")), exp.Literal.number(2)),
+                         default=exp.Literal.number(0)))
+        scale = st.bind(scale, "e")
+        body = exp.DPipe(this=whole, expression=digits)
+        num_text = st.bind(exp.DPipe(this=body, expression=exp.Repeat(
+            this=text("0"), times=exp.Greatest(this=scale, expressions=[exp.Literal.number(0)]))), "r")
+        den_text = st.bind(exp.DPipe(this=text("1"), expression=exp.Repeat(
+            this=text("0"), times=exp.Greatest(this=neg(scale), expressions=[exp.Literal.number(0)]))), "r")
+        frac_num = group(_FRACTION, 1, raw)
+        frac_den = group(_FRACTION, 2, raw)
+        too_long: list[exp.Expression] = []
+        digits_max = DIGITS.get(self.dialect)
+        ok_decimal = and_(decimal, not_(fraction), cmp(exp.LTE, exp.Abs(this=exponent),
+                                                               exp.Literal.number(MAX_EXPONENT)))
+        if digits_max is not None:
+            long_decimal = or_(
+                cmp(exp.GT, exp.Length(this=exp.Trim(this=num_text, expression=text("0"), position="LEADING")),
+                    exp.Literal.number(digits_max)),
+                cmp(exp.GT, exp.Length(this=den_text), exp.Literal.number(digits_max)))
+            long_fraction = or_(cmp(exp.GT, exp.Length(this=frac_num), exp.Literal.number(digits_max)),
+                                    cmp(exp.GT, exp.Length(this=frac_den), exp.Literal.number(digits_max)))
+            too_long = [and_(ok_decimal, long_decimal), and_(fraction, long_fraction)]
+            refuse(or_(*too_long), _concat(shown, text(  # type: ignore[operator]
+                f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")))
+        refuse(and_(fraction, exp.RegexpLike(this=frac_den, expression=text(r"^0+$"))),  # type: ignore[operator]
+               _concat(shown, text(" divides by zero")))
+        readable = not_(or_(*too_long)) if too_long else exp.true()
+        num = case((and_(fraction, readable), exp.cast(exp.Trim(this=frac_num), st.big)),
+                   (and_(ok_decimal, readable),
+                    mul(case((exp.EQ(this=sign, expression=text("-")), exp.Literal.number(-1)),
+                             default=exp.Literal.number(1)), exp.cast(num_text, st.big))),
+                   default=st.big_number(0))
+        den = case((and_(fraction, readable, not_(exp.RegexpLike(this=frac_den, expression=text(r"^0+$")))),
+                    exp.cast(frac_den, st.big)),
+                   (and_(ok_decimal, readable), exp.cast(den_text, st.big)), default=st.big_number(1))
+        return st.pair(num, den)
+
+    def _domain(self, slot: p.InputSlot, value: Pair, shown: exp.Expression, refuse: object) -> None:
+        """semantics._outside, on the pair: the first problem, in its order."""
+        d, words = slot.domain, _KIND_WORDS[slot.kind]
+        n, den = value.num, value.den
+        def below(bound: Fraction) -> exp.Expression:
+            return cmp(exp.LT, mul(n, self.st.big_number(bound.denominator)), mul(self.st.big_number(bound.numerator), den))
+        def above(bound: Fraction) -> exp.Expression:
+            return cmp(exp.GT, mul(n, self.st.big_number(bound.denominator)), mul(self.st.big_number(bound.numerator), den))
+        problems: list[tuple[exp.Expression, str]] = []
+        if d.low >= 0:
+            problems.append((cmp(exp.LT, n, exp.Literal.number(0)), f" is negative; expected {words}"))
+        if d.whole:
+            problems.append((exp.NEQ(this=exp.Mod(this=n, expression=den), expression=exp.Literal.number(0)),
+                             f" is not a whole number; expected {words}"))
+        if d.high is None and d.low != 0:
+            problems.append((below(d.low), f" is below {d.low}; expected {words}"))
+        if slot.kind is Kind.RATE:
+            problems.append((above(Fraction(1)), " is above 100%; give a rate as 0.85 or \"85%\""))
+        if slot.kind is Kind.SCORE and d.high is not None:
+            problems.append((or_(below(d.low), above(d.high)),
+                             f" is outside the score range {d.low} to {d.high}"))
+        for condition, reason in problems:
+            refuse(condition, _concat(shown, text(reason)))  # type: ignore[operator]
+
+    def read(self, k: int) -> None:
+        """Slot k's value, as the python back-end reads it (codegen.read_inputs)."""
+        if k in self.slots:
+            return
+        slot = self.plan.slots[k]
+        raw = self.text_of(slot.key)
+        absent = self.absent_of(slot.key, raw)
+        user = slot.first_user
+        phases = self._phases(k)
+        if slot.missing is MissingPolicy.PREVIOUS:
+            previous = slot.key + PREVIOUS_SUFFIX
+            earlier = self.text_of(previous)
+            earlier_absent = self.absent_of(previous, earlier)
+            raw = self.st.bind(case((absent, earlier), default=raw), "r")
+            missing = and_(absent, earlier_absent)
+            given = not_(missing)
+            self._missing_error(slot, missing, phases)
+            value = self.parse(slot, slot.key, raw, given, user, phases)
+            self.slots[k] = _Slot(value, absent, None, None)
+            return
+        value = self.parse(slot, slot.key, raw, not_(absent), user, phases)
+        zero = Pair(exp.Literal.number(0), exp.Literal.number(1), True)
+        if slot.missing is MissingPolicy.ERROR and not slot.tolerant:
+            self._missing_error(slot, absent, phases)
+            self.slots[k] = _Slot(value, absent, None, None)
+        elif slot.tolerant or slot.missing is MissingPolicy.ZERO:
+            filled = self.st.pair(case((absent, zero.num), default=value.num),
+                                  case((absent, zero.den), default=value.den), value.den_one)
+            self.slots[k] = _Slot(filled, absent, None, absent if slot.tolerant else None)
+        elif slot.missing is MissingPolicy.NOT_APPLICABLE:
+            self.slots[k] = _Slot(value, absent, absent, None)
+        else:
+            imputed, nothing = self._impute(k)
+            event = self.event(MissingInput, slot.key, user, phases[0], text(
+                "no value given, and no other entity of the cohort reports one to fill in from"))
+            for phase in phases:
+                self.refuse(and_(absent, nothing), event, phase)
+            filled = self.st.pair(case((absent, imputed.num), default=value.num),
+                                  case((absent, imputed.den), default=value.den))
+            self.slots[k] = _Slot(filled, absent, None, None)
+
+    def _phases(self, k: int) -> tuple[Phase, ...]:
+        return tuple(phase for phase, reads in ((1, self.plan.cohort_reads), (2, self.plan.main_reads)) if k in reads)
+
+    def _missing_error(self, slot: p.InputSlot, condition: exp.Expression, phases: tuple[Phase, ...]) -> None:
+        event = self.event(MissingInput, slot.key, slot.first_user, phases[0] if phases else 2, text("no value given"))
+        for phase in phases:
+            self.refuse(condition, event, phase)
+
+    # ------------------------------------------------------------ the cohort's values
+    def _impute(self, k: int) -> tuple[Pair, exp.Expression]:
+        """semantics.imputed_values for slot k: every reported value checked (phase 0), then the
+        cohort's mean, median or least, whole numbers rounded half up."""
+        slot = self.plan.slots[k]
+        raw = self.text_of(slot.key)
+        absent = self.absent_of(slot.key, raw)
+        value = self.parse(slot, slot.key, raw, not_(absent), None, (0,))
+        function = {MissingPolicy.COHORT_MEAN: Function.COHORT_MEAN, MissingPolicy.COHORT_MEDIAN: Function.COHORT_MEDIAN,
+                    MissingPolicy.COHORT_MIN: Function.COHORT_MIN}[slot.missing]
+        result, _ = self.statistic(function, value, absent, f"imp{k}")
+        if slot.domain.whole:
+            rounded = self.round(result, Rounding(0, RoundMode.HALF_UP))
+            result = Pair(rounded.num, self.st.big_number(1), True)
+        reported = exp.Window(this=exp.Count(this=case((not_(absent), exp.Literal.number(1)))))
+        self.imputed[k] = (result, self.st.bind(exp.EQ(this=reported, expression=exp.Literal.number(0)), "u"))
+        return self.imputed[k]
+
+    def statistic(self, function: Function, value: Pair, none: exp.Expression, name: str) -> tuple[Pair, exp.Expression]:
+        """A cohort function (semantics.cohort_column) over the rows where not `none`: this row's
+        value, and whether it is None. Ordering uses an exact integer key; sums put the values on
+        their least common denominator first."""
+        st = self.st
+        present = not_(none)
+        one, two = exp.Literal.number(1), exp.Literal.number(2)
+        if value.den_one:
+            rn, rd = st.bind(case((present, value.num)), "n"), exp.Literal.number(1)
+            key: exp.Expression = rn
+        else:
+            g = st.bind(exp.func("gcd", value.num, value.den), "g")
+            rn, rd = st.bind(case((present, div(value.num, g))), "n"), st.bind(case((present, div(value.den, g))), "d")
+            key = self._order_key(rn, rd)
+        count = st.bind(exp.Window(this=exp.Count(this=key)), "c")
+
+        def ranked(desc: bool) -> exp.Expression:
+            return exp.Window(this=exp.Anonymous(this="RANK"), order=_order(key, desc))
+
+        def first(of: exp.Expression, desc: bool) -> exp.Expression:
+            return st.bind(exp.Window(this=exp.FirstValue(this=of), order=_order(key, desc)), "f")
+        if function is Function.RANK:
+            return Pair(st.bind(ranked(True), "n"), one, True), none
+        if function is Function.PERCENTILE:
+            return (Pair(st.bind(sub(ranked(False), one), "n"), st.bind(sub(count, one), "d")),
+                    or_(none, cmp(exp.LT, count, two)))
+        low, high = Pair(first(rn, False), first(rd, False)), Pair(first(rn, True), first(rd, True))
+        if function is Function.MINMAX:
+            spread = self.binary(p.Arith.SUB, high, low)
+            offset = self.binary(p.Arith.SUB, Pair(rn, rd), low)
+            return (Pair(mul(offset.num, spread.den), mul(offset.den, spread.num)),
+                    or_(none, exp.EQ(this=spread.num, expression=exp.Literal.number(0))))
+        if function is Function.TO_BEST:
+            quotient = self.signed(mul(rn, high.den), mul(rd, high.num))
+            return quotient, or_(none, exp.EQ(this=high.num, expression=exp.Literal.number(0)))
+        if function is Function.COHORT_MIN:
+            return low, none
+        if function is Function.COHORT_MAX:
+            return high, none
+        if function is Function.COHORT_MEDIAN:
+            position = st.bind(exp.Window(this=exp.RowNumber(), order=_order(key, False)), "o")
+            lower = cmp(exp.EQ, position, div(add(count, one), two))
+            upper = cmp(exp.EQ, position, add(div(count, two), one))
+
+            def at(where: exp.Expression, of: exp.Expression) -> exp.Expression:
+                return st.bind(exp.Window(this=exp.Max(this=case((and_(present, where), of)))), "m")
+            middle = self.binary(p.Arith.ADD, Pair(at(lower, rn), at(lower, rd)), Pair(at(upper, rn), at(upper, rd)))
+            return Pair(middle.num, mul(two, middle.den)), none
+        common: exp.Expression = one
+        scaled = rn
+        if not value.den_one:
+            common = lowest_common_denominator(st, rd, present, name)
+            scaled = st.bind(case((present, mul(rn, div(common, rd)))), "k")
+        total = st.bind(exp.Window(this=exp.Sum(this=scaled)), "s")
+        if function is Function.SHARE:
+            return self.signed(scaled, total), or_(none, exp.EQ(this=total, expression=exp.Literal.number(0)))
+        assert function is Function.COHORT_MEAN
+        return Pair(total, mul(count, common)), none
+
+    def _order_key(self, num: exp.Expression, den: exp.Expression) -> exp.Expression:
+        """floor(value x S), with S a power of ten above the square of the largest denominator:
+        two values of the column differ by at least 1/S then, so the keys order them exactly."""
+        st = self.st
+        largest = st.bind(exp.Window(this=exp.Max(this=den)), "d")
+        digits = exp.Length(this=exp.cast(mul(largest, largest), "VARCHAR"))
+        scale = st.bind(exp.cast(exp.DPipe(this=text("1"), expression=exp.Repeat(this=text("0"), times=digits)),
+                                 st.big), "k")
+        up = mul(num, scale)
+        floor = case((cmp(exp.GTE, num, exp.Literal.number(0)), div(up, den)),
+                     default=neg(div(add(neg(up), sub(den, exp.Literal.number(1))), den)))
+        return st.bind(floor, "k")
+
+    def signed(self, num: exp.Expression, den: exp.Expression) -> Pair:
+        """num/den with the denominator made positive."""
+        negative = cmp(exp.LT, den, exp.Literal.number(0))
+        return self.st.pair(case((negative, neg(num)), default=num), case((negative, neg(den)), default=den))
+
+    # ------------------------------------------------------------ formulas
+    def formula(self, op: p.Op, signals: list[tuple[exp.Expression, int]], memo: dict[int, Pair],
+                indicator: str, phase: Phase) -> Pair:
+        """An op's value; `signals` gathers, in evaluation order, the conditions that stop it:
+        (condition, event) for an error, (condition, None) for a zero denominator (its blame
+        is resolved by the caller)."""
+        if id(op) in memo:
+            return memo[id(op)]
+        value = self._op(op, signals, memo, indicator, phase)
+        memo[id(op)] = value
+        return value
+
+    def _op(self, op: p.Op, signals: list[tuple[exp.Expression, int]], memo: dict[int, Pair],
+            indicator: str, phase: Phase) -> Pair:
+        st = self.st
+        def sub_formula(child: p.Op) -> Pair:
+            return self.formula(child, signals, memo, indicator, phase)
+        match op:
+            case p.Const(value):
+                return st.fraction(value)
+            case p.Load(slot):
+                found = self.slots[slot].value
+                assert found is not None
+                return found
+            case p.Negate(operand):
+                inner = sub_formula(operand)
+                return Pair(st.bind(neg(inner.num), "n"), inner.den, inner.den_one)
+            case p.Binary(kind, left, right):
+                return self.binary(kind, sub_formula(left), sub_formula(right))
+            case p.Divide(left, right, blame, bounded):
+                a, b = sub_formula(left), sub_formula(right)
+                if bounded is not None:
+                    self._bounded(a, b, bounded, (*_loads(left), *_loads(right)), signals, indicator, phase)
+                zero = self.event(ZeroDenominator, blame, indicator, phase, text(
+                    f"division by zero: `{blame}` is 0" if blame else "division by zero: a denominator is 0"))
+                signals.append((exp.EQ(this=b.num, expression=exp.Literal.number(0)), -zero))
+                num, den = mul(a.num, b.den), mul(a.den, b.num)
+                if nonneg(right, self.plan):
+                    return st.pair(num, den)
+                return self.signed(st.bind(num, "n"), st.bind(den, "d"))
+            case p.Sum(terms):
+                parts = [sub_formula(term) for term in terms]
+                total = parts[0]
+                for part in parts[1:]:
+                    total = self.binary(p.Arith.ADD, total, part)
+                return total
+            case p.Tally(items):
+                scale = 1
+                for points, _ in items:
+                    scale = scale * points.denominator // _gcd(scale, points.denominator)
+                counted: exp.Expression = st.big_number(0)
+                for points, k in items:
+                    found = self.slots[k].value
+                    assert found is not None
+                    counted = add(counted, mul(st.big_number(int(points * scale)), found.num))
+                return Pair(st.bind(counted, "n"), st.big_number(scale), scale == 1)
+            case p.Extreme(largest, operands):
+                items = [sub_formula(o) for o in operands]
+                best = items[0]
+                for item in items[1:]:
+                    better = st.bind(cmp(exp.GT if largest else exp.LT, mul(item.num, best.den), mul(best.num, item.den)), "x")
+                    best = st.pair(case((better, item.num), default=best.num), case((better, item.den), default=best.den),
+                                   item.den_one and best.den_one)
+                return best
+            case p.CohortValue(site):
+                value, none = self.cohort[site]
+                signals.append((none, -self.event(ZeroDenominator, None, indicator, phase,
+                                                  text("division by zero: a denominator is 0"))))
+                return value
+        raise AssertionError(op)
+
+    def binary(self, kind: p.Arith, a: Pair, b: Pair) -> Pair:
+        st = self.st
+        if kind is p.Arith.MUL:
+            return st.pair(mul(a.num, b.num), mul(a.den, b.den), a.den_one and b.den_one)
+        combine = add if kind is p.Arith.ADD else sub
+        if a.den_one and b.den_one:
+            return Pair(st.bind(combine(a.num, b.num), "n"), exp.Literal.number(1), True)
+        return st.pair(combine(mul(a.num, b.den), mul(b.num, a.den)), mul(a.den, b.den))
+
+    def _bounded(self, part: Pair, whole: Pair, labels: tuple[str, str], reads: tuple[int, ...],
+                 signals: list[tuple[exp.Expression, int]], indicator: str, phase: Phase) -> None:
+        stand_ins = [flag for k in dict.fromkeys(reads) if (flag := self.slots[k].flag) is not None]
+        above = cmp(exp.GT, mul(part.num, whole.den), mul(whole.num, part.den))
+        if stand_ins:
+            above = and_(not_(or_(*stand_ins)), above)
+        event = self.event(InvalidValue, labels[0], indicator, phase,
+                           text(f"ratio({labels[0]}, {labels[1]}): the part is above the whole"))
+        signals.append((above, event))
+
+    # ------------------------------------------------------------ rounding and points
+    def round(self, value: Pair, rounding: Rounding | None) -> Pair:
+        """semantics.round_score on a pair: half up, half even or truncate, exactly."""
+        if rounding is None:
+            return value
+        st = self.st
+        scale = st.big_number(10**rounding.decimals)
+        scaled = st.bind(mul(exp.Abs(this=value.num), scale), "a")
+        whole = st.bind(div(scaled, value.den), "w")
+        rest = st.bind(mul(exp.Literal.number(2), sub(scaled, mul(whole, value.den))), "h")
+        if rounding.mode is RoundMode.HALF_UP:
+            whole = st.bind(add(whole, case((cmp(exp.GTE, rest, value.den), exp.Literal.number(1)),
+                                            default=exp.Literal.number(0))), "w")
+        elif rounding.mode is RoundMode.HALF_EVEN:
+            odd = exp.EQ(this=exp.Mod(this=whole, expression=exp.Literal.number(2)), expression=exp.Literal.number(1))
+            up = or_(cmp(exp.GT, rest, value.den), and_(exp.EQ(this=rest, expression=value.den), odd))
+            whole = st.bind(add(whole, case((up, exp.Literal.number(1)), default=exp.Literal.number(0))), "w")
+        negative = cmp(exp.LT, value.num, exp.Literal.number(0))
+        return Pair(st.bind(case((negative, neg(whole)), default=whole), "n"), scale)
+
+    def stars(self, value: Pair, banding: p.Banding) -> exp.Expression:
+        at_least = banding.rule is BandRule.AT_LEAST
+        counted: exp.Expression = exp.Literal.number(0)
+        for m in banding.thresholds:
+            left, right = mul(value.num, self.st.big_number(banding.scale)), mul(self.st.big_number(m), value.den)
+            reached = cmp(exp.GTE if at_least else exp.LTE, left, right)
+            counted = add(counted, case((reached, exp.Literal.number(1)), default=exp.Literal.number(0)))
+        return self.st.bind(counted, "s")
+
+    def points(self, item: p.IndicatorPlan, value: Pair, stars: exp.Expression | None) -> Pair:
+        st, scale = self.st, self.plan.points_scale
+        points = item.points
+        if isinstance(points, p.DeductionPoints):
+            off = self.clamp(Pair(mul(st.big_number(points.each.numerator), value.num),
+                                  mul(st.big_number(points.each.denominator), value.den)), Fraction(0), points.cap)
+            rounded = self.round(st.pair(off.num, off.den), item.rounding)
+            return Pair(st.bind(neg(rounded.num), "n"), rounded.den)
+        if isinstance(points, p.LinearPoints):
+            span = points.high - points.low
+            num = sub(mul(value.num, st.big_number(points.low.denominator)), mul(st.big_number(points.low.numerator), value.den))
+            den = mul(value.den, st.big_number(points.low.denominator))
+            position = Pair(mul(num, st.big_number(span.denominator * (1 if span > 0 else -1))),
+                            mul(den, st.big_number(abs(span.numerator))))
+            clamped = self.clamp(position, Fraction(0), Fraction(1))
+            scaled = st.pair(mul(clamped.num, st.big_number(points.maximum.numerator)),
+                             mul(clamped.den, st.big_number(points.maximum.denominator)))
+            return self.round(scaled, item.rounding)
+        if isinstance(points, p.TablePoints):
+            return Pair(st.bind(self._table(points, value), "n"), st.big_number(scale))
+        assert stars is not None
+        table = [(exp.EQ(this=stars, expression=exp.Literal.number(s)), st.big_number(int(v * scale)))
+                 for s, v in enumerate(points.table)]
+        return Pair(st.bind(case(*table), "n"), st.big_number(scale))
+
+    def clamp(self, value: Pair, low: Fraction | None, high: Fraction | None) -> Pair:
+        st = self.st
+        num, den = value.num, value.den
+        if low is not None:
+            under = cmp(exp.LT, mul(num, st.big_number(low.denominator)), mul(st.big_number(low.numerator), den))
+            num, den = st.bind(case((under, st.big_number(low.numerator)), default=num), "n"), \
+                st.bind(case((under, st.big_number(low.denominator)), default=den), "d")
+        if high is not None:
+            over = cmp(exp.GT, mul(num, st.big_number(high.denominator)), mul(st.big_number(high.numerator), den))
+            num, den = st.bind(case((over, st.big_number(high.numerator)), default=num), "n"), \
+                st.bind(case((over, st.big_number(high.denominator)), default=den), "d")
+        return Pair(num, den)
+
+    def _table(self, points: p.TablePoints, value: Pair) -> exp.Expression:
+        scale = self.plan.points_scale
+        whens = []
+        for (low, low_closed, high, high_closed, _), row_points in zip(points.rows, points.rounded):
+            tests: list[exp.Expression] = []
+            if low is not None:
+                tests.append(cmp(exp.GTE if low_closed else exp.GT, mul(value.num, self.st.big_number(low.denominator)),
+                                 mul(self.st.big_number(low.numerator), value.den)))
+            if high is not None:
+                tests.append(cmp(exp.LTE if high_closed else exp.LT, mul(value.num, self.st.big_number(high.denominator)),
+                                 mul(self.st.big_number(high.numerator), value.den)))
+            whens.append((and_(*tests) if tests else exp.true(), self.st.big_number(int(row_points * scale))))
+        return case(*whens[:-1], default=whens[-1][1]) if len(whens) > 1 else whens[0][1]
+
+
+def _order(key: exp.Expression, desc: bool) -> exp.Order:
+    return exp.Order(expressions=[exp.Ordered(this=key, desc=desc, nulls_first=False)])
+
+
+def paren_(e: exp.Expression) -> exp.Expression:
+    return e if isinstance(e, (exp.Column, exp.Paren)) else exp.Paren(this=e)
+
+
+def _concat(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.DPipe(this=a, expression=b)
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def _loads(op: p.Op) -> tuple[int, ...]:
+    found: dict[int, None] = {}
+    pending = [op]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, p.Load):
+            found[current.slot] = None
+        elif isinstance(current, p.Tally):
+            found.update((slot, None) for _, slot in current.items)
+        pending.extend(p.operands(current))
+    return tuple(found)
+
+
+
+
+# ------------------------------------------------------------------ the query
+def compile_plan(plan: p.ScoringPlan, source: exp.Table, dialect: str = "duckdb",
+                 columns: Mapping[str, str] | None = None) -> Query:
+    """One query scoring every row of `source` (a table with an `entity` column and one column
+    per input; `columns`, when given, names the columns present and their SQL types)."""
+    c = Compiler(plan, source, dialect, columns)
+    for k in (*plan.main_reads, *plan.cohort_reads):
+        c.read(k)
+    _parts(c, plan.cohort_reads, 1)
+    for index, site in enumerate(plan.cohort_sites):
+        _cohort_site(c, index, site)
+    _parts(c, plan.main_reads, 2)
+    _unread(c)
+    leaves = [_leaf(c, item) for item in plan.indicators]
+    final: list[exp.Expression] = [col(ENTITY_KEY), col("_row")]
+    for item, (value, stars, points) in zip(plan.indicators, leaves):
+        final += [alias(value.num, ident(f"{item.code}.value_num")),
+                  alias(value.den, ident(f"{item.code}.value_den")),
+                  alias(stars, ident(f"{item.code}.stars")),
+                  alias(points.num, ident(f"{item.code}.points_num")),
+                  alias(points.den, ident(f"{item.code}.points_den"))]
+    for k in plan.main_reads:
+        slot, read = plan.slots[k], c.slots[k]
+        if slot.missing is not MissingPolicy.ERROR or slot.tolerant:
+            final.append(alias(read.absent, ident(f"{slot.key}.missing")))
+    for k in plan.imputed:
+        value, nothing = c.imputed[k] if k in c.imputed else c._impute(k)
+        key = plan.slots[k].key
+        final += [alias(value.num, ident(f"{key}.imputed_num")), alias(value.den, ident(f"{key}.imputed_den")),
+                  alias(nothing, ident(f"{key}.nothing_to_impute"))]
+    final += _errors(c)
+    return Query(c.st.query(c.source_select(), final), tuple(c.events), dialect)
+
+
+def _parts(c: Compiler, reads: tuple[int, ...], phase: Phase) -> None:
+    """A part above its whole is bad data (codegen._check_part)."""
+    for k in reads:
+        slot = c.plan.slots[k]
+        if slot.whole is None or slot.whole not in reads:
+            continue
+        part, whole = c.slots[k], c.slots[slot.whole]
+        assert part.value is not None and whole.value is not None
+        guards = [not_(paren_(g)) for g in (part.na, whole.na, part.flag, whole.flag) if g is not None]
+        above = cmp(exp.GT, mul(part.value.num, whole.value.den), mul(whole.value.num, part.value.den))
+        whole_key = c.plan.slots[slot.whole].key
+        event = c.event(InvalidValue, slot.key, slot.first_user, phase,
+                        text(f"the value is above its whole `{whole_key}`"))
+        c.refuse(and_(*guards, above) if guards else above, event, phase)
+
+
+def _unread(c: Compiler) -> None:
+    """Inputs no formula reads are still checked when given (semantics.check_unread)."""
+    for k in c.plan.unread:
+        slot = c.plan.slots[k]
+        raw = c.text_of(slot.key)
+        given = not_(c.absent_of(slot.key, raw))
+        value = c.parse(slot, slot.key, raw, given, None, (2,))
+        if slot.whole is None:
+            continue
+        whole_slot = c.plan.slots[slot.whole]
+        whole_raw = c.text_of(whole_slot.key)
+        whole_given = not_(c.absent_of(whole_slot.key, whole_raw))
+        both = and_(given, whole_given)
+        whole = c.parse(whole_slot, whole_slot.key, whole_raw, both, None, (2,))
+        above = cmp(exp.GT, mul(value.num, whole.den), mul(whole.num, value.den))
+        event = c.event(InvalidValue, slot.key, None, 2, text(f"the value is above its whole `{whole_slot.key}`"))
+        c.refuse(and_(both, above), event, 2)
+
+
+def _stops(c: Compiler, item: p.IndicatorPlan, slots: tuple[int, ...], phase: Phase) -> tuple[
+        list[tuple[exp.Expression, exp.Expression]], list[exp.Expression]]:
+    """codegen.missing: a tolerant slot read under `error` refuses; one read under `not
+    applicable`, or a slot declared so, makes the reader not applicable."""
+    policies = dict(item.defaults)
+    errors: list[tuple[exp.Expression, exp.Expression]] = []
+    na: list[exp.Expression] = []
+    for k in slots:
+        read = c.slots[k]
+        if read.flag is not None and policies.get(k, MissingPolicy.ERROR) is MissingPolicy.ERROR:
+            event = c.event(MissingInput, c.plan.slots[k].key, item.code, phase, text("no value given"))
+            errors.append((read.flag, exp.Literal.number(event)))
+    for k in slots:
+        read = c.slots[k]
+        if read.na is not None:
+            na.append(read.na)
+    for k in slots:
+        read = c.slots[k]
+        if read.flag is not None and policies.get(k) is MissingPolicy.NOT_APPLICABLE:
+            na.append(read.flag)
+    return errors, na
+
+
+_NONE, _ZERO = exp.Literal.number(0), exp.Literal.number(-1)
+OnZero = Callable[[int], exp.Expression]
+
+
+def _state(c: Compiler, errors: list[tuple[exp.Expression, exp.Expression]], na: list[exp.Expression],
+           signals: list[tuple[exp.Expression, int]], on_zero: OnZero) -> exp.Column | None:
+    """What stops a formula, first met first: NULL (nothing), 0 (not applicable, or None for a
+    cohort argument), -1 (a zero denominator scored as 0), or the index of the event refusing
+    the row. A signal's negative event is a zero denominator's, which `on_zero` decides."""
+    whens: list[tuple[exp.Expression, exp.Expression]] = list(errors)
+    if na:
+        whens.append((or_(*na), _NONE))
+    for condition, event in signals:
+        whens.append((condition, exp.Literal.number(event) if event > 0 else on_zero(-event)))
+    return c.st.bind(case(*whens), "z") if whens else None
+
+
+def _cohort_site(c: Compiler, index: int, site: p.CohortSite) -> None:
+    """The argument per row (codegen._cohort_function), then the function across the rows."""
+    caller = next(item for item in c.plan.indicators if item.code == site.indicator)
+    reads = _loads(site.formula)
+    errors, na = _stops(c, caller, reads, 1)
+    _, others = _stops(c, caller, tuple(k for k in caller.reads if k not in reads), 1)
+    signals: list[tuple[exp.Expression, int]] = []
+    value = c.formula(site.formula, signals, {}, site.indicator, 1)
+
+    def on_zero(event: int) -> exp.Expression:
+        if site.zero_policy is not ZeroPolicy.ERROR:
+            return _NONE  # left out of the comparison
+        # A caller not applicable for an input its argument does not read meets no zero.
+        return case((or_(*others), _NONE), default=exp.Literal.number(event)) if others else \
+            exp.Literal.number(event)
+    state = _state(c, errors, na, signals, on_zero)
+    none: exp.Expression = exp.false()
+    if state is not None:
+        c.refuse(cmp(exp.GT, state, exp.Literal.number(0)), state, 1)
+        none = c.st.bind(not_(exp.Is(this=state, expression=exp.Null())), "u")
+    c.cohort[index] = c.statistic(site.function, value, none, f"c{index}")
+
+
+def _leaf(c: Compiler, item: p.IndicatorPlan) -> tuple[Pair, exp.Expression, Pair]:
+    st = c.st
+    errors, na = _stops(c, item, item.reads, 2)
+    signals: list[tuple[exp.Expression, int]] = []
+    value = c.formula(item.formula, signals, {}, item.code, 2)
+
+    def on_zero(event: int) -> exp.Expression:
+        return {ZeroPolicy.ERROR: exp.Literal.number(event), ZeroPolicy.NOT_APPLICABLE: _NONE,
+                ZeroPolicy.ZERO: _ZERO}[item.zero_policy]
+    state = _state(c, errors, na, signals, on_zero)
+    if state is not None:
+        c.refuse(cmp(exp.GT, state, exp.Literal.number(0)), state, 2)
+        zeroed = exp.EQ(this=state, expression=_ZERO)
+        value = st.pair(case((zeroed, st.big_number(0)), default=value.num),
+                        case((zeroed, st.big_number(1)), default=value.den), value.den_one)
+    stars = exp.Null() if item.banding is None else c.stars(value, item.banding)
+    points = c.points(item, value, None if item.banding is None else stars)
+    if state is None:
+        return value, stars, points
+    applicable = or_(exp.Is(this=state, expression=exp.Null()), exp.EQ(this=state, expression=_ZERO))
+    shown = Pair(st.bind(case((applicable, value.num)), "n"), st.bind(case((applicable, value.den)), "d"))
+    return (shown, st.bind(case((applicable, stars)), "s"),
+            Pair(st.bind(case((applicable, points.num), default=st.big_number(0)), "n"),
+                 st.bind(case((applicable, points.den), default=st.big_number(1)), "d")))
+
+
+def _errors(c: Compiler) -> list[exp.Expression]:
+    """Per phase, the first event refusing the row; and the message, for readers of the SQL."""
+    st = c.st
+    columns: list[exp.Expression] = []
+    events: list[exp.Expression] = []
+    for phase in (0, 1, 2):
+        whens = c.phase_events[phase]
+        event = st.bind(case(*whens) if whens else exp.cast(exp.Null(), "INTEGER"), "ev")
+        events.append(event)
+        columns.append(alias(event, ident(f"error_event_{phase}")))
+    first = st.bind(exp.Coalesce(this=events[0], expressions=events[1:]), "ev")
+    messages = [(exp.EQ(this=first, expression=exp.Literal.number(k + 1)),
+                 exp.DPipe(this=text(where(e)), expression=m)) for k, (e, m) in enumerate(zip(c.events, c.messages))]
+    columns.append(alias(case(*messages) if messages else exp.cast(exp.Null(), "VARCHAR"), ident("error")))
+    return columns
+
+
+def where(event: Event) -> str:
+    parts = [f"indicator {event.indicator}" if event.indicator else "", f"input `{event.input}`" if event.input else ""]
+    shown = ", ".join(part for part in parts if part)
+    return shown + ": " if shown else ""

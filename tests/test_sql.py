@@ -1,0 +1,143 @@
+"""The SQL back-end on DuckDB: bit for bit with the python back-end and the reference evaluator,
+on every shipped standard's cohort and on generated cohorts; its SQL holds no author text.
+
+`score_with_sql` is the shape a back-end fixture of tests/test_conformance.py takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import smartcity_rules as scr
+from smartcity_rules.backends.sql.run import SqlBackend
+from smartcity_rules.testing import cohorts
+
+from . import reference
+from .conftest import FIXTURES, STANDARDS, wrap
+from .reference.compare import compare
+
+SHIPPED = {
+    "shandong-city-2019.scs": "city-cohort.json",
+    "shandong-county-2019.scs": "county-cohort.json",
+    "shandong-community-2019.scs": "community-cohort.json",
+    "china-smart-city-evaluation-2016.scs": "national-cohort.json",
+    "examples/digital-development-index.scs": "index-cohort.json",
+}
+Comparable = tuple[Any, ...]
+
+
+def scored(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    """What two back-ends must agree on: every leaf's value, stars and points, every node's
+    score, the total and the rating per entity; or the refusal's kind, entity and input."""
+    try:
+        results = standard.evaluate_cohort([dict(r) for r in records])
+    except scr.DataError as error:
+        return ("refused", type(error).__name__, error.entity, error.input)
+    return tuple((r.entity, tuple((i.code, i.value, i.stars, i.points) for i in r.indicators),
+                  tuple((n.code, n.name, n.points, n.unrounded) for n in r.nodes), r.total, r.rating_rank)
+                 for r in results)
+
+
+@cache
+def _standards(path: Path) -> tuple[scr.Standard, scr.Standard]:
+    return scr.load(path), scr.load(path, backend=SqlBackend())
+
+
+def score_with_sql(path: Path, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    return scored(_standards(path)[1], records)
+
+
+def score_with_python(path: Path, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    return scored(_standards(path)[0], records)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_cohort_scores_as_in_python(name: str) -> None:
+    records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / SHIPPED[name])]
+    ours = score_with_sql(STANDARDS / name, records)
+    assert ours[0] != "refused"
+    assert ours == score_with_python(STANDARDS / name, records)
+    assert compare(_standards(STANDARDS / name)[1], reference.load(STANDARDS / name), records) == []
+
+
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("name", ["mini.scs", "kitchen.scs", "nested.scs"])
+@SETTINGS
+@given(data=st.data())
+def test_generated_cohorts_agree_with_python_and_the_reference(name: str, data: st.DataObject) -> None:
+    path = FIXTURES / name
+    records = data.draw(cohorts(_standards(path)[0], max_size=5, zeros=True))
+    assert score_with_sql(path, records) == score_with_python(path, records)
+    assert compare(_standards(path)[1], reference.load(path), records) == []
+
+
+def test_author_text_reaches_the_sql_only_as_quoted_identifiers_and_literals() -> None:
+    standard = scr.loads(wrap('''input q "a \\"quoted\\" name": count "户"
+input total "all": count "户"
+group "g'; DROP TABLE t; --" points 5 {
+    indicator 1 "x'); DROP" {
+        value ratio(q, total)
+        stars at least 20%, 40%, 60%, 80%, 100%
+        points 5
+    }
+}''', header='standard "T\'; DROP TABLE stats; --" { level city }'))
+    sql = standard.to_sql("stats'; DROP TABLE x; --")
+    assert "DROP" not in sql.replace('"stats\'; DROP TABLE x; --"', "")
+    connection = duckdb.connect()
+    connection.execute('CREATE TABLE "stats\'; DROP TABLE x; --" (entity VARCHAR, q VARCHAR, total VARCHAR)')
+    connection.execute('INSERT INTO "stats\'; DROP TABLE x; --" VALUES (?, ?, ?)', ["O'Brien\"; --", "3", "4"])
+    rows = connection.execute(sql).fetchall()
+    assert rows[0][0] == "O'Brien\"; --"
+    [result] = standard.evaluate_sql(connection, "stats'; DROP TABLE x; --")
+    assert (result.entity, result.indicators[0].stars) == ("O'Brien\"; --", 3)
+
+
+def test_bad_data_is_refused_naming_the_entity_the_indicator_and_the_input() -> None:
+    path = FIXTURES / "mini.scs"
+    record = {"entity": "A", "households": 100, "fibre": 120, "gigabit": 80, "has_group": True,
+              "has_plan": False, "incidents": 1, "apps": 12}
+    assert score_with_sql(path, [record]) == score_with_python(path, [record])
+    assert score_with_sql(path, [record])[0] == "refused"
+    for change in ({"households": -1}, {"apps": "12 apps"}, {"has_group": "perhaps"}, {"households": None},
+                   {"households": 0, "fibre": 0, "gigabit": 0}, {"apps": "1e999"}, {"apps": 2.5}):
+        bad = record | {"fibre": 90} | change
+        assert score_with_sql(path, [bad]) == score_with_python(path, [bad]), change
+
+
+def test_values_python_reads_exactly_are_read_exactly() -> None:
+    path = FIXTURES / "mini.scs"
+    base = {"entity": "A", "households": 100, "fibre": 90, "gigabit": 80, "has_group": True,
+            "has_plan": False, "incidents": 1, "apps": 12}
+    for change in ({"fibre": 89.99999999999999}, {"fibre": "1,0"}, {"households": "1,000", "fibre": "900.0"},
+                   {"fibre": "9e1"}, {"fibre": "180/2"}, {"has_group": "是"}, {"fibre": " 90 "}):
+        records = [base | change, base | {"entity": "B"}]
+        assert score_with_sql(path, records) == score_with_python(path, records), change
+
+
+def test_a_number_too_wide_for_the_dialect_is_refused_never_wrong() -> None:
+    path = FIXTURES / "mini.scs"
+    base = {"entity": "A", "households": 10**30, "fibre": 10**30 - 1, "gigabit": 1, "has_group": True,
+            "has_plan": False, "incidents": 1, "apps": 12}
+    assert score_with_python(path, [base])[0] != "refused"
+    assert score_with_sql(path, [base])[:2] == ("refused", "InvalidValue")
+    wide = base | {"households": 100, "fibre": 90, "apps": "1" * 39}
+    assert score_with_python(path, [wide])[0] != "refused"
+    assert score_with_sql(path, [wide]) == ("refused", "InvalidValue", "A", "apps")
+
+
+def test_a_geometric_mean_cannot_compile_to_sql() -> None:
+    standard = scr.load(FIXTURES / "nested.scs")
+    if not any(node.aggregation is not None and node.aggregation.value == "geometric" for node in standard.plan.nodes):
+        pytest.fail("nested.scs no longer holds a geometric mean")
+    with pytest.raises(scr.NotCompilable, match="geometric"):
+        standard.to_sql("stats")
