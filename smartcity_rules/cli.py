@@ -16,7 +16,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 from . import __version__, messages
 from .data.records import iter_records, read_records
 from .language.diagnostics import Severity, render, visible
-from .language.errors import InvalidStandard, NotFound, SmartCityRulesError
+from .language.errors import DataFileError, InvalidStandard, NotFound, SmartCityRulesError
 from .publish import report
 from .results.evaluation import Evaluation
 from .standard import diagnose, load
@@ -41,6 +41,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
+    if args.engine == "duckdb":
+        return _write(standard, _in_duckdb(standard, args.data), args, out)
     # Streamed: a CSV file is read a row at a time and each entity written as it is scored,
     # so memory does not grow with the file (a standard with rank or share reads it whole).
     evaluations: Iterable[Evaluation] = _progress(standard.evaluate_stream(iter_records(args.data)), out, err,
@@ -51,6 +53,42 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report.write_json(evaluations, out)
     else:
         report.write_tables(standard, evaluations, out)
+    return 0
+
+
+def _write(standard: Any, evaluations: Iterable[Evaluation], args: argparse.Namespace, out: TextIO) -> int:
+    if args.entity:
+        evaluations = list(_named(iter(evaluations), args.entity))
+    if args.format == "json":
+        report.write_json(evaluations, out)
+    else:
+        report.write_tables(standard, evaluations, out)
+    return 0
+
+
+def _in_duckdb(standard: Any, data: str) -> tuple[Evaluation, ...]:
+    """`score --engine duckdb`: the file read and scored by an embedded DuckDB (the `sql` extra).
+    CSV cells are read as text, so each is read exactly as written."""
+    from .backends.sql.run import require
+
+    duckdb = require("duckdb", "sql")
+    connection = duckdb.connect()
+    suffix = Path(data).suffix.lower()
+    try:
+        if suffix == ".parquet":
+            relation = connection.read_parquet(data)
+        elif suffix == ".json":
+            relation = connection.read_json(data)
+        else:
+            relation = connection.read_csv(data, all_varchar=True)
+    except duckdb.Error as error:
+        raise DataFileError(f"{data}: {error}") from None
+    evaluations: tuple[Evaluation, ...] = standard.evaluate_sql(relation)
+    return evaluations
+
+
+def _sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    print(load(args.standard, root=args.root).to_sql(args.table, args.dialect), file=out)
     return 0
 
 
@@ -200,8 +238,16 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--format", choices=("table", "json"), default="table",
                        help="a table per entity for people, or JSON for programs (default: table)")
     score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
+    score.add_argument("--engine", choices=("python", "duckdb"), default="python",
+                       help="duckdb: read and score the file (Parquet, CSV, JSON) in an embedded DuckDB")
     _root_option(score)
     score.set_defaults(run=_score)
+    sql = sub.add_parser("sql", help="print the SQL query that scores a table of statistics in a database")
+    sql.add_argument("standard", metavar="STANDARD")
+    sql.add_argument("--table", required=True, metavar="T", help="the table: an `entity` column, one per input")
+    sql.add_argument("--dialect", default="duckdb", choices=("duckdb", "postgres"))
+    _root_option(sql)
+    sql.set_defaults(run=_sql)
     explain = sub.add_parser("explain", help="show how one indicator's number was reached")
     _standard_and_data(explain)
     explain.add_argument("--entity", required=True, metavar="E", help="the entity, by its name in DATA")

@@ -106,8 +106,7 @@ class Compiler:
         if self.columns is not None and "_row" in self.columns:
             row: exp.Expression = exp.column(ident("_row"), table=ident("src"))
         else:
-            row = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(
-                this=exp.column(ident(ENTITY_KEY), table=ident("src")))]))
+            row = exp.Window(this=exp.RowNumber())  # the order the engine reads the table in
         picked = [alias(self.raw(key), ident(f"in:{key}")) for key in keys]
         return exp.select(alias(exp.cast(exp.column(ident(ENTITY_KEY), table=ident("src")), "VARCHAR"),
                                      ident(ENTITY_KEY)), alias(row, ident("_row")), *picked).from_(

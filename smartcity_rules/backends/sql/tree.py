@@ -124,6 +124,7 @@ class Stages:
         self.columns: list[list[exp.Expression]] = [[]]
         self.helpers: dict[int, list[exp.CTE]] = {}  # after stage n: CTEs that read it
         self.count = 0
+        self.materialize: bool | None = True
 
     def number(self, value: int) -> exp.Expression:
         return exp.cast(exp.Literal.number(value), self.big) if value < 0 or value > 1 else exp.Literal.number(value)
@@ -199,6 +200,9 @@ class Stages:
         recursive = any(cte.args.get("recursive") for cte in ctes)
         for cte in ctes:
             cte.set("recursive", None)
+            # Each stage computed once: inlined, the stages' expressions nest into each other
+            # and planning them grows without bound (PostgreSQL ran out of memory).
+            cte.set("materialized", self.materialize)
         select.set("with_", exp.With(expressions=ctes, recursive=recursive))
         return select
 
