@@ -133,11 +133,3 @@ def test_a_number_too_wide_for_the_dialect_is_refused_never_wrong() -> None:
     wide = base | {"households": 100, "fibre": 90, "apps": "1" * 39}
     assert score_with_python(path, [wide])[0] != "refused"
     assert score_with_sql(path, [wide]) == ("refused", "InvalidValue", "A", "apps")
-
-
-def test_a_geometric_mean_cannot_compile_to_sql() -> None:
-    standard = scr.load(FIXTURES / "nested.scs")
-    if not any(node.aggregation is not None and node.aggregation.value == "geometric" for node in standard.plan.nodes):
-        pytest.fail("nested.scs no longer holds a geometric mean")
-    with pytest.raises(scr.NotCompilable, match="geometric"):
-        standard.to_sql("stats")

@@ -19,7 +19,7 @@ import smartcity_rules as scr
 from smartcity_rules.backends.sql.run import SqlBackend
 
 from .conftest import FIXTURES, STANDARDS
-from .test_sql import SHIPPED, scored, score_with_python
+from .test_sql import SHIPPED, score_with_python, scored
 
 pytestmark = pytest.mark.postgres
 

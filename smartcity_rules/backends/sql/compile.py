@@ -17,14 +17,33 @@ import attrs
 from sqlglot import exp
 
 from ...language.check import ENTITY_KEY
-from ...language.errors import DataError, InvalidValue, MissingInput, NotCompilable, ZeroDenominator
+from ...language.errors import DataError, InvalidValue, MissingInput, ZeroDenominator
 from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMode, ZeroPolicy
 from ...plan import scoring as p
 from ...plan.lower import PREVIOUS_SUFFIX
-from ...plan.semantics import _KIND_WORDS, _NO, _YES, MAX_DIGITS, MAX_EXPONENT, DOMAINS, Rounding
+from ...plan.semantics import _KIND_WORDS, _NO, _YES, MAX_DIGITS, MAX_EXPONENT, Rounding
 from ..python.codegen import nonneg
-from .tree import DIGITS, Pair, alias, and_, not_, or_, Stages, add, any_of, case, cmp, col, div, ident, lowest_common_denominator, mul, neg
-from .tree import sub, table, text
+from .tree import (
+    DIGITS,
+    Pair,
+    Stages,
+    add,
+    alias,
+    and_,
+    case,
+    cmp,
+    col,
+    div,
+    func,
+    ident,
+    lowest_common_denominator,
+    mul,
+    neg,
+    not_,
+    or_,
+    sub,
+    text,
+)
 
 INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                            "UINTEGER", "UBIGINT", "INT2", "INT4", "INT8"})
@@ -224,11 +243,13 @@ class Compiler:
     def _domain(self, slot: p.InputSlot, value: Pair, shown: exp.Expression, refuse: object) -> None:
         """semantics._outside, on the pair: the first problem, in its order."""
         d, words = slot.domain, _KIND_WORDS[slot.kind]
-        n, den = value.num, value.den
+        n, den, big = value.num, value.den, self.st.big_number
+
         def below(bound: Fraction) -> exp.Expression:
-            return cmp(exp.LT, mul(n, self.st.big_number(bound.denominator)), mul(self.st.big_number(bound.numerator), den))
+            return cmp(exp.LT, mul(n, big(bound.denominator)), mul(big(bound.numerator), den))
+
         def above(bound: Fraction) -> exp.Expression:
-            return cmp(exp.GT, mul(n, self.st.big_number(bound.denominator)), mul(self.st.big_number(bound.numerator), den))
+            return cmp(exp.GT, mul(n, big(bound.denominator)), mul(big(bound.numerator), den))
         problems: list[tuple[exp.Expression, str]] = []
         if d.low >= 0:
             problems.append((cmp(exp.LT, n, exp.Literal.number(0)), f" is negative; expected {words}"))
@@ -302,7 +323,8 @@ class Compiler:
         raw = self.text_of(slot.key)
         absent = self.absent_of(slot.key, raw)
         value = self.parse(slot, slot.key, raw, not_(absent), None, (0,))
-        function = {MissingPolicy.COHORT_MEAN: Function.COHORT_MEAN, MissingPolicy.COHORT_MEDIAN: Function.COHORT_MEDIAN,
+        function = {MissingPolicy.COHORT_MEAN: Function.COHORT_MEAN,
+                    MissingPolicy.COHORT_MEDIAN: Function.COHORT_MEDIAN,
                     MissingPolicy.COHORT_MIN: Function.COHORT_MIN}[slot.missing]
         result, _ = self.statistic(function, value, absent, f"imp{k}")
         if slot.domain.whole:
@@ -312,19 +334,23 @@ class Compiler:
         self.imputed[k] = (result, self.st.bind(exp.EQ(this=reported, expression=exp.Literal.number(0)), "u"))
         return self.imputed[k]
 
-    def statistic(self, function: Function, value: Pair, none: exp.Expression, name: str) -> tuple[Pair, exp.Expression]:
+    def statistic(self, function: Function, value: Pair, none: exp.Expression,
+                  name: str) -> tuple[Pair, exp.Expression]:
         """A cohort function (semantics.cohort_column) over the rows where not `none`: this row's
         value, and whether it is None. Ordering uses an exact integer key; sums put the values on
         their least common denominator first."""
         st = self.st
         present = not_(none)
         one, two = exp.Literal.number(1), exp.Literal.number(2)
+        rn: exp.Expression
+        rd: exp.Expression
         if value.den_one:
             rn, rd = st.bind(case((present, value.num)), "n"), exp.Literal.number(1)
             key: exp.Expression = rn
         else:
-            g = st.bind(exp.func("gcd", value.num, value.den), "g")
-            rn, rd = st.bind(case((present, div(value.num, g))), "n"), st.bind(case((present, div(value.den, g))), "d")
+            g = st.bind(func("gcd", value.num, value.den), "g")
+            rn = st.bind(case((present, div(value.num, g))), "n")
+            rd = st.bind(case((present, div(value.den, g))), "d")
             key = self._order_key(rn, rd)
         count = st.bind(exp.Window(this=exp.Count(this=key)), "c")
 
@@ -446,19 +472,22 @@ class Compiler:
                     counted = add(counted, mul(st.big_number(int(points * scale)), found.num))
                 return Pair(st.bind(counted, "n"), st.big_number(scale), scale == 1)
             case p.Extreme(largest, operands):
-                items = [sub_formula(o) for o in operands]
-                best = items[0]
-                for item in items[1:]:
-                    better = st.bind(cmp(exp.GT if largest else exp.LT, mul(item.num, best.den), mul(best.num, item.den)), "x")
-                    best = st.pair(case((better, item.num), default=best.num), case((better, item.den), default=best.den),
-                                   item.den_one and best.den_one)
-                return best
+                return self.extreme(largest, [sub_formula(o) for o in operands])
             case p.CohortValue(site):
-                value, none = self.cohort[site]
+                found_value, none = self.cohort[site]
                 signals.append((none, -self.event(ZeroDenominator, None, indicator, phase,
                                                   text("division by zero: a denominator is 0"))))
-                return value
+                return found_value
         raise AssertionError(op)
+
+    def extreme(self, largest: bool, values: list[Pair]) -> Pair:
+        chosen = values[0]
+        for other in values[1:]:
+            better = self.st.bind(cmp(exp.GT if largest else exp.LT, mul(other.num, chosen.den),
+                                      mul(chosen.num, other.den)), "x")
+            chosen = self.st.pair(case((better, other.num), default=chosen.num),
+                                  case((better, other.den), default=chosen.den), other.den_one and chosen.den_one)
+        return chosen
 
     def binary(self, kind: p.Arith, a: Pair, b: Pair) -> Pair:
         st = self.st
@@ -518,7 +547,8 @@ class Compiler:
             return Pair(st.bind(neg(rounded.num), "n"), rounded.den)
         if isinstance(points, p.LinearPoints):
             span = points.high - points.low
-            num = sub(mul(value.num, st.big_number(points.low.denominator)), mul(st.big_number(points.low.numerator), value.den))
+            low = points.low
+            num = sub(mul(value.num, st.big_number(low.denominator)), mul(st.big_number(low.numerator), value.den))
             den = mul(value.den, st.big_number(points.low.denominator))
             position = Pair(mul(num, st.big_number(span.denominator * (1 if span > 0 else -1))),
                             mul(den, st.big_number(abs(span.numerator))))
@@ -555,7 +585,8 @@ class Compiler:
                 tests.append(cmp(exp.GTE if low_closed else exp.GT, mul(value.num, self.st.big_number(low.denominator)),
                                  mul(self.st.big_number(low.numerator), value.den)))
             if high is not None:
-                tests.append(cmp(exp.LTE if high_closed else exp.LT, mul(value.num, self.st.big_number(high.denominator)),
+                tests.append(cmp(exp.LTE if high_closed else exp.LT,
+                                 mul(value.num, self.st.big_number(high.denominator)),
                                  mul(self.st.big_number(high.numerator), value.den)))
             whens.append((and_(*tests) if tests else exp.true(), self.st.big_number(int(row_points * scale))))
         return case(*whens[:-1], default=whens[-1][1]) if len(whens) > 1 else whens[0][1]

@@ -19,8 +19,8 @@ from sqlglot import exp
 
 from ...language.check import ENTITY_KEY
 from ...language.errors import DataError, InvalidValue, NotCompilable
-from ...plan.lower import PREVIOUS_SUFFIX
 from ...language.syntax import MissingPolicy
+from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
 from ...plan.semantics import NOTHING_TO_IMPUTE
 from ..protocol import Batch, ResultColumns

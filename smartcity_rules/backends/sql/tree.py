@@ -10,6 +10,7 @@ Only sqlglot's constructors make identifiers and literals: author text is never 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import cast
 
 import attrs
 from sqlglot import exp
@@ -79,15 +80,19 @@ def div(a: exp.Expression, b: exp.Expression) -> exp.Expression:
 
 
 def cmp(kind: type[exp.Binary], a: exp.Expression, b: exp.Expression) -> exp.Expression:
-    return kind(this=paren(a), expression=paren(b))
+    return cast(exp.Expression, kind(this=paren(a), expression=paren(b)))
 
 
 def and_(*conditions: exp.Expression) -> exp.Expression:
-    return exp.and_(*conditions, copy=False)
+    return cast(exp.Expression, exp.and_(*conditions, copy=False))
 
 
 def or_(*conditions: exp.Expression) -> exp.Expression:
-    return exp.or_(*conditions, copy=False)
+    return cast(exp.Expression, exp.or_(*conditions, copy=False))
+
+
+def func(name: str, *args: exp.Expression) -> exp.Expression:
+    return cast(exp.Expression, exp.func(name, *args))
 
 
 def not_(condition: exp.Expression) -> exp.Expression:
@@ -218,7 +223,7 @@ def lowest_common_denominator(stages: Stages, den: exp.Expression, present: exp.
     anchor = exp.select(alias(exp.Literal.number(0), ident("i")), alias(stages.big_number(1), ident("m")))
     step = exp.select(
         alias(add(exp.column(ident("i"), table=ident(lcm)), exp.Literal.number(1)), ident("i")),
-        alias(exp.func("lcm", exp.column(ident("m"), table=ident(lcm)), exp.column(ident("d"), table=ident(dens))),
+        alias(func("lcm", exp.column(ident("m"), table=ident(lcm)), exp.column(ident("d"), table=ident(dens))),
                    ident("m"))).from_(table(f'{lcm}')).join(
         table(f'{dens}'), on=exp.EQ(this=exp.column(ident("i"), table=ident(dens)),
                                              expression=add(exp.column(ident("i"), table=ident(lcm)),
