@@ -88,7 +88,11 @@ def _in_duckdb(standard: Any, data: str) -> tuple[Evaluation, ...]:
 
 
 def _sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    print(load(args.standard, root=args.root).to_sql(args.table, args.dialect), file=out)
+    standard = load(args.standard, root=args.root)
+    if not standard.sql_nodes:
+        print("note: a geometric mean cannot be exact in SQL: the query gives the indicators, "
+              "not the nodes, the total or the rating (docs/sql.md)", file=err)
+    print(standard.to_sql(args.table, args.dialect), file=out)
     return 0
 
 

@@ -7,6 +7,7 @@ on every shipped standard's cohort and on generated cohorts; its SQL holds no au
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
-from smartcity_rules.backends.sql.run import SqlBackend
+from smartcity_rules.backends.sql.run import SqlBackend, cell
 from smartcity_rules.testing import cohorts
 
 from . import reference
@@ -133,3 +134,74 @@ def test_a_number_too_wide_for_the_dialect_is_refused_never_wrong() -> None:
     wide = base | {"households": 100, "fibre": 90, "apps": "1" * 39}
     assert score_with_python(path, [wide])[0] != "refused"
     assert score_with_sql(path, [wide]) == ("refused", "InvalidValue", "A", "apps")
+
+
+def sql_rows(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows `standard.to_sql` returns for the records, put in a DuckDB table of text columns."""
+    keys = sorted({slot.key for slot in standard.plan.slots} | {slot.key + "@previous" for slot in standard.plan.slots})
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE stats (entity VARCHAR, " + ", ".join(f'"{k}" VARCHAR' for k in keys) + ")")
+    connection.executemany(f"INSERT INTO stats VALUES ({', '.join(['?'] * (len(keys) + 1))})",
+                           [[r["entity"], *(cell(r.get(k)) for k in keys)] for r in records])
+    cursor = connection.execute(standard.to_sql("stats"))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def nodes_in_sql(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    """Every node's score (rounded, unrounded), the total and the rating, as the query gives them."""
+    found = []
+    for row in sql_rows(standard, records):
+        if any(row[f"error_event_{phase}"] is not None for phase in (0, 1, 2)):
+            return ("refused",)
+        labels = ["total"] + [f"node {n} {node.code or node.name}" for n, node in enumerate(standard.plan.nodes) if n]
+        scores = tuple((Fraction(row[f"{label}.num"], row[f"{label}.den"]),
+                        Fraction(row[f"{label}.unrounded_num"], row[f"{label}.unrounded_den"])) for label in labels)
+        rank = row.get("rating_rank")
+        found.append((row["entity"], scores, scores[0][0], rank, row.get("rating")))
+    return tuple(found)
+
+
+def nodes_in_python(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    try:
+        results = standard.evaluate_cohort([dict(r) for r in records])
+    except scr.DataError:
+        return ("refused",)
+    return tuple((r.entity, tuple((n.points, n.unrounded) for n in r.nodes), r.total, r.rating_rank,
+                  None if r.rating is None or r.rating_rank == 0 else r.rating.name) for r in results)
+
+
+@pytest.mark.parametrize("name", sorted(set(SHIPPED) - {"examples/digital-development-index.scs"}))  # geometric
+def test_the_query_gives_every_node_the_total_and_the_rating_as_python_does(name: str) -> None:
+    standard = _standards(STANDARDS / name)[0]
+    records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / SHIPPED[name])]
+    assert nodes_in_sql(standard, records) == nodes_in_python(standard, records)
+
+
+@pytest.mark.parametrize("name", ["mini.scs", "kitchen.scs", "nested.scs"])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_cohorts_get_the_same_nodes_and_rating_in_sql(name: str, data: st.DataObject) -> None:
+    standard = _standards(FIXTURES / name)[0]
+    records = data.draw(cohorts(standard, max_size=5, zeros=True))
+    assert nodes_in_sql(standard, records) == nodes_in_python(standard, records)
+
+
+def test_a_geometric_mean_cannot_compile_to_sql() -> None:
+    standard = scr.loads(wrap('''input a "a": rate
+input b "b": rate
+group "g" points 10 {
+    aggregate geometric
+    indicator 1 "x" {
+        value a
+        points 5 linear from 0 to 1
+    }
+    indicator 2 "y" {
+        value b
+        points 5 linear from 0 to 1
+    }
+}''', header='standard "T" {\n    level city\n    rounding 2 decimals\n}'))
+    with pytest.raises(scr.NotCompilable, match="geometric"):
+        standard.to_sql("stats", nodes=True)
+    assert "rating" not in standard.to_sql("stats") and '"1.value_num"' in standard.to_sql("stats")
+    assert standard.evaluate_sql(duckdb.sql("SELECT 'A' AS entity, '0.5' AS a, '0.25' AS b"))[0].total > 0

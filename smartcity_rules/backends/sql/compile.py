@@ -577,9 +577,21 @@ class Compiler:
         return Pair(num, den)
 
     def _table(self, points: p.TablePoints, value: Pair) -> exp.Expression:
-        scale = self.plan.points_scale
+        return self.table_points(points, value, raw=False)
+
+    def table_scale(self, points: p.TablePoints) -> int:
+        """The common denominator of a table's points as written."""
+        scale = 1
+        for row in points.rows:
+            scale = scale * row[4].denominator // _gcd(scale, row[4].denominator)
+        return scale
+
+    def table_points(self, points: p.TablePoints, value: Pair, raw: bool) -> exp.Expression:
+        """The points of the row the value satisfies, scaled: rounded (by points_scale), or as
+        written (`raw`, by table_scale)."""
+        scale = self.table_scale(points) if raw else self.plan.points_scale
         whens = []
-        for (low, low_closed, high, high_closed, _), row_points in zip(points.rows, points.rounded):
+        for (low, low_closed, high, high_closed, written), row_points in zip(points.rows, points.rounded):
             tests: list[exp.Expression] = []
             if low is not None:
                 tests.append(cmp(exp.GTE if low_closed else exp.GT, mul(value.num, self.st.big_number(low.denominator)),
@@ -588,8 +600,13 @@ class Compiler:
                 tests.append(cmp(exp.LTE if high_closed else exp.LT,
                                  mul(value.num, self.st.big_number(high.denominator)),
                                  mul(self.st.big_number(high.numerator), value.den)))
-            whens.append((and_(*tests) if tests else exp.true(), self.st.big_number(int(row_points * scale))))
+            shown = written if raw else row_points
+            whens.append((and_(*tests) if tests else exp.true(), self.st.big_number(int(shown * scale))))
         return case(*whens[:-1], default=whens[-1][1]) if len(whens) > 1 else whens[0][1]
+
+    def divide_pairs(self, a: Pair, b: Pair) -> Pair:
+        """a / b for b > 0 or b < 0 (the caller rules out 0), the denominator kept positive."""
+        return self.signed(self.st.bind(mul(a.num, b.den), "n"), self.st.bind(mul(a.den, b.num), "d"))
 
 
 def _order(key: exp.Expression, desc: bool) -> exp.Order:
@@ -627,9 +644,14 @@ def _loads(op: p.Op) -> tuple[int, ...]:
 
 # ------------------------------------------------------------------ the query
 def compile_plan(plan: p.ScoringPlan, source: exp.Table, dialect: str = "duckdb",
-                 columns: Mapping[str, str] | None = None) -> Query:
+                 columns: Mapping[str, str] | None = None, nodes: bool = True) -> Query:
     """One query scoring every row of `source` (a table with an `entity` column and one column
-    per input; `columns`, when given, names the columns present and their SQL types)."""
+    per input; `columns`, when given, names the columns present and their SQL types). With
+    `nodes`, every node's score, the total and the rating too (sql/nodes.py)."""
+    from .nodes import node_columns, rating_columns, refuse_irrational
+
+    if nodes:
+        refuse_irrational(plan)
     c = Compiler(plan, source, dialect, columns)
     for k in (*plan.main_reads, *plan.cohort_reads):
         c.read(k)
@@ -656,6 +678,14 @@ def compile_plan(plan: p.ScoringPlan, source: exp.Table, dialect: str = "duckdb"
         final += [alias(value.num, ident(f"{key}.imputed_num")), alias(value.den, ident(f"{key}.imputed_den")),
                   alias(nothing, ident(f"{key}.nothing_to_impute"))]
     final += _errors(c)
+    if nodes:
+        scores = node_columns(c, leaves)
+        for n, (node, score) in enumerate(zip(plan.nodes, scores)):
+            label = "total" if n == 0 else f"node {n} {node.code or node.name}"
+            final += [alias(score.rounded.num, ident(f"{label}.num")), alias(score.rounded.den, ident(f"{label}.den")),
+                      alias(score.unrounded.num, ident(f"{label}.unrounded_num")),
+                      alias(score.unrounded.den, ident(f"{label}.unrounded_den"))]
+        final += rating_columns(c, leaves, scores)
     return Query(c.st.query(c.source_select(), final), tuple(c.events), dialect)
 
 

@@ -40,12 +40,12 @@ def require(module: str, extra: str) -> Any:
 
 
 def to_sql(plan: ScoringPlan, table: str | exp.Table, dialect: str = "duckdb",
-           columns: Mapping[str, str] | None = None) -> Query:
+           columns: Mapping[str, str] | None = None, nodes: bool = True) -> Query:
     """The scoring query over `table` (a name, dotted for a schema, quoted as identifiers)."""
     require("sqlglot", "sql")
     source = table if isinstance(table, exp.Table) else _table(table)
     try:
-        return compile_plan(plan, source, dialect, columns)
+        return compile_plan(plan, source, dialect, columns, nodes)
     except KeyError as missing:  # a dialect sqlglot knows no type for
         raise NotCompilable(f"no exact integer type for the dialect {dialect!r}") from missing
 
@@ -101,7 +101,8 @@ class SqlExecutor:
                                         *(slot.key + PREVIOUS_SUFFIX for slot in plan.slots)]))
         self.table = f"scr_batch_{next(_TABLES)}"
         columns = {key: "VARCHAR" for key in self.keys} | {"_row": "INTEGER", ENTITY_KEY: "VARCHAR"}
-        self.query = to_sql(plan, exp.Table(this=ident(self.table)), dialect, columns)
+        # Node scores and the rating follow from the leaf columns in results/, as for every back-end.
+        self.query = to_sql(plan, exp.Table(this=ident(self.table)), dialect, columns, nodes=False)
         self.text = self.query.sql(pretty=False)
 
     def run(self, batch: Batch) -> ResultColumns:
@@ -220,7 +221,7 @@ def score_table(plan: ScoringPlan, source: Any, table: str | None = None) -> tup
     if isinstance(source, duckdb.DuckDBPyRelation):
         name = f"scr_input_{next(_TABLES)}"
         columns = dict(zip(source.columns, map(str, source.types)))
-        query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns))
+        query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns), nodes=False)
         try:
             rows = source.query(name, query.sql(pretty=False)).fetchall()
         except duckdb.OutOfRangeException as error:
@@ -242,7 +243,7 @@ def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[Res
         cursor.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s",
                        [source.name])
         columns = {name: kind.upper() for name, kind in cursor.fetchall()}
-        query = to_sql(plan, source, "postgres", _checked(plan, columns))
+        query = to_sql(plan, source, "postgres", _checked(plan, columns), nodes=False)
         try:
             cursor.execute(query.sql(pretty=False))
             rows = list(cursor.fetchall())
