@@ -6,6 +6,9 @@ on every shipped standard's cohort and on generated cohorts; its SQL holds no au
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import cache
@@ -205,3 +208,51 @@ group "g" points 10 {
         standard.to_sql("stats", nodes=True)
     assert "rating" not in standard.to_sql("stats") and '"1.value_num"' in standard.to_sql("stats")
     assert standard.evaluate_sql(duckdb.sql("SELECT 'A' AS entity, '0.5' AS a, '0.25' AS b"))[0].total > 0
+
+
+def doc_examples(section: str | None = None) -> list[tuple[str, str]]:
+    """docs/sql.md's python blocks and the text block after each, from its start or one section."""
+    text = (STANDARDS.parent / "docs" / "sql.md").read_text(encoding="utf-8")
+    parts = text.split("\n## ")
+    chosen = [part for part in parts if section is None or part.startswith(section)]
+    return re.findall(r"```python\n(.*?)```\n\n```text\n(.*?)```", "\n## ".join(chosen), re.DOTALL)
+
+
+def run_examples(examples: list[tuple[str, str]], namespace: dict[str, Any]) -> None:
+    for code, shown in examples:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "docs/sql.md", "exec"), namespace)  # our own documentation's code
+        assert out.getvalue() == shown
+
+
+def test_the_duckdb_examples_of_docs_sql_run_as_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(STANDARDS.parent)
+    examples = doc_examples("DuckDB") + doc_examples("The query itself")
+    assert len(examples) == 2
+    run_examples(examples, {})
+
+
+def test_the_sql_command_prints_the_query_and_score_runs_on_duckdb(tmp_path: Path) -> None:
+    from smartcity_rules.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["sql", str(STANDARDS / "shandong-county-2019.scs"), "--table", "stats", "--dialect", "postgres"],
+                out, err) == 0
+    assert out.getvalue().startswith("WITH ") and '"total.num"' in out.getvalue() and "AS DECIMAL)" in out.getvalue()
+    cohort = STANDARDS / "examples" / "county-cohort.json"
+    parquet = tmp_path / "county.parquet"
+    records = [dict(r) for r in scr.read_records(cohort)]
+    keys = sorted({key for record in records for key in record})
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE t (" + ", ".join(f'"{k}" VARCHAR' for k in keys) + ")")
+    connection.executemany(f"INSERT INTO t VALUES ({', '.join(['?'] * len(keys))})",
+                           [[cell(r.get(k)) for k in keys] for r in records])
+    connection.execute(f"COPY t TO '{parquet}' (FORMAT parquet)")
+    outputs = []
+    for engine, data in (("python", cohort), ("duckdb", cohort), ("duckdb", parquet)):
+        out = io.StringIO()
+        assert main(["score", "--engine", engine, "--format", "json", str(STANDARDS / "shandong-county-2019.scs"),
+                     str(data)], out, io.StringIO()) == 0
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] == outputs[2]

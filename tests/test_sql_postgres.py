@@ -19,7 +19,7 @@ import smartcity_rules as scr
 from smartcity_rules.backends.sql.run import SqlBackend
 
 from .conftest import FIXTURES, STANDARDS
-from .test_sql import SHIPPED, score_with_python, scored
+from .test_sql import SHIPPED, doc_examples, run_examples, score_with_python, scored
 
 pytestmark = pytest.mark.postgres
 
@@ -95,3 +95,10 @@ def test_a_table_in_postgresql_is_scored_where_it_lives(connection: Any) -> None
     ours = {e.entity: (e.total, e.rating_rank) for e in standard.evaluate_sql(connection, "stats")}
     theirs = {e.entity: (e.total, e.rating_rank) for e in standard.evaluate_cohort(records)}
     assert ours == theirs
+
+
+def test_the_postgresql_example_of_docs_sql_runs_as_shown(connection: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(STANDARDS.parent)
+    examples = doc_examples("PostgreSQL")
+    assert len(examples) == 1
+    run_examples(examples, {"scr": scr, "connection": connection})
