@@ -210,12 +210,12 @@ group "g" points 10 {
     assert standard.evaluate_sql(duckdb.sql("SELECT 'A' AS entity, '0.5' AS a, '0.25' AS b"))[0].total > 0
 
 
-def doc_examples(section: str | None = None) -> list[tuple[str, str]]:
-    """docs/sql.md's python blocks and the text block after each, from its start or one section."""
+def doc_examples(section: str) -> list[tuple[str, str]]:
+    """docs/sql.md's `python postgres` blocks of one section and the text block after each
+    (tests/test_docs.py runs its plain python blocks)."""
     text = (STANDARDS.parent / "docs" / "sql.md").read_text(encoding="utf-8")
-    parts = text.split("\n## ")
-    chosen = [part for part in parts if section is None or part.startswith(section)]
-    return re.findall(r"```python\n(.*?)```\n\n```text\n(.*?)```", "\n## ".join(chosen), re.DOTALL)
+    chosen = "\n## ".join(part for part in text.split("\n## ") if part.startswith(section))
+    return re.findall(r"```python postgres\n(.*?)```\n\n```text\n(.*?)```", chosen, re.DOTALL)
 
 
 def run_examples(examples: list[tuple[str, str]], namespace: dict[str, Any]) -> None:
@@ -224,13 +224,6 @@ def run_examples(examples: list[tuple[str, str]], namespace: dict[str, Any]) -> 
         with contextlib.redirect_stdout(out):
             exec(compile(code, "docs/sql.md", "exec"), namespace)  # our own documentation's code
         assert out.getvalue() == shown
-
-
-def test_the_duckdb_examples_of_docs_sql_run_as_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(STANDARDS.parent)
-    examples = doc_examples("DuckDB") + doc_examples("The query itself")
-    assert len(examples) == 2
-    run_examples(examples, {})
 
 
 def test_the_sql_command_prints_the_query_and_score_runs_on_duckdb(tmp_path: Path) -> None:
