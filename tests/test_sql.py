@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +76,7 @@ def test_every_shipped_cohort_scores_as_in_python(name: str) -> None:
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.parametrize("name", ["mini.scs", "kitchen.scs", "nested.scs"])
+@pytest.mark.parametrize("name", ["mini.scs", "nested.scs"])  # kitchen.scs takes a square root: refused
 @SETTINGS
 @given(data=st.data())
 def test_generated_cohorts_agree_with_python_and_the_reference(name: str, data: st.DataObject) -> None:
@@ -96,7 +97,9 @@ group "g'; DROP TABLE t; --" points 5 {
     }
 }''', header='standard "T\'; DROP TABLE stats; --" { level city }'))
     sql = standard.to_sql("stats'; DROP TABLE x; --")
-    assert "DROP" not in sql.replace('"stats\'; DROP TABLE x; --"', "")
+    tokens = sqlglot.tokenize(sql, read="duckdb")
+    assert "DROP" in sql and not [t for t in tokens if t.token_type.name in ("DROP", "SEMICOLON")]
+    assert len(sqlglot.parse(sql, read="duckdb")) == 1
     connection = duckdb.connect()
     connection.execute('CREATE TABLE "stats\'; DROP TABLE x; --" (entity VARCHAR, q VARCHAR, total VARCHAR)')
     connection.execute('INSERT INTO "stats\'; DROP TABLE x; --" VALUES (?, ?, ?)', ["O'Brien\"; --", "3", "4"])
@@ -181,7 +184,7 @@ def test_the_query_gives_every_node_the_total_and_the_rating_as_python_does(name
     assert nodes_in_sql(standard, records) == nodes_in_python(standard, records)
 
 
-@pytest.mark.parametrize("name", ["mini.scs", "kitchen.scs", "nested.scs"])
+@pytest.mark.parametrize("name", ["mini.scs", "nested.scs"])
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_cohorts_get_the_same_nodes_and_rating_in_sql(name: str, data: st.DataObject) -> None:
@@ -249,3 +252,8 @@ def test_the_sql_command_prints_the_query_and_score_runs_on_duckdb(tmp_path: Pat
                      str(data)], out, io.StringIO()) == 0
         outputs.append(out.getvalue())
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_a_square_root_cannot_compile_to_sql() -> None:
+    with pytest.raises(scr.NotCompilable, match="square root"):
+        scr.load(FIXTURES / "kitchen.scs", backend=SqlBackend())

@@ -17,7 +17,7 @@ import attrs
 from sqlglot import exp
 
 from ...language.check import ENTITY_KEY
-from ...language.errors import DataError, InvalidValue, MissingInput, ZeroDenominator
+from ...language.errors import DataError, InvalidValue, MissingInput, NotCompilable, ZeroDenominator
 from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMode, ZeroPolicy
 from ...plan import scoring as p
 from ...plan.lower import PREVIOUS_SUFFIX
@@ -652,6 +652,10 @@ def compile_plan(plan: p.ScoringPlan, source: exp.Table, dialect: str = "duckdb"
 
     if nodes:
         refuse_irrational(plan)
+    for item in plan.indicators:
+        if item.irrational:
+            raise NotCompilable(f"indicator {item.code} takes a square root (sqrt, zscore): its value is "
+                                f"irrational, which SQL cannot compute exactly; score it with the python back-end")
     c = Compiler(plan, source, dialect, columns)
     for k in (*plan.main_reads, *plan.cohort_reads):
         c.read(k)
