@@ -41,23 +41,12 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
-    if args.engine == "duckdb":
-        return _write(standard, _in_duckdb(standard, args.data), args, out)
     # Streamed: a CSV file is read a row at a time and each entity written as it is scored,
     # so memory does not grow with the file (a standard with rank or share reads it whole).
-    evaluations: Iterable[Evaluation] = _progress(standard.evaluate_stream(iter_records(args.data)), out, err,
-                                                  to_terminal=True)
+    evaluations: Iterable[Evaluation] = _progress(
+        _in_duckdb(standard, args.data) if args.engine == "duckdb"
+        else standard.evaluate_stream(iter_records(args.data)), out, err, to_terminal=True)
     if args.entity:  # a few entities: gathered first, so an unknown name writes no half output
-        evaluations = list(_named(iter(evaluations), args.entity))
-    if args.format == "json":
-        report.write_json(evaluations, out)
-    else:
-        report.write_tables(standard, evaluations, out)
-    return 0
-
-
-def _write(standard: Any, evaluations: Iterable[Evaluation], args: argparse.Namespace, out: TextIO) -> int:
-    if args.entity:
         evaluations = list(_named(iter(evaluations), args.entity))
     if args.format == "json":
         report.write_json(evaluations, out)

@@ -22,7 +22,7 @@ from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMod
 from ...plan import scoring as p
 from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.semantics import _KIND_WORDS, _NO, _YES, MAX_DIGITS, MAX_EXPONENT, Rounding
-from ..python.codegen import nonneg
+from ..python.codegen import _loads, nonneg
 from .tree import (
     DIGITS,
     Pair,
@@ -626,18 +626,6 @@ def _gcd(a: int, b: int) -> int:
         a, b = b, a % b
     return a
 
-
-def _loads(op: p.Op) -> tuple[int, ...]:
-    found: dict[int, None] = {}
-    pending = [op]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, p.Load):
-            found[current.slot] = None
-        elif isinstance(current, p.Tally):
-            found.update((slot, None) for _, slot in current.items)
-        pending.extend(p.operands(current))
-    return tuple(found)
 
 
 
