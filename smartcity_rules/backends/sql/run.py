@@ -24,7 +24,8 @@ from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
 from ...plan.semantics import NOTHING_TO_IMPUTE
 from ..protocol import Batch, ResultColumns
-from .compile import Query, compile_plan, where
+from .compile import Query
+from .query import compile_plan, where
 from .tree import ident
 
 DIALECTS = ("duckdb", "postgres")
