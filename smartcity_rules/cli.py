@@ -310,6 +310,7 @@ EXAMPLES = {
     "assess": "smartcity-rules assess standards/shandong-city-2019.scs standards/examples/city-cohort.json "
               "--stage mid-term --target 4",
     "test": "smartcity-rules test standards/shandong-city-2019.scs --examples 20",
+    "sql": "smartcity-rules sql standards/shandong-city-2019.scs --table stats --dialect postgres",
 }
 EXAMPLE_HEADING = "example:"
 
