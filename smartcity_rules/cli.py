@@ -61,7 +61,8 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     batch = args.engine == "batch" or (args.engine == "auto" and not args.keep_going
                                        and Path(args.data).suffix.lower() in PARQUET)
     scored: Iterable[Evaluation] = (
-        (e for part in standard.evaluate_parts(table_parts(args.data)) for e in part.evaluations()) if batch
+        _in_duckdb(standard, args.data) if args.engine == "duckdb"
+        else (e for part in standard.evaluate_parts(table_parts(args.data)) for e in part.evaluations()) if batch
         else standard.evaluate_stream(data.records(), errors=data.scoring_errors))
     evaluations = _progress(scored, out, err, to_terminal=not args.output)
     try:
@@ -146,6 +147,36 @@ class _Data:
         for _, problem in problems:
             print(visible(f"  {problem}"), file=err)
         return 1
+
+
+def _in_duckdb(standard: Any, data: str) -> tuple[Evaluation, ...]:
+    """`score --engine duckdb`: the file read and scored by an embedded DuckDB (the `sql` extra).
+    CSV cells are read as text, so each is read exactly as written."""
+    from .backends.sql.run import require
+
+    duckdb = require("duckdb", "sql")
+    connection = duckdb.connect()
+    suffix = Path(data).suffix.lower()
+    try:
+        if suffix == ".parquet":
+            relation = connection.read_parquet(data)
+        elif suffix == ".json":
+            relation = connection.read_json(data)
+        else:
+            relation = connection.read_csv(data, all_varchar=True)
+    except duckdb.Error as error:
+        raise DataFileError(f"{data}: {error}") from None
+    evaluations: tuple[Evaluation, ...] = standard.evaluate_sql(relation)
+    return evaluations
+
+
+def _sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    standard = load(args.standard, root=args.root)
+    if not standard.sql_nodes:
+        print("note: a geometric mean cannot be exact in SQL: the query gives the indicators, "
+              "not the nodes, the total or the rating (docs/sql.md)", file=err)
+    print(standard.to_sql(args.table, args.dialect), file=out)
+    return 0
 
 
 def _named(evaluations: Iterator[Evaluation], entities: list[str]) -> Iterator[Evaluation]:
@@ -275,9 +306,10 @@ def _score_parser(sub: Any) -> None:
     score.add_argument("--keep-going", action="store_true",
                        help="report every problem in the data, score the rows without one, exit 1")
     score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
-    score.add_argument("--engine", choices=("auto", "record", "batch"), default="auto",
+    score.add_argument("--engine", choices=("auto", "record", "batch", "duckdb"), default="auto",
                        help="record: record by record; batch: a column at a time (numpy); "
-                            "auto (default): batch for Parquet, else record")
+                            "auto (default): batch for Parquet, else record; "
+                            "duckdb: read and score the file (Parquet, CSV, JSON) in an embedded DuckDB")
     _root_option(score)
     score.set_defaults(run=_score)
 
@@ -331,6 +363,13 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
     _score_parser(sub)
     _template_parser(sub)
+    sql = sub.add_parser("sql", help="print the SQL query that scores a table of statistics in a database")
+    sql.add_argument("standard", metavar="STANDARD", help=STANDARD_HELP)
+    sql.add_argument("--table", required=True, metavar="T", help="the table: an `entity` column, one per input")
+    sql.add_argument("--dialect", default="duckdb", choices=("duckdb", "postgres"),
+                     help="the database the query is written for (default: duckdb)")
+    _root_option(sql)
+    sql.set_defaults(run=_sql)
     explain = sub.add_parser("explain", help="show how one indicator's number was reached")
     _standard_and_data(explain)
     explain.add_argument("--entity", required=True, metavar="E", help="the entity, by its name in DATA")
@@ -401,6 +440,7 @@ EXAMPLES = {
               "--stage mid-term --target 4",
     "test": "smartcity-rules test standards/shandong-city-2019.scs --examples 20",
     "template": "smartcity-rules template standards/shandong-city-2019.scs -o data.xlsx",
+    "sql": "smartcity-rules sql standards/shandong-city-2019.scs --table stats --dialect postgres",
 }
 EXAMPLE_HEADING = "example:"
 

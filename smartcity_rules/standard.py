@@ -202,6 +202,32 @@ class Standard:
         this standard's input names or labels."""
         return read_records(source, standard=self)
 
+    # ------------------------------------------------------------ in a database
+    def to_sql(self, table: str, dialect: str = "duckdb", *, pretty: bool = True, nodes: bool | None = None) -> str:
+        """One query scoring every row of `table` (an `entity` column and one column per input)
+        where the data lives: per entity each leaf's exact value, stars and points, every node's
+        score, the total and the rating, and error columns naming the input (docs/sql.md).
+        `nodes=None` leaves out the nodes and the rating when a geometric mean makes them
+        irrational, True refuses such a standard (NotCompilable), False always leaves them out.
+        Needs `pip install 'smartcity_rules[sql]'`."""
+        from .backends.sql.run import to_sql
+
+        return to_sql(self.plan, table, dialect, nodes=self.sql_nodes if nodes is None else nodes).sql(pretty=pretty)
+
+    @property
+    def sql_nodes(self) -> bool:
+        """Whether to_sql can give the nodes and the rating: no geometric mean among the nodes."""
+        return all(node.aggregation is not s.Aggregation.GEOMETRIC for node in self.plan.nodes)
+
+    def evaluate_sql(self, source: Any, table: str | None = None) -> tuple[Evaluation, ...]:
+        """Score a table in the database that holds it: a DuckDB or psycopg (PostgreSQL) connection
+        and a table name, a DuckDB relation, or a pandas or Arrow table (scored by an embedded
+        DuckDB); results equal `evaluate_cohort` on the same rows, in entity order."""
+        from .backends.sql.run import score_table
+
+        columns, entities = score_table(self.plan, source, table)
+        return self._compiled.evaluations(columns, entities)
+
     def explain(self, records: Sequence[Mapping[str, Any]], entity: str,
                 indicator: str | int) -> Explanation | NodeExplanation:
         """How one indicator's (or item's) number was reached for one entity of a cohort; for an

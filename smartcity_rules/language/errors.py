@@ -160,3 +160,8 @@ def _where(*, entity: str | None, indicator: str | None, input: str | None = Non
              f"indicator {indicator}" if indicator is not None else "",
              f"input {input!r}" if input is not None else "")
     return ", ".join(part for part in parts if part)
+
+
+class NotCompilable(SmartCityRulesError):
+    """A standard uses a construct a back-end cannot compute exactly (docs/sql.md: a geometric
+    mean in SQL), or a dialect it does not know."""

@@ -363,6 +363,11 @@ class CompiledStandard:
         scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
         return tuple(Evaluation(scored, row) for row in range(len(batch.entities)))
 
+    def evaluations(self, columns: ResultColumns, entities: Sequence[str]) -> tuple[Evaluation, ...]:
+        """Evaluations over result columns a back-end made elsewhere (a query run in a database)."""
+        scored = ScoredBatch(self._shape, columns, entities)
+        return tuple(Evaluation(scored, row) for row in range(len(entities)))
+
     def evaluate_stream(self, records: Iterable[Record], chunk: int = 10_000) -> Iterator[Evaluation]:
         """Evaluations one by one, holding at most `chunk` records' results at a time; none is
         kept once the caller lets it go. A standard with rank() or share() compares the whole

@@ -1,0 +1,627 @@
+"""Compiles a scoring plan to one SQL query (a sqlglot tree): the third back-end.
+
+The query reads one row per entity and returns, per scored leaf, its value as an exact pair,
+its stars and its points, per input whether it was missing, and error columns: `error_event`
+(an index into `Query.events`, which names the kind, the input and the indicator) and `error`
+(the message). Rules are the python back-end's (backends/python/codegen.py), from the plan:
+errors in the order that back-end meets them, so both refuse a batch for the same reason.
+A construct that cannot be exact in SQL is refused at compile time (`NotCompilable`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+
+import attrs
+from sqlglot import exp
+
+from ...language.check import ENTITY_KEY
+from ...language.errors import DataError, InvalidValue, MissingInput, ZeroDenominator
+from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMode
+from ...plan import scoring as p
+from ...plan.lower import PREVIOUS_SUFFIX
+from ...plan.semantics import _KIND_WORDS, _NO, _YES, MAX_DIGITS, MAX_EXPONENT, Rounding
+from ..python.codegen import _loads, nonneg
+from .tree import (
+    DIGITS,
+    Pair,
+    Stages,
+    add,
+    alias,
+    and_,
+    case,
+    cmp,
+    col,
+    div,
+    func,
+    ident,
+    lowest_common_denominator,
+    mul,
+    neg,
+    not_,
+    or_,
+    sub,
+    text,
+)
+
+INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                           "UINTEGER", "UBIGINT", "INT2", "INT4", "INT8"})
+Phase = int  # 0: the cohort's imputation, 1: cohort functions' arguments, 2: the entity's own scoring
+
+
+@attrs.frozen
+class Event:
+    """One way a row can be refused: the error the python back-end raises there."""
+
+    kind: type[DataError]
+    input: str | None
+    indicator: str | None
+    phase: Phase
+
+
+@attrs.frozen
+class Query:
+    tree: exp.Select
+    events: tuple[Event, ...]
+    dialect: str
+
+    def sql(self, pretty: bool = True) -> str:
+        return self.tree.sql(dialect=self.dialect, pretty=pretty)
+
+
+@attrs.frozen
+class _Slot:
+    value: Pair | None  # None: not read
+    absent: exp.Expression  # no value given (before any filling in)
+    na: exp.Expression | None  # the value is None (`when missing: not applicable`)
+    flag: exp.Expression | None  # tolerant: missing, 0 standing in
+
+
+# The decimal text semantics.exact reads, as POSIX groups: sign, digits, fraction, exponent, percent.
+_DECIMAL = r"^\s*([+-]?)([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE]([+-]?[0-9]+))?\s*(%?)\s*$"
+_FRACTION = r"^\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*$"
+_GROUPED = r"^\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]*)?\s*%?\s*$"
+_BLANK = r"^\s*$"
+
+
+class Compiler:
+    def __init__(self, plan: p.ScoringPlan, source: exp.Table, dialect: str,
+                 columns: Mapping[str, str] | None) -> None:
+        self.plan = plan
+        self.source = source
+        self.dialect = dialect
+        self.columns = columns
+        self.st = Stages(dialect)
+        self.events: list[Event] = []
+        self.messages: list[exp.Expression] = []
+        # per phase, in the order the python back-end meets them: (condition, event index expression)
+        self.phase_events: dict[Phase, list[tuple[exp.Expression, exp.Expression]]] = {0: [], 1: [], 2: []}
+        self.slots: dict[int, _Slot] = {}
+        self.cohort: dict[int, tuple[Pair, exp.Expression]] = {}  # site -> value, is None
+        self.imputed: dict[int, tuple[Pair, exp.Expression]] = {}  # slot -> value, nothing to impute
+
+    # ------------------------------------------------------------ errors
+    def event(self, kind: type[DataError], input: str | None, indicator: str | None, phase: Phase,
+              message: exp.Expression) -> int:
+        self.events.append(Event(kind, input, indicator, phase))
+        self.messages.append(message)
+        return len(self.events)
+
+    def refuse(self, condition: exp.Expression, event: int | exp.Expression, phase: Phase) -> None:
+        index = exp.Literal.number(event) if isinstance(event, int) else event
+        self.phase_events[phase].append((condition, index))
+
+    # ------------------------------------------------------------ source
+    def raw(self, key: str) -> exp.Expression:
+        if self.columns is not None and key not in self.columns:
+            return exp.Null()
+        return exp.column(ident(key), table=ident("src"))
+
+    def source_select(self) -> exp.Select:
+        keys = list(dict.fromkeys(slot.key for slot in self.plan.slots))
+        keys += [slot.key + PREVIOUS_SUFFIX for slot in self.plan.slots
+                 if slot.missing is MissingPolicy.PREVIOUS and slot.key + PREVIOUS_SUFFIX not in keys]
+        if self.columns is not None and "_row" in self.columns:
+            row: exp.Expression = exp.column(ident("_row"), table=ident("src"))
+        else:
+            row = exp.Window(this=exp.RowNumber())  # the order the engine reads the table in
+        picked = [alias(self.raw(key), ident(f"in:{key}")) for key in keys]
+        return exp.select(alias(exp.cast(exp.column(ident(ENTITY_KEY), table=ident("src")), "VARCHAR"),
+                                     ident(ENTITY_KEY)), alias(row, ident("_row")), *picked).from_(
+            self.source.as_("src"))
+
+    def integer_column(self, key: str) -> bool:
+        kind = (self.columns or {}).get(key, "VARCHAR").upper().split("(")[0].strip()
+        return kind in INTEGER_TYPES
+
+    # ------------------------------------------------------------ reading an input
+    def text_of(self, key: str) -> exp.Expression:
+        return self.st.bind(exp.cast(col(f"in:{key}"), "VARCHAR"), "r")
+
+    def absent_of(self, key: str, raw: exp.Expression) -> exp.Expression:
+        if self.integer_column(key):
+            return self.st.bind(exp.Is(this=col(f"in:{key}"), expression=exp.Null()), "a")
+        return self.st.bind(or_(exp.Is(this=raw, expression=exp.Null()),
+                                    exp.RegexpLike(this=raw, expression=text(_BLANK))), "a")
+
+    def parse(self, slot: p.InputSlot, key: str, raw: exp.Expression, given: exp.Expression,
+              indicator: str | None, phases: tuple[Phase, ...]) -> Pair:
+        """The exact pair a value's text means (semantics.coerce_pair), refusing what it refuses
+        where `given` holds."""
+        def refuse(condition: exp.Expression, reason: exp.Expression) -> None:
+            event = self.event(InvalidValue, slot.key, indicator, phases[0], reason)
+            for phase in phases:
+                self.refuse(and_(given, condition), event, phase)
+
+        shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
+        if slot.kind is Kind.FLAG:
+            word = self.st.bind(exp.Lower(this=exp.Trim(this=raw)), "w")
+            yes = exp.In(this=word, expressions=[text(w) for w in sorted(_YES)])
+            no = exp.In(this=word, expressions=[text(w) for w in sorted(_NO)])
+            refuse(not_(or_(yes, no)), _concat(shown, text(f" is not yes or no; expected {_KIND_WORDS[slot.kind]}")))
+            return Pair(self.st.bind(case((yes, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
+                        exp.Literal.number(1), True)
+        if self.integer_column(key):
+            value = Pair(self.st.bind(exp.cast(col(f"in:{key}"), self.st.big), "n"), exp.Literal.number(1), True)
+        else:
+            value = self._decimal(slot, raw, shown, refuse)
+        self._domain(slot, value, shown, refuse)
+        return value
+
+    def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
+                 refuse: object) -> Pair:
+        st = self.st
+        fraction = st.bind(exp.RegexpLike(this=raw, expression=text(_FRACTION)), "g")
+        grouped = exp.RegexpLike(this=raw, expression=text(_GROUPED))
+        plain = st.bind(case((grouped, exp.Replace(this=raw, expression=text(","), replacement=text(""))),
+                             default=raw), "r")
+        decimal = st.bind(exp.RegexpLike(this=plain, expression=text(_DECIMAL)), "g")
+
+        def group(pattern: str, n: int, on: exp.Expression) -> exp.Expression:
+            """Group n of a match, '' when the text does not match."""
+            matched = fraction if pattern == _FRACTION else decimal
+            return case((matched, exp.RegexpReplace(this=on, expression=text(pattern), replacement=text(f"\\{n}"))),
+                        default=text(""))
+        long = cmp(exp.GT, exp.Length(this=raw), exp.Literal.number(MAX_DIGITS))
+        if slot.kind is not Kind.RATE:
+            percent = exp.RegexpLike(this=raw, expression=text(r"%\s*$"))
+            refuse(percent, _concat(shown, text(f" is a percentage, which is read only for rates; "  # type: ignore[operator]
+                                                f"expected {_KIND_WORDS[slot.kind]}")))
+        refuse(or_(long, not_(or_(fraction, decimal))),  # type: ignore[operator]
+               _concat(shown, text(f" is not a number; expected {_KIND_WORDS[slot.kind]}")))
+        sign = st.bind(group(_DECIMAL, 1, plain), "r")
+        mantissa = group(_DECIMAL, 2, plain)
+        whole = st.bind(exp.RegexpReplace(this=mantissa, expression=text(r"\..*$"), replacement=text("")), "r")
+        digits = st.bind(exp.RegexpReplace(this=mantissa, expression=text(r"^[0-9]*\.?"), replacement=text("")), "r")
+        exponent_text = st.bind(group(_DECIMAL, 5, plain), "r")
+        huge = cmp(exp.GT, exp.Length(this=exponent_text), exp.Literal.number(5))
+        exponent = st.bind(case((huge, exp.Literal.number(99999)), (exp.EQ(this=exponent_text, expression=text("")),
+                                                                   exp.Literal.number(0)),
+                                default=exp.cast(exponent_text, "INTEGER")), "e")
+        refuse(and_(decimal, not_(fraction), cmp(exp.GT, exp.Abs(this=exponent),  # type: ignore[operator]
+                                                         exp.Literal.number(MAX_EXPONENT))),
+               _concat(shown, text(" is out of range")))
+        scale = sub(sub(exponent, exp.Length(this=digits)),
+                    case((exp.EQ(this=group(_DECIMAL, 6, plain), expression=text("%")), exp.Literal.number(2)),
+                         default=exp.Literal.number(0)))
+        scale = st.bind(scale, "e")
+        body = exp.DPipe(this=whole, expression=digits)
+        num_text = st.bind(exp.DPipe(this=body, expression=exp.Repeat(
+            this=text("0"), times=exp.Greatest(this=scale, expressions=[exp.Literal.number(0)]))), "r")
+        den_text = st.bind(exp.DPipe(this=text("1"), expression=exp.Repeat(
+            this=text("0"), times=exp.Greatest(this=neg(scale), expressions=[exp.Literal.number(0)]))), "r")
+        frac_num = group(_FRACTION, 1, raw)
+        frac_den = group(_FRACTION, 2, raw)
+        too_long: list[exp.Expression] = []
+        digits_max = DIGITS.get(self.dialect)
+        ok_decimal = and_(decimal, not_(fraction), cmp(exp.LTE, exp.Abs(this=exponent),
+                                                               exp.Literal.number(MAX_EXPONENT)))
+        if digits_max is not None:
+            long_decimal = or_(
+                cmp(exp.GT, exp.Length(this=exp.Trim(this=num_text, expression=text("0"), position="LEADING")),
+                    exp.Literal.number(digits_max)),
+                cmp(exp.GT, exp.Length(this=den_text), exp.Literal.number(digits_max)))
+            long_fraction = or_(cmp(exp.GT, exp.Length(this=frac_num), exp.Literal.number(digits_max)),
+                                    cmp(exp.GT, exp.Length(this=frac_den), exp.Literal.number(digits_max)))
+            too_long = [and_(ok_decimal, long_decimal), and_(fraction, long_fraction)]
+            refuse(or_(*too_long), _concat(shown, text(  # type: ignore[operator]
+                f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")))
+        refuse(and_(fraction, exp.RegexpLike(this=frac_den, expression=text(r"^0+$"))),  # type: ignore[operator]
+               _concat(shown, text(" divides by zero")))
+        readable = not_(or_(*too_long)) if too_long else exp.true()
+        num = case((and_(fraction, readable), exp.cast(exp.Trim(this=frac_num), st.big)),
+                   (and_(ok_decimal, readable),
+                    mul(case((exp.EQ(this=sign, expression=text("-")), exp.Literal.number(-1)),
+                             default=exp.Literal.number(1)), exp.cast(num_text, st.big))),
+                   default=st.big_number(0))
+        den = case((and_(fraction, readable, not_(exp.RegexpLike(this=frac_den, expression=text(r"^0+$")))),
+                    exp.cast(frac_den, st.big)),
+                   (and_(ok_decimal, readable), exp.cast(den_text, st.big)), default=st.big_number(1))
+        return st.pair(num, den)
+
+    def _domain(self, slot: p.InputSlot, value: Pair, shown: exp.Expression, refuse: object) -> None:
+        """semantics._outside, on the pair: the first problem, in its order."""
+        d, words = slot.domain, _KIND_WORDS[slot.kind]
+        n, den, big = value.num, value.den, self.st.big_number
+
+        def below(bound: Fraction) -> exp.Expression:
+            return cmp(exp.LT, mul(n, big(bound.denominator)), mul(big(bound.numerator), den))
+
+        def above(bound: Fraction) -> exp.Expression:
+            return cmp(exp.GT, mul(n, big(bound.denominator)), mul(big(bound.numerator), den))
+        problems: list[tuple[exp.Expression, str]] = []
+        if d.low >= 0:
+            problems.append((cmp(exp.LT, n, exp.Literal.number(0)), f" is negative; expected {words}"))
+        if d.whole:
+            problems.append((exp.NEQ(this=exp.Mod(this=n, expression=den), expression=exp.Literal.number(0)),
+                             f" is not a whole number; expected {words}"))
+        if d.high is None and d.low != 0:
+            problems.append((below(d.low), f" is below {d.low}; expected {words}"))
+        if slot.kind is Kind.RATE:
+            problems.append((above(Fraction(1)), " is above 100%; give a rate as 0.85 or \"85%\""))
+        if slot.kind is Kind.SCORE and d.high is not None:
+            problems.append((or_(below(d.low), above(d.high)),
+                             f" is outside the score range {d.low} to {d.high}"))
+        for condition, reason in problems:
+            refuse(condition, _concat(shown, text(reason)))  # type: ignore[operator]
+
+    def read(self, k: int) -> None:
+        """Slot k's value, as the python back-end reads it (codegen.read_inputs)."""
+        if k in self.slots:
+            return
+        slot = self.plan.slots[k]
+        raw = self.text_of(slot.key)
+        absent = self.absent_of(slot.key, raw)
+        user = slot.first_user
+        phases = self._phases(k)
+        if slot.missing is MissingPolicy.PREVIOUS:
+            previous = slot.key + PREVIOUS_SUFFIX
+            earlier = self.text_of(previous)
+            earlier_absent = self.absent_of(previous, earlier)
+            raw = self.st.bind(case((absent, earlier), default=raw), "r")
+            missing = and_(absent, earlier_absent)
+            given = not_(missing)
+            self._missing_error(slot, missing, phases)
+            value = self.parse(slot, slot.key, raw, given, user, phases)
+            self.slots[k] = _Slot(value, absent, None, None)
+            return
+        value = self.parse(slot, slot.key, raw, not_(absent), user, phases)
+        zero = Pair(exp.Literal.number(0), exp.Literal.number(1), True)
+        if slot.missing is MissingPolicy.ERROR and not slot.tolerant:
+            self._missing_error(slot, absent, phases)
+            self.slots[k] = _Slot(value, absent, None, None)
+        elif slot.tolerant or slot.missing is MissingPolicy.ZERO:
+            filled = self.st.pair(case((absent, zero.num), default=value.num),
+                                  case((absent, zero.den), default=value.den), value.den_one)
+            self.slots[k] = _Slot(filled, absent, None, absent if slot.tolerant else None)
+        elif slot.missing is MissingPolicy.NOT_APPLICABLE:
+            self.slots[k] = _Slot(value, absent, absent, None)
+        else:
+            imputed, nothing = self._impute(k)
+            event = self.event(MissingInput, slot.key, user, phases[0], text(
+                "no value given, and no other entity of the cohort reports one to fill in from"))
+            for phase in phases:
+                self.refuse(and_(absent, nothing), event, phase)
+            filled = self.st.pair(case((absent, imputed.num), default=value.num),
+                                  case((absent, imputed.den), default=value.den))
+            self.slots[k] = _Slot(filled, absent, None, None)
+
+    def _phases(self, k: int) -> tuple[Phase, ...]:
+        return tuple(phase for phase, reads in ((1, self.plan.cohort_reads), (2, self.plan.main_reads)) if k in reads)
+
+    def _missing_error(self, slot: p.InputSlot, condition: exp.Expression, phases: tuple[Phase, ...]) -> None:
+        event = self.event(MissingInput, slot.key, slot.first_user, phases[0] if phases else 2, text("no value given"))
+        for phase in phases:
+            self.refuse(condition, event, phase)
+
+    # ------------------------------------------------------------ the cohort's values
+    def _impute(self, k: int) -> tuple[Pair, exp.Expression]:
+        """semantics.imputed_values for slot k: every reported value checked (phase 0), then the
+        cohort's mean, median or least, whole numbers rounded half up."""
+        slot = self.plan.slots[k]
+        raw = self.text_of(slot.key)
+        absent = self.absent_of(slot.key, raw)
+        value = self.parse(slot, slot.key, raw, not_(absent), None, (0,))
+        function = {MissingPolicy.COHORT_MEAN: Function.COHORT_MEAN,
+                    MissingPolicy.COHORT_MEDIAN: Function.COHORT_MEDIAN,
+                    MissingPolicy.COHORT_MIN: Function.COHORT_MIN}[slot.missing]
+        result, _ = self.statistic(function, value, absent, f"imp{k}")
+        if slot.domain.whole:
+            rounded = self.round(result, Rounding(0, RoundMode.HALF_UP))
+            result = Pair(rounded.num, self.st.big_number(1), True)
+        reported = exp.Window(this=exp.Count(this=case((not_(absent), exp.Literal.number(1)))))
+        self.imputed[k] = (result, self.st.bind(exp.EQ(this=reported, expression=exp.Literal.number(0)), "u"))
+        return self.imputed[k]
+
+    def statistic(self, function: Function, value: Pair, none: exp.Expression,
+                  name: str) -> tuple[Pair, exp.Expression]:
+        """A cohort function (semantics.cohort_column) over the rows where not `none`: this row's
+        value, and whether it is None. Ordering uses an exact integer key; sums put the values on
+        their least common denominator first."""
+        st = self.st
+        present = not_(none)
+        one, two = exp.Literal.number(1), exp.Literal.number(2)
+        rn: exp.Expression
+        rd: exp.Expression
+        if value.den_one:
+            rn, rd = st.bind(case((present, value.num)), "n"), exp.Literal.number(1)
+            key: exp.Expression = rn
+        else:
+            g = st.bind(func("gcd", value.num, value.den), "g")
+            rn = st.bind(case((present, div(value.num, g))), "n")
+            rd = st.bind(case((present, div(value.den, g))), "d")
+            key = self._order_key(rn, rd)
+        count = st.bind(exp.Window(this=exp.Count(this=key)), "c")
+
+        def ranked(desc: bool) -> exp.Expression:
+            return exp.Window(this=exp.Anonymous(this="RANK"), order=_order(key, desc))
+
+        def first(of: exp.Expression, desc: bool) -> exp.Expression:
+            return st.bind(exp.Window(this=exp.FirstValue(this=of), order=_order(key, desc)), "f")
+        if function is Function.RANK:
+            return Pair(st.bind(ranked(True), "n"), one, True), none
+        if function is Function.PERCENTILE:
+            return (Pair(st.bind(sub(ranked(False), one), "n"), st.bind(sub(count, one), "d")),
+                    or_(none, cmp(exp.LT, count, two)))
+        low, high = Pair(first(rn, False), first(rd, False)), Pair(first(rn, True), first(rd, True))
+        if function is Function.MINMAX:
+            spread = self.binary(p.Arith.SUB, high, low)
+            offset = self.binary(p.Arith.SUB, Pair(rn, rd), low)
+            return (Pair(mul(offset.num, spread.den), mul(offset.den, spread.num)),
+                    or_(none, exp.EQ(this=spread.num, expression=exp.Literal.number(0))))
+        if function is Function.TO_BEST:
+            quotient = self.signed(mul(rn, high.den), mul(rd, high.num))
+            return quotient, or_(none, exp.EQ(this=high.num, expression=exp.Literal.number(0)))
+        if function is Function.COHORT_MIN:
+            return low, none
+        if function is Function.COHORT_MAX:
+            return high, none
+        if function is Function.COHORT_MEDIAN:
+            position = st.bind(exp.Window(this=exp.RowNumber(), order=_order(key, False)), "o")
+            lower = cmp(exp.EQ, position, div(add(count, one), two))
+            upper = cmp(exp.EQ, position, add(div(count, two), one))
+
+            def at(where: exp.Expression, of: exp.Expression) -> exp.Expression:
+                return st.bind(exp.Window(this=exp.Max(this=case((and_(present, where), of)))), "m")
+            middle = self.binary(p.Arith.ADD, Pair(at(lower, rn), at(lower, rd)), Pair(at(upper, rn), at(upper, rd)))
+            return Pair(middle.num, mul(two, middle.den)), none
+        common: exp.Expression = one
+        scaled = rn
+        if not value.den_one:
+            common = lowest_common_denominator(st, rd, present, name)
+            scaled = st.bind(case((present, mul(rn, div(common, rd)))), "k")
+        total = st.bind(exp.Window(this=exp.Sum(this=scaled)), "s")
+        if function is Function.SHARE:
+            return self.signed(scaled, total), or_(none, exp.EQ(this=total, expression=exp.Literal.number(0)))
+        assert function is Function.COHORT_MEAN
+        return Pair(total, mul(count, common)), none
+
+    def _order_key(self, num: exp.Expression, den: exp.Expression) -> exp.Expression:
+        """floor(value x S), with S a power of ten above the square of the largest denominator:
+        two values of the column differ by at least 1/S then, so the keys order them exactly."""
+        st = self.st
+        largest = st.bind(exp.Window(this=exp.Max(this=den)), "d")
+        digits = exp.Length(this=exp.cast(mul(largest, largest), "VARCHAR"))
+        scale = st.bind(exp.cast(exp.DPipe(this=text("1"), expression=exp.Repeat(this=text("0"), times=digits)),
+                                 st.big), "k")
+        up = mul(num, scale)
+        floor = case((cmp(exp.GTE, num, exp.Literal.number(0)), div(up, den)),
+                     default=neg(div(add(neg(up), sub(den, exp.Literal.number(1))), den)))
+        return st.bind(floor, "k")
+
+    def signed(self, num: exp.Expression, den: exp.Expression) -> Pair:
+        """num/den with the denominator made positive."""
+        negative = cmp(exp.LT, den, exp.Literal.number(0))
+        return self.st.pair(case((negative, neg(num)), default=num), case((negative, neg(den)), default=den))
+
+    # ------------------------------------------------------------ formulas
+    def formula(self, op: p.Op, signals: list[tuple[exp.Expression, int]], memo: dict[int, Pair],
+                indicator: str, phase: Phase) -> Pair:
+        """An op's value; `signals` gathers, in evaluation order, the conditions that stop it:
+        (condition, event) for an error, (condition, None) for a zero denominator (its blame
+        is resolved by the caller)."""
+        if id(op) in memo:
+            return memo[id(op)]
+        value = self._op(op, signals, memo, indicator, phase)
+        memo[id(op)] = value
+        return value
+
+    def _op(self, op: p.Op, signals: list[tuple[exp.Expression, int]], memo: dict[int, Pair],
+            indicator: str, phase: Phase) -> Pair:
+        st = self.st
+        def sub_formula(child: p.Op) -> Pair:
+            return self.formula(child, signals, memo, indicator, phase)
+        match op:
+            case p.Const(value):
+                return st.fraction(value)
+            case p.Load(slot):
+                found = self.slots[slot].value
+                assert found is not None
+                return found
+            case p.Negate(operand):
+                inner = sub_formula(operand)
+                return Pair(st.bind(neg(inner.num), "n"), inner.den, inner.den_one)
+            case p.Binary(kind, left, right):
+                return self.binary(kind, sub_formula(left), sub_formula(right))
+            case p.Divide(left, right, blame, bounded):
+                a, b = sub_formula(left), sub_formula(right)
+                if bounded is not None:
+                    self._bounded(a, b, bounded, (*_loads(left), *_loads(right)), signals, indicator, phase)
+                zero = self.event(ZeroDenominator, blame, indicator, phase, text(
+                    f"division by zero: `{blame}` is 0" if blame else "division by zero: a denominator is 0"))
+                signals.append((exp.EQ(this=b.num, expression=exp.Literal.number(0)), -zero))
+                num, den = mul(a.num, b.den), mul(a.den, b.num)
+                if nonneg(right, self.plan):
+                    return st.pair(num, den)
+                return self.signed(st.bind(num, "n"), st.bind(den, "d"))
+            case p.Sum(terms):
+                parts = [sub_formula(term) for term in terms]
+                total = parts[0]
+                for part in parts[1:]:
+                    total = self.binary(p.Arith.ADD, total, part)
+                return total
+            case p.Tally(items):
+                scale = 1
+                for points, _ in items:
+                    scale = scale * points.denominator // _gcd(scale, points.denominator)
+                counted: exp.Expression = st.big_number(0)
+                for points, k in items:
+                    found = self.slots[k].value
+                    assert found is not None
+                    counted = add(counted, mul(st.big_number(int(points * scale)), found.num))
+                return Pair(st.bind(counted, "n"), st.big_number(scale), scale == 1)
+            case p.Extreme(largest, operands):
+                return self.extreme(largest, [sub_formula(o) for o in operands])
+            case p.CohortValue(site):
+                found_value, none = self.cohort[site]
+                signals.append((none, -self.event(ZeroDenominator, None, indicator, phase,
+                                                  text("division by zero: a denominator is 0"))))
+                return found_value
+        raise AssertionError(op)
+
+    def extreme(self, largest: bool, values: list[Pair]) -> Pair:
+        chosen = values[0]
+        for other in values[1:]:
+            better = self.st.bind(cmp(exp.GT if largest else exp.LT, mul(other.num, chosen.den),
+                                      mul(chosen.num, other.den)), "x")
+            chosen = self.st.pair(case((better, other.num), default=chosen.num),
+                                  case((better, other.den), default=chosen.den), other.den_one and chosen.den_one)
+        return chosen
+
+    def binary(self, kind: p.Arith, a: Pair, b: Pair) -> Pair:
+        st = self.st
+        if kind is p.Arith.MUL:
+            return st.pair(mul(a.num, b.num), mul(a.den, b.den), a.den_one and b.den_one)
+        combine = add if kind is p.Arith.ADD else sub
+        if a.den_one and b.den_one:
+            return Pair(st.bind(combine(a.num, b.num), "n"), exp.Literal.number(1), True)
+        return st.pair(combine(mul(a.num, b.den), mul(b.num, a.den)), mul(a.den, b.den))
+
+    def _bounded(self, part: Pair, whole: Pair, labels: tuple[str, str], reads: tuple[int, ...],
+                 signals: list[tuple[exp.Expression, int]], indicator: str, phase: Phase) -> None:
+        stand_ins = [flag for k in dict.fromkeys(reads) if (flag := self.slots[k].flag) is not None]
+        above = cmp(exp.GT, mul(part.num, whole.den), mul(whole.num, part.den))
+        if stand_ins:
+            above = and_(not_(or_(*stand_ins)), above)
+        event = self.event(InvalidValue, labels[0], indicator, phase,
+                           text(f"ratio({labels[0]}, {labels[1]}): the part is above the whole"))
+        signals.append((above, event))
+
+    # ------------------------------------------------------------ rounding and points
+    def round(self, value: Pair, rounding: Rounding | None) -> Pair:
+        """semantics.round_score on a pair: half up, half even or truncate, exactly."""
+        if rounding is None:
+            return value
+        st = self.st
+        scale = st.big_number(10**rounding.decimals)
+        scaled = st.bind(mul(exp.Abs(this=value.num), scale), "a")
+        whole = st.bind(div(scaled, value.den), "w")
+        rest = st.bind(mul(exp.Literal.number(2), sub(scaled, mul(whole, value.den))), "h")
+        if rounding.mode is RoundMode.HALF_UP:
+            whole = st.bind(add(whole, case((cmp(exp.GTE, rest, value.den), exp.Literal.number(1)),
+                                            default=exp.Literal.number(0))), "w")
+        elif rounding.mode is RoundMode.HALF_EVEN:
+            odd = exp.EQ(this=exp.Mod(this=whole, expression=exp.Literal.number(2)), expression=exp.Literal.number(1))
+            up = or_(cmp(exp.GT, rest, value.den), and_(exp.EQ(this=rest, expression=value.den), odd))
+            whole = st.bind(add(whole, case((up, exp.Literal.number(1)), default=exp.Literal.number(0))), "w")
+        negative = cmp(exp.LT, value.num, exp.Literal.number(0))
+        return Pair(st.bind(case((negative, neg(whole)), default=whole), "n"), scale)
+
+    def stars(self, value: Pair, banding: p.Banding) -> exp.Expression:
+        at_least = banding.rule is BandRule.AT_LEAST
+        counted: exp.Expression = exp.Literal.number(0)
+        for m in banding.thresholds:
+            left, right = mul(value.num, self.st.big_number(banding.scale)), mul(self.st.big_number(m), value.den)
+            reached = cmp(exp.GTE if at_least else exp.LTE, left, right)
+            counted = add(counted, case((reached, exp.Literal.number(1)), default=exp.Literal.number(0)))
+        return self.st.bind(counted, "s")
+
+    def points(self, item: p.IndicatorPlan, value: Pair, stars: exp.Expression | None) -> Pair:
+        st, scale = self.st, self.plan.points_scale
+        points = item.points
+        if isinstance(points, p.DeductionPoints):
+            off = self.clamp(Pair(mul(st.big_number(points.each.numerator), value.num),
+                                  mul(st.big_number(points.each.denominator), value.den)), Fraction(0), points.cap)
+            rounded = self.round(st.pair(off.num, off.den), item.rounding)
+            return Pair(st.bind(neg(rounded.num), "n"), rounded.den)
+        if isinstance(points, p.LinearPoints):
+            span = points.high - points.low
+            low = points.low
+            num = sub(mul(value.num, st.big_number(low.denominator)), mul(st.big_number(low.numerator), value.den))
+            den = mul(value.den, st.big_number(points.low.denominator))
+            position = Pair(mul(num, st.big_number(span.denominator * (1 if span > 0 else -1))),
+                            mul(den, st.big_number(abs(span.numerator))))
+            clamped = self.clamp(position, Fraction(0), Fraction(1))
+            scaled = st.pair(mul(clamped.num, st.big_number(points.maximum.numerator)),
+                             mul(clamped.den, st.big_number(points.maximum.denominator)))
+            return self.round(scaled, item.rounding)
+        if isinstance(points, p.TablePoints):
+            return Pair(st.bind(self._table(points, value), "n"), st.big_number(scale))
+        assert stars is not None
+        table = [(exp.EQ(this=stars, expression=exp.Literal.number(s)), st.big_number(int(v * scale)))
+                 for s, v in enumerate(points.table)]
+        return Pair(st.bind(case(*table), "n"), st.big_number(scale))
+
+    def clamp(self, value: Pair, low: Fraction | None, high: Fraction | None) -> Pair:
+        st = self.st
+        num, den = value.num, value.den
+        if low is not None:
+            under = cmp(exp.LT, mul(num, st.big_number(low.denominator)), mul(st.big_number(low.numerator), den))
+            num, den = st.bind(case((under, st.big_number(low.numerator)), default=num), "n"), \
+                st.bind(case((under, st.big_number(low.denominator)), default=den), "d")
+        if high is not None:
+            over = cmp(exp.GT, mul(num, st.big_number(high.denominator)), mul(st.big_number(high.numerator), den))
+            num, den = st.bind(case((over, st.big_number(high.numerator)), default=num), "n"), \
+                st.bind(case((over, st.big_number(high.denominator)), default=den), "d")
+        return Pair(num, den)
+
+    def _table(self, points: p.TablePoints, value: Pair) -> exp.Expression:
+        return self.table_points(points, value, raw=False)
+
+    def table_scale(self, points: p.TablePoints) -> int:
+        """The common denominator of a table's points as written."""
+        scale = 1
+        for row in points.rows:
+            scale = scale * row[4].denominator // _gcd(scale, row[4].denominator)
+        return scale
+
+    def table_points(self, points: p.TablePoints, value: Pair, raw: bool) -> exp.Expression:
+        """The points of the row the value satisfies, scaled: rounded (by points_scale), or as
+        written (`raw`, by table_scale)."""
+        scale = self.table_scale(points) if raw else self.plan.points_scale
+        whens = []
+        for (low, low_closed, high, high_closed, written), row_points in zip(points.rows, points.rounded):
+            tests: list[exp.Expression] = []
+            if low is not None:
+                tests.append(cmp(exp.GTE if low_closed else exp.GT, mul(value.num, self.st.big_number(low.denominator)),
+                                 mul(self.st.big_number(low.numerator), value.den)))
+            if high is not None:
+                tests.append(cmp(exp.LTE if high_closed else exp.LT,
+                                 mul(value.num, self.st.big_number(high.denominator)),
+                                 mul(self.st.big_number(high.numerator), value.den)))
+            shown = written if raw else row_points
+            whens.append((and_(*tests) if tests else exp.true(), self.st.big_number(int(shown * scale))))
+        return case(*whens[:-1], default=whens[-1][1]) if len(whens) > 1 else whens[0][1]
+
+    def divide_pairs(self, a: Pair, b: Pair) -> Pair:
+        """a / b for b > 0 or b < 0 (the caller rules out 0), the denominator kept positive."""
+        return self.signed(self.st.bind(mul(a.num, b.den), "n"), self.st.bind(mul(a.den, b.num), "d"))
+
+
+def _order(key: exp.Expression, desc: bool) -> exp.Order:
+    return exp.Order(expressions=[exp.Ordered(this=key, desc=desc, nulls_first=False)])
+
+
+def paren_(e: exp.Expression) -> exp.Expression:
+    return e if isinstance(e, (exp.Column, exp.Paren)) else exp.Paren(this=e)
+
+
+def _concat(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.DPipe(this=a, expression=b)
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a

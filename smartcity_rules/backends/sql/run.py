@@ -1,0 +1,277 @@
+"""Runs the compiled query on DuckDB (embedded) or PostgreSQL (psycopg) and reads result columns.
+
+`SqlBackend` is a back-end like the python one: `prepare(plan)` compiles the plan once; `run`
+loads a batch into a temporary table of text columns (each value as the text semantics.exact
+reads: a float by its shortest repr), runs the query and hands back ResultColumns, so node
+scores and the rating follow by the one rule of results/. A refused row raises the DataError
+the python back-end raises there.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from sqlglot import exp
+
+from ...language.check import ENTITY_KEY
+from ...language.errors import DataError, InvalidValue, NotCompilable
+from ...language.syntax import MissingPolicy
+from ...plan.lower import PREVIOUS_SUFFIX
+from ...plan.scoring import ScoringPlan
+from ...plan.semantics import NOTHING_TO_IMPUTE
+from ..protocol import Batch, ResultColumns
+from .compile import Query
+from .query import compile_plan, where
+from .tree import ident
+
+DIALECTS = ("duckdb", "postgres")
+_TABLES = itertools.count(1)
+
+
+def require(module: str, extra: str) -> Any:
+    """Import an optional dependency, or say which extra provides it."""
+    try:
+        return __import__(module)
+    except ImportError:
+        raise NotCompilable(f"{module} is not installed: pip install 'smartcity_rules[{extra}]'") from None
+
+
+def to_sql(plan: ScoringPlan, table: str | exp.Table, dialect: str = "duckdb",
+           columns: Mapping[str, str] | None = None, nodes: bool = True) -> Query:
+    """The scoring query over `table` (a name, dotted for a schema, quoted as identifiers)."""
+    require("sqlglot", "sql")
+    source = table if isinstance(table, exp.Table) else _table(table)
+    try:
+        return compile_plan(plan, source, dialect, columns, nodes)
+    except KeyError as missing:  # a dialect sqlglot knows no type for
+        raise NotCompilable(f"no exact integer type for the dialect {dialect!r}") from missing
+
+
+def _table(name: str) -> exp.Table:
+    *qualifiers, last = name.split(".")
+    return exp.Table(this=ident(last), db=ident(qualifiers[-1]) if qualifiers else None,
+                     catalog=ident(qualifiers[-2]) if len(qualifiers) > 1 else None)
+
+
+def cell(raw: Any) -> str | None:
+    """A record's value as the text the query reads, exactly what semantics.exact reads."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, float):
+        return repr(raw)
+    if isinstance(raw, Fraction):
+        return f"{raw.numerator}/{raw.denominator}"
+    if isinstance(raw, (int, str, decimal.Decimal)):
+        return str(raw)
+    return f"<{type(raw).__name__}>"  # no number: refused as one
+
+
+class SqlBackend:
+    """Scores batches in a database: an embedded DuckDB by default, or a given connection
+    (DuckDB, or psycopg to PostgreSQL)."""
+
+    name = "sql"
+
+    def __init__(self, connection: Any = None, dialect: str | None = None) -> None:
+        self.connection = connection
+        self.dialect = dialect or _dialect_of(connection)
+
+    def prepare(self, plan: ScoringPlan) -> SqlExecutor:
+        return SqlExecutor(plan, self.connection, self.dialect)
+
+
+def _dialect_of(connection: Any) -> str:
+    if connection is None:
+        return "duckdb"
+    module = type(connection).__module__
+    return "postgres" if module.startswith("psycopg") else "duckdb"
+
+
+class SqlExecutor:
+    def __init__(self, plan: ScoringPlan, connection: Any, dialect: str) -> None:
+        self.plan = plan
+        self.dialect = dialect
+        self.connection = connection
+        self.keys = list(dict.fromkeys([*(slot.key for slot in plan.slots),
+                                        *(slot.key + PREVIOUS_SUFFIX for slot in plan.slots)]))
+        self.table = f"scr_batch_{next(_TABLES)}"
+        columns = {key: "VARCHAR" for key in self.keys} | {"_row": "INTEGER", ENTITY_KEY: "VARCHAR"}
+        # Node scores and the rating follow from the leaf columns in results/, as for every back-end.
+        self.query = to_sql(plan, exp.Table(this=ident(self.table)), dialect, columns, nodes=False)
+        self.text = self.query.sql(pretty=False)
+
+    def run(self, batch: Batch) -> ResultColumns:
+        rows = [(row, entity, *(cell(record.get(key)) for key in self.keys))
+                for row, (record, entity) in enumerate(zip(batch.records, batch.entities), start=1)]
+        result = self._execute(rows)
+        return self._columns(result, batch)
+
+    def _execute(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if self.dialect == "postgres":
+            return self._postgres(rows)
+        duckdb = require("duckdb", "sql")
+        connection = self.connection if self.connection is not None else duckdb.connect()
+        cursor = connection.cursor()
+        try:
+            self._create(cursor, rows, "VARCHAR", "INTEGER", "TEMP TABLE", "?")
+            try:
+                return list(cursor.execute(self.text).fetchall())
+            except duckdb.OutOfRangeException as error:
+                raise _overflow(error) from None
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {self._name()}")
+            cursor.close()
+
+    def _postgres(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        psycopg = require("psycopg", "postgres")
+        with self.connection.cursor() as cursor:
+            try:
+                self._create(cursor, rows, "TEXT", "INTEGER", "TEMP TABLE", "%s")
+                cursor.execute(self.text)
+                found = list(cursor.fetchall())
+            except psycopg.errors.NumericValueOutOfRange as error:
+                self.connection.rollback()
+                raise _overflow(error) from None
+            cursor.execute(f"DROP TABLE IF EXISTS {self._name()}")
+        self.connection.commit()
+        return found
+
+    def _create(self, cursor: Any, rows: list[tuple[Any, ...]], text: str, integer: str, kind: str,
+                marker: str) -> None:
+        names = ["_row", ENTITY_KEY, *self.keys]
+        types = [integer, text, *([text] * len(self.keys))]
+        schema = ", ".join(f"{exp.to_identifier(n, quoted=True).sql(self.dialect)} {t}" for n, t in zip(names, types))
+        name = self._name()
+        cursor.execute(f"CREATE {kind} {name} ({schema})")  # identifiers quoted by sqlglot; values bound
+        if rows:
+            cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join([marker] * len(names))})", rows)
+
+    def _name(self) -> str:
+        return exp.to_identifier(self.table, quoted=True).sql(self.dialect)
+
+    def _columns(self, result: list[tuple[Any, ...]], batch: Batch | None) -> ResultColumns:
+        return result_columns(self.plan, self.query, result)
+
+
+def result_columns(plan: ScoringPlan, query: Query, result: Sequence[tuple[Any, ...]]) -> ResultColumns:
+    """The query's rows as the columns every consumer reads; raises the first refusal."""
+    width = len(plan.indicators)
+    tracked = [k for k in plan.main_reads if plan.slots[k].missing is not MissingPolicy.ERROR or plan.slots[k].tolerant]
+    at = 2 + 5 * width + len(tracked)
+    _refuse(query, result, at + 3 * len(plan.imputed))
+    values: list[list[tuple[int, int] | None]] = [[] for _ in range(width)]
+    stars: list[list[int | None]] = [[] for _ in range(width)]
+    points: list[list[int | Fraction]] = [[] for _ in range(width)]
+    missing: list[tuple[int, ...]] = []
+    scale = plan.points_scale
+    for row in result:
+        for k, item in enumerate(plan.indicators):
+            num, den, star, pnum, pden = row[2 + 5 * k: 7 + 5 * k]
+            values[k].append(None if num is None else (int(num), int(den)))
+            stars[k].append(None if star is None else int(star))
+            exact = Fraction(int(pnum), int(pden))
+            points[k].append(int(exact * scale) if item.scaled else exact)
+        flags = row[2 + 5 * width: at]
+        missing.append(tuple(k for k, flag in zip(tracked, flags) if flag))
+    imputed = tuple(_imputed(plan, k, result[0][at + 3 * j: at + 3 * j + 3]) if result else NOTHING_TO_IMPUTE
+                    for j, k in enumerate(plan.imputed))
+    return ResultColumns(tuple(values), tuple(stars), tuple(points), len(result),
+                         missing if plan.tracks_missing else (), imputed)
+
+
+def _imputed(plan: ScoringPlan, k: int, cells: Sequence[Any]) -> Any:
+    """The value the cohort filled slot k in with, as semantics.imputed_values gives it."""
+    num, den, nothing = cells
+    if nothing:
+        return NOTHING_TO_IMPUTE
+    value = Fraction(int(num), int(den))
+    return int(value) if plan.slots[k].domain.whole else value
+
+
+def _refuse(query: Query, result: Sequence[tuple[Any, ...]], at: int) -> None:
+    """The first refusal: the cohort's (imputation, then cohort arguments) in row order, then each
+    row's own, as the python back-end meets them."""
+    for phase in (0, 1, 2):
+        for row in result:
+            event = row[at + phase]
+            if event is not None:
+                found = query.events[int(event) - 1]
+                entity = row[0]
+                reason = (row[at + 3] or "bad data").removeprefix(where(found))
+                raise found.kind(reason, entity=entity, indicator=found.indicator, input=found.input)
+
+
+def _overflow(error: Exception) -> DataError:
+    return InvalidValue(f"a value needs more digits than the database's exact integers hold ({error})")
+
+
+def score_table(plan: ScoringPlan, source: Any, table: str | None = None) -> tuple[ResultColumns, list[str]]:
+    """Score every row of a table where it lives: a DuckDB connection or a psycopg connection and
+    a table name, a DuckDB relation, or a pandas or Arrow table (registered with an embedded
+    DuckDB). Returns the result columns and the entities, in entity order."""
+    if _dialect_of(source) == "postgres":
+        assert table is not None, "a PostgreSQL connection needs a table name"
+        return _score_postgres(plan, source, table)
+    duckdb = require("duckdb", "sql")
+    if isinstance(source, duckdb.DuckDBPyRelation):
+        name = f"scr_input_{next(_TABLES)}"
+        columns = dict(zip(source.columns, map(str, source.types)))
+        query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns), nodes=False)
+        try:
+            rows = source.query(name, query.sql(pretty=False)).fetchall()
+        except duckdb.OutOfRangeException as error:
+            raise _overflow(error) from None
+        return _finish(plan, query, rows)
+    if not isinstance(source, duckdb.DuckDBPyConnection):
+        connection = duckdb.connect()
+        connection.register("scr_input", source)
+        return score_table(plan, connection.table("scr_input"))
+    assert table is not None, "a DuckDB connection needs a table name"
+    relation = source.table(table) if "." not in table else source.sql(f"SELECT * FROM {_table(table).sql('duckdb')}")
+    return score_table(plan, relation)
+
+
+def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[ResultColumns, list[str]]:
+    psycopg = require("psycopg", "postgres")
+    source = _table(table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s",
+                       [source.name])
+        columns = {name: kind.upper() for name, kind in cursor.fetchall()}
+        query = to_sql(plan, source, "postgres", _checked(plan, columns), nodes=False)
+        try:
+            cursor.execute(query.sql(pretty=False))
+            rows = list(cursor.fetchall())
+        except psycopg.errors.NumericValueOutOfRange as error:
+            connection.rollback()
+            raise _overflow(error) from None
+    return _finish(plan, query, rows)
+
+
+def _checked(plan: ScoringPlan, columns: dict[str, str]) -> dict[str, str]:
+    """The table's columns, refusing one the standard does not declare (a likely typo)."""
+    from ...language.errors import UnknownInput
+
+    declared = {slot.key for slot in plan.slots} | {slot.key + PREVIOUS_SUFFIX for slot in plan.slots}
+    if ENTITY_KEY not in columns:
+        raise UnknownInput(f"the table has no `{ENTITY_KEY}` column naming each entity")
+    for name in columns:
+        if name not in declared and name not in (ENTITY_KEY, "_row"):
+            raise UnknownInput(f"the standard declares no input {name!r}", input=name)
+    return columns
+
+
+def _finish(plan: ScoringPlan, query: Query, rows: list[tuple[Any, ...]]) -> tuple[ResultColumns, list[str]]:
+    entities = [str(row[0]) for row in rows]
+    seen: set[str] = set()
+    for entity in entities:
+        if entity in seen:
+            raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)
+        seen.add(entity)
+    return result_columns(plan, query, rows), entities

@@ -1,0 +1,259 @@
+"""The SQL back-end on DuckDB: bit for bit with the python back-end and the reference evaluator,
+on every shipped standard's cohort and on generated cohorts; its SQL holds no author text.
+
+`score_with_sql` is the shape a back-end fixture of tests/test_conformance.py takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import smartcity_rules as scr
+from smartcity_rules.backends.sql.run import SqlBackend, cell
+from smartcity_rules.testing import cohorts
+
+from . import reference
+from .conftest import FIXTURES, STANDARDS, wrap
+from .reference.compare import compare
+
+SHIPPED = {
+    "shandong-city-2019.scs": "city-cohort.json",
+    "shandong-county-2019.scs": "county-cohort.json",
+    "shandong-community-2019.scs": "community-cohort.json",
+    "china-smart-city-evaluation-2016.scs": "national-cohort.json",
+    "examples/digital-development-index.scs": "index-cohort.json",
+}
+Comparable = tuple[Any, ...]
+
+
+def scored(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    """What two back-ends must agree on: every leaf's value, stars and points, every node's
+    score, the total and the rating per entity; or the refusal's kind, entity and input."""
+    try:
+        results = standard.evaluate_cohort([dict(r) for r in records])
+    except scr.DataError as error:
+        return ("refused", type(error).__name__, error.entity, error.input)
+    return tuple((r.entity, tuple((i.code, i.value, i.stars, i.points) for i in r.indicators),
+                  tuple((n.code, n.name, n.points, n.unrounded) for n in r.nodes), r.total, r.rating_rank)
+                 for r in results)
+
+
+@cache
+def _standards(path: Path) -> tuple[scr.Standard, scr.Standard]:
+    return scr.load(path), scr.load(path, backend=SqlBackend())
+
+
+def score_with_sql(path: Path, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    return scored(_standards(path)[1], records)
+
+
+def score_with_python(path: Path, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    return scored(_standards(path)[0], records)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_cohort_scores_as_in_python(name: str) -> None:
+    records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / SHIPPED[name])]
+    ours = score_with_sql(STANDARDS / name, records)
+    assert ours[0] != "refused"
+    assert ours == score_with_python(STANDARDS / name, records)
+    assert compare(_standards(STANDARDS / name)[1], reference.load(STANDARDS / name), records) == []
+
+
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("name", ["mini.scs", "nested.scs"])  # kitchen.scs takes a square root: refused
+@SETTINGS
+@given(data=st.data())
+def test_generated_cohorts_agree_with_python_and_the_reference(name: str, data: st.DataObject) -> None:
+    path = FIXTURES / name
+    records = data.draw(cohorts(_standards(path)[0], max_size=5, zeros=True))
+    assert score_with_sql(path, records) == score_with_python(path, records)
+    assert compare(_standards(path)[1], reference.load(path), records) == []
+
+
+def test_author_text_reaches_the_sql_only_as_quoted_identifiers_and_literals() -> None:
+    standard = scr.loads(wrap('''input q "a \\"quoted\\" name": count "户"
+input total "all": count "户"
+group "g'; DROP TABLE t; --" points 5 {
+    indicator 1 "x'); DROP" {
+        value ratio(q, total)
+        stars at least 20%, 40%, 60%, 80%, 100%
+        points 5
+    }
+}''', header='standard "T\'; DROP TABLE stats; --" { level city }'))
+    sql = standard.to_sql("stats'; DROP TABLE x; --")
+    tokens = sqlglot.tokenize(sql, read="duckdb")
+    assert "DROP" in sql and not [t for t in tokens if t.token_type.name in ("DROP", "SEMICOLON")]
+    assert len(sqlglot.parse(sql, read="duckdb")) == 1
+    connection = duckdb.connect()
+    connection.execute('CREATE TABLE "stats\'; DROP TABLE x; --" (entity VARCHAR, q VARCHAR, total VARCHAR)')
+    connection.execute('INSERT INTO "stats\'; DROP TABLE x; --" VALUES (?, ?, ?)', ["O'Brien\"; --", "3", "4"])
+    rows = connection.execute(sql).fetchall()
+    assert rows[0][0] == "O'Brien\"; --"
+    [result] = standard.evaluate_sql(connection, "stats'; DROP TABLE x; --")
+    assert (result.entity, result.indicators[0].stars) == ("O'Brien\"; --", 3)
+
+
+def test_bad_data_is_refused_naming_the_entity_the_indicator_and_the_input() -> None:
+    path = FIXTURES / "mini.scs"
+    record = {"entity": "A", "households": 100, "fibre": 120, "gigabit": 80, "has_group": True,
+              "has_plan": False, "incidents": 1, "apps": 12}
+    assert score_with_sql(path, [record]) == score_with_python(path, [record])
+    assert score_with_sql(path, [record])[0] == "refused"
+    for change in ({"households": -1}, {"apps": "12 apps"}, {"has_group": "perhaps"}, {"households": None},
+                   {"households": 0, "fibre": 0, "gigabit": 0}, {"apps": "1e999"}, {"apps": 2.5}):
+        bad = record | {"fibre": 90} | change
+        assert score_with_sql(path, [bad]) == score_with_python(path, [bad]), change
+
+
+def test_values_python_reads_exactly_are_read_exactly() -> None:
+    path = FIXTURES / "mini.scs"
+    base = {"entity": "A", "households": 100, "fibre": 90, "gigabit": 80, "has_group": True,
+            "has_plan": False, "incidents": 1, "apps": 12}
+    for change in ({"fibre": 89.99999999999999}, {"fibre": "1,0"}, {"households": "1,000", "fibre": "900.0"},
+                   {"fibre": "9e1"}, {"fibre": "180/2"}, {"has_group": "是"}, {"fibre": " 90 "}):
+        records = [base | change, base | {"entity": "B"}]
+        assert score_with_sql(path, records) == score_with_python(path, records), change
+
+
+def test_a_number_too_wide_for_the_dialect_is_refused_never_wrong() -> None:
+    path = FIXTURES / "mini.scs"
+    base = {"entity": "A", "households": 10**30, "fibre": 10**30 - 1, "gigabit": 1, "has_group": True,
+            "has_plan": False, "incidents": 1, "apps": 12}
+    assert score_with_python(path, [base])[0] != "refused"
+    assert score_with_sql(path, [base])[:2] == ("refused", "InvalidValue")
+    wide = base | {"households": 100, "fibre": 90, "apps": "1" * 39}
+    assert score_with_python(path, [wide])[0] != "refused"
+    assert score_with_sql(path, [wide]) == ("refused", "InvalidValue", "A", "apps")
+
+
+def sql_rows(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows `standard.to_sql` returns for the records, put in a DuckDB table of text columns."""
+    keys = sorted({slot.key for slot in standard.plan.slots} | {slot.key + "@previous" for slot in standard.plan.slots})
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE stats (entity VARCHAR, " + ", ".join(f'"{k}" VARCHAR' for k in keys) + ")")
+    connection.executemany(f"INSERT INTO stats VALUES ({', '.join(['?'] * (len(keys) + 1))})",
+                           [[r["entity"], *(cell(r.get(k)) for k in keys)] for r in records])
+    cursor = connection.execute(standard.to_sql("stats"))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def nodes_in_sql(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    """Every node's score (rounded, unrounded), the total and the rating, as the query gives them."""
+    found = []
+    for row in sql_rows(standard, records):
+        if any(row[f"error_event_{phase}"] is not None for phase in (0, 1, 2)):
+            return ("refused",)
+        labels = ["total"] + [f"node {n} {node.code or node.name}" for n, node in enumerate(standard.plan.nodes) if n]
+        scores = tuple((Fraction(row[f"{label}.num"], row[f"{label}.den"]),
+                        Fraction(row[f"{label}.unrounded_num"], row[f"{label}.unrounded_den"])) for label in labels)
+        rank = row.get("rating_rank")
+        found.append((row["entity"], scores, scores[0][0], rank, row.get("rating")))
+    return tuple(found)
+
+
+def nodes_in_python(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> Comparable:
+    try:
+        results = standard.evaluate_cohort([dict(r) for r in records])
+    except scr.DataError:
+        return ("refused",)
+    return tuple((r.entity, tuple((n.points, n.unrounded) for n in r.nodes), r.total, r.rating_rank,
+                  None if r.rating is None or r.rating_rank == 0 else r.rating.name) for r in results)
+
+
+@pytest.mark.parametrize("name", sorted(set(SHIPPED) - {"examples/digital-development-index.scs"}))  # geometric
+def test_the_query_gives_every_node_the_total_and_the_rating_as_python_does(name: str) -> None:
+    standard = _standards(STANDARDS / name)[0]
+    records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / SHIPPED[name])]
+    assert nodes_in_sql(standard, records) == nodes_in_python(standard, records)
+
+
+@pytest.mark.parametrize("name", ["mini.scs", "nested.scs"])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_cohorts_get_the_same_nodes_and_rating_in_sql(name: str, data: st.DataObject) -> None:
+    standard = _standards(FIXTURES / name)[0]
+    records = data.draw(cohorts(standard, max_size=5, zeros=True))
+    assert nodes_in_sql(standard, records) == nodes_in_python(standard, records)
+
+
+def test_a_geometric_mean_cannot_compile_to_sql() -> None:
+    standard = scr.loads(wrap('''input a "a": rate
+input b "b": rate
+group "g" points 10 {
+    aggregate geometric
+    indicator 1 "x" {
+        value a
+        points 5 linear from 0 to 1
+    }
+    indicator 2 "y" {
+        value b
+        points 5 linear from 0 to 1
+    }
+}''', header='standard "T" {\n    level city\n    rounding 2 decimals\n}'))
+    with pytest.raises(scr.NotCompilable, match="geometric"):
+        standard.to_sql("stats", nodes=True)
+    assert "rating" not in standard.to_sql("stats") and '"1.value_num"' in standard.to_sql("stats")
+    assert standard.evaluate_sql(duckdb.sql("SELECT 'A' AS entity, '0.5' AS a, '0.25' AS b"))[0].total > 0
+
+
+def doc_examples(section: str) -> list[tuple[str, str]]:
+    """docs/sql.md's `python postgres` blocks of one section and the text block after each
+    (tests/test_docs.py runs its plain python blocks)."""
+    text = (STANDARDS.parent / "docs" / "sql.md").read_text(encoding="utf-8")
+    chosen = "\n## ".join(part for part in text.split("\n## ") if part.startswith(section))
+    return re.findall(r"```python postgres\n(.*?)```\n\n```text\n(.*?)```", chosen, re.DOTALL)
+
+
+def run_examples(examples: list[tuple[str, str]], namespace: dict[str, Any]) -> None:
+    for code, shown in examples:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "docs/sql.md", "exec"), namespace)  # our own documentation's code
+        assert out.getvalue() == shown
+
+
+def test_the_sql_command_prints_the_query_and_score_runs_on_duckdb(tmp_path: Path) -> None:
+    from smartcity_rules.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["sql", str(STANDARDS / "shandong-county-2019.scs"), "--table", "stats", "--dialect", "postgres"],
+                out, err) == 0
+    assert out.getvalue().startswith("WITH ") and '"total.num"' in out.getvalue() and "AS DECIMAL)" in out.getvalue()
+    cohort = STANDARDS / "examples" / "county-cohort.json"
+    parquet = tmp_path / "county.parquet"
+    records = [dict(r) for r in scr.read_records(cohort)]
+    keys = sorted({key for record in records for key in record})
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE t (" + ", ".join(f'"{k}" VARCHAR' for k in keys) + ")")
+    connection.executemany(f"INSERT INTO t VALUES ({', '.join(['?'] * len(keys))})",
+                           [[cell(r.get(k)) for k in keys] for r in records])
+    connection.execute(f"COPY t TO '{parquet}' (FORMAT parquet)")
+    outputs = []
+    for engine, data in (("record", cohort), ("duckdb", cohort), ("duckdb", parquet)):
+        out = io.StringIO()
+        assert main(["score", "--engine", engine, "--format", "json", str(STANDARDS / "shandong-county-2019.scs"),
+                     str(data)], out, io.StringIO()) == 0
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_a_square_root_cannot_compile_to_sql() -> None:
+    with pytest.raises(scr.NotCompilable, match="square root"):
+        scr.load(FIXTURES / "kitchen.scs", backend=SqlBackend())
