@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from ..language.check import ProvisionalNumber
 from ..language.errors import NotFound
 from ..results.display import show_number
 from ..results.evaluation import Evaluation, GroupResult, IndicatorInfo, IndicatorResult, RatingResult, Status
@@ -82,13 +83,14 @@ class EntitySection:
 
 
 @attrs.frozen
-class Report:
-    title: str
-    edition: str | None
+class Cohort:
+    """The entities scored against one another: the whole cohort, or those of one entity type
+    (`entity type by`), which are ranked and charted among their own kind only."""
+
+    entity_type: str | None  # None for a standard without entity types
+    anchor: str
     size: int
     maximum: str | None
-    provisional: tuple[str, ...]
-    provisional_summary: str
     rated: bool
     ranking: tuple[Ranked, ...]
     entities: tuple[EntitySection, ...]
@@ -96,8 +98,30 @@ class Report:
 
     @property
     def charts(self) -> tuple[Chart, ...]:
-        """Every chart of the page, in its order."""
         return (*self.cohort_charts, *(section.chart for section in self.entities))
+
+
+@attrs.frozen
+class Report:
+    title: str
+    edition: str | None
+    size: int
+    provisional: tuple[str, ...]
+    provisional_summary: str
+    cohorts: tuple[Cohort, ...]  # one, or one per entity type in the standard's order
+
+    @property
+    def ranking(self) -> tuple[Ranked, ...]:
+        return tuple(row for cohort in self.cohorts for row in cohort.ranking)
+
+    @property
+    def entities(self) -> tuple[EntitySection, ...]:
+        return tuple(section for cohort in self.cohorts for section in cohort.entities)
+
+    @property
+    def charts(self) -> tuple[Chart, ...]:
+        """Every chart of the page, in its order."""
+        return tuple(chart for cohort in self.cohorts for chart in cohort.charts)
 
 
 def to_html(standard: Standard, evaluations: Sequence[Evaluation]) -> str:
@@ -110,25 +134,47 @@ def to_html(standard: Standard, evaluations: Sequence[Evaluation]) -> str:
 
 
 def build(standard: Standard, evaluations: Sequence[Evaluation]) -> Report:
-    """The page as data: the ranking, the cohort's charts, and a section per entity in ranking order."""
+    """The page as data: per cohort (per entity type when the standard has them) the ranking,
+    the charts, and a section per entity in ranking order."""
     if not evaluations:
         raise NotFound("the report needs at least one scored entity; the data has none")
-    order = _ranking_order(evaluations)
+    cohorts = tuple(_cohort(standard.variant(entity_type), evaluations, positions, part)
+                    for part, (entity_type, positions) in enumerate(_by_type(standard, evaluations)))
+    return Report(standard.title, standard.edition, len(evaluations), standard.provisional,
+                  summarize_provisional(_provisional_numbers(standard)), cohorts)
+
+
+def _provisional_numbers(standard: Standard) -> list[ProvisionalNumber]:
+    """The standard's provisional numbers; with entity types, every type's, each once."""
+    variants = [standard.variant(t) for t in standard.entity_types] or [standard]
+    return list(dict.fromkeys(n for variant in variants for n in variant.checked.provisional_numbers))
+
+
+def _by_type(standard: Standard, evaluations: Sequence[Evaluation]) -> list[tuple[str | None, list[int]]]:
+    """The positions of each entity type's evaluations, types in the standard's order, those
+    without an entity present left out; one cohort of every position without entity types."""
+    if not standard.entity_types:
+        return [(None, list(range(len(evaluations))))]
+    positions: dict[str | None, list[int]] = {t: [] for t in standard.entity_types}
+    for k, evaluation in enumerate(evaluations):
+        positions[evaluation.entity_type].append(k)
+    return [(t, found) for t, found in positions.items() if found]
+
+
+def _cohort(standard: Standard, evaluations: Sequence[Evaluation], positions: Sequence[int], part: int) -> Cohort:
+    """One cohort's ranking, charts and sections; positions index the caller's evaluations, so
+    anchors and chart ids stay unique on a page of several cohorts."""
+    order = sorted(positions, key=lambda k: -evaluations[k].total)  # highest first; ties keep the data's order
     places = _places([evaluations[k].total for k in order])
     ranking = tuple(_ranked(evaluations[k], k, place) for k, place in zip(order, places))
-    medians = _group_medians(evaluations)
+    medians = _group_medians([evaluations[k] for k in positions])
     sections = tuple(_section(evaluations[k], k, place, medians) for k, place in zip(order, places))
-    figures = _cohort_charts(standard, [evaluations[k] for k in order])
+    suffix = "" if standard.entity_type is None else f"-{part + 1}"
+    figures = _cohort_charts(standard, [evaluations[k] for k in order], suffix)
     total = standard.checked.header.total
     maximum = None if total is None else show_number(total.value)
-    return Report(standard.title, standard.edition, len(evaluations), maximum, standard.provisional,
-                  summarize_provisional(standard.checked.provisional_numbers), evaluations[0].rating is not None,
-                  ranking, sections, tuple(figures))
-
-
-def _ranking_order(evaluations: Sequence[Evaluation]) -> list[int]:
-    """Positions by total, highest first; equal totals keep the data's order."""
-    return sorted(range(len(evaluations)), key=lambda k: -evaluations[k].total)
+    return Cohort(standard.entity_type, f"cohort{suffix or '-1'}", len(positions), maximum,
+                  evaluations[positions[0]].rating is not None, ranking, sections, tuple(figures))
 
 
 def _places(totals: Sequence[Fraction]) -> list[int]:
@@ -190,15 +236,15 @@ def _next_level(rating: RatingResult | None) -> tuple[str | None, tuple[Shortfal
 
 
 # ---------------------------------------------------------------- charts
-def _cohort_charts(standard: Standard, ranked: Sequence[Evaluation]) -> list[Chart]:
+def _cohort_charts(standard: Standard, ranked: Sequence[Evaluation], suffix: str) -> list[Chart]:
     found = []
     if ranked[0].rating is not None:
-        found.append(Chart("chart-ratings", "Star ratings: entities at each level",
+        found.append(Chart(f"chart-ratings{suffix}", "Star ratings: entities at each level",
                            charts.ratings(_rating_counts(ranked))))
     if any(info.bands is not None for info in standard.indicators):
-        found.append(Chart("chart-stars", "Stars by indicator and entity", _star_map(standard, ranked)))
+        found.append(Chart(f"chart-stars{suffix}", "Stars by indicator and entity", _star_map(standard, ranked)))
     else:  # a standard scored without star bands (linear points, point tables): how much of each maximum
-        found.append(Chart("chart-stars", "Points by indicator and entity, as a share of each maximum",
+        found.append(Chart(f"chart-stars{suffix}", "Points by indicator and entity, as a share of each maximum",
                            _share_map(standard, ranked)))
     return found
 
