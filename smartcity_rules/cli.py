@@ -12,6 +12,7 @@ import gettext
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
@@ -493,6 +494,40 @@ def _translated_epilog(epilog: str) -> str:
     return epilog.replace(EXAMPLE_HEADING, _(EXAMPLE_HEADING), 1)
 
 
+# argparse's own words that a user meets (its usage errors), as Python 3.10 to 3.13 word them.
+# argparse looks each up through its module's `_` as it speaks; `_argparse_words` points that at
+# the run's translations while our parser parses. The module is shared by the whole process, so
+# a lock keeps two runs (or another parser) from hearing each other's language.
+ARGPARSE_WORDS = (
+    "%(prog)s: error: %(message)s\n",
+    "argument %(argument_name)s: %(message)s",
+    "the following arguments are required: %s",
+    "unrecognized arguments: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)",
+    "expected one argument",
+    "expected at most one argument",
+    "expected at least one argument",
+    "invalid %(type)s value: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s",
+    "one of the arguments %s is required",
+    "not allowed with argument %s",
+    "ignored explicit argument %r",
+    "show this help message and exit",
+)
+_ARGPARSE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _argparse_words() -> Iterator[None]:
+    with _ARGPARSE_LOCK:
+        said = getattr(argparse, "_")  # noqa: B009 (typeshed does not declare argparse's `_`)
+        setattr(argparse, "_", _)  # noqa: B010
+        try:
+            yield
+        finally:
+            setattr(argparse, "_", said)  # noqa: B010
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse's own "usage: " in the command line's language; an epilog's example keeps its own line."""
 
@@ -567,7 +602,7 @@ def _parse(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> argparse.Nam
     """The parsed arguments, or the exit status of --help, --version or a usage error (0 or 2):
     main returns it rather than letting argparse's SystemExit escape to an embedding caller."""
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _argparse_words():
             return _localized(_parser()).parse_args(argv)
     except SystemExit as stop:
         _discard_closed(out, err)  # keeps argparse's status even if no one reads

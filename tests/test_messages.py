@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gettext
 import importlib.util
 import io
@@ -97,6 +98,26 @@ def test_the_library_error_keeps_its_words_and_the_prefix_is_translated(tmp_path
 def test_a_bad_lang_is_a_usage_error() -> None:
     code, _, err = run("--lang", "fr", "check", FIXTURES / "mini.scs")
     assert code == 2 and "--lang" in err
+
+
+@pytest.mark.parametrize(("argv", "chinese"), [
+    (("score",), "smartcity-rules score：错误：缺少必需的参数：STANDARD, DATA"),
+    (("score", "--format", "bogus", "a", "b"), "score：错误：参数 --format：无效的选项：'bogus'（可选："),
+    (("score", "--entity"), "smartcity-rules score：错误：参数 --entity：需要一个参数值"),
+    (("check", "--bogus", "x.scs"), "smartcity-rules：错误：无法识别的参数：--bogus"),
+])
+def test_argparses_own_usage_errors_speak_the_run_s_language(argv: tuple[str, ...], chinese: str) -> None:
+    code, _, err = run("--lang", "zh", *argv)
+    assert code == 2 and chinese in err.splitlines()[-1]
+    code, _, err = run("--lang", "en", *argv)
+    assert code == 2 and "error:" in err and "错误" not in err
+
+
+def test_argparse_keeps_its_own_words_outside_a_run() -> None:
+    run("--lang", "zh", "score")
+    with pytest.raises(SystemExit), contextlib.redirect_stderr(io.StringIO()) as err:
+        argparse.ArgumentParser(prog="other").parse_args(["--x"])
+    assert "error: unrecognized arguments: --x" in err.getvalue()
 
 
 def test_main_leaves_no_language_behind() -> None:

@@ -43,7 +43,8 @@ def _source_words(source: str) -> Iterator[str]:
 
 def collect() -> list[str]:
     """The command line's words, each once, in the order they are met."""
-    words = [*_parser_words(cli._parser()), cli.EXAMPLE_HEADING, *_source_words(CLI_SOURCE.read_text("utf-8"))]
+    words = [*_parser_words(cli._parser()), cli.EXAMPLE_HEADING, *_source_words(CLI_SOURCE.read_text("utf-8")),
+             *cli.ARGPARSE_WORDS]
     return list(dict.fromkeys(words))
 
 
