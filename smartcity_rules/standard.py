@@ -464,8 +464,8 @@ class TypedStandard(Standard):
 
     def evaluate_stream(self, records: Iterable[Mapping[str, Any]], *, chunk: int = 10_000,
                         errors: list[DataError] | None = None) -> Iterator[Evaluation]:
-        if errors is not None:  # every record read first: a type's cohort is among the rest
-            yield from _leaving_out(self, list(records), errors)
+        if errors is not None:
+            yield from self._lenient(records, chunk, errors)
             return
         if self.needs_cohort:
             yield from self.evaluate_cohort(list(records))
@@ -480,6 +480,25 @@ class TypedStandard(Standard):
                 if evaluation.entity in seen:
                     raise DataError(f"entity {evaluation.entity!r} appears twice in the cohort",
                                     entity=evaluation.entity)
+                seen.add(evaluation.entity)
+                yield evaluation
+            start += len(part)
+
+    def _lenient(self, records: Iterable[Mapping[str, Any]], chunk: int,
+                 errors: list[DataError]) -> Iterator[Evaluation]:
+        """evaluate_stream leaving out each record that cannot be scored, `chunk` records at a
+        time unless a cohort function needs them all; a record keeps the name its place in the
+        whole stream gives it."""
+        start = 0
+        seen: set[str] = set()
+        for part in _parts(records, chunk, whole=self.needs_cohort):
+            named = [{**r, ENTITY_KEY: r.get(ENTITY_KEY, f"#{start + i + 1}")} if isinstance(r, Mapping) else r
+                     for i, r in enumerate(part)]
+            for evaluation in _leaving_out(self, named, errors):
+                if evaluation.entity in seen:
+                    errors.append(DataError(f"entity {evaluation.entity!r} appears twice in the cohort",
+                                            entity=evaluation.entity))
+                    continue
                 seen.add(evaluation.entity)
                 yield evaluation
             start += len(part)
@@ -502,11 +521,18 @@ class TypedStandard(Standard):
                 f"indicators={len(self.indicator_codes)}>")
 
 
-def _leaving_out(standard: Standard, records: list[Mapping[str, Any]], errors: list[DataError]) -> Iterator[Evaluation]:
-    """The cohort scored without each record whose data error names its entity (the last of that
-    name), each such error appended to `errors`."""
-    kept = [{**r, ENTITY_KEY: r.get(ENTITY_KEY, f"#{i + 1}")} if isinstance(r, Mapping) else r
-            for i, r in enumerate(records)]
+def _parts(records: Iterable[Mapping[str, Any]], chunk: int, *, whole: bool) -> Iterator[list[Mapping[str, Any]]]:
+    """The records `chunk` at a time, or all at once when `whole`."""
+    iterator = iter(records)
+    if whole:
+        yield list(iterator)
+    while part := list(itertools.islice(iterator, chunk)):
+        yield part
+
+
+def _leaving_out(standard: Standard, kept: list[Any], errors: list[DataError]) -> Iterator[Evaluation]:
+    """The cohort of named records scored without each one whose data error names its entity
+    (the last of that name), each such error appended to `errors`."""
     while True:
         try:
             return iter(standard.evaluate_cohort(kept))

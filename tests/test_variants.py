@@ -4,6 +4,7 @@ are routed by their type and a cohort is scored type by type."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -356,3 +357,24 @@ group "g" points 4 { indicator 1 from both 1 }
     assert [d.code for d in raised.value.diagnostics] == ["E0288"]
     with pytest.raises(reference.RefSyntaxError):
         reference.load(tmp_path / "user.scs")
+
+
+def test_keep_going_on_a_typed_standard_streams_and_leaves_out_each_bad_record() -> None:
+    standard = scr.loads(TYPED.replace("rank(apps) stars at most 5, 4, 3, 2, 1", "apps stars at least 1, 2, 3, 4, 5"))
+    assert not standard.needs_cohort
+    good = [{"entity": f"E{k}", "类型": "市县"[k % 2], "a": "0.5", "apps": k} for k in range(5)]
+    read: list[int] = []
+
+    def records() -> Iterator[Mapping[str, Any]]:  # a bad value, the good ones, then a name given twice
+        for k, record in enumerate([{**good[0], "entity": "坏", "apps": -1}, *good, good[1]]):
+            read.append(k)
+            yield record
+
+    errors: list[scr.DataError] = []
+    stream = standard.evaluate_stream(records(), chunk=2, errors=errors)
+    first = next(stream)
+    assert len(read) == 2  # scored two at a time, not read whole first
+    rest = [first, *stream]
+    assert [e.entity for e in rest] == [r["entity"] for r in good]
+    assert [e.total for e in rest] == [e.total for e in standard.evaluate_cohort(good)]
+    assert [error.entity for error in errors] == ["坏", "E1"]
