@@ -26,6 +26,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from . import files
 from . import syntax as s
+from .concrete import Phrase, Word
 from .diagnostics import Diagnostic, Severity, sort_key
 from .errors import InvalidStandard
 from .source import Source, Span
@@ -856,6 +857,35 @@ def _surrogates(source: Source) -> list[Diagnostic]:
             source.span(match.start(), match.end()), label="half of a UTF-16 pair, not a character",
             help="the text was decoded wrongly: read the file as UTF-8"))
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def _concrete_parser() -> lark.Lark:
+    # The same grammar and parser as _parser, so it accepts the same texts; it keeps the words
+    # Lark's tree drops by default (keywords, punctuation), which a tool rewriting the text needs.
+    return lark.Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=False,
+                     keep_all_tokens=True)
+
+
+class _Concrete(Transformer_NonRecursive[Token, Any]):
+    """Lark's tree as concrete.Phrase and concrete.Word, without recursion (formulas may be deep)."""
+
+    def __default__(self, data: Any, children: list[Any], meta: Any) -> Phrase:
+        return Phrase(str(data), tuple(children))
+
+    def __default_token__(self, token: Token) -> Word:
+        return Word(token.type, str(token), token.start_pos or 0, token.end_pos or 0)
+
+
+def parse_concrete(text: str, name: str = "<string>") -> Phrase:
+    """The concrete tree of a standard's text: every token, as written (language/concrete.py).
+
+    The text is parsed by `parse` first, so a text that does not parse raises InvalidStandard with
+    the very diagnostics `parse` gives, and one that does is known to have a syntax tree too."""
+    parse(text, name)
+    tree = _Concrete().transform(_concrete_parser().parse(text))
+    assert isinstance(tree, Phrase)
+    return tree
 
 
 def _parse_recovering(source: Source) -> tuple[lark.Tree[Token] | None, list[Diagnostic]]:
