@@ -3,12 +3,17 @@ idempotent, and the meaning unchanged: the same syntax tree, the same scoring pl
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import smartcity_rules as scr
+from smartcity_rules.cli import main
 from smartcity_rules.language.parse import parse
 from smartcity_rules.toolkit.formatting import format_source
 
@@ -34,6 +39,12 @@ def assert_formatted_well(text: str, name: str = "<text>") -> str:
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)
 def test_every_shipped_file_keeps_its_tree_and_comments(path: Path) -> None:
     assert_formatted_well(path.read_text(encoding="utf-8"), str(path))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_standard_is_formatted(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert format_source(text, path=str(path)) == text, f"run `smartcity-rules fmt {path}`"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -67,3 +78,74 @@ def test_a_syntax_error_is_reported_as_check_reports_it() -> None:
         format_source('standard "S" {\n    level city\n', path="broken.scs")
     assert raised.value.diagnostics[0].code == "E0101"
     assert "broken.scs:" in str(raised.value)
+
+
+# ------------------------------------------------------------------ the command
+UNFORMATTED = 'standard "S" { level city total 1 }  # the header\ninput a "A":count\n'
+FORMATTED = 'standard "S" {\n    level city\n    total 1\n}    # the header\ninput a "A": count\n'
+
+
+def run(*argv: str | Path, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with mock_stdin(stdin):
+        code = main([str(a) for a in argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@contextlib.contextmanager
+def mock_stdin(text: str) -> Iterator[None]:
+    """Standard input holding `text` (the stream is a real one: StringIO is what sys.stdin reads)."""
+    saved = sys.stdin
+    sys.stdin = io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+def test_fmt_rewrites_a_file_in_place_and_leaves_a_formatted_one_alone(tmp_path: Path) -> None:
+    path = tmp_path / "s.scs"
+    path.write_text(UNFORMATTED, encoding="utf-8")
+    assert run("fmt", path) == (0, "", "")
+    assert path.read_text(encoding="utf-8") == FORMATTED
+    before = path.stat().st_mtime_ns
+    assert run("fmt", path) == (0, "", "")
+    assert path.stat().st_mtime_ns == before, "an unchanged file was written"
+
+
+def test_fmt_check_lists_what_would_change_and_exits_1(tmp_path: Path) -> None:
+    bad, good = tmp_path / "bad.scs", tmp_path / "good.scs"
+    bad.write_text(UNFORMATTED, encoding="utf-8")
+    good.write_text(FORMATTED, encoding="utf-8")
+    assert run("fmt", "--check", bad, good) == (1, f"{bad}\n", "")
+    assert bad.read_text(encoding="utf-8") == UNFORMATTED
+    assert run("fmt", "--check", good) == (0, "", "")
+
+
+def test_fmt_diff_shows_the_change_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "s.scs"
+    path.write_text(UNFORMATTED, encoding="utf-8")
+    code, out, _ = run("fmt", "--diff", path)
+    assert code == 0 and path.read_text(encoding="utf-8") == UNFORMATTED
+    assert out.startswith(f"--- {path}\n+++ {path} (formatted)\n")
+    assert '-standard "S" { level city total 1 }  # the header\n' in out and "+    level city\n" in out
+
+
+def test_fmt_reads_standard_input_and_writes_standard_output() -> None:
+    assert run("fmt", "-", stdin=UNFORMATTED) == (0, FORMATTED, "")
+    assert run("fmt", "--check", "-", stdin=UNFORMATTED) == (1, "-\n", "")
+
+
+def test_fmt_reports_a_bad_file_and_formats_the_others(tmp_path: Path) -> None:
+    broken, fine = tmp_path / "broken.scs", tmp_path / "fine.scs"
+    broken.write_text('standard "S" {\n    level city\n', encoding="utf-8")
+    fine.write_text(UNFORMATTED, encoding="utf-8")
+    code, out, err = run("fmt", tmp_path / "missing.scs", broken, fine)
+    assert code == 1 and out == ""
+    assert f"{tmp_path / 'missing.scs'}:1:1: error[E0100]: cannot read standard" in err
+    assert f"{broken}:2:" in err and "error[E0101]" in err and "Traceback" not in err
+    assert fine.read_text(encoding="utf-8") == FORMATTED
+
+
+def test_the_shipped_standards_pass_fmt_check() -> None:
+    assert run("fmt", "--check", *SHIPPED) == (0, "", "")

@@ -926,16 +926,21 @@ def _offset(error: lark.exceptions.UnexpectedInput, end: int) -> int:
 def parse_file(path: str | Path) -> s.StandardFile:
     """Parse a standard file: a regular file of at most files.MAX_FILE_BYTES, read as UTF-8
     (a BOM from a Windows editor is dropped); raise InvalidStandard (E0100, E0109) otherwise."""
+    return parse(read_standard(path), str(path))
+
+
+def read_standard(path: str | Path) -> str:
+    """A standard file's text, read as parse_file reads it; raises InvalidStandard (E0100, E0109)
+    for a file it does not read: missing, not a regular file, too large, not UTF-8."""
     path = Path(path)
     try:
-        text = files.read_text(path)
+        return files.read_text(path)
     except files.FileRefused as refused:
         raise InvalidStandard([_refused(path, refused)]) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the path
         source = Source(str(path), "")
         raise InvalidStandard([Diagnostic("E0100", f"cannot read standard: {error}",
                                           source.span(0, 0))]) from None
-    return parse(text, str(path))
 
 
 def _refused(path: Path, refused: files.FileRefused) -> Diagnostic:

@@ -24,11 +24,12 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
 import attrs
 
 from ..language.concrete import Phrase, Word
-from ..language.parse import parse_concrete
+from ..language.parse import parse_concrete, read_standard
 
 INDENT = "    "
 WIDTH = 100  # columns of a formula's or a rating rule's line before it breaks
@@ -49,6 +50,13 @@ def format_source(text: str, *, path: str = "<text>") -> str:
     layout = _Layout()
     layout.start(tree)
     return _Printer(text, layout.rows).render()
+
+
+def format_file(path: str | Path) -> tuple[str, str]:
+    """A standard file's text, read as `load` reads it, and that text formatted; raises
+    InvalidStandard for a file it cannot read (E0100, E0109) or parse."""
+    text = read_standard(path)
+    return text, format_source(text, path=str(path))
 
 
 # ------------------------------------------------------------------ code rows
