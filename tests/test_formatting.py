@@ -8,16 +8,22 @@ import io
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from random import Random
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import smartcity_rules as scr
 from smartcity_rules.cli import main
-from smartcity_rules.language.parse import parse
+from smartcity_rules.language.parse import parse, parse_concrete
 from smartcity_rules.toolkit.formatting import format_source
 
 from .conftest import FIXTURES, STANDARDS
+from .differential import Generator
+from .fuzzing import programs
 
 SHIPPED = sorted(STANDARDS.rglob("*.scs"))
 ALL_FILES = [*SHIPPED, *sorted(FIXTURES.glob("*.scs"))]
@@ -78,6 +84,85 @@ def test_a_syntax_error_is_reported_as_check_reports_it() -> None:
         format_source('standard "S" {\n    level city\n', path="broken.scs")
     assert raised.value.diagnostics[0].code == "E0101"
     assert "broken.scs:" in str(raised.value)
+
+
+# ------------------------------------------------------------------ generated standards
+PROPERTIES = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+def gaps(text: str) -> list[tuple[int, int]]:
+    """The spans of text between tokens (and before the first, after the last)."""
+    words = list(parse_concrete(text).words())
+    ends = [0, *(w.end for w in words)]
+    starts = [*(w.start for w in words), len(text)]
+    return list(zip(ends, starts, strict=True))
+
+
+def respaced(text: str, random: Random) -> str:
+    """The same tokens, comments and blank lines, with other whitespace between them: a gap
+    holding a comment is kept as it is, one holding a blank line stays blank, others get one
+    line break at most."""
+    out, at = [], 0
+    for start, end in gaps(text):
+        gap = text[start:end]
+        out.append(text[at:start])
+        at = end
+        if "#" in gap or start == 0 or end == len(text):
+            out.append(gap)
+        elif re.search(r"\n[^\S\n]*\n", gap):
+            out.append(random.choice(["\n\n", "\n  \n\t", " \n\n\n  "]))
+        else:
+            out.append(random.choice([" ", "  ", "\t", "\n", " \n        ", "\n\t"]))
+    return "".join(out) + text[at:]
+
+
+def commented(text: str, random: Random, every: int) -> str:
+    """Numbered comments put into about one gap in `every`, on a line of their own or after code."""
+    out, at = [], 0
+    for number, (start, end) in enumerate(gaps(text)):
+        if random.randrange(every):
+            continue
+        where = random.choice([start, end])  # just after a token, or just before the next
+        out.append(text[at:where])
+        at = where
+        out.append(random.choice(["  # c{n}\n", "\n# c{n}\n", "\n\n    # c{n}  \n\n"]).format(n=number))
+    return "".join(out) + text[at:]
+
+
+@PROPERTIES
+@given(programs())
+def test_random_programs_format_idempotently_keeping_their_tree_and_comments(text: str) -> None:
+    try:
+        parse(text)
+    except scr.InvalidStandard:
+        assume(False)
+    assert_formatted_well(text)
+
+
+@PROPERTIES
+@given(st.sampled_from(SHIPPED), st.randoms(use_true_random=False))
+def test_the_layout_depends_on_the_tokens_not_on_the_spaces_between_them(path: Path, random: Random) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert format_source(respaced(text, random), path=str(path)) == text
+
+
+@PROPERTIES
+@given(st.sampled_from(SHIPPED), st.randoms(use_true_random=False), st.sampled_from([3, 20]))
+def test_comments_anywhere_are_kept_in_order(path: Path, random: Random, every: int) -> None:
+    assert_formatted_well(commented(path.read_text(encoding="utf-8"), random, every), str(path))
+
+
+@PROPERTIES
+@given(st.integers(0, 2**32), st.randoms(use_true_random=False))
+def test_generated_standards_keep_their_scoring_plans(seed: int, random: Random) -> None:
+    generator = Generator(seed)
+    case = generator.case()
+    typing = generator.typing(case) if seed % 3 == 0 else None
+    text = replace(case, typing=typing).text()
+    variant = commented(respaced(text, random), random, 10)
+    formatted = assert_formatted_well(variant)
+    assert plans(scr.loads(formatted)) == plans(scr.loads(text))
+    assert format_source(respaced(formatted, random)) == formatted
 
 
 # ------------------------------------------------------------------ the command
