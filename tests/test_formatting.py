@@ -79,6 +79,38 @@ def test_a_compact_standard_is_laid_out_one_clause_a_line() -> None:
         'rating {\n    level 1 "一" when total >= 5 and indicator 1 >= 1 stars\n}\n')
 
 
+def test_comments_blank_lines_and_long_lines() -> None:
+    text = ('# head\n\nstandard "S" { # after the brace\n  level city   total 10 # after total\n  # last\n}\n'
+            'input a "A": count  # a\ninput b "B": # inside a line\n  count, part of a\n'
+            'group "G" points 10 {\n\n  indicator 1 "I" {\n    value ' + " + ".join(["a * 1000"] * 12) + "\n"
+            '    stars at least 1, 2, 3, 4, 5 points 10 }\n\n}\n# the end\n')
+    assert assert_formatted_well(text) == (
+        '# head\n\nstandard "S" {    # after the brace\n    level city\n    total 10      # after total\n'
+        '    # last\n}\ninput a "A": count    # a\n# inside a line\ninput b "B": count, part of a\n'
+        'group "G" points 10 {\n    indicator 1 "I" {\n'
+        '        value ' + " + ".join(["a * 1000"] * 8) + "\n"
+        '            + ' + " + ".join(["a * 1000"] * 4) + "\n"
+        '        stars at least 1, 2, 3, 4, 5\n        points 10\n    }\n}\n# the end\n')
+
+
+def test_parts_stand_one_a_line_after_a_trailing_comma() -> None:
+    text = ('standard "S" { level city total 2 }\ninput a "A": flag\ninput b "B": flag\n'
+            'group "G" points 2 { indicator 1 "I" { value checklist { a: 1, b: 1 } points 1 }\n'
+            '  indicator 2 "J" { value checklist { a: 1/2, b: 1/2, } points table { >= 1: 1 < 1: 0 } provisional } }\n')
+    assert assert_formatted_well(text).split("group")[1] == (
+        ' "G" points 2 {\n    indicator 1 "I" {\n        value checklist { a: 1, b: 1 }\n        points 1\n    }\n'
+        '    indicator 2 "J" {\n        value checklist {\n            a: 1/2,\n            b: 1/2,\n        }\n'
+        '        points table {\n            >= 1: 1\n            < 1: 0\n        } provisional\n    }\n}\n')
+
+
+def test_a_formula_deeper_than_the_stack_is_formatted() -> None:
+    """Parentheses add no level to the syntax tree, so the parser takes thousands of them."""
+    deep = "(" * 3000 + "a" + ")" * 3000
+    text = ('standard "S" { level city total 1 }\ninput a "A": count\n'
+            f'group "G" points 1 {{ indicator 1 "I" {{ value {deep} }} }}\n')
+    assert f"        value {deep}\n" in format_source(text)
+
+
 def test_a_syntax_error_is_reported_as_check_reports_it() -> None:
     with pytest.raises(scr.InvalidStandard) as raised:
         format_source('standard "S" {\n    level city\n', path="broken.scs")

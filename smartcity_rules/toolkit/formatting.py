@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import attrs
 
@@ -90,8 +91,17 @@ class _Row:
         return self.pieces[0].text == "}"
 
 
+# What the layout does next: lay out a node (a formula's outermost sum or not), start a row with
+# a node, print a piece, or end the row and go a level deeper (+1) or back (-1).
+_Step = tuple[Literal["node"], Phrase | Word, bool] | tuple[Literal["row"], Phrase] \
+    | tuple[Literal["piece"], _Piece] | tuple[Literal["depth"], int]
+
+
 class _Layout:
-    """Walks the concrete tree into rows: which tokens share a line and how deep it stands."""
+    """Walks the concrete tree into rows: which tokens share a line and how deep it stands.
+
+    With a stack of steps rather than recursion: parentheses nest without a limit of the parser's
+    (they add no level to the syntax tree), and a thousand of them overflowed Python's stack."""
 
     def __init__(self) -> None:
         self.rows: list[_Row] = []
@@ -99,8 +109,19 @@ class _Layout:
         self.current: list[_Piece] = []
 
     def start(self, tree: Phrase) -> None:
-        for item in tree.children:
-            self._row(item)
+        steps: list[_Step] = [("row", item) for item in reversed(tree.children) if isinstance(item, Phrase)]
+        while steps:
+            step = steps.pop()
+            if step[0] == "node":
+                steps.extend(reversed(self._node(step[1], step[2])))
+            elif step[0] == "row":
+                self._end_row()
+                steps.append(("node", step[1], False))
+            elif step[0] == "piece":
+                self.current.append(step[1])
+            else:
+                self._end_row()
+                self.depth += step[1]
         self._end_row()
 
     def _end_row(self) -> None:
@@ -108,57 +129,42 @@ class _Layout:
             self.rows.append(_Row(self.depth, self.current))
             self.current = []
 
-    def _row(self, node: Phrase | Word) -> None:
-        self._end_row()
-        self._node(node)
-
-    def _node(self, node: Phrase | Word, top: bool = False) -> None:
+    @staticmethod
+    def _node(node: Phrase | Word, top: bool) -> list[_Step]:
         """`top`: a formula's outermost sum, whose operators a long line breaks before."""
         if isinstance(node, Word):
-            self.current.append(_Piece(node.text, node.start, node.end, node.text in _TIGHT_BEFORE))
-        elif node.rule in _BLOCKS or (node.rule in _PARTS and _ends_in_comma(node)):
-            self._block(node)
-        elif node.rule in ("add", "sub"):
-            self._sum(node, top)
-        else:
-            self._phrase(node)
+            return [("piece", _Piece(node.text, node.start, node.end, node.text in _TIGHT_BEFORE))]
+        if node.rule in _BLOCKS or (node.rule in _PARTS and _ends_in_comma(node)):
+            return _block(node)
+        if node.rule in ("add", "sub"):
+            left, operator, right = node.children
+            assert isinstance(operator, Word)
+            return [("node", left, top), ("piece", _Piece(operator.text, operator.start, operator.end, breaks=top)),
+                    ("node", right, False)]
+        return _phrase(node.rule, node.children)
 
-    def _phrase(self, node: Phrase) -> None:
-        tight = _tight_words(node)
-        for child in node.children:
-            if isinstance(child, Word):
-                self.current.append(_word(child, node.rule, tight))
-            else:
-                self._node(child, top=node.rule == "value")
 
-    def _sum(self, node: Phrase, top: bool) -> None:
-        left, operator, right = node.children
-        self._node(left, top)
-        assert isinstance(operator, Word)
-        self.current.append(_Piece(operator.text, operator.start, operator.end, breaks=top))
-        self._node(right)
+def _phrase(rule: str, children: tuple[Phrase | Word, ...]) -> list[_Step]:
+    tight = _tight_words(rule, children)
+    return [("piece", _word(child, rule, tight)) if isinstance(child, Word) else ("node", child, rule == "value")
+            for child in children]
 
-    def _block(self, node: Phrase) -> None:
-        """Words before `{` continue the line; each phrase inside starts a line one level deeper;
-        `}` starts a line at this level, and what follows it continues that line."""
-        opening = next(i for i, c in enumerate(node.children) if isinstance(c, Word) and c.text == "{")
-        closing = max(i for i, c in enumerate(node.children) if isinstance(c, Word) and c.text == "}")
-        inside = node.children[opening + 1 : closing]
-        self._phrase(Phrase(node.rule, node.children[: opening + 1]))
-        if not any(isinstance(child, Phrase) for child in inside):  # an empty block: `{}`
-            self.current.append(_piece(node.children[closing], tight_before=True))
-            self._phrase(Phrase(node.rule, node.children[closing + 1 :]))
-            return
-        self._end_row()
-        self.depth += 1
-        for child in inside:
-            if isinstance(child, Phrase):
-                self._row(child)
-            else:
-                self._node(child)  # a comma between parts stays on its part's line
-        self._end_row()
-        self.depth -= 1
-        self._phrase(Phrase(node.rule, node.children[closing:]))
+
+def _block(node: Phrase) -> list[_Step]:
+    """Words before `{` continue the line; each phrase inside starts a line one level deeper;
+    `}` starts a line at this level, and what follows it continues that line."""
+    opening = next(i for i, c in enumerate(node.children) if isinstance(c, Word) and c.text == "{")
+    closing = max(i for i, c in enumerate(node.children) if isinstance(c, Word) and c.text == "}")
+    inside = node.children[opening + 1 : closing]
+    head = _phrase(node.rule, node.children[: opening + 1])
+    if not any(isinstance(child, Phrase) for child in inside):  # an empty block: `{}`
+        brace = node.children[closing]
+        assert isinstance(brace, Word)
+        return [*head, ("piece", _Piece("}", brace.start, brace.end, tight_before=True)),
+                *_phrase(node.rule, node.children[closing + 1 :])]
+    # A comma between parts stays on its part's line.
+    body: list[_Step] = [("row", child) if isinstance(child, Phrase) else ("node", child, False) for child in inside]
+    return [*head, ("depth", 1), *body, ("depth", -1), *_phrase(node.rule, node.children[closing:])]
 
 
 def _ends_in_comma(node: Phrase) -> bool:
@@ -166,17 +172,11 @@ def _ends_in_comma(node: Phrase) -> bool:
     return isinstance(before_brace, Word) and before_brace.text == ","
 
 
-def _piece(word: Phrase | Word, tight_before: bool = False) -> _Piece:
-    assert isinstance(word, Word)
-    return _Piece(word.text, word.start, word.end, tight_before)
-
-
-def _tight_words(node: Phrase) -> bool:
+def _tight_words(rule: str, children: tuple[Phrase | Word, ...]) -> bool:
     """Whether a phrase is written without spaces: a fraction `1/3`, in a formula too."""
-    if node.rule == "fraction":
+    if rule == "fraction":
         return True
-    return node.rule == "div" and all(
-        isinstance(c, Phrase) and c.rule == "decimal" for c in (node.children[0], node.children[2]))
+    return rule == "div" and all(isinstance(c, Phrase) and c.rule == "decimal" for c in (children[0], children[2]))
 
 
 def _word(word: Word, rule: str, tight: bool) -> _Piece:
