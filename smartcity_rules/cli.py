@@ -387,6 +387,7 @@ def _parser() -> argparse.ArgumentParser:
     _root_option(docs)
     docs.set_defaults(run=_docs)
     _report_command(sub)
+    _fmt_command(sub)
     diff = sub.add_parser("diff", help="show what a new edition of a standard changes for a cohort, and why")
     diff.add_argument("old", metavar="OLD", help="the edition in force, an .scs file")
     diff.add_argument("new", metavar="NEW", help="the new edition, an .scs file")
@@ -416,6 +417,56 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ---------------------------------------------------------------- fmt: the canonical layout
+def _fmt_command(sub: Any) -> None:
+    fmt = sub.add_parser("fmt", help="lay standard files out in the one canonical layout, comments kept")
+    fmt.add_argument("files", nargs="+", metavar="FILE",
+                     help="the .scs files to format in place; - reads standard input and writes standard output")
+    fmt.add_argument("--check", action="store_true",
+                     help="change nothing: list the files that would change and exit 1 if any would (for CI)")
+    fmt.add_argument("--diff", action="store_true", help="change nothing: show the changes as a unified diff")
+    fmt.set_defaults(run=_fmt)
+
+
+def _fmt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Each file in turn; one that cannot be read or parsed is reported and the others still done."""
+    from .toolkit import formatting
+
+    status = 0
+    for path in args.files:
+        try:
+            text, formatted = (_stdin_text(), None) if path == "-" else formatting.format_file(path)
+            formatted = formatting.format_source(text, path="<stdin>") if formatted is None else formatted
+        except InvalidStandard as error:
+            print(error, file=err)
+            status = 1
+            continue
+        status = max(status, _fmt_one(args, path, text, formatted, out, err))
+    return status
+
+
+def _stdin_text() -> str:
+    return sys.stdin.read()
+
+
+def _fmt_one(args: argparse.Namespace, path: str, text: str, formatted: str, out: TextIO, err: TextIO) -> int:
+    if args.diff:
+        import difflib
+
+        out.writelines(difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                            fromfile=path, tofile=f"{path} (formatted)"))
+    if args.check:
+        if text != formatted:
+            print(path, file=out)
+        return int(text != formatted)
+    if args.diff:
+        return 0
+    if path == "-":
+        out.write(formatted)
+        return 0
+    return _write_file(path, formatted, err) if text != formatted else 0
+
+
 def _report_command(sub: Any) -> None:
     report_ = sub.add_parser("report", help="write an HTML report of a scored cohort, with charts")
     _standard_and_data(report_)
@@ -442,6 +493,7 @@ EXAMPLES = {
     "test": "smartcity-rules test standards/shandong-city-2019.scs --examples 20",
     "template": "smartcity-rules template standards/shandong-city-2019.scs -o data.xlsx",
     "sql": "smartcity-rules sql standards/shandong-city-2019.scs --table stats --dialect postgres",
+    "fmt": "smartcity-rules fmt --diff standards/shandong-city-2019.scs standards/shandong-county-2019.scs",
 }
 EXAMPLE_HEADING = "example:"
 

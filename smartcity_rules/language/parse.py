@@ -26,6 +26,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from . import files
 from . import syntax as s
+from .concrete import Phrase, Word
 from .diagnostics import Diagnostic, Severity, sort_key
 from .errors import InvalidStandard
 from .source import Source, Span
@@ -858,6 +859,35 @@ def _surrogates(source: Source) -> list[Diagnostic]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def _concrete_parser() -> lark.Lark:
+    # The same grammar and parser as _parser, so it accepts the same texts; it keeps the words
+    # Lark's tree drops by default (keywords, punctuation), which a tool rewriting the text needs.
+    return lark.Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=False,
+                     keep_all_tokens=True)
+
+
+class _Concrete(Transformer_NonRecursive[Token, Any]):
+    """Lark's tree as concrete.Phrase and concrete.Word, without recursion (formulas may be deep)."""
+
+    def __default__(self, data: Any, children: list[Any], meta: Any) -> Phrase:
+        return Phrase(str(data), tuple(children))
+
+    def __default_token__(self, token: Token) -> Word:
+        return Word(token.type, str(token), token.start_pos or 0, token.end_pos or 0)
+
+
+def parse_concrete(text: str, name: str = "<string>") -> Phrase:
+    """The concrete tree of a standard's text: every token, as written (language/concrete.py).
+
+    The text is parsed by `parse` first, so a text that does not parse raises InvalidStandard with
+    the very diagnostics `parse` gives, and one that does is known to have a syntax tree too."""
+    parse(text, name)
+    tree = _Concrete().transform(_concrete_parser().parse(text))
+    assert isinstance(tree, Phrase)
+    return tree
+
+
 def _parse_recovering(source: Source) -> tuple[lark.Tree[Token] | None, list[Diagnostic]]:
     """Parse, and on a syntax error carry on past it, so that one run reports the
     errors of every top-level item (input, bands, group, rating...).
@@ -896,16 +926,21 @@ def _offset(error: lark.exceptions.UnexpectedInput, end: int) -> int:
 def parse_file(path: str | Path) -> s.StandardFile:
     """Parse a standard file: a regular file of at most files.MAX_FILE_BYTES, read as UTF-8
     (a BOM from a Windows editor is dropped); raise InvalidStandard (E0100, E0109) otherwise."""
+    return parse(read_standard(path), str(path))
+
+
+def read_standard(path: str | Path) -> str:
+    """A standard file's text, read as parse_file reads it; raises InvalidStandard (E0100, E0109)
+    for a file it does not read: missing, not a regular file, too large, not UTF-8."""
     path = Path(path)
     try:
-        text = files.read_text(path)
+        return files.read_text(path)
     except files.FileRefused as refused:
         raise InvalidStandard([_refused(path, refused)]) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the path
         source = Source(str(path), "")
         raise InvalidStandard([Diagnostic("E0100", f"cannot read standard: {error}",
                                           source.span(0, 0))]) from None
-    return parse(text, str(path))
 
 
 def _refused(path: Path, refused: files.FileRefused) -> Diagnostic:
