@@ -20,6 +20,11 @@ class InvalidStandard(SmartCityRulesError):
         super().__init__(render_all(self.diagnostics))
 
 
+class InvalidSpec(InvalidStandard):
+    """A sensitivity spec (`spec.toml`) cannot be read or names what the standard does not
+    have; carries diagnostics (E0410-E0429) placed in the spec file where the place is known."""
+
+
 class DataError(SmartCityRulesError):
     """Statistics an entity reported cannot be scored.
 
