@@ -20,6 +20,7 @@ from .language.errors import (
     CohortRequired,
     DataError,
     DataFileError,
+    InvalidSpec,
     InvalidStandard,
     InvalidValue,
     InvariantError,
@@ -55,6 +56,7 @@ from .toolkit.pilot import Eligibility, Gap, PilotOutcome, check_pilot
 from .toolkit.pilot import Stage as PilotStage
 from .toolkit.pilot import Verdict as PilotVerdict
 from .toolkit.pilot import eligibility as pilot_eligibility
+from .toolkit.sensitivity import SensitivityResult, sensitivity
 
 __version__ = "0.2.0"
 
@@ -82,6 +84,7 @@ __all__ = [
     "IndicatorInfo",
     "IndicatorResult",
     "InputInfo",
+    "InvalidSpec",
     "InvalidStandard",
     "InvalidValue",
     "InvariantError",
@@ -99,6 +102,7 @@ __all__ = [
     "PilotVerdict",
     "RatingResult",
     "RequirementResult",
+    "SensitivityResult",
     "Severity",
     "SmartCityRulesError",
     "Standard",
@@ -114,4 +118,5 @@ __all__ = [
     "loads",
     "pilot_eligibility",
     "read_records",
+    "sensitivity",
 ]

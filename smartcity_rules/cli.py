@@ -1,4 +1,5 @@
-"""The `smartcity-rules` command: check, score, template, explain, diff, assess, docs, report, test.
+"""The `smartcity-rules` command: check, score, template, explain, diff, assess, docs, report, test,
+sensitivity.
 
 Thin: main(argv) -> exit code."""
 
@@ -413,6 +414,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--cases", metavar="FILE", help="default: STANDARD's .cases.toml beside it, if any")
     _root_option(test)
     test.set_defaults(run=_test)
+    _sensitivity_command(sub)
     _add_examples(sub)
     return parser
 
@@ -476,6 +478,70 @@ def _report_command(sub: Any) -> None:
     report_.set_defaults(run=_report)
 
 
+# ---------------------------------------------------------------- sensitivity
+def _sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .toolkit.sensitivity import sensitivity  # numpy, SALib: the sensitivity extra, only for this command
+
+    standard = load(args.standard, root=args.root)
+    form = args.format or _SENSITIVITY_FORMS.get(Path(args.output).suffix.lower() if args.output else "", "text")
+    bar = _SensitivityBar(out, err, to_terminal=not args.output)
+    try:
+        result = sensitivity(standard, standard.read(args.data), args.spec, samples=args.samples, seed=args.seed,
+                             progress=bar.advance)
+    finally:
+        bar.close()
+    if form == "json":
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = {"csv": result.to_csv, "html": result.to_html}.get(form, lambda: visible(result.to_text()))()
+    if not args.output:
+        out.write(text)
+        return 0
+    return _write_file(args.output, text, err)
+
+
+_SENSITIVITY_FORMS = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html"}
+
+
+class _SensitivityBar:
+    """The draws scored, on a progress bar (see _progress: quiet off a terminal)."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, to_terminal: bool) -> None:
+        self.shown = _is_terminal(err) and not (to_terminal and _is_terminal(out))
+        self.err = err
+        self.bar: Any = None
+
+    def advance(self, done: int, total: int) -> None:
+        if not self.shown:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=_("scoring draws"), unit=_(" draws"), total=total, delay=1.0, file=self.err,
+                            leave=False, dynamic_ncols=True)
+        self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _sensitivity_command(sub: Any) -> None:
+    command = sub.add_parser("sensitivity", help="uncertainty and sensitivity of ranks and ratings to weights, "
+                                                 "thresholds and methods")
+    _standard_and_data(command)
+    command.add_argument("--spec", required=True, metavar="FILE",
+                         help="spec.toml: the weights, thresholds and methods to vary, and how (docs/sensitivity.md)")
+    command.add_argument("--samples", type=int, metavar="N",
+                         help="draws to score, at least (default: the spec's samples, else 4096)")
+    command.add_argument("--seed", type=int, metavar="S", help="reproduces a run (default: the spec's seed, else 0)")
+    command.add_argument("--format", choices=("text", "json", "csv", "html"),
+                         help="default: from FILE's suffix (.json, .csv, .html), else text")
+    command.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _root_option(command)
+    command.set_defaults(run=_sensitivity)
+
+
 # ---------------------------------------------------------------- the command line's habits
 # One example per command, shown under its --help (argparse's epilog).
 EXAMPLES = {
@@ -494,6 +560,8 @@ EXAMPLES = {
     "template": "smartcity-rules template standards/shandong-city-2019.scs -o data.xlsx",
     "sql": "smartcity-rules sql standards/shandong-city-2019.scs --table stats --dialect postgres",
     "fmt": "smartcity-rules fmt --diff standards/shandong-city-2019.scs standards/shandong-county-2019.scs",
+    "sensitivity": "smartcity-rules sensitivity standards/shandong-city-2019.scs standards/examples/city-cohort.json "
+                   "--spec standards/examples/shandong-city-2019.sensitivity.toml -o sensitivity.html",
 }
 EXAMPLE_HEADING = "example:"
 

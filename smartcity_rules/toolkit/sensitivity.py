@@ -138,7 +138,7 @@ def _salib() -> tuple[Any, Any]:
 
 def sensitivity(standard: Standard, records: Sequence[Mapping[str, Any]], spec: Spec | str | Path, *,
                 samples: int | None = None, seed: int | None = None, engine: str = "auto",
-                progress: Callable[[int], None] | None = None) -> SensitivityResult:
+                progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
     """Monte Carlo uncertainty and Sobol' sensitivity of the cohort's totals, ranks and ratings
     under the spec's uncertain weights, thresholds and methods (docs/sensitivity.md).
 
@@ -146,7 +146,7 @@ def sensitivity(standard: Standard, records: Sequence[Mapping[str, Any]], spec: 
     design scores base x (parameters + 2) draws, base the power of two that makes at least
     that many. `seed` (default: the spec's, else 0) makes the run reproducible. `engine` is
     "fast", "exact" or "auto" (fast where it covers the spec). `progress` is called with the
-    number of draws scored as they are."""
+    number of draws just scored and the number in all, as they are scored."""
     plan = _plan(standard)
     if not isinstance(spec, Spec):
         spec = load_spec(spec, plan)
@@ -224,7 +224,7 @@ class Cohort:
         self.base = Base(self.plan, compiled.executor.run(self.batch))
 
     def score(self, parameters: Sequence[Parameter], draws: Any, engine: str,
-              progress: Callable[[int], None] | None) -> tuple[str, Outcome]:
+              progress: Callable[[int, int], None] | None) -> tuple[str, Outcome]:
         from .sensitivity_fast import FastScorer, Unsupported
 
         if engine not in ("auto", "fast", "exact"):
@@ -239,7 +239,7 @@ class Cohort:
                 LOG.info("sensitivity: the exact path scores the draws: %s", why)
         return "exact", self._exact(parameters, draws, progress)
 
-    def _fast(self, scorer: Any, draws: Any, progress: Callable[[int], None] | None) -> Outcome:
+    def _fast(self, scorer: Any, draws: Any, progress: Callable[[int, int], None] | None) -> Outcome:
         from .sensitivity_fast import rank_rows
 
         np = _numpy()
@@ -252,13 +252,13 @@ class Cohort:
             ratings.append(rating)
             den = math.lcm(den, total.den)
             if progress is not None:
-                progress(min(chunk, len(draws) - start))
+                progress(min(chunk, len(draws) - start), len(draws))
         joined = np.concatenate([ints * (den // d) for ints, d in totals])
         rated = None if ratings[0] is None else np.concatenate(ratings)
         return Outcome(joined, den, rank_rows(joined), rated)
 
     def _exact(self, parameters: Sequence[Parameter], draws: Any,
-               progress: Callable[[int], None] | None) -> Outcome:
+               progress: Callable[[int, int], None] | None) -> Outcome:
         """Each distinct draw's plan, scored by the Python back-end, NodeScores and Ratings."""
         np = _numpy()
         seen: dict[tuple[int, ...], tuple[list[Fraction], list[int] | None]] = {}
@@ -269,7 +269,7 @@ class Cohort:
                 seen[key] = exact_scores(perturbed(self.plan, parameters, key), self.batch)
             rows.append(seen[key])
             if progress is not None:
-                progress(1)
+                progress(1, len(draws))
         den = math.lcm(1, *(t.denominator for totals, _ in seen.values() for t in totals))
         totals = np.array([[int(t * den) for t in totals] for totals, _ in rows], dtype=object)
         ranks = np.array([[1 + sum(other > t for other in totals) for t in totals] for totals, _ in rows])

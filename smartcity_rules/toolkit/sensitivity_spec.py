@@ -112,12 +112,13 @@ class _Reader:
 
     # ------------------------------------------------------------ places
     def fail(self, code: str, message: str, where: tuple[str, int, str | None] | None, *,
-             label: str = "", help: str = "") -> InvalidSpec:
-        span = None if where is None else self.place(*where)
+             label: str = "", help: str = "", on_key: bool = False) -> InvalidSpec:
+        span = None if where is None else self.place(*where, on_key=on_key)
         return InvalidSpec([Diagnostic(code, message, span, label=label, help=help)])
 
-    def place(self, table: str, index: int, key: str | None) -> Span | None:
-        """The span of `key = value` in the index-th `[[table]]` (or of the header), if found."""
+    def place(self, table: str, index: int, key: str | None, *, on_key: bool = False) -> Span | None:
+        """The span of the value of `key = value` (of the key, `on_key`) in the index-th
+        `[[table]]` (table "": at the top), else of the table's header, if found."""
         text = self.source.text
         headers = list(re.finditer(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", text, re.MULTILINE))
         if table and index >= len(headers):
@@ -127,10 +128,11 @@ class _Reader:
         end = len(text) if following is None else body + following.start()
         if key is None:
             return self.source.span(start, headers[index].end()) if table else None
-        found = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=[ \t]*(.*?)[ \t]*$", text[start:end], re.MULTILINE)
+        found = re.search(rf"^[ \t]*(\"?{re.escape(key)}\"?)[ \t]*=[ \t]*(.*?)[ \t]*$", text[start:end], re.MULTILINE)
         if found is None:
             return self.source.span(start, headers[index].end()) if table else None
-        return self.source.span(start + found.start(1), start + found.end(1))
+        group = 1 if on_key else 2
+        return self.source.span(start + found.start(group), start + found.end(group))
 
     def toml_error(self, error: Exception) -> InvalidSpec:
         message = str(error)
@@ -170,7 +172,7 @@ class _Reader:
                     context: str) -> InvalidSpec:
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean `{close[0]}`?" if close else "expected one of " + ", ".join(f"`{k}`" for k in known)
-        return self.fail("E0411", f"unknown key `{key}` {context}", where, help=hint)
+        return self.fail("E0411", f"unknown key `{key}` {context}", where, help=hint, on_key=True)
 
     def parameter(self, kind: str, index: int, table: Mapping[str, Any]) -> Parameter:
         for key in table:
