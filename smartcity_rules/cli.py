@@ -493,7 +493,9 @@ def _sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if form == "json":
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = {"csv": result.to_csv, "html": result.to_html}.get(form, lambda: visible(result.to_text()))()
+        from .toolkit.sensitivity_html import to_html  # plotly, the report extra
+
+        text = to_html(result) if form == "html" else result.to_csv() if form == "csv" else visible(result.to_text())
     if not args.output:
         out.write(text)
         return 0

@@ -19,10 +19,13 @@ from smartcity_rules.language.syntax import RoundMode
 from smartcity_rules.plan.semantics import Rounding, rank_column, round_score
 from smartcity_rules.toolkit.sensitivity import Cohort, SensitivityResult, exact_scores, sensitivity, sobol
 from smartcity_rules.toolkit.sensitivity_fast import Column, FastScorer, rank_rows, round_column
+from smartcity_rules.toolkit.sensitivity_html import to_html
 from smartcity_rules.toolkit.sensitivity_plan import perturbed
 from smartcity_rules.toolkit.sensitivity_spec import Spec, loads_spec
 
+from .browser import needs_chromium
 from .conftest import FIXTURES, STANDARDS
+from .test_cohort_report import HOSTILE_ENTITY, HOSTILE_NAME, observed, without_plotly_js
 
 EXAMPLES = STANDARDS / "examples"
 TOY = FIXTURES / "sensitivity-toy.scs"
@@ -387,3 +390,52 @@ def test_cli_spec_error_exits_1_naming_the_place(tmp_path: Path) -> None:
     spec.write_text('[[weight]]\nof = "indicator A1"\nlow = 1\nhigh = 2\n', "utf-8")
     code, out, err = run("sensitivity", TOY, TOY_DATA, "--spec", spec)
     assert code == 1 and out == "" and f"{spec}:2:6: error[E0412]" in err and "did you mean `indicator A`?" in err
+
+
+# ---------------------------------------------------------------- the HTML page, in a real browser
+def _hostile() -> SensitivityResult:
+    """The toy with a group named to break out of an attribute and a city named as a script."""
+    quoted = HOSTILE_NAME.replace('"', '\\"')
+    standard = scr.loads(TOY.read_text("utf-8").replace('group "全部"', f'group "{quoted}"'), "hostile.scs")
+    records = [{**record, "entity": HOSTILE_ENTITY if record["entity"] == "甲" else record["entity"]}
+               for record in scr.read_records(TOY_DATA)]
+    spec = (f"[[weight]]\nof = 'group \"{HOSTILE_NAME}\"'\nlow = 20\nhigh = 40\n"
+            '[[threshold]]\nof = "indicator A"\nlow = -0.5\nhigh = 0.1\n'
+            '[[threshold]]\nof = "level 2"\nlow = 10\nhigh = 20\n')
+    return sensitivity(standard, records, loads_spec(spec, standard.plan), samples=200, seed=1)
+
+
+def test_the_page_escapes_every_name() -> None:
+    page = without_plotly_js(to_html(_hostile()))
+    assert HOSTILE_ENTITY not in page and HOSTILE_NAME not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@needs_chromium
+def test_the_page_draws_its_charts_without_console_errors_or_network(toy: SensitivityResult, tmp_path: Path) -> None:
+    seen = observed(to_html(toy), tmp_path)
+    assert seen["problems"] == [] and seen["fetched"] == []
+    ids = [chart["id"] for chart in seen["charts"]]
+    assert ids[:2] == ["chart-ranks", "chart-sobol-ranks"] and len(ids) == 4  # and the two levels that move
+    for chart in seen["charts"]:
+        assert chart["drawn"] and chart["svg"] >= 1 and chart["bars"] > 0, chart
+
+
+@needs_chromium
+def test_the_city_page_draws_in_chromium(tmp_path: Path) -> None:
+    standard = scr.load(STANDARDS / "shandong-city-2019.scs")
+    result = sensitivity(standard, scr.read_records(EXAMPLES / "city-cohort.json"),
+                         EXAMPLES / "shandong-city-2019.sensitivity.toml", samples=200)
+    seen = observed(to_html(result), tmp_path)
+    assert seen["problems"] == [] and seen["fetched"] == []
+    assert all(chart["drawn"] and chart["bars"] > 0 for chart in seen["charts"]) and len(seen["charts"]) >= 3
+    assert sum("泰岳市" in text for text in seen["texts"]) >= 1
+
+
+@needs_chromium
+def test_hostile_names_cannot_inject_markup_or_script_in_chromium(tmp_path: Path) -> None:
+    seen = observed(to_html(_hostile()), tmp_path)
+    assert seen["problems"] == []  # no alert ran, nothing failed to load
+    assert seen["images"] == 0 and seen["scripts"] == 4  # WATCH, plotly.js, the charts, OBSERVE: no other
+    assert any(HOSTILE_ENTITY in text for text in seen["texts"])  # the charts show the names as written
+    assert any(HOSTILE_NAME in text for text in seen["texts"])

@@ -33,6 +33,7 @@ from ..results.nodes import NodeScores
 from ..results.rating import Ratings
 from ..standard import Standard
 from .sensitivity_plan import perturbed
+from .sensitivity_result import EntityUncertainty, Index, Indices, SensitivityResult
 from .sensitivity_spec import Parameter, Spec, load_spec, loads_spec
 
 LOG = logging.getLogger(__name__)
@@ -41,79 +42,6 @@ RESAMPLES = 100  # SALib's bootstrap resamples for the confidence intervals
 CONFIDENCE = 0.95
 
 __all__ = ["EntityUncertainty", "Index", "Indices", "SensitivityResult", "load_spec", "loads_spec", "sensitivity"]
-
-
-# ------------------------------------------------------------ results
-@attrs.frozen
-class EntityUncertainty:
-    """One entity's total, rank and rating across the draws."""
-
-    entity: str
-    total: str  # as the standard scores it, unperturbed
-    rank: int
-    rating: int | None
-    total_mean: float
-    total_median: float
-    total_low: float  # 5th percentile
-    total_high: float  # 95th percentile
-    rank_median: float
-    rank_low: float  # 5th percentile: the rank interval's best end
-    rank_high: float  # 95th percentile
-    ratings: tuple[float, ...]  # per level of SensitivityResult.levels (unrated first): the share of draws
-
-
-@attrs.frozen
-class Index:
-    """A parameter's first-order and total Sobol' index for one output, with the half-widths
-    of their confidence intervals (SALib's bootstrap, at CONFIDENCE)."""
-
-    parameter: str
-    first: float
-    first_conf: float
-    total: float
-    total_conf: float
-
-
-@attrs.frozen
-class Indices:
-    """The Sobol' indices of one output; `indices` is () when the output never moves."""
-
-    output: str  # "rank of 济南", "total of 济南", "entities at 五星级"
-    variance: float
-    indices: tuple[Index, ...]
-
-
-@attrs.frozen
-class SensitivityResult:
-    standard: str
-    parameters: tuple[str, ...]
-    samples: int  # draws scored: base x (parameters + 2), the Saltelli design
-    base: int
-    seed: int
-    engine: str  # "fast" (sensitivity_fast) or "exact" (a plan per draw, scored by the library)
-    levels: tuple[tuple[int, str], ...]  # (rank, name), 0 "unrated" first; () without a rating
-    entities: tuple[EntityUncertainty, ...]
-    ranks: tuple[Indices, ...]
-    totals: tuple[Indices, ...]
-    counts: tuple[Indices, ...]  # per level in `levels`: how many entities reach it
-
-    def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self, recurse=True)
-
-    def to_text(self) -> str:
-        from .sensitivity_output import text
-
-        return text(self)
-
-    def to_csv(self) -> str:
-        from .sensitivity_output import csv_text
-
-        return csv_text(self)
-
-    def to_html(self) -> str:
-        from .sensitivity_output import html
-
-        return html(self)
 
 
 # ------------------------------------------------------------ the analysis
