@@ -18,6 +18,7 @@ import smartcity_rules as scr
 from smartcity_rules.language.check import check
 from smartcity_rules.language.diagnostics import Diagnostic, render
 from smartcity_rules.language.parse import MAX_FORMULA_NODES, MAX_NESTING, MAX_SOURCE_CHARS, parse
+from smartcity_rules.toolkit.sensitivity_spec import loads_spec
 
 from .conftest import ROOT
 
@@ -62,8 +63,23 @@ def source_codes() -> set[str]:
     return set(re.findall(r'"([EWN]0\d{3})"', source))
 
 
+SPEC = re.compile(r"```toml\n(.*?)```", re.DOTALL)
+
+
+def spec_diagnostics(section: str) -> list[Diagnostic]:
+    """A sensitivity spec's entry (E04xx): its spec.toml read against its standard, as `sensitivity --spec` reads it."""
+    standard = scr.loads(BLOCK.findall(section)[0][1], "example.scs")
+    try:
+        loads_spec(SPEC.findall(section)[0], standard.plan, "spec.toml")
+    except scr.InvalidSpec as error:
+        return list(error.diagnostics)
+    return []
+
+
 def diagnostics_of(code: str, section: str, where: Path) -> list[Diagnostic]:
     """Writes the entry's files into `where` and returns every diagnostic `smartcity-rules check` gives."""
+    if code.startswith("E04"):
+        return spec_diagnostics(section)
     main: str | None = None
     for kind, body in BLOCK.findall(section):
         if kind != "scs":

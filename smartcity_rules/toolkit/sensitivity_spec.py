@@ -24,6 +24,7 @@ import attrs
 
 from ..language.diagnostics import Diagnostic
 from ..language.errors import InvalidSpec
+from ..language.numbers import fmt
 from ..language.source import Source, Span
 from ..language.syntax import Aggregation, Compare
 from ..plan import scoring as p
@@ -295,7 +296,7 @@ class _Reader:
             raise self.fail("E0416", "`step` must be above 0", (kind, index, "step"))
         count = int((high - low) / step) + 1
         if count > MAX_GRID:
-            raise self.fail("E0416", f"a step of {step} makes {count:,} values, more than {MAX_GRID:,}",
+            raise self.fail("E0416", f"a step of {fmt(step)} makes {count:,} values, more than {MAX_GRID:,}",
                             (kind, index, "step"), help="give a coarser `step`")
         grid = tuple(low + k * step for k in range(count))
         return attrs.evolve(extra, low=low, high=grid[-1]), grid
