@@ -439,3 +439,16 @@ def test_hostile_names_cannot_inject_markup_or_script_in_chromium(tmp_path: Path
     assert seen["images"] == 0 and seen["scripts"] == 4  # WATCH, plotly.js, the charts, OBSERVE: no other
     assert any(HOSTILE_ENTITY in text for text in seen["texts"])  # the charts show the names as written
     assert any(HOSTILE_NAME in text for text in seen["texts"])
+
+
+# ---------------------------------------------------------------- the bench, as a smoke test
+def test_the_bench_verifies_and_reports_the_toy() -> None:
+    import sys
+
+    sys.path.insert(0, str(STANDARDS.parent / "bench"))
+    import bench_sensitivity
+
+    for path, data, text in bench_sensitivity.CASES.values():
+        bench_sensitivity.verify(scr.load(path), scr.read_records(data), text, 4)
+    lines = bench_sensitivity.toy(400)
+    assert sum(line.startswith("| rank of 甲 |") for line in lines) == 3
