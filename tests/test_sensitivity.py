@@ -273,11 +273,58 @@ def test_it_runs_on_every_shipped_standard(name: str) -> None:
     assert result.to_text() and result.to_csv().startswith("kind,entity")
 
 
-def test_a_standard_with_entity_types_is_refused_clearly() -> None:
+TYPED_SPEC = """
+[[weight]]
+of = "indicator 4"  # cities only
+low = 2
+high = 4
+step = 0.5
+[[weight]]
+of = "indicator 5"  # counties only
+low = 2
+high = 4
+step = 0.5
+[[threshold]]
+of = "indicator 2"
+low = -0.1
+high = 0.1
+step = 0.05
+[[threshold]]
+of = "level 2"
+low = 10
+high = 14
+step = 0.5
+"""
+
+
+def test_a_standard_with_entity_types_varies_each_type_and_ranks_them_together(tmp_path: Path) -> None:
+    """Each type's entities scored by its own plan, a parameter varying what it names in the types
+    that have it; the fast path's result is the exact path's, draw for draw."""
     standard = scr.load(EXAMPLES / "county-and-city.scs")
-    with pytest.raises(scr.UnsupportedConstruct, match="entity types"):
-        sensitivity(standard, scr.read_records(EXAMPLES / "county-and-city-cohort.json"),
-                    Spec(()), samples=8)
+    records = scr.read_records(EXAMPLES / "county-and-city-cohort.json")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(TYPED_SPEC, "utf-8")
+    fast = sensitivity(standard, records, spec, samples=60, seed=3).to_dict()
+    exact = sensitivity(standard, records, spec, samples=60, seed=3, engine="exact").to_dict()
+    assert fast.pop("engine") == "fast" and exact.pop("engine") == "exact" and fast == exact
+    evaluations = standard.evaluate_cohort(records)
+    assert [e["entity"] for e in fast["entities"]] == [e.entity for e in evaluations]
+    assert [Fraction(e["total"]) for e in fast["entities"]] == [e.total for e in evaluations]
+    assert sorted(e["rank"] for e in fast["entities"]) == sorted(
+        1 + sum(o.total > e.total for o in evaluations) for e in evaluations)  # one ranking for both types
+    assert list(fast["parameters"]) == ["indicator 4", "indicator 5", "indicator 2", "level 2"]
+    by_name = {o["output"]: o for o in fast["ranks"]}
+    city = next(e.entity for e in evaluations if e.entity_type == "市" and by_name[f"rank of {e.entity}"]["indices"])
+    weights = {i["parameter"]: i["total"] for i in by_name[f"rank of {city}"]["indices"]}
+    assert set(weights) == set(fast["parameters"])
+
+
+def test_a_typed_spec_naming_what_no_type_has_is_an_error(tmp_path: Path) -> None:
+    standard = scr.load(EXAMPLES / "county-and-city.scs")
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[[weight]]\nof = "indicator 9"\nlow = 1\nhigh = 2\n', "utf-8")
+    with pytest.raises(scr.InvalidSpec, match=r"spec.toml:2:6: error\[E0412\]: the standard has no `indicator 9`"):
+        sensitivity(standard, scr.read_records(EXAMPLES / "county-and-city-cohort.json"), spec, samples=8)
 
 
 # ---------------------------------------------------------------- the twins of the semantics

@@ -21,20 +21,21 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
 from ..backends.protocol import Batch
 from ..backends.python.executor import PythonBackend
-from ..language.errors import MissingExtra, UnsupportedConstruct
+from ..language.diagnostics import Diagnostic
+from ..language.errors import InvalidSpec, MissingExtra, UnsupportedConstruct
 from ..plan import scoring as p
 from ..results.nodes import NodeScores
 from ..results.rating import Ratings
-from ..standard import Standard
+from ..standard import Standard, TypedStandard
 from .sensitivity_plan import perturbed
 from .sensitivity_result import EntityUncertainty, Index, Indices, SensitivityResult
-from .sensitivity_spec import Parameter, Spec, load_spec, loads_spec
+from .sensitivity_spec import Parameter, Spec, load_spec, loads_spec, loads_typed_spec
 
 LOG = logging.getLogger(__name__)
 DEFAULT_SAMPLES = 4096
@@ -75,28 +76,88 @@ def sensitivity(standard: Standard, records: Sequence[Mapping[str, Any]], spec: 
     that many. `seed` (default: the spec's, else 0) makes the run reproducible. `engine` is
     "fast", "exact" or "auto" (fast where it covers the spec). `progress` is called with the
     number of draws just scored and the number in all, as they are scored."""
-    plan = _plan(standard)
-    if not isinstance(spec, Spec):
-        spec = load_spec(spec, plan)
+    parts, parameters, spec_seed, spec_samples = _parts(standard, records, spec)
     np = _numpy()
     sample, _ = _salib()
-    seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
-    wanted = samples if samples is not None else spec.samples if spec.samples is not None else DEFAULT_SAMPLES
-    parameters = spec.parameters
+    seed = seed if seed is not None else spec_seed if spec_seed is not None else 0
+    wanted = samples if samples is not None else spec_samples if spec_samples is not None else DEFAULT_SAMPLES
     base = 2 ** max(1, math.ceil(math.log2(max(1, math.ceil(wanted / (len(parameters) + 2))))))
     problem = _problem(parameters)
     units = sample.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
     draws = np.column_stack([_indices(q, units[:, j]) for j, q in enumerate(parameters)]).astype(np.int64)
-    cohort = Cohort(standard, records)
-    used, outcome = cohort.score(parameters, draws, engine, progress)
-    return _result(standard, cohort, parameters, problem, draws, outcome, used, base, seed)
+    used, outcome = _score(parts, draws, len(records), engine, progress)
+    return _result(standard.title, parts, parameters, problem, draws, outcome, used, base, seed)
 
 
-def _plan(standard: Standard) -> p.ScoringPlan:
-    if standard.entity_types:
-        raise UnsupportedConstruct("sensitivity analysis of a standard with entity types is not offered yet: "
-                                   "analyse each type's standard (Standard.variant) on its own entities")
-    return standard.plan
+@attrs.frozen
+class Part:
+    """Entities scored by one plan: all of them, or those of one entity type (their `rows` in the
+    cohort), with the parameters that plan has (their `columns` among the spec's)."""
+
+    cohort: Cohort
+    rows: tuple[int, ...]
+    parameters: tuple[Parameter, ...]
+    columns: tuple[int, ...]
+
+
+def _parts(standard: Standard, records: Sequence[Mapping[str, Any]],
+           spec: Spec | str | Path) -> tuple[list[Part], tuple[Parameter, ...], int | None, int | None]:
+    """The cohort as parts scored by one plan each, the spec's parameters in its order, its seed and samples.
+
+    A standard with entity types scores each type's entities by its own plan, as evaluate_cohort
+    does (cohort functions among the type's entities); a parameter varies what it names in every
+    type that has it, and entities of every type are ranked together, by their totals."""
+    if not standard.entity_types:
+        read = spec if isinstance(spec, Spec) else load_spec(spec, standard.plan)
+        every = tuple(range(len(records)))
+        return ([Part(Cohort(standard, records), every, read.parameters, tuple(range(len(read.parameters))))],
+                read.parameters, read.seed, read.samples)
+    if isinstance(spec, Spec):
+        raise UnsupportedConstruct("a standard with entity types takes its spec as a file: each type reads it")
+    typed = cast(TypedStandard, standard)
+    plans = {t: typed.variant(t).plan for t in typed.entity_types}
+    specs = loads_typed_spec(_spec_text(spec), plans, str(spec))
+    by_position = {q.position: q for read in specs.values() for q in read.parameters}
+    order = sorted(by_position)
+    parts = []
+    routed = [typed._routed(record, index) for index, record in enumerate(records)]
+    for entity_type, read in specs.items():
+        rows = tuple(k for k, (t, _) in enumerate(routed) if t == entity_type)
+        if rows:
+            cohort = Cohort(typed.variant(entity_type), [routed[k][1] for k in rows])
+            parts.append(Part(cohort, rows, read.parameters, tuple(order.index(q.position) for q in read.parameters)))
+    first = next(iter(specs.values()))
+    return parts, tuple(by_position[k] for k in order), first.seed, first.samples
+
+
+def _spec_text(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidSpec([Diagnostic("E0410", f"cannot read the spec: {error}", None)]) from None
+
+
+def _score(parts: Sequence[Part], draws: Any, size: int, engine: str,
+           progress: Callable[[int, int], None] | None) -> tuple[str, Outcome]:
+    """Every part's scores of the draws, put together in the cohort's order, ranked together."""
+    from .sensitivity_fast import rank_rows
+
+    np = _numpy()
+    def step(done: int, _: int) -> None:  # the parts score the draws in turn: one bar for all
+        if progress is not None:
+            progress(done, len(draws) * len(parts))
+
+    found = [part.cohort.score(part.parameters, draws[:, list(part.columns)], engine, step) for part in parts]
+    den = math.lcm(1, *(outcome.den for _, outcome in found))
+    exact = any(outcome.totals.dtype == object for _, outcome in found)
+    totals = np.zeros((len(draws), size), dtype=object if exact else np.int64)
+    rated = None if any(outcome.ratings is None for _, outcome in found) else np.zeros((len(draws), size), np.int64)
+    for part, (_, outcome) in zip(parts, found):
+        totals[:, list(part.rows)] = outcome.totals * (den // outcome.den)
+        if rated is not None:
+            rated[:, list(part.rows)] = outcome.ratings
+    engines = sorted({used for used, _ in found})
+    return " and ".join(engines), Outcome(totals, den, rank_rows(totals), rated)
 
 
 def _problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
@@ -216,27 +277,34 @@ def exact_scores(plan: p.ScoringPlan, batch: Batch) -> tuple[list[Fraction], lis
 
 
 # ------------------------------------------------------------ statistics
-def _result(standard: Standard, cohort: Cohort, parameters: Sequence[Parameter], problem: dict[str, Any],
+def _result(title: str, parts: Sequence[Part], parameters: Sequence[Parameter], problem: dict[str, Any],
             draws: Any, outcome: Outcome, engine: str, base: int, seed: int) -> SensitivityResult:
     np = _numpy()
     totals = np.asarray(outcome.totals, dtype=np.float64) / outcome.den  # statistics only: the scores were exact
-    plan = cohort.plan
-    levels = () if plan.levels is None else ((0, "unrated"), *sorted((lv.rank, lv.name) for lv in plan.levels))
-    scores, ratings = cohort.base.scores, cohort.base.ratings
-    base_totals = [scores.total(row) for row in range(cohort.base.rows)]
+    size = totals.shape[1]
+    names: list[str] = [""] * size
+    base_totals: list[Fraction] = [Fraction(0)] * size
+    base_ratings: list[int | None] = [None] * size
+    level_names: dict[int, str] = {}
+    for part in parts:
+        scores, ratings = part.cohort.base.scores, part.cohort.base.ratings
+        for row, k in enumerate(part.rows):
+            names[k], base_totals[k] = part.cohort.entities[row], scores.total(row)
+            base_ratings[k] = None if ratings is None else ratings.ranks[row]
+        for level in part.cohort.plan.levels or ():
+            level_names.setdefault(level.rank, level.name)
+    levels = () if outcome.ratings is None else ((0, "unrated"), *sorted(level_names.items()))
     base_ranks = [1 + sum(other > t for other in base_totals) for t in base_totals]
-    entities = tuple(_entity(name, base_totals[e], base_ranks[e], None if ratings is None else ratings.ranks[e],
-                             totals[:, e], outcome.ranks[:, e],
+    entities = tuple(_entity(name, base_totals[e], base_ranks[e], base_ratings[e], totals[:, e], outcome.ranks[:, e],
                              None if outcome.ratings is None else outcome.ratings[:, e], levels)
-                     for e, name in enumerate(cohort.entities))
-    outputs = [(f"rank of {name}", outcome.ranks[:, e]) for e, name in enumerate(cohort.entities)]
-    outputs += [(f"total of {name}", totals[:, e]) for e, name in enumerate(cohort.entities)]
+                     for e, name in enumerate(names))
+    outputs = [(f"rank of {name}", outcome.ranks[:, e]) for e, name in enumerate(names)]
+    outputs += [(f"total of {name}", totals[:, e]) for e, name in enumerate(names)]
     if outcome.ratings is not None:
         outputs += [(f"entities at {name}", (outcome.ratings == rank).sum(axis=1)) for rank, name in levels]
     found = sobol(problem, [name for name, _ in outputs], np.column_stack([v for _, v in outputs]), seed)
-    size = len(cohort.entities)
     ranks, sums, counts = tuple(found[:size]), tuple(found[size:2 * size]), tuple(found[2 * size:])
-    return SensitivityResult(standard.title, tuple(q.name for q in parameters), len(draws), base, seed, engine,
+    return SensitivityResult(title, tuple(q.name for q in parameters), len(draws), base, seed, engine,
                              levels, entities, ranks, sums, counts)
 
 

@@ -75,6 +75,7 @@ class Parameter:
     level: bool  # a rating level's bar, not a leaf's thresholds
     distribution: Distribution
     values: tuple[Any, ...]
+    position: int = 0  # its place among the spec's tables, [[weight]] first, then [[threshold]], [[method]]
 
 
 @attrs.frozen
@@ -97,7 +98,19 @@ def load_spec(path: str | Path, plan: p.ScoringPlan) -> Spec:
 
 def loads_spec(text: str, plan: p.ScoringPlan, name: str = "<spec>") -> Spec:
     """A spec from its text, checked against the plan."""
-    reader = _Reader(Source(name, text), plan)
+    return _read(_Reader(Source(name, text), plan), text)
+
+
+def loads_typed_spec(text: str, plans: Mapping[str, p.ScoringPlan], name: str = "<spec>") -> dict[str, Spec]:
+    """A spec of a standard with entity types, checked against each type's plan: a table may
+    name what only some types have, and varies it in those (`Parameter.position` pairs them up);
+    naming what no type has is an error."""
+    names = {t: {*_targets(plan), *_level_names(plan)} for t, plan in plans.items()}
+    return {t: _read(_Reader(Source(name, text), plan, set().union(*(n for u, n in names.items() if u != t))), text)
+            for t, plan in plans.items()}
+
+
+def _read(reader: _Reader, text: str) -> Spec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -105,11 +118,16 @@ def loads_spec(text: str, plan: p.ScoringPlan, name: str = "<spec>") -> Spec:
     return reader.spec(data)
 
 
+def _level_names(plan: p.ScoringPlan) -> list[str]:
+    return [f"level {level.rank}" for level in plan.levels or ()]
+
+
 class _Reader:
-    def __init__(self, source: Source, plan: p.ScoringPlan) -> None:
+    def __init__(self, source: Source, plan: p.ScoringPlan, elsewhere: set[str] | None = None) -> None:
         self.source = source
         self.plan = plan
         self.targets = _targets(plan)
+        self.elsewhere = elsewhere or set()  # what another entity type's plan has: skipped here, not an error
 
     # ------------------------------------------------------------ places
     def fail(self, code: str, message: str, where: tuple[str, int, str | None] | None, *,
@@ -156,14 +174,15 @@ class _Reader:
             if value is not None and (type(value) is not int or value < (1 if key == "samples" else 0)):
                 least = " of at least 1" if key == "samples" else ""
                 raise self.fail("E0418", f"`{key}` must be a whole number{least}", ("", 0, key))
-        parameters: list[Parameter] = []
+        found: list[Parameter | None] = []
         for kind in KINDS:
             tables = data.get(kind, [])
             if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
                 raise self.fail("E0418", f"`{kind}` must be a list of tables, each written `[[{kind}]]`",
                                 ("", 0, kind))
-            parameters += [self.parameter(kind, index, table) for index, table in enumerate(tables)]
-        if not parameters:
+            found += [self.parameter(kind, index, table) for index, table in enumerate(tables)]
+        parameters = [attrs.evolve(q, position=k) for k, q in enumerate(found) if q is not None]
+        if not found:
             raise self.fail("E0419", "the spec varies nothing", None,
                             help="add a `[[weight]]`, `[[threshold]]` or `[[method]]` table")
         self.no_overlap(parameters)
@@ -175,7 +194,8 @@ class _Reader:
         hint = f"did you mean `{close[0]}`?" if close else "expected one of " + ", ".join(f"`{k}`" for k in known)
         return self.fail("E0411", f"unknown key `{key}` {context}", where, help=hint, on_key=True)
 
-    def parameter(self, kind: str, index: int, table: Mapping[str, Any]) -> Parameter:
+    def parameter(self, kind: str, index: int, table: Mapping[str, Any]) -> Parameter | None:
+        """The table's parameter, checked; None when it names what only another entity type has."""
         for key in table:
             if key not in _KEYS[kind]:
                 raise self.unknown_key(key, sorted(_KEYS[kind]), (kind, index, key), f"in a `[[{kind}]]` table")
@@ -184,14 +204,18 @@ class _Reader:
             raise self.fail("E0418", f"a `[[{kind}]]` table needs `of`, the text naming what it varies",
                             (kind, index, "of" if "of" in table else None),
                             help='for example `of = "indicator 12"`, `of = \'group "基础设施"\'` or `of = "level 5"`')
-        target, level = self.target(kind, index, " ".join(of.split()))
+        where = self.target(kind, index, " ".join(of.split()))
+        if where is None:
+            return None
+        target, level = where
         if kind == "method":
             return self.method(index, of, target, table)
         distribution, values = self.distribution(kind, index, table)
         return Parameter(" ".join(of.split()), kind, target, level, distribution, values)
 
-    def target(self, kind: str, index: int, of: str) -> tuple[int, bool]:
-        """The node (or level) index `of` names, and whether it is a rating level."""
+    def target(self, kind: str, index: int, of: str) -> tuple[int, bool] | None:
+        """The node (or level) index `of` names, and whether it is a rating level; None for
+        what only another entity type's plan has."""
         if of in self.targets:
             node = self.targets[of]
             self.can_vary(kind, index, node, of)
@@ -204,7 +228,9 @@ class _Reader:
                        for r in (self.plan.levels or ())[found].requirements):
                 raise self.fail("E0414", f"`{of}` has no `total >=` requirement to vary", (kind, index, "of"))
             return found, True
-        names = [*self.targets, *(f"level {r}" for r in ranks if kind == "threshold")]
+        if of in self.elsewhere:
+            return None
+        names = [*self.targets, *(f"level {r}" for r in ranks if kind == "threshold"), *sorted(self.elsewhere)]
         close = difflib.get_close_matches(of, names, n=1, cutoff=0.5)
         raise self.fail("E0412", f"the standard has no `{of}`", (kind, index, "of"),
                         help=f"did you mean `{close[0]}`?" if close else
