@@ -76,6 +76,10 @@ def sensitivity(standard: Standard, records: Sequence[Mapping[str, Any]], spec: 
     that many. `seed` (default: the spec's, else 0) makes the run reproducible. `engine` is
     "fast", "exact" or "auto" (fast where it covers the spec). `progress` is called with the
     number of draws just scored and the number in all, as they are scored."""
+    if engine not in ("auto", "fast", "exact"):
+        raise UnsupportedConstruct(f"no engine is called {engine!r}: auto, fast or exact")
+    if samples is not None and samples < 1:
+        raise InvalidSpec([Diagnostic("E0418", f"`samples` must be a whole number of at least 1, not {samples}", None)])
     parts, parameters, spec_seed, spec_samples = _parts(standard, records, spec)
     np = _numpy()
     sample, _ = _salib()
@@ -185,7 +189,9 @@ def _indices(parameter: Parameter, units: Any) -> Any:
         assert dist.mean is not None and dist.sd is not None
         mean, sd = float(dist.mean), float(dist.sd)
         drawn = stats.truncnorm.ppf(units, (low - mean) / sd, (high - mean) / sd, loc=mean, scale=sd)
-    step = (high - low) / (count - 1) if count > 1 else 1.0
+    values = parameter.values
+    step = float(values[1] - values[0]) if count > 1 else 1.0
+    assert np.isfinite(drawn).all(), "the spec reader checks every distribution's parameters"
     return np.clip(np.rint((drawn - low) / step), 0, count - 1).astype(np.int64)
 
 
@@ -216,8 +222,6 @@ class Cohort:
               progress: Callable[[int, int], None] | None) -> tuple[str, Outcome]:
         from .sensitivity_fast import FastScorer, Unsupported
 
-        if engine not in ("auto", "fast", "exact"):
-            raise ValueError(f"engine must be auto, fast or exact, not {engine!r}")
         if engine != "exact":
             try:
                 scorer = FastScorer(self.base, parameters)

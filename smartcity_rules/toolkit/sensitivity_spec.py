@@ -324,8 +324,9 @@ class _Reader:
         if count > MAX_GRID:
             raise self.fail("E0416", f"a step of {fmt(step)} makes {count:,} values, more than {MAX_GRID:,}",
                             (kind, index, "step"), help="give a coarser `step`")
-        grid = tuple(low + k * step for k in range(count))
-        return attrs.evolve(extra, low=low, high=grid[-1]), grid
+        # The draws are made over [low, high] as declared, then rounded to the grid (the last
+        # value of which may fall short of `high`, when `step` does not divide the range).
+        return extra, tuple(low + k * step for k in range(count))
 
     def shape(self, kind: str, index: int, name: str, low: Fraction, high: Fraction,
               values: Mapping[str, Fraction | None]) -> Distribution:
