@@ -402,6 +402,7 @@ def spec_error(text: str) -> str:
     (MINI_SPEC.replace("low = 2", "low = 5"), "E0413", "spec.toml:3:7", "`low` must be below `high`"),
     (MINI_SPEC + 'distribution = "triangular"\nmode = 9\n', "E0413", "spec.toml:6:8", "a `mode` from `low`"),
     (MINI_SPEC + 'distribution = "normal"\nmean = 3\n', "E0413", "spec.toml:5:16", "an `sd` above 0"),
+    (MINI_SPEC.replace("low = 2", "low = -1"), "E0413", "spec.toml:3:7", "points cannot be below 0"),
     ('[[weight]]\nof = "indicator 5"\nlow = 1\nhigh = 2\n', "E0414", "spec.toml:2:6", "a deduction"),
     ('[[threshold]]\nof = "indicator 5"\nlow = 1\nhigh = 2\n', "E0414", "spec.toml:2:6", "no star thresholds"),
     (MINI_SPEC + "[[weight]]\nof = 'group \"基础设施\"'\nlow = 5\nhigh = 7\n", "E0415", "spec.toml:6:6",

@@ -211,7 +211,18 @@ class _Reader:
         if kind == "method":
             return self.method(index, of, target, table)
         distribution, values = self.distribution(kind, index, table)
+        if kind == "weight":
+            self.weights(index, target, values)
         return Parameter(" ".join(of.split()), kind, target, level, distribution, values)
+
+    def weights(self, index: int, n: int, values: Sequence[Fraction]) -> None:
+        """A `weight W` stays above 0 and at most 1 (as E0258 holds the standard to); points at least 0."""
+        weighted = self.plan.nodes[n].weight is not None
+        if weighted and not all(0 < v <= 1 for v in values):
+            raise self.fail("E0413", "a weight's values must be above 0 and at most 1", ("weight", index, "low"),
+                            help=f"`{self.plan.nodes[n].name}` says `weight W`: draw W, as 0.3 for 30%")
+        if not weighted and min(values) < 0:
+            raise self.fail("E0413", "points cannot be below 0", ("weight", index, "low"))
 
     def target(self, kind: str, index: int, of: str) -> tuple[int, bool] | None:
         """The node (or level) index `of` names, and whether it is a rating level; None for
