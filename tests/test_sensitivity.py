@@ -538,3 +538,12 @@ def test_the_bench_verifies_and_reports_the_toy() -> None:
         bench_sensitivity.verify(scr.load(path), scr.read_records(data), text, 4)
     lines = bench_sensitivity.toy(400)
     assert sum(line.startswith("| rank of 甲 |") for line in lines) == 3
+
+
+def test_the_csv_makes_a_formula_in_a_name_inert() -> None:
+    standard = scr.load(TOY)
+    records = [{**r, "entity": "=cmd|' /C calc'!A0" if r["entity"] == "甲" else r["entity"]}
+               for r in scr.read_records(TOY_DATA)]
+    text = sensitivity(standard, records, TOY_SPEC, samples=40, seed=1).to_csv()
+    assert "\nentity,'=cmd" in text and "\nsobol,'rank of =cmd" not in text and "sobol,rank of '=cmd" not in text
+    assert "\nentity,=cmd" not in text

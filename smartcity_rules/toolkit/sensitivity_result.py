@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 
+from ..data.table import inert
+
 _PERCENT = "{:.1%}"
 
 
@@ -132,22 +134,22 @@ def text(result: SensitivityResult) -> str:
 
 def csv_text(result: SensitivityResult) -> str:
     """Two tables in one CSV: a row per entity (kind `entity`), then a row per output and
-    parameter (kind `sobol`)."""
+    parameter (kind `sobol`); text cells made inert, as `score -o` writes them (data/table.py)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["kind", "entity", "total", "rank", "rating", "total_mean", "total_median", "total_p5",
                      "total_p95", "rank_median", "rank_p5", "rank_p95",
-                     *(f"p_{name}" for name in level_names(result))])
+                     *(inert(f"p_{name}") for name in level_names(result))])
     for e in result.entities:
-        writer.writerow(["entity", e.entity, e.total, e.rank, "" if e.rating is None else e.rating, e.total_mean,
-                         e.total_median, e.total_low, e.total_high, e.rank_median, e.rank_low, e.rank_high,
-                         *e.ratings])
+        writer.writerow(["entity", inert(e.entity), e.total, e.rank, "" if e.rating is None else e.rating,
+                         e.total_mean, e.total_median, e.total_low, e.total_high, e.rank_median, e.rank_low,
+                         e.rank_high, *e.ratings])
     writer.writerow([])
     writer.writerow(["kind", "output", "parameter", "first", "first_conf", "total", "total_conf"])
     for output in (*result.counts, *result.ranks, *result.totals):
         for index in output.indices:
-            writer.writerow(["sobol", output.output, index.parameter, index.first, index.first_conf, index.total,
-                             index.total_conf])
+            writer.writerow(["sobol", inert(output.output), inert(index.parameter), index.first, index.first_conf,
+                             index.total, index.total_conf])
     return out.getvalue()
 
 
