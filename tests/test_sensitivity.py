@@ -106,6 +106,29 @@ def test_the_fast_and_the_exact_path_give_the_same_result() -> None:
 # ---------------------------------------------------------------- the fast path, held to the library
 SPECS = {  # a standard, its cohort, and a spec that varies what the standard has
     "city": ("shandong-city-2019.scs", "city-cohort.json", (EXAMPLES / "shandong-city-2019.sensitivity.toml")),
+    "city, a group with a deduction, a capped bonus, `at most` and leading bands": (
+        "shandong-city-2019.scs", "city-cohort.json", """
+[[weight]]
+of = 'group "保障措施"'
+low = 8
+high = 16
+step = 0.5
+[[weight]]
+of = "indicator 49"
+low = 1
+high = 3
+step = 0.5
+[[threshold]]
+of = "indicator 17"
+low = -2
+high = 2
+step = 1
+[[threshold]]
+of = "indicator 33"
+low = -0.03
+high = 0.03
+step = 0.01
+"""),
     "county": ("shandong-county-2019.scs", "county-cohort.json", """
 [[weight]]
 of = "indicator 1"
