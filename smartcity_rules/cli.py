@@ -1,5 +1,5 @@
 """The `smartcity-rules` command: check, score, template, explain, diff, assess, docs, report, test,
-sensitivity.
+sensitivity, lsp.
 
 Thin: main(argv) -> exit code."""
 
@@ -293,6 +293,21 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                            root=args.root)
 
 
+def _lsp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .toolkit import lsp  # pygls, the lsp extra: only the server needs it
+
+    return lsp.start(tcp=args.tcp, root=args.root)
+
+
+def _lsp_parser(sub: Any) -> None:
+    lsp = sub.add_parser("lsp", help="run the language server for editors (stdio; docs/editors.md)",
+                         description="The Language Server Protocol over stdio: diagnostics as you type, hover, "
+                                     "completion, definitions, references, rename and the outline.")
+    lsp.add_argument("--tcp", type=int, metavar="PORT", help="listen on PORT of 127.0.0.1 instead of stdio")
+    _root_option(lsp)
+    lsp.set_defaults(run=_lsp)
+
+
 def _score_parser(sub: Any) -> None:
     score = sub.add_parser(
         "score", help="score the entities in a statistics file (JSON, CSV, Excel, Parquet)",
@@ -389,6 +404,7 @@ def _parser() -> argparse.ArgumentParser:
     docs.set_defaults(run=_docs)
     _report_command(sub)
     _fmt_command(sub)
+    _lsp_parser(sub)
     diff = sub.add_parser("diff", help="show what a new edition of a standard changes for a cohort, and why")
     diff.add_argument("old", metavar="OLD", help="the edition in force, an .scs file")
     diff.add_argument("new", metavar="NEW", help="the new edition, an .scs file")
@@ -564,6 +580,7 @@ EXAMPLES = {
     "fmt": "smartcity-rules fmt --diff standards/shandong-city-2019.scs standards/shandong-county-2019.scs",
     "sensitivity": "smartcity-rules sensitivity standards/shandong-city-2019.scs standards/examples/city-cohort.json "
                    "--spec standards/examples/shandong-city-2019.sensitivity.toml -o sensitivity.html",
+    "lsp": "smartcity-rules lsp",
 }
 EXAMPLE_HEADING = "example:"
 

@@ -949,3 +949,46 @@ def _refused(path: Path, refused: files.FileRefused) -> Diagnostic:
     if refused.too_large:
         return Diagnostic("E0109", f"standard file {refused.why}", at)
     return Diagnostic("E0100", f"cannot read standard: {str(path)!r} {refused.why}", at)
+
+
+# ------------------------------------------------------------ for editors (toolkit/lsp)
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def keywords() -> tuple[str, ...]:
+    """The grammar's keywords, sorted: every word its rules spell out (`standard`, `at`,
+    `least`...), read from the parser, so an editor's list cannot drift from the grammar."""
+    return tuple(sorted({t.pattern.value for t in _parser().terminals
+                         if t.pattern.type == "str" and _WORD.fullmatch(t.pattern.value)}))
+
+
+def expected_after(text: str) -> frozenset[str] | None:
+    """What the grammar accepts next after `text`, the start of a standard: keywords as written
+    (`indicator`), other tokens by terminal name (`NAME`, `CODE`, `STRING`, `DECIMAL`); None when
+    `text` is not the start of any standard (a syntax error before its end). For completion."""
+    interactive = _parser().parse_interactive(text)
+    try:
+        interactive.exhaust_lexer()
+        accepted: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
+    except (lark.exceptions.UnexpectedInput, lark.exceptions.UnexpectedEOF):
+        return None
+    words = {t.name: t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
+    return frozenset(words.get(name, name) for name in accepted)
+
+
+def parse_recovered(text: str, name: str = "<string>") -> tuple[s.StandardFile | None, tuple[Diagnostic, ...]]:
+    """The tree of what parses, the top-level items holding syntax errors left out, and the
+    problems; for an editor, which still outlines and navigates a file while it is being typed.
+    None when nothing could be read (a file too large, a lone surrogate, too deep a formula)."""
+    try:
+        return parse(text, name), ()
+    except InvalidStandard as error:
+        problems = error.diagnostics
+    source = Source(name, text)
+    if len(text) > MAX_SOURCE_CHARS or _surrogates(source):
+        return None, problems
+    tree, _ = _parse_recovering(source)
+    if tree is None or _nesting_problem(source, tree) or _size_problem(source, tree) or _count_problem(source, tree):
+        return None, problems
+    result = _Builder(source).transform(tree)
+    return (result if isinstance(result, s.StandardFile) else None), problems

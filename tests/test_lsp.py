@@ -1,0 +1,208 @@
+"""The language server, round trip: `python -m smartcity_rules lsp` over stdio, driven by pygls's
+LanguageClient (tests/lsp_client.py), on copies of the shipped standards (the city standard, the
+county standard that `use`s it, the national standard) and on edited buffers with errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smartcity_rules.language.parse import keywords
+from smartcity_rules.standard import diagnose
+
+from .conftest import STANDARDS
+from .lsp_client import Session, find, position, t, utf16
+
+pytestmark = pytest.mark.lsp
+
+CITY, COUNTY, NATIONAL = "shandong-city-2019.scs", "shandong-county-2019.scs", "china-smart-city-evaluation-2016.scs"
+SHIPPED = (CITY, COUNTY, NATIONAL, "shandong-community-2019.scs")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace of copies of the shipped standards: rename tests may write them."""
+    where = tmp_path_factory.mktemp("workspace")
+    for path in STANDARDS.glob("*.scs"):
+        shutil.copy(path, where / path.name)
+    return where
+
+
+@pytest.fixture(scope="module")
+def session(folder: Path) -> Iterator[Session]:
+    started = Session(folder)
+    yield started
+    started.close()
+
+
+def _text(folder: Path, name: str) -> str:
+    return (folder / name).read_text("utf-8")
+
+
+# ------------------------------------------------------------------ diagnostics
+@pytest.mark.parametrize("name", SHIPPED)
+def test_diagnostics_are_those_of_check(session: Session, folder: Path, name: str) -> None:
+    expected = diagnose(folder / name)
+    with session.opened(folder / name) as uri:
+        found = session.diagnostics(uri)
+    assert [d.code for d in found] == [d.code for d in expected]
+    text = _text(folder, name)
+    for got, want in zip(found, expected):
+        assert want.span is not None
+        assert (got.range.start.line, got.range.start.character) == position(text, want.span.start)
+        assert got.message.startswith(want.message)
+        assert got.source == "smartcity-rules"
+        assert got.severity == {"error": 1, "warning": 2, "note": 3}[want.severity.value]
+
+
+BROKEN_INPUT = 'input 光纤 "𠀋光纤入户用户数😀": count "户", part of 家庭户数\n'
+
+
+def test_an_edited_buffer_with_errors(session: Session, folder: Path) -> None:
+    """An unknown input typed after Chinese and astral characters: the range counts UTF-16 units."""
+    text = _text(folder, CITY)
+    anchor = "input households"
+    with session.opened(folder / CITY, text) as uri:
+        assert not [d for d in session.diagnostics(uri) if d.severity == t.DiagnosticSeverity.Error]
+        line, _ = find(text, anchor)
+        session.change(uri, t.TextDocumentContentChangePartial(
+            t.Range(t.Position(line, 0), t.Position(line, 0)), BROKEN_INPUT))
+        errors = [d for d in session.diagnostics(uri) if d.severity == t.DiagnosticSeverity.Error]
+        assert errors, "the unknown `part of` is an error"
+        first = errors[0]
+        start = BROKEN_INPUT.index("家庭户数")
+        assert first.range.start == t.Position(line, utf16(BROKEN_INPUT[:start]))
+        assert first.range.end == t.Position(line, utf16(BROKEN_INPUT[:start]) + 4)
+        assert utf16(BROKEN_INPUT[:start]) == start + 2  # two astral characters before it
+        assert first.code and first.code.startswith("E02")
+        assert first.code_description is not None and first.code_description.href.endswith("#" + first.code.lower())
+        # the fix, typed as a change of one range: the errors go
+        session.change(uri, t.TextDocumentContentChangePartial(
+            t.Range(t.Position(line, 0), t.Position(line + 1, 0)), ""))
+        assert not [d for d in session.diagnostics(uri) if d.severity == t.DiagnosticSeverity.Error]
+
+
+def test_a_syntax_error_keeps_the_rest_navigable(session: Session, folder: Path) -> None:
+    text = _text(folder, CITY).replace("value ratio(fibre_households, households)", "value ratio(fibre_households,")
+    with session.opened(folder / CITY, text) as uri:
+        found = session.diagnostics(uri)
+        assert [d.code for d in found if d.severity == t.DiagnosticSeverity.Error][:1] == ["E0101"]
+        # the group holding the error is set aside; the inputs and the other groups still answer
+        hover = session.hover(uri, *find(text, "broadband_200m_users", after="input ", inside=2))
+        assert hover is not None and "200M" in hover.contents.value  # type: ignore[union-attr]
+        symbols = [symbol.name for symbol in session.symbols(uri)]
+        assert "基础设施" not in symbols and "数字惠民" in symbols
+
+
+# ------------------------------------------------------------------ hover
+def test_hover_on_an_input(session: Session, folder: Path) -> None:
+    text = _text(folder, CITY)
+    with session.opened(folder / CITY) as uri:
+        hover = session.hover(uri, *find(text, "fibre_households", after="value ratio(", inside=3))
+    assert hover is not None
+    value = hover.contents.value  # type: ignore[union-attr]
+    assert "光纤入户用户数" in value and "kind: count" in value and "unit: 户" in value
+    assert "part of `households`" in value
+
+
+def test_hover_on_an_indicator(session: Session, folder: Path) -> None:
+    text = _text(folder, CITY)
+    with session.opened(folder / CITY) as uri:
+        hover = session.hover(uri, *find(text, "12", after="indicator 12 ★"))
+    assert hover is not None
+    value = hover.contents.value  # type: ignore[union-attr]
+    assert "indicator 12** ★ 5G网络覆盖率" in value
+    assert "```scs\nvalue ratio(" in value and "$$\n\\frac{" in value  # as written, and as published
+    assert "| ★ | ★★ |" in value and "provisional" in value and "points:" in value
+
+
+def test_hover_across_use(session: Session, folder: Path) -> None:
+    text = _text(folder, COUNTY)
+    with session.opened(folder / COUNTY) as uri:
+        hover = session.hover(uri, *find(text, "13", after="indicator 12 from city"))
+    assert hover is not None
+    value = hover.contents.value  # type: ignore[union-attr]
+    assert "indicator 13** ★ " in value and "电子证照使用率" in value and f"*declared in* `{CITY}`" in value
+
+
+# ------------------------------------------------------------------ completion
+def test_completion_in_a_formula(session: Session, folder: Path) -> None:
+    text = _text(folder, CITY).replace("value ratio(fibre_households, households)", "value ratio(fib")
+    with session.opened(folder / CITY, text) as uri:
+        items = session.complete(uri, *find(text, "ratio(fib", inside=len("ratio(fib")))
+    labels = {item.label: item for item in items}
+    assert "fibre_households" in labels and labels["fibre_households"].detail == "光纤入户用户数"
+    assert labels["fibre_households"].kind == t.CompletionItemKind.Variable
+    assert "ratio" in labels and labels["ratio"].kind == t.CompletionItemKind.Function
+    assert "indicator" not in labels  # not where a formula goes on
+
+
+def test_completion_of_bands_indicators_and_keywords(session: Session, folder: Path) -> None:
+    text = _text(folder, CITY)
+    at_stars = text.replace("        stars mature\n", "        stars \n", 1)
+    with session.opened(folder / CITY, at_stars) as uri:
+        items = session.complete(uri, *find(at_stars, "stars \n", inside=len("stars ")))
+    labels = {item.label for item in items}
+    assert {"mature", "rates", "adoption"} <= labels and {"at"} <= labels
+    rating = text.replace("when total >= 85", "when indicator ", 1)
+    with session.opened(folder / CITY, rating) as uri:
+        items = session.complete(uri, *find(rating, "when indicator ", inside=len("when indicator ")))
+    assert {"1", "12", "L1"} & {item.label for item in items} >= {"1", "12"}
+    top = text + "\n"
+    with session.opened(folder / CITY, top) as uri:
+        items = session.complete(uri, top.count("\n"), 0)
+    words = {item.label for item in items if item.kind == t.CompletionItemKind.Keyword}
+    assert {"group", "input", "bands", "use"} <= words <= set(keywords())
+
+
+def test_completion_across_use(session: Session, folder: Path) -> None:
+    text = _text(folder, COUNTY).replace("indicator 2 from city 2 ", "indicator 2 from city ", 1)
+    with session.opened(folder / COUNTY, text) as uri:
+        items = session.complete(uri, *find(text, "indicator 2 from city ", inside=len("indicator 2 from city ")))
+    codes = {item.label: item.detail for item in items if item.kind == t.CompletionItemKind.Field}
+    assert codes["12"] == "5G网络覆盖率" and len(codes) >= 49
+
+
+# ------------------------------------------------------------------ definition, references
+def _location(found: object) -> t.Location:
+    assert isinstance(found, t.Location), found
+    return found
+
+
+def test_definition_across_use(session: Session, folder: Path) -> None:
+    county, city = _text(folder, COUNTY), _text(folder, CITY)
+    with session.opened(folder / COUNTY) as uri:
+        found = _location(session.definition(uri, *find(county, "7", after="indicator 6 from city")))
+        alias = _location(session.definition(uri, *find(county, "city", after="indicator 1 from")))
+    assert found.uri == (folder / CITY).as_uri()
+    assert found.range.start == t.Position(*find(city, 'indicator 7 "', inside=len("indicator ")))
+    assert alias.uri == uri and alias.range.start == t.Position(*find(county, "as city", inside=3))
+
+
+def test_definition_of_an_input(session: Session, folder: Path) -> None:
+    city = _text(folder, CITY)
+    with session.opened(folder / CITY) as uri:
+        found = _location(session.definition(uri, *find(city, " households)", after="value ratio(fibre", inside=1)))
+    assert found.range.start == t.Position(*find(city, 'input households "', inside=len("input ")))
+
+
+def test_references_across_use(session: Session, folder: Path) -> None:
+    """The city's `households` is read by the county standard too (which declares it again)."""
+    city, county = _text(folder, CITY), _text(folder, COUNTY)
+    with session.opened(folder / CITY) as uri:  # the county file is not open: found in the workspace
+        found = session.references(uri, *find(city, 'input households "', inside=len("input ")))
+    by_file: dict[str, int] = {}
+    for location in found:
+        by_file[location.uri] = by_file.get(location.uri, 0) + 1
+    assert by_file[(folder / CITY).as_uri()] == _words(city, "households") > 3
+    assert by_file[(folder / COUNTY).as_uri()] == _words(county, "households") > 1
+
+
+def _words(text: str, word: str) -> int:
+    """How often a name is written outside comments (the standards' strings hold no ASCII names)."""
+    code = "\n".join(line.split("#")[0] for line in text.splitlines())
+    return len(re.findall(rf"(?<!\w){word}(?!\w)", code))
