@@ -6,6 +6,7 @@ the code units client and server agreed on (UTF-16 unless the client offers anot
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,6 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
-from ... import __version__
 from ...language.diagnostics import Diagnostic, Severity
 from ...language.source import Span
 from . import completion, hover, navigation, outline, symbols
@@ -31,7 +31,7 @@ class StandardsServer(LanguageServer):
     """The language server of `.scs` standards."""
 
     def __init__(self, root: Path | None = None) -> None:
-        super().__init__(NAME, __version__)
+        super().__init__(NAME, version("smartcity_rules"))  # the package's __init__ is a later stage
         self.standards = Standards(root)
         self.errors_docs = path_uri(_DOCS) if _DOCS.is_file() else None
 
