@@ -17,8 +17,9 @@ import pytest
 
 pytest.importorskip("pygls", reason="pygls is not installed: pip install 'smartcity_rules[lsp]'")
 
-from lsprotocol import types as t  # noqa: E402  (after the skip: pygls brings lsprotocol)
-from pygls.lsp.client import LanguageClient  # noqa: E402
+# after the skip: pygls brings lsprotocol
+from lsprotocol import types as t
+from pygls.lsp.client import LanguageClient
 
 T = TypeVar("T")
 TIMEOUT = 120  # seconds: the first diagnose imports sympy, and the machine is shared

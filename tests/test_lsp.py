@@ -206,3 +206,119 @@ def _words(text: str, word: str) -> int:
     """How often a name is written outside comments (the standards' strings hold no ASCII names)."""
     code = "\n".join(line.split("#")[0] for line in text.splitlines())
     return len(re.findall(rf"(?<!\w){word}(?!\w)", code))
+
+
+# ------------------------------------------------------------------ rename
+def _applied(text: str, edits: list[t.TextEdit]) -> str:
+    """The text with the edits made, from the last to the first (positions in UTF-16 units)."""
+    lines = text.split("\n")
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        assert edit.range.start.line == edit.range.end.line
+        line = lines[edit.range.start.line]
+        units = line.encode("utf-16-le")
+        start, end = 2 * edit.range.start.character, 2 * edit.range.end.character
+        lines[edit.range.start.line] = (units[:start] + edit.new_text.encode("utf-16-le") + units[end:]).decode(
+            "utf-16-le")
+    return "\n".join(lines)
+
+
+def _renamed(session: Session, folder: Path, tmp_path: Path, edit: t.WorkspaceEdit | None) -> dict[str, str]:
+    """The workspace's standards with the edit made, written beside each other in a fresh folder."""
+    assert edit is not None and edit.changes
+    for path in folder.glob("*.scs"):
+        shutil.copy(path, tmp_path / path.name)
+    texts: dict[str, str] = {}
+    for uri, edits in edit.changes.items():
+        name = Path(uri.removeprefix("file://")).name
+        texts[name] = _applied((folder / name).read_text("utf-8"), edits)
+        (tmp_path / name).write_text(texts[name], "utf-8")
+    return texts
+
+
+def test_rename_an_input_across_use(session: Session, folder: Path, tmp_path: Path) -> None:
+    city = _text(folder, CITY)
+    with session.opened(folder / CITY) as uri:
+        place = find(city, 'input households "', inside=len("input "))
+        prepared = session.prepare_rename(uri, *place)
+        edit = session.rename(uri, *place, "住户")
+    assert prepared is not None and prepared.placeholder == "households"
+    texts = _renamed(session, folder, tmp_path, edit)
+    assert set(texts) >= {CITY, COUNTY}
+    assert _words(texts[CITY], "households") == 0 and _words(texts[CITY], "住户") == _words(city, "households")
+    for name in (CITY, COUNTY):  # both still check, with the same diagnostics as before
+        assert [d.code for d in diagnose(tmp_path / name)] == [d.code for d in diagnose(folder / name)]
+
+
+def test_rename_an_indicator_renames_its_uses(session: Session, folder: Path, tmp_path: Path) -> None:
+    city = _text(folder, CITY)
+    with session.opened(folder / CITY) as uri:
+        edit = session.rename(uri, *find(city, 'indicator 7 "', inside=len("indicator ")), "7a")
+    texts = _renamed(session, folder, tmp_path, edit)
+    assert 'indicator 7a "电子警察' in texts[CITY] and "indicator 6 from city 7a {" in texts[COUNTY]
+    assert not [d for d in diagnose(tmp_path / COUNTY) if d.is_error]
+
+
+@pytest.mark.parametrize(("new", "why"), [("1abc", "not a name"), ("indicator", "keyword"), ("ratio", "function"),
+                                          ("fibre_households", "already declares")])
+def test_rename_refuses_an_invalid_name(session: Session, folder: Path, new: str, why: str) -> None:
+    city = _text(folder, CITY)
+    with session.opened(folder / CITY) as uri, pytest.raises(Exception, match=why):
+        session.rename(uri, *find(city, 'input households "', inside=len("input ")), new)
+
+
+def test_rename_a_group_and_a_code(session: Session, folder: Path) -> None:
+    city = _text(folder, CITY)
+    with session.opened(folder / CITY) as uri:
+        group = session.rename(uri, *find(city, '"基础设施"', inside=1), "基础 设施")
+        with pytest.raises(Exception, match="without quotes"):
+            session.rename(uri, *find(city, '"基础设施"', inside=1), 'a"b')
+        with pytest.raises(Exception, match="already declares"):
+            session.rename(uri, *find(city, 'indicator 7 "', inside=len("indicator ")), "8")
+    assert group is not None and group.changes is not None
+    (edits,) = group.changes.values()
+    assert {e.new_text for e in edits} == {'"基础 设施"'}
+
+
+# ------------------------------------------------------------------ the outline
+def test_document_symbols(session: Session, folder: Path) -> None:
+    from smartcity_rules.language.parse import parse_file
+
+    tree = parse_file(folder / CITY)
+    with session.opened(folder / CITY) as uri:
+        found = session.symbols(uri)
+    groups = [s for s in found if s.kind == t.SymbolKind.Namespace]
+    assert [g.name for g in groups] == [g.name for g in tree.groups]
+    indicators = [c for g in groups for c in g.children or () if c.kind == t.SymbolKind.Function]
+    assert len(indicators) == sum(len(g.indicators) for g in tree.all_groups())
+    first = indicators[0]
+    assert first.range.start.line <= first.selection_range.start.line <= first.range.end.line
+    assert any(s.kind == t.SymbolKind.Variable and s.name == "households" for s in found)
+
+
+def test_the_national_standard(session: Session, folder: Path) -> None:
+    text = _text(folder, NATIONAL)
+    with session.opened(folder / NATIONAL) as uri:
+        assert not [d for d in session.diagnostics(uri) if d.severity == t.DiagnosticSeverity.Error]
+        symbols = session.symbols(uri)
+        hover = session.hover(uri, *find(text, "fourg_users", after="value ratio(", inside=1))
+        references = session.references(uri, *find(text, "mobile_users", after="input ", inside=1))
+    assert symbols and all(s.children for s in symbols if s.kind == t.SymbolKind.Namespace)
+    assert hover is not None and "4G" in hover.contents.value  # type: ignore[union-attr]
+    assert len(references) == _words(text, "mobile_users")
+
+
+# ------------------------------------------------------------------ encodings
+def test_positions_in_utf8_when_the_client_asks(folder: Path) -> None:
+    """A client that offers UTF-8 gets it; columns then count bytes."""
+    session = Session(folder, encodings=["utf-8", "utf-16"])
+    try:
+        assert session.initialized.capabilities.position_encoding == "utf-8"
+        text = _text(folder, CITY).replace("input households", BROKEN_INPUT + "input households", 1)
+        with session.opened(folder / CITY, text) as uri:
+            first = next(d for d in session.diagnostics(uri) if d.severity == t.DiagnosticSeverity.Error)
+            line = BROKEN_INPUT
+            assert first.range.start.character == len(line[: line.index("家庭户数")].encode("utf-8"))
+            hover = session.hover(uri, first.range.start.line, len(line[: line.index("光纤")].encode("utf-8")) + 3)
+            assert hover is not None and "𠀋光纤入户用户数😀" in hover.contents.value  # type: ignore[union-attr]
+    finally:
+        session.close()
