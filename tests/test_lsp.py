@@ -4,8 +4,12 @@ county standard that `use`s it, the national standard) and on edited buffers wit
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +19,7 @@ from smartcity_rules.language.parse import keywords
 from smartcity_rules.standard import diagnose
 
 from .conftest import STANDARDS
-from .lsp_client import Session, find, position, t, utf16
+from .lsp_client import LanguageClient, Session, find, position, t, utf16
 
 pytestmark = pytest.mark.lsp
 
@@ -322,3 +326,48 @@ def test_positions_in_utf8_when_the_client_asks(folder: Path) -> None:
             assert hover is not None and "𠀋光纤入户用户数😀" in hover.contents.value  # type: ignore[union-attr]
     finally:
         session.close()
+
+
+# ------------------------------------------------------------------ over TCP
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _tcp_hover(port: int, path: Path, place: tuple[int, int]) -> str:
+    client = LanguageClient("smartcity-rules-tests", "1")
+    for _ in range(600):  # the server imports the library before it listens
+        try:
+            await client.start_tcp("127.0.0.1", port)
+            break
+        except OSError:
+            await asyncio.sleep(0.1)
+    await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities()))
+    client.initialized(t.InitializedParams())
+    item = t.TextDocumentItem(path.as_uri(), "scs", 1, path.read_text("utf-8"))
+    client.text_document_did_open(t.DidOpenTextDocumentParams(item))
+    hover = await client.text_document_hover_async(t.HoverParams(t.TextDocumentIdentifier(path.as_uri()),
+                                                                 t.Position(*place)))
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    assert hover is not None and isinstance(hover.contents, t.MarkupContent)
+    return hover.contents.value
+
+
+def test_over_tcp(folder: Path) -> None:
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "smartcity_rules", "lsp", "--tcp", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        text = _text(folder, CITY)
+        value = asyncio.run(_tcp_hover(port, folder / CITY, find(text, "households", after="input ")))
+        assert "区域内总户数" in value
+        assert server.wait(60) == 0  # `exit` after `shutdown` ends it
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.wait()
+        assert server.stderr is not None
+        server.stderr.close()
