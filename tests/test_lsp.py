@@ -371,3 +371,32 @@ def test_over_tcp(folder: Path) -> None:
         server.wait()
         assert server.stderr is not None
         server.stderr.close()
+
+
+# ------------------------------------------------------------------ diagnostics: labels, bases
+def test_labels_become_related_information(session: Session, folder: Path) -> None:
+    text = _text(folder, CITY).replace("input households", 'input households "again": count "户"\ninput households', 1)
+    with session.opened(folder / CITY, text) as uri:
+        found = next(d for d in session.diagnostics(uri) if d.code == "E0201")
+    assert found.related_information is not None
+    (first,) = found.related_information
+    assert first.message == "first declared here" and first.location.uri == uri
+    assert first.location.range.start == t.Position(*find(text, "households", after="input "))
+    assert found.range.start == t.Position(*find(text, "households", after='"again": count "户"\ninput '))
+
+
+def test_an_error_in_a_base_shows_on_the_use_line(session: Session, folder: Path) -> None:
+    """The city standard open with an error: the county standard, which uses it, says so at once."""
+    county, city = _text(folder, COUNTY), _text(folder, CITY)
+    broken = city.replace("value ratio(fibre_households, households)", "value ratio(fibre_households, homes)")
+    with session.opened(folder / COUNTY) as county_uri:
+        assert not [d for d in session.diagnostics(county_uri) if d.severity == t.DiagnosticSeverity.Error]
+        with session.news:  # the county buffer's diagnostics are published again, for the same version
+            session.published.pop(county_uri, None)
+        with session.opened(folder / CITY, broken):
+            errors = [d for d in session.diagnostics(county_uri) if d.severity == t.DiagnosticSeverity.Error]
+    assert errors and errors[0].range.start == t.Position(*find(county, "use "))
+    assert errors[0].message.startswith(f"{folder / CITY}:")
+    related = errors[0].related_information
+    assert related and related[0].location.uri == (folder / CITY).as_uri()
+    assert related[0].location.range.start == t.Position(*find(broken, "homes"))

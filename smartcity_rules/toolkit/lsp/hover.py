@@ -136,6 +136,9 @@ def _scoring(ind: s.Indicator) -> Iterator[str]:
     if ind.deduction is not None:
         cap = "" if ind.deduction.cap is None else f", at most {ind.deduction.cap.text}"
         yield f"\ndeduct: {ind.deduction.each.text} each{cap}{_provisional(ind.deduction.provisional)}"
+    for field, numbers in ind.per_type:
+        each = ", ".join(f'{literal.text} for "{md(name)}"' for name, literal in numbers.values)
+        yield f"\n{field} by entity type: {each}"
 
 
 def _points(points: s.Points) -> str:

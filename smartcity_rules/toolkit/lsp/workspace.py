@@ -12,7 +12,7 @@ import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import unquote, urlparse
 
 import attrs
 
@@ -43,7 +43,7 @@ def uri_path(uri: str) -> Path | None:
 
 
 def path_uri(path: Path) -> str:
-    return "file://" + quote(Path(os.path.abspath(path)).as_posix(), safe="/:")
+    return Path(os.path.abspath(path)).as_uri()
 
 
 def normalised(text: str) -> str:
@@ -156,7 +156,7 @@ class Standards:
         """Every diagnostic `smartcity-rules check` gives for the standard, buffers as typed."""
         read = self.read if sheet.path is not None else _refuse_unsaved
         try:
-            return diagnose_tree(link(parse(sheet.text, sheet.name), read=read, root=self._root_of(sheet)))
+            return diagnose_tree(link(parse(sheet.text, sheet.name), read=read, root=self.root))
         except InvalidStandard as error:
             return error.diagnostics
 
@@ -166,12 +166,9 @@ class Standards:
             return None
         read = self.read if sheet.path is not None else _refuse_unsaved
         try:
-            return link(sheet.tree, read=read, root=self._root_of(sheet))
+            return link(sheet.tree, read=read, root=self.root)
         except InvalidStandard:
             return None
-
-    def _root_of(self, sheet: Sheet) -> Path | None:
-        return self.root
 
     # ------------------------------------------------------------ `use` lines
     def bases(self, sheet: Sheet) -> dict[str, Sheet]:
