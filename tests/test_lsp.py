@@ -400,3 +400,20 @@ def test_an_error_in_a_base_shows_on_the_use_line(session: Session, folder: Path
     related = errors[0].related_information
     assert related and related[0].location.uri == (folder / CITY).as_uri()
     assert related[0].location.range.start == t.Position(*find(broken, "homes"))
+
+
+def test_a_use_path_leads_to_its_file(session: Session, folder: Path) -> None:
+    county, city = _text(folder, COUNTY), _text(folder, CITY)
+    with session.opened(folder / COUNTY) as uri:
+        place = find(county, '"shandong-city-2019.scs"', after="use ", inside=3)
+        found = _location(session.definition(uri, *place))
+        hover = session.hover(uri, *place)
+        assert session.prepare_rename(uri, *place) is None
+        with pytest.raises(Exception, match="rename the file"):
+            session.rename(uri, *place, "x")
+        alias = session.rename(uri, *find(county, "as city", inside=3), "市")
+    assert found.uri == (folder / CITY).as_uri() and found.range.start == t.Position(*find(city, "standard \""))
+    assert hover is not None and "山东省市级新型智慧城市试点示范建设标准" in hover.contents.value  # type: ignore[union-attr]
+    assert alias is not None and alias.changes is not None
+    (edits,) = alias.changes.values()
+    assert len(edits) == 1 + sum(line.split("#")[0].count(" from city ") for line in county.splitlines())

@@ -41,6 +41,8 @@ def hover(ws: Standards, sheet: Sheet, occurrence: Occurrence) -> str | None:
         return None
     home, declared = place
     where = "" if home is sheet else f"\n\n*declared in* `{home.path.name if home.path else home.uri}`"
+    if declared.kind is Kind.FILE:  # the `use` line's path: said as its alias is
+        home, where = sheet, ""
     text = _TELLERS[declared.kind](ws, home, declared.name)
     return None if text is None else text + where
 
@@ -178,4 +180,4 @@ def _alias(ws: Standards, home: Sheet, name: str) -> str | None:
 
 
 _TELLERS = {Kind.INPUT: _input, Kind.INDICATOR: _indicator, Kind.BANDS: _named_bands, Kind.GROUP: _group,
-            Kind.ALIAS: _alias}
+            Kind.ALIAS: _alias, Kind.FILE: _alias}

@@ -35,8 +35,20 @@ def definition(ws: Standards, sheet: Sheet, occurrence: Occurrence) -> Place | N
         return None if base is None or found is None else (base, found)
     if occurrence.kind is Kind.INPUT:
         return _input(ws, sheet, occurrence.name, [])
+    if occurrence.kind is Kind.FILE:
+        return _file(ws, sheet, occurrence.name)
     found = declaration(sheet.names, occurrence.kind, occurrence.name)
     return None if found is None else (sheet, found)
+
+
+def _file(ws: Standards, sheet: Sheet, alias: str) -> Place | None:
+    """The start of the standard a `use` line reads: its header, else its first character."""
+    base = ws.bases(sheet).get(alias)
+    if base is None:
+        return None
+    header = None if base.tree is None else base.tree.header
+    start, end = (0, 0) if header is None else (header.span.start, header.span.start + len("standard"))
+    return base, Occurrence(Kind.FILE, alias, start, end, declares=True)
 
 
 def _input(ws: Standards, sheet: Sheet, name: str, seen: list[Sheet]) -> Place | None:
@@ -53,6 +65,8 @@ def _input(ws: Standards, sheet: Sheet, name: str, seen: list[Sheet]) -> Place |
 
 def references(ws: Standards, sheet: Sheet, occurrence: Occurrence) -> list[Place]:
     """Every occurrence of the same thing, its declarations included, in every standard of the family."""
+    if occurrence.kind is Kind.FILE:
+        return []  # a file is not a name the standard declares
     target = definition(ws, sheet, occurrence)
     if occurrence.kind is Kind.INPUT:
         family = ws.family(target[0] if target is not None else sheet)
@@ -93,6 +107,8 @@ def rename(ws: Standards, sheet: Sheet, occurrence: Occurrence, new: str) -> lis
     """The edits that rename what is under the cursor everywhere it is named; raises
     RenameRefused for a name the grammar would not read there, one already taken, or a rename
     after which a standard no longer parses."""
+    if occurrence.kind is Kind.FILE:
+        raise RenameRefused("a `use` line's path names a file: rename the file, then the path")
     places = references(ws, sheet, occurrence)
     if not places:
         raise RenameRefused(f"no declaration of {occurrence.kind.value} `{occurrence.name}` is known")

@@ -210,7 +210,9 @@ def _edits(server: StandardsServer) -> None:
     def preparing(ls: StandardsServer, params: t.PrepareRenameParams) -> t.PrepareRenamePlaceholder | None:
         sheet = ls.sheet(params.text_document.uri)
         occurrence = ls.occurrence(sheet, params.position)
-        if occurrence is None or navigation.definition(ls.standards, sheet, occurrence) is None:
+        if occurrence is None or occurrence.kind is symbols.Kind.FILE:
+            return None
+        if navigation.definition(ls.standards, sheet, occurrence) is None:
             return None
         return t.PrepareRenamePlaceholder(_range_of(ls, sheet, occurrence), occurrence.name)
 

@@ -23,6 +23,7 @@ class Kind(enum.Enum):
     BANDS = "bands"
     GROUP = "group"
     ALIAS = "standard"  # the name a `use` line gives a base standard
+    FILE = "file"  # a `use` line's path, named by its alias: it leads to the base standard's file
 
 
 @attrs.frozen
@@ -82,6 +83,7 @@ def _file(tree: s.StandardFile) -> Iterator[Occurrence]:
     if header is not None and header.entity_type is not None:
         yield from _at(Kind.INPUT, header.entity_type, header.entity_type_span)
     for use in tree.uses:
+        yield from _token(Kind.FILE, use.alias, _after(use.span, "use"))
         yield from _at(Kind.ALIAS, use.alias, use.alias_span, declares=True)
     for decl in tree.inputs:
         yield from _at(Kind.INPUT, decl.name, decl.name_span, declares=True)
