@@ -417,3 +417,18 @@ def test_a_use_path_leads_to_its_file(session: Session, folder: Path) -> None:
     assert alias is not None and alias.changes is not None
     (edits,) = alias.changes.values()
     assert len(edits) == 1 + sum(line.split("#")[0].count(" from city ") for line in county.splitlines())
+
+
+def test_completion_of_clauses_and_after_an_error_above(session: Session, folder: Path) -> None:
+    city = _text(folder, CITY)
+    body = city.replace('indicator 12 ★ "5G网络覆盖率" {\n', 'indicator 12 ★ "5G网络覆盖率" {\n        \n', 1)
+    with session.opened(folder / CITY, body) as uri:
+        line, _ = find(body, 'indicator 12 ★ "5G网络覆盖率" {\n')
+        words = {i.label for i in session.complete(uri, line + 1, 8) if i.kind == t.CompletionItemKind.Keyword}
+    assert {"value", "stars", "points", "description", "item"} <= words and "standard" not in words
+    broken = city.replace("value ratio(fibre_households, households)", "value ratio(,", 1).replace(
+        "value ratio(broadband_200m_users, households)", "value ratio(broad", 1)
+    with session.opened(folder / CITY, broken) as uri:
+        items = session.complete(uri, *find(broken, "ratio(broad", inside=len("ratio(broad")))
+    labels = {item.label for item in items}
+    assert "broadband_200m_users" in labels and "indicator" in labels  # every name and keyword: the text above is broken
