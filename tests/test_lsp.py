@@ -431,4 +431,25 @@ def test_completion_of_clauses_and_after_an_error_above(session: Session, folder
     with session.opened(folder / CITY, broken) as uri:
         items = session.complete(uri, *find(broken, "ratio(broad", inside=len("ratio(broad")))
     labels = {item.label for item in items}
-    assert "broadband_200m_users" in labels and "indicator" in labels  # every name and keyword: the text above is broken
+    assert "broadband_200m_users" in labels and "indicator" in labels  # all of them: the text above is broken
+
+
+# ------------------------------------------------------------------ formatting
+def test_formatting_through_the_formatter(session: Session, folder: Path) -> None:
+    """The formatter's canonical layout (toolkit/formatting.py) as one edit; nothing for a file
+    already in it, or for one that does not parse."""
+    from smartcity_rules.toolkit.formatting import format_source
+
+    city = _text(folder, CITY)
+    messy = city.replace("    indicator 12 ★", "  indicator   12   ★", 1).replace("ratio(fibre_households, households)",
+                                                                             "ratio( fibre_households ,households )", 1)
+    assert format_source(messy) != messy
+    with session.opened(folder / CITY, messy) as uri:
+        edits = session.format(uri)
+    assert len(edits) == 1 and edits[0].range.start == t.Position(0, 0)
+    assert edits[0].range.end == t.Position(*position(messy, len(messy)))
+    assert edits[0].new_text == format_source(messy) == format_source(city)
+    with session.opened(folder / CITY, format_source(city)) as uri:
+        assert session.format(uri) == []
+    with session.opened(folder / CITY, city.replace("value ratio(fibre_households, households)", "value (")) as uri:
+        assert session.format(uri) == []

@@ -15,7 +15,9 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from ...language.diagnostics import Diagnostic, Severity
+from ...language.errors import InvalidStandard
 from ...language.source import Span
+from ..formatting import format_source
 from . import completion, hover, navigation, outline, symbols
 from .positions import UTF16
 from .workspace import Sheet, Standards, lines_of, path_uri, uri_path
@@ -215,6 +217,18 @@ def _edits(server: StandardsServer) -> None:
         if navigation.definition(ls.standards, sheet, occurrence) is None:
             return None
         return t.PrepareRenamePlaceholder(_range_of(ls, sheet, occurrence), occurrence.name)
+
+    @server.feature(t.TEXT_DOCUMENT_FORMATTING)
+    def formatted(ls: StandardsServer, params: t.DocumentFormattingParams) -> list[t.TextEdit] | None:
+        sheet = ls.sheet(params.text_document.uri)
+        try:
+            layout = format_source(sheet.text, path=sheet.name)
+        except InvalidStandard:  # its syntax errors are shown already: formatting on save leaves it be
+            ls.window_log_message(t.LogMessageParams(t.MessageType.Info, f"{sheet.uri} does not parse: not formatted"))
+            return None
+        if layout == sheet.text:
+            return []
+        return [t.TextEdit(ls.range(sheet.text, 0, len(sheet.text)), layout)]
 
     @server.feature(t.TEXT_DOCUMENT_RENAME)
     def renamed(ls: StandardsServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
