@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcException
@@ -247,7 +246,7 @@ def _edits(server: StandardsServer) -> None:
         return t.WorkspaceEdit(changes=changes)
 
 
-def serve(*, tcp: int | None = None, root: Path | None = None, **_: Any) -> None:
+def serve(*, tcp: int | None = None, root: Path | None = None) -> None:
     """Serve over stdio, or on a TCP port of the loopback interface."""
     server = build(root)
     if tcp is None:
