@@ -426,6 +426,9 @@ def test_completion_of_clauses_and_after_an_error_above(session: Session, folder
         line, _ = find(body, 'indicator 12 ★ "5G网络覆盖率" {\n')
         words = {i.label for i in session.complete(uri, line + 1, 8) if i.kind == t.CompletionItemKind.Keyword}
     assert {"value", "stars", "points", "description", "item"} <= words and "standard" not in words
+    with session.opened(folder / CITY) as uri:  # in a string or a comment: the author's words, nothing proposed
+        assert session.complete(uri, *find(city, "5G网络覆盖率", after="indicator 12 ★", inside=2)) == []
+        assert session.complete(uri, *find(city, "# ", inside=3)) == []
     broken = city.replace("value ratio(fibre_households, households)", "value ratio(,", 1).replace(
         "value ratio(broadband_200m_users, households)", "value ratio(broad", 1)
     with session.opened(folder / CITY, broken) as uri:

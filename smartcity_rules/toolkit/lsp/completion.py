@@ -51,9 +51,15 @@ _CLOSED: dict[str, tuple[str, ...]] = {
 }
 
 
+_CODE_BEFORE = re.compile(r'(?:[^"#\n]|"(?:[^"\\\n]|\\.)*")*')  # a line's start outside strings and comments
+
+
 def complete(ws: Standards, sheet: Sheet, offset: int) -> list[Proposal]:
-    """The proposals for a cursor at a character offset of the sheet's text."""
+    """The proposals for a cursor at a character offset of the sheet's text; none in a string
+    or a comment, which are the author's words."""
     text = sheet.text
+    if not _CODE_BEFORE.fullmatch(text, text.rfind("\n", 0, offset) + 1, offset):
+        return []
     start = offset - len(_WORD_BEFORE.search(text, 0, offset).group())  # type: ignore[union-attr]
     expected = expected_after(text[:start])
     if expected is None:
