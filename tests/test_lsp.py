@@ -24,7 +24,8 @@ from .lsp_client import LanguageClient, Session, find, position, t, utf16
 pytestmark = pytest.mark.lsp
 
 CITY, COUNTY, NATIONAL = "shandong-city-2019.scs", "shandong-county-2019.scs", "china-smart-city-evaluation-2016.scs"
-SHIPPED = (CITY, COUNTY, NATIONAL, "shandong-community-2019.scs")
+SHIPPED = (CITY, COUNTY, NATIONAL, "shandong-community-2019.scs", "examples/county-and-city.scs",
+           "examples/digital-development-zscore.scs")  # a standard with entity types; one with square roots
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("workspace")
     for path in STANDARDS.glob("*.scs"):
         shutil.copy(path, where / path.name)
+    (where / "examples").mkdir()
+    for path in (STANDARDS / "examples").glob("*.scs"):
+        shutil.copy(path, where / "examples" / path.name)
     return where
 
 
