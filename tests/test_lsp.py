@@ -460,3 +460,13 @@ def test_formatting_through_the_formatter(session: Session, folder: Path) -> Non
         assert session.format(uri) == []
     with session.opened(folder / CITY, city.replace("value ratio(fibre_households, households)", "value (")) as uri:
         assert session.format(uri) == []
+
+
+def test_hover_in_a_standard_with_entity_types(session: Session, folder: Path) -> None:
+    path = folder / "examples" / "county-and-city.scs"
+    text = path.read_text("utf-8")
+    with session.opened(path) as uri:
+        only = session.hover(uri, *find(text, '5 "行政村网格化管理率"'))
+        per_type = session.hover(uri, *find(text, "1", after="indicator 1 "))
+    assert only is not None and 'for entity types "县" only' in only.contents.value  # type: ignore[union-attr]
+    assert per_type is not None and "by entity type:" in per_type.contents.value  # type: ignore[union-attr]

@@ -101,6 +101,8 @@ def _indicator_lines(ind: s.Indicator, bands: s.StarBands | None, inputs: Mappin
         replaced = f"; replaced here: {', '.join(ind.origin.replaced)}" if ind.origin.replaced else ""
         origin = ind.origin
         yield f"\n*taken from* indicator {origin.code} of `{origin.alias}` ({md(origin.standard)}){replaced}"
+    if ind.types is not None:
+        yield "\nfor entity types " + ", ".join(f'"{md(name)}"' for name in ind.types.names) + " only"
     if ind.description:
         yield f"\n{md(ind.description)}"
     if ind.value is not None:
