@@ -67,6 +67,7 @@ def needs_pass(standard: Standard, cohort: str) -> bool:
     if standard.entity_types:
         raise UnsupportedConstruct("the standard differs by entity type: score each type's rows with "
                                    "standard.variant(type)")
+    standard._compiled._columnar()  # refuses, on the driver, a construct the columnar back-end does not run
     plan = standard.plan
     if cohort == "partition" or not standard.needs_cohort:
         return False
