@@ -318,6 +318,9 @@ def raise_first(table: pa.Table) -> None:
     """Raise the first row's error, in the table's order, if any row has one."""
     import pyarrow.compute as pc
 
+    if "error_kind" not in table.schema.names:
+        raise errors.NotFound("the scores have no `error_kind` column: keep the error columns when selecting, "
+                              "so that a refused row is never taken for a scored one")
     if not len(table):
         return
     failed = pc.indices_nonzero(pc.is_valid(table.column("error_kind"))).to_pylist()
