@@ -102,3 +102,15 @@ def test_a_bad_row_is_refused_naming_the_entity_the_indicator_and_the_input() ->
     assert sum(1 for r in table if r["total"] is not None) == len(rows) - 1
     with pytest.raises(scr.InvalidValue, match="households"):
         scr_dask.collect_scores(scores)
+
+
+def test_a_table_the_standard_cannot_read_is_refused_before_any_row_is_scored() -> None:
+    standard, records = shipped("shandong-community-2019.scs")
+    rows = as_texts(records)
+    with pytest.raises(scr.UnknownInput, match="entity"):
+        scr_dask.score_frame(standard, frame(rows).drop(columns="entity"))
+    with pytest.raises(scr.UnknownInput, match="did you mean 'households'"):
+        scr_dask.score_frame(standard, frame([r | {"housholds": "3"} for r in rows]))
+    rows[2]["entity"] = None  # a name made up from a row's place could be another partition's
+    with pytest.raises(scr.MissingInput, match="no entity name"):
+        scr_dask.collect_scores(scr_dask.score_frame(standard, frame(rows)))

@@ -39,7 +39,7 @@ def score_frame(standard: Standard, frame: Any, *, cohort: str = "global", value
 
     shipped = Shipped(standard)
     gathered = None
-    if needs_pass(standard, cohort):
+    if needs_pass(standard, cohort, list(frame.columns)):
         gathered = _gathered(standard, shipped, frame)
     whole = cohort == "partition" and standard.needs_cohort
     meta = _frame(result_schema(standard, values).empty_table(), pd)

@@ -60,14 +60,19 @@ class Shipped:
         return found
 
 
-def needs_pass(standard: Standard, cohort: str) -> bool:
-    """Whether `cohort` asks for a first pass over the whole table; refuses what cannot be honoured."""
+def needs_pass(standard: Standard, cohort: str, columns: Sequence[str]) -> bool:
+    """Whether `cohort` asks for a first pass over the whole table. Refuses, on the driver before any
+    row is read, what cannot be honoured, and a table whose columns the standard does not read."""
+    if ENTITY_KEY not in columns:
+        raise errors.UnknownInput(f"the table has no `{ENTITY_KEY}` column naming each entity: rows of a "
+                                  "distributed table are told apart by entity, not by their place")
     if cohort not in COHORT_MODES:
         raise UnsupportedConstruct(f"cohort={cohort!r}: say 'global' (the whole table) or 'partition'")
     if standard.entity_types:
         raise UnsupportedConstruct("the standard differs by entity type: score each type's rows with "
                                    "standard.variant(type)")
-    standard._compiled._columnar()  # refuses, on the driver, a construct the columnar back-end does not run
+    standard._compiled._columnar()  # refuses a construct the columnar back-end does not run
+    standard._compiled._check_keys(dict.fromkeys(columns), None)
     plan = standard.plan
     if cohort == "partition" or not standard.needs_cohort:
         return False
@@ -104,7 +109,7 @@ def arguments_part(shipped: Shipped, batches: Iterable[Any]) -> Iterator[pa.Reco
     seen: dict[str, None] = {}
     for batch in batches:
         try:
-            table = compiled._table(_entities_named(batch), seen)
+            table = compiled._table(_refuse_unnamed(_arrow(batch)), seen)
             found = executor.cohort_arguments(table)
         except DataError as error:
             yield pa.RecordBatch.from_pylist([{ENTITY_KEY: error.entity, **_error_cells(error)}], schema=schema)
@@ -203,9 +208,9 @@ def score_part(shipped: Shipped, batches: Iterable[Any], cohort: GlobalCohort | 
     standard = shipped.standard()
     schema = result_schema(standard, values)
     if whole:
-        tables = [pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else pa.table(b) for b in batches]
-        yield from _scored(standard, pa.concat_tables(tables) if tables else schema.empty_table(), schema, None,
-                           strict=True)
+        tables = [pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else _arrow(b) for b in batches]
+        if tables:
+            yield from _scored(standard, pa.concat_tables(tables), schema, None, strict=True)
         return
     for batch in batches:
         yield from _scored(standard, batch, schema, cohort, strict=False)
@@ -213,18 +218,17 @@ def score_part(shipped: Shipped, batches: Iterable[Any], cohort: GlobalCohort | 
 
 def _scored(standard: Standard, data: Any, schema: pa.Schema, cohort: GlobalCohort | None,
             strict: bool) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
-
     compiled = standard._compiled
-    executor = compiled._columnar()
-    named = _entities_named(data)
+    named = _arrow(data)
+    if not len(named):
+        yield from schema.empty_table().to_batches()
+        return
     try:
-        table = compiled._table(named, {})
+        table = compiled._table(_refuse_unnamed(named), {})
         taken = None if cohort is None or not standard.plan.cohort_sites else cohort.take(table.entities)
-        result = compiled._result(executor.score(table, not strict, taken))
+        result = compiled._result(compiled._columnar().score(table, not strict, taken))
     except DataError as error:  # the cohort refused as a whole: every row carries its error
-        entities = [str(e) for e in pa.table(named).column(ENTITY_KEY).to_pylist()] if len(named) else []
-        yield _refused(entities, error, schema)
+        yield _refused([str(e) for e in named.column(ENTITY_KEY).to_pylist()], error, schema)
         return
     yield from _rows(result, table.entities, schema)
 
@@ -276,14 +280,20 @@ def _value_texts(leaf: Any, rows: int) -> list[str | None]:
     return [fmt_ratio(int(n), int(d)) if ok else None for n, d, ok in zip(nums, dens, applicable)]
 
 
-def _entities_named(data: Any) -> Any:
-    """The partition as Arrow, refusing one without an `entity` column: rows of a distributed table
-    are matched by entity, and a row number means nothing across partitions."""
+def _arrow(data: Any) -> Any:
+    """A partition's batch (Arrow, or pandas from Dask) as Arrow."""
     import pyarrow as pa
 
-    table = data if isinstance(data, (pa.RecordBatch, pa.Table)) else pa.Table.from_pandas(data, preserve_index=False)
-    if ENTITY_KEY not in table.schema.names:
-        raise errors.UnknownInput(f"the table has no `{ENTITY_KEY}` column naming each entity")
+    return data if isinstance(data, (pa.RecordBatch, pa.Table)) else pa.Table.from_pandas(data, preserve_index=False)
+
+
+def _refuse_unnamed(table: Any) -> Any:
+    """Refuses a row without an entity name: a name made up from its place in one partition could
+    be another partition's name too."""
+    entities = table.column(ENTITY_KEY)
+    if entities.null_count:
+        raise errors.MissingInput("a row has no entity name; every row of a distributed table needs one",
+                                  input=ENTITY_KEY)
     return table
 
 

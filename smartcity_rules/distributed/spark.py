@@ -39,8 +39,8 @@ def score_frame(standard: Standard, frame: Any, *, cohort: str = "global", value
     "partition" with the entities of its own partition."""
     _pyspark()
     shipped = Shipped(standard)
+    gathered = _gathered(standard, shipped, frame) if needs_pass(standard, cohort, list(frame.columns)) else None
     whole = cohort == "partition" and standard.needs_cohort
-    gathered = _gathered(standard, shipped, frame) if needs_pass(standard, cohort) else None
 
     def scored(batches: Any) -> Any:
         return _score_part(shipped, batches, None if gathered is None else gathered.value, whole, values)
