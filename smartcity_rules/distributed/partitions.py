@@ -237,39 +237,51 @@ def _rows(result: TableResult, entities: Sequence[str], schema: pa.Schema) -> It
     """The result in the table's row order: a scored row's figures, a left-out row's error."""
     import pyarrow as pa
 
+    import numpy as np
+
     columns = _figures(result, schema)
     kept = result.kept.tolist()
-    if not result.errors:
-        yield pa.RecordBatch.from_pydict(columns | dict.fromkeys(ERROR_COLUMNS, [None] * len(kept)), schema=schema)
-        return
-    placed: list[dict[str, Any] | None] = [None] * len(entities)
-    names = list(columns)
-    for at, row in enumerate(kept):
-        placed[row] = {name: columns[name][at] for name in names}
-    for row, error in result.errors:
-        placed[row] = {ENTITY_KEY: entities[row], **_error_cells(error)}
-    yield pa.RecordBatch.from_pylist(placed, schema=schema)
+    scored = pa.Table.from_pydict(columns | dict.fromkeys(ERROR_COLUMNS, [None] * len(kept)), schema=schema)
+    if result.errors:
+        failed = pa.Table.from_pylist([{ENTITY_KEY: entities[row], **_error_cells(error)}
+                                       for row, error in result.errors], schema=schema)
+        places = np.argsort(np.array(kept + [row for row, _ in result.errors]), kind="stable")
+        scored = pa.concat_tables([scored, failed]).take(pa.array(places))
+    yield from scored.to_batches()
 
 
-def _figures(result: TableResult, schema: pa.Schema) -> dict[str, list[Any]]:
+def _figures(result: TableResult, schema: pa.Schema) -> dict[str, Any]:
+    import pyarrow as pa
+
     plan = result.plan
-    columns: dict[str, list[Any]] = {ENTITY_KEY: list(result.entities), "total": _exact_texts(result.total)}
+    columns: dict[str, Any] = {ENTITY_KEY: list(result.entities), "total": _point_texts(result, 0)}
     if result.rating is not None:
-        columns["rating"] = result.rating.tolist()
+        columns["rating"] = pa.array(result.rating, pa.int8())
     leaf_nodes = {node.leaf: n for n, node in enumerate(plan.nodes) if node.leaf is not None}
     for k, item in enumerate(plan.indicators):
         if f"{item.code} value" in schema.names:
             leaf = result.scored.leaves[k]
             columns[f"{item.code} value"] = _value_texts(leaf, result.scored.rows)
-        stars = result.stars(k).tolist()
-        columns[f"{item.code} stars"] = [None if s < 0 else s for s in stars]
-        columns[f"{item.code} points"] = _exact_texts(result.node_points(leaf_nodes[k]))
+        stars = result.stars(k)
+        columns[f"{item.code} stars"] = pa.array(stars, pa.int8(), mask=stars < 0)
+        columns[f"{item.code} points"] = _point_texts(result, leaf_nodes[k])
     return columns
 
 
-def _exact_texts(column: Any) -> list[str]:
-    cache: dict[Fraction, str] = {}
-    return [cache[v] if v in cache else cache.setdefault(v, fmt(v)) for v in column.tolist()]
+def _point_texts(result: TableResult, n: int) -> Any:
+    """Node n's points as exact text, each distinct number formatted once: from the scaled ints
+    where the node has them (a few distinct values over many rows), else from its Fractions."""
+    import numpy as np
+
+    ints = result._nodes[0][n]
+    if ints is None or ints.dtype == object:
+        cache: dict[Fraction, str] = {}
+        return [cache[v] if v in cache else cache.setdefault(v, fmt(v)) for v in result.node_points(n).tolist()]
+    import pyarrow as pa
+
+    distinct, inverse = np.unique(ints, return_inverse=True)
+    scale = result.plan.points_scale
+    return pa.array([fmt_ratio(int(v), scale) for v in distinct.tolist()], pa.string()).take(pa.array(inverse))
 
 
 def _value_texts(leaf: Any, rows: int) -> list[str | None]:
