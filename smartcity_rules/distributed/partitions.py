@@ -235,9 +235,8 @@ def _scored(standard: Standard, data: Any, schema: pa.Schema, cohort: GlobalCoho
 
 def _rows(result: TableResult, entities: Sequence[str], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     """The result in the table's row order: a scored row's figures, a left-out row's error."""
-    import pyarrow as pa
-
     import numpy as np
+    import pyarrow as pa
 
     columns = _figures(result, schema)
     kept = result.kept.tolist()
