@@ -23,9 +23,11 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("results",),
     ("data",),
     ("standard",),
+    ("distributed",),  # Spark and Dask: partitions scored by the facade's columnar path
     ("publish",),
     ("toolkit",),
-    ("cli", "messages", "document", "testing", "__init__", "__main__"),  # messages: the command line's words
+    # messages: the command line's words; spark and dask: thin public modules over distributed/
+    ("cli", "messages", "document", "testing", "spark", "dask", "__init__", "__main__"),
 )
 
 

@@ -260,17 +260,23 @@ class ColumnarExecutor:
     def cohort_of(self, tables: Iterable[Table]) -> Cohort:
         """The cohort columns of tables scored as one cohort (read a part at a time): each
         part's arguments, then each function across all of them. Raises the first error."""
+        return self.cohort_across([self.cohort_arguments(table) for table in tables])
+
+    def cohort_arguments(self, table: Table) -> list[tuple[Exact, Array]]:
+        """One part's cohort arguments, per site its value per row and the rows that have one
+        (cohort_of's first pass, which a cluster runs where each part lives)."""
         if self.plan.imputed:
             raise UnsupportedConstruct("the columnar back-end fills in missing values from the cohort only "
                                        "for a cohort in one table; the python back-end streams it")
-        parts: list[list[tuple[Exact, Array]]] = []
-        for table in tables:
-            run = _Run(self, table)
-            run.read(cohort_only=True)
-            found, failed = run.arguments()
-            if failed:
-                raise min(failed, key=lambda e: e[0])[1]
-            parts.append(found)
+        run = _Run(self, table)
+        run.read(cohort_only=True)
+        found, failed = run.arguments()
+        if failed:
+            raise min(failed, key=lambda e: e[0])[1]
+        return found
+
+    def cohort_across(self, parts: Sequence[list[tuple[Exact, Array]]]) -> Cohort:
+        """Each cohort function across the parts' arguments, in the parts' order."""
         joined = [(Exact(*(np.concatenate([wide_if(part[k][0], parts, k, side) for part in parts])
                            for side in ("num", "den"))), np.concatenate([part[k][1] for part in parts]))
                   for k in range(len(self.plan.cohort_sites))]
@@ -292,7 +298,7 @@ def cohort_rows(cohort: Cohort, start: int, stop: int) -> Cohort:
                   present[start:stop]) for value, present in cohort)
 
 
-def wide_if(value: Exact, parts: list[list[tuple[Exact, Array]]], k: int, side: str) -> Array:
+def wide_if(value: Exact, parts: Sequence[list[tuple[Exact, Array]]], k: int, side: str) -> Array:
     """One part's column, as Python ints when any part's is, so the parts concatenate exactly."""
     array = getattr(value, side)
     return wide(array) if any(getattr(part[k][0], side).dtype == object for part in parts) else array

@@ -125,7 +125,7 @@ class Compiler:
         if self.columns is not None and "_row" in self.columns:
             row: exp.Expression = exp.column(ident("_row"), table=ident("src"))
         else:
-            row = exp.Window(this=exp.RowNumber())  # the order the engine reads the table in
+            row = _read_order(self.dialect)
         picked = [alias(self.raw(key), ident(f"in:{key}")) for key in keys]
         return exp.select(alias(exp.cast(exp.column(ident(ENTITY_KEY), table=ident("src")), "VARCHAR"),
                                      ident(ENTITY_KEY)), alias(row, ident("_row")), *picked).from_(
@@ -181,7 +181,8 @@ class Compiler:
         def group(pattern: str, n: int, on: exp.Expression) -> exp.Expression:
             """Group n of a match, '' when the text does not match."""
             matched = fraction if pattern == _FRACTION else decimal
-            return case((matched, exp.RegexpReplace(this=on, expression=text(pattern), replacement=text(f"\\{n}"))),
+            return case((matched, exp.RegexpReplace(this=on, expression=text(pattern),
+                                                    replacement=text(_backreference(self.dialect, n)))),
                         default=text(""))
         long = cmp(exp.GT, exp.Length(this=raw), exp.Literal.number(MAX_DIGITS))
         if slot.kind is not Kind.RATE:
@@ -625,3 +626,16 @@ def _gcd(a: int, b: int) -> int:
     while b:
         a, b = b, a % b
     return a
+
+
+def _backreference(dialect: str, n: int) -> str:
+    """Group n in a regexp_replace replacement: Spark's is Java's `$n`, the others' `\\n`."""
+    return f"${n}" if dialect == "spark" else f"\\{n}"
+
+
+def _read_order(dialect: str) -> exp.Expression:
+    """Each row's place in the order the engine reads the table in. Spark refuses an unordered
+    row_number(); its row ids grow in that order (partition by partition)."""
+    if dialect == "spark":
+        return exp.Anonymous(this="monotonically_increasing_id")
+    return exp.Window(this=exp.RowNumber())

@@ -17,8 +17,8 @@ from sqlglot import exp
 
 # The widest exact integer each dialect offers: DuckDB's 128-bit HUGEINT, PostgreSQL's
 # NUMERIC (arbitrary precision; scale 0 stays integral under + - * and DIV).
-BIG_TYPES = {"duckdb": "HUGEINT", "postgres": "NUMERIC"}
-DIGITS = {"duckdb": 38}  # the most decimal digits a dialect's exact integers hold; none: unbounded
+BIG_TYPES = {"duckdb": "HUGEINT", "postgres": "NUMERIC", "spark": "DECIMAL(38, 0)"}
+DIGITS = {"duckdb": 38, "spark": 38}  # the most decimal digits a dialect's exact integers hold; none: unbounded
 
 
 @attrs.frozen
@@ -129,7 +129,8 @@ class Stages:
         self.columns: list[list[exp.Expression]] = [[]]
         self.helpers: dict[int, list[exp.CTE]] = {}  # after stage n: CTEs that read it
         self.count = 0
-        self.materialize: bool | None = True
+        # Spark SQL has no MATERIALIZED: it plans each CTE once and reuses what it shares.
+        self.materialize: bool | None = None if dialect == "spark" else True
 
     def number(self, value: int) -> exp.Expression:
         return exp.cast(exp.Literal.number(value), self.big) if value < 0 or value > 1 else exp.Literal.number(value)
