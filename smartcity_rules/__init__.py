@@ -57,6 +57,7 @@ from .toolkit.pilot import Stage as PilotStage
 from .toolkit.pilot import Verdict as PilotVerdict
 from .toolkit.pilot import eligibility as pilot_eligibility
 from .toolkit.sensitivity import SensitivityResult, sensitivity
+from .toolkit.whatif import WhatIf, whatif
 
 __version__ = "0.2.0"
 
@@ -109,6 +110,7 @@ __all__ = [
     "Status",
     "UnknownInput",
     "UnsupportedConstruct",
+    "WhatIf",
     "ZeroDenominator",
     "__version__",
     "check_pilot",
@@ -119,4 +121,5 @@ __all__ = [
     "pilot_eligibility",
     "read_records",
     "sensitivity",
+    "whatif",
 ]

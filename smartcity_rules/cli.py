@@ -1,5 +1,5 @@
-"""The `smartcity-rules` command: check, score, template, explain, diff, assess, docs, report, test,
-sensitivity, lsp.
+"""The `smartcity-rules` command: check, score, template, explain, diff, whatif, assess, docs, report,
+test, sensitivity, lsp.
 
 Thin: main(argv) -> exit code."""
 
@@ -253,6 +253,38 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- whatif: one block
+def _whatif(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .toolkit import whatif  # only this command reads --set clauses
+
+    if bool(args.set) == bool(args.against):
+        print(_("error: give the changes with --set (repeatable) or a second standard with --against, "
+                "not both"), file=err)
+        return 2
+    standard = load(args.standard, root=args.root)
+    changes = args.set or load(args.against, root=args.root)
+    result = whatif.whatif(standard, standard.read(args.data), changes)
+    text = (json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.format == "json"
+            else visible(result.render()))
+    if args.output:
+        return _write_file(args.output, text + "\n", err)
+    print(text, file=out)
+    return 0
+
+
+def _whatif_command(sub: Any) -> None:
+    command = sub.add_parser("whatif", help="show which entities a changed clause would move, and why")
+    _standard_and_data(command)
+    command.add_argument("--set", action="append", metavar="CLAUSE",
+                         help="what to change and a clause in the standard's syntax, e.g. 'indicator 12 stars "
+                              "at least 40%%, 55%%, 70%%, 85%%, 95%%' (repeatable; docs/whatif.md)")
+    command.add_argument("--against", metavar="OTHER", help="compare with another standard file instead of --set")
+    command.add_argument("--format", choices=("text", "json"), default="text", help="text or JSON (default: text)")
+    command.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _root_option(command)
+    command.set_defaults(run=_whatif)
+
+
 def _assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     standard = load(args.standard, root=args.root)
     evaluations = _chosen(standard.evaluate_cohort(standard.read(args.data)), args.entity)
@@ -412,6 +444,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("text", "json"), default="text", help="text or JSON (default: text)")
     _root_option(diff)
     diff.set_defaults(run=_diff)
+    _whatif_command(sub)
     assess = sub.add_parser("assess", help="the pilot cycle: eligibility, mid-term check, final acceptance")
     _standard_and_data(assess)
     assess.add_argument("--stage", choices=("eligibility", "mid-term", "acceptance"), default="eligibility",
@@ -581,6 +614,8 @@ EXAMPLES = {
     "sensitivity": "smartcity-rules sensitivity standards/shandong-city-2019.scs standards/examples/city-cohort.json "
                    "--spec standards/examples/shandong-city-2019.sensitivity.toml -o sensitivity.html",
     "lsp": "smartcity-rules lsp",
+    "whatif": "smartcity-rules whatif standards/shandong-city-2019.scs standards/examples/city-cohort.json "
+              "--set 'indicator 12 stars at least 40%, 55%, 70%, 85%, 95%'",
 }
 EXAMPLE_HEADING = "example:"
 

@@ -110,6 +110,11 @@ class Standard:
         return self._checked
 
     @property
+    def backend(self) -> Backend:
+        """The back-end that runs its plan (the Python back-end unless `load` was given one)."""
+        return self._compiled.backend
+
+    @property
     def indicators(self) -> tuple[IndicatorInfo, ...]:
         """What the standard fixes about each indicator (name, group, ★, description,
         formula, bands, points, provisional parts), in file order; no evaluation needed."""
@@ -258,6 +263,12 @@ def _standard(tree: s.StandardFile, backend: Backend | None) -> Standard:
     if checked is None:
         raise InvalidStandard(sorted(problems, key=sort_key))
     return TypedStandard(tree, {t: conclude(c, problems) for t, c in checked.items()}, backend)
+
+
+def from_tree(tree: s.StandardFile, *, backend: Backend | None = None) -> Standard:
+    """A parsed, linked tree checked and compiled, such as one a tool changed (whatif's `--set`);
+    raises InvalidStandard, each diagnostic pointing where its node was written."""
+    return _standard(tree, backend)
 
 
 def loads(text: str, name: str = "<string>", *, backend: Backend | None = None,

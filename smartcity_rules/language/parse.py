@@ -923,6 +923,63 @@ def _offset(error: lark.exceptions.UnexpectedInput, end: int) -> int:
     return getattr(error, "pos_in_stream", None) or 0
 
 
+# ------------------------------------------------------------ one clause on its own
+# The rules a tool may parse alone, from the same grammar (the one `whatif --set` replaces a
+# clause with): an indicator's clause, star bands, a named bands line, a group's points and
+# settings, a header line, a rating level, veto or cap, and the rating's `unrated when` rule.
+PART_RULES = ("clause", "band_spec", "bands_decl", "group_points", "group_setting", "meta", "level", "override",
+              "unrated_rule")
+
+
+@functools.lru_cache(maxsize=1)
+def _part_parser() -> lark.Lark:
+    return lark.Lark(grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                     maybe_placeholders=False, start=list(PART_RULES))
+
+
+@attrs.frozen
+class Clause:
+    """A clause parsed alone: the field of its node it sets (`stars`, `points`, `deduction`,
+    `cap`, `total`...), its value, and the numbers it gives per entity type."""
+
+    field: str
+    value: Any
+    per_type: s.PerTypeFields
+    span: Span
+
+
+def parse_part(source: Source, start: int, end: int, rule: str) -> Any:
+    """The text of `source` from `start` to `end` parsed as one of PART_RULES, built by the same
+    builder as a whole file: a Clause for a clause, a header line or a group's points or
+    setting, else the syntax node (StarBands, BandsDecl, Level, Override, Literal). Raises
+    InvalidStandard, its spans in `source`: the text around the part is blanked, not cut, so
+    every offset stays the source's."""
+    text = source.text
+    shown = re.sub(r"[^\n]", " ", text[:start]) + text[start:end] + re.sub(r"[^\n]", " ", text[end:])
+    try:
+        tree = _part_parser().parse(shown, start=rule)
+    except lark.exceptions.UnexpectedInput as error:
+        raise InvalidStandard([_syntax_diagnostic(source, error)]) from None
+    builder = _Builder(source)
+    built = builder.transform(tree)
+    if builder.diagnostics:
+        raise InvalidStandard(sorted(builder.diagnostics, key=sort_key))
+    return _clause(built, source.span(start, end)) if isinstance(built, tuple) else built
+
+
+def _clause(built: tuple[Any, ...], span: Span) -> Clause:
+    """The builder's (keyword, value[, span]) of a clause as a Clause; a number given per type
+    arrives wrapped with its types (`_Typed`), a header's total with its mark and types."""
+    key, value = built[0], built[1]
+    per_type: s.PerTypeFields = ()
+    if isinstance(value, _Typed):
+        value, per_type = value.value, value.per_type
+    if key == "total":
+        value, provisional, per_type = value
+        value = (value, provisional)
+    return Clause(_FIELDS.get(key, key), value, per_type, built[2] if len(built) > 2 else span)
+
+
 def parse_file(path: str | Path) -> s.StandardFile:
     """Parse a standard file: a regular file of at most files.MAX_FILE_BYTES, read as UTF-8
     (a BOM from a Windows editor is dropped); raise InvalidStandard (E0100, E0109) otherwise."""
