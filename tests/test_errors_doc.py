@@ -19,6 +19,7 @@ from smartcity_rules.language.check import check
 from smartcity_rules.language.diagnostics import Diagnostic, render
 from smartcity_rules.language.parse import MAX_FORMULA_NODES, MAX_NESTING, MAX_SOURCE_CHARS, parse
 from smartcity_rules.toolkit.sensitivity_spec import loads_spec
+from smartcity_rules.toolkit.whatif import changed_standard
 
 from .conftest import ROOT
 
@@ -78,7 +79,7 @@ def spec_diagnostics(section: str) -> list[Diagnostic]:
 
 def diagnostics_of(code: str, section: str, where: Path) -> list[Diagnostic]:
     """Writes the entry's files into `where` and returns every diagnostic `smartcity-rules check` gives."""
-    if code.startswith("E04"):
+    if code.startswith("E041"):  # sensitivity's E0410-E0419 (whatif's E0400-E0407 are below)
         return spec_diagnostics(section)
     main: str | None = None
     for kind, body in BLOCK.findall(section):
@@ -100,7 +101,17 @@ def diagnostics_of(code: str, section: str, where: Path) -> list[Diagnostic]:
         return []
     if main is not None:
         (where / "example.scs").write_text(main, encoding="utf-8")
+    if code.startswith("E040"):  # whatif's: the --sets are the comments `# --set '...'` atop the example
+        return _whatif_diagnostics(re.findall(r"^# --set '(.*)'$", main or "", re.MULTILINE))
     return list(scr.diagnose("example.scs"))
+
+
+def _whatif_diagnostics(sets: list[str]) -> list[Diagnostic]:
+    try:
+        changed_standard(scr.load("example.scs"), sets)
+    except scr.InvalidStandard as error:
+        return list(error.diagnostics)
+    return []
 
 
 def rendered(code: str, section: str, where: Path) -> str:

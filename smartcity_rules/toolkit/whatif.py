@@ -304,7 +304,9 @@ def _line_set(source: Source, start: int) -> Setting:
     """`total …`, `rounding …` (header lines) and `bands NAME = …`: the whole --set is the line."""
     if source.text[start:].startswith("bands"):
         decl = parse_part(source, start, len(source.text), "bands_decl")
-        return Setting("bands", decl.name, decl.span, decl, decl.span)
+        name = re.compile(r"bands\s+(\S+?)\s*=").match(source.text, start)
+        name_span = source.span(name.start(1), name.end(1)) if name else decl.span
+        return Setting("bands", decl.name, name_span, decl, decl.span)
     clause = parse_part(source, start, len(source.text), "meta")
     return Setting("header", clause.field, clause.span, clause, clause.span)
 
