@@ -198,6 +198,8 @@ class Setting:
     @property
     def key(self) -> tuple[str, str, str]:
         group_numbers = self.target == "group" and self.field in _GROUP_NUMBERS
+        if self.field == "note":  # notes add up, one clause each
+            return self.target, self.name, f"note {self.part.value}"
         return self.target, self.name, "points" if group_numbers else self.field
 
     @property
