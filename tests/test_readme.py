@@ -41,7 +41,8 @@ def tour_commands() -> list[str]:
 
 def test_the_tour_covers_every_command() -> None:
     used = {shlex.split(line)[1] for line in tour_commands()}
-    assert used == {"check", "score", "explain", "diff", "assess", "docs", "report", "test", "template", "sensitivity"}
+    assert used == {"check", "score", "explain", "diff", "whatif", "assess", "docs", "report", "test", "template",
+                    "sensitivity"}
 
 
 def test_setup_is_two_one_line_commands_in_a_venv() -> None:

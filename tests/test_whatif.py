@@ -25,7 +25,9 @@ from smartcity_rules.language.check import ScoredIndicator
 from smartcity_rules.language.formula import requirement_text
 from smartcity_rules.toolkit.whatif import changed_standard, read_set
 
+from . import reference
 from .conftest import ROOT, STANDARDS
+from .reference.compare import compare
 
 EXAMPLES = STANDARDS / "examples"
 CITY_FILE = STANDARDS / "shandong-city-2019.scs"
@@ -187,6 +189,19 @@ def moved_threshold(draw: st.DrawFn) -> tuple[str, int, Fraction]:
     return code, k, new
 
 
+CITY_TEXT = CITY_FILE.read_text(encoding="utf-8")
+
+
+def with_clause(code: str, clause: str) -> str:
+    """The city standard's text with indicator `code`'s `stars` line rewritten: the edition the
+    independent reference reads, made here by hand and not by whatif."""
+    start = re.search(rf"^\s*(?:indicator|item) {re.escape(code)}\b", CITY_TEXT, re.MULTILINE)
+    assert start is not None
+    line = re.compile(r"^(\s*)stars [^#\n]*", re.MULTILINE).search(CITY_TEXT, start.end())
+    assert line is not None
+    return CITY_TEXT[:line.start()] + line.group(1) + clause + " " + CITY_TEXT[line.end():]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_moving_a_threshold_moves_exactly_the_entities_whose_value_crosses_it(
@@ -197,7 +212,9 @@ def test_moving_a_threshold_moves_exactly_the_entities_whose_value_crosses_it(
     old = item.bands.thresholds[k].value
     shown = [t.text for t in item.bands.thresholds]
     shown[k] = f"{new.numerator}/{new.denominator}" if new.denominator != 1 else str(new.numerator)
-    result = scr.whatif(city, cohort, [f"indicator {code} stars {bands_text(item.bands, shown)}"])
+    clause = f"stars {bands_text(item.bands, shown)}"
+    result = scr.whatif(city, cohort, [f"indicator {code} {clause}"])
+    assert compare(result.new, reference.loads(with_clause(code, clause), STANDARDS), cohort) == []
     for change in result.entities:
         before = next(r for r in change.old.indicators if r.code == code)
         after = next(r for r in change.new.indicators if r.code == code)
