@@ -262,8 +262,10 @@ def _whatif(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "not both"), file=err)
         return 2
     standard = load(args.standard, root=args.root)
-    changes = args.set or load(args.against, root=args.root)
-    result = whatif.whatif(standard, standard.read(args.data), changes)
+    if args.against:  # as diff reads it: the other standard may declare inputs this one does not
+        result = whatif.whatif(standard, read_records(args.data), load(args.against, root=args.root))
+    else:
+        result = whatif.whatif(standard, standard.read(args.data), args.set)
     text = (json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.format == "json"
             else visible(result.render()))
     if args.output:

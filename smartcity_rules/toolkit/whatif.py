@@ -21,6 +21,7 @@ standard's text: clauses are replaced on its linked syntax tree.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -57,9 +58,8 @@ class WhatIf(editions.EditionDiff):
     @property
     def changed(self) -> tuple[editions.EntityChange, ...]:
         """The entities whose stars, points, total, rating or rank differ."""
-        moved = {e.entity for e, (a, b) in zip(self.entities, self.ranks) if a != b}
-        changed = super().changed
-        return tuple(e for e in self.entities if e in changed or e.entity in moved)
+        differ = {id(e) for e in super().changed}  # by identity: comparing Evaluations is dearer
+        return tuple(e for e, (before, after) in zip(self.entities, self.ranks) if id(e) in differ or before != after)
 
     def to_dict(self) -> dict[str, Any]:
         ranks = dict(zip((e.entity for e in self.entities), self.ranks))
@@ -100,7 +100,8 @@ class WhatIf(editions.EditionDiff):
 
 def _competition_ranks(totals: Sequence[Fraction]) -> list[int]:
     """Best first; equal totals share a place and the next place skips (1, 2, 2, 4)."""
-    return [1 + sum(other > total for other in totals) for total in totals]
+    ordered = sorted(totals)
+    return [1 + len(ordered) - bisect.bisect_right(ordered, total) for total in totals]
 
 
 # ------------------------------------------------------------ the API
