@@ -89,6 +89,7 @@ class WhatIf(editions.EditionDiff):
         lines: list[str] = []
         for entity in changed:
             shown = editions._entity_lines(entity, percent)
+            shown[1:1] = _rise_reasons(entity)
             before, after = ranks[entity.entity]
             if before != after:
                 shown[0] += f", rank {before} → {after}"
@@ -96,6 +97,16 @@ class WhatIf(editions.EditionDiff):
                 shown.append("    because: the totals of others changed")
             lines += shown
         return lines
+
+
+def _rise_reasons(entity: editions.EntityChange) -> list[str]:
+    """Why an entity reaches a higher level (diff says why one is lost): what held it back before."""
+    old, new = entity.old.rating, entity.new.rating
+    if old is None or new is None or new.rank <= old.rank:
+        return []
+    level = next((lv for lv in old.levels if lv.name == new.name), None)
+    failed = [] if level is None else [f"{r.text} ({r.actual})" for r in level.failed]
+    return [f"    {new.name} now reached" + (": before, " + "; ".join(failed) + " did not hold" if failed else "")]
 
 
 def _competition_ranks(totals: Sequence[Fraction]) -> list[int]:
