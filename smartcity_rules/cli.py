@@ -257,10 +257,6 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _whatif(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .toolkit import whatif  # only this command reads --set clauses
 
-    if bool(args.set) == bool(args.against):
-        print(_("error: give the changes with --set (repeatable) or a second standard with --against, "
-                "not both"), file=err)
-        return 2
     standard = load(args.standard, root=args.root)
     if args.against:  # as diff reads it: the other standard may declare inputs this one does not
         result = whatif.whatif(standard, read_records(args.data), load(args.against, root=args.root))
@@ -277,10 +273,11 @@ def _whatif(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _whatif_command(sub: Any) -> None:
     command = sub.add_parser("whatif", help="show which entities a changed clause would move, and why")
     _standard_and_data(command)
-    command.add_argument("--set", action="append", metavar="CLAUSE",
+    changes = command.add_mutually_exclusive_group(required=True)  # argparse says so, in the run's language
+    changes.add_argument("--set", action="append", metavar="CLAUSE",
                          help="what to change and a clause in the standard's syntax, e.g. 'indicator 12 stars "
                               "at least 40%%, 55%%, 70%%, 85%%, 95%%' (repeatable; docs/whatif.md)")
-    command.add_argument("--against", metavar="OTHER", help="compare with another standard file instead of --set")
+    changes.add_argument("--against", metavar="OTHER", help="compare with another standard file instead of --set")
     command.add_argument("--format", choices=("text", "json"), default="text", help="text or JSON (default: text)")
     command.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _root_option(command)

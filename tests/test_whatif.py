@@ -341,8 +341,8 @@ def test_a_level_reached_says_what_held_it_back() -> None:
     result = scr.whatif(scr.loads(SMALL), small_cohort(55, 75), ['rating level 2 "二级" when total >= 2'])
     (moved,) = result.changed  # E0: 1 star and 5, 0.4 + 2 = 2.4 points: level 1 at 3, level 2 at 2
     assert (moved.entity, moved.old.rating_rank, moved.new.rating_rank) == ("E0", 1, 2)
-    assert "  E0: total 2.4 → 2.4, rating 一级 → 二级\n    二级 now reached: before, total >= 3 (total 2.4) did not hold" \
-        in result.render()
+    assert ("  E0: total 2.4 → 2.4, rating 一级 → 二级\n"
+            "    二级 now reached: before, total >= 3 (total 2.4) did not hold") in result.render()
 
 
 def test_an_entity_whose_figures_do_not_move_but_whose_rank_does_is_listed() -> None:
