@@ -136,7 +136,7 @@ def restatements(standard: scr.Standard) -> list[str]:
 CITY_RESTATEMENTS = restatements(scr.load(CITY_FILE))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(CITY_RESTATEMENTS), min_size=1, max_size=3, unique_by=lambda t: read_set(t, 1).key))
 def test_a_set_that_restates_the_current_clause_changes_nothing(city: scr.Standard, cohort: list[dict[str, Any]],
                                                               sets: list[str]) -> None:
@@ -202,7 +202,7 @@ def with_clause(code: str, clause: str) -> str:
     return CITY_TEXT[:line.start()] + line.group(1) + clause + " " + CITY_TEXT[line.end():]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_moving_a_threshold_moves_exactly_the_entities_whose_value_crosses_it(
         city: scr.Standard, cohort: list[dict[str, Any]], data: st.DataObject) -> None:
