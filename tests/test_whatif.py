@@ -178,10 +178,11 @@ def moved_threshold(draw: st.DrawFn) -> tuple[str, int, Fraction]:
     assert item.bands is not None
     values = [t.value for t in item.bands.thresholds]
     k = draw(st.integers(0, len(values) - 1))
-    ascending = item.bands.rule is s.BandRule.AT_LEAST
-    below = values[k - 1] if k else values[0] - 1 - abs(values[0])
-    above = values[k + 1] if k + 1 < len(values) else values[-1] + 1 + abs(values[-1])
-    low, high = (below, above) if ascending else (above, below)
+    before, after = (values[k - 1] if k else None), (values[k + 1] if k + 1 < len(values) else None)
+    if item.bands.rule is s.BandRule.AT_MOST:  # thresholds fall as the stars rise
+        before, after = after, before
+    low = values[k] - 1 - abs(values[k]) if before is None else before  # no neighbour: room below it
+    high = values[k] + 1 + abs(values[k]) if after is None else after
     exact = [r.value for e in CITY_RESULTS for r in e.indicators if r.code == code and r.value is not None]
     inside = [v for v in exact if low < v < high]
     fraction = st.fractions(min_value=low, max_value=high, max_denominator=10_000).filter(lambda f: low < f < high)
@@ -436,3 +437,11 @@ def test_a_bad_set_on_the_command_line_is_a_diagnostic_not_a_traceback() -> None
     code, out, err = run("whatif", str(CITY_FILE), str(CITY_COHORT), "--set", 'group "数字慧民" points 24')
     assert (code, out) == (1, "")
     assert "<--set 1>:1:7: error[E0402]" in err and "Traceback" not in err
+
+
+def test_one_change_may_be_given_as_a_string() -> None:
+    standard, records = scr.loads(SMALL), small_cohort(55, 75)
+    change = 'rating level 2 "二级" when total >= 3.5'
+    one, listed = scr.whatif(standard, records, change), scr.whatif(standard, records, [change])
+    assert one.sets == listed.sets == (change,)
+    assert [figures(e) for e in one.changed] == [figures(e) for e in listed.changed] != []

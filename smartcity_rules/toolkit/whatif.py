@@ -6,7 +6,7 @@ A `--set` is a target, then the clause (docs/whatif.md):
 
     indicator 12 stars at least 40%, 55%, 70%, 85%, 95%     an indicator's or item's clause
     indicator 12 bands = at least 40%, 55%, 70%, 85%, 95%   the same, as issue 15 spells it
-    group "数字惠民" points 25 provisional                   a group's points, cap or weight
+    group "数字惠民" points 24 provisional                   a group's points, cap or weight
     group "数字政务" rounding 2 decimals                     or one of its settings
     total 100                                              a header line: the total or rounding
     rating level 5 "五星级" when total >= 88                 a level (by its rank), veto or cap
@@ -61,10 +61,13 @@ class WhatIf(editions.EditionDiff):
         differ = {id(e) for e in super().changed}  # by identity: comparing Evaluations is dearer
         return tuple(e for e, (before, after) in zip(self.entities, self.ranks) if id(e) in differ or before != after)
 
+    def _rank_of(self) -> dict[int, tuple[int, int]]:
+        """Each entity's ranks by its EntityChange's identity: two entities may share a name."""
+        return {id(e): ranks for e, ranks in zip(self.entities, self.ranks)}
+
     def to_dict(self) -> dict[str, Any]:
-        ranks = dict(zip((e.entity for e in self.entities), self.ranks))
-        entities = [{**e.to_dict(), "rank": {"old": ranks[e.entity][0], "new": ranks[e.entity][1]}}
-                    for e in self.changed]
+        ranks = self._rank_of()
+        entities = [{**e.to_dict(), "rank": dict(zip(("old", "new"), ranks[id(e)]))} for e in self.changed]
         return {"standard": editions._edition(self.old), "sets": list(self.sets),
                 "against": None if self.sets else editions._edition(self.new),
                 "definitions": [d.to_dict() for d in self.definitions],
@@ -85,12 +88,12 @@ class WhatIf(editions.EditionDiff):
     def _entity_lines(self, changed: Iterable[editions.EntityChange]) -> list[str]:
         percent = {i.code: is_percentage(i) for _, old, new in editions._pairs(self.old, self.new)
                    for i in (*old.checked.indicators, *new.checked.indicators)}
-        ranks = dict(zip((e.entity for e in self.entities), self.ranks))
+        ranks = self._rank_of()
         lines: list[str] = []
         for entity in changed:
             shown = editions._entity_lines(entity, percent)
             shown[1:1] = _rise_reasons(entity)
-            before, after = ranks[entity.entity]
+            before, after = ranks[id(entity)]
             if before != after:
                 shown[0] += f", rank {before} → {after}"
             if before != after and not entity.indicators and entity.old.total == entity.new.total:
@@ -122,7 +125,7 @@ def whatif(standard: Standard, records: Sequence[Mapping[str, Any]], changes: Se
     a change does not read or leaves the standard invalid, its diagnostics in the `--set`."""
     if isinstance(changes, Standard):
         return _as_whatif(editions.diff(standard, changes, records), ())
-    sets = tuple(changes)
+    sets = (changes,) if isinstance(changes, str) else tuple(changes)  # one --set, not one per character
     return _as_whatif(editions.diff(standard, changed_standard(standard, sets), records), sets)
 
 
