@@ -66,10 +66,12 @@ def pairs(count: int) -> str:
 
 
 def _quickly(text: str, seconds: float = 5.0) -> list[scr.Diagnostic]:
-    """The analyses' findings, failing the test if they take longer than `seconds`."""
-    start = time.perf_counter()
+    """The analyses' findings, failing the test if they take more than `seconds` of this process's
+    CPU. Each regression here took tens of seconds; CPU time, unlike the clock, does not grow when
+    other work shares the machine, so a loaded CI runner cannot fail it."""
+    start = time.process_time()
     found = analysed(text)
-    assert time.perf_counter() - start < seconds, "the analyses took too long"
+    assert time.process_time() - start < seconds, "the analyses took too long"
     return found
 
 
@@ -99,7 +101,7 @@ def test_the_growth_of_a_long_formula_is_decided_quickly() -> None:
 def test_a_min_of_ratios_is_decided_quickly() -> None:
     # Regression: 13 s, in the same one-symbol-at-a-time substitution.
     formula = "min(" + ", ".join(f"ratio(a{i}, b{i} + a{i})" for i in range(3)) + ")"
-    assert codes_of(_quickly(one(formula, "at least 1, 2, 3, 4, 5", inputs=pairs(3)), 2.0)) == ["W0302"] * 3
+    assert codes_of(_quickly(one(formula, "at least 1, 2, 3, 4, 5", inputs=pairs(3)))) == ["W0302"] * 3
 
 
 def test_nested_growths_are_too_large_to_prove_and_cost_nothing() -> None:

@@ -186,10 +186,10 @@ MAIN = 'standard "T" {{ level city }}\nuse "{path}" as base\ngroup "G" points 1 
 def _refusal(path: str, folder: Path, **root: Path) -> scr.InvalidStandard:
     """The error for a standard in `folder` that uses `path`; it must not quote the SECRET."""
     (folder / "main.scs").write_text(MAIN.format(path=path), encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not the clock: a loaded machine cannot fail it
     with pytest.raises(scr.InvalidStandard) as caught:
         scr.load(folder / "main.scs", **root)
-    assert time.perf_counter() - started < 5, "took too long"
+    assert time.process_time() - started < 5, "took too long"
     assert SECRET not in str(caught.value) and os.environ.get("PATH", "-") not in str(caught.value)
     return caught.value
 
