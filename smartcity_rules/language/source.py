@@ -7,7 +7,8 @@ import bisect
 import attrs
 
 
-def _line_starts(text: str) -> tuple[int, ...]:
+def line_starts(text: str) -> tuple[int, ...]:
+    """The offset at which each line of the text begins."""
     # Lines end at "\n" only: splitlines() would also break at form feeds and U+2028
     # and put the caret under the wrong line.
     starts = [0]
@@ -28,7 +29,7 @@ class Source:
     starts: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "starts", _line_starts(self.text))
+        object.__setattr__(self, "starts", line_starts(self.text))
 
     def line(self, number: int) -> str:
         """The text of 1-based line `number`, without its line ending."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 
 from ..language import syntax as s
@@ -28,6 +28,22 @@ SlotKey = tuple[str, bool]  # (input, previous?)
 def lower(standard: CheckedStandard) -> p.ScoringPlan:
     """The scoring plan of a checked standard."""
     return _Lowering(standard).plan()
+
+
+def points_scale(indicators: Sequence[p.IndicatorPlan]) -> int:
+    """The common denominator of scaled points: every star-points table entry, point-table row,
+    and scaled deduction (and its cap) is a whole multiple of 1/points_scale."""
+    denominators: list[int] = []
+    for item in indicators:
+        if isinstance(item.points, p.StarPoints):
+            denominators += [v.denominator for v in item.points.table]
+        elif isinstance(item.points, p.TablePoints):
+            denominators += [points.denominator for points in item.points.rounded]
+        elif isinstance(item.points, p.DeductionPoints) and item.scaled:
+            denominators.append(item.points.each.denominator)
+            if item.points.cap is not None:
+                denominators.append(item.points.cap.denominator)
+    return math.lcm(1, *denominators)
 
 
 def _not_applicable_when_missing(decl: s.InputDecl, item: ScoredIndicator) -> bool:
@@ -185,7 +201,7 @@ class _Lowering:
             slots=slots, main_reads=self.main_reads, cohort_reads=self.cohort_reads, unread=self.unread,
             cohort_sites=tuple(self._site(item, call, previous) for item, call, previous in self.calls),
             indicators=indicators, nodes=self._nodes(), levels=self._levels(),
-            points_scale=self._points_scale(indicators),
+            points_scale=points_scale(indicators),
             imputed=tuple(k for k, slot in enumerate(slots) if slot.missing.from_cohort
                           and (k in self.main_reads or k in self.cohort_reads)),
             unrated_above=unrated, overrides=self._overrides())
@@ -324,7 +340,7 @@ class _Lowering:
                                         None if r.high is None else r.high.value, r.high_closed,
                                         r.points.value) for r in scoring.rows), maximum,
                                  tuple(round_score(r.points.value, rounding) for r in scoring.rows))
-        return p.StarPoints(_star_table(maximum, rounding), maximum)
+        return p.StarPoints(star_table(maximum, rounding), maximum)
 
     def _scaled(self, item: ScoredIndicator) -> bool:
         """Table points are always scaled; a deduction is when its value is a whole number
@@ -340,19 +356,6 @@ class _Lowering:
             return True
         places = 10**item.rounding.decimals
         return all((a.value * places).denominator == 1 for a in amounts)
-
-    def _points_scale(self, indicators: tuple[p.IndicatorPlan, ...]) -> int:
-        denominators = []
-        for item in indicators:
-            if isinstance(item.points, p.StarPoints):
-                denominators += [v.denominator for v in item.points.table]
-            elif isinstance(item.points, p.TablePoints):
-                denominators += [points.denominator for points in item.points.rounded]
-            elif isinstance(item.points, p.DeductionPoints) and item.scaled:
-                denominators.append(item.points.each.denominator)
-                if item.points.cap is not None:
-                    denominators.append(item.points.cap.denominator)
-        return math.lcm(1, *denominators)
 
     def _nodes(self) -> tuple[p.NodePlan, ...]:
         """The node tree, parents first; members are indices into the same tuple."""
@@ -416,6 +419,6 @@ class _Lowering:
 
 
 @functools.lru_cache(maxsize=256)
-def _star_table(maximum: Fraction, rounding: Rounding | None) -> tuple[Fraction, ...]:
+def star_table(maximum: Fraction, rounding: Rounding | None) -> tuple[Fraction, ...]:
     """Points for 0 to 5 stars, maximum x stars / 5 rounded: indicators share a few maxima."""
     return tuple(round_score(maximum * stars / 5, rounding) for stars in range(6))

@@ -12,7 +12,6 @@ two cannot mean different things by a draw, and a differential test holds them e
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -20,7 +19,7 @@ import attrs
 
 from ..language.syntax import Compare
 from ..plan import scoring as p
-from ..plan.lower import _star_table
+from ..plan.lower import points_scale, star_table
 from ..plan.semantics import band_scale
 from .sensitivity_spec import Parameter
 
@@ -76,7 +75,7 @@ def weighted(item: p.IndicatorPlan, maximum: Fraction) -> p.IndicatorPlan:
     """A leaf worth `maximum` points: a star table by lowering's rule, or a linear scale."""
     points = item.points
     if isinstance(points, p.StarPoints):
-        return attrs.evolve(item, points=p.StarPoints(_star_table(maximum, item.rounding), maximum))
+        return attrs.evolve(item, points=p.StarPoints(star_table(maximum, item.rounding), maximum))
     assert isinstance(points, p.LinearPoints), "the spec reader lets only star and linear points vary"
     return attrs.evolve(item, points=attrs.evolve(points, maximum=maximum))
 
@@ -159,16 +158,3 @@ def _carrying(indicators: list[p.IndicatorPlan], nodes: Sequence[p.NodePlan]) ->
     return [attrs.evolve(item, carries=found.get(k, Fraction(0))) for k, item in enumerate(indicators)]
 
 
-def points_scale(indicators: Sequence[p.IndicatorPlan]) -> int:
-    """The common denominator of scaled points, by lowering's rule (Lowering._points_scale)."""
-    denominators: list[int] = []
-    for item in indicators:
-        if isinstance(item.points, p.StarPoints):
-            denominators += [v.denominator for v in item.points.table]
-        elif isinstance(item.points, p.TablePoints):
-            denominators += [points.denominator for points in item.points.rounded]
-        elif isinstance(item.points, p.DeductionPoints) and item.scaled:
-            denominators.append(item.points.each.denominator)
-            if item.points.cap is not None:
-                denominators.append(item.points.cap.denominator)
-    return math.lcm(1, *denominators)

@@ -9,6 +9,8 @@ import bisect
 
 import attrs
 
+from ...language.source import line_starts
+
 UTF16, UTF8, UTF32 = "utf-16", "utf-8", "utf-32"
 
 
@@ -21,13 +23,6 @@ def units(text: str, encoding: str = UTF16) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
-def _starts(text: str) -> tuple[int, ...]:
-    starts = [0]
-    at = text.find("\n")
-    while at >= 0:
-        starts.append(at + 1)
-        at = text.find("\n", at + 1)
-    return tuple(starts)
 
 
 @attrs.frozen
@@ -39,7 +34,7 @@ class Lines:
     starts: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "starts", _starts(self.text))
+        object.__setattr__(self, "starts", line_starts(self.text))
 
     def position(self, offset: int) -> tuple[int, int]:
         """The 0-based line and column, in code units, of a character offset."""
