@@ -31,6 +31,11 @@ class Pairs(Sequence[Pair | None]):
         self._nums: list[int | None] | None = None
         self._dens: list[Any] = []  # an int wherever the numerator is
 
+    def parts(self) -> tuple[list[int | None], list[Any]]:
+        """The numerators (None for not applicable) and the denominators, as two lists: for a
+        writer that reads every row, without a pair per value."""
+        return self._columns()
+
     def _columns(self) -> tuple[list[int | None], list[Any]]:
         if self._nums is None:  # two threads may both build it: the same lists, no harm
             self._dens = list(map(operator.itemgetter(self._at + 1), self._rows))
