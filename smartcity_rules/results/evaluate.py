@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 Record = Mapping[str, Any]
 _UNNAMED = object()  # a record without an `entity` key
+_DICT, _STR = frozenset({dict}), frozenset({str})
 
 
 def _info(item: ScoredIndicator, bonus: bool) -> IndicatorInfo:
@@ -370,12 +371,12 @@ class CompiledStandard:
     def evaluate_cohort(self, records: Sequence[Record]) -> tuple[Evaluation, ...]:
         batch = self.batch(records)
         scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
-        return tuple(Evaluation(scored, row) for row in range(len(batch.entities)))
+        return tuple(map(Evaluation, itertools.repeat(scored), range(len(batch.entities))))
 
     def evaluations(self, columns: ResultColumns, entities: Sequence[str]) -> tuple[Evaluation, ...]:
         """Evaluations over result columns a back-end made elsewhere (a query run in a database)."""
         scored = ScoredBatch(self._shape, columns, entities)
-        return tuple(Evaluation(scored, row) for row in range(len(entities)))
+        return tuple(map(Evaluation, itertools.repeat(scored), range(len(entities))))
 
     def evaluate_stream(self, records: Iterable[Record], chunk: int = 10_000) -> Iterator[Evaluation]:
         """Evaluations one by one, holding at most `chunk` records' results at a time; none is
@@ -444,16 +445,25 @@ class CompiledStandard:
     def batch(self, records: Sequence[Record], *, start: int = 0, seen: set[str] | None = None) -> Batch:
         """The records as a batch, once their names and statistics are checked. `start` is the
         first record's index in the file; `seen`, the entities of earlier batches of one cohort."""
-        entities = [self._entity(record, start + index) for index, record in enumerate(records)]
+        entities = self._entities(records, start)
         seen = set() if seen is None else seen
         named = set(entities)
         if len(named) == len(entities) and named.isdisjoint(seen):
             seen |= named  # every name new: the common case, decided in C
         else:
             self._repeated(entities, seen)
-        for record, entity in zip(records, entities):
-            self._check_keys(record, entity)
+        if not all(map(self._known.issuperset, records)):  # every record's keys known: decided in C
+            for record, entity in zip(records, entities):
+                self._check_keys(record, entity)
         return Batch(records, entities)
+
+    def _entities(self, records: Sequence[Record], start: int) -> list[str]:
+        """Each record's name: its `entity`, else its place in the data (`#3`)."""
+        if {*map(type, records)} <= _DICT:
+            names = [record.get(ENTITY_KEY, _UNNAMED) for record in records]
+            if {*map(type, names)} <= _STR:  # every record a dict named by a string: the common case
+                return names
+        return [self._entity(record, start + index) for index, record in enumerate(records)]
 
     def _repeated(self, entities: list[str], seen: set[str]) -> None:
         """Raise for the first name met twice, in order."""

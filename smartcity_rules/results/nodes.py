@@ -152,7 +152,7 @@ class NodeScores:
 
     def _int_sum(self, node: p.NodePlan, ints: list[Sequence[int] | None]) -> list[int]:
         columns = [cast(Sequence[int], ints[m]) for m in node.members]
-        sums = [sum(row) for row in zip(*columns)] if columns else [0] * len(self.columns)
+        sums = list(map(sum, zip(*columns))) if columns else [0] * len(self.columns)
         if node.cap is not None:
             cap = int(node.cap * self.plan.points_scale)
             sums = [min(total, cap) for total in sums]
