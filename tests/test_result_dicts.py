@@ -1,5 +1,5 @@
-"""to_dict() written straight from the result columns (ScoredBatch.indicator_dicts, node_dicts)
-is, key for key and in the same order, what the result objects' own to_dict() write: for every
+"""to_dict() written straight from the result columns (results/dicts.py) is, key for key and in
+the same order, what the result objects' own to_dict() write (evaluation.objects_dict): for every
 shipped standard and its cohort, irrational (sqrt, zscore) values included."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
+from smartcity_rules.results.evaluation import objects_dict
 from smartcity_rules.testing import cohorts
 
 from .conftest import ROOT
@@ -38,9 +39,10 @@ def test_irrational_values_too(data: st.DataObject) -> None:
 
 def same_dicts(standard: scr.Standard, records: list[dict[str, Any]]) -> None:
     for fast, slow in zip(standard.evaluate_cohort(records), standard.evaluate_cohort(records)):
-        slow.indicators, slow.nodes  # noqa: B018 -- made first, so to_dict() writes from the objects
-        written, expected = fast.to_dict(), slow.to_dict()
-        for part in ("indicators", "nodes"):
+        written, expected = fast.to_dict(), objects_dict(slow)
+        assert written == slow.to_dict()  # the same again once the objects are made
+        for part in ("indicators", "nodes", "groups"):
             assert [list(d) for d in written[part]] == [list(d) for d in expected[part]]
+        assert list(written) == list(expected)
         assert written == expected
         assert fast.rating == slow.rating

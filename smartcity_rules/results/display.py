@@ -3,6 +3,7 @@ where short, rounded and marked ≈ where not. Shared by reports, ratings and to
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -24,7 +25,12 @@ def show_number(value: Fraction | None, percent: bool = False, digits: int = 4) 
     than the scoring."""
     if value is None:
         return "n/a"
-    num, den = value.numerator, value.denominator
+    return show_pair(value.numerator, value.denominator, percent, digits)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a rating's report shows the same few values over and over
+def show_pair(num: int, den: int, percent: bool = False, digits: int = 4) -> str:
+    """show_number() of num/den in lowest terms (den > 0), without a Fraction."""
     if percent:
         common = math.gcd(num * 100, den)
         num, den = num * 100 // common, den // common

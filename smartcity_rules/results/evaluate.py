@@ -12,6 +12,7 @@ import difflib
 import functools
 import hashlib
 import itertools
+import math
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
@@ -26,11 +27,12 @@ from ..language import syntax as s
 from ..language.check import ENTITY_KEY, CheckedStandard, ScoredIndicator
 from ..language.errors import CohortRequired, DataError, MissingExtra, UnknownInput
 from ..language.formula import bands_text, render, requirement_text
-from ..language.numbers import fmt, fmt_ratio
+from ..language.numbers import fmt
 from ..plan import scoring as p
 from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
-from .display import is_percentage, show_number
+from .dicts import RowDicts
+from .display import is_percentage, show_pair
 from .evaluation import (
     CohortInfo,
     Evaluation,
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
 
 Record = Mapping[str, Any]
 _UNNAMED = object()  # a record without an `entity` key
-_NOT_APPLICABLE = Status.NOT_APPLICABLE.value
+_DICT, _STR = frozenset({dict}), frozenset({str})
 
 
 def _info(item: ScoredIndicator, bonus: bool) -> IndicatorInfo:
@@ -101,6 +103,7 @@ class _Shape:
         self.indicator_dicts = tuple({**IndicatorResult(info, status, None, None, Fraction(0)).to_dict()}
                                      for info, status in zip(self.infos, self.statuses))
         self.status_texts = tuple(status.value for status in self.statuses)
+        self.leaf_provisional = tuple(info.provisional for info in self.infos)
         # Where a rating requirement's figure is in the columns, as Evaluation.indicator, node and group find it.
         self.leading = tuple(k for k, info in enumerate(self.infos) if info.leading)
         self.leaf_of = {info.code: k for k, info in reversed(list(enumerate(self.infos)))}
@@ -116,6 +119,7 @@ class _Shape:
         self.node_dicts = tuple(NodeResult(node.kind.value, node.code, node.name, Fraction(0), Fraction(0),
                                            node.maximum, (), False).to_dict() for node in nodes)
         self.node_members = tuple(tuple(_member_key(nodes[m]) for m in node.members) for node in nodes)
+        self.group_maxima = tuple(None if (top := nodes[g].maximum) is None else fmt(top) for g in plan.groups)
         self.group_members = tuple(
             (tuple(code for m in nodes[g].members
                    if nodes[m].kind is not p.NodeKind.GROUP and (code := nodes[m].code) is not None),
@@ -176,37 +180,13 @@ class ScoredBatch:
         return tuple(attrs.evolve(result, exact=columns.exact[k][row]) if k in columns.exact else result
                      for k, result in enumerate(found))
 
-    def indicator_dicts(self, row: int) -> list[dict[str, Any]]:
-        """[r.to_dict() for r in self.indicators(row)], written from the columns without the objects."""
-        columns, shape, points = self.columns, self.shape, self.points
-        found = []
-        for k, (template, status, info) in enumerate(zip(shape.indicator_dicts, shape.status_texts, shape.infos)):
-            entry = template.copy()
-            pair = columns.values[k][row]
-            entry["status"] = status if pair is not None else _NOT_APPLICABLE
-            entry["value"] = None if pair is None else fmt_ratio(*pair)
-            entry["stars"] = columns.stars[k][row]
-            entry["points"] = fmt(points.indicator(k, row))
-            entry["provisional"] = list(info.provisional)
-            exact = columns.exact[k][row] if k in columns.exact else None
-            if exact is not None:  # an irrational value, as IndicatorResult.to_dict writes it
-                entry["exact"] = str(exact)
-            found.append(entry)
-        return found
+    @functools.cached_property
+    def dicts(self) -> RowDicts:
+        return RowDicts(self)
 
-    def node_dicts(self, row: int) -> list[dict[str, Any]]:
-        """[n.to_dict() for n in self.nodes(row)], written from the columns without the objects."""
-        shape, points = self.shape, self.points
-        found = []
-        for n, (template, members, provisional) in enumerate(
-                zip(shape.node_dicts, shape.node_members, shape.node_provisional)):
-            entry = template.copy()
-            entry["points"] = fmt(points.node(n, row))
-            entry["unrounded"] = fmt(points.unrounded(n, row))
-            entry["members"] = list(members)
-            entry["provisional"] = provisional
-            found.append(entry)
-        return found
+    def row_dict(self, row: int) -> dict[str, Any]:
+        """Evaluation.to_dict() of the row, written from the columns without the result objects."""
+        return self.dicts.evaluation(row, lambda: [m.to_dict() for m in self.missing(row)])
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
         nodes = self.shape.plan.nodes
@@ -265,16 +245,16 @@ class ScoredBatch:
         """Every level of the rating rule, each requirement with whether it held and what the entity had."""
         levels = []
         for index, level in enumerate(rule.levels):
-            outcomes = tuple(RequirementResult(text, held, functools.partial(self._actual, req, row))
+            outcomes = tuple(RequirementResult(text, held, functools.partial(self.actual, req, row))
                              for req, text, held in zip(level.requirements, self.shape.texts[index],
                                                         ratings.outcomes(index, row)))
             held = ratings.outcomes(index, row)[len(level.requirements):]
-            outcomes += tuple(self._implicit(rule, which, ok, row)
+            outcomes += tuple(self.implicit(rule, which, ok, row)
                               for (which, _), ok in zip(ratings.extras[index], held))
             levels.append(LevelResult(int(level.rank.value), level.name, all(o.held for o in outcomes), outcomes))
         return tuple(levels)
 
-    def _implicit(self, rule: s.Rating, override: int | None, ok: bool, row: int) -> RequirementResult:
+    def implicit(self, rule: s.Rating, override: int | None, ok: bool, row: int) -> RequirementResult:
         """A level's requirement beyond its own: enough data (no override), no veto, no cap below it."""
         if override is None:
             assert rule.unrated_above is not None
@@ -285,34 +265,64 @@ class ScoredBatch:
                 else f"not capped below {found.cap.text}: {found.reason}")
         return RequirementResult(text, ok, "does not apply" if ok else "applies")
 
-    def _actual(self, req: s.Requirement, row: int) -> str:
+    def actual(self, req: s.Requirement, row: int) -> str:
         """What the entity had, for the requirement's line in a report: read from the columns."""
+        return self.actual_writer(req)(row)
+
+    def actual_writer(self, req: s.Requirement) -> Callable[[int], str]:
+        """actual(req, row) for any row: the requirement's kind is looked at once, and the texts
+        of its figure's few distinct values are made once each."""
         shape, columns = self.shape, self.columns
         if isinstance(req, s.TotalRequirement):
-            return f"total {fmt(self.points.total(row))}"
+            totals = self.dicts.node_texts(0)
+            return lambda row: f"total {totals[row]}"
         if isinstance(req, s.LeadingRequirement):
-            compare = COMPARE[req.compare]
-            failing = [(shape.infos[k].code, stars) for k in shape.leading
-                       if (stars := columns.stars[k][row]) is not None and not compare(stars, req.stars.value)]
-            return ", ".join(f"indicator {code}: {_stars(stars)}" for code, stars in failing) or "all hold"
+            return functools.partial(self._leading_actual, COMPARE[req.compare], req.stars.value)
         if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
             k = shape.leaf_of[req.code]
-            stars, pair = columns.stars[k][row], columns.values[k][row]
-            if (stars if req.on_stars else pair) is None:
-                return f"indicator {req.code}: not applicable"
-            shown = _stars(stars) if req.on_stars or pair is None else show_number(Fraction(*pair),
-                                                                                   shape.percent[req.code])
-            return f"indicator {req.code}: {shown}"
-        if isinstance(req, s.IndicatorRequirement):
-            return f"indicator {req.code}: {fmt(self.points.node(shape.node_of[req.code], row))} points"
-        n = shape.group_of[req.group]
-        return f"group \"{shape.plan.nodes[n].name}\": {fmt(self.points.node(n, row))} points"
+            stars, pairs = columns.stars[k], columns.values[k]
+            absent = f"indicator {req.code}: not applicable"
+            if req.on_stars:
+                shown = _StarTexts(f"indicator {req.code}: ")
+                return lambda row: absent if (count := stars[row]) is None else shown[count]
+            return functools.partial(self._value_actual, req.code, stars, pairs, shape.percent[req.code])
+        n = shape.node_of[req.code] if isinstance(req, s.IndicatorRequirement) else shape.group_of[req.group]
+        texts = self.dicts.node_texts(n)
+        named = (f"indicator {req.code}" if isinstance(req, s.IndicatorRequirement)
+                 else f"group \"{shape.plan.nodes[n].name}\"")
+        return lambda row: f"{named}: {texts[row]} points"
+
+    def _leading_actual(self, compare: Callable[[Any, Any], bool], bar: Any, row: int) -> str:
+        shape, columns = self.shape, self.columns
+        failing = [(shape.infos[k].code, stars) for k in shape.leading
+                   if (stars := columns.stars[k][row]) is not None and not compare(stars, bar)]
+        return ", ".join(f"indicator {code}: {_stars(stars)}" for code, stars in failing) or "all hold"
+
+    def _value_actual(self, code: str, stars: Sequence[int | None], pairs: Sequence[Any], percent: bool,
+                      row: int) -> str:
+        pair = pairs[row]
+        if pair is None:
+            return f"indicator {code}: not applicable"
+        common = math.gcd(*pair)  # show_number(Fraction(*pair)), without the Fraction
+        return f"indicator {code}: {show_pair(pair[0] // common, pair[1] // common, percent)}"
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+class _StarTexts(dict[int, str]):
+    """A prefix and a star count as text, each count's made once."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, count: int) -> str:
+        text = self[count] = self.prefix + _stars(count)
+        return text
 
 
 def _stars(count: Any) -> str:
@@ -361,12 +371,12 @@ class CompiledStandard:
     def evaluate_cohort(self, records: Sequence[Record]) -> tuple[Evaluation, ...]:
         batch = self.batch(records)
         scored = ScoredBatch(self._shape, self.executor.run(batch), batch.entities)
-        return tuple(Evaluation(scored, row) for row in range(len(batch.entities)))
+        return tuple(map(Evaluation, itertools.repeat(scored), range(len(batch.entities))))
 
     def evaluations(self, columns: ResultColumns, entities: Sequence[str]) -> tuple[Evaluation, ...]:
         """Evaluations over result columns a back-end made elsewhere (a query run in a database)."""
         scored = ScoredBatch(self._shape, columns, entities)
-        return tuple(Evaluation(scored, row) for row in range(len(entities)))
+        return tuple(map(Evaluation, itertools.repeat(scored), range(len(entities))))
 
     def evaluate_stream(self, records: Iterable[Record], chunk: int = 10_000) -> Iterator[Evaluation]:
         """Evaluations one by one, holding at most `chunk` records' results at a time; none is
@@ -435,16 +445,25 @@ class CompiledStandard:
     def batch(self, records: Sequence[Record], *, start: int = 0, seen: set[str] | None = None) -> Batch:
         """The records as a batch, once their names and statistics are checked. `start` is the
         first record's index in the file; `seen`, the entities of earlier batches of one cohort."""
-        entities = [self._entity(record, start + index) for index, record in enumerate(records)]
+        entities = self._entities(records, start)
         seen = set() if seen is None else seen
         named = set(entities)
         if len(named) == len(entities) and named.isdisjoint(seen):
             seen |= named  # every name new: the common case, decided in C
         else:
             self._repeated(entities, seen)
-        for record, entity in zip(records, entities):
-            self._check_keys(record, entity)
+        if not all(map(self._known.issuperset, records)):  # every record's keys known: decided in C
+            for record, entity in zip(records, entities):
+                self._check_keys(record, entity)
         return Batch(records, entities)
+
+    def _entities(self, records: Sequence[Record], start: int) -> list[str]:
+        """Each record's name: its `entity`, else its place in the data (`#3`)."""
+        if {*map(type, records)} <= _DICT:
+            names = [record.get(ENTITY_KEY, _UNNAMED) for record in records]
+            if {*map(type, names)} <= _STR:  # every record a dict named by a string: the common case
+                return names
+        return [self._entity(record, start + index) for index, record in enumerate(records)]
 
     def _repeated(self, entities: list[str], seen: set[str]) -> None:
         """Raise for the first name met twice, in order."""

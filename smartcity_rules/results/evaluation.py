@@ -10,7 +10,7 @@ import enum
 import functools
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, Protocol, cast
 
 import attrs
 
@@ -337,15 +337,9 @@ class Rows(Protocol):
 
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None: ...
 
-
-@runtime_checkable
-class RowDicts(Protocol):
-    """Rows that write to_dict()'s entries straight from their columns, without building the
-    result objects first (a batch does; a row read back from a pickle has the objects)."""
-
-    def indicator_dicts(self, row: int) -> list[dict[str, Any]]: ...
-
-    def node_dicts(self, row: int) -> list[dict[str, Any]]: ...
+    def row_dict(self, row: int) -> dict[str, Any]:
+        """Evaluation.to_dict() of the row (a batch writes it from its columns)."""
+        ...
 
 
 class Evaluation:
@@ -465,27 +459,26 @@ class Evaluation:
                 return result
         raise NotFound(f"the standard has no group {name!r}")
 
-    def _dicts(self, part: str) -> list[dict[str, Any]]:
-        """The to_dict() entries of the indicators or the nodes, from the columns when the rows can."""
-        if part not in self.__dict__ and isinstance(self._rows, RowDicts):
-            rows = self._rows
-            return rows.indicator_dicts(self._row) if part == "indicators" else rows.node_dicts(self._row)
-        results: tuple[IndicatorResult | NodeResult, ...] = getattr(self, part)
-        return [result.to_dict() for result in results]
-
     def to_dict(self) -> dict[str, Any]:
-        typed = {} if self.entity_type is None else {"entity_type": self.entity_type}
-        return {
-            "entity": self.entity, **typed, "standard": self.standard, "edition": self.edition,
-            "total": _num(self.total),
-            "rating": None if self.rating is None else self.rating.to_dict(),
-            "groups": [g.to_dict() for g in self.groups],
-            "indicators": self._dicts("indicators"),
-            "nodes": self._dicts("nodes"),
-            "cohort": None if self.cohort is None else self.cohort.to_dict(),
-            "missing": [m.to_dict() for m in self.missing], "missing_share": _num(self.missing_share),
-            "provisional": list(self.provisional),
-        }
+        return self._rows.row_dict(self._row)
+
+
+def objects_dict(evaluation: Evaluation) -> dict[str, Any]:
+    """Evaluation.to_dict(), written from its result objects: what a row read back from a pickle
+    writes, and what a batch's columns must write too (tests/test_result_dicts.py)."""
+    e = evaluation
+    typed = {} if e.entity_type is None else {"entity_type": e.entity_type}
+    return {
+        "entity": e.entity, **typed, "standard": e.standard, "edition": e.edition,
+        "total": _num(e.total),
+        "rating": None if e.rating is None else e.rating.to_dict(),
+        "groups": [g.to_dict() for g in e.groups],
+        "indicators": [i.to_dict() for i in e.indicators],
+        "nodes": [n.to_dict() for n in e.nodes],
+        "cohort": None if e.cohort is None else e.cohort.to_dict(),
+        "missing": [m.to_dict() for m in e.missing], "missing_share": _num(e.missing_share),
+        "provisional": list(e.provisional),
+    }
 
 
 class StoredRow:
@@ -537,3 +530,6 @@ class StoredRow:
 
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
         return cast("RatingResult | None", self._figures["rating"])
+
+    def row_dict(self, row: int) -> dict[str, Any]:
+        return objects_dict(Evaluation(self, row))

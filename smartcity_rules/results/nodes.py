@@ -14,6 +14,8 @@ from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
 from ..plan.semantics import aggregate, node_score, redistribution, table_row
 
+_NONE_MISSING = Fraction(0)
+
 
 def summable(plan: p.ScoringPlan, node: p.NodePlan, ints: Sequence[bool]) -> bool:
     """Whether a node is a plain sum of its members' scaled-int columns (`ints`, per member)
@@ -96,8 +98,8 @@ class NodeScores:
     def missing_share(self, row: int) -> Fraction:
         """The share of the total's maximum carried by leaves that read an input missing in
         this row (filled in, or making them not applicable)."""
-        if not self.columns.missing:
-            return Fraction(0)
+        if not self.columns.missing or not self.columns.missing[row]:
+            return _NONE_MISSING
         missing = set(self.columns.missing[row])
         return sum((item.carries for item in self.plan.indicators if missing.intersection(item.reads)), Fraction(0))
 
@@ -150,7 +152,7 @@ class NodeScores:
 
     def _int_sum(self, node: p.NodePlan, ints: list[Sequence[int] | None]) -> list[int]:
         columns = [cast(Sequence[int], ints[m]) for m in node.members]
-        sums = [sum(row) for row in zip(*columns)] if columns else [0] * len(self.columns)
+        sums = list(map(sum, zip(*columns))) if columns else [0] * len(self.columns)
         if node.cap is not None:
             cap = int(node.cap * self.plan.points_scale)
             sums = [min(total, cap) for total in sums]

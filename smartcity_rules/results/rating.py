@@ -93,7 +93,7 @@ class Ratings:
         levels in reverse, each overwriting the rows it reaches."""
         ranks = [0] * count
         for level, columns in zip(reversed(self.levels), reversed(self.held)):
-            reached = map(all, zip(*columns)) if columns else [True] * count
+            reached = columns[0] if len(columns) == 1 else map(all, zip(*columns)) if columns else [True] * count
             ranks = [level.rank if ok else rank for rank, ok in zip(ranks, reached)]
         return ranks
 

@@ -491,14 +491,15 @@ class _ProgramBuilder:
             stars.append(f"s{k}")
             points.append(f"p{k}")
         em.indicator = None
-        # A flat row: stars, points, missing, one tuple of each value's numerator and denominator,
-        # then the exact Surd of each irrational leaf in order, when there is one (ResultColumns.
-        # exact). No tuple per value survives the row; the executor transposes stars and points at
-        # once, and values only when a caller reads them (see executor.Pairs).
+        # One flat tuple a row: stars, points, missing, each value's numerator and denominator in
+        # turn, then a tuple of the exact Surd of each irrational leaf, when there is one
+        # (ResultColumns.exact). Every tuple a row keeps costs its allocation and the collector's
+        # walks over it, so a row keeps one; the executor takes out stars and points at once, and
+        # values only when a caller reads them (see executor.Pairs).
         exact = [f"e{k}" for k, item in enumerate(self.plan.indicators) if item.irrational]
         extra = f", {_tuple(exact)}" if exact else ""
         em.line(f"return ({''.join(name + ', ' for name in [*stars, *points])}{'missing' if em.misses else '()'}, "
-                f"({''.join(name + ', ' for name in values)}){extra})")
+                f"{', '.join(values)}{extra})")
         lines = ["def evaluate(record, entity, cohort, imputed):", "    missing = []" if em.misses else "    pass",
                  *em.lines]
         return lines, [None, None, *em.origins]

@@ -14,15 +14,15 @@ from ...plan.scoring import ScoringPlan
 from ..protocol import Batch, Pair, Record, ResultColumns
 from .codegen import Program, generate
 
-Row = tuple[Any, ...]  # every stars, every points, the missing slots, (numerator, denominator, ...), exact values
+Row = tuple[Any, ...]  # every stars, every points, the missing slots, numerator, denominator, ..., (exact values)
 _NAMES = itertools.count(1)
 _BUILTINS = {"min": min, "max": max, "type": type, "int": int, "KeyError": KeyError}
 
 
 class Pairs(Sequence[Pair | None]):
-    """A column of exact values, read from the rows' value tuples (numerator, denominator of each
-    value in turn; None for not applicable) when a caller first reads it: a run leaves no tuple
-    per value for the collector to walk, and a caller that wants totals never transposes them."""
+    """A column of exact values, read from the rows (numerator at `at`, denominator at `at + 1`;
+    None for not applicable) when a caller first reads it: a run leaves no tuple per value for the
+    collector to walk, and a caller that wants totals never transposes them."""
 
     __slots__ = ("_at", "_dens", "_nums", "_rows")
 
@@ -30,6 +30,11 @@ class Pairs(Sequence[Pair | None]):
         self._rows, self._at = rows, at
         self._nums: list[int | None] | None = None
         self._dens: list[Any] = []  # an int wherever the numerator is
+
+    def parts(self) -> tuple[list[int | None], list[Any]]:
+        """The numerators (None for not applicable) and the denominators, as two lists: for a
+        writer that reads every row, without a pair per value."""
+        return self._columns()
 
     def _columns(self) -> tuple[list[int | None], list[Any]]:
         if self._nums is None:  # two threads may both build it: the same lists, no harm
@@ -63,6 +68,10 @@ class Pairs(Sequence[Pair | None]):
 
     def __hash__(self) -> int:
         return hash(tuple(self))
+
+
+def _column(rows: Sequence[Row], at: int) -> list[Any]:
+    return list(map(operator.itemgetter(at), rows))
 
 
 def _pair(num: int | None, den: int) -> Pair | None:
@@ -110,15 +119,16 @@ class PythonExecutor:
         width = len(self.plan.indicators)
         if not rows:
             return ResultColumns(((),) * width, ((),) * width, ((),) * width, 0)
-        # Each row is flat (stars, points, missing, the values' tuple, the irrational leaves' exact
-        # values if any): one zip in C makes every column of stars and points; the values' columns
-        # are made when first read.
-        columns = tuple(zip(*rows))
-        values = tuple(Pairs(columns[2 * width + 1], 2 * k) for k in range(width))
+        # Each row is flat (stars, points, missing, numerator and denominator of each value, the
+        # irrational leaves' exact values if any): stars, points and missing are taken out a column
+        # at a time, by one pass in C each; the values' columns are made when first read.
+        stars = tuple(_column(rows, k) for k in range(width))
+        points = tuple(_column(rows, width + k) for k in range(width))
+        missing = _column(rows, 2 * width)
+        values = tuple(Pairs(rows, 2 * width + 1 + 2 * k) for k in range(width))
         irrational = [k for k, item in enumerate(self.plan.indicators) if item.irrational]
-        exact = dict(zip(irrational, zip(*columns[2 * width + 2]))) if irrational else {}
-        return ResultColumns(values, columns[:width], columns[width:2 * width], len(rows), columns[2 * width],
-                             imputed, exact)
+        exact = dict(zip(irrational, zip(*map(operator.itemgetter(4 * width + 1), rows)))) if irrational else {}
+        return ResultColumns(values, stars, points, len(rows), missing, imputed, exact)
 
     def figures(self, record: Record, entity: str, cohort: tuple[Any, ...], imputed: tuple[Any, ...]
                 ) -> tuple[list[Pair | None], Row, Row, tuple[int, ...]]:
@@ -126,8 +136,8 @@ class PythonExecutor:
         for a back-end that hands a row on to this one (the columnar back-end's irregular rows)."""
         width = len(self.plan.indicators)
         row = self._evaluate(record, entity, cohort, imputed)
-        flat = row[2 * width + 1]
-        values = [None if flat[2 * k] is None else (flat[2 * k], flat[2 * k + 1]) for k in range(width)]
+        at = 2 * width + 1
+        values = [None if row[at + 2 * k] is None else (row[at + 2 * k], row[at + 2 * k + 1]) for k in range(width)]
         return values, row[:width], row[width:2 * width], tuple(row[2 * width])
 
     def _cohort_values(self, batch: Batch, imputed: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:

@@ -1,0 +1,228 @@
+"""Evaluation.to_dict() written from a scored batch's columns, without the result objects.
+
+A result dict holds some sixty small dicts per entity; building the result objects first and
+asking each for its dict cost twenty times the evaluation. Here every figure is read from the
+columns: the texts of scaled-int points are made once per distinct value (a batch's points take
+few), a node's texts once per column, and each entry starts as a copy of its indicator's or
+node's fixed part. The output is key for key what the objects' to_dict() write
+(tests/test_result_dicts.py holds the two to it).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any, cast
+
+from ..backends.python.executor import Pairs
+from ..language.numbers import fmt, fmt_pair, fmt_ratio
+from ..plan import scoring as p
+from .evaluation import Status
+
+_NOT_APPLICABLE = Status.NOT_APPLICABLE.value
+_ZERO = fmt(0)
+
+
+def _parts(values: Sequence[tuple[int, int] | None]) -> tuple[list[int | None], list[Any]]:
+    return [None if v is None else v[0] for v in values], [None if v is None else v[1] for v in values]
+
+
+def _text(value: Fraction) -> str:
+    return _ZERO if not value else fmt(value)
+
+
+class ScaledTexts(dict[int, str]):
+    """fmt() of points held as ints scaled by the plan's points_scale, each made once."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, scaled: int) -> str:
+        common = math.gcd(scaled, self.scale)
+        text = self[scaled] = fmt_pair(scaled // common, self.scale // common)
+        return text
+
+
+class RowDicts:
+    """The to_dict() of any row of one scored batch; its text columns are made on first use."""
+
+    # `scored` is an evaluate.ScoredBatch, typed Any: evaluate imports this module, and the
+    # layering test counts an import for types only as an import (no cycles).
+    def __init__(self, scored: Any) -> None:
+        self.scored = scored
+        self.shape = scored.shape
+        self.points = scored.points
+        self.rows = len(scored.columns)
+        self.texts = ScaledTexts(self.shape.plan.points_scale)
+        self._node_texts: dict[int, Sequence[str]] = {}
+        self._unrounded_texts: dict[int, Sequence[str]] = {}
+        self._leaf_texts: dict[int, Sequence[str]] = {}
+
+    # ------------------------------------------------------------ text columns
+    def node_texts(self, n: int) -> Sequence[str]:
+        """fmt() of node n's points, for every row."""
+        found = self._node_texts.get(n)
+        if found is None:
+            ints = self.points.scaled(n)
+            node = self.points.node
+            found = (list(map(self.texts.__getitem__, ints)) if ints is not None
+                     else [fmt(node(n, row)) for row in range(self.rows)])
+            self._node_texts[n] = found
+        return found
+
+    def unrounded_texts(self, n: int) -> Sequence[str]:
+        """fmt() of node n's points before its own rounding, for every row."""
+        found = self._unrounded_texts.get(n)
+        if found is None:
+            node = self.shape.plan.nodes[n]
+            if node.leaf is None and self.points.scaled(n) is not None:
+                found = self.node_texts(n)  # summed in ints: rounding cannot touch them (nodes.summable)
+            elif node.leaf is not None and self.shape.plan.indicators[node.leaf].rounding is None:
+                found = self.leaf_texts(node.leaf)
+            elif node.leaf is not None and self._by_stars(node.leaf):
+                found = self._star_texts(n, node.leaf)
+            else:
+                unrounded = self.points.unrounded
+                found = [fmt(unrounded(n, row)) for row in range(self.rows)]
+            self._unrounded_texts[n] = found
+        return found
+
+    def _by_stars(self, k: int) -> bool:
+        """Whether leaf k's unrounded points follow from its stars alone (nodes.NodeScores._exact)."""
+        return isinstance(self.shape.plan.indicators[k].points, p.StarPoints) and k not in self.scored.columns.exact
+
+    def _star_texts(self, n: int, k: int) -> list[str]:
+        """unrounded_texts of a leaf scored by stars: one text per star count, "0" where not applicable."""
+        columns, unrounded = self.scored.columns, self.points.unrounded
+        texts: dict[int | None, str] = {}
+        found = []
+        for row, (pair, stars) in enumerate(zip(columns.values[k], columns.stars[k])):
+            if pair is None:
+                found.append(_ZERO)
+                continue
+            text = texts.get(stars)
+            if text is None:
+                text = texts[stars] = fmt(unrounded(n, row))
+            found.append(text)
+        return found
+
+    def leaf_texts(self, k: int) -> Sequence[str]:
+        """fmt() of leaf k's points, for every row."""
+        found = self._leaf_texts.get(k)
+        if found is None:
+            column = self.scored.columns.points[k]
+            if self.shape.plan.indicators[k].scaled:
+                found = list(map(self.texts.__getitem__, cast(Sequence[int], column)))  # see ResultColumns
+            else:
+                found = [fmt(Fraction(point)) for point in column]
+            self._leaf_texts[k] = found
+        return found
+
+    @functools.cached_property
+    def all_nodes(self) -> list[tuple[Sequence[str], Sequence[str]]]:
+        """Every node's points and unrounded texts."""
+        return [(self.node_texts(n), self.unrounded_texts(n)) for n in range(len(self.shape.plan.nodes))]
+
+    @functools.cached_property
+    def all_values(self) -> list[tuple[Sequence[int | None], Sequence[Any]]]:
+        """Each leaf's values as numerators (None for not applicable) and denominators."""
+        values = self.scored.columns.values
+        return [column.parts() if isinstance(column, Pairs) else _parts(column) for column in values]
+
+    @functools.cached_property
+    def writers(self) -> list[list[Callable[[int], str]]]:
+        """Per level, the writer of each requirement's `actual` (ScoredBatch.actual_writer)."""
+        rule = self.shape.rating_rule
+        levels = () if rule is None else rule.levels
+        return [[self.scored.actual_writer(req) for req in level.requirements] for level in levels]
+
+    @functools.cached_property
+    def all_leaves(self) -> list[Sequence[str]]:
+        return [self.leaf_texts(k) for k in range(len(self.shape.plan.indicators))]
+
+    # ------------------------------------------------------------ dicts
+    def indicators(self, row: int) -> list[dict[str, Any]]:
+        columns, shape = self.scored.columns, self.shape
+        found = []
+        for template, status, provisional, (nums, dens), stars, points in zip(
+                shape.indicator_dicts, shape.status_texts, shape.leaf_provisional, self.all_values, columns.stars,
+                self.all_leaves):
+            entry = template.copy()
+            num = nums[row]
+            if num is None:
+                entry["status"] = _NOT_APPLICABLE
+            else:
+                entry["status"] = status
+                entry["value"] = fmt_ratio(num, dens[row])
+            entry["stars"] = stars[row]
+            entry["points"] = points[row]
+            entry["provisional"] = list(provisional)
+            found.append(entry)
+        for k, exact in columns.exact.items():  # an irrational value, as IndicatorResult.to_dict writes it
+            if exact[row] is not None:
+                found[k]["exact"] = str(exact[row])
+        return found
+
+    def nodes(self, row: int) -> list[dict[str, Any]]:
+        shape = self.shape
+        found = []
+        for template, members, provisional, (points, unrounded) in zip(
+                shape.node_dicts, shape.node_members, shape.node_provisional, self.all_nodes):
+            entry = template.copy()
+            entry["points"] = points[row]
+            entry["unrounded"] = unrounded[row]
+            entry["members"] = list(members)
+            entry["provisional"] = provisional
+            found.append(entry)
+        return found
+
+    def groups(self, row: int) -> list[dict[str, Any]]:
+        nodes = self.shape.plan.nodes
+        return [{"name": nodes[g].name, "code": nodes[g].code, "bonus": nodes[g].bonus,
+                 "points": self.all_nodes[g][0][row], "max_points": maximum, "indicators": list(indicators),
+                 "groups": list(groups)}
+                for g, maximum, (indicators, groups) in zip(self.shape.plan.groups, self.shape.group_maxima,
+                                                           self.shape.group_members)]
+
+    def rating(self, row: int) -> dict[str, Any] | None:
+        """RatingResult.to_dict(): the level reached, and each level's failed requirements."""
+        scored = self.scored
+        ratings, rule = scored.ratings, self.shape.rating_rule
+        if ratings is None or rule is None:
+            return None
+        levels, reached = [], None
+        for index, level in enumerate(rule.levels):
+            outcomes = ratings.outcomes(index, row)
+            own = len(level.requirements)
+            failed = [{"requirement": text, "actual": actual(row)}
+                      for actual, text, held in zip(self.writers[index], self.shape.texts[index], outcomes) if not held]
+            for (which, _), held in zip(ratings.extras[index], outcomes[own:]):
+                if not held:
+                    implicit = scored.implicit(rule, which, held, row)
+                    failed.append({"requirement": implicit.text, "actual": implicit.actual})
+            if reached is None and all(outcomes):
+                reached = level
+            levels.append({"rank": int(level.rank.value), "name": level.name, "reached": all(outcomes),
+                           "failed": failed})
+        rank, name = (0, None) if reached is None else (int(reached.rank.value), reached.name)
+        return {"rank": rank, "name": name, "provisional": rule.provisional, "levels": levels}
+
+    def evaluation(self, row: int, missing: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
+        """Evaluation.to_dict() of the row; `missing` writes its missing values."""
+        scored = self.scored
+        typed = {} if scored.entity_type is None else {"entity_type": scored.entity_type}
+        cohort = scored.cohort
+        return {
+            "entity": scored.entity(row), **typed, "standard": scored.title, "edition": scored.edition,
+            "total": self.node_texts(0)[row],
+            "rating": self.rating(row),
+            "groups": self.groups(row),
+            "indicators": self.indicators(row),
+            "nodes": self.nodes(row),
+            "cohort": None if cohort is None else cohort.to_dict(),
+            "missing": missing(), "missing_share": _text(scored.missing_share(row)),
+            "provisional": list(scored.provisional),
+        }
