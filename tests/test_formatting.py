@@ -86,7 +86,7 @@ def test_comments_blank_lines_and_long_lines() -> None:
             '    stars at least 1, 2, 3, 4, 5 points 10 }\n\n}\n# the end\n')
     assert assert_formatted_well(text) == (
         '# head\n\nstandard "S" {    # after the brace\n    level city\n    total 10      # after total\n'
-        '    # last\n}\ninput a "A": count    # a\n# inside a line\ninput b "B": count, part of a\n'
+        '    # last\n}\ninput a "A": count               # a\ninput b "B": count, part of a    # inside a line\n'
         'group "G" points 10 {\n    indicator 1 "I" {\n'
         '        value ' + " + ".join(["a * 1000"] * 8) + "\n"
         '            + ' + " + ".join(["a * 1000"] * 4) + "\n"
@@ -101,6 +101,19 @@ def test_parts_stand_one_a_line_after_a_trailing_comma() -> None:
         ' "G" points 2 {\n    indicator 1 "I" {\n        value checklist { a: 1, b: 1 }\n        points 1\n    }\n'
         '    indicator 2 "J" {\n        value checklist {\n            a: 1/2,\n            b: 1/2,\n        }\n'
         '        points table {\n            >= 1: 1\n            < 1: 0\n        } provisional\n    }\n}\n')
+
+
+def test_a_comment_after_code_inside_a_line_goes_to_its_end_or_above_it() -> None:
+    text = ('standard "S" { level city total 2 }\ninput a "A": flag\ninput b "B": flag\n'
+            'group "G" points 2 { indicator 2 "J" { value checklist { a: 1/2, b: 1/2, } # after the parts\n'
+            '  + a points table { >= 1: 1 < 1: 0 } # after the table\n  # on its own\n  provisional\n'
+            '  }\n  indicator 3 "K" { value weighted { 1/2: a, # first\n 1/2: b } # second\n } }\n')
+    assert assert_formatted_well(text).split("group")[1] == (
+        ' "G" points 2 {\n    indicator 2 "J" {\n        value checklist {\n            a: 1/2,\n'
+        '            b: 1/2,\n        } + a    # after the parts\n        points table {\n            >= 1: 1\n'
+        '            < 1: 0\n            # after the table\n            # on its own\n        } provisional\n'
+        '    }\n    indicator 3 "K" {\n        # first\n'
+        '        value weighted { 1/2: a, 1/2: b }    # second\n    }\n}\n')
 
 
 def test_a_formula_deeper_than_the_stack_is_formatted() -> None:

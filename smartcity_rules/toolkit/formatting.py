@@ -15,7 +15,8 @@ and so every result, stays the same. docs/formatting.md gives the rules; in shor
 - comments kept where they stand: a comment on a line of its own stays above what follows it,
   indented with it; a comment after code stays after it, and the comments after code on
   neighbouring lines (no blank line or comment line between) line up, COMMENT_GAP spaces past
-  the longest of those lines. A comment inside what becomes one line moves above that line.
+  the longest of those lines. A comment after code inside what becomes one line moves to the
+  end of that line, or above it when another comment takes the end.
 """
 
 from __future__ import annotations
@@ -81,10 +82,6 @@ class _Row:
     pieces: list[_Piece]
     comment: _Comment | None = None  # the comment after it
     above: list[_Comment] = attrs.Factory(list)  # the comments to print above it
-
-    @property
-    def opens(self) -> bool:
-        return self.pieces[-1].text == "{"
 
     @property
     def closes(self) -> bool:
@@ -217,18 +214,22 @@ class _Printer:
 
     def _place(self, comment: _Comment, before: tuple[_Piece, _Row] | None,
                after: tuple[_Piece, _Row] | None) -> None:
-        if before is not None and "\n" not in self.text[before[0].end : comment.start]:
-            piece, row = before
-            if piece is row.pieces[-1]:
-                row.comment = comment
-            else:  # after code that is no longer the end of its line: above that line
-                row.above.append(comment)
-        elif after is not None:
-            piece, row = after
-            inside = piece is row.pieces[0] and row.closes  # last in its block: at the block's depth
-            row.above.append(attrs.evolve(comment, depth=row.depth + inside))
-        else:
+        """A comment after code ends that code's line, even when the code no longer ends it; one on
+        a line of its own goes above the line of the code after it. A line ends with one comment:
+        when a later comment joins the line, the one at its end goes above it (comments come in
+        the order written, so the order is kept)."""
+        trailing = before is not None and "\n" not in self.text[before[0].end : comment.start]
+        row = before[1] if trailing and before is not None else after[1] if after is not None else None
+        if row is None:
             self.tail.append(comment)
+            return
+        if row.comment is not None:
+            row.above.append(row.comment)
+            row.comment = None
+        if trailing:
+            row.comment = comment
+        else:
+            row.above.append(comment)
 
     def render(self) -> str:
         lines: list[_Line | None] = []  # None: a blank line
@@ -242,8 +243,8 @@ class _Printer:
 
     def _lines(self) -> Iterator[_Line]:
         for row in self.rows:
-            for comment in row.above:
-                yield _comment_line(comment, row.depth if comment.depth is None else comment.depth)
+            for comment in row.above:  # above a `}`: the last thing in its block, at the block's depth
+                yield _comment_line(comment, row.depth + row.closes)
             yield from self._code_lines(row)
         for comment in self.tail:
             yield _comment_line(comment, 0)
@@ -277,10 +278,11 @@ class _Printer:
 
 @attrs.frozen(slots=True)
 class _Comment:
+    """A comment's text, trailing spaces dropped, and where it was written."""
+
     text: str
     start: int
     end: int
-    depth: int | None = None  # where it stands above a line: that line's depth unless given
 
 
 def _comment_line(comment: _Comment, depth: int) -> _Line:
