@@ -83,6 +83,7 @@ _DECIMAL = r"^\s*([+-]?)([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE]([+-]?[0-9]+))?\s*(%?)\
 _FRACTION = r"^\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*$"
 _GROUPED = r"^\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]*)?\s*%?\s*$"
 _BLANK = r"^\s*$"
+_FAST_PLACES = 15  # a double of at most 15 significant digits is read without its text
 
 
 class Compiler:
@@ -131,30 +132,46 @@ class Compiler:
                                      ident(ENTITY_KEY)), alias(row, ident("_row")), *picked).from_(
             self.source.as_("src"))
 
-    def integer_column(self, key: str) -> bool:
+    def column_kind(self, key: str | None) -> str | None:
+        """How the table holds an input: "integer", "double", "boolean", or None (text, or
+        anything else, read through its text)."""
+        if key is None:
+            return None
         kind = (self.columns or {}).get(key, "VARCHAR").upper().split("(")[0].strip()
-        return kind in INTEGER_TYPES
+        if kind in INTEGER_TYPES:
+            return "integer"
+        return {"DOUBLE": "double", "FLOAT8": "double",  # not FLOAT, REAL: 4-byte floats are read as text
+                "DOUBLE PRECISION": "double", "BOOLEAN": "boolean", "BOOL": "boolean"}.get(kind)
 
     # ------------------------------------------------------------ reading an input
     def text_of(self, key: str) -> exp.Expression:
-        return self.st.bind(exp.cast(col(f"in:{key}"), "VARCHAR"), "r")
+        """An input's text. A typed column's is left unnamed: only messages and a failed cheap
+        reading use it, and they compute it for those rows alone."""
+        cast = exp.cast(col(f"in:{key}"), "VARCHAR")
+        return cast if self.column_kind(key) is not None else self.st.bind(cast, "r")
 
     def absent_of(self, key: str, raw: exp.Expression) -> exp.Expression:
-        if self.integer_column(key):
+        if self.column_kind(key) is not None:
             return self.st.bind(exp.Is(this=col(f"in:{key}"), expression=exp.Null()), "a")
         return self.st.bind(or_(exp.Is(this=raw, expression=exp.Null()),
                                     exp.RegexpLike(this=raw, expression=text(_BLANK))), "a")
 
-    def parse(self, slot: p.InputSlot, key: str, raw: exp.Expression, given: exp.Expression,
+    def parse(self, slot: p.InputSlot, key: str | None, raw: exp.Expression, given: exp.Expression,
               indicator: str | None, phases: tuple[Phase, ...]) -> Pair:
         """The exact pair a value's text means (semantics.coerce_pair), refusing what it refuses
-        where `given` holds."""
+        where `given` holds. `key` names the table's column when the value is read from it
+        alone (None: `raw`, a text, is all there is)."""
         def refuse(condition: exp.Expression, reason: exp.Expression) -> None:
             event = self.event(InvalidValue, slot.key, indicator, phases[0], reason)
             for phase in phases:
                 self.refuse(and_(given, condition), event, phase)
 
         shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
+        kind = self.column_kind(key)
+        source = col(f"in:{key}")
+        if slot.kind is Kind.FLAG and kind == "boolean":
+            return Pair(self.st.bind(case((source, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
+                        exp.Literal.number(1), True)
         if slot.kind is Kind.FLAG:
             word = self.st.bind(exp.Lower(this=exp.Trim(this=raw)), "w")
             yes = exp.In(this=word, expressions=[text(w) for w in sorted(_YES)])
@@ -162,12 +179,42 @@ class Compiler:
             refuse(not_(or_(yes, no)), _concat(shown, text(f" is not yes or no; expected {_KIND_WORDS[slot.kind]}")))
             return Pair(self.st.bind(case((yes, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)
-        if self.integer_column(key):
-            value = Pair(self.st.bind(exp.cast(col(f"in:{key}"), self.st.big), "n"), exp.Literal.number(1), True)
+        if kind == "integer":
+            value = Pair(self.st.bind(exp.cast(source, self.st.big), "n"), exp.Literal.number(1), True)
+        elif kind == "double":
+            value = self._double(slot, source, raw, shown, refuse)
         else:
             value = self._decimal(slot, raw, shown, refuse)
         self._domain(slot, value, shown, refuse)
         return value
+
+    def _double(self, slot: p.InputSlot, source: exp.Expression, raw: exp.Expression, shown: exp.Expression,
+                refuse: object) -> Pair:
+        """A double by its shortest round-tripping decimal (what repr gives), without its text:
+        the fewest decimals k for which n = round(d x 10^k) reads back as d (n / 10^k, both
+        exact doubles, divided with IEEE rounding, is the double nearest n / 10^k). With at most
+        15 significant digits (an integer below 2^53 for k = 0), no other decimal of k places
+        reads back as d, so n / 10^k is repr's. Any other double (NaN, infinities, 1e300,
+        0.1 + 0.2) is read through its text, for its rows only."""
+        st = self.st
+        whens = []
+        for k in range(_FAST_PLACES + 1):
+            limit = exp.Literal.number(2**53 if k == 0 else 10 ** (_FAST_PLACES - k))
+            power = exp.Literal.number(f"1e{k}")
+            scaled = exp.Round(this=mul(source, power) if k else source)
+            back = exp.Div(this=exp.cast(scaled, "DOUBLE"), expression=power) if k else exp.cast(scaled, "DOUBLE")
+            whens.append((and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)),
+                          exp.Literal.number(k)))
+        places = st.bind(case(*whens), "k")
+        fast = exp.Not(this=exp.Is(this=places, expression=exp.Null()))
+        slow_text = st.bind(case((exp.Is(this=places, expression=exp.Null()), raw)), "r")
+        slow = self._decimal(slot, slow_text, shown, refuse)
+        nums = [(exp.EQ(this=places, expression=exp.Literal.number(k)),
+                 exp.cast(exp.Round(this=mul(source, exp.Literal.number(f"1e{k}")) if k else source), st.big))
+                for k in range(_FAST_PLACES + 1)]
+        dens = [(exp.EQ(this=places, expression=exp.Literal.number(k)), st.big_number(10**k))
+                for k in range(_FAST_PLACES + 1)]
+        return st.pair(case((fast, case(*nums)), default=slow.num), case((fast, case(*dens)), default=slow.den))
 
     def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
                  refuse: object) -> Pair:
@@ -279,11 +326,11 @@ class Compiler:
             previous = slot.key + PREVIOUS_SUFFIX
             earlier = self.text_of(previous)
             earlier_absent = self.absent_of(previous, earlier)
-            raw = self.st.bind(case((absent, earlier), default=raw), "r")
+            raw = self.st.bind(case((absent, exp.cast(earlier, "VARCHAR")), default=exp.cast(raw, "VARCHAR")), "r")
             missing = and_(absent, earlier_absent)
             given = not_(missing)
             self._missing_error(slot, missing, phases)
-            value = self.parse(slot, slot.key, raw, given, user, phases)
+            value = self.parse(slot, None, raw, given, user, phases)  # either column: read as text
             self.slots[k] = _Slot(value, absent, None, None)
             return
         value = self.parse(slot, slot.key, raw, not_(absent), user, phases)
