@@ -151,7 +151,7 @@ def sql_rows(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> li
                            [[r["entity"], *(cell(r.get(k)) for k in keys)] for r in records])
     cursor = connection.execute(standard.to_sql("stats"))
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return sorted((dict(zip(names, row)) for row in cursor.fetchall()), key=lambda row: row["_row"])
 
 
 def nodes_in_sql(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> Comparable:

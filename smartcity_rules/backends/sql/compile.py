@@ -99,6 +99,7 @@ class Compiler:
         # per phase, in the order the python back-end meets them: (condition, event index expression)
         self.phase_events: dict[Phase, list[tuple[exp.Expression, exp.Expression]]] = {0: [], 1: [], 2: []}
         self.slots: dict[int, _Slot] = {}
+        self.inputs: dict[str, str] = {}  # record key -> its column's name in the query
         self.cohort: dict[int, tuple[Pair, exp.Expression]] = {}  # site -> value, is None
         self.imputed: dict[int, tuple[Pair, exp.Expression]] = {}  # slot -> value, nothing to impute
 
@@ -127,10 +128,15 @@ class Compiler:
             row: exp.Expression = exp.column(ident("_row"), table=ident("src"))
         else:
             row = exp.Window(this=exp.RowNumber())  # the order the engine reads the table in
-        picked = [alias(self.raw(key), ident(f"in:{key}")) for key in keys]
+        picked = [alias(self.raw(key), ident(self.input_name(key))) for key in keys]
         return exp.select(alias(exp.cast(exp.column(ident(ENTITY_KEY), table=ident("src")), "VARCHAR"),
                                      ident(ENTITY_KEY)), alias(row, ident("_row")), *picked).from_(
             self.source.as_("src"))
+
+    def input_name(self, key: str) -> str:
+        """The short name the query gives an input's column (i1, i2, ...): every stage passes on
+        the ones later stages read, and long names made the text long."""
+        return self.inputs.setdefault(key, f"i{len(self.inputs) + 1}")
 
     def column_kind(self, key: str | None) -> str | None:
         """How the table holds an input: "integer", "double", "boolean", or None (text, or
@@ -147,12 +153,12 @@ class Compiler:
     def text_of(self, key: str) -> exp.Expression:
         """An input's text. A typed column's is left unnamed: only messages and a failed cheap
         reading use it, and they compute it for those rows alone."""
-        cast = exp.cast(col(f"in:{key}"), "VARCHAR")
+        cast = exp.cast(col(self.input_name(key)), "VARCHAR")
         return cast if self.column_kind(key) is not None else self.st.bind(cast, "r")
 
     def absent_of(self, key: str, raw: exp.Expression) -> exp.Expression:
         if self.column_kind(key) is not None:
-            return self.st.bind(exp.Is(this=col(f"in:{key}"), expression=exp.Null()), "a")
+            return self.st.bind(exp.Is(this=col(self.input_name(key)), expression=exp.Null()), "a")
         return self.st.bind(or_(exp.Is(this=raw, expression=exp.Null()),
                                     exp.RegexpLike(this=raw, expression=text(_BLANK))), "a")
 
@@ -168,7 +174,7 @@ class Compiler:
 
         shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
         kind = self.column_kind(key)
-        source = col(f"in:{key}")
+        source = col(self.input_name(key))
         if slot.kind is Kind.FLAG and kind == "boolean":
             return Pair(self.st.bind(case((source, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)
@@ -201,20 +207,18 @@ class Compiler:
         for k in range(_FAST_PLACES + 1):
             limit = exp.Literal.number(2**53 if k == 0 else 10 ** (_FAST_PLACES - k))
             power = exp.Literal.number(f"1e{k}")
-            scaled = exp.Round(this=mul(source, power) if k else source)
-            back = exp.Div(this=exp.cast(scaled, "DOUBLE"), expression=power) if k else exp.cast(scaled, "DOUBLE")
+            back = exp.Div(this=exp.Round(this=mul(source, power)), expression=power) if k else exp.Round(this=source)
             whens.append((and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)),
                           exp.Literal.number(k)))
         places = st.bind(case(*whens), "k")
         fast = exp.Not(this=exp.Is(this=places, expression=exp.Null()))
         slow_text = st.bind(case((exp.Is(this=places, expression=exp.Null()), raw)), "r")
         slow = self._decimal(slot, slow_text, shown, refuse)
-        nums = [(exp.EQ(this=places, expression=exp.Literal.number(k)),
-                 exp.cast(exp.Round(this=mul(source, exp.Literal.number(f"1e{k}")) if k else source), st.big))
-                for k in range(_FAST_PLACES + 1)]
-        dens = [(exp.EQ(this=places, expression=exp.Literal.number(k)), st.big_number(10**k))
-                for k in range(_FAST_PLACES + 1)]
-        return st.pair(case((fast, case(*nums)), default=slow.num), case((fast, case(*dens)), default=slow.den))
+        power_of = st.bind(exp.Case(this=places, ifs=[exp.If(this=exp.Literal.number(k), true=exp.Literal.number(
+            f"1e{k}")) for k in range(_FAST_PLACES + 1)]), "p")
+        nums = exp.cast(exp.Round(this=exp.Mul(this=source, expression=power_of)), st.big)
+        dens = exp.cast(power_of, st.big)  # powers of ten to 1e22 are exact doubles
+        return st.pair(case((fast, nums), default=slow.num), case((fast, dens), default=slow.den))
 
     def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
                  refuse: object) -> Pair:
@@ -576,13 +580,19 @@ class Compiler:
         return Pair(st.bind(case((negative, neg(whole)), default=whole), "n"), scale)
 
     def stars(self, value: Pair, banding: p.Banding) -> exp.Expression:
+        """The thresholds reached. For a threshold m (on the banding's scale) and den > 0,
+        num x scale >= m x den exactly when floor(num x scale / den) >= m, m being whole (and
+        <= when the ceiling is <= m): one division per value instead of two products per
+        threshold."""
+        st = self.st
+        scaled = st.bind(mul(value.num, st.big_number(banding.scale)), "a")
         at_least = banding.rule is BandRule.AT_LEAST
+        bound = st.bind(_floor_div(scaled, value.den) if at_least else neg(_floor_div(neg(scaled), value.den)), "q")
         counted: exp.Expression = exp.Literal.number(0)
         for m in banding.thresholds:
-            left, right = mul(value.num, self.st.big_number(banding.scale)), mul(self.st.big_number(m), value.den)
-            reached = cmp(exp.GTE if at_least else exp.LTE, left, right)
+            reached = cmp(exp.GTE if at_least else exp.LTE, bound, st.big_number(m))
             counted = add(counted, case((reached, exp.Literal.number(1)), default=exp.Literal.number(0)))
-        return self.st.bind(counted, "s")
+        return st.bind(counted, "s")
 
     def points(self, item: p.IndicatorPlan, value: Pair, stars: exp.Expression | None) -> Pair:
         st, scale = self.st, self.plan.points_scale
@@ -654,6 +664,13 @@ class Compiler:
     def divide_pairs(self, a: Pair, b: Pair) -> Pair:
         """a / b for b > 0 or b < 0 (the caller rules out 0), the denominator kept positive."""
         return self.signed(self.st.bind(mul(a.num, b.den), "n"), self.st.bind(mul(a.den, b.num), "d"))
+
+
+def _floor_div(a: exp.Expression, d: exp.Expression) -> exp.Expression:
+    """floor(a / d) for d > 0, by integer divisions of non-negative numbers only (engines
+    differ in how they divide negative ones)."""
+    return case((cmp(exp.GTE, a, exp.Literal.number(0)), div(a, d)),
+                default=neg(div(sub(sub(d, exp.Literal.number(1)), a), d)))
 
 
 def _order(key: exp.Expression, desc: bool) -> exp.Order:

@@ -121,7 +121,7 @@ class SqlExecutor:
         try:
             self._create(cursor, rows, "VARCHAR", "INTEGER", "TEMP TABLE", "?")
             try:
-                return list(cursor.execute(self.text).fetchall())
+                return in_table_order(list(cursor.execute(self.text).fetchall()))
             except duckdb.OutOfRangeException as error:
                 raise _overflow(error) from None
         finally:
@@ -134,7 +134,7 @@ class SqlExecutor:
             try:
                 self._create(cursor, rows, "TEXT", "INTEGER", "TEMP TABLE", "%s")
                 cursor.execute(self.text)
-                found = list(cursor.fetchall())
+                found = in_table_order(list(cursor.fetchall()))
             except psycopg.errors.NumericValueOutOfRange as error:
                 self.connection.rollback()
                 raise _overflow(error) from None
@@ -159,8 +159,16 @@ class SqlExecutor:
         return result_columns(self.plan, self.query, result)
 
 
+def in_table_order(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The query's rows by `_row`: the query leaves them in the order its engine finishes them
+    (sorting hundreds of columns in the database cost more than the scoring)."""
+    rows.sort(key=lambda row: row[1])
+    return rows
+
+
 def result_columns(plan: ScoringPlan, query: Query, result: Sequence[tuple[Any, ...]]) -> ResultColumns:
-    """The query's rows as the columns every consumer reads; raises the first refusal."""
+    """The query's rows (in table order) as the columns every consumer reads; raises the
+    first refusal."""
     width = len(plan.indicators)
     tracked = [k for k in plan.main_reads if plan.slots[k].missing is not MissingPolicy.ERROR or plan.slots[k].tolerant]
     at = 2 + 5 * width + len(tracked)
@@ -224,7 +232,7 @@ def score_table(plan: ScoringPlan, source: Any, table: str | None = None) -> tup
         columns = dict(zip(source.columns, map(str, source.types)))
         query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns), nodes=False)
         try:
-            rows = source.query(name, query.sql(pretty=False)).fetchall()
+            rows = in_table_order(source.query(name, query.sql(pretty=False)).fetchall())
         except duckdb.OutOfRangeException as error:
             raise _overflow(error) from None
         return _finish(plan, query, rows)
@@ -247,7 +255,7 @@ def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[Res
         query = to_sql(plan, source, "postgres", _checked(plan, columns), nodes=False)
         try:
             cursor.execute(query.sql(pretty=False))
-            rows = list(cursor.fetchall())
+            rows = in_table_order(list(cursor.fetchall()))
         except psycopg.errors.NumericValueOutOfRange as error:
             connection.rollback()
             raise _overflow(error) from None

@@ -210,33 +210,39 @@ class Stages:
                 columns.append([])
             columns[level[name]].append(alias(e, ident(name)))
         needed = _needed(source, columns, self.helpers, helper_level, final)
-        ctes: list[exp.CTE] = [_cte("s0", source, None)]
+        ctes: list[exp.CTE] = [_cte("s0", source, None, None)]
         by_level: dict[int, list[exp.CTE]] = {}
         for cte in self.helpers:
             at = helper_level.get(id(cte), depth(cte))
             cte.this.find(exp.Table).set("this", ident(f"s{at}"))  # type: ignore[union-attr]
             by_level.setdefault(at, []).extend([cte, *self.followers[id(cte)]])
         ctes += by_level.get(0, [])
-        fence = self.dialect == "postgres"
+        fence = exp.Offset(expression=exp.Literal.number(0)) if self.dialect == "postgres" else None
         for n in range(1, len(columns)):
-            body = exp.Select(expressions=[*(col(name) for name in needed[n - 1]), *columns[n]])
-            body.set("from_", exp.From(this=table(f"s{n - 1}")))
-            ctes.append(_cte(f"s{n}", body, exp.Offset(expression=exp.Literal.number(0)) if fence else None))
+            ctes += self._stage(n, needed[n - 1], columns[n], fence)
             ctes += by_level.get(n, [])
         select = exp.Select(expressions=final)
         select.set("from_", exp.From(this=table(f"s{len(columns) - 1}")))
-        select.set("order", exp.Order(expressions=[exp.Ordered(this=col("_row"))]))
         recursive = any(cte.args.get("recursive") for cte in ctes)
         for cte in ctes:
             cte.set("recursive", None)
         select.set("with_", exp.With(expressions=ctes, recursive=recursive))
         return select
 
+    def _stage(self, n: int, kept: list[str], columns: list[exp.Expression],
+               fence: exp.Offset | None) -> list[exp.CTE]:
+        """Stage n: what later stages read of the stages before it, and its own columns. (Window
+        functions stay here, over the wide stage: computed over a narrow CTE and joined back by
+        row number, DuckDB 2.0's projection placement took seconds to plan the join.)"""
+        body = exp.Select(expressions=[*(col(name) for name in kept), *columns])
+        body.set("from_", exp.From(this=table(f"s{n - 1}")))
+        return [_cte(f"s{n}", body, fence, None)]
 
-def _cte(name: str, body: exp.Select, offset: exp.Offset | None) -> exp.CTE:
+
+def _cte(name: str, body: exp.Select, offset: exp.Offset | None, materialized: bool | None) -> exp.CTE:
     if offset is not None:
         body.set("offset", offset)
-    return exp.CTE(this=body, alias=exp.TableAlias(this=ident(name)))
+    return exp.CTE(this=body, alias=exp.TableAlias(this=ident(name)), materialized=materialized)
 
 
 def _names(tree: exp.Expression) -> list[str]:
