@@ -256,4 +256,6 @@ def test_the_sql_command_prints_the_query_and_score_runs_on_duckdb(tmp_path: Pat
 
 def test_a_square_root_cannot_compile_to_sql() -> None:
     with pytest.raises(scr.NotCompilable, match="square root"):
+        scr.load(FIXTURES / "kitchen.scs").to_sql("stats")
+    with pytest.raises(scr.UnsupportedConstruct, match=r"square root .*python back-end"):  # as a back-end
         scr.load(FIXTURES / "kitchen.scs", backend=SqlBackend())

@@ -21,8 +21,9 @@ from ...language.errors import DataError, InvalidValue, MissingInput, ZeroDenomi
 from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMode
 from ...plan import scoring as p
 from ...plan.lower import PREVIOUS_SUFFIX
+from ...plan.scoring import reads_of as _loads
 from ...plan.semantics import _KIND_WORDS, _NO, _YES, MAX_DIGITS, MAX_EXPONENT, Rounding
-from ..python.codegen import _loads, nonneg
+from ...plan.signs import nonneg
 from .tree import (
     DIGITS,
     Pair,
@@ -174,7 +175,7 @@ class Compiler:
 
         shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
         kind = self.column_kind(key)
-        source = col(self.input_name(key))
+        source: exp.Expression = exp.Null() if key is None else col(self.input_name(key))
         if slot.kind is Kind.FLAG and kind == "boolean":
             return Pair(self.st.bind(case((source, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)

@@ -11,7 +11,7 @@ from ...language.check import ENTITY_KEY
 from ...language.errors import InvalidValue, MissingInput, NotCompilable
 from ...language.syntax import MissingPolicy, ZeroPolicy
 from ...plan import scoring as p
-from ..python.codegen import _loads
+from ...plan.scoring import reads_of as _loads
 from .compile import Compiler, Event, Phase, Query, paren_
 from .nodes import node_columns, rating_columns, refuse_irrational
 from .tree import Pair, alias, and_, case, cmp, col, ident, mul, not_, or_, text

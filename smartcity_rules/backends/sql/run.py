@@ -18,7 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from ...language.check import ENTITY_KEY
-from ...language.errors import DataError, InvalidValue, NotCompilable
+from ...language.errors import DataError, InvalidValue, NotCompilable, UnsupportedConstruct
 from ...language.syntax import MissingPolicy
 from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
@@ -103,7 +103,10 @@ class SqlExecutor:
         self.table = f"scr_batch_{next(_TABLES)}"
         columns = {key: "VARCHAR" for key in self.keys} | {"_row": "INTEGER", ENTITY_KEY: "VARCHAR"}
         # Node scores and the rating follow from the leaf columns in results/, as for every back-end.
-        self.query = to_sql(plan, exp.Table(this=ident(self.table)), dialect, columns, nodes=False)
+        try:
+            self.query = to_sql(plan, exp.Table(this=ident(self.table)), dialect, columns, nodes=False)
+        except NotCompilable as refusal:  # as a back-end: the construct it cannot run, when it prepares
+            raise UnsupportedConstruct(str(refusal)) from None
         self.text = self.query.sql(pretty=False)
 
     def run(self, batch: Batch) -> ResultColumns:

@@ -214,7 +214,7 @@ class Stages:
         by_level: dict[int, list[exp.CTE]] = {}
         for cte in self.helpers:
             at = helper_level.get(id(cte), depth(cte))
-            cte.this.find(exp.Table).set("this", ident(f"s{at}"))  # type: ignore[union-attr]
+            cte.this.find(exp.Table).set("this", ident(f"s{at}"))
             by_level.setdefault(at, []).extend([cte, *self.followers[id(cte)]])
         ctes += by_level.get(0, [])
         fence = exp.Offset(expression=exp.Literal.number(0)) if self.dialect == "postgres" else None
