@@ -101,6 +101,7 @@ class Compiler:
         self.phase_events: dict[Phase, list[tuple[exp.Expression, exp.Expression]]] = {0: [], 1: [], 2: []}
         self.slots: dict[int, _Slot] = {}
         self.inputs: dict[str, str] = {}  # record key -> its column's name in the query
+        self.numbered = False  # the source has a `_row` column numbering its rows
         self.cohort: dict[int, tuple[Pair, exp.Expression]] = {}  # site -> value, is None
         self.imputed: dict[int, tuple[Pair, exp.Expression]] = {}  # slot -> value, nothing to impute
 
@@ -125,7 +126,7 @@ class Compiler:
         keys = list(dict.fromkeys(slot.key for slot in self.plan.slots))
         keys += [slot.key + PREVIOUS_SUFFIX for slot in self.plan.slots
                  if slot.missing is MissingPolicy.PREVIOUS and slot.key + PREVIOUS_SUFFIX not in keys]
-        if self.columns is not None and "_row" in self.columns:
+        if self.numbered or (self.columns is not None and "_row" in self.columns):
             row: exp.Expression = exp.column(ident("_row"), table=ident("src"))
         else:
             row = exp.Window(this=exp.RowNumber())  # the order the engine reads the table in

@@ -26,7 +26,7 @@ from ...plan.semantics import NOTHING_TO_IMPUTE
 from ..protocol import Batch, ResultColumns
 from .compile import Query
 from .query import compile_plan, where
-from .tree import ident
+from .tree import alias, ident
 
 DIALECTS = ("duckdb", "postgres")
 _TABLES = itertools.count(1)
@@ -49,6 +49,64 @@ def to_sql(plan: ScoringPlan, table: str | exp.Table, dialect: str = "duckdb",
         return compile_plan(plan, source, dialect, columns, nodes)
     except KeyError as missing:  # a dialect sqlglot knows no type for
         raise NotCompilable(f"no exact integer type for the dialect {dialect!r}") from missing
+
+
+def to_sql_by_type(plans: Mapping[str, ScoringPlan], type_key: str, table: str, dialect: str = "duckdb",
+                   nodes: bool = True) -> exp.Expression:
+    """One query for a standard typed by entity (`entity type by`): the rows of each type scored
+    by that type's query, as TypedStandard.evaluate_cohort scores each type as a cohort of its
+    own (cohort functions compare an entity with those of its type), the results stacked with
+    an `entity_type` column and every type's columns (NULL where a type has no such column).
+    A row whose type is missing or none of the types gets only its `error`. The error_event
+    columns index each type's own events."""
+    require("sqlglot", "sql")
+    kind = exp.column(ident(type_key))
+    numbered = exp.select("*", alias(exp.Window(this=exp.RowNumber()), ident("_row"))).from_(_table(table))
+    ctes = [exp.CTE(this=numbered, alias=exp.TableAlias(this=ident("scr_rows")))]
+    queries: list[tuple[str, exp.Select]] = []
+    for k, (name, plan) in enumerate(plans.items()):
+        rows = exp.select("*").from_(table_of("scr_rows")).where(exp.EQ(this=exp.cast(kind, "VARCHAR"),
+                                                                        expression=exp.Literal.string(name)))
+        ctes.append(exp.CTE(this=rows, alias=exp.TableAlias(this=ident(f"scr_type_{k}"))))
+        queries.append((name, compile_plan(plan, table_of(f"scr_type_{k}"), dialect, None, nodes, numbered=True).tree))
+    names = list(dict.fromkeys(e.alias_or_name for _, query in queries for e in query.expressions))
+    branches = [_aligned(names, query, exp.Literal.string(name)) for name, query in queries]
+    branches.append(_untyped(names, kind, list(plans), type_key))
+    union: exp.Expression = branches[0]
+    for branch in branches[1:]:
+        union = exp.union(union, branch, distinct=False)
+    outer = exp.select("*").from_(exp.Subquery(this=union, alias=exp.TableAlias(this=ident("scored"))))
+    outer.set("with_", exp.With(expressions=ctes))
+    return outer
+
+
+def table_of(name: str) -> exp.Table:
+    return exp.Table(this=ident(name))
+
+
+def _aligned(names: list[str], query: exp.Select, entity_type: exp.Expression) -> exp.Select:
+    """A type's rows with every type's columns, in one order."""
+    present = {e.alias_or_name for e in query.expressions}
+    picked = [exp.column(ident(n)) if n in present else alias(exp.Null(), ident(n)) for n in names]
+    return exp.select(alias(entity_type, ident("entity_type")), *picked).from_(
+        exp.Subquery(this=query, alias=exp.TableAlias(this=ident("q"))))
+
+
+def _untyped(names: list[str], kind: exp.Expression, types: list[str], type_key: str) -> exp.Select:
+    """Rows of no type: the error TypedStandard raises for them, nothing else."""
+    blank = exp.or_(exp.Is(this=kind, expression=exp.Null()),
+                    exp.RegexpLike(this=exp.cast(kind, "VARCHAR"), expression=exp.Literal.string(r"^\s*$")))
+    listed = ", ".join(types)
+    message = exp.Case().when(blank, exp.Literal.string(f"input `{type_key}`: the entity type is not given "
+                                                        f"(one of {listed})")).else_(exp.DPipe(
+        this=exp.Literal.string(f"input `{type_key}`: entity type '"), expression=exp.DPipe(
+            this=exp.cast(kind, "VARCHAR"), expression=exp.Literal.string(f"' is not one of {listed}"))))
+    shown = {ENTITY_KEY: exp.cast(exp.column(ident(ENTITY_KEY)), "VARCHAR"), "_row": exp.column(ident("_row")),
+             "error": message}
+    picked = [alias(shown.get(n, exp.Null()), ident(n)) for n in names]
+    typed = exp.In(this=exp.cast(kind, "VARCHAR"), expressions=[exp.Literal.string(t) for t in types])
+    return exp.select(alias(exp.Null(), ident("entity_type")), *picked).from_(table_of("scr_rows")).where(
+        exp.not_(exp.func("COALESCE", typed, exp.false())))
 
 
 def _table(name: str) -> exp.Table:
