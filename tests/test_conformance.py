@@ -228,9 +228,13 @@ def _scaled(value: Any, factor: int) -> Any:
 # The same comparisons with the reference for the SQL back-end (backends/sql, one query per
 # cohort, on an embedded DuckDB): every bundled cohort, and generated cohorts, values at and
 # beside thresholds and counts beyond int64 with fewer examples than the in-process engines,
-# since DuckDB plans each cohort's query anew (seconds for the city standard).
+# since DuckDB plans each cohort's query anew: a second or more for the city and national
+# standards, whose generated cohorts therefore stay with the in-process engines here (their
+# bundled cohorts run on DuckDB, and bench_sql.py --check holds a million city rows to
+# evaluate_table). mini, kitchen (rational), nested and county-and-city hold every construct.
 # tests/test_sql_postgres.py runs a fixed sample of these on PostgreSQL.
-SQL_SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SQL_SETTINGS = settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SQL_GENERATED = sorted(set(GENERATED) - {"shandong-city-2019.scs", "china-smart-city-evaluation-2016.scs"})
 
 
 @cache
@@ -246,14 +250,14 @@ def test_the_bundled_cohort_agrees_on_duckdb(name: str) -> None:
     _agree(name, _on_duckdb(name), [dict(r) for r in records])
 
 
-@pytest.mark.parametrize("name", sorted(GENERATED))
+@pytest.mark.parametrize("name", SQL_GENERATED)
 @SQL_SETTINGS
 @given(data=st.data())
 def test_generated_cohorts_agree_on_duckdb(name: str, data: st.DataObject) -> None:
     _agree(name, _on_duckdb(name), data.draw(cohorts(_standard(name), max_size=GENERATED[name], zeros=True)))
 
 
-@pytest.mark.parametrize("name", sorted(GENERATED))
+@pytest.mark.parametrize("name", SQL_GENERATED)
 @SQL_SETTINGS
 @given(data=st.data(), power=st.integers(15, 30))
 def test_thresholds_and_counts_beyond_int64_agree_on_duckdb(name: str, data: st.DataObject, power: int) -> None:
