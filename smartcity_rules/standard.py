@@ -363,6 +363,19 @@ class TypedStandard(Standard):
         raise NotFound(f"{what} differs by entity type: ask standard.variant(type) "
                        f"for one of {', '.join(self._variants)}")
 
+    def to_sql(self, table: str, dialect: str = "duckdb", *, pretty: bool = True, nodes: bool | None = None) -> str:
+        """One query scoring every row of `table` by its type's standard, each type's rows a
+        cohort of their own, with an `entity_type` column (docs/sql.md)."""
+        from .backends.sql.run import to_sql_by_type
+
+        plans = {t: v.plan for t, v in self._variants.items()}
+        wanted = self.sql_nodes if nodes is None else nodes
+        return to_sql_by_type(plans, self.entity_type_input, table, dialect, wanted).sql(dialect=dialect, pretty=pretty)
+
+    @property
+    def sql_nodes(self) -> bool:
+        return all(v.sql_nodes for v in self._variants.values())
+
     def evaluate_table(self, table: Any, *, keep_going: bool = False) -> TableResult:
         # Not yet split by type a column at a time: one type's plan must never score another's rows.
         self._per_type("scoring a table")

@@ -792,6 +792,34 @@ def run(case: Case) -> Outcome:
     return Outcome(problems[0] if problems else None, True)
 
 
+def run_on_duckdb(case: Case) -> Outcome:
+    """The case scored by the SQL back-end on an embedded DuckDB, against the reference. A
+    standard the checker refuses, or one taking a square root (which SQL cannot compute
+    exactly: refused when the back-end prepares it), is not a disagreement."""
+    from smartcity_rules.backends.sql.run import SqlBackend
+
+    text = case.text()
+    try:
+        library = scr.loads(text, name="fuzz.scs", backend=SqlBackend())
+    except (scr.InvalidStandard, scr.UnsupportedConstruct):
+        return Outcome(None, False)
+    except Exception as error:  # a fuzzer records whatever escapes
+        return Outcome(f"load on duckdb crashed: {type(error).__name__}: {error}", False)
+    try:
+        library.evaluate_cohort(list(case.records))
+    except scr.InvalidValue as error:
+        if "exact integers hold" in str(error):  # the documented width of DuckDB's integers: refused, never wrong
+            return Outcome(None, True)
+    except scr.DataError:
+        pass
+    try:
+        ours = reference.loads(text, ".")
+    except reference.RefSyntaxError as error:
+        return Outcome(f"the library loads a standard the reference refuses: {error}", True)
+    problems = compare(library, ours, list(case.records))
+    return Outcome(problems[0] if problems else None, True)
+
+
 def _reference_agrees_it_is_invalid(text: str, error: scr.InvalidStandard) -> str | None:
     """A generated standard the checker refuses is no failure, as long as only our own
     diagnostics say so; the generator means to write valid ones, so it is counted."""

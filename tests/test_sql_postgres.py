@@ -102,3 +102,29 @@ def test_the_postgresql_example_of_docs_sql_runs_as_shown(connection: Any, monke
     examples = doc_examples("PostgreSQL")
     assert len(examples) == 1
     run_examples(examples, {"scr": scr, "connection": connection})
+
+
+@pytest.mark.parametrize("name", ["mini.scs", "nested.scs"])
+def test_a_fixed_sample_of_generated_cohorts_agrees_with_the_reference_on_postgresql(connection: Any,
+                                                                                      name: str) -> None:
+    """The conformance suite's comparison with the reference, on PostgreSQL, for a fixed sample:
+    cohorts drawn by the testing kit's strategy with a derandomized seed, zeros included."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from smartcity_rules.testing import cohorts
+
+    from . import reference
+    from .reference.compare import compare
+
+    python = scr.load(FIXTURES / name)
+    standard = scr.load(FIXTURES / name, backend=SqlBackend(connection))
+    expected = reference.load(FIXTURES / name)
+
+    @settings(max_examples=6, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def agrees(data: st.DataObject) -> None:
+        records = data.draw(cohorts(python, max_size=5, zeros=True))
+        assert compare(standard, expected, records) == []
+    agrees()

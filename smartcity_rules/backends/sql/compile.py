@@ -21,8 +21,9 @@ from ...language.errors import DataError, InvalidValue, MissingInput, ZeroDenomi
 from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMode
 from ...plan import scoring as p
 from ...plan.lower import PREVIOUS_SUFFIX
+from ...plan.scoring import reads_of as _loads
 from ...plan.semantics import _KIND_WORDS, _NO, _YES, MAX_DIGITS, MAX_EXPONENT, Rounding
-from ..python.codegen import _loads, nonneg
+from ...plan.signs import nonneg
 from .tree import (
     DIGITS,
     Pair,
@@ -83,6 +84,7 @@ _DECIMAL = r"^\s*([+-]?)([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE]([+-]?[0-9]+))?\s*(%?)\
 _FRACTION = r"^\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*$"
 _GROUPED = r"^\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]*)?\s*%?\s*$"
 _BLANK = r"^\s*$"
+_FAST_PLACES = 15  # a double of at most 15 significant digits is read without its text
 
 
 class Compiler:
@@ -98,6 +100,8 @@ class Compiler:
         # per phase, in the order the python back-end meets them: (condition, event index expression)
         self.phase_events: dict[Phase, list[tuple[exp.Expression, exp.Expression]]] = {0: [], 1: [], 2: []}
         self.slots: dict[int, _Slot] = {}
+        self.inputs: dict[str, str] = {}  # record key -> its column's name in the query
+        self.numbered = False  # the source has a `_row` column numbering its rows
         self.cohort: dict[int, tuple[Pair, exp.Expression]] = {}  # site -> value, is None
         self.imputed: dict[int, tuple[Pair, exp.Expression]] = {}  # slot -> value, nothing to impute
 
@@ -122,39 +126,60 @@ class Compiler:
         keys = list(dict.fromkeys(slot.key for slot in self.plan.slots))
         keys += [slot.key + PREVIOUS_SUFFIX for slot in self.plan.slots
                  if slot.missing is MissingPolicy.PREVIOUS and slot.key + PREVIOUS_SUFFIX not in keys]
-        if self.columns is not None and "_row" in self.columns:
+        if self.numbered or (self.columns is not None and "_row" in self.columns):
             row: exp.Expression = exp.column(ident("_row"), table=ident("src"))
         else:
             row = _read_order(self.dialect)
-        picked = [alias(self.raw(key), ident(f"in:{key}")) for key in keys]
+        picked = [alias(self.raw(key), ident(self.input_name(key))) for key in keys]
         return exp.select(alias(exp.cast(exp.column(ident(ENTITY_KEY), table=ident("src")), "VARCHAR"),
                                      ident(ENTITY_KEY)), alias(row, ident("_row")), *picked).from_(
             self.source.as_("src"))
 
-    def integer_column(self, key: str) -> bool:
+    def input_name(self, key: str) -> str:
+        """The short name the query gives an input's column (i1, i2, ...): every stage passes on
+        the ones later stages read, and long names made the text long."""
+        return self.inputs.setdefault(key, f"i{len(self.inputs) + 1}")
+
+    def column_kind(self, key: str | None) -> str | None:
+        """How the table holds an input: "integer", "double", "boolean", or None (text, or
+        anything else, read through its text)."""
+        if key is None:
+            return None
         kind = (self.columns or {}).get(key, "VARCHAR").upper().split("(")[0].strip()
-        return kind in INTEGER_TYPES
+        if kind in INTEGER_TYPES:
+            return "integer"
+        return {"DOUBLE": "double", "FLOAT8": "double",  # not FLOAT, REAL: 4-byte floats are read as text
+                "DOUBLE PRECISION": "double", "BOOLEAN": "boolean", "BOOL": "boolean"}.get(kind)
 
     # ------------------------------------------------------------ reading an input
     def text_of(self, key: str) -> exp.Expression:
-        return self.st.bind(exp.cast(col(f"in:{key}"), "VARCHAR"), "r")
+        """An input's text. A typed column's is left unnamed: only messages and a failed cheap
+        reading use it, and they compute it for those rows alone."""
+        cast = exp.cast(col(self.input_name(key)), "VARCHAR")
+        return cast if self.column_kind(key) is not None else self.st.bind(cast, "r")
 
     def absent_of(self, key: str, raw: exp.Expression) -> exp.Expression:
-        if self.integer_column(key):
-            return self.st.bind(exp.Is(this=col(f"in:{key}"), expression=exp.Null()), "a")
+        if self.column_kind(key) is not None:
+            return self.st.bind(exp.Is(this=col(self.input_name(key)), expression=exp.Null()), "a")
         return self.st.bind(or_(exp.Is(this=raw, expression=exp.Null()),
                                     exp.RegexpLike(this=raw, expression=text(_BLANK))), "a")
 
-    def parse(self, slot: p.InputSlot, key: str, raw: exp.Expression, given: exp.Expression,
+    def parse(self, slot: p.InputSlot, key: str | None, raw: exp.Expression, given: exp.Expression,
               indicator: str | None, phases: tuple[Phase, ...]) -> Pair:
         """The exact pair a value's text means (semantics.coerce_pair), refusing what it refuses
-        where `given` holds."""
+        where `given` holds. `key` names the table's column when the value is read from it
+        alone (None: `raw`, a text, is all there is)."""
         def refuse(condition: exp.Expression, reason: exp.Expression) -> None:
             event = self.event(InvalidValue, slot.key, indicator, phases[0], reason)
             for phase in phases:
                 self.refuse(and_(given, condition), event, phase)
 
         shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
+        kind = self.column_kind(key)
+        source: exp.Expression = exp.Null() if key is None else col(self.input_name(key))
+        if slot.kind is Kind.FLAG and kind == "boolean":
+            return Pair(self.st.bind(case((source, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
+                        exp.Literal.number(1), True)
         if slot.kind is Kind.FLAG:
             word = self.st.bind(exp.Lower(this=exp.Trim(this=raw)), "w")
             yes = exp.In(this=word, expressions=[text(w) for w in sorted(_YES)])
@@ -162,12 +187,40 @@ class Compiler:
             refuse(not_(or_(yes, no)), _concat(shown, text(f" is not yes or no; expected {_KIND_WORDS[slot.kind]}")))
             return Pair(self.st.bind(case((yes, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)
-        if self.integer_column(key):
-            value = Pair(self.st.bind(exp.cast(col(f"in:{key}"), self.st.big), "n"), exp.Literal.number(1), True)
+        if kind == "integer":
+            value = Pair(self.st.bind(exp.cast(source, self.st.big), "n"), exp.Literal.number(1), True)
+        elif kind == "double":
+            value = self._double(slot, source, raw, shown, refuse)
         else:
             value = self._decimal(slot, raw, shown, refuse)
         self._domain(slot, value, shown, refuse)
         return value
+
+    def _double(self, slot: p.InputSlot, source: exp.Expression, raw: exp.Expression, shown: exp.Expression,
+                refuse: object) -> Pair:
+        """A double by its shortest round-tripping decimal (what repr gives), without its text:
+        the fewest decimals k for which n = round(d x 10^k) reads back as d (n / 10^k, both
+        exact doubles, divided with IEEE rounding, is the double nearest n / 10^k). With at most
+        15 significant digits (an integer below 2^53 for k = 0), no other decimal of k places
+        reads back as d, so n / 10^k is repr's. Any other double (NaN, infinities, 1e300,
+        0.1 + 0.2) is read through its text, for its rows only."""
+        st = self.st
+        whens = []
+        for k in range(_FAST_PLACES + 1):
+            limit = exp.Literal.number(2**53 if k == 0 else 10 ** (_FAST_PLACES - k))
+            power = exp.Literal.number(f"1e{k}")
+            back = exp.Div(this=exp.Round(this=mul(source, power)), expression=power) if k else exp.Round(this=source)
+            whens.append((and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)),
+                          exp.Literal.number(k)))
+        places = st.bind(case(*whens), "k")
+        fast = exp.Not(this=exp.Is(this=places, expression=exp.Null()))
+        slow_text = st.bind(case((exp.Is(this=places, expression=exp.Null()), raw)), "r")
+        slow = self._decimal(slot, slow_text, shown, refuse)
+        power_of = st.bind(exp.Case(this=places, ifs=[exp.If(this=exp.Literal.number(k), true=exp.Literal.number(
+            f"1e{k}")) for k in range(_FAST_PLACES + 1)]), "p")
+        nums = exp.cast(exp.Round(this=exp.Mul(this=source, expression=power_of)), st.big)
+        dens = exp.cast(power_of, st.big)  # powers of ten to 1e22 are exact doubles
+        return st.pair(case((fast, nums), default=slow.num), case((fast, dens), default=slow.den))
 
     def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
                  refuse: object) -> Pair:
@@ -280,11 +333,11 @@ class Compiler:
             previous = slot.key + PREVIOUS_SUFFIX
             earlier = self.text_of(previous)
             earlier_absent = self.absent_of(previous, earlier)
-            raw = self.st.bind(case((absent, earlier), default=raw), "r")
+            raw = self.st.bind(case((absent, exp.cast(earlier, "VARCHAR")), default=exp.cast(raw, "VARCHAR")), "r")
             missing = and_(absent, earlier_absent)
             given = not_(missing)
             self._missing_error(slot, missing, phases)
-            value = self.parse(slot, slot.key, raw, given, user, phases)
+            value = self.parse(slot, None, raw, given, user, phases)  # either column: read as text
             self.slots[k] = _Slot(value, absent, None, None)
             return
         value = self.parse(slot, slot.key, raw, not_(absent), user, phases)
@@ -530,13 +583,19 @@ class Compiler:
         return Pair(st.bind(case((negative, neg(whole)), default=whole), "n"), scale)
 
     def stars(self, value: Pair, banding: p.Banding) -> exp.Expression:
+        """The thresholds reached. For a threshold m (on the banding's scale) and den > 0,
+        num x scale >= m x den exactly when floor(num x scale / den) >= m, m being whole (and
+        <= when the ceiling is <= m): one division per value instead of two products per
+        threshold."""
+        st = self.st
+        scaled = st.bind(mul(value.num, st.big_number(banding.scale)), "a")
         at_least = banding.rule is BandRule.AT_LEAST
+        bound = st.bind(_floor_div(scaled, value.den) if at_least else neg(_floor_div(neg(scaled), value.den)), "q")
         counted: exp.Expression = exp.Literal.number(0)
         for m in banding.thresholds:
-            left, right = mul(value.num, self.st.big_number(banding.scale)), mul(self.st.big_number(m), value.den)
-            reached = cmp(exp.GTE if at_least else exp.LTE, left, right)
+            reached = cmp(exp.GTE if at_least else exp.LTE, bound, st.big_number(m))
             counted = add(counted, case((reached, exp.Literal.number(1)), default=exp.Literal.number(0)))
-        return self.st.bind(counted, "s")
+        return st.bind(counted, "s")
 
     def points(self, item: p.IndicatorPlan, value: Pair, stars: exp.Expression | None) -> Pair:
         st, scale = self.st, self.plan.points_scale
@@ -608,6 +667,13 @@ class Compiler:
     def divide_pairs(self, a: Pair, b: Pair) -> Pair:
         """a / b for b > 0 or b < 0 (the caller rules out 0), the denominator kept positive."""
         return self.signed(self.st.bind(mul(a.num, b.den), "n"), self.st.bind(mul(a.den, b.num), "d"))
+
+
+def _floor_div(a: exp.Expression, d: exp.Expression) -> exp.Expression:
+    """floor(a / d) for d > 0, by integer divisions of non-negative numbers only (engines
+    differ in how they divide negative ones)."""
+    return case((cmp(exp.GTE, a, exp.Literal.number(0)), div(a, d)),
+                default=neg(div(sub(sub(d, exp.Literal.number(1)), a), d)))
 
 
 def _order(key: exp.Expression, desc: bool) -> exp.Order:

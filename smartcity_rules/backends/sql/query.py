@@ -11,7 +11,7 @@ from ...language.check import ENTITY_KEY
 from ...language.errors import InvalidValue, MissingInput, NotCompilable
 from ...language.syntax import MissingPolicy, ZeroPolicy
 from ...plan import scoring as p
-from ..python.codegen import _loads
+from ...plan.scoring import reads_of as _loads
 from .compile import Compiler, Event, Phase, Query, paren_
 from .nodes import node_columns, rating_columns, refuse_irrational
 from .tree import Pair, alias, and_, case, cmp, col, ident, mul, not_, or_, text
@@ -19,7 +19,7 @@ from .tree import Pair, alias, and_, case, cmp, col, ident, mul, not_, or_, text
 
 # ------------------------------------------------------------------ the query
 def compile_plan(plan: p.ScoringPlan, source: exp.Table, dialect: str = "duckdb",
-                 columns: Mapping[str, str] | None = None, nodes: bool = True) -> Query:
+                 columns: Mapping[str, str] | None = None, nodes: bool = True, numbered: bool = False) -> Query:
     """One query scoring every row of `source` (a table with an `entity` column and one column
     per input; `columns`, when given, names the columns present and their SQL types). With
     `nodes`, every node's score, the total and the rating too (sql/nodes.py)."""
@@ -30,6 +30,7 @@ def compile_plan(plan: p.ScoringPlan, source: exp.Table, dialect: str = "duckdb"
             raise NotCompilable(f"indicator {item.code} takes a square root (sqrt, zscore): its value is "
                                 f"irrational, which SQL cannot compute exactly; score it with the python back-end")
     c = Compiler(plan, source, dialect, columns)
+    c.numbered = numbered
     for k in (*plan.main_reads, *plan.cohort_reads):
         c.read(k)
     _parts(c, plan.cohort_reads, 1)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from ...language.check import ENTITY_KEY
-from ...language.errors import DataError, InvalidValue, NotCompilable
+from ...language.errors import DataError, InvalidValue, NotCompilable, UnsupportedConstruct
 from ...language.syntax import MissingPolicy
 from ...plan.lower import PREVIOUS_SUFFIX
 from ...plan.scoring import ScoringPlan
@@ -26,7 +26,7 @@ from ...plan.semantics import NOTHING_TO_IMPUTE
 from ..protocol import Batch, ResultColumns
 from .compile import Query
 from .query import compile_plan, where
-from .tree import ident
+from .tree import alias, ident
 
 DIALECTS = ("duckdb", "postgres")
 _TABLES = itertools.count(1)
@@ -49,6 +49,64 @@ def to_sql(plan: ScoringPlan, table: str | exp.Table, dialect: str = "duckdb",
         return compile_plan(plan, source, dialect, columns, nodes)
     except KeyError as missing:  # a dialect sqlglot knows no type for
         raise NotCompilable(f"no exact integer type for the dialect {dialect!r}") from missing
+
+
+def to_sql_by_type(plans: Mapping[str, ScoringPlan], type_key: str, table: str, dialect: str = "duckdb",
+                   nodes: bool = True) -> exp.Expression:
+    """One query for a standard typed by entity (`entity type by`): the rows of each type scored
+    by that type's query, as TypedStandard.evaluate_cohort scores each type as a cohort of its
+    own (cohort functions compare an entity with those of its type), the results stacked with
+    an `entity_type` column and every type's columns (NULL where a type has no such column).
+    A row whose type is missing or none of the types gets only its `error`. The error_event
+    columns index each type's own events."""
+    require("sqlglot", "sql")
+    kind = exp.column(ident(type_key))
+    numbered = exp.select("*", alias(exp.Window(this=exp.RowNumber()), ident("_row"))).from_(_table(table))
+    ctes = [exp.CTE(this=numbered, alias=exp.TableAlias(this=ident("scr_rows")))]
+    queries: list[tuple[str, exp.Select]] = []
+    for k, (name, plan) in enumerate(plans.items()):
+        rows = exp.select("*").from_(table_of("scr_rows")).where(exp.EQ(this=exp.cast(kind, "VARCHAR"),
+                                                                        expression=exp.Literal.string(name)))
+        ctes.append(exp.CTE(this=rows, alias=exp.TableAlias(this=ident(f"scr_type_{k}"))))
+        queries.append((name, compile_plan(plan, table_of(f"scr_type_{k}"), dialect, None, nodes, numbered=True).tree))
+    names = list(dict.fromkeys(e.alias_or_name for _, query in queries for e in query.expressions))
+    branches = [_aligned(names, query, exp.Literal.string(name)) for name, query in queries]
+    branches.append(_untyped(names, kind, list(plans), type_key))
+    union: exp.Expression = branches[0]
+    for branch in branches[1:]:
+        union = exp.union(union, branch, distinct=False)
+    outer = exp.select("*").from_(exp.Subquery(this=union, alias=exp.TableAlias(this=ident("scored"))))
+    outer.set("with_", exp.With(expressions=ctes))
+    return outer
+
+
+def table_of(name: str) -> exp.Table:
+    return exp.Table(this=ident(name))
+
+
+def _aligned(names: list[str], query: exp.Select, entity_type: exp.Expression) -> exp.Select:
+    """A type's rows with every type's columns, in one order."""
+    present = {e.alias_or_name for e in query.expressions}
+    picked = [exp.column(ident(n)) if n in present else alias(exp.Null(), ident(n)) for n in names]
+    return exp.select(alias(entity_type, ident("entity_type")), *picked).from_(
+        exp.Subquery(this=query, alias=exp.TableAlias(this=ident("q"))))
+
+
+def _untyped(names: list[str], kind: exp.Expression, types: list[str], type_key: str) -> exp.Select:
+    """Rows of no type: the error TypedStandard raises for them, nothing else."""
+    blank = exp.or_(exp.Is(this=kind, expression=exp.Null()),
+                    exp.RegexpLike(this=exp.cast(kind, "VARCHAR"), expression=exp.Literal.string(r"^\s*$")))
+    listed = ", ".join(types)
+    message = exp.Case().when(blank, exp.Literal.string(f"input `{type_key}`: the entity type is not given "
+                                                        f"(one of {listed})")).else_(exp.DPipe(
+        this=exp.Literal.string(f"input `{type_key}`: entity type '"), expression=exp.DPipe(
+            this=exp.cast(kind, "VARCHAR"), expression=exp.Literal.string(f"' is not one of {listed}"))))
+    shown = {ENTITY_KEY: exp.cast(exp.column(ident(ENTITY_KEY)), "VARCHAR"), "_row": exp.column(ident("_row")),
+             "error": message}
+    picked = [alias(shown.get(n, exp.Null()), ident(n)) for n in names]
+    typed = exp.In(this=exp.cast(kind, "VARCHAR"), expressions=[exp.Literal.string(t) for t in types])
+    return exp.select(alias(exp.Null(), ident("entity_type")), *picked).from_(table_of("scr_rows")).where(
+        exp.not_(exp.func("COALESCE", typed, exp.false())))
 
 
 def _table(name: str) -> exp.Table:
@@ -103,7 +161,10 @@ class SqlExecutor:
         self.table = f"scr_batch_{next(_TABLES)}"
         columns = {key: "VARCHAR" for key in self.keys} | {"_row": "INTEGER", ENTITY_KEY: "VARCHAR"}
         # Node scores and the rating follow from the leaf columns in results/, as for every back-end.
-        self.query = to_sql(plan, exp.Table(this=ident(self.table)), dialect, columns, nodes=False)
+        try:
+            self.query = to_sql(plan, exp.Table(this=ident(self.table)), dialect, columns, nodes=False)
+        except NotCompilable as refusal:  # as a back-end: the construct it cannot run, when it prepares
+            raise UnsupportedConstruct(str(refusal)) from None
         self.text = self.query.sql(pretty=False)
 
     def run(self, batch: Batch) -> ResultColumns:
@@ -121,7 +182,7 @@ class SqlExecutor:
         try:
             self._create(cursor, rows, "VARCHAR", "INTEGER", "TEMP TABLE", "?")
             try:
-                return list(cursor.execute(self.text).fetchall())
+                return in_table_order(list(cursor.execute(self.text).fetchall()))
             except duckdb.OutOfRangeException as error:
                 raise _overflow(error) from None
         finally:
@@ -134,7 +195,7 @@ class SqlExecutor:
             try:
                 self._create(cursor, rows, "TEXT", "INTEGER", "TEMP TABLE", "%s")
                 cursor.execute(self.text)
-                found = list(cursor.fetchall())
+                found = in_table_order(list(cursor.fetchall()))
             except psycopg.errors.NumericValueOutOfRange as error:
                 self.connection.rollback()
                 raise _overflow(error) from None
@@ -159,8 +220,16 @@ class SqlExecutor:
         return result_columns(self.plan, self.query, result)
 
 
+def in_table_order(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The query's rows by `_row`: the query leaves them in the order its engine finishes them
+    (sorting hundreds of columns in the database cost more than the scoring)."""
+    rows.sort(key=lambda row: row[1])
+    return rows
+
+
 def result_columns(plan: ScoringPlan, query: Query, result: Sequence[tuple[Any, ...]]) -> ResultColumns:
-    """The query's rows as the columns every consumer reads; raises the first refusal."""
+    """The query's rows (in table order) as the columns every consumer reads; raises the
+    first refusal."""
     width = len(plan.indicators)
     tracked = [k for k in plan.main_reads if plan.slots[k].missing is not MissingPolicy.ERROR or plan.slots[k].tolerant]
     at = 2 + 5 * width + len(tracked)
@@ -224,7 +293,7 @@ def score_table(plan: ScoringPlan, source: Any, table: str | None = None) -> tup
         columns = dict(zip(source.columns, map(str, source.types)))
         query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns), nodes=False)
         try:
-            rows = source.query(name, query.sql(pretty=False)).fetchall()
+            rows = in_table_order(source.query(name, query.sql(pretty=False)).fetchall())
         except duckdb.OutOfRangeException as error:
             raise _overflow(error) from None
         return _finish(plan, query, rows)
@@ -247,7 +316,7 @@ def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[Res
         query = to_sql(plan, source, "postgres", _checked(plan, columns), nodes=False)
         try:
             cursor.execute(query.sql(pretty=False))
-            rows = list(cursor.fetchall())
+            rows = in_table_order(list(cursor.fetchall()))
         except psycopg.errors.NumericValueOutOfRange as error:
             connection.rollback()
             raise _overflow(error) from None

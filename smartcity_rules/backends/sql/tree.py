@@ -120,17 +120,26 @@ def _is_one(e: exp.Expression) -> bool:
 
 
 class Stages:
-    """Columns defined level by level: stage n is `SELECT *, <its columns> FROM stage n-1`."""
+    """Named columns over a chain of stages: stage n is `SELECT <what later stages read>, <its
+    columns> FROM stage n-1`, each column one stage after the deepest column it reads.
+
+    `bind` names an expression; when the query is assembled, a name read once is put back in
+    place of its one reader (it is computed once either way), so only values read twice or
+    more, and window functions, become columns. Fewer columns make fewer, narrower stages:
+    the text stays small and the engine plans it quickly. Stages are plain (not materialized)
+    CTEs, each fenced by OFFSET 0 where the dialect would otherwise fold a stage into the next
+    and copy its expressions into every reader (PostgreSQL did, until it ran out of memory).
+    A stage's CASE branches run only for the rows that take them, so work put behind a CASE
+    (reading a value's text when its cheap reading failed) costs nothing for other rows."""
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
         self.big = exp.DataType.build(BIG_TYPES.get(dialect, "DECIMAL(38, 0)"))
-        self.levels: dict[str, int] = {}
-        self.columns: list[list[exp.Expression]] = [[]]
-        self.helpers: dict[int, list[exp.CTE]] = {}  # after stage n: CTEs that read it
+        self.defs: dict[str, exp.Expression] = {}  # name -> its expression, in the order bound
+        self.after: dict[str, list[exp.CTE]] = {}  # name -> helper CTEs the bound column reads
+        self.helpers: list[exp.CTE] = []
+        self.followers: dict[int, list[exp.CTE]] = {}  # helper -> CTEs right after it, reading it
         self.count = 0
-        # Spark SQL has no MATERIALIZED: it plans each CTE once and reuses what it shares.
-        self.materialize: bool | None = None if dialect == "spark" else True
 
     def number(self, value: int) -> exp.Expression:
         return exp.cast(exp.Literal.number(value), self.big) if value < 0 or value > 1 else exp.Literal.number(value)
@@ -141,84 +150,146 @@ class Stages:
     def fraction(self, value: Fraction) -> Pair:
         return Pair(self.big_number(value.numerator), self.big_number(value.denominator), value.denominator == 1)
 
-    def level(self, e: exp.Expression) -> int:
-        return max((self.levels.get(c.name, 0) for c in e.find_all(exp.Column)), default=0)
-
-    def bind(self, e: exp.Expression, hint: str = "t", at_least: int = 0) -> exp.Column:
-        """A new column holding `e`, one stage after everything it reads."""
+    def bind(self, e: exp.Expression, hint: str = "t", reads: list[exp.CTE] | None = None) -> exp.Column:
+        """A named column holding `e` (`reads`: the helper CTEs `e` reads, placed before it)."""
         if isinstance(e, (exp.Column, exp.Literal)) or (isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal)):
             return e  # type: ignore[return-value]
         self.count += 1
         name = f"{hint}{self.count}"
-        level = max(self.level(e), at_least) + 1
-        self.levels[name] = level
-        while len(self.columns) <= level:
-            self.columns.append([])
-        self.columns[level].append(alias(e, ident(name)))
+        self.defs[name] = e
+        if reads:
+            self.after[name] = reads
         return col(name)
 
     def pair(self, num: exp.Expression, den: exp.Expression, den_one: bool = False) -> Pair:
         return Pair(self.bind(num, "n"), self.bind(den, "d"), den_one)
 
-    def helper(self, after: exp.Expression, cte: exp.CTE) -> None:
-        """A CTE reading the stage that holds `after`; what reads the CTE must sit below it."""
-        self.helpers.setdefault(self.level(after), []).append(cte)
+    def helper(self, cte: exp.CTE, followers: list[exp.CTE]) -> exp.CTE:
+        """A CTE reading the stage that holds every column it reads (its one table is that
+        stage, named when the query is assembled), and CTEs placed right after it."""
+        self.helpers.append(cte)
+        self.followers[id(cte)] = followers
+        return cte
 
-    def _needed(self, source: exp.Select, final: list[exp.Expression]) -> list[list[str]]:
-        """For each stage n, the columns of stages up to n that stages after it read: the
-        ones it passes on (a stage carrying every column makes planning slow)."""
-        defined = [[e.alias for e in source.expressions]] + [[e.alias for e in level] for level in self.columns[1:]]
-        reads: list[set[str]] = [set() for _ in range(len(self.columns) + 1)]
-        for level, expressions in enumerate(self.columns):
-            for e in expressions:
-                reads[level].update(c.name for c in e.find_all(exp.Column))
-        for helpers in self.helpers.values():
-            for cte in helpers:
-                reads[self.helper_level(cte)].update(c.name for c in cte.find_all(exp.Column))
-        for e in final:
-            reads[-1].update(c.name for c in e.find_all(exp.Column))
-        reads[-1].add("_row")
-        later: set[str] = set()
-        needed: list[list[str]] = [[] for _ in self.columns]
-        for level in reversed(range(len(self.columns))):
-            later |= reads[level + 1]
-            upto = [name for names in defined[: level + 1] for name in names]
-            needed[level] = [name for name in upto if name in later]
-        return needed
-
-    def helper_level(self, cte: exp.CTE) -> int:
-        for level, helpers in self.helpers.items():
-            if any(h is cte for h in helpers):
-                return level + 1
-        raise AssertionError(cte)
+    # ------------------------------------------------------------ assembling
+    def _inline(self, final: list[exp.Expression]) -> set[str]:
+        """Put each name read once back in place of its reader; the names that stay columns."""
+        uses: dict[str, int] = dict.fromkeys(self.defs, 0)
+        for tree in [*self.defs.values(), *self.helpers, *final]:
+            for name in _names(tree):
+                if name in uses:
+                    uses[name] += 1
+        kept = {name for name, e in self.defs.items() if uses[name] > 1 or (
+            uses[name] == 1 and (name in self.after or e.find(exp.Window, exp.Subquery) is not None))}
+        for name, e in self.defs.items():
+            self.defs[name] = _substitute(e, self.defs, kept)
+        for cte in self.helpers:
+            _substitute(cte, self.defs, kept)
+        for k, e in enumerate(final):
+            final[k] = _substitute(e, self.defs, kept)
+        return kept
 
     def query(self, source: exp.Select, final: list[exp.Expression]) -> exp.Select:
-        ctes: list[exp.CTE] = [exp.CTE(this=source, alias=exp.TableAlias(this=ident("s0")))]
-        ctes += self.helpers.get(0, [])
-        needed = self._needed(source, final)
-        for level in range(1, len(self.columns)):
-            kept = [col(name) for name in needed[level - 1]]
-            body = exp.select(*kept, *self.columns[level]).from_(table(f's{level - 1}'))
-            ctes.append(exp.CTE(this=body, alias=exp.TableAlias(this=ident(f"s{level}"))))
-            ctes += self.helpers.get(level, [])
-        last = table(f's{len(self.columns) - 1}')
-        select = exp.select(*final).from_(last).order_by(col("_row"))
+        final = list(final)
+        kept = self._inline(final)
+        level: dict[str, int] = {}
+        helper_level: dict[int, int] = {}
+
+        def depth(tree: exp.Expression) -> int:
+            return max((level.get(name, 0) for name in _names(tree)), default=0)
+        columns: list[list[exp.Expression]] = [[]]
+        for name in (n for n in self.defs if n in kept):
+            e = self.defs[name]
+            floor = 0
+            for cte in self.after.get(name, []):
+                if id(cte) not in helper_level:
+                    helper_level[id(cte)] = depth(cte)
+                floor = max(floor, helper_level[id(cte)])
+            level[name] = max(depth(e), floor) + 1
+            while len(columns) <= level[name]:
+                columns.append([])
+            columns[level[name]].append(alias(e, ident(name)))
+        needed = _needed(source, columns, self.helpers, helper_level, final)
+        ctes: list[exp.CTE] = [_cte("s0", source, None, None)]
+        by_level: dict[int, list[exp.CTE]] = {}
+        for cte in self.helpers:
+            at = helper_level.get(id(cte), depth(cte))
+            cte.this.find(exp.Table).set("this", ident(f"s{at}"))
+            by_level.setdefault(at, []).extend([cte, *self.followers[id(cte)]])
+        ctes += by_level.get(0, [])
+        fence = exp.Offset(expression=exp.Literal.number(0)) if self.dialect == "postgres" else None
+        for n in range(1, len(columns)):
+            ctes += self._stage(n, needed[n - 1], columns[n], fence)
+            ctes += by_level.get(n, [])
+        select = exp.Select(expressions=final)
+        select.set("from_", exp.From(this=table(f"s{len(columns) - 1}")))
         recursive = any(cte.args.get("recursive") for cte in ctes)
         for cte in ctes:
             cte.set("recursive", None)
-            # Each stage computed once: inlined, the stages' expressions nest into each other
-            # and planning them grows without bound (PostgreSQL ran out of memory).
-            cte.set("materialized", self.materialize)
         select.set("with_", exp.With(expressions=ctes, recursive=recursive))
         return select
+
+    def _stage(self, n: int, kept: list[str], columns: list[exp.Expression],
+               fence: exp.Offset | None) -> list[exp.CTE]:
+        """Stage n: what later stages read of the stages before it, and its own columns. (Window
+        functions stay here, over the wide stage: computed over a narrow CTE and joined back by
+        row number, DuckDB 2.0's projection placement took seconds to plan the join.)"""
+        body = exp.Select(expressions=[*(col(name) for name in kept), *columns])
+        body.set("from_", exp.From(this=table(f"s{n - 1}")))
+        return [_cte(f"s{n}", body, fence, None)]
+
+
+def _cte(name: str, body: exp.Select, offset: exp.Offset | None, materialized: bool | None) -> exp.CTE:
+    if offset is not None:
+        body.set("offset", offset)
+    return exp.CTE(this=body, alias=exp.TableAlias(this=ident(name)), materialized=materialized)
+
+
+def _names(tree: exp.Expression) -> list[str]:
+    return [c.name for c in tree.find_all(exp.Column)]
+
+
+def _substitute(e: exp.Expression, defs: dict[str, exp.Expression], kept: set[str]) -> exp.Expression:
+    """`e` with each column named in `defs` but not `kept` replaced by its (already
+    substituted) expression. Trees share nodes, so this walks args, not parent links."""
+    if isinstance(e, exp.Column) and e.name in defs and e.name not in kept:
+        return paren(defs[e.name])
+    for key, value in e.args.items():
+        if isinstance(value, exp.Expression):
+            e.args[key] = _substitute(value, defs, kept)
+        elif isinstance(value, list):
+            e.args[key] = [_substitute(v, defs, kept) if isinstance(v, exp.Expression) else v for v in value]
+    return e
+
+
+def _needed(source: exp.Select, columns: list[list[exp.Expression]], helpers: list[exp.CTE],
+            helper_level: dict[int, int], final: list[exp.Expression]) -> list[list[str]]:
+    """For each stage n, the columns of stages up to n that later stages read: the ones it
+    passes on (a stage carrying every column makes the text long and planning slow)."""
+    defined = [[e.alias for e in source.expressions]] + [[e.alias for e in level] for level in columns[1:]]
+    reads: list[set[str]] = [set() for _ in range(len(columns) + 1)]
+    for n, expressions in enumerate(columns):
+        for e in expressions:
+            reads[n].update(_names(e))
+    for cte in helpers:
+        reads[helper_level.get(id(cte), 0) + 1].update(_names(cte))
+    for e in final:
+        reads[-1].update(_names(e))
+    reads[-1].add("_row")
+    later: set[str] = set()
+    needed: list[list[str]] = [[] for _ in columns]
+    for n in reversed(range(len(columns))):
+        later |= reads[n + 1]
+        upto = [name for names in defined[: n + 1] for name in names]
+        needed[n] = [name for name in upto if name in later]
+    return needed
 
 
 def lowest_common_denominator(stages: Stages, den: exp.Expression, present: exp.Expression, name: str) -> exp.Column:
     """The least common multiple of a column's denominators over the rows where `present`:
     a recursive CTE over the distinct denominators (few, for decimal data), as a column."""
     dens, lcm = f"{name}_dens", f"{name}_lcm"
-    distinct = exp.select(alias(den, ident("d"))).distinct().from_(
-        table(f"s{stages.level(and_(den, present))}")).where(present)
+    distinct = exp.select(alias(den, ident("d"))).distinct().from_(table("stage")).where(present)
     numbered = exp.select(col("d"), alias(exp.Window(this=exp.RowNumber(), order=exp.Order(
         expressions=[exp.Ordered(this=col("d"))])), ident("i"))).from_(distinct.subquery(ident("u")))
     anchor = exp.select(alias(exp.Literal.number(0), ident("i")), alias(stages.big_number(1), ident("m")))
@@ -229,11 +300,9 @@ def lowest_common_denominator(stages: Stages, den: exp.Expression, present: exp.
         table(f'{dens}'), on=exp.EQ(this=exp.column(ident("i"), table=ident(dens)),
                                              expression=add(exp.column(ident("i"), table=ident(lcm)),
                                                             exp.Literal.number(1))))
-    marker = and_(den, present)
-    stages.helper(marker, exp.CTE(this=numbered, alias=exp.TableAlias(this=ident(dens))))
     recursive = exp.CTE(this=exp.union(anchor, step, distinct=False),
                         alias=exp.TableAlias(this=ident(lcm), columns=[ident("i"), ident("m")]))
     recursive.set("recursive", True)
-    stages.helper(marker, recursive)
+    helper = stages.helper(exp.CTE(this=numbered, alias=exp.TableAlias(this=ident(dens))), [recursive])
     largest = exp.select(exp.Max(this=col("m"))).from_(table(f'{lcm}')).subquery()
-    return stages.bind(largest, "l", at_least=stages.level(marker))
+    return stages.bind(largest, "l", reads=[helper])
