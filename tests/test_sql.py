@@ -339,3 +339,10 @@ group "g" points 5 {
             assert "exact integers hold" in error and len(str(expected.denominator)) > 38, value
         else:
             assert Fraction(int(row[at["1.value_num"]]), int(row[at["1.value_den"]])) == expected, value
+
+
+@pytest.mark.parametrize("dialect", ["spark", "sqlite", "bigquery"])
+def test_a_dialect_not_held_to_the_reference_is_refused_not_written(dialect: str) -> None:
+    for name in ("shandong-community-2019.scs", "examples/county-and-city.scs"):  # one plan, and one per type
+        with pytest.raises(scr.NotCompilable, match=f"in '{dialect}' it is not known to be exact"):
+            scr.load(STANDARDS / name).to_sql("stats", dialect)
