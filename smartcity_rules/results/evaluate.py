@@ -491,7 +491,7 @@ class CompiledStandard:
     def evaluate_table(self, data: Any, keep_going: bool = False) -> TableResult:
         """Score a table of statistics (one row an entity) as one cohort, a column at a time."""
         executor = self._columnar()
-        table = self._table(data, {})
+        table = self._table(data, None)
         return self._result(executor.score(table, keep_going))
 
     def evaluate_parts(self, parts: Callable[[], Iterable[Any]], keep_going: bool = False) -> Iterator[TableResult]:
@@ -512,15 +512,23 @@ class CompiledStandard:
             start += table.rows
             yield self._result(executor.score(table, keep_going, sliced), everyone)
 
-    def _table(self, data: Any, seen: dict[str, None]) -> Any:
+    def _table(self, data: Any, seen: dict[str, None] | None) -> Any:
+        """A table's columns and entity names; `seen`: the names of earlier parts (added to)."""
         from ..backends.columnar.executor import Table
-        from ..backends.columnar.tables import columns_of
+        from ..backends.columnar.tables import columns_of, entity_names
 
         rows, columns = columns_of(data)
         self._check_keys(dict.fromkeys(columns), None)
-        named = columns.get(ENTITY_KEY)
-        entities = [f"#{len(seen) + row + 1}" for row in range(rows)] if named is None else [
-            f"#{len(seen) + row + 1}" if value is None else str(value) for row, value in enumerate(named.names())]
+        entities = entity_names(columns.get(ENTITY_KEY), rows, len(seen or ()))
+        if seen is None:  # one table: only its own names are compared (a set is the cheapest)
+            if len(frozenset(entities)) == rows:
+                return Table(rows, columns, entities)
+            seen = {}
+        else:
+            named = dict.fromkeys(entities)
+            if len(named) == rows and named.keys().isdisjoint(seen):  # every name new: decided in C
+                seen.update(named)
+                return Table(rows, columns, entities)
         for entity in entities:
             if entity in seen:
                 raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)

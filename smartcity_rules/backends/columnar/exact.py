@@ -77,16 +77,27 @@ def _where(rows: Array, a: Array, b: Array) -> Array:
 
 
 def product(a: Array, b: Array) -> Array:
-    """a * b elementwise, in int64 when the bounds prove it fits."""
-    if a.dtype != object and b.dtype != object and bound(a) * bound(b) < LIMIT:
-        return a * b
+    """a * b elementwise, in int64 when the bounds prove it fits (narrower arrays, such as
+    int16 points, are computed in int64 too, never in their own width)."""
+    if a.dtype != object and b.dtype != object:
+        if _one(b) and a.dtype == np.int64:
+            return a
+        if _one(a) and b.dtype == np.int64:
+            return b
+        if bound(a) * bound(b) < LIMIT:
+            return np.multiply(a, b, dtype=np.int64)
     return wide(a) * wide(b)
+
+
+def _one(value: Array) -> bool:
+    """Whether an array is the constant 1 (a factor that changes nothing)."""
+    return bool(value.ndim == 0 and value == 1)
 
 
 def total(a: Array, b: Array) -> Array:
     """a + b elementwise, in int64 when the bounds prove it fits."""
     if a.dtype != object and b.dtype != object and bound(a) + bound(b) < LIMIT:
-        return a + b
+        return np.add(a, b, dtype=np.int64)
     return wide(a) + wide(b)
 
 

@@ -9,6 +9,7 @@ row they cannot decide exactly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -81,9 +82,10 @@ class Leaf:
     """One scored leaf's columns: stars -1 where there are none; points scaled ints or Fractions.
     Its exact values may be computed only when first asked for (`value` a function)."""
 
-    def __init__(self, value: Exact | Callable[[], Exact], applicable: Array, stars: Array, points: Array) -> None:
+    def __init__(self, value: Exact | Callable[[], Exact], applicable: Array, stars: Array, points: Array,
+                 puts: dict[int, tuple[int, int]] | None = None) -> None:
         self._value = value
-        self._puts: dict[int, tuple[int, int]] = {}
+        self._puts: dict[int, tuple[int, int]] = {} if puts is None else puts
         self.applicable, self.stars, self.points = applicable, stars, points
 
     @property
@@ -106,22 +108,34 @@ class Leaf:
     def take(self, rows: Array) -> Leaf:
         return Leaf(Exact(self.num[rows], self.den[rows]), self.applicable[rows], self.stars[rows], self.points[rows])
 
+    @property
+    def puts(self) -> dict[int, tuple[int, int]]:
+        """The values the per-record back-end put in, by row."""
+        return self._puts
+
     def put(self, row: int, value: tuple[int, int] | None, star: int | None, points: int | Fraction) -> None:
         self.applicable[row] = value is not None
         pair = value or (0, 1)
-        if callable(self._value):
-            self._puts[row] = pair
-        else:
+        self._puts[row] = pair  # kept, for values computed later (lazily, or over a whole table)
+        if not callable(self._value):
             self._value = Exact(_put(self._value.num, row, pair[0]), _put(self._value.den, row, pair[1]))
         self.stars[row] = -1 if star is None else star
         self.points = _put(self.points, row, points)
 
 
 def _put(array: Array, row: int, value: Any) -> Array:
-    if array.dtype != object and not (isinstance(value, int) and abs(value) < LIMIT):
-        array = wide(array)
+    if array.dtype != object and not (isinstance(value, int) and _holds(array.dtype, value)):
+        array = array.astype(np.int64) if isinstance(value, int) and abs(value) < LIMIT else wide(array)
     array[row] = value
     return array
+
+
+def _holds(dtype: Any, value: int) -> bool:
+    """Whether an integer array of this dtype holds the value (and int64 only below LIMIT)."""
+    if dtype == np.int64:
+        return abs(value) < LIMIT
+    info = np.iinfo(dtype)
+    return int(info.min) <= value <= int(info.max)
 
 
 @attrs.frozen
@@ -158,27 +172,46 @@ class Scored:
         return ResultColumns(tuple(values), tuple(marks), tuple(points), self.rows, self.missing, self.imputed)
 
 
-def joined(parts: list[Scored]) -> Scored:
-    """Scored chunks of one table as one."""
-    first = parts[0]
-    leaves = tuple(Leaf(_joined_values([part.leaves[k] for part in parts]),
-                        np.concatenate([part.leaves[k].applicable for part in parts]),
-                        np.concatenate([part.leaves[k].stars for part in parts]),
-                        _concatenate([part.leaves[k].points for part in parts]))
-                   for k in range(len(first.leaves)))
-    return Scored(first.plan, [e for part in parts for e in part.entities], leaves,
-                  [m for part in parts for m in part.missing], first.imputed, np.arange(sum(p.rows for p in parts)),
-                  handed=sum(part.handed for part in parts))
+class _Gathered:
+    """The chunks of one table, scored one after another, written into the table's columns:
+    each chunk's columns are freed as soon as they are copied (so the next chunk reuses
+    memory still in the caches), and its exact values are not kept but computed again over
+    the whole table when a caller asks for them."""
 
+    def __init__(self, executor: ColumnarExecutor, table: Table, cohort: Cohort | None) -> None:
+        self.executor, self.table, self.cohort = executor, table, cohort
+        self.stars: list[Array] = []
+        self.points: list[Array] = []
+        self.applicable: list[Array] = []
+        self.puts: list[dict[int, tuple[int, int]]] = []
+        self.missing: list[tuple[int, ...]] = []
+        self.handed = 0
 
-def _joined_values(leaves: list[Leaf]) -> Callable[[], Exact]:
-    return lambda: Exact(_concatenate([leaf.num for leaf in leaves]), _concatenate([leaf.den for leaf in leaves]))
+    def put(self, start: int, part: Scored) -> None:
+        if not self.stars:
+            rows = self.table.rows
+            self.stars = [np.empty(rows, dtype=np.int8) for _ in part.leaves]
+            self.points = [np.empty(rows, dtype=leaf.points.dtype) for leaf in part.leaves]
+            self.applicable = [np.empty(rows, dtype=bool) for _ in part.leaves]
+            self.puts = [{} for _ in part.leaves]
+        stop = start + part.rows
+        for k, leaf in enumerate(part.leaves):
+            self.stars[k][start:stop] = leaf.stars
+            self.applicable[k][start:stop] = leaf.applicable
+            if not np.can_cast(leaf.points.dtype, self.points[k].dtype):  # a chunk of wider points
+                self.points[k] = self.points[k].astype(np.result_type(leaf.points.dtype, self.points[k].dtype))
+            self.points[k][start:stop] = leaf.points
+            self.puts[k].update({start + row: pair for row, pair in leaf.puts.items()})
+        self.missing.extend(part.missing)
+        self.handed += part.handed
 
-
-def _concatenate(arrays: list[Array]) -> Array:
-    if any(a.dtype == object for a in arrays):
-        arrays = [wide(a) for a in arrays]
-    return np.concatenate(arrays)
+    def scored(self) -> Scored:
+        executor, table = self.executor, self.table
+        leaves = tuple(Leaf(functools.partial(executor.leaf_values, table, k, self.cohort),
+                            self.applicable[k], self.stars[k], self.points[k], self.puts[k])
+                       for k in range(len(self.stars)))
+        return Scored(executor.plan, table.entities, leaves, self.missing, (), np.arange(table.rows),
+                      handed=self.handed)
 
 
 def refusal(plan: p.ScoringPlan) -> str | None:
@@ -235,9 +268,20 @@ class ColumnarExecutor:
         starts = range(0, table.rows, self.chunk)
         chunks = [table.between(start, min(start + self.chunk, table.rows)) for start in starts]
         cohort = self.cohort_of(chunks) if self.plan.cohort_sites else None
-        parts = [self._whole(chunk, False, None if cohort is None else cohort_rows(cohort, start, start + chunk.rows))
-                 for start, chunk in zip(starts, chunks)]
-        return joined(parts)
+        gathered = _Gathered(self, table, cohort)
+        for start, chunk in zip(starts, chunks):
+            sliced = None if cohort is None else cohort_rows(cohort, start, start + chunk.rows)
+            gathered.put(start, self._whole(chunk, False, sliced))
+        return gathered.scored()
+
+    def leaf_values(self, table: Table, k: int, cohort: Cohort | None) -> Exact:
+        """Leaf k's exact values over a table (before the per-record back-end's are put in)."""
+        item = self.plan.indicators[k]
+        run = _Run(self, table)
+        run.read(slots=set(item.reads) | set(p.reads_of(item.formula)))
+        value, zero, _ = Formulas(run.values, table.rows, cohort or ()).run(item.formula)
+        value = value.where(~zero, Exact.constant(Fraction(0))) if zero.any() else value
+        return Exact(rows_of(value.num, table.rows), rows_of(value.den, table.rows))
 
     def _whole(self, table: Table, keep_going: bool, cohort: Cohort | None) -> Scored:
         kept, errors = np.arange(table.rows), []
@@ -253,6 +297,8 @@ class ColumnarExecutor:
             if not failed or (run.scored and (cohort is not None or not self.plan.needs_cohort)):
                 break  # the rows left are independent of those left out: no second run
             kept = np.delete(kept, [row for row, _ in failed])
+        if not failed and not errors:
+            return scored
         good = np.setdiff1d(np.arange(part.rows), [row for row, _ in failed])
         scored = scored if len(good) == part.rows else scored.take(good)
         return attrs.evolve(scored, kept=kept[good], errors=tuple(sorted(errors, key=lambda e: e[0])))
@@ -273,7 +319,8 @@ class ColumnarExecutor:
         found, failed = run.arguments()
         if failed:
             raise min(failed, key=lambda e: e[0])[1]
-        return found
+        return [(Exact(rows_of(value.num, table.rows), rows_of(value.den, table.rows)), present)
+                for value, present in found]  # a constant made one a row, to concatenate
 
     def cohort_across(self, parts: Sequence[list[tuple[Exact, Array]]]) -> Cohort:
         """Each cohort function across the parts' arguments, in the parts' order."""
@@ -344,13 +391,16 @@ class _Run:
                       np.arange(self.rows), handed=int(self.handed.sum())), failed
 
     # ------------------------------------------------------------ inputs
-    def read(self, cohort_only: bool = False) -> None:
+    def read(self, cohort_only: bool = False, slots: set[int] | None = None) -> None:
         """Read the slots; `cohort_only`: those the cohort functions' arguments read (and the
-        not-applicable inputs of their callers), as the per-record path's cohort_args does."""
+        not-applicable inputs of their callers), as the per-record path's cohort_args does;
+        `slots`: only those (a leaf's values computed again)."""
         plan = self.plan
         read_slots = set(plan.main_reads) | set(plan.cohort_reads)
         needed = read_slots | set(plan.unread)
-        if cohort_only:
+        if slots is not None:
+            read_slots, needed = read_slots & slots, slots
+        elif cohort_only:
             callers = [item for item in plan.indicators if item.code in {s.indicator for s in plan.cohort_sites}]
             read_slots = set(plan.cohort_reads)
             needed = read_slots | {k for item in callers for k in item.reads
@@ -419,8 +469,11 @@ class _Run:
 
     def _hand_on_cohort(self, found: list[tuple[Exact, Array]]) -> list[tuple[int, DataError]]:
         """The handed-on rows' cohort arguments, from the per-record path, put in the columns."""
-        failed = []
-        columns = [[rows_of(value.num, self.rows), rows_of(value.den, self.rows), present] for value, present in found]
+        failed: list[tuple[int, DataError]] = []
+        if not self.handed.any():
+            return failed
+        columns = [[rows_of(value.num, self.rows).copy(), rows_of(value.den, self.rows).copy(), present.copy()]
+                   for value, present in found]  # copies: an argument may be the caller's own column
         for row in np.flatnonzero(self.handed).tolist():
             try:
                 args = self.python._cohort_args(self.table.record(row), self.table.entities[row], self.imputed)

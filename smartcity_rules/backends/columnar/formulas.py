@@ -125,7 +125,13 @@ def stars(banding: p.Banding, value: Exact, rows: int) -> Array:
 
 
 def scaled_table(values: tuple[Fraction, ...], scale: int) -> Array:
+    """Points scaled to ints, in the narrowest of int16, int32 and int64 that holds them: a
+    million rows' points of 49 leaves take 98 MB, not 392 (exact.product and total compute
+    in int64 whatever the width)."""
     ints = [int(v * scale) for v in values]
+    for dtype in (np.int16, np.int32):
+        if all(abs(v) < np.iinfo(dtype).max for v in ints):
+            return np.array(ints, dtype=dtype)
     return np.array(ints, dtype=np.int64 if all(abs(v) < LIMIT for v in ints) else object)
 
 

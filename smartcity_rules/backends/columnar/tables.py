@@ -36,6 +36,17 @@ def columns_of(data: Any) -> tuple[int, dict[str, Column]]:
                     "a pandas or polars DataFrame, or a mapping of column names to arrays")
 
 
+def entity_names(named: Column | None, rows: int, first: int) -> list[str]:
+    """Each row's entity name: its `entity` value as text, or `#n` (n counting from first + 1)
+    where it has none; a column of names only is taken as it is, without a loop in Python."""
+    if named is None:
+        return [f"#{first + row + 1}" for row in range(rows)]
+    values = named.names()
+    if set(map(type, values)) <= {str}:
+        return values
+    return [f"#{first + row + 1}" if value is None else str(value) for row, value in enumerate(values)]
+
+
 def _pyarrow(source: str) -> Any:
     try:
         import pyarrow
