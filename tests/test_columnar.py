@@ -63,7 +63,7 @@ def test_column_arithmetic_is_exact(rows: list[tuple[tuple[int, int], tuple[int,
                 min_size=1, max_size=40))
 def test_decimals_are_the_shortest_repr_of_every_float_found(values: list[float]) -> None:
     num, den, found = reading.decimals(np.array(values, dtype=np.float64))
-    for value, n, d, ok in zip(values, num.tolist(), den.tolist(), found.tolist()):
+    for value, n, d, ok in zip(values, num.tolist(), np.broadcast_to(den, num.shape).tolist(), found.tolist()):
         if ok:
             assert Fraction(n, d) == Fraction(*exact_pair(value))
         else:  # not found: a float the per-record reader must read; never one of few places

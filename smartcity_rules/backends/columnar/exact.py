@@ -8,6 +8,7 @@ ints, slower but exact. Nothing here rounds: an operation either fits or is wide
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -17,6 +18,11 @@ import numpy as np
 
 Array = Any  # a numpy array: numpy's own annotations do not tell int64 from object arrays
 LIMIT = 2**62  # every int64 result stays below this in magnitude, sums of two included
+
+
+class Overflow(Exception):
+    """An operation asked to stay in int64 (`narrow`) would leave it: the caller takes
+    another exact path (for star points, floats checked near every threshold)."""
 
 
 def bound(values: Array) -> int:
@@ -66,8 +72,13 @@ class Exact:
         return list(zip(map(int, num), map(int, den)))
 
 
+@functools.lru_cache(maxsize=1024)
 def _scalar(value: int) -> Array:
-    return np.array(value, dtype=np.int64 if abs(value) < LIMIT else object)
+    """A constant as a 0-d array, one read-only array per value: the same object each time,
+    so operations can tell equal denominators by identity."""
+    found = np.array(value, dtype=np.int64 if abs(value) < LIMIT else object)
+    found.setflags(write=False)
+    return found
 
 
 def _where(rows: Array, a: Array, b: Array) -> Array:
@@ -76,9 +87,10 @@ def _where(rows: Array, a: Array, b: Array) -> Array:
     return np.where(rows, a, b)
 
 
-def product(a: Array, b: Array) -> Array:
+def product(a: Array, b: Array, narrow: bool = False) -> Array:
     """a * b elementwise, in int64 when the bounds prove it fits (narrower arrays, such as
-    int16 points, are computed in int64 too, never in their own width)."""
+    int16 points, are computed in int64 too, never in their own width), else in Python ints,
+    or with `narrow` not at all (Overflow)."""
     if a.dtype != object and b.dtype != object:
         if _one(b) and a.dtype == np.int64:
             return a
@@ -86,6 +98,8 @@ def product(a: Array, b: Array) -> Array:
             return b
         if bound(a) * bound(b) < LIMIT:
             return np.multiply(a, b, dtype=np.int64)
+    if narrow:
+        raise Overflow
     return wide(a) * wide(b)
 
 
@@ -94,52 +108,80 @@ def _one(value: Array) -> bool:
     return bool(value.ndim == 0 and value == 1)
 
 
-def total(a: Array, b: Array) -> Array:
-    """a + b elementwise, in int64 when the bounds prove it fits."""
+def total(a: Array, b: Array, narrow: bool = False) -> Array:
+    """a + b elementwise, in int64 when the bounds prove it fits (see product)."""
     if a.dtype != object and b.dtype != object and bound(a) + bound(b) < LIMIT:
         return np.add(a, b, dtype=np.int64)
+    if narrow:
+        raise Overflow
     return wide(a) + wide(b)
 
 
-def negate(value: Exact) -> Exact:
-    return Exact(-wide(value.num) if bound(value.num) >= LIMIT else -value.num, value.den)
+def negate(value: Exact, narrow: bool = False) -> Exact:
+    if value.num.dtype != object and bound(value.num) < LIMIT:
+        return Exact(-value.num, value.den)
+    if narrow:
+        raise Overflow
+    return Exact(-wide(value.num), value.den)
 
 
-def add(a: Exact, b: Exact, subtract: bool = False) -> Exact:
-    right = negate(b) if subtract else b
-    if a.den is b.den or (a.den.ndim == 0 and b.den.ndim == 0 and int(a.den) == int(b.den)):
-        return Exact(total(a.num, right.num), a.den)
-    return Exact(total(product(a.num, b.den), product(right.num, a.den)), product(a.den, b.den))
+def _same(a: Array, b: Array) -> bool:
+    """Whether two denominators are the same, known without a pass over them."""
+    return a is b or (a.ndim == 0 and b.ndim == 0 and int(a) == int(b))
 
 
-def multiply(a: Exact, b: Exact) -> Exact:
-    return Exact(product(a.num, b.num), product(a.den, b.den))
+def add(a: Exact, b: Exact, subtract: bool = False, narrow: bool = False) -> Exact:
+    right = negate(b, narrow) if subtract else b
+    if _same(a.den, b.den):
+        return Exact(total(a.num, right.num, narrow), a.den)
+    return Exact(total(product(a.num, b.den, narrow), product(right.num, a.den, narrow), narrow),
+                 product(a.den, b.den, narrow))
 
 
-def divide(a: Exact, b: Exact) -> tuple[Exact, Array]:
+def multiply(a: Exact, b: Exact, narrow: bool = False) -> Exact:
+    return Exact(product(a.num, b.num, narrow), product(a.den, b.den, narrow))
+
+
+def divide(a: Exact, b: Exact, narrow: bool = False) -> tuple[Exact, Array]:
     """a / b, and the rows where b is zero (their value is a / 1, to be discarded)."""
     zero = b.num == 0
-    divisor = Exact(np.where(zero, 1, b.num) if b.num.ndim else (b.num if int(b.num) else _scalar(1)), b.den)
-    num, den = product(a.num, divisor.den), product(a.den, divisor.num)
-    negative = den < 0
-    if np.any(negative):
+    divisor = b
+    if b.num.ndim and zero.any():
+        divisor = Exact(np.where(zero, 1, b.num), b.den)
+    elif not b.num.ndim and not int(b.num):
+        divisor = Exact(_scalar(1), b.den)
+    if _same(a.den, divisor.den):  # (x / d) / (y / d) = x / y: no products
+        num, den = a.num, divisor.num
+    else:
+        num, den = product(a.num, divisor.den, narrow), product(a.den, divisor.num, narrow)
+    if den.dtype == object or (den.size and den.min() < 0):
+        negative = den < 0
         num, den = np.where(negative, -num, num), np.where(negative, -den, den)
     return Exact(num, den), zero
 
 
 def above(a: Exact, b: Exact) -> Array:
     """a > b per row, exactly."""
+    if _same(a.den, b.den):
+        return np.asarray(a.num > b.num, dtype=bool)
     return np.asarray(product(a.num, b.den) > product(b.num, a.den), dtype=bool)
 
 
-def floor_scaled(value: Exact, scale: int) -> Array:
-    """floor(value * scale) per row."""
-    return np.asarray(product(value.num, _scalar(scale)) // value.den)
+def floor_scaled(value: Exact, scale: int, narrow: bool = False) -> Array:
+    """floor(value * scale) per row; `narrow`: in int64 only, else Overflow."""
+    num, den = value.num, value.den
+    if value.narrow and bound(num) * scale >= LIMIT and bound(den) * scale < LIMIT:
+        # num = q * den + r with 0 <= r < den: floor(num * scale / den) = q * scale + floor(r * scale / den),
+        # in int64 while the quotient times the scale fits, however large num * scale is
+        whole, part = np.divmod(num, den)
+        if bound(whole) * scale < LIMIT:
+            return np.asarray(whole * scale + (part * scale) // den)
+    return np.asarray(product(num, _scalar(scale), narrow) // den)
 
 
-def ceil_scaled(value: Exact, scale: int) -> Array:
-    """ceil(value * scale) per row."""
-    return np.asarray(-(product(-value.num if value.narrow else -wide(value.num), _scalar(scale)) // value.den))
+def ceil_scaled(value: Exact, scale: int, narrow: bool = False) -> Array:
+    """ceil(value * scale) per row (see floor_scaled)."""
+    return np.asarray(-floor_scaled(negate(value, narrow), scale, narrow))
 
 
 def search(thresholds: Sequence[int], keys: Array, right: bool) -> Array:

@@ -23,7 +23,7 @@ from ...plan import scoring as p
 from ...plan.semantics import COHORT_FUNCTIONS, imputed_values
 from ..protocol import Batch, ResultColumns
 from ..python.executor import PythonExecutor
-from .exact import LIMIT, Array, Exact, above, wide
+from .exact import LIMIT, Array, Exact, Overflow, above, wide
 from .formulas import (
     Estimates,
     Formulas,
@@ -31,7 +31,6 @@ from .formulas import (
     deduction,
     estimated_stars,
     exact_points,
-    fits,
     rows_of,
     scaled_table,
     stars,
@@ -244,6 +243,7 @@ class ColumnarExecutor:
         self.python = PythonExecutor(plan)  # the rows the columns hand on
         self.keys = tuple(dict.fromkeys(slot.key for slot in plan.slots))
         self.chunk = CHUNK
+        self.wide: set[str] = set()  # leaves whose values left int64 in a batch: estimated at once in later ones
 
     def run(self, batch: Batch) -> ResultColumns:
         table = Table(len(batch.records), records_columns(batch.records, self.keys), batch.entities)
@@ -367,6 +367,8 @@ class _Run:
         self.cohort: Cohort = ()
         self.python_missing: dict[int, tuple[int, ...]] = {}
         self.scored = False  # whether the leaves were scored (else it failed before them)
+        self.floats: dict[int, tuple[Array, Array]] = {}  # inputs as floats, for every leaf's estimates
+        self.wide = executor.wide
 
     def prepare(self, cohort: Cohort | None) -> list[tuple[int, DataError]]:
         """Read, fill in, and compare across the cohort; the rows that fail doing so."""
@@ -430,10 +432,13 @@ class _Run:
         whole = self.plan.slots[k].whole
         if whole is None:
             return
+        exceeds = above(self.values[k], self.values[whole])
+        if not exceeds.any():
+            return
         part_read, whole_read = self.reads[k], self.reads[whole]
         filled = read_here and self.plan.slots[k].missing is MissingPolicy.ZERO
         given = (~part_read.absent | filled) & ~whole_read.absent | (whole_read.absent & filled)
-        self.handed |= given & above(self.values[k], self.values[whole])
+        self.handed |= given & exceeds
 
     def _impute(self) -> list[tuple[int, DataError]]:
         if not self.plan.imputed:
@@ -498,12 +503,15 @@ class _Run:
     # ------------------------------------------------------------ leaves
     def _leaf(self, item: p.IndicatorPlan, cohort: Cohort) -> Leaf:
         unavailable = self._absent(item.reads)
-        value: Exact | Callable[[], Exact]
-        if fits(item.formula, self.values, cohort) or not self._estimable(item):
-            value, zero, bad = Formulas(self.values, self.rows, cohort).run(item.formula)
-            marks = None
-        else:
-            value, zero, bad, marks = self._estimate(item, cohort, unavailable)
+        found = None
+        if not self._estimable(item):
+            found = self._exact(item, cohort, narrow=False)
+        elif item.code not in self.wide:
+            try:  # int64 all the way, or the floats below: Python ints are far slower than both
+                found = self._exact(item, cohort, narrow=True)
+            except Overflow:
+                self.wide.add(item.code)  # the other chunks of the table take the floats at once
+        value, zero, bad, marks = found or self._estimate(item, cohort, unavailable)
         some_unavailable = bool(unavailable.any())
         if some_unavailable:
             zero, bad = zero & ~unavailable, bad & ~unavailable
@@ -514,21 +522,32 @@ class _Run:
             unavailable, some_unavailable = unavailable | zero, True
         nothing = Exact.constant(Fraction(0))
         if isinstance(value, Exact):
-            value = value.where(~zero, nothing) if zero.any() else value  # under `zero`, the value is 0
-            value = Exact(*(rows_of(a, self.rows).copy() if any(a is v.num or a is v.den for v in self.values.values())
-                            else rows_of(a, self.rows) for a in (value.num, value.den)))  # its own arrays
-            if marks is None:
-                marks = np.full(self.rows, -1, dtype=np.int8) if item.banding is None else \
-                    stars(item.banding, value, self.rows)
+            value = Exact(*(rows_of(a, self.rows).copy() if self._shared(a) else rows_of(a, self.rows)
+                            for a in (value.num, value.den)))  # its own arrays, as put writes into them
             points = self._points(item, value, marks)
         else:
-            assert marks is not None and item.banding is not None
+            assert item.banding is not None
             marks[zero] = stars(item.banding, nothing, 1)[0]
             points = self._points(item, nothing, marks)
         if some_unavailable:
             marks[unavailable] = -1
             points[unavailable] = 0 if item.scaled else Fraction(0)
         return Leaf(value, ~unavailable, marks, points)
+
+    def _exact(self, item: p.IndicatorPlan, cohort: Cohort, narrow: bool) -> tuple[Exact, Array, Array, Array]:
+        """A leaf's exact values (0 under a zero denominator), the rows with a zero denominator
+        and those to hand on, and its stars; `narrow`: in int64 only, else Overflow."""
+        value, zero, bad = Formulas(self.values, self.rows, cohort, narrow).run(item.formula)
+        if zero.any():  # under `zero`, the value is 0 (under the other policies it is not used)
+            value = value.where(~zero, Exact.constant(Fraction(0)))
+        if item.banding is None:
+            return value, zero, bad, np.full(self.rows, -1, dtype=np.int8)
+        return value, zero, bad, stars(item.banding, value, self.rows, narrow)
+
+    def _shared(self, array: Array) -> bool:
+        """Whether an array is an input's or the cohort's (a value may be one unchanged)."""
+        values = [*self.values.values(), *(value for value, _ in self.cohort)]
+        return any(array is v.num or array is v.den for v in values)
 
     @staticmethod
     def _estimable(item: p.IndicatorPlan) -> bool:
@@ -540,7 +559,7 @@ class _Run:
         """Stars from floats, every row near a threshold (or a zero, or a part near its whole)
         decided again exactly; the exact values are computed when asked for."""
         assert item.banding is not None
-        estimates = Estimates(self.values, self.rows, cohort)
+        estimates = Estimates(self.values, self.rows, cohort, self.floats)
         value, error = estimates.run(item.formula)
         marks, unsure = estimated_stars(item.banding, value, error)
         unsure = (unsure | estimates.unsure) & ~unavailable
@@ -563,7 +582,7 @@ class _Run:
     def _points(self, item: p.IndicatorPlan, value: Exact, marks: Array) -> Array:
         scale, points = self.plan.points_scale, item.points
         if isinstance(points, p.StarPoints):
-            return rows_of(scaled_table(points.table, scale)[np.maximum(marks, 0)], self.rows)
+            return rows_of(np.take(scaled_table(points.table, scale), marks, mode="clip"), self.rows)
         if isinstance(points, p.TablePoints):
             return rows_of(table_points(points, value, scale, self.rows), self.rows)
         if isinstance(points, p.DeductionPoints) and item.scaled:

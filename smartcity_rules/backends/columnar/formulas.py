@@ -7,6 +7,7 @@ above its whole) is flagged, and the executor has the per-record back-end score 
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -21,6 +22,7 @@ from .exact import (
     Exact,
     above,
     add,
+    bound,
     ceil_scaled,
     divide,
     floor_scaled,
@@ -37,22 +39,25 @@ _FLOAT_EXACT = 2**53
 
 
 class Formulas:
-    """Evaluates plan ops over slot columns; `zero` and `bad` collect the rows to hand on."""
+    """Evaluates plan ops over slot columns; `zero` and `bad` collect the rows to hand on.
+    `narrow`: every step in int64 or none (exact.Overflow), for a caller with another path."""
 
     def __init__(self, values: dict[int, Exact], rows: int,
-                 cohort: tuple[tuple[Exact, Array], ...] = ()) -> None:
+                 cohort: tuple[tuple[Exact, Array], ...] = (), narrow: bool = False) -> None:
         self.values = values
         self.rows = rows
         self.cohort = cohort
+        self.narrow = narrow
         self.zero = np.zeros(rows, dtype=bool)
         self.bad = np.zeros(rows, dtype=bool)
         self.memo: dict[int, Exact] = {}
+        self.dens: dict[tuple[int, int], tuple[Array, Array, Array]] = {}
 
     def run(self, op: p.Op) -> tuple[Exact, Array, Array]:
         """The op's value, the rows meeting a zero denominator, and the rows to hand on."""
         self.zero = np.zeros(self.rows, dtype=bool)
         self.bad = np.zeros(self.rows, dtype=bool)
-        self.memo = {}
+        self.memo, self.dens = {}, {}
         return self.expr(op), self.zero, self.bad
 
     def expr(self, op: p.Op) -> Exact:
@@ -68,16 +73,18 @@ class Formulas:
             case p.Load(slot):
                 return self.values[slot]
             case p.Negate(operand):
-                return negate(self.expr(operand))
+                return negate(self.expr(operand), self.narrow)
             case p.Binary(kind, left, right):
                 a, b = self.expr(left), self.expr(right)
-                return multiply(a, b) if kind is p.Arith.MUL else add(a, b, subtract=kind is p.Arith.SUB)
+                if kind is p.Arith.MUL:
+                    return Exact(product(a.num, b.num, self.narrow), self._den(a.den, b.den))
+                return add(a, b, subtract=kind is p.Arith.SUB, narrow=self.narrow)
             case p.Divide(left, right, _, bounded):
                 return self._divide(self.expr(left), self.expr(right), bounded is not None)
             case p.Sum(terms):
                 return self._sum([self.expr(term) for term in terms])
             case p.Tally(items):
-                return self._sum([multiply(Exact.constant(points), self.values[k]) for points, k in items])
+                return self._sum([multiply(Exact.constant(points), self.values[k], self.narrow) for points, k in items])
             case p.Extreme(largest, operands):
                 return self._extreme(largest, [self.expr(o) for o in operands])
             case p.CohortValue(site):
@@ -86,18 +93,26 @@ class Formulas:
                 return found
         raise AssertionError(op)
 
+    def _den(self, a: Array, b: Array) -> Array:
+        """A product of denominators, once for the same two arrays: the terms of a weighted
+        sum over one whole (1/3 * x/A + 1/3 * y/A) then share one denominator, so their sum
+        adds numerators only and stays in int64 (the pair is kept, so ids are not reused)."""
+        key = (id(a), id(b))
+        if key not in self.dens:
+            self.dens[key] = (a, b, product(a, b, self.narrow))
+        return self.dens[key][2]
+
     def _divide(self, a: Exact, b: Exact, bounded: bool) -> Exact:
         if bounded:
             self.bad |= above(a, b)  # the per-record path names the part and the whole
-        value, zero = divide(a, b)
+        value, zero = divide(a, b, self.narrow)
         self.zero |= zero
         return value
 
-    @staticmethod
-    def _sum(parts: list[Exact]) -> Exact:
+    def _sum(self, parts: list[Exact]) -> Exact:
         result = parts[0]
         for part in parts[1:]:
-            result = add(result, part)
+            result = add(result, part, narrow=self.narrow)
         return result
 
     @staticmethod
@@ -115,24 +130,27 @@ def rows_of(array: Array, rows: int) -> Array:
     return np.array(np.broadcast_to(array, (rows,)), dtype=array.dtype)
 
 
-def stars(banding: p.Banding, value: Exact, rows: int) -> Array:
-    """semantics.stars for a column: one integer division and a bisection per row."""
+def stars(banding: p.Banding, value: Exact, rows: int, narrow: bool = False) -> Array:
+    """semantics.stars for a column: one integer division and a bisection per row;
+    `narrow`: in int64 only, else Overflow."""
     if banding.rule is BandRule.AT_LEAST:
-        found = search(banding.thresholds, floor_scaled(value, banding.scale), right=True)
+        found = search(banding.thresholds, floor_scaled(value, banding.scale, narrow), right=True)
     else:
-        found = 5 - search(banding.thresholds[::-1], ceil_scaled(value, banding.scale), right=False)
-    return rows_of(np.asarray(found).astype(np.int8), rows)
+        found = 5 - search(banding.thresholds[::-1], ceil_scaled(value, banding.scale, narrow), right=False)
+    return rows_of(np.asarray(found).astype(np.int8, copy=False), rows)
 
 
+@functools.lru_cache(maxsize=4096)
 def scaled_table(values: tuple[Fraction, ...], scale: int) -> Array:
     """Points scaled to ints, in the narrowest of int16, int32 and int64 that holds them: a
     million rows' points of 49 leaves take 98 MB, not 392 (exact.product and total compute
     in int64 whatever the width)."""
     ints = [int(v * scale) for v in values]
-    for dtype in (np.int16, np.int32):
-        if all(abs(v) < np.iinfo(dtype).max for v in ints):
-            return np.array(ints, dtype=dtype)
-    return np.array(ints, dtype=np.int64 if all(abs(v) < LIMIT for v in ints) else object)
+    dtype = next((d for d, top in ((np.int16, 2**15 - 1), (np.int32, 2**31 - 1), (np.int64, LIMIT))
+                  if all(abs(v) < top for v in ints)), object)
+    found = np.array(ints, dtype=dtype)
+    found.setflags(write=False)  # one table per standard's points, shared by every batch
+    return found
 
 
 def table_points(points: p.TablePoints, value: Exact, scale: int, rows: int) -> Array:
@@ -249,69 +267,16 @@ def _int(value: int) -> Array:
 _EPSILON = 2.0**-52
 
 
-class Overflow(Exception):
-    """A formula's exact value may leave int64 in this batch: the float path decides it."""
-
-
-def fits(op: p.Op, values: dict[int, Exact], cohort: tuple[tuple[Exact, Array], ...]) -> bool:
-    """Whether every step of the formula stays in int64 for this batch, by bounds on the
-    actual columns' numerators and denominators (over-estimated, never under)."""
-    try:
-        _bounds(op, values, cohort, {})
-    except Overflow:
-        return False
-    return True
-
-
-def _bounds(op: p.Op, values: dict[int, Exact], cohort: tuple[tuple[Exact, Array], ...],
-            memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    if id(op) in memo:
-        return memo[id(op)]
-    match op:
-        case p.Const(value):
-            found = abs(value.numerator), value.denominator
-        case p.Load(slot):
-            found = values[slot].bounds()
-        case p.CohortValue(site):
-            found = cohort[site][0].bounds()
-        case p.Negate(operand):
-            found = _bounds(operand, values, cohort, memo)
-        case p.Tally(items):
-            found = sum(abs(points.numerator) for points, _ in items), math.prod(pt.denominator for pt, _ in items)
-        case _:
-            parts = [_bounds(child, values, cohort, memo) for child in p.operands(op)]
-            found = _combine(op, parts)
-    if max(found) >= LIMIT:
-        raise Overflow
-    memo[id(op)] = found
-    return found
-
-
-def _combine(op: p.Op, parts: list[tuple[int, int]]) -> tuple[int, int]:
-    if isinstance(op, p.Extreme):
-        return max(n for n, _ in parts), max(d for _, d in parts)
-    if isinstance(op, p.Divide):
-        (na, da), (nb, db) = parts
-        return na * db, da * nb
-    if isinstance(op, p.Binary) and op.op is p.Arith.MUL:
-        (na, da), (nb, db) = parts
-        return na * nb, da * db
-    num, den = parts[0]
-    for n, d in parts[1:]:  # a sum: cross-multiplied, the numerator's partial sums bounded too
-        num, den = num * d + n * den, den * d
-        if max(num, den) >= LIMIT:
-            raise Overflow
-    return num, den
-
-
 class Estimates:
     """Formulas in floats, each value with a bound on its distance from the exact value;
     `unsure` collects the rows where a decision could go either way within that bound."""
 
-    def __init__(self, values: dict[int, Exact], rows: int, cohort: tuple[tuple[Exact, Array], ...] = ()) -> None:
+    def __init__(self, values: dict[int, Exact], rows: int, cohort: tuple[tuple[Exact, Array], ...] = (),
+                 floats: dict[int, tuple[Array, Array]] | None = None) -> None:
         self.values = values
         self.rows = rows
         self.cohort = cohort
+        self.floats = {} if floats is None else floats  # inputs as floats, shared by a run's leaves
         self.zero = np.zeros(rows, dtype=bool)  # certainly a zero denominator
         self.bad = np.zeros(rows, dtype=bool)  # certainly a ratio's part above its whole
         self.unsure = np.zeros(rows, dtype=bool)
@@ -333,7 +298,9 @@ class Estimates:
             case p.Const(value):
                 return _float(Exact.constant(value))
             case p.Load(slot):
-                return _float(self.values[slot])
+                if slot not in self.floats:
+                    self.floats[slot] = _float(self.values[slot])
+                return self.floats[slot]
             case p.CohortValue(site):
                 found, present = self.cohort[site]
                 self.zero |= ~present
@@ -386,6 +353,11 @@ class Estimates:
 def _float(value: Exact) -> tuple[Array, Array]:
     num, den = value.num.astype(np.float64), value.den.astype(np.float64)
     found = num / den
+    if value.den.ndim == 0 and value.num.dtype != object:  # one denominator: one error rule
+        if int(value.den) != 1:
+            return found, np.abs(found) * (3 * _EPSILON)
+        if bound(value.num) < _FLOAT_EXACT:
+            return found, np.zeros(())
     exact = (np.abs(value.num) < _FLOAT_EXACT) & (value.den == 1)
     return found, np.where(exact, 0.0, np.abs(found) * 3 * _EPSILON)
 

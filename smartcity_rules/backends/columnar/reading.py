@@ -116,7 +116,7 @@ def _integers(slot: InputSlot, values: Array) -> Read:
     if values.dtype.kind == "u" and len(values) and int(values.max()) >= LIMIT:
         return _objects(slot, values.astype(object))
     value = Exact.whole(values.astype(np.int64, copy=False))
-    return Read(value, none, ~_inside(slot, value))
+    return Read(value, none, _outside(slot, value, none))
 
 
 def _floats(slot: InputSlot, values: Array) -> Read:
@@ -127,21 +127,55 @@ def _floats(slot: InputSlot, values: Array) -> Read:
         whole = np.isfinite(values) & (np.abs(values) < 2.0**53)
         whole &= np.floor(np.where(whole, values, 0)) == np.where(whole, values, 0)
         value = Exact.whole(np.where(whole, values, 0).astype(np.int64))
-        return Read(value, none, ~(whole & _inside(slot, value)))
+        return Read(value, none, ~whole | _outside(slot, value, none))
     num, den, found = decimals(values)
     value = Exact(num, den)
-    return Read(value, none, ~(found & _inside(slot, value)))
+    return Read(value, none, ~found | _outside(slot, value, none))
 
 
 def decimals(values: Array) -> tuple[Array, Array, Array]:
     """Each float's shortest decimal, the one repr() writes, as a pair (not in lowest terms);
-    found where it has at most 8 places (and the float is not huge).
+    found where it has at most 8 places (and the float is not huge). The denominator is one
+    for the whole column (a 0-d array) when a single number of places finds every value.
 
     With k places such that |x| * 10**k < 2**50, the float's rounding interval is narrower
     than 10**-k / 4, so it holds at most one decimal of k places, and rint(x * 10**k), whose
     float error is under 1/8, finds it. If that decimal gives x back, it is the shortest
     decimal padded with zeros (the shortest has at most k places, so it is one of k places,
-    and there is only one). So a few k are tried, each on the rows not yet found."""
+    and there is only one). So a few k are tried: first the one that finds a sample of the
+    column, on the whole column at once; else each k on the rows not yet found."""
+    rows = len(values)
+    for k in _PLACES if rows else ():
+        if _at_places(values[:_SAMPLE], k) is not None:
+            found = _at_places(values, k)
+            if found is not None:
+                return found, _power(k), np.ones(rows, dtype=bool)
+            break
+    return _row_by_row(values)
+
+
+_SAMPLE = 64  # the rows that choose the number of places tried on a whole column first
+
+
+def _at_places(values: Array, k: int) -> Array | None:
+    """Every value's numerator at k places, or None unless every value has one (see decimals)."""
+    power = 10.0**k
+    with np.errstate(invalid="ignore"):
+        largest = max(abs(float(values.max())), abs(float(values.min())))
+    if not largest * power < _EXACT_FLOAT:  # a NaN fails this too
+        return None
+    near = np.rint(values * power)
+    if not np.array_equal(near / power, values):
+        return None
+    return near.astype(np.int64)
+
+
+def _power(k: int) -> Array:
+    return np.array(10**k, dtype=np.int64)
+
+
+def _row_by_row(values: Array) -> tuple[Array, Array, Array]:
+    """decimals, each k tried on the rows the earlier ones did not find."""
     rows = len(values)
     num, den = np.zeros(rows, dtype=np.int64), np.ones(rows, dtype=np.int64)
     found = np.zeros(rows, dtype=bool)
@@ -159,6 +193,18 @@ def decimals(values: Array) -> tuple[Array, Array, Array]:
         if not len(left):
             break
     return num, den, found
+
+
+def _outside(slot: InputSlot, value: Exact, none: Array) -> Array:
+    """The rows whose value lies outside the slot's domain (`none` when no row does, as two
+    reductions over the numerators show when the denominator is one for the column)."""
+    low, high = slot.domain.low, slot.domain.high
+    if value.den.ndim == 0 and len(value.num):
+        den = int(value.den)  # value = num / den: inside when low * den <= num <= high * den
+        if int(value.num.min()) * low.denominator >= low.numerator * den and (
+                high is None or int(value.num.max()) * high.denominator <= high.numerator * den):
+            return none
+    return ~_inside(slot, value)
 
 
 def _inside(slot: InputSlot, value: Exact) -> Array:
