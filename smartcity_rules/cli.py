@@ -20,7 +20,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 
 from . import __version__, messages
 from .data.records import iter_rows, read_records
-from .data.tables import PARQUET, table_parts
+from .data.tables import PARQUET, TableParts
 from .data.template import write_template
 from .data.write_csv import write_csv
 from .data.write_excel import write_excel
@@ -30,7 +30,7 @@ from .language.diagnostics import Severity, render, visible
 from .language.errors import DataError, DataFileError, InvalidStandard, NotFound, SmartCityRulesError
 from .publish import report
 from .results.evaluation import Evaluation
-from .standard import Standard, diagnose, load
+from .standard import Standard, TypedStandard, diagnose, load
 from .toolkit import editions, pilot
 
 
@@ -59,12 +59,11 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = _Data(args.data, standard, keep_going=args.keep_going)
     # Streamed: a table is read a row at a time and each entity written as it is scored, so memory
     # does not grow with the file (a standard with rank or share reads it whole). The batch engine
-    # scores columns: Parquet a row group at a time (read twice with rank).
-    batch = args.engine == "batch" or (args.engine == "auto" and not args.keep_going
-                                       and Path(args.data).suffix.lower() in PARQUET)
+    # scores columns: Parquet a row group at a time, other files a block of rows at a time (read
+    # twice with rank or share).
     scored: Iterable[Evaluation] = (
         _in_duckdb(standard, args.data) if args.engine == "duckdb"
-        else (e for part in standard.evaluate_parts(table_parts(args.data)) for e in part.evaluations()) if batch
+        else data.tables() if _batch(args, standard)
         else standard.evaluate_stream(data.records(), errors=data.scoring_errors))
     evaluations = _progress(scored, out, err, to_terminal=not args.output)
     try:
@@ -74,6 +73,31 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except DataError as error:
         raise _Located(data.where(error)) from None
     return data.report(err)
+
+
+BIG_FILE = 1 << 20  # bytes: from here on, `--engine auto` scores a file a column at a time
+
+
+def _batch(args: argparse.Namespace, standard: Standard) -> bool:
+    """Whether to score with the batch engine: when asked to; under auto, for Parquet and for
+    files of BIG_FILE bytes and more, when the standard runs on columns (numpy installed, one
+    plan for every entity, no construct the columnar back-end refuses) and without
+    --keep-going (whose report the record engine keeps row by row)."""
+    if args.engine != "auto":
+        return bool(args.engine == "batch")
+    path = Path(args.data)
+    big = path.suffix.lower() in PARQUET or (path.is_file() and path.stat().st_size >= BIG_FILE)
+    return big and not args.keep_going and _runs_on_columns(standard)
+
+
+def _runs_on_columns(standard: Standard) -> bool:
+    import importlib.util
+
+    if isinstance(standard, TypedStandard) or importlib.util.find_spec("numpy") is None:
+        return False
+    from .backends.columnar.executor import refusal
+
+    return refusal(standard.plan) is None
 
 
 class _Located(SmartCityRulesError):
@@ -131,6 +155,21 @@ class _Data:
         for number, record in iter_rows(self.path, standard=self.standard, errors=self.file_errors):
             self.rows.setdefault(str(record.get("entity", f"#{len(self.rows) + 1}")), number)
             yield record
+
+    def tables(self) -> Iterator[Evaluation]:
+        """The batch engine's evaluations: the file read as tables (data/tables.py), a part
+        scored a column at a time; with --keep-going, the rows that fail are left out."""
+        parts = TableParts(self.path, self.standard, rows=self.rows, errors=self.file_errors)
+        keep_going = self.scoring_errors is not None
+        scored: Iterable[Any]
+        if keep_going and self.standard.plan.cohort_sites:  # rows left out leave the cohort: one table
+            scored = [self.standard.evaluate_table(parts.whole(), keep_going=True)]
+        else:
+            scored = self.standard.evaluate_parts(parts, keep_going=keep_going)
+        for part in scored:
+            if self.scoring_errors is not None:
+                self.scoring_errors.extend(error for _, error in part.errors)
+            yield from part.evaluations()
 
     def where(self, error: DataError) -> str:
         """The error, led by the file and the entity's row where they are known."""
@@ -356,7 +395,8 @@ def _score_parser(sub: Any) -> None:
     score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
     score.add_argument("--engine", choices=("auto", "record", "batch", "duckdb"), default="auto",
                        help="record: record by record; batch: a column at a time (numpy); "
-                            "auto (default): batch for Parquet, else record; "
+                            "auto (default): batch for Parquet and files of 1 MB or more when the standard "
+                            "runs on columns and without --keep-going, else record; "
                             "duckdb: read and score the file (Parquet, CSV, JSON) in an embedded DuckDB")
     _root_option(score)
     score.set_defaults(run=_score)

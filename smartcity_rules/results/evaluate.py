@@ -496,43 +496,55 @@ class CompiledStandard:
 
     def evaluate_parts(self, parts: Callable[[], Iterable[Any]], keep_going: bool = False) -> Iterator[TableResult]:
         """Score tables read one part at a time as one cohort: `parts()` gives the parts anew
-        each time it is called; with rank() or share(), the parts are read twice."""
-        from ..backends.columnar.executor import Table, cohort_rows
+        each time it is called; with rank() or share(), the parts are read twice, the first
+        time with only the cohort's columns where `parts.only(keys)` gives them (as
+        data/tables.py's TableParts does)."""
+        from ..backends.columnar.executor import cohort_rows
 
         executor = self._columnar()
         cohort, everyone = None, None
         if self.plan.cohort_sites:
-            seen: dict[str, None] = {}
-            cohort = executor.cohort_of(self._table(part, seen) for part in parts())
-            everyone = list(seen)
-        seen, start = {}, 0
+            only = getattr(parts, "only", None)
+            everyone = list[str]()
+            seen: set[str] = set()
+            cohort = executor.cohort_of(self._table(part, seen, everyone)
+                                        for part in (only(executor.cohort_keys) if callable(only) else parts()))
+        start, seen = 0, set()
         for part in parts():
-            table: Table = self._table(part, seen)
+            table = self._table(part, seen) if everyone is None else self._again(part, everyone, start)
             sliced = None if cohort is None else cohort_rows(cohort, start, start + table.rows)
             start += table.rows
             yield self._result(executor.score(table, keep_going, sliced), everyone)
 
-    def _table(self, data: Any, seen: dict[str, None] | None) -> Any:
-        """A table's columns and entity names; `seen`: the names of earlier parts (added to)."""
+    def _table(self, data: Any, seen: set[str] | None, order: list[str] | None = None) -> Any:
+        """A table's columns and entity names, each name checked to appear once: in the table,
+        or (`seen`, added to) in every part read so far; `order` collects them."""
         from ..backends.columnar.executor import Table
         from ..backends.columnar.tables import columns_of, entity_names
 
         rows, columns = columns_of(data)
         self._check_keys(dict.fromkeys(columns), None)
         entities = entity_names(columns.get(ENTITY_KEY), rows, len(seen or ()))
-        if seen is None:  # one table: only its own names are compared (a set is the cheapest)
-            if len(frozenset(entities)) == rows:
-                return Table(rows, columns, entities)
-            seen = {}
-        else:
-            named = dict.fromkeys(entities)
-            if len(named) == rows and named.keys().isdisjoint(seen):  # every name new: decided in C
-                seen.update(named)
-                return Table(rows, columns, entities)
-        for entity in entities:
-            if entity in seen:
-                raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)
-            seen[entity] = None
+        named = frozenset(entities)
+        if len(named) != rows or (seen and not named.isdisjoint(seen)):
+            self._repeated(entities, set(seen or ()))
+        if seen is not None:
+            seen |= named
+        if order is not None:
+            order += entities
+        return Table(rows, columns, entities)
+
+    def _again(self, data: Any, everyone: list[str], start: int) -> Any:
+        """A part read the second time: its names were checked the first time, and must be
+        those again, in the same rows (the cohort's figures are taken by row)."""
+        from ..backends.columnar.executor import Table
+        from ..backends.columnar.tables import columns_of, entity_names
+
+        rows, columns = columns_of(data)
+        self._check_keys(dict.fromkeys(columns), None)
+        entities = entity_names(columns.get(ENTITY_KEY), rows, start)
+        if entities != everyone[start:start + rows]:
+            raise DataError("the parts changed between their two readings (the first read the cohort)")
         return Table(rows, columns, entities)
 
     def _result(self, scored: Any, cohort: Sequence[str] | None = None) -> TableResult:

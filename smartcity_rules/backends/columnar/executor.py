@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ...language.check import ENTITY_KEY
 from ...language.errors import DataError, UnsupportedConstruct
 from ...language.syntax import MissingPolicy, ZeroPolicy
 from ...plan import scoring as p
@@ -242,6 +243,7 @@ class ColumnarExecutor:
         self.plan = plan
         self.python = PythonExecutor(plan)  # the rows the columns hand on
         self.keys = tuple(dict.fromkeys(slot.key for slot in plan.slots))
+        self.cohort_keys = (ENTITY_KEY, *(plan.slots[k].key for k in sorted(_cohort_slots(plan))))
         self.chunk = CHUNK
         self.wide: set[str] = set()  # leaves whose values left int64 in a batch: estimated at once in later ones
 
@@ -351,6 +353,15 @@ def wide_if(value: Exact, parts: Sequence[list[tuple[Exact, Array]]], k: int, si
     return wide(array) if any(getattr(part[k][0], side).dtype == object for part in parts) else array
 
 
+def _cohort_slots(plan: p.ScoringPlan) -> set[int]:
+    """The slots the cohort pass reads: the cohort functions' arguments, their wholes, and the
+    `not applicable` inputs of the indicators calling them (as the per-record cohort_args)."""
+    callers = [item for item in plan.indicators if item.code in {s.indicator for s in plan.cohort_sites}]
+    found = set(plan.cohort_reads) | {k for item in callers for k in item.reads
+                                      if plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE}
+    return found | {plan.slots[k].whole for k in found if plan.slots[k].whole is not None}  # type: ignore[misc]
+
+
 class _Run:
     """One attempt at a table: imputation, cohort arguments, cohort columns, leaves."""
 
@@ -403,10 +414,7 @@ class _Run:
         if slots is not None:
             read_slots, needed = read_slots & slots, slots
         elif cohort_only:
-            callers = [item for item in plan.indicators if item.code in {s.indicator for s in plan.cohort_sites}]
-            read_slots = set(plan.cohort_reads)
-            needed = read_slots | {k for item in callers for k in item.reads
-                                   if plan.slots[k].missing is MissingPolicy.NOT_APPLICABLE}
+            read_slots, needed = set(plan.cohort_reads), _cohort_slots(plan)
         needed |= {plan.slots[k].whole for k in needed if plan.slots[k].whole is not None}  # type: ignore[misc]
         for k in sorted(needed):
             slot = plan.slots[k]

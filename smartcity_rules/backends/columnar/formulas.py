@@ -222,21 +222,33 @@ def _from_pairs(column: list[tuple[int, int] | None]) -> tuple[Exact, Array]:
 
 
 def _rank(value: Exact, present: Array) -> tuple[Exact, Array] | None:
-    """Competition ranking, largest first, by a float sort whose ties are checked exactly;
-    None when the values are too large for floats to order them."""
+    """Competition ranking, largest first, by one sort: whole numbers as they are, others by
+    floats whose ties are checked exactly; None when the values are too large for floats to
+    order them."""
     if not value.narrow or max(value.bounds()) >= _FLOAT_EXACT:
         return None
-    taken = np.flatnonzero(present)
-    num, den = value.num[taken], value.den[taken]
-    keys = num / den  # correctly rounded, so monotone in the exact value
-    order = np.argsort(keys, kind="stable")
+    whole = value.den.ndim == 0 and int(value.den) == 1
+    everyone = bool(present.all())
+    taken = np.arange(len(present)) if everyone else np.flatnonzero(present)
+    if not len(taken):
+        return Exact.whole(np.zeros(len(present), dtype=np.int64)), present
+    num = value.num if everyone else value.num[taken]
+    den = value.den if whole or everyone else value.den[taken]
+    keys = num if whole else num / den  # floats correctly rounded, so monotone in the exact value
+    order = np.argsort(keys)
     ordered = keys[order]
-    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
-    a, b = order[tied + 1], order[tied]
-    if np.any(product(num[a], den[b]) != product(num[b], den[a])):
-        return None  # distinct values with one float: the exact rule decides
+    distinct = ordered[1:] != ordered[:-1]
+    if not whole:
+        tied = np.flatnonzero(~distinct)
+        a, b = order[tied + 1], order[tied]
+        dens = np.broadcast_to(den, num.shape)
+        if np.any(product(num[a], dens[b]) != product(num[b], dens[a])):
+            return None  # distinct values with one float: the exact rule decides
+    # the values at or below each sorted position: up to the last of its run of equal values
+    last = np.flatnonzero(np.append(distinct, True))
+    at_or_below = last[np.concatenate(([0], np.cumsum(distinct)))] + 1
     ranks = np.zeros(len(present), dtype=np.int64)
-    ranks[taken] = len(taken) - np.searchsorted(ordered, keys, side="right") + 1
+    ranks[taken[order]] = len(taken) - at_or_below + 1
     return Exact.whole(ranks), present
 
 
