@@ -64,11 +64,14 @@ class Workload:
 class Engine:
     """A way to score a workload's records: `prepare(standard)` returns the timed call, which
     returns one result per record with `total` and `rating_rank` (and `indicators` when the
-    engine builds them), for verification."""
+    engine builds them), for verification. `columns`: the timed call takes the records as
+    columns (`as_columns`, converted before the clock starts), as a batch engine reads a table
+    in memory; it takes records too, for verification."""
 
     name: str
     exact: bool
-    prepare: Callable[[scr.Standard], Callable[[Records], Sequence[Any]]]
+    prepare: Callable[[scr.Standard], Callable[[Any], Sequence[Any]]]
+    columns: bool = False
 
 
 def _totals(standard: scr.Standard) -> Callable[[Records], Sequence[Any]]:
@@ -89,9 +92,53 @@ def _every_indicator(standard: scr.Standard) -> Callable[[Records], Sequence[Any
     return run
 
 
+def as_columns(records: Records) -> dict[str, Any]:
+    """The records as a table of numpy columns, one per key (None where a record lacks it):
+    int64 or float64 where every value is one, else objects (decimal strings stay strings)."""
+    import numpy as np
+
+    keys = list(dict.fromkeys(key for record in records for key in record))
+    return {key: _column([record.get(key) for record in records], np) for key in keys}
+
+
+def _column(values: list[Any], np: Any) -> Any:
+    dtype = {frozenset({int}): np.int64, frozenset({float}): np.float64, frozenset({bool}): np.bool_}.get(
+        frozenset(map(type, values)))
+    if dtype is not None:
+        return np.array(values, dtype=dtype)
+    found = np.empty(len(values), dtype=object)
+    found[:] = values
+    return found
+
+
+class _TableRows(Sequence[Any]):
+    """A table's result as one result a row, for verification (made when first read)."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def __len__(self) -> int:
+        return len(self.result)
+
+    def __getitem__(self, row: Any) -> Any:
+        return self.result.evaluations()[row]
+
+    def __iter__(self) -> Any:
+        return iter(self.result.evaluations())
+
+
+def _table(standard: scr.Standard) -> Callable[[Any], Sequence[Any]]:
+    def run(data: Any) -> Sequence[Any]:
+        result = standard.evaluate_table(as_columns(data) if isinstance(data, list) else data)
+        _ = (result.total, result.rating)  # every row's total and rating, a column at a time
+        return _TableRows(result)
+    return run
+
+
 ENGINES: list[Engine] = [
     Engine("evaluate_cohort: total, rating", True, _totals),
     Engine("evaluate_cohort: + every indicator", True, _every_indicator),
+    Engine("batch: evaluate_table, columns in memory", True, _table, columns=True),
 ]
 
 
@@ -204,8 +251,11 @@ def per_record_rows(workload: Workload, sizes: Sequence[int], rounds: int, verif
 def _size_rows(workload: Workload, size: int, runs: dict[str, Callable[[Records], Sequence[Any]]],
                checked: dict[str, str], rounds: int, least: float) -> list[Row]:
     records, hand_records = workload.records(size), workload.hand_records(size)
+    columns = as_columns(records) if any(engine.columns for engine in ENGINES) else None
     works: dict[str, Callable[[], object]] = {"hand-written": lambda: workload.hand(hand_records)}
-    works.update({name: (lambda run=run: run(records)) for name, run in runs.items()})
+    for engine in ENGINES:
+        given = columns if engine.columns else records
+        works[engine.name] = lambda run=runs[engine.name], given=given: run(given)
     samples = _interleaved(works, rounds, least)
     hand = samples.pop("hand-written")
     rows = [Row(workload.name, size, "hand-written loop, floats", statistics.median(hand) / size * 1e6,
