@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import smartcity_rules as scr
 from smartcity_rules.backends.columnar import exact, formulas, reading
-from smartcity_rules.backends.columnar.executor import ColumnarBackend
+from smartcity_rules.backends.columnar.executor import ColumnarBackend, Leaf
 from smartcity_rules.language.errors import UnsupportedConstruct
 from smartcity_rules.language.syntax import BandRule, Function, Kind
 from smartcity_rules.plan import scoring as p
@@ -149,6 +149,52 @@ def test_cohort_functions_agree_with_the_scalar_rules(function: Function, values
     got, has = formulas.across(function, column, present)
     found = [Fraction(*pair) if ok else None for pair, ok in zip(got.pairs(len(values)), has.tolist())]
     assert found == [None if v is None else Fraction(*v) for v in cohort_column(function, values)]
+
+
+@given(st.lists(st.none() | st.integers(-5, 5), max_size=12))
+def test_whole_numbers_rank_as_the_scalar_rule_ranks_them(values: list[int | None]) -> None:
+    present = np.array([v is not None for v in values], dtype=bool)
+    column = exact.Exact.whole(np.array([v or 0 for v in values], dtype=np.int64))  # one denominator, 0-d
+    got, has = formulas.across(Function.RANK, column, present)
+    found = [Fraction(*pair) if ok else None for pair, ok in zip(got.pairs(len(values)), has.tolist())]
+    want = cohort_column(Function.RANK, [None if v is None else (v, 1) for v in values])
+    assert found == [None if v is None else Fraction(*v) for v in want]
+
+
+@given(st.sampled_from(list(BandRule)), st.lists(st.tuples(st.integers(-(2**62) + 1, 2**62 - 1),
+                                                           st.integers(1, 2**40)), min_size=1, max_size=20))
+def test_stars_stay_in_int64_where_num_times_scale_would_not(rule: BandRule, values: list[tuple[int, int]]) -> None:
+    thresholds = (1, 2, 3, 4, 5) if rule is BandRule.AT_LEAST else (5, 4, 3, 2, 1)
+    banding = p.Banding(rule, thresholds, 1000)
+    column = exact.Exact(*(np.array(c, dtype=np.int64) for c in zip(*values)))
+    try:
+        got = formulas.stars(banding, column, len(values), narrow=True).tolist()
+    except exact.Overflow:  # a quotient beyond int64 / scale: the caller's other path decides
+        assert any(abs(n // d) * 1000 >= exact.LIMIT for n, d in values)
+        return
+    assert got == [stars(rule, thresholds, 1000, n, d) for n, d in values]
+
+
+def test_a_value_put_in_by_the_per_record_path_never_writes_into_an_input_column() -> None:
+    given = np.array([3, 4], dtype=np.int64)
+    leaf = Leaf(exact.Exact(given, exact.Exact.constant(Fraction(1)).den), np.ones(2, dtype=bool),
+                np.zeros(2, dtype=np.int8), formulas.scaled_table((Fraction(0), Fraction(1)), 10)[[0, 1]])
+    assert leaf.points.dtype == np.int16  # points take the narrowest width that holds them
+    leaf.put(1, (2**70, 3), 5, 10**12)
+    assert given.tolist() == [3, 4]
+    assert [Fraction(*v) for v in leaf_pairs(leaf)] == [3, Fraction(2**70, 3)]
+    assert leaf.points.tolist() == [0, 10**12] and leaf.stars.tolist() == [0, 5]
+
+
+def leaf_pairs(leaf: Leaf) -> list[tuple[int, int]]:
+    return list(zip(leaf.num.tolist(), np.broadcast_to(leaf.den, leaf.num.shape).tolist()))
+
+
+def test_floats_of_one_number_of_places_are_read_with_one_denominator() -> None:
+    values = np.round(np.random.default_rng(4).uniform(0, 1, 1000), 4)
+    num, den, found = reading.decimals(values)
+    assert den.ndim == 0 and int(den) == 10**4 and found.all()
+    assert [Fraction(int(n), 10**4) for n in num.tolist()] == [Fraction(repr(v)) for v in values.tolist()]
 
 
 # ------------------------------------------------------------------ executor

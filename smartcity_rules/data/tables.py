@@ -61,7 +61,7 @@ class TableParts:
             raise MissingExtra("reading Parquet needs pyarrow: pip install 'smartcity_rules[arrow]'",
                                extra="arrow") from None
         try:
-            file = pq.ParquetFile(self.path)
+            file = pq.ParquetFile(self.path, memory_map=True)
         except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
             raise DataFileError(f"{self.path}: cannot read statistics: {error}") from None
         names = file.schema_arrow.names

@@ -86,6 +86,7 @@ class Leaf:
                  puts: dict[int, tuple[int, int]] | None = None) -> None:
         self._value = value
         self._puts: dict[int, tuple[int, int]] = {} if puts is None else puts
+        self._own = False  # whether the value's arrays are this leaf's (else copied before a put)
         self.applicable, self.stars, self.points = applicable, stars, points
 
     @property
@@ -100,6 +101,9 @@ class Leaf:
         if callable(self._value):
             value = self._value()
             num, den = value.num, value.den
+            if self._puts:  # the values computed may be an input's own column: not written into
+                num, den = (rows_of(a, len(self.stars)).copy() for a in (num, den))
+            self._own = True
             for row, (n, d) in self._puts.items():
                 num, den = _put(num, row, n), _put(den, row, d)
             self._value = Exact(num, den)
@@ -118,6 +122,10 @@ class Leaf:
         pair = value or (0, 1)
         self._puts[row] = pair  # kept, for values computed later (lazily, or over a whole table)
         if not callable(self._value):
+            if not self._own:  # a value may be an input's own column, or the cohort's: not written into
+                rows = len(self.stars)
+                self._value = Exact(*(rows_of(a, rows).copy() for a in (self._value.num, self._value.den)))
+                self._own = True
             self._value = Exact(_put(self._value.num, row, pair[0]), _put(self._value.den, row, pair[1]))
         self.stars[row] = -1 if star is None else star
         self.points = _put(self.points, row, points)
@@ -530,8 +538,7 @@ class _Run:
             unavailable, some_unavailable = unavailable | zero, True
         nothing = Exact.constant(Fraction(0))
         if isinstance(value, Exact):
-            value = Exact(*(rows_of(a, self.rows).copy() if self._shared(a) else rows_of(a, self.rows)
-                            for a in (value.num, value.den)))  # its own arrays, as put writes into them
+            value = Exact(rows_of(value.num, self.rows), rows_of(value.den, self.rows))
             points = self._points(item, value, marks)
         else:
             assert item.banding is not None
@@ -551,11 +558,6 @@ class _Run:
         if item.banding is None:
             return value, zero, bad, np.full(self.rows, -1, dtype=np.int8)
         return value, zero, bad, stars(item.banding, value, self.rows, narrow)
-
-    def _shared(self, array: Array) -> bool:
-        """Whether an array is an input's or the cohort's (a value may be one unchanged)."""
-        values = [*self.values.values(), *(value for value, _ in self.cohort)]
-        return any(array is v.num or array is v.den for v in values)
 
     @staticmethod
     def _estimable(item: p.IndicatorPlan) -> bool:
