@@ -1,6 +1,6 @@
 """Every speed figure of issue 12 in one table, as ratios to the hand-written loop timed in the same run.
 
-    python bench/bench_all.py [--sizes 1000,10000,100000] [--million] [--rounds N] [--verify N]
+    python bench/bench_all.py [--sizes 1000,10000,100000] [--million] [--rounds N] [--verify N] [--engines batch]
 
 Workloads: the synthetic "one city" peer workload (bench/peer_workload.py, int inputs), the city
 standard with its bundled cohort as `read_records` gives it (decimals as strings), and the city
@@ -319,12 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved timed rounds (default 5)")
     parser.add_argument("--verify", type=int, default=1000, help="records each engine is verified on")
     parser.add_argument("--workloads", default="", help="only workloads whose name contains this")
+    parser.add_argument("--engines", default="", help="only engines whose name contains this (e.g. batch)")
     parser.add_argument("--wall", action="store_true", help="time by the wall clock, not this process's CPU time")
     parser.add_argument("--seconds", type=float, default=0.2, help="least time of one sample (default 0.2 s)")
     args = parser.parse_args(argv)
     if args.wall:
         CLOCK[0] = time.perf_counter
     sizes = [int(size) for size in args.sizes.split(",") if size] + ([1_000_000] if args.million else [])
+    ENGINES[:] = [engine for engine in ENGINES if args.engines in engine.name]
     chosen = [w for w in WORKLOADS if args.workloads in w.name]
     rows: list[Row] = []
     for workload in chosen:
