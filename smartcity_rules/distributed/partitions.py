@@ -106,7 +106,7 @@ def arguments_part(shipped: Shipped, batches: Iterable[Any]) -> Iterator[pa.Reco
     schema = argument_schema(standard)
     compiled = standard._compiled
     executor = compiled._columnar()
-    seen: dict[str, None] = {}
+    seen: set[str] = set()
     for batch in batches:
         try:
             table = compiled._table(_refuse_unnamed(_arrow(batch)), seen)
@@ -224,7 +224,7 @@ def _scored(standard: Standard, data: Any, schema: pa.Schema, cohort: GlobalCoho
         yield from schema.empty_table().to_batches()
         return
     try:
-        table = compiled._table(_refuse_unnamed(named), {})
+        table = compiled._table(_refuse_unnamed(named), None)
         taken = None if cohort is None or not standard.plan.cohort_sites else cohort.take(table.entities)
         result = compiled._result(compiled._columnar().score(table, not strict, taken))
     except DataError as error:  # the cohort refused as a whole: every row carries its error
