@@ -24,8 +24,8 @@ from .lsp_client import LanguageClient, Session, find, position, t, utf16
 pytestmark = pytest.mark.lsp
 
 CITY, COUNTY, NATIONAL = "shandong-city-2019.scs", "shandong-county-2019.scs", "china-smart-city-evaluation-2016.scs"
-SHIPPED = (CITY, COUNTY, NATIONAL, "shandong-community-2019.scs", "examples/county-and-city.scs",
-           "examples/digital-development-zscore.scs")  # a standard with entity types; one with square roots
+SHIPPED = tuple(sorted(str(p.relative_to(STANDARDS)) for p in [*STANDARDS.glob("*.scs"),
+                                                              *STANDARDS.glob("examples/*.scs")]))
 
 
 @pytest.fixture(scope="module")
@@ -442,6 +442,21 @@ def test_completion_of_clauses_and_after_an_error_above(session: Session, folder
 
 
 # ------------------------------------------------------------------ formatting
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_standard_has_its_outline_hover_and_layout(session: Session, folder: Path, name: str) -> None:
+    from smartcity_rules.language.parse import parse_file
+
+    tree, text = parse_file(folder / name), _text(folder, name)
+    first = next(i for g in tree.all_groups() for i in g.indicators)
+    with session.opened(folder / name) as uri:
+        groups = [s.name for s in session.symbols(uri) if s.kind == t.SymbolKind.Namespace]
+        hover = session.hover(uri, *position(text, text.index(first.code, first.span.start)))
+        edits = session.format(uri)
+    assert len(groups) == len(tree.groups) and all(s.endswith(g.name) for s, g in zip(groups, tree.groups))
+    assert hover is not None and f"indicator {first.code}" in hover.contents.value  # type: ignore[union-attr]
+    assert edits == []  # shipped standards are kept in the formatter's layout
+
+
 def test_formatting_through_the_formatter(session: Session, folder: Path) -> None:
     """The formatter's canonical layout (toolkit/formatting.py) as one edit; nothing for a file
     already in it, or for one that does not parse."""
