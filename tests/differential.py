@@ -784,12 +784,7 @@ def run(case: Case) -> Outcome:
         return Outcome(_reference_agrees_it_is_invalid(text, error), False)
     except Exception as error:  # a fuzzer records whatever escapes
         return Outcome(f"load crashed: {type(error).__name__}: {error}", False)
-    try:
-        ours = reference.loads(text, ".")
-    except reference.RefSyntaxError as error:
-        return Outcome(f"the library loads a standard the reference refuses: {error}", True)
-    problems = compare(library, ours, list(case.records))
-    return Outcome(problems[0] if problems else None, True)
+    return _against_reference(library, text, case)
 
 
 def run_on_duckdb(case: Case) -> Outcome:
@@ -812,6 +807,11 @@ def run_on_duckdb(case: Case) -> Outcome:
             return Outcome(None, True)
     except scr.DataError:
         pass
+    return _against_reference(library, text, case)
+
+
+def _against_reference(library: Any, text: str, case: Case) -> Outcome:
+    """A standard the library loaded, scored by it and by the reference on the case's cohort."""
     try:
         ours = reference.loads(text, ".")
     except reference.RefSyntaxError as error:

@@ -186,8 +186,14 @@ def _standard(name: str) -> scr.Standard:
 @SETTINGS
 @given(data=st.data())
 def test_values_at_and_beside_thresholds_agree(engine: dict[str, Any], name: str, data: st.DataObject) -> None:
+    _agree(name, engine[name], _threshold_cohort(name, data)[1])
+
+
+def _threshold_cohort(name: str, data: st.DataObject, *, zeros: bool = False) -> tuple[Any, list[dict[str, Any]]]:
+    """A drawn cohort whose first entity is placed at, or one step beside, a threshold, with
+    the standard (a typed one's variant for the type drawn) whose threshold it is."""
     standard = _standard(name)
-    cohort = data.draw(cohorts(standard, max_size=GENERATED[name], varied=False))
+    cohort = data.draw(cohorts(standard, max_size=GENERATED[name], varied=False, zeros=zeros))
     typed = {}
     if isinstance(standard, TypedStandard):  # thresholds are a type's: place one entity of a drawn type
         kind = data.draw(st.sampled_from(standard.entity_types))
@@ -196,9 +202,9 @@ def test_values_at_and_beside_thresholds_agree(engine: dict[str, Any], name: str
         case = data.draw(testing.threshold_cases(standard))
     except scr.CannotGenerate:
         case = None
-    if case is not None:  # one entity placed at, or one step beside, a threshold
+    if case is not None:
         cohort[0] = {**case.record, **typed, "entity": cohort[0]["entity"]}
-    _agree(name, engine[name], cohort)
+    return standard, cohort
 
 
 @pytest.mark.parametrize("name", sorted(GENERATED))
@@ -264,18 +270,7 @@ def test_thresholds_and_counts_beyond_int64_agree_on_duckdb(name: str, data: st.
     """One entity at or beside a threshold, then every whole number scaled by 10**power: products
     beyond int64, within the 38 digits of DuckDB's HUGEINT (wider ones are refused, never wrong:
     tests/test_sql.py)."""
-    standard = _standard(name)
-    cohort = data.draw(cohorts(standard, max_size=GENERATED[name], varied=False, zeros=True))
-    typed = {}
-    if isinstance(standard, TypedStandard):
-        kind = data.draw(st.sampled_from(standard.entity_types))
-        standard, typed = standard.variant(kind), {standard.entity_type_input: kind}
-    try:
-        case = data.draw(testing.threshold_cases(standard))
-    except scr.CannotGenerate:
-        case = None
-    if case is not None:
-        cohort[0] = {**case.record, **typed, "entity": cohort[0]["entity"]}
+    standard, cohort = _threshold_cohort(name, data, zeros=True)
     engine = _on_duckdb(name)
     _agree(name, engine, cohort)
     if not isinstance(engine, scr.Standard):  # refused on DuckDB (sqrt): _agree checked the refusal
