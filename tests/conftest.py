@@ -5,9 +5,11 @@ Set UPDATE_GOLDEN=1 to rewrite golden files from the current output.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,6 +20,16 @@ from smartcity_rules.backends.python.executor import PythonBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def load_script(relative: str) -> ModuleType:
+    """One of the repository's scripts (tools/, editors/), which are not in a package, as a module."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 GOLDEN = Path(__file__).resolve().parent / "golden"
 STANDARDS = ROOT / "standards"
 

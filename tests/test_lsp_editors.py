@@ -4,7 +4,6 @@ server without pygls says which extra installs it."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -14,7 +13,7 @@ from types import ModuleType
 
 from smartcity_rules.language.parse import grammar_text, keywords
 
-from .conftest import ROOT
+from .conftest import ROOT, load_script
 
 VSCODE = ROOT / "editors" / "vscode"
 TEXTMATE = VSCODE / "syntaxes" / "scs.tmLanguage.json"
@@ -27,11 +26,7 @@ def _json(path: Path) -> dict[str, object]:
 
 
 def _maker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_textmate", ROOT / "editors" / "make_textmate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("editors/make_textmate.py")
 
 
 def _listed(pattern: str) -> set[str]:

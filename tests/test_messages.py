@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gettext
-import importlib.util
 import io
 import shlex
 import time
@@ -17,7 +16,7 @@ import pytest
 
 from smartcity_rules import cli, messages
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, load_script
 
 
 def run(*argv: str | Path) -> tuple[int, str, str]:
@@ -27,11 +26,7 @@ def run(*argv: str | Path) -> tuple[int, str, str]:
 
 
 def tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cli_messages", ROOT / "tools" / "cli_messages.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/cli_messages.py")
 
 
 def commands() -> Iterator[tuple[str, argparse.ArgumentParser]]:
