@@ -462,18 +462,26 @@ class TypedStandard(Standard):
 
     def evaluate_cohort(self, records: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...]:
         routed = [self._routed(record, index) for index, record in enumerate(records)]
-        seen: set[str] = set()
-        for _, record in routed:
-            if record[ENTITY_KEY] in seen:
-                raise DataError(f"entity {record[ENTITY_KEY]!r} appears twice in the cohort",
-                                entity=record[ENTITY_KEY])
-            seen.add(record[ENTITY_KEY])
+        _once_each(record[ENTITY_KEY] for _, record in routed)
         results: list[Evaluation | None] = [None] * len(routed)
         for entity_type, standard in self._variants.items():
             rows = [k for k, (t, _) in enumerate(routed) if t == entity_type]
             for k, evaluation in zip(rows, standard.evaluate_cohort([routed[k][1] for k in rows])):
                 results[k] = evaluation
         return tuple(e for e in results if e is not None)
+
+    def evaluate_sql(self, source: Any, table: str | None = None) -> tuple[Evaluation, ...]:
+        """As Standard.evaluate_sql, each type's rows scored in the database by its type's query,
+        as a cohort of their own; the same refusals as evaluate_cohort for a row without a type."""
+        from .backends.sql.typed import split_by_type
+
+        key = self.entity_type_input
+        with split_by_type(source, table, key, list(self._variants)) as split:
+            for index, (entity, kind) in enumerate(split.order):
+                self._routed({ENTITY_KEY: entity, key: kind}, index)
+            _once_each(str(entity) for entity, _ in split.order)
+            scored = {e.entity: e for t, part in split.parts.items() for e in self._variants[t].evaluate_sql(*part)}
+        return tuple(scored[str(entity)] for entity, _ in split.order)
 
     def evaluate(self, record: Mapping[str, Any], *,
                  cohort: Sequence[Mapping[str, Any]] | None = None) -> Evaluation:
@@ -543,6 +551,15 @@ class TypedStandard(Standard):
     def __repr__(self) -> str:
         return (f"<Standard {self.title!r} edition={self.edition!r} entity types={', '.join(self.entity_types)} "
                 f"indicators={len(self.indicator_codes)}>")
+
+
+def _once_each(entities: Iterable[str]) -> None:
+    """Refuse a cohort naming an entity twice: the first name seen again."""
+    seen: set[str] = set()
+    for entity in entities:
+        if entity in seen:
+            raise DataError(f"entity {entity!r} appears twice in the cohort", entity=entity)
+        seen.add(entity)
 
 
 def _parts(records: Iterable[Mapping[str, Any]], chunk: int, *, whole: bool) -> Iterator[list[Mapping[str, Any]]]:

@@ -128,3 +128,23 @@ def test_a_fixed_sample_of_generated_cohorts_agrees_with_the_reference_on_postgr
         records = data.draw(cohorts(python, max_size=5, zeros=True))
         assert compare(standard, expected, records) == []
     agrees()
+
+
+def test_a_typed_table_in_postgresql_is_split_by_type_where_it_lives(connection: Any) -> None:
+    """county-and-city.scs on a PostgreSQL table: each type's rows a temporary view, scored by
+    its type's query; the views are gone afterwards."""
+    standard = scr.load(STANDARDS / "examples" / "county-and-city.scs")
+    records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / "county-and-city-cohort.json")]
+    keys = sorted({key for record in records for key in record})
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS typed_stats")
+        cursor.execute("CREATE TABLE typed_stats (" + ", ".join(f'"{key}" TEXT' for key in keys) + ")")
+        cursor.executemany(f"INSERT INTO typed_stats VALUES ({', '.join(['%s'] * len(keys))})",
+                           [[None if r.get(k) is None else str(r[k]) for k in keys] for r in records])
+    connection.commit()
+    scored = standard.evaluate_sql(connection, "typed_stats")
+    expected = standard.evaluate_cohort(records)
+    assert [e.to_dict() for e in scored] == [e.to_dict() for e in expected]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM information_schema.views WHERE table_name LIKE 'scr_typed_%'")
+        assert cursor.fetchone() == (0,)

@@ -302,22 +302,29 @@ def score_table(plan: ScoringPlan, source: Any, table: str | None = None) -> tup
         assert table is not None, "a PostgreSQL connection needs a table name"
         return _score_postgres(plan, source, table)
     duckdb = require("duckdb", "sql")
+    relation = duckdb_relation(source, table)
+    name = f"scr_input_{next(_TABLES)}"
+    columns = dict(zip(relation.columns, map(str, relation.types)))
+    query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns), nodes=False)
+    try:
+        rows = in_table_order(relation.query(name, query.sql(pretty=False)).fetchall())
+    except duckdb.OutOfRangeException as error:
+        raise _overflow(error) from None
+    return _finish(plan, query, rows)
+
+
+def duckdb_relation(source: Any, table: str | None) -> Any:
+    """What score_table reads on DuckDB, as a relation: a relation itself, a connection's table,
+    or a pandas or Arrow table registered with an embedded DuckDB."""
+    duckdb = require("duckdb", "sql")
     if isinstance(source, duckdb.DuckDBPyRelation):
-        name = f"scr_input_{next(_TABLES)}"
-        columns = dict(zip(source.columns, map(str, source.types)))
-        query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns), nodes=False)
-        try:
-            rows = in_table_order(source.query(name, query.sql(pretty=False)).fetchall())
-        except duckdb.OutOfRangeException as error:
-            raise _overflow(error) from None
-        return _finish(plan, query, rows)
+        return source
     if not isinstance(source, duckdb.DuckDBPyConnection):
         connection = duckdb.connect()
         connection.register("scr_input", source)
-        return score_table(plan, connection.table("scr_input"))
+        return connection.table("scr_input")
     assert table is not None, "a DuckDB connection needs a table name"
-    relation = source.table(table) if "." not in table else source.sql(f"SELECT * FROM {_table(table).sql('duckdb')}")
-    return score_table(plan, relation)
+    return source.table(table) if "." not in table else source.sql(f"SELECT * FROM {_table(table).sql('duckdb')}")
 
 
 def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[ResultColumns, list[str]]:
