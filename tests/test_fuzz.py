@@ -6,6 +6,7 @@ end in a result or one of the library's own errors, in bounded time.  Also the l
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ import smartcity_rules as scr
 from smartcity_rules.language import parse as parse_module
 from smartcity_rules.testing import cohorts
 
+from .conftest import load_script
 from .fuzzing import (
     LOADED,
     STANDARDS,
@@ -179,3 +181,13 @@ def test_guided_by_coverage_the_data_readers_give_only_data_file_errors(text: st
         assert str(error)
         return
     assert isinstance(records, list) and all(isinstance(r, dict) for r in records)
+
+
+def test_the_long_fuzzer_runs_a_short_fixed_slice_with_duckdb(capsys: pytest.CaptureFixture[str]) -> None:
+    """tools/fuzz.py, 24 cases from seed 0 with --duckdb: every category tried, the DuckDB ones
+    included, none failing."""
+    fuzz = load_script("tools/fuzz.py")
+    assert fuzz.main(["--cases", "24", "--seed", "0", "--duckdb"]) == 0
+    printed = capsys.readouterr().out
+    for category in [*fuzz.MIX, *fuzz.DUCKDB_MIX]:
+        assert re.search(rf"^{re.escape(category)}: [1-9]\d* tried, 0 distinct failures$", printed, re.M), category

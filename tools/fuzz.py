@@ -3,6 +3,7 @@ library's own robustness, in mixed categories.
 
     python tools/fuzz.py --cases 1000000 --workers 2          # about an hour on 2 cores
     python tools/fuzz.py --minutes 5 --seed 7
+    python tools/fuzz.py --minutes 30 --duckdb                # and the SQL back-end on DuckDB
 
 Categories (tests/differential.py and tests/fuzzing.py):
 - standards and cohorts: random standards that pass the checker, cohorts of every sign,
@@ -12,7 +13,10 @@ Categories (tests/differential.py and tests/fuzzing.py):
 - documents: the standard with hostile labels and names, published as HTML and Markdown;
 - random programs, mutated standards: whatever the grammar or a mutation gives, `load`
   answers with a standard or our own diagnostics, nothing else, in bounded time;
-- spoiled statistics: shipped standards on records of every wrong shape: only DataErrors.
+- spoiled statistics: shipped standards on records of every wrong shape: only DataErrors;
+- with --duckdb, the standards and cohorts (plain and typed by entity) scored by the SQL
+  back-end on an embedded DuckDB as well, against the reference (each query planned anew, so
+  these cases are slower).
 
 Prints cases per second and, per category, the cases tried and every distinct failure with a
 shrunk reproducer (a differential failure shrinks to a small standard and cohort). Exit 1 on
@@ -22,6 +26,7 @@ any failure. Seeds are `--seed` + the case's index, so a reported seed reruns al
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
 import sys
 import time
@@ -42,18 +47,23 @@ from tests import differential, fuzzing
 # Share of the cases each category gets: the differential ones are the point, and the cheapest.
 MIX = {"standards and cohorts": 6, "data files": 2, "use chains": 1, "documents": 1, "entity types": 1,
        "random programs": 1, "mutated standards": 1, "spoiled statistics": 1}
+DUCKDB_MIX = {"standards and cohorts on duckdb": 2, "entity types on duckdb": 1}
 SLOW = 10.0  # seconds: a case slower than this is a failure of its own (unbounded work)
 
 
-def _category(index: int) -> str:
-    wheel = [name for name, share in MIX.items() for _ in range(share)]
+def _mix(duckdb: bool) -> dict[str, int]:
+    return MIX | DUCKDB_MIX if duckdb else MIX
+
+
+def _category(index: int, duckdb: bool = False) -> str:
+    wheel = [name for name, share in _mix(duckdb).items() for _ in range(share)]
     return wheel[index % len(wheel)]
 
 
 # ---------------------------------------------------------------- one case
-def run_case(seed: int) -> tuple[str, str | None]:
+def run_case(seed: int, duckdb: bool = False) -> tuple[str, str | None]:
     """The category of the case of a seed, and its failure (None: it passed)."""
-    category = _category(seed)
+    category = _category(seed, duckdb)
     start = time.perf_counter()
     try:
         failure = _RUNNERS[category](seed)
@@ -74,6 +84,19 @@ def _differential(category: str) -> Callable[[int], str | None]:
         again = lambda c: differential.one_again(c, category)  # noqa: E731
         small = differential.shrink(case, lambda c: again(c).failed)
         return (f"seed {seed}: {outcome.failure}\n--- shrunk, it gives: {again(small).failure}\n"
+                f"{differential.reproducer(small)}")
+    return run
+
+
+def _on_duckdb(category: str) -> Callable[[int], str | None]:
+    """A differential category's case scored by the SQL back-end on DuckDB, against the reference."""
+    def run(seed: int) -> str | None:
+        case, _ = differential.one(seed, category)
+        outcome = differential.run_on_duckdb(case)
+        if not outcome.failed:
+            return None
+        small = differential.shrink(case, lambda c: differential.run_on_duckdb(c).failed)
+        return (f"seed {seed}: {outcome.failure}\n--- shrunk, it gives: {differential.run_on_duckdb(small).failure}\n"
                 f"{differential.reproducer(small)}")
     return run
 
@@ -112,6 +135,8 @@ _RUNNERS: dict[str, Callable[[int], str | None]] = {
     "random programs": _drawn(fuzzing.programs(), fuzzing.load_outcome),
     "mutated standards": _drawn(_mutations(), fuzzing.load_outcome),
     "spoiled statistics": _drawn(st.tuples(st.sampled_from(sorted(fuzzing.LOADED)), st.data()), _spoiled),
+    "standards and cohorts on duckdb": _on_duckdb("standards and cohorts"),
+    "entity types on duckdb": _on_duckdb("entity types"),
 }
 
 
@@ -129,13 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=60 * 24, help="at most this long")
     parser.add_argument("--seed", type=int, default=0, help="the first case's seed")
     parser.add_argument("--workers", type=int, default=1, help="processes (cases are independent)")
+    parser.add_argument("--duckdb", action="store_true", help="also score generated cases on DuckDB (the sql extra)")
     args = parser.parse_args(argv)
     start = time.monotonic()
     seeds = _seeds(args.seed, args.cases, start + args.minutes * 60)
     tried: Counter[str] = Counter()
     failures: dict[str, dict[str, None]] = {}
     with multiprocessing.Pool(args.workers) if args.workers > 1 else _Serial() as pool:
-        for category, failure in pool.imap_unordered(run_case, seeds, chunksize=64):
+        for category, failure in pool.imap_unordered(functools.partial(run_case, duckdb=args.duckdb), seeds,
+                                                     chunksize=64):
             tried[category] += 1
             if failure is not None and failure not in failures.get(category, {}):
                 failures.setdefault(category, {})[failure] = None
@@ -143,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             total = sum(tried.values())
             if total % 10_000 == 0:
                 _progress(total, time.monotonic() - start, sum(len(f) for f in failures.values()))
-    _report(tried, failures, time.monotonic() - start)
+    _report(tried, failures, time.monotonic() - start, _mix(args.duckdb))
     return 1 if failures else 0
 
 
@@ -164,10 +191,10 @@ def _progress(total: int, seconds: float, failed: int) -> None:
     print(f"  {total} cases, {total / seconds:.0f} a second, {failed} failures", flush=True)
 
 
-def _report(tried: Counter[str], failures: dict[str, dict[str, None]], seconds: float) -> None:
+def _report(tried: Counter[str], failures: dict[str, dict[str, None]], seconds: float, mix: dict[str, int]) -> None:
     total = sum(tried.values())
     print(f"{total} cases in {seconds:.0f} s: {total / max(seconds, 1e-9):.0f} cases a second")
-    for category in MIX:
+    for category in mix:
         found = failures.get(category, {})
         print(f"{category}: {tried[category]} tried, {len(found)} distinct failures")
         for failure in found:
