@@ -101,11 +101,13 @@ class EditionDiff:
                      if e.indicators or e.old.total != e.new.total or e.rating_changed)
 
     def to_dict(self) -> dict[str, Any]:
+        changed = self.changed
+        moved = {id(e) for e in changed}  # by identity: comparing whole results would be quadratic
         return {
             "old": _edition(self.old), "new": _edition(self.new),
             "definitions": [d.to_dict() for d in self.definitions],
-            "entities": [e.to_dict() for e in self.changed],
-            "unchanged": [e.entity for e in self.entities if e not in self.changed],
+            "entities": [e.to_dict() for e in changed],
+            "unchanged": [e.entity for e in self.entities if id(e) not in moved],
         }
 
     def render(self) -> str:
