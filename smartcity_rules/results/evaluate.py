@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from ..backends.protocol import Backend, Batch, Executor, ResultColumns
 from ..backends.python.codegen import generate
 from ..backends.python.executor import PythonBackend, PythonExecutor
@@ -47,6 +45,7 @@ from .evaluation import (
     Status,
 )
 from .nodes import NodeScores
+from .objects import ResultObjects
 from .rating import Ratings
 
 if TYPE_CHECKING:
@@ -168,17 +167,12 @@ class ScoredBatch:
         ratings = self.ratings
         return None if ratings is None else ratings.ranks[row]
 
+    @functools.cached_property
+    def objects(self) -> ResultObjects:
+        return ResultObjects(self)
+
     def indicators(self, row: int) -> tuple[IndicatorResult, ...]:
-        columns, shape, absent = self.columns, self.shape, Status.NOT_APPLICABLE
-        values = [column[row] for column in columns.values]
-        stars = [column[row] for column in columns.stars]
-        found = tuple(IndicatorResult(info, status if value is not None else absent, value, star, points)
-                      for info, status, value, star, points in zip(
-                          shape.infos, shape.statuses, values, stars, self.points.leaves(row)))
-        if not columns.exact:
-            return found
-        return tuple(attrs.evolve(result, exact=columns.exact[k][row]) if k in columns.exact else result
-                     for k, result in enumerate(found))
+        return self.objects.indicators(row)
 
     @functools.cached_property
     def dicts(self) -> RowDicts:
@@ -189,10 +183,7 @@ class ScoredBatch:
         return self.dicts.evaluation(row, lambda: [m.to_dict() for m in self.missing(row)])
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
-        nodes = self.shape.plan.nodes
-        return tuple(GroupResult(nodes[g].name, nodes[g].bonus, self.points.node(g, row), nodes[g].maximum,
-                                 indicators, nodes[g].code, groups)
-                     for g, (indicators, groups) in zip(self.shape.plan.groups, self.shape.group_members))
+        return self.objects.groups(row)
 
     def missing(self, row: int) -> tuple[MissingValue, ...]:
         if not self.columns.missing:
@@ -225,11 +216,7 @@ class ScoredBatch:
         return self.points.missing_share(row)
 
     def nodes(self, row: int) -> tuple[NodeResult, ...]:
-        shape, points = self.shape, self.points
-        return tuple(NodeResult(node.kind.value, node.code, node.name, points.node(n, row), points.unrounded(n, row),
-                                node.maximum, members, provisional)
-                     for n, (node, members, provisional) in enumerate(
-                         zip(shape.plan.nodes, shape.node_members, shape.node_provisional)))
+        return self.objects.nodes(row)
 
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
         ratings, rule = self.ratings, self.shape.rating_rule
