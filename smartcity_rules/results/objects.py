@@ -22,8 +22,8 @@ from typing import Any
 
 import attrs
 
-from ..backends.python.executor import Pairs
 from ..plan import scoring as p
+from .dicts import value_parts
 from .evaluation import GroupResult, IndicatorResult, NodeResult, Status
 
 
@@ -45,13 +45,6 @@ class _Key(enum.Enum):
     STARRED = "starred"  # a leaf scored by stars: its points and its stars
     VALUED = "valued"  # any other leaf in scaled ints: its points and its value
     NONE = "none"  # Fractions throughout: made per row
-
-
-def _parts(column: Sequence[tuple[int, int] | None]) -> tuple[Sequence[int | None], Sequence[Any]]:
-    """A value column as numerators (None for not applicable) and denominators."""
-    if isinstance(column, Pairs):
-        return column.parts()
-    return [None if v is None else v[0] for v in column], [None if v is None else v[1] for v in column]
 
 
 class ResultObjects:
@@ -83,7 +76,7 @@ class ResultObjects:
 
     def _indicators(self, row: int) -> tuple[IndicatorResult, ...]:
         if self._values is None:
-            self._values = [_parts(column) for column in self.scored.columns.values]
+            self._values = [value_parts(column) for column in self.scored.columns.values]
         shape, found = self.shape, []
         for info, status, (nums, dens), stars, points in zip(
                 shape.infos, shape.statuses, self._values, self.scored.columns.stars, self.points.leaves(row)):
@@ -135,7 +128,7 @@ class ResultObjects:
             return _Key.NONE, (), (), ()  # a table's row is chosen by the exact value
         if isinstance(self.shape.plan.indicators[k].points, p.StarPoints):
             return _Key.STARRED, ints, columns.stars[k], ()
-        nums, dens = _parts(columns.values[k])
+        nums, dens = value_parts(columns.values[k])
         return _Key.VALUED, ints, nums, dens
 
     def _node(self, n: int, row: int) -> NodeResult:
