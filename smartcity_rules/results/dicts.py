@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any, cast
 
 from ..backends.python.executor import Pairs
-from ..language.numbers import fmt, fmt_pair
+from ..language.numbers import fmt, fmt_pair, fmt_ratio
 from ..plan import scoring as p
 from .evaluation import Status
 
@@ -48,6 +48,11 @@ class ScaledTexts(dict[int, str]):
         common = math.gcd(scaled, self.scale)
         text = self[scaled] = fmt_pair(scaled // common, self.scale // common)
         return text
+
+
+def _value_texts(nums: Sequence[int | None], dens: Sequence[Any]) -> list[str | None]:
+    """fmt() of a leaf's values, None where not applicable: a column at a time, as the other texts."""
+    return [None if num is None else fmt_ratio(num, den) for num, den in zip(nums, dens)]
 
 
 class _StarTexts(dict[int | None, str]):
@@ -154,24 +159,23 @@ class RowDicts:
     # applicable one has) with the row's figures set: fewer operations than any other way of
     # making a dict in CPython. Lists are made per entry, since callers may change them.
     @functools.cached_property
-    def _indicator_columns(self) -> list[tuple[dict[str, Any], Sequence[int | None], Sequence[Any],
-                                               Sequence[int | None], Sequence[str], tuple[str, ...]]]:
+    def _indicator_columns(self) -> list[tuple[dict[str, Any], Sequence[str | None], Sequence[int | None],
+                                               Sequence[str], tuple[str, ...]]]:
         shape = self.shape
-        return [(template, nums, dens, stars, points, provisional)
+        return [(template, _value_texts(nums, dens), stars, points, provisional)
                 for template, (nums, dens), stars, points, provisional in zip(
                     shape.indicator_dicts, self.all_values, self.scored.columns.stars, self.all_leaves,
                     shape.leaf_provisional)]
 
     def indicators(self, row: int) -> list[dict[str, Any]]:
         found = []
-        for template, nums, dens, stars, points, provisional in self._indicator_columns:
+        for template, values, stars, points, provisional in self._indicator_columns:
             entry = template.copy()
-            num = nums[row]
-            if num is None:
+            value = values[row]
+            if value is None:
                 entry["status"] = _NOT_APPLICABLE
             else:
-                common = math.gcd(num, dens[row])  # fmt_ratio, without its call
-                entry["value"] = fmt_pair(num // common, dens[row] // common)
+                entry["value"] = value
             entry["stars"] = stars[row]
             entry["points"] = points[row]
             entry["provisional"] = [*provisional] if provisional else []
