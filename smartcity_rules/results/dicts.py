@@ -221,12 +221,15 @@ class RowDicts:
         return found
 
     @functools.cached_property
-    def _levels(self) -> list[tuple[int, str, list[tuple[Callable[[int], str], str]], int]]:
-        """Per level: its rank, its name, each own requirement's writer and text, how many it has."""
-        rule = self.shape.rating_rule
-        levels = () if rule is None else rule.levels
-        return [(int(level.rank.value), level.name, list(zip(writers, texts)), len(level.requirements))
-                for level, writers, texts in zip(levels, self.writers, self.shape.texts)]
+    def _levels(self) -> list[tuple[int, str, list[tuple[Callable[[int], str], str]], int, list[tuple[bool, ...]]]]:
+        """Per level: its rank, its name, each own requirement's writer and text, how many it has,
+        and each row's outcomes (every requirement's, the implicit ones last), transposed in C."""
+        rule, ratings = self.shape.rating_rule, self.scored.ratings
+        if rule is None or ratings is None:
+            return []
+        return [(int(level.rank.value), level.name, list(zip(writers, texts)), len(level.requirements),
+                 list(zip(*held)) if held else [()] * self.rows)
+                for level, writers, texts, held in zip(rule.levels, self.writers, self.shape.texts, ratings.held)]
 
     def rating(self, row: int) -> dict[str, Any] | None:
         """RatingResult.to_dict(): the level reached, and each level's failed requirements."""
@@ -236,20 +239,26 @@ class RowDicts:
             return None
         levels: list[dict[str, Any]] = []
         first: tuple[int, str | None] | None = None  # the first level listed that is reached
-        for index, (level_rank, level_name, requirements, own) in enumerate(self._levels):
-            outcomes = ratings.outcomes(index, row)
-            failed = [{"requirement": text, "actual": actual(row)}
-                      for (actual, text), held in zip(requirements, outcomes) if not held]
-            for (which, _), held in zip(ratings.extras[index], outcomes[own:]):
-                if not held:
-                    implicit = scored.implicit(rule, which, held, row)
-                    failed.append({"requirement": implicit.text, "actual": implicit.actual})
-            reached = all(outcomes)
+        for index, (level_rank, level_name, requirements, own, outcomes) in enumerate(self._levels):
+            held = outcomes[row]
+            reached = all(held)
+            failed = [] if reached else self._failed(rule, index, requirements, own, held, row)
             if reached and first is None:
                 first = (level_rank, level_name)
             levels.append({"rank": level_rank, "name": level_name, "reached": reached, "failed": failed})
         rank, name = (0, None) if first is None else first
         return {"rank": rank, "name": name, "provisional": rule.provisional, "levels": levels}
+
+    def _failed(self, rule: Any, index: int, requirements: list[tuple[Callable[[int], str], str]], own: int,
+                held: tuple[bool, ...], row: int) -> list[dict[str, str]]:
+        """A level's failed requirements, its own first, as RatingResult.to_dict lists them."""
+        failed = [{"requirement": text, "actual": actual(row)}
+                  for (actual, text), ok in zip(requirements, held) if not ok]
+        for (which, _), ok in zip(self.scored.ratings.extras[index], held[own:]):
+            if not ok:
+                implicit = self.scored.implicit(rule, which, ok, row)
+                failed.append({"requirement": implicit.text, "actual": implicit.actual})
+        return failed
 
     def evaluation(self, row: int, missing: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
         """Evaluation.to_dict() of the row; `missing` writes its missing values."""
