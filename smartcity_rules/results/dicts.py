@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any, cast
 
 from ..backends.python.executor import Pairs
-from ..language.numbers import fmt, fmt_pair, fmt_ratio
+from ..language.numbers import fmt, fmt_pair
 from ..plan import scoring as p
 from .evaluation import Status
 
@@ -52,7 +52,9 @@ class ScaledTexts(dict[int, str]):
 
 def _value_texts(nums: Sequence[int | None], dens: Sequence[Any]) -> list[str | None]:
     """fmt() of a leaf's values, None where not applicable: a column at a time, as the other texts."""
-    return [None if num is None else fmt_ratio(num, den) for num, den in zip(nums, dens)]
+    gcd = math.gcd  # fmt_ratio, without a call per value
+    return [None if num is None else fmt_pair(num // (common := gcd(num, den)), den // common)
+            for num, den in zip(nums, dens)]
 
 
 class _StarTexts(dict[int | None, str]):
@@ -198,7 +200,7 @@ class RowDicts:
             entry = template.copy()
             entry["points"] = points[row]
             entry["unrounded"] = unrounded[row]
-            entry["members"] = [*members]
+            entry["members"] = [*members] if members else []
             found.append(entry)
         return found
 
