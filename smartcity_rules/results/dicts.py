@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any, cast
 
 from ..backends.python.executor import Pairs
-from ..language.numbers import fmt, fmt_pair, fmt_ratio
+from ..language.numbers import fmt, fmt_pair
 from ..plan import scoring as p
 from .evaluation import Status
 
@@ -25,7 +25,11 @@ _NOT_APPLICABLE = Status.NOT_APPLICABLE.value
 _ZERO = fmt(0)
 
 
-def _parts(values: Sequence[tuple[int, int] | None]) -> tuple[list[int | None], list[Any]]:
+def value_parts(values: Sequence[tuple[int, int] | None]) -> tuple[Sequence[int | None], Sequence[Any]]:
+    """A value column as numerators (None for not applicable) and denominators: a Python back-end's
+    Pairs holds them so, and a writer reading them needs no pair per value."""
+    if isinstance(values, Pairs):
+        return values.parts()
     return [None if v is None else v[0] for v in values], [None if v is None else v[1] for v in values]
 
 
@@ -43,6 +47,25 @@ class ScaledTexts(dict[int, str]):
     def __missing__(self, scaled: int) -> str:
         common = math.gcd(scaled, self.scale)
         text = self[scaled] = fmt_pair(scaled // common, self.scale // common)
+        return text
+
+
+def _value_texts(nums: Sequence[int | None], dens: Sequence[Any]) -> list[str | None]:
+    """fmt() of a leaf's values, None where not applicable: a column at a time, as the other texts."""
+    gcd = math.gcd  # fmt_ratio, without a call per value
+    return [None if num is None else fmt_pair(num // (common := gcd(num, den)), den // common)
+            for num, den in zip(nums, dens)]
+
+
+class _StarTexts(dict[int | None, str]):
+    """fmt() of a leaf's unrounded points for each star count, each made once: "0" for none."""
+
+    def __init__(self, points: p.StarPoints) -> None:
+        super().__init__()
+        self.points = points
+
+    def __missing__(self, stars: int | None) -> str:
+        text = self[stars] = _ZERO if stars is None else fmt(self.points.unrounded(0, 1, stars))
         return text
 
 
@@ -83,7 +106,7 @@ class RowDicts:
             elif node.leaf is not None and self.shape.plan.indicators[node.leaf].rounding is None:
                 found = self.leaf_texts(node.leaf)
             elif node.leaf is not None and self._by_stars(node.leaf):
-                found = self._star_texts(n, node.leaf)
+                found = self._star_texts(node.leaf)
             else:
                 unrounded = self.points.unrounded
                 found = [fmt(unrounded(n, row)) for row in range(self.rows)]
@@ -94,20 +117,10 @@ class RowDicts:
         """Whether leaf k's unrounded points follow from its stars alone (nodes.NodeScores._exact)."""
         return isinstance(self.shape.plan.indicators[k].points, p.StarPoints) and k not in self.scored.columns.exact
 
-    def _star_texts(self, n: int, k: int) -> list[str]:
-        """unrounded_texts of a leaf scored by stars: one text per star count, "0" where not applicable."""
-        columns, unrounded = self.scored.columns, self.points.unrounded
-        texts: dict[int | None, str] = {}
-        found = []
-        for row, (pair, stars) in enumerate(zip(columns.values[k], columns.stars[k])):
-            if pair is None:
-                found.append(_ZERO)
-                continue
-            text = texts.get(stars)
-            if text is None:
-                text = texts[stars] = fmt(unrounded(n, row))
-            found.append(text)
-        return found
+    def _star_texts(self, k: int) -> list[str]:
+        """unrounded_texts of a leaf scored by stars: one text per star count, "0" where not applicable
+        (no stars there: ResultColumns), as NodeScores._exact reads them."""
+        return list(map(_StarTexts(self.shape.plan.indicators[k].points).__getitem__, self.scored.columns.stars[k]))
 
     def leaf_texts(self, k: int) -> Sequence[str]:
         """fmt() of leaf k's points, for every row."""
@@ -130,7 +143,7 @@ class RowDicts:
     def all_values(self) -> list[tuple[Sequence[int | None], Sequence[Any]]]:
         """Each leaf's values as numerators (None for not applicable) and denominators."""
         values = self.scored.columns.values
-        return [column.parts() if isinstance(column, Pairs) else _parts(column) for column in values]
+        return [value_parts(column) for column in values]
 
     @functools.cached_property
     def writers(self) -> list[list[Callable[[int], str]]]:
@@ -144,48 +157,81 @@ class RowDicts:
         return [self.leaf_texts(k) for k in range(len(self.shape.plan.indicators))]
 
     # ------------------------------------------------------------ dicts
+    # Each entry is a copy of its fixed part (in to_dict()'s order of keys, the status an
+    # applicable one has) with the row's figures set: fewer operations than any other way of
+    # making a dict in CPython. Lists are made per entry, since callers may change them.
+    @functools.cached_property
+    def _indicator_columns(self) -> list[tuple[dict[str, Any], Sequence[str | None], Sequence[int | None],
+                                               Sequence[str], tuple[str, ...]]]:
+        shape = self.shape
+        return [(template, _value_texts(nums, dens), stars, points, provisional)
+                for template, (nums, dens), stars, points, provisional in zip(
+                    shape.indicator_dicts, self.all_values, self.scored.columns.stars, self.all_leaves,
+                    shape.leaf_provisional)]
+
     def indicators(self, row: int) -> list[dict[str, Any]]:
-        columns, shape = self.scored.columns, self.shape
         found = []
-        for template, status, provisional, (nums, dens), stars, points in zip(
-                shape.indicator_dicts, shape.status_texts, shape.leaf_provisional, self.all_values, columns.stars,
-                self.all_leaves):
+        for template, values, stars, points, provisional in self._indicator_columns:
             entry = template.copy()
-            num = nums[row]
-            if num is None:
+            value = values[row]
+            if value is None:
                 entry["status"] = _NOT_APPLICABLE
             else:
-                entry["status"] = status
-                entry["value"] = fmt_ratio(num, dens[row])
+                entry["value"] = value
             entry["stars"] = stars[row]
             entry["points"] = points[row]
-            entry["provisional"] = list(provisional)
+            entry["provisional"] = [*provisional] if provisional else []
             found.append(entry)
-        for k, exact in columns.exact.items():  # an irrational value, as IndicatorResult.to_dict writes it
+        for k, exact in self.scored.columns.exact.items():  # an irrational value, as IndicatorResult.to_dict writes it
             if exact[row] is not None:
                 found[k]["exact"] = str(exact[row])
         return found
 
-    def nodes(self, row: int) -> list[dict[str, Any]]:
+    @functools.cached_property
+    def _node_columns(self) -> list[tuple[dict[str, Any], Sequence[str], Sequence[str], tuple[str, ...]]]:
         shape = self.shape
+        return [({**template, "provisional": provisional}, points, unrounded, members)
+                for template, members, provisional, (points, unrounded) in zip(
+                    shape.node_dicts, shape.node_members, shape.node_provisional, self.all_nodes)]
+
+    def nodes(self, row: int) -> list[dict[str, Any]]:
         found = []
-        for template, members, provisional, (points, unrounded) in zip(
-                shape.node_dicts, shape.node_members, shape.node_provisional, self.all_nodes):
+        for template, points, unrounded, members in self._node_columns:
             entry = template.copy()
             entry["points"] = points[row]
             entry["unrounded"] = unrounded[row]
-            entry["members"] = list(members)
-            entry["provisional"] = provisional
+            entry["members"] = [*members] if members else []
             found.append(entry)
         return found
 
-    def groups(self, row: int) -> list[dict[str, Any]]:
+    @functools.cached_property
+    def _group_columns(self) -> list[tuple[dict[str, Any], Sequence[str], tuple[str, ...], tuple[str, ...]]]:
         nodes = self.shape.plan.nodes
-        return [{"name": nodes[g].name, "code": nodes[g].code, "bonus": nodes[g].bonus,
-                 "points": self.all_nodes[g][0][row], "max_points": maximum, "indicators": list(indicators),
-                 "groups": list(groups)}
+        return [({"name": nodes[g].name, "code": nodes[g].code, "bonus": nodes[g].bonus, "points": None,
+                  "max_points": maximum, "indicators": None, "groups": None}, self.all_nodes[g][0], indicators, groups)
                 for g, maximum, (indicators, groups) in zip(self.shape.plan.groups, self.shape.group_maxima,
                                                            self.shape.group_members)]
+
+    def groups(self, row: int) -> list[dict[str, Any]]:
+        found = []
+        for template, points, indicators, groups in self._group_columns:
+            entry = template.copy()
+            entry["points"] = points[row]
+            entry["indicators"] = [*indicators]
+            entry["groups"] = [*groups]
+            found.append(entry)
+        return found
+
+    @functools.cached_property
+    def _levels(self) -> list[tuple[int, str, list[tuple[Callable[[int], str], str]], int, list[tuple[bool, ...]]]]:
+        """Per level: its rank, its name, each own requirement's writer and text, how many it has,
+        and each row's outcomes (every requirement's, the implicit ones last), transposed in C."""
+        rule, ratings = self.shape.rating_rule, self.scored.ratings
+        if rule is None or ratings is None:
+            return []
+        return [(int(level.rank.value), level.name, list(zip(writers, texts)), len(level.requirements),
+                 list(zip(*held)) if held else [()] * self.rows)
+                for level, writers, texts, held in zip(rule.levels, self.writers, self.shape.texts, ratings.held)]
 
     def rating(self, row: int) -> dict[str, Any] | None:
         """RatingResult.to_dict(): the level reached, and each level's failed requirements."""
@@ -193,22 +239,28 @@ class RowDicts:
         ratings, rule = scored.ratings, self.shape.rating_rule
         if ratings is None or rule is None:
             return None
-        levels, reached = [], None
-        for index, level in enumerate(rule.levels):
-            outcomes = ratings.outcomes(index, row)
-            own = len(level.requirements)
-            failed = [{"requirement": text, "actual": actual(row)}
-                      for actual, text, held in zip(self.writers[index], self.shape.texts[index], outcomes) if not held]
-            for (which, _), held in zip(ratings.extras[index], outcomes[own:]):
-                if not held:
-                    implicit = scored.implicit(rule, which, held, row)
-                    failed.append({"requirement": implicit.text, "actual": implicit.actual})
-            if reached is None and all(outcomes):
-                reached = level
-            levels.append({"rank": int(level.rank.value), "name": level.name, "reached": all(outcomes),
-                           "failed": failed})
-        rank, name = (0, None) if reached is None else (int(reached.rank.value), reached.name)
+        levels: list[dict[str, Any]] = []
+        first: tuple[int, str | None] | None = None  # the first level listed that is reached
+        for index, (level_rank, level_name, requirements, own, outcomes) in enumerate(self._levels):
+            held = outcomes[row]
+            reached = all(held)
+            failed = [] if reached else self._failed(rule, index, requirements, own, held, row)
+            if reached and first is None:
+                first = (level_rank, level_name)
+            levels.append({"rank": level_rank, "name": level_name, "reached": reached, "failed": failed})
+        rank, name = (0, None) if first is None else first
         return {"rank": rank, "name": name, "provisional": rule.provisional, "levels": levels}
+
+    def _failed(self, rule: Any, index: int, requirements: list[tuple[Callable[[int], str], str]], own: int,
+                held: tuple[bool, ...], row: int) -> list[dict[str, str]]:
+        """A level's failed requirements, its own first, as RatingResult.to_dict lists them."""
+        failed = [{"requirement": text, "actual": actual(row)}
+                  for (actual, text), ok in zip(requirements, held) if not ok]
+        for (which, _), ok in zip(self.scored.ratings.extras[index], held[own:]):
+            if not ok:
+                implicit = self.scored.implicit(rule, which, ok, row)
+                failed.append({"requirement": implicit.text, "actual": implicit.actual})
+        return failed
 
     def evaluation(self, row: int, missing: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
         """Evaluation.to_dict() of the row; `missing` writes its missing values."""

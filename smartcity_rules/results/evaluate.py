@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from ..backends.protocol import Backend, Batch, Executor, ResultColumns
 from ..backends.python.codegen import generate
 from ..backends.python.executor import PythonBackend, PythonExecutor
@@ -31,7 +29,7 @@ from ..language.numbers import fmt
 from ..plan import scoring as p
 from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
-from .dicts import RowDicts
+from .dicts import RowDicts, value_parts
 from .display import is_percentage, show_pair
 from .evaluation import (
     CohortInfo,
@@ -47,6 +45,7 @@ from .evaluation import (
     Status,
 )
 from .nodes import NodeScores
+from .objects import ResultObjects
 from .rating import Ratings
 
 if TYPE_CHECKING:
@@ -102,7 +101,6 @@ class _Shape:
         # entries start as copies of these, in to_dict()'s order of keys.
         self.indicator_dicts = tuple({**IndicatorResult(info, status, None, None, Fraction(0)).to_dict()}
                                      for info, status in zip(self.infos, self.statuses))
-        self.status_texts = tuple(status.value for status in self.statuses)
         self.leaf_provisional = tuple(info.provisional for info in self.infos)
         # Where a rating requirement's figure is in the columns, as Evaluation.indicator, node and group find it.
         self.leading = tuple(k for k, info in enumerate(self.infos) if info.leading)
@@ -145,6 +143,7 @@ class ScoredBatch:
         self.provisional = shape.provisional
         self.entity_type = shape.entity_type
         self.points = NodeScores(shape.plan, columns)
+        self._value_writers: dict[int, _ValueTexts] = {}
 
     @functools.cached_property
     def cohort(self) -> CohortInfo | None:
@@ -168,17 +167,12 @@ class ScoredBatch:
         ratings = self.ratings
         return None if ratings is None else ratings.ranks[row]
 
+    @functools.cached_property
+    def objects(self) -> ResultObjects:
+        return ResultObjects(self)
+
     def indicators(self, row: int) -> tuple[IndicatorResult, ...]:
-        columns, shape, absent = self.columns, self.shape, Status.NOT_APPLICABLE
-        values = [column[row] for column in columns.values]
-        stars = [column[row] for column in columns.stars]
-        found = tuple(IndicatorResult(info, status if value is not None else absent, value, star, points)
-                      for info, status, value, star, points in zip(
-                          shape.infos, shape.statuses, values, stars, self.points.leaves(row)))
-        if not columns.exact:
-            return found
-        return tuple(attrs.evolve(result, exact=columns.exact[k][row]) if k in columns.exact else result
-                     for k, result in enumerate(found))
+        return self.objects.indicators(row)
 
     @functools.cached_property
     def dicts(self) -> RowDicts:
@@ -189,10 +183,7 @@ class ScoredBatch:
         return self.dicts.evaluation(row, lambda: [m.to_dict() for m in self.missing(row)])
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
-        nodes = self.shape.plan.nodes
-        return tuple(GroupResult(nodes[g].name, nodes[g].bonus, self.points.node(g, row), nodes[g].maximum,
-                                 indicators, nodes[g].code, groups)
-                     for g, (indicators, groups) in zip(self.shape.plan.groups, self.shape.group_members))
+        return self.objects.groups(row)
 
     def missing(self, row: int) -> tuple[MissingValue, ...]:
         if not self.columns.missing:
@@ -225,11 +216,7 @@ class ScoredBatch:
         return self.points.missing_share(row)
 
     def nodes(self, row: int) -> tuple[NodeResult, ...]:
-        shape, points = self.shape, self.points
-        return tuple(NodeResult(node.kind.value, node.code, node.name, points.node(n, row), points.unrounded(n, row),
-                                node.maximum, members, provisional)
-                     for n, (node, members, provisional) in enumerate(
-                         zip(shape.plan.nodes, shape.node_members, shape.node_provisional)))
+        return self.objects.nodes(row)
 
     def rating(self, row: int, evaluation: Evaluation) -> RatingResult | None:
         ratings, rule = self.ratings, self.shape.rating_rule
@@ -277,15 +264,17 @@ class ScoredBatch:
             totals = self.dicts.node_texts(0)
             return lambda row: f"total {totals[row]}"
         if isinstance(req, s.LeadingRequirement):
-            return functools.partial(self._leading_actual, COMPARE[req.compare], req.stars.value)
+            bar = req.stars.value  # a whole count compared as an int: Fraction comparisons cost ten times more
+            return functools.partial(self._leading_actual, COMPARE[req.compare],
+                                     bar.numerator if bar.denominator == 1 else bar)
         if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
             k = shape.leaf_of[req.code]
-            stars, pairs = columns.stars[k], columns.values[k]
+            stars = columns.stars[k]
             absent = f"indicator {req.code}: not applicable"
             if req.on_stars:
                 shown = _StarTexts(f"indicator {req.code}: ")
                 return lambda row: absent if (count := stars[row]) is None else shown[count]
-            return functools.partial(self._value_actual, req.code, stars, pairs, shape.percent[req.code])
+            return self._value_texts(k, req.code)
         n = shape.node_of[req.code] if isinstance(req, s.IndicatorRequirement) else shape.group_of[req.group]
         texts = self.dicts.node_texts(n)
         named = (f"indicator {req.code}" if isinstance(req, s.IndicatorRequirement)
@@ -298,13 +287,37 @@ class ScoredBatch:
                    if (stars := columns.stars[k][row]) is not None and not compare(stars, bar)]
         return ", ".join(f"indicator {code}: {_stars(stars)}" for code, stars in failing) or "all hold"
 
-    def _value_actual(self, code: str, stars: Sequence[int | None], pairs: Sequence[Any], percent: bool,
-                      row: int) -> str:
-        pair = pairs[row]
-        if pair is None:
-            return f"indicator {code}: not applicable"
-        common = math.gcd(*pair)  # show_number(Fraction(*pair)), without the Fraction
-        return f"indicator {code}: {show_pair(pair[0] // common, pair[1] // common, percent)}"
+    def _value_texts(self, k: int, code: str) -> _ValueTexts:
+        """The writer of leaf k's value for any requirement on it: one per leaf, since a rating's
+        levels ask for the same indicator's value each (a row's text is made once)."""
+        found = self._value_writers.get(k)
+        if found is None:
+            writer = _ValueTexts(code, self.columns.values[k], self.shape.percent[code])
+            found = self._value_writers.setdefault(k, writer)
+        return found
+
+
+class _ValueTexts:
+    """`indicator CODE: value` for every row, shown as the rating shows it, each made when first asked for."""
+
+    def __init__(self, code: str, column: Sequence[tuple[int, int] | None], percent: bool) -> None:
+        self.absent = f"indicator {code}: not applicable"
+        self.prefix = f"indicator {code}: "
+        self.nums, self.dens = value_parts(column)
+        self.percent = percent
+        self.texts: list[str | None] = [None] * len(column)
+
+    def __call__(self, row: int) -> str:
+        text = self.texts[row]
+        if text is None:
+            num, den = self.nums[row], self.dens[row]
+            if num is None:
+                text = self.absent
+            else:
+                common = math.gcd(num, den)  # show_number(Fraction(num, den)), without the Fraction
+                text = self.prefix + show_pair(num // common, den // common, self.percent)
+            self.texts[row] = text  # the same text whichever thread writes it
+        return text
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:

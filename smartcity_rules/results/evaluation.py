@@ -346,7 +346,7 @@ class Evaluation:
     """Everything a standard says about one entity's statistics: a row of a scored batch.
 
     A light view: making one costs two attributes. Each figure is read from the batch's
-    result columns on first access, so a caller that needs only the rating pays only
+    result columns when asked for, so a caller that needs only the rating pays only
     for the rating.
     """
 
@@ -392,11 +392,14 @@ class Evaluation:
         of them; IndicatorResult.provisional says which belong to one indicator."""
         return self._rows.provisional
 
-    @functools.cached_property
+    # Indicators, groups and nodes are read anew each time (the batch keeps the row read last), not
+    # kept here: a cohort's evaluations keeping some 55 objects each cost the collector more than
+    # making them (results/objects.py).
+    @property
     def indicators(self) -> tuple[IndicatorResult, ...]:
         return self._rows.indicators(self._row)
 
-    @functools.cached_property
+    @property
     def groups(self) -> tuple[GroupResult, ...]:
         return self._rows.groups(self._row)
 
@@ -415,7 +418,7 @@ class Evaluation:
         """The share of the total's maximum resting on inputs the entity did not report."""
         return self._rows.missing_share(self._row)
 
-    @functools.cached_property
+    @property
     def nodes(self) -> tuple[NodeResult, ...]:
         """Every node's score, parents first: the total, then each group, indicator and item."""
         return self._rows.nodes(self._row)

@@ -43,6 +43,7 @@ class NodeScores:
         self._scaled = tuple(item.scaled for item in plan.indicators)
         self._ints: list[Sequence[int] | None] | None = None  # per node: scaled ints, or None
         self._by_stars: dict[tuple[int, int | None], Fraction] = {}
+        self._by_value: dict[tuple[int, int, int], Fraction] = {}  # a leaf's value -> its unrounded points
         self._rounded: list[list[Fraction]] = []
         self._unrounded: list[list[Fraction]] = []
         self._applicable: dict[int, list[bool]] = {}  # per node, on first use
@@ -93,7 +94,13 @@ class NodeScores:
             if found is None:
                 found = self._by_stars.setdefault(key, item.points.unrounded(value[0], value[1], stars))
             return found
-        return item.points.unrounded(value[0], value[1], stars)
+        # Fraction arithmetic costs half a record's scoring, and such leaves (deductions: counts of
+        # incidents) take few values: each made once per batch.
+        by_value = (k, *value)
+        found = self._by_value.get(by_value)
+        if found is None:
+            found = self._by_value.setdefault(by_value, item.points.unrounded(value[0], value[1], stars))
+        return found
 
     def missing_share(self, row: int) -> Fraction:
         """The share of the total's maximum carried by leaves that read an input missing in

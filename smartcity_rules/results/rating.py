@@ -14,6 +14,7 @@ from typing import Any
 from ..backends.protocol import ResultColumns
 from ..plan import scoring as p
 from ..plan.semantics import COMPARE
+from .dicts import value_parts
 from .nodes import NodeScores
 
 
@@ -33,7 +34,8 @@ def held(req: p.RequirementPlan, columns: ResultColumns, points: NodeScores) -> 
             return [s is not None and compare(s, stars) for s in columns.stars[k]]
         case p.IndicatorValue(_, k, threshold):
             top, bottom = threshold.numerator, threshold.denominator
-            decided = [v is not None and compare(v[0] * bottom, top * v[1]) for v in columns.values[k]]
+            nums, dens = value_parts(columns.values[k])  # no pair made per value
+            decided = [num is not None and compare(num * bottom, top * den) for num, den in zip(nums, dens)]
             if k in columns.exact:  # an irrational value: decided on it exactly, not as shown
                 return [held if e is None else compare(e, threshold) for held, e in zip(decided, columns.exact[k])]
             return decided
