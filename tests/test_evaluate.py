@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
+import weakref
 from fractions import Fraction
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 import smartcity_rules as scr
 from smartcity_rules import Status
 
-from .conftest import mini_record
+from .conftest import STANDARDS, mini_record
 
 INPUTS = """
 input a "a": count
@@ -450,3 +452,30 @@ def test_a_deduction_of_a_fractional_value_is_exact() -> None:
     assert standard.evaluate({"m": "1", "a": 5}).indicator(2).points == Fraction(-17, 100)  # 1/6 rounds to 0.17
     assert standard.evaluate({"m": "100", "a": 5}).indicator(2).points == -2
     assert standard.evaluate({"m": "100", "a": 5}).total == -1
+
+
+_COHORTS = {"shandong-community-2019.scs": "community-cohort.json", "shandong-city-2019.scs": "city-cohort.json",
+            "china-smart-city-evaluation-2016.scs": "national-cohort.json"}
+
+
+@pytest.mark.parametrize("name", sorted(_COHORTS))
+def test_a_scored_batch_is_freed_with_its_last_evaluation_without_the_collector(name: str) -> None:
+    """A batch that its own helpers referred back to was a cycle, freed only by the collector's
+    rare full passes: a stream's memory grew with the file. Every result read, then the
+    evaluations dropped: the batch must go by reference counting alone."""
+    standard = scr.load(STANDARDS / name)
+    records = standard.read(STANDARDS / "examples" / _COHORTS[name])
+    gc.disable()
+    try:
+        evaluations = list(standard.evaluate_stream(records))
+        for evaluation in evaluations:
+            evaluation.to_dict()
+            _ = evaluation.indicators, evaluation.groups, evaluation.nodes
+            _ = [(level.requirements, [r.actual for r in level.requirements])
+                 for level in (evaluation.rating.levels if evaluation.rating else ())]
+        batch = weakref.ref(evaluations[0]._rows)
+        del evaluations, evaluation, _
+        assert batch() is None
+    finally:
+        gc.enable()
+
