@@ -75,18 +75,22 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return data.report(err)
 
 
-BIG_FILE = 1 << 20  # bytes: from here on, `--engine auto` scores a file a column at a time
+BIG_FILE = 1 << 20  # bytes: from here on, `--engine auto` scores a cohort's file a column at a time
 
 
 def _batch(args: argparse.Namespace, standard: Standard) -> bool:
-    """Whether to score with the batch engine: when asked to; under auto, for Parquet and for
-    files of BIG_FILE bytes and more, when the standard runs on columns (numpy installed, one
-    plan for every entity, no construct the columnar back-end refuses) and without
-    --keep-going (whose report the record engine keeps row by row)."""
+    """Whether to score with the batch engine: when asked to; under auto, for Parquet, and for
+    other files of BIG_FILE bytes and more when the standard compares the cohort (rank, share:
+    the record engine would hold every record, and text cells are read one at a time either
+    way, so without a cohort the record engine streams faster in a third of the memory), when
+    the standard runs on columns (numpy installed, one plan for every entity, no construct the
+    columnar back-end refuses) and without --keep-going (whose report the record engine keeps
+    row by row)."""
     if args.engine != "auto":
         return bool(args.engine == "batch")
     path = Path(args.data)
-    big = path.suffix.lower() in PARQUET or (path.is_file() and path.stat().st_size >= BIG_FILE)
+    big = path.suffix.lower() in PARQUET or (standard.needs_cohort and path.is_file()
+                                             and path.stat().st_size >= BIG_FILE)
     return big and not args.keep_going and _runs_on_columns(standard)
 
 
@@ -169,7 +173,7 @@ class _Data:
         for part in scored:
             if self.scoring_errors is not None:
                 self.scoring_errors.extend(error for _, error in part.errors)
-            yield from part.evaluations()
+            yield from part.iter_evaluations()
 
     def where(self, error: DataError) -> str:
         """The error, led by the file and the entity's row where they are known."""
@@ -395,8 +399,8 @@ def _score_parser(sub: Any) -> None:
     score.add_argument("--entity", action="append", metavar="E", help="only this entity (repeatable)")
     score.add_argument("--engine", choices=("auto", "record", "batch", "duckdb"), default="auto",
                        help="record: record by record; batch: a column at a time (numpy); "
-                            "auto (default): batch for Parquet and files of 1 MB or more when the standard "
-                            "runs on columns and without --keep-going, else record; "
+                            "auto (default): batch for Parquet, and for files of 1 MB or more when the standard "
+                            "compares the cohort, if it runs on columns and without --keep-going, else record; "
                             "duckdb: read and score the file (Parquet, CSV, JSON) in an embedded DuckDB")
     _root_option(score)
     score.set_defaults(run=_score)

@@ -328,3 +328,21 @@ def test_a_standard_typed_by_entity_scores_tables_only_a_type_at_a_time() -> Non
 def test_square_roots_are_refused_naming_the_python_back_end() -> None:
     with pytest.raises(UnsupportedConstruct, match="formula operation Root; the python back-end"):
         scr.load(FIXTURES / "kitchen.scs").evaluate_table({})
+
+
+@pytest.mark.parametrize(("name", "cohort"), [("shandong-city-2019.scs", "city-cohort.json"),
+                                              ("china-smart-city-evaluation-2016.scs", "national-cohort.json")])
+def test_a_tables_evaluations_made_a_slice_at_a_time_are_the_same(name: str, cohort: str) -> None:
+    """iter_evaluations (what `score` writes out, in bounded memory) gives every row's results as
+    evaluations() does, rank and cohort included: each slice's cohort is the whole table's."""
+    standard = scr.load(STANDARDS / name)
+    table = {key: list(values) for key, values in _columns(scr.read_records(STANDARDS / "examples" / cohort)).items()}
+    result = standard.evaluate_table(table)
+    whole = [e.to_dict() for e in result.evaluations()]
+    assert [e.to_dict() for e in result.iter_evaluations(chunk=3)] == whole
+    assert [e.to_dict() for e in result.iter_evaluations()] == whole
+
+
+def _columns(records: Any) -> dict[str, list[Any]]:
+    keys = dict.fromkeys(key for record in records for key in record)
+    return {key: [record.get(key) for record in records] for key in keys}

@@ -33,9 +33,14 @@ def _score(*argv: str | Path) -> str:
     return out.getvalue()
 
 
-def test_parquet_is_read_a_row_group_at_a_time(tmp_path: Path) -> None:
-    parts = list(table_parts(_parquet(tmp_path))())
-    assert [part.num_rows for part in parts] == [5, 5, 5, 1]
+def test_parquet_is_read_a_block_of_rows_at_a_time_whatever_its_row_groups(tmp_path: Path) -> None:
+    """Row groups of 5, read 3 rows at a time; one row group of 16 (a writer may put a million
+    rows in one), read 5 at a time: the block, not the file, bounds a part."""
+    assert [part.num_rows for part in TableParts(_parquet(tmp_path), block=3)()] == [3] * 5 + [1]
+    whole = tmp_path / "one-group.parquet"
+    pq.write_table(pa.Table.from_pylist([dict(r) for r in scr.read_records(COHORT)]), whole)
+    assert [part.num_rows for part in TableParts(whole, block=5)()] == [5, 5, 5, 1]
+    assert [part.num_rows for part in table_parts(whole)()] == [16]
 
 
 def test_the_batch_engine_writes_what_the_record_engine_writes(tmp_path: Path) -> None:
@@ -105,7 +110,9 @@ def test_auto_scores_big_files_a_column_at_a_time(tmp_path: Path, suffix: str, m
     args = cli._parser().parse_args(["score", str(CITY), str(path)])
     assert not cli._batch(args, scr.load(CITY))  # a small file: record by record
     monkeypatch.setattr(cli, "BIG_FILE", 0)
-    assert cli._batch(args, scr.load(CITY))
+    assert cli._batch(args, scr.load(CITY))  # a big file of a cohort's standard (rank): by column
+    community = STANDARDS / "shandong-community-2019.scs"  # no cohort function: the record engine streams
+    assert not cli._batch(cli._parser().parse_args(["score", str(community), str(path)]), scr.load(community))
     assert not cli._batch(cli._parser().parse_args(["score", str(CITY), str(path), "--keep-going"]), scr.load(CITY))
     typed = STANDARDS / "examples" / "county-and-city.scs"
     assert not cli._batch(cli._parser().parse_args(["score", str(typed), str(path)]), scr.load(typed))

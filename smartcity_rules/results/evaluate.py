@@ -569,7 +569,9 @@ class CompiledStandard:
     def _result(self, scored: Any, cohort: Sequence[str] | None = None) -> TableResult:
         from .table import TableResult
 
-        return TableResult(scored, lambda: ScoredBatch(self._shape, scored.result_columns(), scored.entities, cohort))
+        everyone = scored.entities if cohort is None else cohort  # a slice's cohort is the whole table's
+        return TableResult(scored, lambda rows: ScoredBatch(self._shape, scored.result_columns(rows),
+                                                            scored.entities[rows], everyone))
 
     def evaluate(self, record: Record, cohort: Sequence[Record] | None = None) -> Evaluation:
         entity = self._entity(record, 0)

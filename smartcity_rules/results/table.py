@@ -10,7 +10,7 @@ requirement, and the conformance suite holds both to the same ranks on every row
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -31,7 +31,7 @@ class TableResult:
     """Scores of a table, one row an entity scored: `kept` maps rows to the table's rows, and
     `errors` holds (row, DataError) for each row left out under keep_going."""
 
-    def __init__(self, scored: Scored, batch: Callable[[], Rows]) -> None:
+    def __init__(self, scored: Scored, batch: Callable[[slice], Rows]) -> None:
         self.plan = scored.plan
         self.scored = scored
         self._batch = batch
@@ -183,8 +183,15 @@ class TableResult:
 
     def evaluations(self) -> tuple[Evaluation, ...]:
         """The rows as Evaluations, for explain and reports (built from the same columns)."""
-        batch = self._batch()
+        batch = self._batch(slice(None))
         return tuple(Evaluation(batch, row) for row in range(self.scored.rows))
+
+    def iter_evaluations(self, chunk: int = 10_000) -> Iterator[Evaluation]:
+        """The same Evaluations, made `chunk` rows at a time: a slice's results are freed once
+        its Evaluations are, so a table of any size is written out in bounded memory."""
+        for start in range(0, self.scored.rows, chunk):
+            batch = self._batch(slice(start, start + chunk))
+            yield from (Evaluation(batch, row) for row in range(min(chunk, self.scored.rows - start)))
 
     def to_numpy(self) -> dict[str, Array]:
         """Columns by name: entity, total and rating, then each leaf's stars and points; exact

@@ -169,15 +169,17 @@ class Scored:
         return attrs.evolve(self, entities=[self.entities[int(r)] for r in rows], leaves=leaves,
                             missing=[self.missing[int(r)] for r in rows], kept=self.kept[rows])
 
-    def result_columns(self) -> ResultColumns:
-        """The columns as every consumer reads them (see ResultColumns)."""
+    def result_columns(self, rows: slice = slice(None)) -> ResultColumns:
+        """The columns as every consumer reads them (see ResultColumns), of every row or a slice."""
         values, marks, points = [], [], []
+        count = len(range(*rows.indices(self.rows)))
         for leaf in self.leaves:
-            pairs = zip(leaf.num.tolist(), leaf.den.tolist(), leaf.applicable.tolist())
+            num, den = (rows_of(a, self.rows)[rows] for a in (leaf.num, leaf.den))
+            pairs = zip(num.tolist(), den.tolist(), leaf.applicable[rows].tolist())
             values.append([(int(n), int(d)) if ok else None for n, d, ok in pairs])
-            marks.append([None if s < 0 else s for s in leaf.stars.tolist()])
-            points.append(leaf.points.tolist())
-        return ResultColumns(tuple(values), tuple(marks), tuple(points), self.rows, self.missing, self.imputed)
+            marks.append([None if s < 0 else s for s in leaf.stars[rows].tolist()])
+            points.append(leaf.points[rows].tolist())
+        return ResultColumns(tuple(values), tuple(marks), tuple(points), count, self.missing[rows], self.imputed)
 
 
 class _Gathered:
