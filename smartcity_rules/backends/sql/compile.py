@@ -586,14 +586,28 @@ class Compiler:
         """The thresholds reached. For a threshold m (on the banding's scale) and den > 0,
         value x scale >= m exactly when num x scale >= m x den (<= alike): products only. A
         128-bit division costs DuckDB some 25 products (it is done in software), and the
-        floor division this replaced, one per value, was most of the query's divisions."""
+        floor division this replaced, one per value, was most of the query's divisions.
+        Where m x den could pass the dialect's digits (den above a bound known here), the row
+        takes the floor division instead, behind a CASE, so such a row is scored as before
+        rather than refused as an overflow."""
         st = self.st
         scaled = st.bind(mul(value.num, st.big_number(banding.scale)), "a")
         at_least = banding.rule is BandRule.AT_LEAST
         den = value.den
+        digits = DIGITS.get(self.dialect)
+        largest = max((abs(m) for m in banding.thresholds), default=0)
+        huge: exp.Expression | None = None
+        bound: exp.Expression | None = None
+        if digits is not None and not value.den_one and largest > 1:
+            huge = st.bind(cmp(exp.GT, den, st.big_number((10**digits - 1) // largest)), "x")
+            floor = _floor_div(scaled, den) if at_least else neg(_floor_div(neg(scaled), den))
+            bound = st.bind(case((huge, floor)), "q")
         counted: exp.Expression = exp.Literal.number(0)
         for m in banding.thresholds:
-            reached = cmp(exp.GTE if at_least else exp.LTE, scaled, mul(st.big_number(m), den))
+            kind = exp.GTE if at_least else exp.LTE
+            reached = cmp(kind, scaled, mul(st.big_number(m), den))
+            if huge is not None and bound is not None:
+                reached = case((huge, cmp(kind, bound, st.big_number(m))), default=reached)
             counted = add(counted, case((reached, exp.Literal.number(1)), default=exp.Literal.number(0)))
         return st.bind(counted, "s")
 
@@ -667,6 +681,13 @@ class Compiler:
     def divide_pairs(self, a: Pair, b: Pair) -> Pair:
         """a / b for b > 0 or b < 0 (the caller rules out 0), the denominator kept positive."""
         return self.signed(self.st.bind(mul(a.num, b.den), "n"), self.st.bind(mul(a.den, b.num), "d"))
+
+
+def _floor_div(a: exp.Expression, d: exp.Expression) -> exp.Expression:
+    """floor(a / d) for d > 0, by integer divisions of non-negative numbers only (engines
+    differ in how they divide negative ones)."""
+    return case((cmp(exp.GTE, a, exp.Literal.number(0)), div(a, d)),
+                default=neg(div(sub(sub(d, exp.Literal.number(1)), a), d)))
 
 
 def _order(key: exp.Expression, desc: bool) -> exp.Order:
