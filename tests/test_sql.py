@@ -143,6 +143,36 @@ def test_a_number_too_wide_for_the_dialect_is_refused_never_wrong() -> None:
     assert score_with_sql(path, [wide]) == ("refused", "InvalidValue", "A", "apps")
 
 
+def test_stars_of_a_value_on_a_huge_denominator_are_scored_not_overflowed(tmp_path: Path) -> None:
+    """Stars compare num x scale with m x den; where m x den could pass 38 digits (a den of
+    5 x 10^37, m = 9 on a scale of 10), the row takes the floor division instead and is scored
+    as Python does."""
+    path = tmp_path / "huge.scs"
+    path.write_text('''standard "huge" {
+    level city
+    edition "2024"
+    effective 2024-01-01
+    source "tests"
+    total 3 provisional
+}
+input whole "whole": count
+input part "part": count, part of whole
+bands rates = at least 50%, 60%, 70%, 80%, 90% provisional
+group "g" points 3 {
+    indicator 1 "share" {
+        value ratio(part, whole)
+        stars rates
+        points 3
+    }
+}
+''', encoding="utf-8")
+    records = [{"entity": "A", "whole": 5 * 10**37, "part": 10**35},
+               {"entity": "B", "whole": 5 * 10**37, "part": 15 * 10**36},
+               {"entity": "C", "whole": 10, "part": 7}]
+    assert score_with_python(path, records)[0] != "refused"
+    assert score_with_sql(path, records) == score_with_python(path, records)
+
+
 def sql_rows(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The rows `standard.to_sql` returns for the records, put in a DuckDB table of text columns."""
     keys = sorted({slot.key for slot in standard.plan.slots} | {slot.key + "@previous" for slot in standard.plan.slots})
