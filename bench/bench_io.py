@@ -1,7 +1,7 @@
 """Results at scale: what the rating, the results and to_dict cost next to the evaluation, and
 scoring 1k, 10k and 100k records from a CSV file to a CSV file stream, in time and memory.
 
-    python bench/bench_io.py [--sizes 1000,10000,100000] [--standard community]
+    python bench/bench_io.py [--sizes 1000,10000,100000] [--standard community] [--repeated]
 
 (1) In one process, a chunk of 10,000 records at a time (as `score` streams them), the CPU seconds
     (the best of --rounds) of
@@ -13,7 +13,11 @@ scoring 1k, 10k and 100k records from a CSV file to a CSV file stream, in time a
 (2) `smartcity-rules score STANDARD data.csv -o results.csv` in a fresh process per size: wall
     seconds and peak resident memory (the child's ru_maxrss), next to a hand-written pass that
     only reads the same CSV and writes each row back (csv.DictReader/writer), the floor of the I/O.
-The records are copies of the bundled cohort, renamed. See bench/README.md.
+The records are copies of the bundled cohort, renamed, each copy's numbers jittered (seeded): every
+input that is a part of another (`part of`) lowered by up to a tenth, in the places its cell was
+written with, so each record still scores without errors and its values are its own. A cohort of
+the bundled rows repeated (--repeated) shows every value over and over, and the texts' caches hit
+every time: it measures the caches, not the formatting. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import csv
 import gc
 import itertools
+import random
 import subprocess
 import sys
 import tempfile
@@ -39,19 +44,46 @@ STANDARDS = {"community": ("shandong-community-2019.scs", "community-cohort.csv"
              "national": ("china-smart-city-evaluation-2016.scs", "national-cohort.csv")}
 
 
-def write_cohort(source: Path, count: int, target: Path) -> None:
-    """`count` records: the cohort's rows over and over, each entity renamed `name#k`."""
+def write_cohort(source: Path, count: int, target: Path, standard: scr.Standard | None = None,
+                 seed: int = 1) -> None:
+    """`count` records: the cohort's rows over and over, each entity renamed `name#k`; with a
+    standard, each copy's parts jittered (jitter_row), so the values are distinct."""
     with source.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream))
     header, body = rows[0], rows[1:]
     at = header.index("entity")
+    parts = set() if standard is None else jittered_inputs(standard)
+    columns = [n for n, name in enumerate(header) if name in parts]
+    rnd = random.Random(seed)
     with target.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         for k in range(count):
             row = list(body[k % len(body)])
             row[at] = f"{row[at]}#{k}"
+            jitter_row(row, columns, rnd)
             writer.writerow(row)
+
+
+def jittered_inputs(standard: scr.Standard) -> set[str]:
+    """The inputs lowered: parts of a whole (`part of`) that are no whole themselves, since
+    lowering a part keeps it within its whole, and lowering a whole could put it under its parts."""
+    wholes = {i.part_of for i in standard.inputs if i.part_of}
+    return {i.name for i in standard.inputs if i.part_of and i.name not in wholes}
+
+
+def jitter_row(row: list[str], columns: list[int], rnd: random.Random) -> None:
+    """Lower each given cell holding a positive number by up to a tenth, in integer steps of its
+    last written place (`12.34` by hundredths), so a count stays a count and a cell its precision."""
+    for n in columns:
+        cell = row[n]
+        whole, dot, fraction = cell.partition(".")
+        if not (whole + fraction).isdigit():
+            continue  # empty (missing), or not a plain number: left as written
+        units = int(whole + fraction)
+        units -= rnd.randrange(0, units // 10 + 1)
+        text = str(units).rjust(len(fraction) + 1, "0")
+        row[n] = f"{text[:-len(fraction)]}.{text[-len(fraction):]}" if dot and fraction else text
 
 
 def in_process(standard: scr.Standard, data: Path, rounds: int = 3) -> dict[str, float]:
@@ -132,17 +164,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--standard", choices=sorted(STANDARDS), default="community")
     parser.add_argument("--rounds", type=int, default=3, help="in-process rounds of each step; the least is kept")
+    parser.add_argument("--repeated", action="store_true",
+                        help="the bundled rows repeated as they are (values repeat: the text caches always hit)")
     args = parser.parse_args()
     name, cohort = STANDARDS[args.standard]
     path = ROOT / "standards" / name
     standard = scr.load(path)
-    print(f"{path.name}: {len(standard.indicator_codes)} indicators, {len(standard.inputs)} inputs")
+    kind = "repeated" if args.repeated else "distinct (parts jittered, seed 1)"
+    print(f"{path.name}: {len(standard.indicator_codes)} indicators, {len(standard.inputs)} inputs; cohort {kind}")
     print(f"{'records':>8} {'e s':>7} {'r/e':>5} {'x/e':>5} {'d/e':>5} | {'score s':>8} {'MB':>6} "
           f"| {'copy s':>7} {'MB':>5} | score/copy")
     with tempfile.TemporaryDirectory() as scratch:
         for size in (int(s) for s in args.sizes.split(",")):
             data = Path(scratch) / f"data-{size}.csv"
-            write_cohort(ROOT / "standards" / "examples" / cohort, size, data)
+            write_cohort(ROOT / "standards" / "examples" / cohort, size, data, None if args.repeated else standard)
             spent = in_process(standard, data, args.rounds)
             score = child(SCORE, "score", str(path), str(data), "-o", str(Path(scratch) / "results.csv"))
             copy = child(HANDWRITTEN, str(data), str(Path(scratch) / "copy.csv"))

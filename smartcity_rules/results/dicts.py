@@ -150,7 +150,7 @@ class RowDicts:
         """Per level, the writer of each requirement's `actual` (ScoredBatch.actual_writer)."""
         rule = self.shape.rating_rule
         levels = () if rule is None else rule.levels
-        return [[self.scored.actual_writer(req) for req in level.requirements] for level in levels]
+        return [[self.scored.actual_writer(req, every_row=True) for req in level.requirements] for level in levels]
 
     @functools.cached_property
     def all_leaves(self) -> list[Sequence[str]]:

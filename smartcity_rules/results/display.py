@@ -8,6 +8,7 @@ import math
 from fractions import Fraction
 
 from ..language.check import ScoredIndicator
+from ..language.numbers import digits as int_text
 from ..language.numbers import fmt_pair
 
 
@@ -35,14 +36,24 @@ def show_pair(num: int, den: int, percent: bool = False, digits: int = 4) -> str
         common = math.gcd(num * 100, den)
         num, den = num * 100 // common, den // common
     suffix = "%" if percent else ""
-    exact = fmt_pair(num, den)
-    if "/" not in exact and len(exact.replace("-", "").replace(".", "").lstrip("0")) <= digits:
-        return exact + suffix
+    if _terminates(den):  # else fmt_pair writes `a/b`, never shown: no text made to look at
+        exact = fmt_pair(num, den)
+        if len(exact.replace("-", "").replace(".", "").lstrip("0")) <= digits:
+            return exact + suffix
     whole = abs(num) // den
     places = max(0, digits - len(str(whole))) if whole else 0
     if not whole and num:
         places = digits - 1 + _first_digit(abs(num), den)
-    return f"≈{fmt_pair(*_round_half_even(num, den, places))}{suffix}"
+    return f"≈{_decimal(_round_half_even(num, den, places), places)}{suffix}"
+
+
+@functools.lru_cache(maxsize=1 << 10)  # a cohort's values have few denominators (their wholes)
+def _terminates(den: int) -> bool:
+    """Whether 1/den (den > 0) is a terminating decimal: den has no prime factor but 2 and 5."""
+    rest = den >> ((den & -den).bit_length() - 1)
+    while rest % 5 == 0:
+        rest //= 5
+    return rest == 1
 
 
 def _first_digit(num: int, den: int) -> int:
@@ -53,11 +64,22 @@ def _first_digit(num: int, den: int) -> int:
     return place
 
 
-def _round_half_even(num: int, den: int, places: int) -> tuple[int, int]:
-    """round(num/den, places) as Python rounds a Fraction (ties to even), in lowest terms."""
-    scale = 10**places
+def _round_half_even(num: int, den: int, places: int) -> int:
+    """round(num/den, places) as Python rounds a Fraction (ties to even), times 10**places."""
+    scale: int = 10**places  # an int: places >= 0 (typeshed types an int power as Any)
     quotient, remainder = divmod(num * scale, den)
     if 2 * remainder > den or (2 * remainder == den and quotient % 2):
         quotient += 1
-    common = math.gcd(quotient, scale)
-    return quotient // common, scale // common
+    return quotient
+
+
+def _decimal(scaled: int, places: int) -> str:
+    """fmt_pair() of scaled / 10**places, written from the digits without reducing the fraction:
+    the integer part, then the places' digits without their trailing zeros (fmt_pair writes a
+    terminating decimal with just as many places as its lowest terms need)."""
+    if not places:
+        return int_text(scaled)
+    text = int_text(abs(scaled)).rjust(places + 1, "0")
+    head, tail = text[:-places], text[-places:].rstrip("0")
+    sign = "-" if scaled < 0 else ""
+    return f"{sign}{head}.{tail}" if tail else f"{sign}{head}"

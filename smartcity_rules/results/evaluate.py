@@ -17,7 +17,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..backends.protocol import Backend, Batch, Executor, ResultColumns
 from ..backends.python.codegen import generate
@@ -260,9 +260,10 @@ class ScoredBatch:
         """What the entity had, for the requirement's line in a report: read from the columns."""
         return self.actual_writer(req)(row)
 
-    def actual_writer(self, req: s.Requirement) -> Callable[[int], str]:
+    def actual_writer(self, req: s.Requirement, every_row: bool = False) -> Callable[[int], str]:
         """actual(req, row) for any row: the requirement's kind is looked at once, and the texts
-        of its figure's few distinct values are made once each."""
+        of its figure's few distinct values are made once each. With `every_row` (to_dict, which
+        asks for most rows' texts) a value's texts are made for all rows at once and read by index."""
         shape, columns = self.shape, self.columns
         if isinstance(req, s.TotalRequirement):
             totals = self.dicts.node_texts(0)
@@ -278,7 +279,8 @@ class ScoredBatch:
             if req.on_stars:
                 shown = _StarTexts(f"indicator {req.code}: ")
                 return lambda row: absent if (count := stars[row]) is None else shown[count]
-            return self._value_texts(k, req.code)
+            writer = self._value_texts(k, req.code)
+            return writer.column().__getitem__ if every_row else writer
         n = shape.node_of[req.code] if isinstance(req, s.IndicatorRequirement) else shape.group_of[req.group]
         texts = self.dicts.node_texts(n)
         named = (f"indicator {req.code}" if isinstance(req, s.IndicatorRequirement)
@@ -312,6 +314,7 @@ class _ValueTexts:
         self.nums, self.dens = value_parts(column)
         self.percent = percent
         self.texts: list[str | None] = [None] * len(column)
+        self._column: list[str] | None = None
 
     def __call__(self, row: int) -> str:
         text = self.texts[row]
@@ -324,6 +327,17 @@ class _ValueTexts:
                 text = self.prefix + show_pair(num // common, den // common, self.percent)
             self.texts[row] = text  # the same text whichever thread writes it
         return text
+
+    def column(self) -> list[str]:
+        """Every row's text, made once in one comprehension: to_dict asks for most rows' (a rating's
+        levels fail most entities on some value), and a call per row cost more than the texts."""
+        if self._column is None:
+            gcd, show, prefix, percent, absent = math.gcd, show_pair, self.prefix, self.percent, self.absent
+            self._column = [absent if num is None else
+                            prefix + show(num // (common := gcd(num, den)), den // common, percent)
+                            for num, den in zip(self.nums, self.dens)]
+            self.texts = cast("list[str | None]", self._column)  # __call__'s texts, the same ones
+        return self._column
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
