@@ -84,14 +84,7 @@ def test_bad_data_and_hard_numbers_agree_on_postgresql(connection: Any) -> None:
 def test_a_table_in_postgresql_is_scored_where_it_lives(connection: Any) -> None:
     standard = scr.load(STANDARDS / "shandong-community-2019.scs")
     records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / "community-cohort.json")]
-    keys = sorted({key for record in records for key in record})
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS stats")
-        cursor.execute("CREATE TABLE stats (" + ", ".join(f'"{key}" TEXT' for key in keys) + ")")
-        cursor.executemany(f"INSERT INTO stats VALUES ({', '.join(['%s'] * len(keys))})",
-                           [[None if r.get(k) is None else str(r[k]) if not isinstance(r[k], float) else repr(r[k])
-                             for k in keys] for r in records])
-    connection.commit()
+    _text_table(connection, "stats", records)
     ours = {e.entity: (e.total, e.rating_rank) for e in standard.evaluate_sql(connection, "stats")}
     theirs = {e.entity: (e.total, e.rating_rank) for e in standard.evaluate_cohort(records)}
     assert ours == theirs
@@ -135,16 +128,22 @@ def test_a_typed_table_in_postgresql_is_split_by_type_where_it_lives(connection:
     its type's query; the views are gone afterwards."""
     standard = scr.load(STANDARDS / "examples" / "county-and-city.scs")
     records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / "county-and-city-cohort.json")]
-    keys = sorted({key for record in records for key in record})
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS typed_stats")
-        cursor.execute("CREATE TABLE typed_stats (" + ", ".join(f'"{key}" TEXT' for key in keys) + ")")
-        cursor.executemany(f"INSERT INTO typed_stats VALUES ({', '.join(['%s'] * len(keys))})",
-                           [[None if r.get(k) is None else str(r[k]) for k in keys] for r in records])
-    connection.commit()
+    _text_table(connection, "typed_stats", records)
     scored = standard.evaluate_sql(connection, "typed_stats")
     expected = standard.evaluate_cohort(records)
     assert [e.to_dict() for e in scored] == [e.to_dict() for e in expected]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM information_schema.views WHERE table_name LIKE 'scr_typed_%'")
         assert cursor.fetchone() == (0,)
+
+
+def _text_table(connection: Any, name: str, records: list[dict[str, Any]]) -> None:
+    """The records as a table of text columns, each value as the record reads it (a float by its repr)."""
+    keys = sorted({key for record in records for key in record})
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE TABLE "{name}" (' + ", ".join(f'"{key}" TEXT' for key in keys) + ")")
+        cursor.executemany(f'INSERT INTO "{name}" VALUES ({", ".join(["%s"] * len(keys))})',
+                           [[None if r.get(k) is None else repr(r[k]) if isinstance(r[k], float) else str(r[k])
+                             for k in keys] for r in records])
+    connection.commit()
