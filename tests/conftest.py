@@ -32,6 +32,13 @@ def load_script(relative: str) -> ModuleType:
     return module
 GOLDEN = Path(__file__).resolve().parent / "golden"
 STANDARDS = ROOT / "standards"
+# Every shipped standard with its bundled cohort (the z-score example has a cohort of its own kind).
+SHIPPED_COHORTS = [(STANDARDS / "shandong-city-2019.scs", "city-cohort.json"),
+                   (STANDARDS / "shandong-county-2019.scs", "county-cohort.json"),
+                   (STANDARDS / "shandong-community-2019.scs", "community-cohort.json"),
+                   (STANDARDS / "china-smart-city-evaluation-2016.scs", "national-cohort.json"),
+                   (STANDARDS / "examples" / "digital-development-index.scs", "index-cohort.json"),
+                   (STANDARDS / "examples" / "county-and-city.scs", "county-and-city-cohort.json")]
 
 
 class Golden:

@@ -18,15 +18,9 @@ import smartcity_rules as scr
 from smartcity_rules.results.evaluation import Evaluation, GroupResult, IndicatorResult, NodeResult, Status
 from smartcity_rules.testing import cohorts
 
-from .conftest import ROOT
+from .conftest import SHIPPED_COHORTS, STANDARDS
 
-STANDARDS = ROOT / "standards"
-PAIRS = [(STANDARDS / "shandong-city-2019.scs", "city-cohort.json"),
-         (STANDARDS / "shandong-county-2019.scs", "county-cohort.json"),
-         (STANDARDS / "shandong-community-2019.scs", "community-cohort.json"),
-         (STANDARDS / "china-smart-city-evaluation-2016.scs", "national-cohort.json"),
-         (STANDARDS / "examples" / "digital-development-index.scs", "index-cohort.json"),
-         (STANDARDS / "examples" / "county-and-city.scs", "county-and-city-cohort.json")]
+PAIRS = SHIPPED_COHORTS
 ZSCORE = scr.load(STANDARDS / "examples" / "digital-development-zscore.scs")
 
 
