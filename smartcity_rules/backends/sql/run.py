@@ -288,13 +288,11 @@ def result_columns(plan: ScoringPlan, query: Query, result: Columns) -> ResultCo
 
 
 def _points(nums: Sequence[int], dens: Sequence[int], scale: int) -> list[int]:
-    """Points scaled to whole numbers, as int(Fraction(num, den) * scale): the plan scales only
-    indicators whose every possible points are whole then, so the division is exact."""
-    scaled = []
-    for num, den in zip(nums, dens):
-        whole, left = divmod(num * scale, den)
-        scaled.append(whole if not left else int(Fraction(num * scale, den)))
-    return scaled
+    """Points scaled to whole numbers, int(Fraction(num, den) * scale): a division truncated
+    toward zero (the plan scales only indicators whose points are then whole)."""
+    if dens and min(dens) <= 0:
+        return [int(Fraction(num * scale, den)) for num, den in zip(nums, dens)]
+    return [num * scale // den if num >= 0 else -(-num * scale // den) for num, den in zip(nums, dens)]
 
 
 def _imputed(plan: ScoringPlan, k: int, cells: Sequence[Any]) -> Any:
