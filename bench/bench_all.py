@@ -19,6 +19,7 @@ Engines are a registry: a back-end adds its rows with `register(Engine(...))` (s
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import statistics
@@ -248,14 +249,14 @@ def per_record_rows(workload: Workload, sizes: Sequence[int], rounds: int, verif
     return [row for size in sizes for row in _size_rows(workload, size, runs, checked, rounds, least)]
 
 
-def _size_rows(workload: Workload, size: int, runs: dict[str, Callable[[Records], Sequence[Any]]],
+def _size_rows(workload: Workload, size: int, runs: dict[str, Callable[[Any], Sequence[Any]]],
                checked: dict[str, str], rounds: int, least: float) -> list[Row]:
     records, hand_records = workload.records(size), workload.hand_records(size)
     columns = as_columns(records) if any(engine.columns for engine in ENGINES) else None
     works: dict[str, Callable[[], object]] = {"hand-written": lambda: workload.hand(hand_records)}
     for engine in ENGINES:
         given = columns if engine.columns else records
-        works[engine.name] = lambda run=runs[engine.name], given=given: run(given)
+        works[engine.name] = functools.partial(runs[engine.name], given)
     samples = _interleaved(works, rounds, least)
     hand = samples.pop("hand-written")
     rows = [Row(workload.name, size, "hand-written loop, floats", statistics.median(hand) / size * 1e6,

@@ -23,7 +23,9 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -38,7 +40,7 @@ from handwritten_city import score_cohort  # noqa: E402
 import smartcity_rules as scr  # noqa: E402
 
 
-def make_cohort(base: list[dict], copies: int) -> list[dict]:
+def make_cohort(base: list[dict[str, Any]], copies: int) -> list[dict[str, Any]]:
     cohort = []
     for k in range(copies):
         for record in base:
@@ -49,7 +51,9 @@ def make_cohort(base: list[dict], copies: int) -> list[dict]:
     return cohort
 
 
-def disagreements(standard, records: list[dict], library=None, hand_records: list[dict] | None = None) -> list[str]:
+def disagreements(standard: scr.Standard, records: list[dict[str, Any]],
+                  library: Sequence[scr.Evaluation] | None = None,
+                  hand_records: list[dict[str, Any]] | None = None) -> list[str]:
     """Every difference between the library's and the hand-written results: `library`, the
     library's results for `records` (evaluated here when not given), and `hand_records`, the same
     statistics as the hand-written scorer takes them (floats; default: `records`)."""
@@ -115,16 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"agreement: {n} records x 49 indicators (stars, points, total, rating) - OK")
 
     # ---- the three variants
-    def library_totals():
+    def library_totals() -> None:
         for e in standard.evaluate_cohort(records):
             _ = (e.total, e.rating_rank)
 
-    def library_full():
+    def library_full() -> None:
         for e in standard.evaluate_cohort(records):
             _ = (e.total, e.rating_rank)
             _ = [(i.stars, i.points) for i in e.indicators]
 
-    def handwritten():
+    def handwritten() -> None:
         score_cohort(records)
 
     variants = [

@@ -46,7 +46,7 @@ async def bench() -> dict[str, float]:
     client = LanguageClient("bench", "1")
     published: asyncio.Queue[t.PublishDiagnosticsParams] = asyncio.Queue()
 
-    @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)  # type: ignore[untyped-decorator]  # pygls's own
     def diagnostics(params: t.PublishDiagnosticsParams) -> None:
         published.put_nowait(params)
 
@@ -92,7 +92,7 @@ async def bench() -> dict[str, float]:
     }
     await client.shutdown_async(None)
     client.exit(None)
-    await client.stop()
+    await client.stop()  # type: ignore[no-untyped-call]  # pygls's own
     return figures
 
 

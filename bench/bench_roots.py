@@ -19,7 +19,9 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -32,7 +34,7 @@ sys.path.insert(0, str(ROOT))  # the checkout's library, installed or not
 import smartcity_rules as scr  # noqa: E402
 
 
-def make_cohort(copies: int) -> list[dict]:
+def make_cohort(copies: int) -> list[dict[str, Any]]:
     cohort = []
     for k in range(copies):
         for name, (internet, firms, broadband, gigabit) in CITIES.items():
@@ -52,7 +54,7 @@ def _linear(z: float) -> float:
     return _round(10 * min(max((z + 2) / 4, 0.0), 1.0))
 
 
-def score_cohort(records: list[dict]) -> list[dict]:
+def score_cohort(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     internet = [r["internet_users"] / r["population"] for r in records]
     firms = [r["digital_firms"] / r["population"] for r in records]
     spreads = [(statistics.fmean(x), statistics.stdev(x)) for x in (internet, firms)]
@@ -67,7 +69,7 @@ def score_cohort(records: list[dict]) -> list[dict]:
     return results
 
 
-def disagreements(standard: scr.Standard, records: list[dict]) -> list[str]:
+def disagreements(standard: scr.Standard, records: list[dict[str, Any]]) -> list[str]:
     hand = {h["entity"]: h for h in score_cohort(records)}
     problems = []
     for e in standard.evaluate_cohort(records):
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         for e in standard.evaluate_cohort(records):
             _ = (e.total, e.rating_rank)
 
-    variants = {"a": library, "c": lambda: score_cohort(records)}
+    variants: dict[str, Callable[[], object]] = {"a": library, "c": lambda: score_cohort(records)}
     calls = {}
     for key, fn in variants.items():
         fn()

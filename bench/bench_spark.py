@@ -59,6 +59,7 @@ def write(columns: dict[str, Any], folder: Path) -> Path:
 
 def expected(standard: scr.Standard, columns: dict[str, Any]) -> dict[str, tuple[str, int]]:
     result = standard.evaluate_table(columns)
+    assert result.rating is not None, "the city standard has a rating"
     return {entity: (fmt(total), int(rank)) for entity, total, rank in
             zip(result.entities, result.total.tolist(), result.rating.tolist())}
 

@@ -190,6 +190,7 @@ def check(connection: duckdb.DuckDBPyConnection, standard: scr.Standard, sql: st
               *(f'"{code}.stars"' for code in codes)]
     ours = connection.execute(f'SELECT {", ".join(wanted)} FROM ({sql}) ORDER BY "_row"').fetchall()
     theirs = standard.evaluate_table(connection.sql("SELECT * FROM stats").to_arrow_table())
+    assert theirs.rating is not None, "the city standard has a rating"
     totals, ratings = list(theirs.total), theirs.rating.tolist()
     stars = [[None if s < 0 else s for s in theirs.stars(k).tolist()] for k in range(len(codes))]
     wrong = 0

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from typing import Any
+
+Record = dict[str, Any]
 
 LEADING = (10, 12, 13, 23, 27, 33)  # the ★ indicators
 BONUS = (46, 47, 48, 49)  # bonus group "地方特色"
@@ -22,7 +25,7 @@ BONUS_CAP = 5.0
 
 # ---------------------------------------------------------------- helpers
 
-def stars_at_least(v, t1, t2, t3, t4, t5):
+def stars_at_least(v: float, t1: float, t2: float, t3: float, t4: float, t5: float) -> int:
     """The largest k with v >= tk (0 below t1)."""
     if v >= t5:
         return 5
@@ -37,7 +40,7 @@ def stars_at_least(v, t1, t2, t3, t4, t5):
     return 0
 
 
-def stars_at_most(v, t1, t2, t3, t4, t5):
+def stars_at_most(v: float, t1: float, t2: float, t3: float, t4: float, t5: float) -> int:
     """The largest k with v <= tk (0 above t1)."""
     if v <= t5:
         return 5
@@ -52,7 +55,7 @@ def stars_at_most(v, t1, t2, t3, t4, t5):
     return 0
 
 
-def round2(x):
+def round2(x: float) -> float:
     """Half-up (away from zero) to 2 decimals."""
     if x < 0:
         return -math.floor(-x * 100 + 0.5) / 100
@@ -60,35 +63,35 @@ def round2(x):
 
 
 # Named bands of the standard.
-def mature(v):
+def mature(v: float) -> int:
     return stars_at_least(v, 0.60, 0.70, 0.80, 0.90, 0.95)
 
 
-def rates(v):
+def rates(v: float) -> int:
     return stars_at_least(v, 0.50, 0.60, 0.70, 0.80, 0.90)
 
 
-def adoption(v):
+def adoption(v: float) -> int:
     return stars_at_least(v, 0.20, 0.35, 0.50, 0.65, 0.80)
 
 
-def emerging(v):
+def emerging(v: float) -> int:
     return stars_at_least(v, 0.10, 0.20, 0.30, 0.45, 0.60)
 
 
-def three_items(v):
+def three_items(v: float) -> int:
     return stars_at_least(v, 1, 1.5, 2, 2.5, 3)
 
 
-def four_items(v):
+def four_items(v: float) -> int:
     return stars_at_least(v, 1, 1.5, 2, 3, 4)
 
 
 # ---------------------------------------------------------------- one city
 
-def _stars(r, rank17):
+def _stars(r: Record, rank17: int) -> dict[int, int | None]:
     """Star level of every star-scored indicator (45 is a deduction and has none)."""
-    s = {}
+    s: dict[int, int | None] = {}
     # 一、基础设施
     s[1] = stars_at_least(r["fibre_households"] / r["households"], 0.60, 0.70, 0.80, 0.88, 0.95)
     s[2] = stars_at_least(r["mobile_download_speed"], 15, 20, 25, 30, 40)
@@ -187,9 +190,9 @@ MAX_POINTS = {
 }
 
 
-def _score(r, rank17):
+def _score(r: Record, rank17: int) -> Record:
     stars = _stars(r, rank17)
-    points = {}
+    points: dict[int, float] = {}
     for n, p in MAX_POINTS.items():
         k = stars[n]
         points[n] = 0.0 if k is None else round2(p * k / 5)
@@ -199,8 +202,8 @@ def _score(r, rank17):
     bonus = points[46] + points[47] + points[48] + points[49]
     total = round2(scored + min(bonus, BONUS_CAP))
 
-    def leading_at_least(k):
-        return all(stars[n] >= k for n in LEADING if stars[n] is not None)
+    def leading_at_least(k: int) -> bool:
+        return all(star >= k for star in (stars[n] for n in LEADING) if star is not None)
 
     if total >= 85 and leading_at_least(4):
         rating = 5
@@ -220,7 +223,7 @@ def _score(r, rank17):
 
 # ---------------------------------------------------------------- the cohort
 
-def score_cohort(records: list[dict]) -> list[dict]:
+def score_cohort(records: list[Record]) -> list[Record]:
     """Score every record; 17 (rank) is taken over the records given."""
     apps = sorted(r["aishandong_apps"] for r in records)
     n = len(apps)

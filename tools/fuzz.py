@@ -81,8 +81,9 @@ def _differential(category: str) -> Callable[[int], str | None]:
         case, outcome = differential.one(seed, category)
         if not outcome.failed:
             return None
-        again = lambda c: differential.one_again(c, category)  # noqa: E731
-        small = differential.shrink(case, lambda c: again(c).failed)
+        def again(c: Any) -> Any:
+            return differential.one_again(c, category)
+        small = differential.shrink(case, lambda c: bool(again(c).failed))
         return (f"seed {seed}: {outcome.failure}\n--- shrunk, it gives: {again(small).failure}\n"
                 f"{differential.reproducer(small)}")
     return run
@@ -101,7 +102,7 @@ def _on_duckdb(category: str) -> Callable[[int], str | None]:
     return run
 
 
-def _drawn(strategy: st.SearchStrategy[Any], body: Callable[[Any], None]) -> Callable[[int], str | None]:
+def _drawn(strategy: st.SearchStrategy[Any], body: Callable[[Any], object]) -> Callable[[int], str | None]:
     """A hypothesis strategy drawn once from a seed, and the body run on it."""
     def run(seed: int) -> str | None:
         @hypothesis_seed(seed)
