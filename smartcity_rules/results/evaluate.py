@@ -30,6 +30,8 @@ from ..language.numbers import fmt
 from ..plan import scoring as p
 from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
+from . import dictcode
+from .dictcode import LevelShape, Writer
 from .dicts import RowDicts, value_parts
 from .display import is_percentage, show_pair
 from .evaluation import (
@@ -47,7 +49,7 @@ from .evaluation import (
 )
 from .nodes import NodeScores
 from .objects import ResultObjects
-from .rating import Ratings
+from .rating import Ratings, extra_requirements
 
 if TYPE_CHECKING:
     from .table import TableResult
@@ -128,6 +130,23 @@ class _Shape:
         self.rating_rule = rating
         self.texts = () if rating is None else tuple(
             tuple(requirement_text(req) for req in level.requirements) for level in rating.levels)
+        # The rest of what to_dict's generated writer is made from (dictcode.py).
+        self.node_templates = tuple({**template, "provisional": provisional}
+                                    for template, provisional in zip(self.node_dicts, self.node_provisional))
+        self.group_templates = tuple({"name": nodes[g].name, "code": nodes[g].code, "bonus": nodes[g].bonus,
+                                      "points": None, "max_points": maximum, "indicators": None, "groups": None}
+                                     for g, maximum in zip(plan.groups, self.group_maxima))
+        self.rated = rating is not None and plan.levels is not None
+        self.rating_provisional = rating is not None and rating.provisional
+        self.levels = () if rating is None or plan.levels is None else tuple(
+            LevelShape(int(level.rank.value), level.name, texts,
+                       tuple((which, implicit_text(rating, which)) for which in extra_requirements(plan, lowered)))
+            for level, texts, lowered in zip(rating.levels, self.texts, plan.levels))
+
+    @functools.cached_property
+    def bind_writer(self) -> Callable[..., Writer]:
+        """to_dict()'s writer for a batch of this standard, generated on first use, once."""
+        return dictcode.build(self)
 
 
 class ScoredBatch:
@@ -184,7 +203,7 @@ class ScoredBatch:
 
     def row_dict(self, row: int) -> dict[str, Any]:
         """Evaluation.to_dict() of the row, written from the columns without the result objects."""
-        return self.dicts.evaluation(row, lambda: [m.to_dict() for m in self.missing(row)])
+        return self.dicts.writer(row)
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
         return self.objects.groups(row)
@@ -247,14 +266,14 @@ class ScoredBatch:
 
     def implicit(self, rule: s.Rating, override: int | None, ok: bool, row: int) -> RequirementResult:
         """A level's requirement beyond its own: enough data (no override), no veto, no cap below it."""
+        text = implicit_text(rule, override)
         if override is None:
-            assert rule.unrated_above is not None
-            return RequirementResult(f"missing at most {rule.unrated_above.text}", ok,
-                                     f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight")
-        found = rule.overrides[override]
-        text = (f"not vetoed: {found.reason}" if found.cap is None
-                else f"not capped below {found.cap.text}: {found.reason}")
+            return RequirementResult(text, ok, self.missing_actual(row))
         return RequirementResult(text, ok, "does not apply" if ok else "applies")
+
+    def missing_actual(self, row: int) -> str:
+        """What the row had for `unrated when missing more than P`."""
+        return f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight"
 
     def actual(self, req: s.Requirement, row: int) -> str:
         """What the entity had, for the requirement's line in a report: read from the columns."""
@@ -295,6 +314,16 @@ class ScoredBatch:
             writer = _ValueTexts(code, self.columns.values[k], self.shape.percent[code])
             found = self._value_writers.setdefault(k, writer)
         return found
+
+
+def implicit_text(rule: s.Rating, override: int | None) -> str:
+    """The text of a level's implicit requirement: enough data (no override), no veto, no cap below it."""
+    if override is None:
+        assert rule.unrated_above is not None
+        return f"missing at most {rule.unrated_above.text}"
+    found = rule.overrides[override]
+    return (f"not vetoed: {found.reason}" if found.cap is None
+            else f"not capped below {found.cap.text}: {found.reason}")
 
 
 def _leading_actual(shape: _Shape, columns: ResultColumns, compare: Callable[[Any, Any], bool], bar: Any,
