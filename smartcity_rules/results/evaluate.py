@@ -289,8 +289,10 @@ class ScoredBatch:
             return lambda row: f"total {totals[row]}"
         if isinstance(req, s.LeadingRequirement):
             bar = req.stars.value  # a whole count compared as an int: Fraction comparisons cost ten times more
-            return functools.partial(_leading_actual, shape, columns, COMPARE[req.compare],
-                                     bar.numerator if bar.denominator == 1 else bar)
+            whole = bar.numerator if bar.denominator == 1 else bar
+            if every_row:
+                return _LeadingTexts(shape, COMPARE[req.compare], whole).column(columns).__getitem__
+            return functools.partial(_leading_actual, shape, columns, COMPARE[req.compare], whole)
         if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
             k = shape.leaf_of[req.code]
             stars = columns.stars[k]
@@ -329,9 +331,32 @@ def implicit_text(rule: s.Rating, override: int | None) -> str:
 def _leading_actual(shape: _Shape, columns: ResultColumns, compare: Callable[[Any, Any], bool], bar: Any,
                     row: int) -> str:
     """The leading indicators short of a `every leading` bar, for the row's requirement line."""
-    failing = [(shape.infos[k].code, stars) for k in shape.leading
-               if (stars := columns.stars[k][row]) is not None and not compare(stars, bar)]
-    return ", ".join(f"indicator {code}: {_stars(stars)}" for code, stars in failing) or "all hold"
+    return _leading_text(shape, compare, bar, [columns.stars[k][row] for k in shape.leading])
+
+
+def _leading_text(shape: _Shape, compare: Callable[[Any, Any], bool], bar: Any, stars: Sequence[Any]) -> str:
+    """_leading_actual of a row whose leading indicators have these stars, in shape.leading's order."""
+    failing = [(shape.infos[k].code, count) for k, count in zip(shape.leading, stars)
+               if count is not None and not compare(count, bar)]
+    return ", ".join(f"indicator {code}: {_stars(count)}" for code, count in failing) or "all hold"
+
+
+class _LeadingTexts(dict[tuple[Any, ...], str]):
+    """_leading_actual for every row, made once per combination of the leading indicators' stars
+    (a handful in a batch): to_dict asks for most rows', and a call per row cost more."""
+
+    def __init__(self, shape: _Shape, compare: Callable[[Any, Any], bool], bar: Any) -> None:
+        super().__init__()
+        self.shape, self.compare, self.bar = shape, compare, bar
+
+    def __missing__(self, stars: tuple[Any, ...]) -> str:
+        text = self[stars] = _leading_text(self.shape, self.compare, self.bar, stars)
+        return text
+
+    def column(self, columns: ResultColumns) -> list[str]:
+        if not self.shape.leading:
+            return [self[()]] * len(columns)
+        return list(map(self.__getitem__, zip(*(columns.stars[k] for k in self.shape.leading))))
 
 
 class _ValueTexts:
@@ -361,12 +386,28 @@ class _ValueTexts:
         """Every row's text, made once in one comprehension: to_dict asks for most rows' (a rating's
         levels fail most entities on some value), and a call per row cost more than the texts."""
         if self._column is None:
-            gcd, show, prefix, percent, absent = math.gcd, show_pair, self.prefix, self.percent, self.absent
-            self._column = [absent if num is None else
-                            prefix + show(num // (common := gcd(num, den)), den // common, percent)
-                            for num, den in zip(self.nums, self.dens)]
+            shown = _ShownTexts(self.prefix, self.absent, self.percent)  # a batch's values repeat
+            self._column = list(map(shown.__getitem__, zip(self.nums, self.dens)))
             self.texts = cast("list[str | None]", self._column)  # __call__'s texts, the same ones
         return self._column
+
+
+class _ShownTexts(dict[tuple[Any, Any], str]):
+    """_ValueTexts' text of each (numerator, denominator), made once: a hit is a lookup in C."""
+
+    def __init__(self, prefix: str, absent: str, percent: bool) -> None:
+        super().__init__()
+        self.prefix, self.absent, self.percent = prefix, absent, percent
+
+    def __missing__(self, pair: tuple[Any, Any]) -> str:
+        num, den = pair
+        if num is None:
+            text = self.absent
+        else:
+            common = math.gcd(num, den)  # show_number(Fraction(num, den)), without the Fraction
+            text = self.prefix + show_pair(num // common, den // common, self.percent)
+        self[pair] = text
+        return text
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
