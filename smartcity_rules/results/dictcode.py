@@ -99,7 +99,7 @@ def _rating(src: _Source, shape: Any, levels: Sequence[Any]) -> str:
         src.line(2, f"f{i} = []")
         for j, text in enumerate(level.texts):
             src.line(2, f"if not H{i}_{j}[row]:")
-            src.line(3, f"f{i}.append({{'requirement': {src.constant(text)}, 'actual': A{i}_{j}(row)}})")
+            src.line(3, f"f{i}.append({{'requirement': {src.constant(text)}, 'actual': A{i}_{j}[row]}})")
         for j, (which, text) in enumerate(level.extras, start=len(level.texts)):
             # An override fails as "applies"; enough data shows what the row missed.
             actual = "SHORT(row)" if which is None else src.constant("applies")

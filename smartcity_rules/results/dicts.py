@@ -139,11 +139,11 @@ class RowDicts:
         return [value_parts(column) for column in values]
 
     @functools.cached_property
-    def writers(self) -> list[list[Callable[[int], str]]]:
-        """Per level, the writer of each requirement's `actual` (ScoredBatch.actual_writer)."""
+    def actuals(self) -> list[list[Sequence[str]]]:
+        """Per level, each requirement's `actual` for every row (ScoredBatch.actual_column)."""
         rule = self.shape.rating_rule
         levels = () if rule is None else rule.levels
-        return [[self.scored.actual_writer(req, every_row=True) for req in level.requirements] for level in levels]
+        return [[self.scored.actual_column(req) for req in level.requirements] for level in levels]
 
     @functools.cached_property
     def all_leaves(self) -> list[Sequence[str]]:
@@ -168,7 +168,7 @@ class RowDicts:
         return cast(Callable[[int], dict[str, Any]], shape.bind_writer(
             scored.entities, self.value_texts, columns.stars, self.all_leaves,
             [points for points, _ in nodes], [unrounded for _, unrounded in nodes],
-            () if ratings is None else ratings.held, self.writers if ratings is not None else (),
+            () if ratings is None else ratings.held, self.actuals if ratings is not None else (),
             columns.missing if columns.missing else [()] * self.rows,
             lambda row: [m.to_dict() for m in scored.missing(row)],
             lambda row: _text(scored.missing_share(row)),

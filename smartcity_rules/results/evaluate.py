@@ -164,6 +164,7 @@ class ScoredBatch:
         self.entity_type = shape.entity_type
         self.points = NodeScores(shape.plan, columns)
         self._value_writers: dict[int, _ValueTexts] = {}
+        self._actual_columns: dict[tuple[int, str, str], list[str]] = {}
 
     @functools.cached_property
     def cohort(self) -> CohortInfo | None:
@@ -279,20 +280,15 @@ class ScoredBatch:
         """What the entity had, for the requirement's line in a report: read from the columns."""
         return self.actual_writer(req)(row)
 
-    def actual_writer(self, req: s.Requirement, every_row: bool = False) -> Callable[[int], str]:
+    def actual_writer(self, req: s.Requirement) -> Callable[[int], str]:
         """actual(req, row) for any row: the requirement's kind is looked at once, and the texts
-        of its figure's few distinct values are made once each. With `every_row` (to_dict, which
-        asks for most rows' texts) a value's texts are made for all rows at once and read by index."""
+        of its figure's few distinct values are made once each."""
         shape, columns = self.shape, self.columns
         if isinstance(req, s.TotalRequirement):
             totals = self.dicts.node_texts(0)
             return lambda row: f"total {totals[row]}"
         if isinstance(req, s.LeadingRequirement):
-            bar = req.stars.value  # a whole count compared as an int: Fraction comparisons cost ten times more
-            whole = bar.numerator if bar.denominator == 1 else bar
-            if every_row:
-                return _LeadingTexts(shape, COMPARE[req.compare], whole).column(columns).__getitem__
-            return functools.partial(_leading_actual, shape, columns, COMPARE[req.compare], whole)
+            return functools.partial(_leading_actual, shape, columns, COMPARE[req.compare], _bar(req))
         if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
             k = shape.leaf_of[req.code]
             stars = columns.stars[k]
@@ -300,13 +296,47 @@ class ScoredBatch:
             if req.on_stars:
                 shown = _StarTexts(f"indicator {req.code}: ")
                 return lambda row: absent if (count := stars[row]) is None else shown[count]
-            writer = self._value_texts(k, req.code)
-            return writer.column().__getitem__ if every_row else writer
-        n = shape.node_of[req.code] if isinstance(req, s.IndicatorRequirement) else shape.group_of[req.group]
+            return self._value_texts(k, req.code)
+        n, named = self._named_node(req)
         texts = self.dicts.node_texts(n)
-        named = (f"indicator {req.code}" if isinstance(req, s.IndicatorRequirement)
-                 else f"group \"{shape.plan.nodes[n].name}\"")
         return lambda row: f"{named}: {texts[row]} points"
+
+    def actual_column(self, req: s.Requirement) -> Sequence[str]:
+        """actual(req, row) for every row, as to_dict reads them (most rows fail some level's
+        requirements): a column at a time, in C maps through each figure's distinct texts."""
+        columns = self.columns
+        if isinstance(req, s.TotalRequirement):
+            return self._node_actuals(0, "total ", "")
+        if isinstance(req, s.LeadingRequirement):
+            return _LeadingTexts(self.shape, COMPARE[req.compare], _bar(req)).column(columns)
+        if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
+            k = self.shape.leaf_of[req.code]
+            if req.on_stars:
+                shown = _StarTexts(f"indicator {req.code}: ")
+                shown[None] = f"indicator {req.code}: not applicable"
+                return list(map(shown.__getitem__, columns.stars[k]))
+            return self._value_texts(k, req.code).column()
+        n, named = self._named_node(req)
+        return self._node_actuals(n, f"{named}: ", " points")
+
+    def _named_node(self, req: s.Requirement) -> tuple[int, str]:
+        """The node a points requirement reads, and how its line names it."""
+        shape = self.shape
+        if isinstance(req, s.IndicatorRequirement):
+            return shape.node_of[req.code], f"indicator {req.code}"
+        assert isinstance(req, s.GroupRequirement)
+        n = shape.group_of[req.group]
+        return n, f"group \"{shape.plan.nodes[n].name}\""
+
+    def _node_actuals(self, n: int, prefix: str, suffix: str) -> list[str]:
+        """Node n's points texts between a prefix and a suffix, for every row: each distinct text
+        made once, and the column once per batch (a rating's levels ask for the total each)."""
+        key = (n, prefix, suffix)
+        found = self._actual_columns.get(key)
+        if found is None:
+            shown = _Affixed(prefix, suffix)
+            found = self._actual_columns.setdefault(key, list(map(shown.__getitem__, self.dicts.node_texts(n))))
+        return found
 
     def _value_texts(self, k: int, code: str) -> _ValueTexts:
         """The writer of leaf k's value for any requirement on it: one per leaf, since a rating's
@@ -416,16 +446,35 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-class _StarTexts(dict[int, str]):
+class _StarTexts(dict[int | None, str]):
     """A prefix and a star count as text, each count's made once."""
 
     def __init__(self, prefix: str) -> None:
         super().__init__()
         self.prefix = prefix
 
-    def __missing__(self, count: int) -> str:
+    def __missing__(self, count: int | None) -> str:
         text = self[count] = self.prefix + _stars(count)
         return text
+
+
+class _Affixed(dict[str, str]):
+    """A text between a prefix and a suffix, each made once."""
+
+    def __init__(self, prefix: str, suffix: str) -> None:
+        super().__init__()
+        self.prefix, self.suffix = prefix, suffix
+
+    def __missing__(self, text: str) -> str:
+        found = self[text] = self.prefix + text + self.suffix
+        return found
+
+
+def _bar(req: s.LeadingRequirement) -> Any:
+    """The stars a `every leading` requirement asks for: a whole count compared as an int
+    (Fraction comparisons cost ten times more)."""
+    bar = req.stars.value
+    return bar.numerator if bar.denominator == 1 else bar
 
 
 def _stars(count: Any) -> str:
