@@ -3,9 +3,9 @@
 A result dict holds some sixty small dicts per entity; building the result objects first and
 asking each for its dict cost twenty times the evaluation. Here every figure is read from the
 columns: the texts of scaled-int points are made once per distinct value (a batch's points take
-few), a node's texts once per column, and each entry starts as a copy of its indicator's or
-node's fixed part. The output is key for key what the objects' to_dict() write
-(tests/test_result_dicts.py holds the two to it).
+few), a node's texts once per column, and the dict is written by the standard's generated writer
+(dictcode.py), each entry a copy of its indicator's or node's fixed part. The output is key for
+key what the objects' to_dict() write (tests/test_result_dicts.py holds the two to it).
 """
 
 from __future__ import annotations
@@ -48,6 +48,15 @@ class ScaledTexts(dict[int, str]):
         common = math.gcd(scaled, self.scale)
         text = self[scaled] = fmt_pair(scaled // common, self.scale // common)
         return text
+
+
+def _value_texts(nums: Sequence[int | None], dens: Sequence[Any]) -> list[str | None]:
+    """fmt() of a leaf's values, None where not applicable: a column at a time. A batch's own
+    cache of them measured no faster: fmt_pair's cache already holds the values seen, and a
+    dict keyed by the unreduced pairs cost as much to fill as fmt_pair to look up."""
+    gcd = math.gcd  # fmt_ratio, without a call per value
+    return [None if num is None else fmt_pair(num // (common := gcd(num, den)), den // common)
+            for num, den in zip(nums, dens)]
 
 
 class _StarTexts(dict[int | None, str]):
@@ -153,8 +162,7 @@ class RowDicts:
     @functools.cached_property
     def value_texts(self) -> list[list[str | None]]:
         """fmt() of each leaf's values, None where not applicable."""
-        texts = _ValueTexts()  # one cache for the batch: a cohort's values repeat across leaves too
-        return [texts.column(nums, dens) for nums, dens in self.all_values]
+        return [_value_texts(nums, dens) for nums, dens in self.all_values]
 
     @functools.cached_property
     def writer(self) -> Callable[[int], dict[str, Any]]:
@@ -175,22 +183,3 @@ class RowDicts:
             lambda row: scored.missing_actual(row),
             None if cohort is None else cohort.to_dict,
             tuple(columns.exact.items())))
-
-
-class _ValueTexts(dict[tuple[Any, Any], "str | None"]):
-    """fmt() of a value by its (numerator, denominator) as the columns hold it, each made once:
-    a batch's values repeat (ten in a hundred are new on the jittered community cohort), and a
-    hit is a dict lookup in C, where a miss is a gcd and fmt_pair's cache."""
-
-    def __missing__(self, pair: tuple[Any, Any]) -> str | None:
-        num, den = pair
-        if num is None:
-            text = None
-        else:
-            common = math.gcd(num, den)
-            text = fmt_pair(num // common, den // common)
-        self[pair] = text
-        return text
-
-    def column(self, nums: Sequence[int | None], dens: Sequence[Any]) -> list[str | None]:
-        return list(map(self.__getitem__, zip(nums, dens)))
