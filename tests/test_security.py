@@ -19,6 +19,7 @@ from smartcity_rules import document
 from smartcity_rules.cli import main
 from smartcity_rules.language import files
 from smartcity_rules.publish import report
+from smartcity_rules.results import dictcode
 
 from .conftest import STANDARDS
 
@@ -86,6 +87,27 @@ def test_generated_code_holds_no_author_text(hostile: scr.Standard) -> None:
     assert not names & {"__import__", "__builtins__", "eval", "exec", "open", "getattr", "os"}
     for fragment in ("pathlib", "system", "script", "alert", "lambda", "javascript"):
         assert fragment not in hostile.python_source
+
+
+# The keys of Evaluation.to_dict(): the only strings the generated result writer may hold.
+RESULT_KEYS = {"entity", "entity_type", "standard", "edition", "total", "rating", "groups", "indicators", "nodes",
+               "cohort", "missing", "missing_share", "provisional", "rank", "name", "levels", "reached", "failed",
+               "requirement", "actual", "points", "status", "value", "stars", "exact", "unrounded", "members"}
+
+
+def test_the_generated_result_writer_holds_no_author_text(hostile: scr.Standard) -> None:
+    source, constants = dictcode.generate(hostile._compiled._shape)
+    tree = ast.parse(source)
+    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert strings <= RESULT_KEYS
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    made = re.compile(r"_K\d+|[VSPH]\d+|A\d+(_\d+)?|H\d+_\d+|N[TU]\d+|[fgin]\d+")
+    fixed = set(dictcode.PARAMETERS) | {"row", "v", "m", "k", "exact", "indicators", "rank", "name", "write"}
+    assert {name for name in names if not made.fullmatch(name)} <= fixed
+    assert PAYLOADS[0] in constants.values()  # the title: a constant, never code
+    (result,) = hostile.evaluate_cohort([RECORD])
+    assert result.to_dict()["groups"][0]["name"] == PAYLOADS[5]
+    assert not SENTINEL.exists()
 
 
 def test_author_text_is_data_in_results_and_json(hostile: scr.Standard) -> None:

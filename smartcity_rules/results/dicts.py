@@ -3,9 +3,9 @@
 A result dict holds some sixty small dicts per entity; building the result objects first and
 asking each for its dict cost twenty times the evaluation. Here every figure is read from the
 columns: the texts of scaled-int points are made once per distinct value (a batch's points take
-few), a node's texts once per column, and each entry starts as a copy of its indicator's or
-node's fixed part. The output is key for key what the objects' to_dict() write
-(tests/test_result_dicts.py holds the two to it).
+few), a node's texts once per column, and the dict is written by the standard's generated writer
+(dictcode.py), each entry a copy of its indicator's or node's fixed part. The output is key for
+key what the objects' to_dict() write (tests/test_result_dicts.py holds the two to it).
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ class ScaledTexts(dict[int, str]):
 
 
 def _value_texts(nums: Sequence[int | None], dens: Sequence[Any]) -> list[str | None]:
-    """fmt() of a leaf's values, None where not applicable: a column at a time, as the other texts."""
+    """fmt() of a leaf's values, None where not applicable: a column at a time. A batch's own
+    cache of them measured no faster: fmt_pair's cache already holds the values seen, and a
+    dict keyed by the unreduced pairs cost as much to fill as fmt_pair to look up."""
     gcd = math.gcd  # fmt_ratio, without a call per value
     return [None if num is None else fmt_pair(num // (common := gcd(num, den)), den // common)
             for num, den in zip(nums, dens)]
@@ -146,135 +148,38 @@ class RowDicts:
         return [value_parts(column) for column in values]
 
     @functools.cached_property
-    def writers(self) -> list[list[Callable[[int], str]]]:
-        """Per level, the writer of each requirement's `actual` (ScoredBatch.actual_writer)."""
+    def actuals(self) -> list[list[Sequence[str]]]:
+        """Per level, each requirement's `actual` for every row (ScoredBatch.actual_column)."""
         rule = self.shape.rating_rule
         levels = () if rule is None else rule.levels
-        return [[self.scored.actual_writer(req, every_row=True) for req in level.requirements] for level in levels]
+        return [[self.scored.actual_column(req) for req in level.requirements] for level in levels]
 
     @functools.cached_property
     def all_leaves(self) -> list[Sequence[str]]:
         return [self.leaf_texts(k) for k in range(len(self.shape.plan.indicators))]
 
-    # ------------------------------------------------------------ dicts
-    # Each entry is a copy of its fixed part (in to_dict()'s order of keys, the status an
-    # applicable one has) with the row's figures set: fewer operations than any other way of
-    # making a dict in CPython. Lists are made per entry, since callers may change them.
+    # ------------------------------------------------------------ the writer
     @functools.cached_property
-    def _indicator_columns(self) -> list[tuple[dict[str, Any], Sequence[str | None], Sequence[int | None],
-                                               Sequence[str], tuple[str, ...]]]:
-        shape = self.shape
-        return [(template, _value_texts(nums, dens), stars, points, provisional)
-                for template, (nums, dens), stars, points, provisional in zip(
-                    shape.indicator_dicts, self.all_values, self.scored.columns.stars, self.all_leaves,
-                    shape.leaf_provisional)]
-
-    def indicators(self, row: int) -> list[dict[str, Any]]:
-        found = []
-        for template, values, stars, points, provisional in self._indicator_columns:
-            entry = template.copy()
-            value = values[row]
-            if value is None:
-                entry["status"] = _NOT_APPLICABLE
-            else:
-                entry["value"] = value
-            entry["stars"] = stars[row]
-            entry["points"] = points[row]
-            entry["provisional"] = [*provisional] if provisional else []
-            found.append(entry)
-        for k, exact in self.scored.columns.exact.items():  # an irrational value, as IndicatorResult.to_dict writes it
-            if exact[row] is not None:
-                found[k]["exact"] = str(exact[row])
-        return found
+    def value_texts(self) -> list[list[str | None]]:
+        """fmt() of each leaf's values, None where not applicable."""
+        return [_value_texts(nums, dens) for nums, dens in self.all_values]
 
     @functools.cached_property
-    def _node_columns(self) -> list[tuple[dict[str, Any], Sequence[str], Sequence[str], tuple[str, ...]]]:
-        shape = self.shape
-        return [({**template, "provisional": provisional}, points, unrounded, members)
-                for template, members, provisional, (points, unrounded) in zip(
-                    shape.node_dicts, shape.node_members, shape.node_provisional, self.all_nodes)]
-
-    def nodes(self, row: int) -> list[dict[str, Any]]:
-        found = []
-        for template, points, unrounded, members in self._node_columns:
-            entry = template.copy()
-            entry["points"] = points[row]
-            entry["unrounded"] = unrounded[row]
-            entry["members"] = [*members] if members else []
-            found.append(entry)
-        return found
-
-    @functools.cached_property
-    def _group_columns(self) -> list[tuple[dict[str, Any], Sequence[str], tuple[str, ...], tuple[str, ...]]]:
-        nodes = self.shape.plan.nodes
-        return [({"name": nodes[g].name, "code": nodes[g].code, "bonus": nodes[g].bonus, "points": None,
-                  "max_points": maximum, "indicators": None, "groups": None}, self.all_nodes[g][0], indicators, groups)
-                for g, maximum, (indicators, groups) in zip(self.shape.plan.groups, self.shape.group_maxima,
-                                                           self.shape.group_members)]
-
-    def groups(self, row: int) -> list[dict[str, Any]]:
-        found = []
-        for template, points, indicators, groups in self._group_columns:
-            entry = template.copy()
-            entry["points"] = points[row]
-            entry["indicators"] = [*indicators]
-            entry["groups"] = [*groups]
-            found.append(entry)
-        return found
-
-    @functools.cached_property
-    def _levels(self) -> list[tuple[int, str, list[tuple[Callable[[int], str], str]], int, list[tuple[bool, ...]]]]:
-        """Per level: its rank, its name, each own requirement's writer and text, how many it has,
-        and each row's outcomes (every requirement's, the implicit ones last), transposed in C."""
-        rule, ratings = self.shape.rating_rule, self.scored.ratings
-        if rule is None or ratings is None:
-            return []
-        return [(int(level.rank.value), level.name, list(zip(writers, texts)), len(level.requirements),
-                 list(zip(*held)) if held else [()] * self.rows)
-                for level, writers, texts, held in zip(rule.levels, self.writers, self.shape.texts, ratings.held)]
-
-    def rating(self, row: int) -> dict[str, Any] | None:
-        """RatingResult.to_dict(): the level reached, and each level's failed requirements."""
-        scored = self.scored
-        ratings, rule = scored.ratings, self.shape.rating_rule
-        if ratings is None or rule is None:
-            return None
-        levels: list[dict[str, Any]] = []
-        first: tuple[int, str | None] | None = None  # the first level listed that is reached
-        for index, (level_rank, level_name, requirements, own, outcomes) in enumerate(self._levels):
-            held = outcomes[row]
-            reached = all(held)
-            failed = [] if reached else self._failed(rule, index, requirements, own, held, row)
-            if reached and first is None:
-                first = (level_rank, level_name)
-            levels.append({"rank": level_rank, "name": level_name, "reached": reached, "failed": failed})
-        rank, name = (0, None) if first is None else first
-        return {"rank": rank, "name": name, "provisional": rule.provisional, "levels": levels}
-
-    def _failed(self, rule: Any, index: int, requirements: list[tuple[Callable[[int], str], str]], own: int,
-                held: tuple[bool, ...], row: int) -> list[dict[str, str]]:
-        """A level's failed requirements, its own first, as RatingResult.to_dict lists them."""
-        failed = [{"requirement": text, "actual": actual(row)}
-                  for (actual, text), ok in zip(requirements, held) if not ok]
-        for (which, _), ok in zip(self.scored.ratings.extras[index], held[own:]):
-            if not ok:
-                implicit = self.scored.implicit(rule, which, ok, row)
-                failed.append({"requirement": implicit.text, "actual": implicit.actual})
-        return failed
-
-    def evaluation(self, row: int, missing: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
-        """Evaluation.to_dict() of the row; `missing` writes its missing values."""
-        scored = self.scored
-        typed = {} if scored.entity_type is None else {"entity_type": scored.entity_type}
+    def writer(self) -> Callable[[int], dict[str, Any]]:
+        """Evaluation.to_dict() of any row: the standard's generated writer (dictcode.py) bound
+        to this batch's columns. Its helpers hold the batch by the proxy, never strongly (see
+        ScoredBatch.objects)."""
+        scored, shape, columns = self.scored, self.shape, self.scored.columns
+        ratings = scored.ratings if shape.rated else None
         cohort = scored.cohort
-        return {
-            "entity": scored.entity(row), **typed, "standard": scored.title, "edition": scored.edition,
-            "total": self.node_texts(0)[row],
-            "rating": self.rating(row),
-            "groups": self.groups(row),
-            "indicators": self.indicators(row),
-            "nodes": self.nodes(row),
-            "cohort": None if cohort is None else cohort.to_dict(),
-            "missing": missing(), "missing_share": _text(scored.missing_share(row)),
-            "provisional": list(scored.provisional),
-        }
+        nodes = self.all_nodes
+        return cast(Callable[[int], dict[str, Any]], shape.bind_writer(
+            scored.entities, self.value_texts, columns.stars, self.all_leaves,
+            [points for points, _ in nodes], [unrounded for _, unrounded in nodes],
+            () if ratings is None else ratings.held, self.actuals if ratings is not None else (),
+            columns.missing if columns.missing else [()] * self.rows,
+            lambda row: [m.to_dict() for m in scored.missing(row)],
+            lambda row: _text(scored.missing_share(row)),
+            lambda row: scored.missing_actual(row),
+            None if cohort is None else cohort.to_dict,
+            tuple(columns.exact.items())))

@@ -30,6 +30,8 @@ from ..language.numbers import fmt
 from ..plan import scoring as p
 from ..plan.lower import PREVIOUS_SUFFIX, lower
 from ..plan.semantics import COMPARE
+from . import dictcode
+from .dictcode import LevelShape, Writer
 from .dicts import RowDicts, value_parts
 from .display import is_percentage, show_pair
 from .evaluation import (
@@ -47,7 +49,7 @@ from .evaluation import (
 )
 from .nodes import NodeScores
 from .objects import ResultObjects
-from .rating import Ratings
+from .rating import Ratings, extra_requirements
 
 if TYPE_CHECKING:
     from .table import TableResult
@@ -128,6 +130,23 @@ class _Shape:
         self.rating_rule = rating
         self.texts = () if rating is None else tuple(
             tuple(requirement_text(req) for req in level.requirements) for level in rating.levels)
+        # The rest of what to_dict's generated writer is made from (dictcode.py).
+        self.node_templates = tuple({**template, "provisional": provisional}
+                                    for template, provisional in zip(self.node_dicts, self.node_provisional))
+        self.group_templates = tuple({"name": nodes[g].name, "code": nodes[g].code, "bonus": nodes[g].bonus,
+                                      "points": None, "max_points": maximum, "indicators": None, "groups": None}
+                                     for g, maximum in zip(plan.groups, self.group_maxima))
+        self.rated = rating is not None and plan.levels is not None
+        self.rating_provisional = rating is not None and rating.provisional
+        self.levels = () if rating is None or plan.levels is None else tuple(
+            LevelShape(int(level.rank.value), level.name, texts,
+                       tuple((which, implicit_text(rating, which)) for which in extra_requirements(plan, lowered)))
+            for level, texts, lowered in zip(rating.levels, self.texts, plan.levels))
+
+    @functools.cached_property
+    def bind_writer(self) -> Callable[..., Writer]:
+        """to_dict()'s writer for a batch of this standard, generated on first use, once."""
+        return dictcode.build(self)
 
 
 class ScoredBatch:
@@ -145,6 +164,7 @@ class ScoredBatch:
         self.entity_type = shape.entity_type
         self.points = NodeScores(shape.plan, columns)
         self._value_writers: dict[int, _ValueTexts] = {}
+        self._actual_columns: dict[tuple[int, str, str], list[str]] = {}
 
     @functools.cached_property
     def cohort(self) -> CohortInfo | None:
@@ -184,7 +204,7 @@ class ScoredBatch:
 
     def row_dict(self, row: int) -> dict[str, Any]:
         """Evaluation.to_dict() of the row, written from the columns without the result objects."""
-        return self.dicts.evaluation(row, lambda: [m.to_dict() for m in self.missing(row)])
+        return self.dicts.writer(row)
 
     def groups(self, row: int) -> tuple[GroupResult, ...]:
         return self.objects.groups(row)
@@ -247,31 +267,28 @@ class ScoredBatch:
 
     def implicit(self, rule: s.Rating, override: int | None, ok: bool, row: int) -> RequirementResult:
         """A level's requirement beyond its own: enough data (no override), no veto, no cap below it."""
+        text = implicit_text(rule, override)
         if override is None:
-            assert rule.unrated_above is not None
-            return RequirementResult(f"missing at most {rule.unrated_above.text}", ok,
-                                     f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight")
-        found = rule.overrides[override]
-        text = (f"not vetoed: {found.reason}" if found.cap is None
-                else f"not capped below {found.cap.text}: {found.reason}")
+            return RequirementResult(text, ok, self.missing_actual(row))
         return RequirementResult(text, ok, "does not apply" if ok else "applies")
+
+    def missing_actual(self, row: int) -> str:
+        """What the row had for `unrated when missing more than P`."""
+        return f"missing {fmt(self.points.missing_share(row) * 100)}% of the weight"
 
     def actual(self, req: s.Requirement, row: int) -> str:
         """What the entity had, for the requirement's line in a report: read from the columns."""
         return self.actual_writer(req)(row)
 
-    def actual_writer(self, req: s.Requirement, every_row: bool = False) -> Callable[[int], str]:
+    def actual_writer(self, req: s.Requirement) -> Callable[[int], str]:
         """actual(req, row) for any row: the requirement's kind is looked at once, and the texts
-        of its figure's few distinct values are made once each. With `every_row` (to_dict, which
-        asks for most rows' texts) a value's texts are made for all rows at once and read by index."""
+        of its figure's few distinct values are made once each."""
         shape, columns = self.shape, self.columns
         if isinstance(req, s.TotalRequirement):
             totals = self.dicts.node_texts(0)
             return lambda row: f"total {totals[row]}"
         if isinstance(req, s.LeadingRequirement):
-            bar = req.stars.value  # a whole count compared as an int: Fraction comparisons cost ten times more
-            return functools.partial(_leading_actual, shape, columns, COMPARE[req.compare],
-                                     bar.numerator if bar.denominator == 1 else bar)
+            return functools.partial(_leading_actual, shape, columns, COMPARE[req.compare], _bar(req))
         if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
             k = shape.leaf_of[req.code]
             stars = columns.stars[k]
@@ -279,13 +296,47 @@ class ScoredBatch:
             if req.on_stars:
                 shown = _StarTexts(f"indicator {req.code}: ")
                 return lambda row: absent if (count := stars[row]) is None else shown[count]
-            writer = self._value_texts(k, req.code)
-            return writer.column().__getitem__ if every_row else writer
-        n = shape.node_of[req.code] if isinstance(req, s.IndicatorRequirement) else shape.group_of[req.group]
+            return self._value_texts(k, req.code)
+        n, named = self._named_node(req)
         texts = self.dicts.node_texts(n)
-        named = (f"indicator {req.code}" if isinstance(req, s.IndicatorRequirement)
-                 else f"group \"{shape.plan.nodes[n].name}\"")
         return lambda row: f"{named}: {texts[row]} points"
+
+    def actual_column(self, req: s.Requirement) -> Sequence[str]:
+        """actual(req, row) for every row, as to_dict reads them (most rows fail some level's
+        requirements): a column at a time, in C maps through each figure's distinct texts."""
+        columns = self.columns
+        if isinstance(req, s.TotalRequirement):
+            return self._node_actuals(0, "total ", "")
+        if isinstance(req, s.LeadingRequirement):
+            return _LeadingTexts(self.shape, COMPARE[req.compare], _bar(req)).column(columns)
+        if isinstance(req, s.IndicatorRequirement) and req.measure is not s.Measure.POINTS:
+            k = self.shape.leaf_of[req.code]
+            if req.on_stars:
+                shown = _StarTexts(f"indicator {req.code}: ")
+                shown[None] = f"indicator {req.code}: not applicable"
+                return list(map(shown.__getitem__, columns.stars[k]))
+            return self._value_texts(k, req.code).column()
+        n, named = self._named_node(req)
+        return self._node_actuals(n, f"{named}: ", " points")
+
+    def _named_node(self, req: s.Requirement) -> tuple[int, str]:
+        """The node a points requirement reads, and how its line names it."""
+        shape = self.shape
+        if isinstance(req, s.IndicatorRequirement):
+            return shape.node_of[req.code], f"indicator {req.code}"
+        assert isinstance(req, s.GroupRequirement)
+        n = shape.group_of[req.group]
+        return n, f"group \"{shape.plan.nodes[n].name}\""
+
+    def _node_actuals(self, n: int, prefix: str, suffix: str) -> list[str]:
+        """Node n's points texts between a prefix and a suffix, for every row: each distinct text
+        made once, and the column once per batch (a rating's levels ask for the total each)."""
+        key = (n, prefix, suffix)
+        found = self._actual_columns.get(key)
+        if found is None:
+            shown = _Affixed(prefix, suffix)
+            found = self._actual_columns.setdefault(key, list(map(shown.__getitem__, self.dicts.node_texts(n))))
+        return found
 
     def _value_texts(self, k: int, code: str) -> _ValueTexts:
         """The writer of leaf k's value for any requirement on it: one per leaf, since a rating's
@@ -297,12 +348,45 @@ class ScoredBatch:
         return found
 
 
+def implicit_text(rule: s.Rating, override: int | None) -> str:
+    """The text of a level's implicit requirement: enough data (no override), no veto, no cap below it."""
+    if override is None:
+        assert rule.unrated_above is not None
+        return f"missing at most {rule.unrated_above.text}"
+    found = rule.overrides[override]
+    return (f"not vetoed: {found.reason}" if found.cap is None
+            else f"not capped below {found.cap.text}: {found.reason}")
+
+
 def _leading_actual(shape: _Shape, columns: ResultColumns, compare: Callable[[Any, Any], bool], bar: Any,
                     row: int) -> str:
     """The leading indicators short of a `every leading` bar, for the row's requirement line."""
-    failing = [(shape.infos[k].code, stars) for k in shape.leading
-               if (stars := columns.stars[k][row]) is not None and not compare(stars, bar)]
-    return ", ".join(f"indicator {code}: {_stars(stars)}" for code, stars in failing) or "all hold"
+    return _leading_text(shape, compare, bar, [columns.stars[k][row] for k in shape.leading])
+
+
+def _leading_text(shape: _Shape, compare: Callable[[Any, Any], bool], bar: Any, stars: Sequence[Any]) -> str:
+    """_leading_actual of a row whose leading indicators have these stars, in shape.leading's order."""
+    failing = [(shape.infos[k].code, count) for k, count in zip(shape.leading, stars)
+               if count is not None and not compare(count, bar)]
+    return ", ".join(f"indicator {code}: {_stars(count)}" for code, count in failing) or "all hold"
+
+
+class _LeadingTexts(dict[tuple[Any, ...], str]):
+    """_leading_actual for every row, made once per combination of the leading indicators' stars
+    (a handful in a batch): to_dict asks for most rows', and a call per row cost more."""
+
+    def __init__(self, shape: _Shape, compare: Callable[[Any, Any], bool], bar: Any) -> None:
+        super().__init__()
+        self.shape, self.compare, self.bar = shape, compare, bar
+
+    def __missing__(self, stars: tuple[Any, ...]) -> str:
+        text = self[stars] = _leading_text(self.shape, self.compare, self.bar, stars)
+        return text
+
+    def column(self, columns: ResultColumns) -> list[str]:
+        if not self.shape.leading:
+            return [self[()]] * len(columns)
+        return list(map(self.__getitem__, zip(*(columns.stars[k] for k in self.shape.leading))))
 
 
 class _ValueTexts:
@@ -332,12 +416,28 @@ class _ValueTexts:
         """Every row's text, made once in one comprehension: to_dict asks for most rows' (a rating's
         levels fail most entities on some value), and a call per row cost more than the texts."""
         if self._column is None:
-            gcd, show, prefix, percent, absent = math.gcd, show_pair, self.prefix, self.percent, self.absent
-            self._column = [absent if num is None else
-                            prefix + show(num // (common := gcd(num, den)), den // common, percent)
-                            for num, den in zip(self.nums, self.dens)]
+            shown = _ShownTexts(self.prefix, self.absent, self.percent)  # a batch's values repeat
+            self._column = list(map(shown.__getitem__, zip(self.nums, self.dens)))
             self.texts = cast("list[str | None]", self._column)  # __call__'s texts, the same ones
         return self._column
+
+
+class _ShownTexts(dict[tuple[Any, Any], str]):
+    """_ValueTexts' text of each (numerator, denominator), made once: a hit is a lookup in C."""
+
+    def __init__(self, prefix: str, absent: str, percent: bool) -> None:
+        super().__init__()
+        self.prefix, self.absent, self.percent = prefix, absent, percent
+
+    def __missing__(self, pair: tuple[Any, Any]) -> str:
+        num, den = pair
+        if num is None:
+            text = self.absent
+        else:
+            common = math.gcd(num, den)  # show_number(Fraction(num, den)), without the Fraction
+            text = self.prefix + show_pair(num // common, den // common, self.percent)
+        self[pair] = text
+        return text
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -346,16 +446,35 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-class _StarTexts(dict[int, str]):
+class _StarTexts(dict[int | None, str]):
     """A prefix and a star count as text, each count's made once."""
 
     def __init__(self, prefix: str) -> None:
         super().__init__()
         self.prefix = prefix
 
-    def __missing__(self, count: int) -> str:
+    def __missing__(self, count: int | None) -> str:
         text = self[count] = self.prefix + _stars(count)
         return text
+
+
+class _Affixed(dict[str, str]):
+    """A text between a prefix and a suffix, each made once."""
+
+    def __init__(self, prefix: str, suffix: str) -> None:
+        super().__init__()
+        self.prefix, self.suffix = prefix, suffix
+
+    def __missing__(self, text: str) -> str:
+        found = self[text] = self.prefix + text + self.suffix
+        return found
+
+
+def _bar(req: s.LeadingRequirement) -> Any:
+    """The stars a `every leading` requirement asks for: a whole count compared as an int
+    (Fraction comparisons cost ten times more)."""
+    bar = req.stars.value
+    return bar.numerator if bar.denominator == 1 else bar
 
 
 def _stars(count: Any) -> str:

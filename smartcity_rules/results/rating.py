@@ -70,13 +70,23 @@ def _extras(plan: p.ScoringPlan, level: p.LevelPlan, columns: ResultColumns, poi
     when missing more than P`), no veto, no cap below its rank."""
     rows = range(len(columns))
     found: list[Extra] = []
-    if plan.unrated_above is not None:
-        found.append((None, [points.missing_share(row) <= plan.unrated_above for row in rows]))
-    for k, override in enumerate(plan.overrides):
-        if override.cap is None or level.rank > override.cap:
-            fires = [all(column) for column in zip(*(held(r, columns, points) for r in override.requirements))]
-            found.append((k, [not f for f in fires] if fires else [True] * len(columns)))
+    for which in extra_requirements(plan, level):
+        if which is None:
+            assert plan.unrated_above is not None
+            found.append((None, [points.missing_share(row) <= plan.unrated_above for row in rows]))
+            continue
+        requirements = plan.overrides[which].requirements
+        fires = [all(column) for column in zip(*(held(r, columns, points) for r in requirements))]
+        found.append((which, [not f for f in fires] if fires else [True] * len(columns)))
     return found
+
+
+def extra_requirements(plan: p.ScoringPlan, level: p.LevelPlan) -> list[int | None]:
+    """Which implicit requirements a level has, in _extras' order: None for enough data, else an
+    override's index. Fixed by the plan, so to_dict's writer is generated from it (dictcode.py)."""
+    found: list[int | None] = [None] if plan.unrated_above is not None else []
+    return found + [k for k, override in enumerate(plan.overrides)
+                    if override.cap is None or level.rank > override.cap]
 
 
 class Ratings:
