@@ -42,7 +42,7 @@ def require(module: str, extra: str) -> Any:
 
 # The dialects whose results the tests hold bit for bit to the reference evaluator. Spark SQL is
 # written (compile.py knows its spellings) but still disagrees on one standard: refused, not wrong.
-EXACT_DIALECTS = ("duckdb", "postgres")
+EXACT_DIALECTS = ("duckdb", "postgres", "spark")
 
 
 def _exact(dialect: str) -> None:
@@ -162,6 +162,8 @@ def _dialect_of(connection: Any) -> str:
     if connection is None:
         return "duckdb"
     module = type(connection).__module__
+    if module.startswith("pyspark"):
+        return "spark"
     return "postgres" if module.startswith("psycopg") else "duckdb"
 
 
@@ -190,6 +192,8 @@ class SqlExecutor:
     def _execute(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if self.dialect == "postgres":
             return self._postgres(rows)
+        if self.dialect == "spark":
+            return self._spark(rows)
         duckdb = require("duckdb", "sql")
         connection = self.connection if self.connection is not None else duckdb.connect()
         cursor = connection.cursor()
@@ -216,6 +220,14 @@ class SqlExecutor:
             cursor.execute(f"DROP TABLE IF EXISTS {self._name()}")
         self.connection.commit()
         return found
+
+    def _spark(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        from ...distributed.spark_sql import run_query
+        names = ["_row", ENTITY_KEY, *self.keys]
+        schema = ", ".join(f"{exp.to_identifier(n, quoted=True).sql('spark')} {t}" for n, t in
+                           zip(names, ["INT", "STRING", *(["STRING"] * len(self.keys))]))
+        frame = self.connection.createDataFrame(rows, schema)
+        return in_table_order(run_query(self.connection, frame, self.table, self.text))
 
     def _create(self, cursor: Any, rows: list[tuple[Any, ...]], text: str, integer: str, kind: str,
                 marker: str) -> None:
