@@ -87,7 +87,9 @@ def with_errors(query: Query, compares: bool) -> exp.Select:
     message: exp.Expression = col("error")
     refused = _present(col("scr_event"))
     if compares or any(e.phase < 2 for e in events):
-        inner = inner.select(alias(_first_refusal(query), ident("scr_cohort")))
+        # A stage of its own: Spark reads no alias of the same SELECT in a window.
+        inner = exp.select("*", alias(_first_refusal(query), ident("scr_cohort"))).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=ident("events"))))
         cohort = col("scr_cohort")
 
         def either(field: str, otherwise: exp.Expression) -> exp.Expression:
