@@ -149,7 +149,8 @@ def cell(raw: Any) -> str | None:
 
 class SqlBackend:
     """Scores batches in a database: an embedded DuckDB by default, or a given connection
-    (DuckDB, or psycopg to PostgreSQL)."""
+    (DuckDB, psycopg to PostgreSQL, or a SparkSession: each batch a temporary view, the query
+    run by Spark SQL, distributed/spark_sql.py)."""
 
     name = "sql"
 
@@ -226,6 +227,7 @@ class SqlExecutor:
 
     def _spark(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         from ...distributed.spark_sql import run_query
+
         names = ["_row", ENTITY_KEY, *self.keys]
         schema = ", ".join(f"{exp.to_identifier(n, quoted=True).sql('spark')} {t}" for n, t in
                            zip(names, ["INT", "STRING", *(["STRING"] * len(self.keys))]))
