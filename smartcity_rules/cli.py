@@ -458,7 +458,7 @@ def _parser() -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="print the SQL query that scores a table of statistics in a database")
     sql.add_argument("standard", metavar="STANDARD", help=STANDARD_HELP)
     sql.add_argument("--table", required=True, metavar="T", help="the table: an `entity` column, one per input")
-    sql.add_argument("--dialect", default="duckdb", choices=("duckdb", "postgres"),
+    sql.add_argument("--dialect", default="duckdb", choices=("duckdb", "postgres", "spark"),
                      help="the database the query is written for (default: duckdb)")
     _root_option(sql)
     sql.set_defaults(run=_sql)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -96,3 +99,28 @@ def _english_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line speaks Chinese on a Chinese locale; the tests read its English words
     whatever the machine's locale (a test of the Chinese sets the locale itself)."""
     monkeypatch.setenv("LANGUAGE", "en")
+
+
+def _java() -> bool:
+    java = shutil.which("java")
+    return java is not None and subprocess.run([java, "-version"], capture_output=True, check=False).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One Spark local[2] session for every Spark test (tests/test_spark.py, test_spark_sql.py):
+    it takes a minute to start on a loaded machine. Skipped, saying why, without pyspark or Java."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'smartcity_rules[spark]'")
+    if not _java():
+        pytest.skip("no Java on PATH: Spark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("smartcity_rules tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
+               .config("spark.driver.bindAddress", "127.0.0.1")
+               # Analysing the national standard's Spark SQL (test_spark_sql.py) needs more than 1g.
+               .config("spark.driver.memory", "4g").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -1,16 +1,13 @@
 """Spark local[2]: each partition scored by the columnar back-end (mapInArrow), bit for bit with
 evaluate_cohort; cohort functions over the whole frame (a first pass) or per partition, as asked.
 
-One session for the module (Spark takes seconds to start). Runs when pyspark and Java are there;
-says why it is skipped when not (`.ci/run` installs both).
+One session for the test run (tests/conftest.py's `spark`: Spark takes seconds to start). Runs
+when pyspark and Java are there; says why it is skipped when not (`.ci/run` installs both).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,26 +21,6 @@ from .distributed import SHIPPED, as_texts, expected, figures, generated, shippe
 pytestmark = pytest.mark.spark
 pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'smartcity_rules[spark]'")
 from smartcity_rules import spark as scr_spark  # noqa: E402
-
-
-def _java() -> bool:
-    java = shutil.which("java")
-    return java is not None and subprocess.run([java, "-version"], capture_output=True, check=False).returncode == 0
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if not _java():
-        pytest.skip("no Java on PATH: Spark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)")
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("smartcity_rules tests")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
-               .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def frame(spark: Any, records: list[dict[str, Any]], partitions: int = 2) -> Any:

@@ -3,8 +3,7 @@ the standard shipped to the executors as its pickle.
 
 mapInArrow is Spark's mapInPandas over Arrow batches without the conversion to pandas: pandas turns
 a nullable integer column into floats, which cannot hold every count exactly. The generated Spark
-SQL (`to_sql(..., dialect="spark")`) does not yet agree with the Python back-ends (docs/sql.md), so
-no path here runs it.
+SQL runs by `score_sql` (distributed/spark_sql.py) instead; `collect_scores` gathers either.
 """
 
 from __future__ import annotations
@@ -65,6 +64,13 @@ def _gathered(standard: Standard, shipped: Shipped, frame: Any) -> Any:
 def collect_scores(scores: Any) -> pa.Table:
     """A scores frame gathered to the driver as an Arrow table, in the frame's order; raises the
     first row's DataError, if a row has one."""
-    table = scores.toArrow()
+    from pyspark.errors import ArithmeticException
+
+    from ..backends.sql.spark_session import overflow
+
+    try:
+        table = scores.toArrow()
+    except ArithmeticException as error:  # Spark SQL's scores (score_sql): a decimal overflowed
+        raise overflow(error) from None
     raise_first(table)
     return table

@@ -231,6 +231,9 @@ class Stages:
         for cte in ctes:
             cte.set("recursive", None)
         select.set("with_", exp.With(expressions=ctes, recursive=recursive))
+        if self.dialect == "spark":
+            from .spark import rewrite
+            rewrite(select, self.big)
         return select
 
     def _feeding(self, kept: set[str]) -> set[str]:
@@ -311,7 +314,11 @@ def _needed(source: exp.Select, columns: list[list[exp.Expression]], helpers: li
 
 def lowest_common_denominator(stages: Stages, den: exp.Expression, present: exp.Expression, name: str) -> exp.Column:
     """The least common multiple of a column's denominators over the rows where `present`:
-    a recursive CTE over the distinct denominators (few, for decimal data), as a column."""
+    a recursive CTE over the distinct denominators (few, for decimal data), as a column. (Spark
+    has neither lcm nor, before 4.1, WITH RECURSIVE: there, one fold over the distinct
+    denominators, sql/spark.py.)"""
+    if stages.dialect == "spark":
+        return _spark_lcm(stages, den, present, name)
     dens, lcm = f"{name}_dens", f"{name}_lcm"
     distinct = exp.select(alias(den, ident("d"))).distinct().from_(table("stage")).where(present)
     numbered = exp.select(col("d"), alias(exp.Window(this=exp.RowNumber(), order=exp.Order(
@@ -330,3 +337,12 @@ def lowest_common_denominator(stages: Stages, den: exp.Expression, present: exp.
     helper = stages.helper(exp.CTE(this=numbered, alias=exp.TableAlias(this=ident(dens))), [recursive])
     largest = exp.select(exp.Max(this=col("m"))).from_(table(f'{lcm}')).subquery()
     return stages.bind(largest, "l", reads=[helper])
+
+
+def _spark_lcm(stages: Stages, den: exp.Expression, present: exp.Expression, name: str) -> exp.Column:
+    from .spark import lcm_of
+
+    folded = exp.select(alias(lcm_of(exp.ArrayUniqueAgg(this=den), stages.big), ident("m"))).from_(
+        table("stage")).where(present)
+    helper = stages.helper(exp.CTE(this=folded, alias=exp.TableAlias(this=ident(f"{name}_lcm"))), [])
+    return stages.bind(exp.select(col("m")).from_(table(f"{name}_lcm")).subquery(), "l", reads=[helper])
