@@ -11,6 +11,7 @@ planning costs, a query a standard.
 
 from __future__ import annotations
 
+import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -66,7 +67,14 @@ def by_python(standard: scr.Standard, records: list[dict[str, Any]]) -> list[tup
     return found
 
 
-@pytest.mark.parametrize("name", sorted(SHIPPED))
+# Spark plans each of the bigger standards' queries for about a minute: CI runs a sample (the city
+# standard, the community one, which disagreed on Spark once, and the index example's geometric
+# mean); SCR_SPARK_SQL_ALL=1 runs every shipped standard (docs/testing.md).
+SAMPLE = ("shandong-city-2019.scs", "shandong-community-2019.scs", "examples/digital-development-index.scs")
+ON_SPARK_SQL = sorted(SHIPPED) if os.environ.get("SCR_SPARK_SQL_ALL") else sorted(SAMPLE)
+
+
+@pytest.mark.parametrize("name", ON_SPARK_SQL)
 def test_every_shipped_cohort_scores_by_spark_sql_as_evaluate_cohort(spark: Any, name: str) -> None:
     standard, records = shipped(name)
     records = as_texts(records)
