@@ -124,3 +124,28 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+def agrees_with_the_reference(path: Path, backend: Backend, examples: int) -> None:
+    """The conformance suite's comparison with the reference for a fixed sample on one back-end
+    (PostgreSQL, Spark): cohorts drawn by the testing kit's strategy with a derandomized seed,
+    zeros included."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from smartcity_rules.testing import cohorts
+
+    from . import reference
+    from .reference.compare import compare
+
+    python = scr.load(path)
+    standard = scr.load(path, backend=backend)
+    expected = reference.load(path)
+
+    @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def agrees(data: st.DataObject) -> None:
+        records = data.draw(cohorts(python, max_size=5, zeros=True))
+        assert compare(standard, expected, records) == []
+    agrees()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -10,7 +11,7 @@ import smartcity_rules as scr
 from smartcity_rules.backends.sql.run import cell
 from smartcity_rules.language.numbers import fmt
 
-from .conftest import STANDARDS
+from .conftest import ROOT, STANDARDS
 from .differential import Generator
 
 SHIPPED = {  # every shipped standard scored without entity types, and its bundled cohort
@@ -77,3 +78,11 @@ def generated(seeds: range) -> list[tuple[scr.Standard, list[dict[str, Any]]]]:
         records = [{k: v for k, v in r.items() if k in standard.input_names or k == "entity"} for r in case.records]
         found.append((standard, as_texts(records)))
     return found
+
+
+def run_sql_example(tag: str, namespace: dict[str, Any], capsys: Any) -> None:
+    """docs/sql.md's example fenced as `python TAG` runs and prints the text shown after it."""
+    page = (ROOT / "docs" / "sql.md").read_text(encoding="utf-8")
+    [(code, shown)] = re.findall(rf"```python {tag}\n(.*?)```\n\n```text\n(.*?)```", page, re.DOTALL)
+    exec(compile(code, f"docs/sql.md ({tag})", "exec"), namespace)  # our own documentation
+    assert capsys.readouterr().out == shown

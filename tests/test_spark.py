@@ -7,7 +7,6 @@ when pyspark and Java are there; says why it is skipped when not (`.ci/run` inst
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ import smartcity_rules as scr
 from smartcity_rules.backends.columnar.executor import refusal
 
 from .conftest import ROOT
-from .distributed import SHIPPED, as_texts, expected, figures, generated, shipped, texts
+from .distributed import SHIPPED, as_texts, expected, figures, generated, run_sql_example, shipped, texts
 
 pytestmark = pytest.mark.spark
 pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'smartcity_rules[spark]'")
@@ -106,7 +105,4 @@ def test_a_bad_row_is_refused_naming_the_entity_the_indicator_and_the_input(spar
 def test_the_spark_example_of_docs_sql_runs_as_shown(spark: Any, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)
-    page = (ROOT / "docs" / "sql.md").read_text(encoding="utf-8")
-    [(code, shown)] = re.findall(r"```python spark\n(.*?)```\n\n```text\n(.*?)```", page, re.DOTALL)
-    exec(compile(code, "docs/sql.md (spark)", "exec"), {"spark": spark})  # our own documentation
-    assert capsys.readouterr().out == shown
+    run_sql_example("spark", {"spark": spark}, capsys)

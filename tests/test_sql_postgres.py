@@ -18,7 +18,7 @@ import pytest
 import smartcity_rules as scr
 from smartcity_rules.backends.sql.run import SqlBackend
 
-from .conftest import FIXTURES, STANDARDS
+from .conftest import FIXTURES, STANDARDS, agrees_with_the_reference
 from .test_sql import SHIPPED, doc_examples, run_examples, score_with_python, scored
 
 pytestmark = pytest.mark.postgres
@@ -100,27 +100,13 @@ def test_the_postgresql_example_of_docs_sql_runs_as_shown(connection: Any, monke
 @pytest.mark.parametrize("name", ["mini.scs", "nested.scs"])
 def test_a_fixed_sample_of_generated_cohorts_agrees_with_the_reference_on_postgresql(connection: Any,
                                                                                       name: str) -> None:
-    """The conformance suite's comparison with the reference, on PostgreSQL, for a fixed sample:
-    cohorts drawn by the testing kit's strategy with a derandomized seed, zeros included."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
+    """The conformance suite's comparison with the reference, on PostgreSQL, for a fixed sample."""
+    agrees_with_the_reference(FIXTURES / name, SqlBackend(connection), 6)
 
-    from smartcity_rules.testing import cohorts
 
-    from . import reference
-    from .reference.compare import compare
-
-    python = scr.load(FIXTURES / name)
-    standard = scr.load(FIXTURES / name, backend=SqlBackend(connection))
-    expected = reference.load(FIXTURES / name)
-
-    @settings(max_examples=6, derandomize=True, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-    @given(data=st.data())
-    def agrees(data: st.DataObject) -> None:
-        records = data.draw(cohorts(python, max_size=5, zeros=True))
-        assert compare(standard, expected, records) == []
-    agrees()
+def test_an_empty_cohort_scores_to_no_evaluations_on_postgresql(connection: Any) -> None:
+    """No rows come back: the result still has every column of the query, none of them filled."""
+    assert scr.load(FIXTURES / "mini.scs", backend=SqlBackend(connection)).evaluate_cohort([]) == ()
 
 
 def test_a_typed_table_in_postgresql_is_split_by_type_where_it_lives(connection: Any) -> None:

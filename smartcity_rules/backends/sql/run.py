@@ -150,7 +150,7 @@ def cell(raw: Any) -> str | None:
 class SqlBackend:
     """Scores batches in a database: an embedded DuckDB by default, or a given connection
     (DuckDB, psycopg to PostgreSQL, or a SparkSession: each batch a temporary view, the query
-    run by Spark SQL, distributed/spark_sql.py)."""
+    run by Spark SQL, spark_session.py)."""
 
     name = "sql"
 
@@ -214,7 +214,7 @@ class SqlExecutor:
             try:
                 self._create(cursor, rows, "TEXT", "INTEGER", "TEMP TABLE", "%s")
                 cursor.execute(self.text)
-                found = row_columns(cursor.fetchall())
+                found = row_columns(cursor.fetchall(), self.query)
             except psycopg.errors.NumericValueOutOfRange as error:
                 self.connection.rollback()
                 raise _overflow(error) from None
@@ -229,7 +229,7 @@ class SqlExecutor:
         schema = ", ".join(f"{exp.to_identifier(n, quoted=True).sql('spark')} {t}" for n, t in
                            zip(names, ["INT", "STRING", *(["STRING"] * len(self.keys))]))
         frame = self.connection.createDataFrame(rows, schema)
-        return row_columns(run_query(self.connection, frame, self.table, self.text))
+        return row_columns(run_query(self.connection, frame, self.table, self.text), self.query)
 
     def _create(self, cursor: Any, rows: list[tuple[Any, ...]], text: str, integer: str, kind: str,
                 marker: str) -> None:
@@ -277,8 +277,11 @@ def _python_values(column: Any) -> list[Any]:
         return [None if value is None else int(value) for value in column.to_pylist()]
 
 
-def row_columns(rows: Sequence[tuple[Any, ...]]) -> Columns:
-    """A driver's rows (PostgreSQL's NUMERIC as Decimal) as columns in table order."""
+def row_columns(rows: Sequence[tuple[Any, ...]], query: Query) -> Columns:
+    """A driver's rows (PostgreSQL's NUMERIC and Spark's DECIMAL as Decimal) as the query's
+    columns, in table order."""
+    if not rows:
+        return [[] for _ in query.tree.expressions]
     ordered = sorted(rows, key=lambda row: row[1])
     return [[int(v) if isinstance(v, decimal.Decimal) else v for v in column] for column in zip(*ordered)]
 
@@ -374,7 +377,7 @@ def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[Res
         query = to_sql(plan, source, "postgres", _checked(plan, columns), nodes=False)
         try:
             cursor.execute(query.sql(pretty=False))
-            rows = row_columns(cursor.fetchall())
+            rows = row_columns(cursor.fetchall(), query)
         except psycopg.errors.NumericValueOutOfRange as error:
             connection.rollback()
             raise _overflow(error) from None
