@@ -225,21 +225,22 @@ class SqlExecutor:
     def _spark(self, rows: list[tuple[Any, ...]]) -> Columns:
         from .spark_session import run_query
 
-        names = ["_row", ENTITY_KEY, *self.keys]
-        schema = ", ".join(f"{exp.to_identifier(n, quoted=True).sql('spark')} {t}" for n, t in
-                           zip(names, ["INT", "STRING", *(["STRING"] * len(self.keys))]))
-        frame = self.connection.createDataFrame(rows, schema)
+        frame = self.connection.createDataFrame(rows, self._schema("STRING", "INT"))
         return row_columns(run_query(self.connection, frame, self.table, self.text), self.query)
+
+    def _schema(self, text: str, integer: str) -> str:
+        """The batch table's columns: `_row`, the entity and every input as text, each name
+        quoted by sqlglot."""
+        names = ["_row", ENTITY_KEY, *self.keys]
+        types = [integer, text, *([text] * len(self.keys))]
+        return ", ".join(f"{exp.to_identifier(n, quoted=True).sql(self.dialect)} {t}" for n, t in zip(names, types))
 
     def _create(self, cursor: Any, rows: list[tuple[Any, ...]], text: str, integer: str, kind: str,
                 marker: str) -> None:
-        names = ["_row", ENTITY_KEY, *self.keys]
-        types = [integer, text, *([text] * len(self.keys))]
-        schema = ", ".join(f"{exp.to_identifier(n, quoted=True).sql(self.dialect)} {t}" for n, t in zip(names, types))
         name = self._name()
-        cursor.execute(f"CREATE {kind} {name} ({schema})")  # identifiers quoted by sqlglot; values bound
+        cursor.execute(f"CREATE {kind} {name} ({self._schema(text, integer)})")  # values bound, not written
         if rows:
-            cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join([marker] * len(names))})", rows)
+            cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join([marker] * (len(self.keys) + 2))})", rows)
 
     def _name(self) -> str:
         return exp.to_identifier(self.table, quoted=True).sql(self.dialect)
