@@ -61,6 +61,12 @@ class _Source:
         if names:
             self.line(1, f"{', '.join(names)}, = {source}")
 
+    def entry(self, local: str, template: Any, figures: Sequence[tuple[str, str]]) -> None:
+        """`local = <template>.copy()`, then each (key, expression) of the row's figures set."""
+        self.line(2, f"{local} = {self.constant(template)}.copy()")
+        for key, value in figures:
+            self.line(2, f"{local}[{key!r}] = {value}")
+
     def listed(self, items: Sequence[Any]) -> str:
         """A fresh list of the fixed items, per row: callers may change the lists they get."""
         return f"[*{self.constant(tuple(items))}]" if items else "[]"
@@ -121,10 +127,8 @@ def _groups(src: _Source, shape: Any) -> list[str]:
     names = []
     for i, (g, template, (indicators, groups)) in enumerate(zip(shape.plan.groups, shape.group_templates,
                                                                 shape.group_members)):
-        src.line(2, f"g{i} = {src.constant(template)}.copy()")
-        src.line(2, f"g{i}['points'] = NT{g}[row]")
-        src.line(2, f"g{i}['indicators'] = {src.listed(indicators)}")
-        src.line(2, f"g{i}['groups'] = {src.listed(groups)}")
+        src.entry(f"g{i}", template, [("points", f"NT{g}[row]"), ("indicators", src.listed(indicators)),
+                                      ("groups", src.listed(groups))])
         names.append(f"g{i}")
     return names
 
@@ -151,10 +155,8 @@ def _indicators(src: _Source, shape: Any) -> None:
 def _nodes(src: _Source, shape: Any) -> list[str]:
     names = []
     for n, (template, members) in enumerate(zip(shape.node_templates, shape.node_members)):
-        src.line(2, f"n{n} = {src.constant(template)}.copy()")
-        src.line(2, f"n{n}['points'] = NT{n}[row]")
-        src.line(2, f"n{n}['unrounded'] = NU{n}[row]")
-        src.line(2, f"n{n}['members'] = {src.listed(members)}")
+        src.entry(f"n{n}", template, [("points", f"NT{n}[row]"), ("unrounded", f"NU{n}[row]"),
+                                      ("members", src.listed(members))])
         names.append(f"n{n}")
     return names
 
