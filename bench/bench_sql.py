@@ -3,6 +3,7 @@
     python bench/bench_sql.py                     # 100,000 records of the city standard
     python bench/bench_sql.py --records 1000000   # the issue's million
     python bench/bench_sql.py --records 1000000 --check   # and every row held to evaluate_cohort
+    python bench/bench_sql.py --records 1000 --phases     # DuckDB's planning of the query, by phase
 
 The city cohort (16 cities) is copied and renamed to N records inside DuckDB, in a table with a
 typed column per input (BIGINT, DOUBLE, BOOLEAN, VARCHAR as the JSON values are), and written to
@@ -111,10 +112,28 @@ def planning(path: Path, cohort: Path, typed: bool) -> tuple[int, float, float, 
     return len(sql), compiling, seconds, time.process_time() - cpu
 
 
+def planning_phases(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[str, float]:
+    """Seconds of DuckDB's planning by phase (its JSON profile): binding, each optimizer pass,
+    physical planning. The query runs over a small table, so the profile is mostly planning."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "profile.json"
+        connection.execute("PRAGMA enable_profiling = 'json'")
+        connection.execute(f"PRAGMA profiling_output = '{output}'")
+        consumed(connection, sql)
+        connection.execute("PRAGMA disable_profiling")
+        profile = json.loads(output.read_text(encoding="utf-8"))
+    phases = {f"optimizer {name}": seconds for name, seconds in profile["optimizer"].items() if name != "total_time"}
+    phases.update({"binding": profile["planner"]["binding_time"],
+                   "physical planning": profile["physical_planner"]["total_time"]})
+    return dict(sorted(phases.items(), key=lambda item: -item[1]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--check", action="store_true", help="hold every row to evaluate_cohort")
+    parser.add_argument("--phases", action="store_true",
+                        help="also print DuckDB's planning of the city query by phase, its 5 costliest")
     args = parser.parse_args(argv)
     base = json.loads(COHORT.read_text(encoding="utf-8"))
     copies = max(1, args.records // len(base))
@@ -175,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
             size, compiling, seconds, cpu = planning(path, cohort, typed)
             print(f"  {path.name} ({'typed' if typed else 'text'} columns): generated SQL {size / 1000:.0f} kB "
                   f"in {compiling:.2f} s, planned by DuckDB in {seconds:.2f} s ({cpu:.2f} s of CPU)")
+    if args.phases:
+        phases = planning_phases(connection, sample)
+        print("  the city query's planning by phase (160 rows): "
+              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in list(phases.items())[:5]))
     if args.check:
         return check(connection, standard, sql)
     return 0
