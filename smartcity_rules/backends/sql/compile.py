@@ -10,7 +10,7 @@ A construct that cannot be exact in SQL is refused at compile time (`NotCompilab
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 import attrs
@@ -34,10 +34,12 @@ from .tree import (
     case,
     cmp,
     col,
+    constant,
     div,
     func,
     ident,
     lowest_common_denominator,
+    mod,
     mul,
     neg,
     not_,
@@ -49,6 +51,7 @@ from .tree import (
 INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                            "UINTEGER", "UBIGINT", "INT2", "INT4", "INT8"})
 Phase = int  # 0: the cohort's imputation, 1: cohort functions' arguments, 2: the entity's own scoring
+Refuse = Callable[[exp.Expression, exp.Expression], None]  # (condition, message): a row refused where it holds
 
 
 @attrs.frozen
@@ -197,7 +200,7 @@ class Compiler:
         return value
 
     def _double(self, slot: p.InputSlot, source: exp.Expression, raw: exp.Expression, shown: exp.Expression,
-                refuse: object) -> Pair:
+                refuse: Refuse) -> Pair:
         """A double by its shortest round-tripping decimal (what repr gives), without its text:
         the fewest decimals k for which n = round(d x 10^k) reads back as d (n / 10^k, both
         exact doubles, divided with IEEE rounding, is the double nearest n / 10^k). With at most
@@ -223,7 +226,7 @@ class Compiler:
         return st.pair(case((fast, nums), default=slow.num), case((fast, dens), default=slow.den))
 
     def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
-                 refuse: object) -> Pair:
+                 refuse: Refuse) -> Pair:
         st = self.st
         fraction = st.bind(exp.RegexpLike(this=raw, expression=text(_FRACTION)), "g")
         grouped = exp.RegexpLike(this=raw, expression=text(_GROUPED))
@@ -240,9 +243,9 @@ class Compiler:
         long = cmp(exp.GT, exp.Length(this=raw), exp.Literal.number(MAX_DIGITS))
         if slot.kind is not Kind.RATE:
             percent = exp.RegexpLike(this=raw, expression=text(r"%\s*$"))
-            refuse(percent, _concat(shown, text(f" is a percentage, which is read only for rates; "  # type: ignore[operator]
+            refuse(percent, _concat(shown, text(f" is a percentage, which is read only for rates; "
                                                 f"expected {_KIND_WORDS[slot.kind]}")))
-        refuse(or_(long, not_(or_(fraction, decimal))),  # type: ignore[operator]
+        refuse(or_(long, not_(or_(fraction, decimal))),
                _concat(shown, text(f" is not a number; expected {_KIND_WORDS[slot.kind]}")))
         sign = st.bind(group(_DECIMAL, 1, plain), "r")
         mantissa = group(_DECIMAL, 2, plain)
@@ -253,7 +256,7 @@ class Compiler:
         exponent = st.bind(case((huge, exp.Literal.number(99999)), (exp.EQ(this=exponent_text, expression=text("")),
                                                                    exp.Literal.number(0)),
                                 default=exp.cast(exponent_text, "INTEGER")), "e")
-        refuse(and_(decimal, not_(fraction), cmp(exp.GT, exp.Abs(this=exponent),  # type: ignore[operator]
+        refuse(and_(decimal, not_(fraction), cmp(exp.GT, exp.Abs(this=exponent),
                                                          exp.Literal.number(MAX_EXPONENT))),
                _concat(shown, text(" is out of range")))
         scale = sub(sub(exponent, exp.Length(this=digits)),
@@ -279,9 +282,9 @@ class Compiler:
             long_fraction = or_(cmp(exp.GT, exp.Length(this=frac_num), exp.Literal.number(digits_max)),
                                     cmp(exp.GT, exp.Length(this=frac_den), exp.Literal.number(digits_max)))
             too_long = [and_(ok_decimal, long_decimal), and_(fraction, long_fraction)]
-            refuse(or_(*too_long), _concat(shown, text(  # type: ignore[operator]
+            refuse(or_(*too_long), _concat(shown, text(
                 f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")))
-        refuse(and_(fraction, exp.RegexpLike(this=frac_den, expression=text(r"^0+$"))),  # type: ignore[operator]
+        refuse(and_(fraction, exp.RegexpLike(this=frac_den, expression=text(r"^0+$"))),
                _concat(shown, text(" divides by zero")))
         readable = not_(or_(*too_long)) if too_long else exp.true()
         num = case((and_(fraction, readable), exp.cast(exp.Trim(this=frac_num), st.big)),
@@ -294,7 +297,7 @@ class Compiler:
                    (and_(ok_decimal, readable), exp.cast(den_text, st.big)), default=st.big_number(1))
         return st.pair(num, den)
 
-    def _domain(self, slot: p.InputSlot, value: Pair, shown: exp.Expression, refuse: object) -> None:
+    def _domain(self, slot: p.InputSlot, value: Pair, shown: exp.Expression, refuse: Refuse) -> None:
         """semantics._outside, on the pair: the first problem, in its order."""
         d, words = slot.domain, _KIND_WORDS[slot.kind]
         n, den, big = value.num, value.den, self.st.big_number
@@ -308,7 +311,7 @@ class Compiler:
         if d.low >= 0:
             problems.append((cmp(exp.LT, n, exp.Literal.number(0)), f" is negative; expected {words}"))
         if d.whole and not value.den_one:  # a denominator of 1 (an integer column) is whole
-            problems.append((exp.NEQ(this=exp.Mod(this=n, expression=den), expression=exp.Literal.number(0)),
+            problems.append((exp.NEQ(this=mod(exp.Abs(this=n), den), expression=exp.Literal.number(0)),
                              f" is not a whole number; expected {words}"))
         if d.high is None and d.low != 0:
             problems.append((below(d.low), f" is below {d.low}; expected {words}"))
@@ -318,7 +321,7 @@ class Compiler:
             problems.append((or_(below(d.low), above(d.high)),
                              f" is outside the score range {d.low} to {d.high}"))
         for condition, reason in problems:
-            refuse(condition, _concat(shown, text(reason)))  # type: ignore[operator]
+            refuse(condition, _concat(shown, text(reason)))
 
     def read(self, k: int) -> None:
         """Slot k's value, as the python back-end reads it (codegen.read_inputs)."""
@@ -510,11 +513,7 @@ class Compiler:
                     return st.pair(num, den)
                 return self.signed(st.bind(num, "n"), st.bind(den, "d"))
             case p.Sum(terms):
-                parts = [sub_formula(term) for term in terms]
-                total = parts[0]
-                for part in parts[1:]:
-                    total = self.binary(p.Arith.ADD, total, part)
-                return total
+                return self.total([sub_formula(term) for term in terms])
             case p.Tally(items):
                 scale = 1
                 for points, _ in items:
@@ -543,13 +542,53 @@ class Compiler:
                                   case((better, other.den), default=chosen.den), other.den_one and chosen.den_one)
         return chosen
 
-    def binary(self, kind: p.Arith, a: Pair, b: Pair) -> Pair:
+    def total(self, pairs: list[Pair]) -> Pair:
+        """The sum of the pairs: one column where every denominator is a constant, else added
+        pairwise, so the chain of columns (and of stages) is log2 of the terms, not their number."""
         st = self.st
+        if not pairs:
+            return Pair(exp.Literal.number(0), exp.Literal.number(1), True)
+        known = [constant(pair.den) for pair in pairs]
+        if len(pairs) > 2 and all(k is not None and k > 0 for k in known):
+            common = 1
+            for k in known:
+                assert k is not None
+                common = common * k // _gcd(common, k)
+            terms = [mul(pair.num, st.number(common // k)) for pair, k in zip(pairs, known) if k is not None]
+            summed = terms[0]
+            for term in terms[1:]:
+                summed = add(summed, term)
+            return Pair(st.bind(summed, "n"), st.big_number(common), common == 1)
+        while len(pairs) > 1:
+            pairs = [self.binary(p.Arith.ADD, *pairs[k:k + 2]) if k + 1 < len(pairs) else pairs[k]
+                     for k in range(0, len(pairs), 2)]
+        return pairs[0]
+
+    def where(self, condition: exp.Expression, value: Pair) -> Pair:
+        """The value where the condition holds, else 0 (a constant denominator kept: 0 over it)."""
+        st = self.st
+        num = st.bind(case((condition, value.num), default=st.big_number(0)), "n")
+        if constant(value.den) is not None:
+            return Pair(num, value.den, value.den_one)
+        return Pair(num, st.bind(case((condition, value.den), default=st.big_number(1)), "d"))
+
+    def binary(self, kind: p.Arith, a: Pair, b: Pair) -> Pair:
+        """a + b, a - b or a x b. Where both denominators are constants (points, rounded
+        scores, the standard's fractions), the result's is too: their least common multiple
+        for a sum, so a node's sum of thirty members' points stays on one scale rather than
+        growing by a factor at every term."""
+        st = self.st
+        da, db = constant(a.den), constant(b.den)
         if kind is p.Arith.MUL:
-            return st.pair(mul(a.num, b.num), mul(a.den, b.den), a.den_one and b.den_one)
+            den = st.big_number(da * db) if da is not None and db is not None else mul(a.den, b.den)
+            return Pair(st.bind(mul(a.num, b.num), "n"), st.bind(den, "d"), a.den_one and b.den_one)
         combine = add if kind is p.Arith.ADD else sub
         if a.den_one and b.den_one:
             return Pair(st.bind(combine(a.num, b.num), "n"), exp.Literal.number(1), True)
+        if da is not None and db is not None and da > 0 and db > 0:
+            common = da * db // _gcd(da, db)
+            num = combine(mul(a.num, st.number(common // da)), mul(b.num, st.number(common // db)))
+            return Pair(st.bind(num, "n"), st.big_number(common), common == 1)
         return st.pair(combine(mul(a.num, b.den), mul(b.num, a.den)), mul(a.den, b.den))
 
     def _bounded(self, part: Pair, whole: Pair, labels: tuple[str, str], reads: tuple[int, ...],
@@ -564,23 +603,37 @@ class Compiler:
 
     # ------------------------------------------------------------ rounding and points
     def round(self, value: Pair, rounding: Rounding | None) -> Pair:
-        """semantics.round_score on a pair: half up, half even or truncate, exactly."""
+        """semantics.round_score on a pair: half up, half even or truncate, exactly. With A =
+        |num| x 10^decimals, half up is floor((2A + den) / 2den), which is floor((A + h) / den)
+        for h = den div 2: one division and no intermediate column (a rounding once took four
+        chained columns, and so four stages, at every level of the tree). 2A + den takes one
+        bit more than A: an A that large is an engine's overflow error, never a wrong score."""
         if rounding is None:
             return value
         st = self.st
         scale = st.big_number(10**rounding.decimals)
-        scaled = st.bind(mul(exp.Abs(this=value.num), scale), "a")
-        whole = st.bind(div(scaled, value.den), "w")
-        rest = st.bind(mul(exp.Literal.number(2), sub(scaled, mul(whole, value.den))), "h")
-        if rounding.mode is RoundMode.HALF_UP:
-            whole = st.bind(add(whole, case((cmp(exp.GTE, rest, value.den), exp.Literal.number(1)),
-                                            default=exp.Literal.number(0))), "w")
-        elif rounding.mode is RoundMode.HALF_EVEN:
-            odd = exp.EQ(this=exp.Mod(this=whole, expression=exp.Literal.number(2)), expression=exp.Literal.number(1))
-            up = or_(cmp(exp.GT, rest, value.den), and_(exp.EQ(this=rest, expression=value.den), odd))
-            whole = st.bind(add(whole, case((up, exp.Literal.number(1)), default=exp.Literal.number(0))), "w")
+        scaled = mul(exp.Abs(this=value.num), scale)
+        known = constant(value.den)
+        if rounding.mode is RoundMode.TRUNCATE:
+            whole = div(scaled, value.den)
+        elif rounding.mode is RoundMode.HALF_UP and known is not None:  # the same, for a constant den
+            whole = div(add(scaled, st.big_number(known // 2)), value.den)
+        elif rounding.mode is RoundMode.HALF_UP:
+            whole = div(add(mul(exp.Literal.number(2), scaled), value.den), self.doubled(value.den))
+        else:  # half even: half up, but a tie (an exact half) taken down to the even neighbour
+            doubled = self.doubled(value.den)
+            halved = st.bind(add(mul(exp.Literal.number(2), scaled), value.den), "h")
+            up = st.bind(div(halved, doubled), "w")
+            tie = and_(exp.EQ(this=mod(halved, doubled), expression=exp.Literal.number(0)),
+                       exp.EQ(this=mod(up, exp.Literal.number(2)), expression=exp.Literal.number(1)))
+            whole = sub(up, case((tie, exp.Literal.number(1)), default=exp.Literal.number(0)))
         negative = cmp(exp.LT, value.num, exp.Literal.number(0))
         return Pair(st.bind(case((negative, neg(whole)), default=whole), "n"), scale)
+
+    def doubled(self, den: exp.Expression) -> exp.Expression:
+        """2 x den, folded where den is a constant."""
+        known = constant(den)
+        return self.st.big_number(2 * known) if known is not None else mul(exp.Literal.number(2), den)
 
     def stars(self, value: Pair, banding: p.Banding) -> exp.Expression:
         """The thresholds reached. For a threshold m (on the banding's scale) and den > 0,
@@ -599,7 +652,7 @@ class Compiler:
         huge: exp.Expression | None = None
         bound: exp.Expression | None = None
         if digits is not None and not value.den_one and largest > 1:
-            huge = st.bind(cmp(exp.GT, den, st.big_number((10**digits - 1) // largest)), "x")
+            huge = cmp(exp.GT, den, st.big_number((10**digits - 1) // largest))  # cheap: repeated, not a column
             floor = _floor_div(scaled, den) if at_least else neg(_floor_div(neg(scaled), den))
             bound = st.bind(case((huge, floor)), "q")
         counted: exp.Expression = exp.Literal.number(0)

@@ -18,7 +18,7 @@ from ...language.errors import NotCompilable
 from ...language.syntax import Aggregation, Compare
 from ...plan import scoring as p
 from .compile import Compiler
-from .tree import Pair, add, alias, and_, case, cmp, ident, mul, not_, or_, text
+from .tree import Pair, add, alias, and_, case, cmp, constant, ident, mul, not_, or_, text
 
 Leaf = tuple[Pair, exp.Expression, Pair]  # value, stars, points
 
@@ -69,16 +69,11 @@ def _unrounded(c: Compiler, k: int, value: Pair, stars: exp.Expression, points: 
             exact = Pair(c.table_points(item.points, value, raw=True), st.big_number(c.table_scale(item.points)))
         case _:
             exact = c.points(attrs.evolve(item, rounding=None), value, stars)
-    applicable = not_(exp.Is(this=value.num, expression=exp.Null()))
-    return st.pair(case((applicable, exact.num), default=st.big_number(0)),
-                   case((applicable, exact.den), default=st.big_number(1)))
+    return c.where(not_(exp.Is(this=value.num, expression=exp.Null())), exact)
 
 
 def _sum(c: Compiler, pairs: list[Pair]) -> Pair:
-    total = Pair(c.st.big_number(0), c.st.big_number(1), True)
-    for pair in pairs:
-        total = c.binary(p.Arith.ADD, total, pair)
-    return total
+    return c.total(pairs) if pairs else Pair(c.st.big_number(0), c.st.big_number(1), True)
 
 
 def _constant_sum(c: Compiler, maxima: list[Fraction], held: list[exp.Expression]) -> Pair:
@@ -166,13 +161,15 @@ def _aggregate(c: Compiler, aggregation: Aggregation, scores: list[Pair], maxima
 
 
 def _when(c: Compiler, condition: exp.Expression, value: Pair) -> Pair:
-    return c.st.pair(case((condition, value.num), default=c.st.big_number(0)),
-                     case((condition, value.den), default=c.st.big_number(1)))
+    return c.where(condition, value)
 
 
 def _unless(c: Compiler, condition: exp.Expression, value: Pair) -> Pair:
-    return c.st.pair(case((condition, c.st.big_number(0)), default=value.num),
-                     case((condition, c.st.big_number(1)), default=value.den))
+    """0 where the condition holds, else the value (NULL's way: an unknown condition keeps it)."""
+    num = c.st.bind(case((condition, c.st.big_number(0)), default=value.num), "n")
+    if constant(value.den) is not None:
+        return Pair(num, value.den)
+    return Pair(num, c.st.bind(case((condition, c.st.big_number(1)), default=value.den), "d"))
 
 
 def _gcd(a: int, b: int) -> int:

@@ -187,8 +187,10 @@ def _leaf(c: Compiler, item: p.IndicatorPlan) -> tuple[Pair, exp.Expression, Pai
     applicable = or_(exp.Is(this=state, expression=exp.Null()), exp.EQ(this=state, expression=_ZERO))
     shown = Pair(st.bind(case((applicable, value.num)), "n"), st.bind(case((applicable, value.den)), "d"))
     return (shown, st.bind(case((applicable, stars)), "s"),
-            Pair(st.bind(case((applicable, points.num), default=st.big_number(0)), "n"),
-                 st.bind(case((applicable, points.den), default=st.big_number(1)), "d")))
+            c.where(applicable, points))
+
+
+_RUN = 8  # events per column of the first one met
 
 
 def _errors(c: Compiler) -> list[exp.Expression]:
@@ -198,7 +200,12 @@ def _errors(c: Compiler) -> list[exp.Expression]:
     events: list[exp.Expression] = []
     for phase in (0, 1, 2):
         whens = c.phase_events[phase]
-        event = st.bind(case(*whens) if whens else exp.cast(exp.Null(), "INTEGER"), "ev")
+        # In runs, each a column of its own as soon as its conditions are: the conditions' columns
+        # are then not carried through every stage to one CASE at the end.
+        runs = [st.bind(case(*whens[k:k + _RUN]), "ev", keep=True) for k in range(0, len(whens), _RUN)]
+        event: exp.Expression = exp.cast(exp.Null(), "INTEGER")
+        if runs:
+            event = st.bind(exp.Coalesce(this=runs[0], expressions=runs[1:]) if len(runs) > 1 else runs[0], "ev")
         events.append(event)
         columns.append(alias(event, ident(f"error_event_{phase}")))
     first = st.bind(exp.Coalesce(this=events[0], expressions=events[1:]), "ev")

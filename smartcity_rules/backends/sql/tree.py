@@ -79,6 +79,11 @@ def div(a: exp.Expression, b: exp.Expression) -> exp.Expression:
     return exp.IntDiv(this=paren(a), expression=exp.Nullif(this=paren(b), expression=exp.Literal.number(0)))
 
 
+def mod(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """a mod b, for a >= 0 and b > 0 (where engines agree)."""
+    return exp.Mod(this=paren(a), expression=paren(b))
+
+
 def cmp(kind: type[exp.Binary], a: exp.Expression, b: exp.Expression) -> exp.Expression:
     return cast(exp.Expression, kind(this=paren(a), expression=paren(b)))
 
@@ -114,9 +119,14 @@ def any_of(conditions: list[exp.Expression]) -> exp.Expression | None:
     return or_(*conditions) if conditions else None
 
 
-def _is_one(e: exp.Expression) -> bool:
+def constant(e: exp.Expression) -> int | None:
+    """The non-negative integer a literal (or a cast of one) is; None for anything else."""
     inner = e.this if isinstance(e, exp.Cast) else e
-    return isinstance(inner, exp.Literal) and inner.is_int and int(inner.this) == 1
+    return int(inner.this) if isinstance(inner, exp.Literal) and inner.is_int else None
+
+
+def _is_one(e: exp.Expression) -> bool:
+    return constant(e) == 1
 
 
 class Stages:
@@ -140,6 +150,7 @@ class Stages:
         self.helpers: list[exp.CTE] = []
         self.followers: dict[int, list[exp.CTE]] = {}  # helper -> CTEs right after it, reading it
         self.count = 0
+        self.pinned: set[str] = set()  # names kept as columns whatever their readers
 
     def number(self, value: int) -> exp.Expression:
         return exp.cast(exp.Literal.number(value), self.big) if value < 0 or value > 1 else exp.Literal.number(value)
@@ -150,13 +161,17 @@ class Stages:
     def fraction(self, value: Fraction) -> Pair:
         return Pair(self.big_number(value.numerator), self.big_number(value.denominator), value.denominator == 1)
 
-    def bind(self, e: exp.Expression, hint: str = "t", reads: list[exp.CTE] | None = None) -> exp.Column:
-        """A named column holding `e` (`reads`: the helper CTEs `e` reads, placed before it)."""
+    def bind(self, e: exp.Expression, hint: str = "t", reads: list[exp.CTE] | None = None,
+             keep: bool = False) -> exp.Column:
+        """A named column holding `e` (`reads`: the helper CTEs `e` reads, placed before it;
+        `keep`: a column even when read only once)."""
         if isinstance(e, (exp.Column, exp.Literal)) or (isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal)):
             return e  # type: ignore[return-value]
         self.count += 1
         name = f"{hint}{self.count}"
         self.defs[name] = e
+        if keep:
+            self.pinned.add(name)
         if reads:
             self.after[name] = reads
         return col(name)
@@ -179,7 +194,7 @@ class Stages:
             for name in _names(tree):
                 if name in uses:
                     uses[name] += 1
-        kept = {name for name, e in self.defs.items() if uses[name] > 1 or (
+        kept = {name for name, e in self.defs.items() if uses[name] > 1 or name in self.pinned or (
             uses[name] == 1 and (name in self.after or e.find(exp.Window, exp.Subquery) is not None))}
         for name, e in self.defs.items():
             self.defs[name] = _substitute(e, self.defs, kept)
