@@ -193,20 +193,19 @@ class Compiler:
         if kind == "integer":
             value = Pair(self.st.bind(exp.cast(source, self.st.big), "n"), exp.Literal.number(1), True)
         elif kind == "double":
-            value = self._double(slot, source, raw, shown, refuse)
+            value = self._double(slot, source, shown, refuse)
         else:
             value = self._decimal(slot, raw, shown, refuse)
         self._domain(slot, value, shown, refuse)
         return value
 
-    def _double(self, slot: p.InputSlot, source: exp.Expression, raw: exp.Expression, shown: exp.Expression,
-                refuse: Refuse) -> Pair:
+    def _double(self, slot: p.InputSlot, source: exp.Expression, shown: exp.Expression, refuse: Refuse) -> Pair:
         """A double by its shortest round-tripping decimal (what repr gives), without its text:
         the fewest decimals k for which n = round(d x 10^k) reads back as d (n / 10^k, both
         exact doubles, divided with IEEE rounding, is the double nearest n / 10^k). With at most
         15 significant digits (an integer below 2^53 for k = 0), no other decimal of k places
         reads back as d, so n / 10^k is repr's. Any other double (NaN, infinities, 1e300,
-        0.1 + 0.2) is read through its text, for its rows only."""
+        0.1 + 0.2) is read through its text, for its rows only (`_shortest`)."""
         st = self.st
         whens = []
         for k in range(_FAST_PLACES + 1):
@@ -217,13 +216,48 @@ class Compiler:
                           exp.Literal.number(k)))
         places = st.bind(case(*whens), "k")
         fast = exp.Not(this=exp.Is(this=places, expression=exp.Null()))
-        slow_text = st.bind(case((exp.Is(this=places, expression=exp.Null()), raw)), "r")
-        slow = self._decimal(slot, slow_text, shown, refuse)
+        slow = self._shortest(slot, source, exp.Is(this=places, expression=exp.Null()), shown, refuse)
         power_of = st.bind(exp.Case(this=places, ifs=[exp.If(this=exp.Literal.number(k), true=exp.Literal.number(
             f"1e{k}")) for k in range(_FAST_PLACES + 1)]), "p")
         nums = exp.cast(exp.Round(this=exp.Mul(this=source, expression=power_of)), st.big)
         dens = exp.cast(power_of, st.big)  # powers of ten to 1e22 are exact doubles
         return st.pair(case((fast, nums), default=slow.num), case((fast, dens), default=slow.den))
+
+    def _shortest(self, slot: p.InputSlot, source: exp.Expression, slow: exp.Expression, shown: exp.Expression,
+                  refuse: Refuse) -> Pair:
+        """A double the cheap reading missed (16 or 17 significant digits, an exponent beyond
+        the cheap range, NaN, an infinity), from the engine's text of it, which is repr's form
+        (the mantissa's digits, e and the exponent). The text is one column, NULL where not
+        `slow`; every other part is written out in place, no column of its own, so only the
+        rows where `slow` holds compute them: the general reading (`_decimal`) took a dozen
+        columns, each computed for every row and carried through every later stage."""
+        st, zero, one = self.st, exp.Literal.number(0), exp.Literal.number(1)
+        written = st.bind(case((slow, exp.Lower(this=exp.cast(source, "VARCHAR")))), "r")  # NULL where not slow
+        def part(of: exp.Expression, mark: str, n: int) -> exp.Expression:
+            return exp.SplitPart(this=of, delimiter=text(mark), part_index=exp.Literal.number(n))
+        mantissa = part(written, "e", 1)
+        exponent = exp.cast(part(exp.DPipe(this=written, expression=text("e0")), "e", 2), "INTEGER")  # "e0": none
+        scale = sub(exponent, exp.Length(this=part(mantissa, ".", 2)))
+        up = exp.Greatest(this=scale, expressions=[zero], ignore_nulls=True)  # NULL only where not slow
+        down = exp.Greatest(this=neg(scale), expressions=[zero], ignore_nulls=True)
+        finite = cmp(exp.LTE, exp.Abs(this=source), exp.Literal.number("1.7976931348623157e308"))
+        refuse(and_(slow, not_(finite)), _concat(shown, text(f" is not a number; expected {_KIND_WORDS[slot.kind]}")))
+        digits_max = DIGITS.get(self.dialect)
+        readable = and_(slow, finite)
+        if digits_max is not None:
+            significant = exp.Trim(this=exp.Replace(this=exp.Replace(this=mantissa, expression=text("-"),
+                                                                     replacement=text("")),
+                                                    expression=text("."), replacement=text("")),
+                                   expression=text("0"), position="LEADING")
+            long = or_(cmp(exp.GT, add(exp.Length(this=significant), up), exp.Literal.number(digits_max)),
+                       cmp(exp.GT, add(one, down), exp.Literal.number(digits_max)))
+            refuse(and_(readable, long), _concat(shown, text(
+                f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")))
+            readable = and_(readable, not_(long))
+        signed_digits = exp.Replace(this=mantissa, expression=text("."), replacement=text(""))  # "-" read by the cast
+        num = exp.cast(exp.DPipe(this=signed_digits, expression=exp.Repeat(this=text("0"), times=up)), st.big)
+        den = exp.cast(exp.DPipe(this=text("1"), expression=exp.Repeat(this=text("0"), times=down)), st.big)
+        return Pair(case((readable, num), default=st.big_number(0)), case((readable, den), default=st.big_number(1)))
 
     def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
                  refuse: Refuse) -> Pair:
