@@ -679,24 +679,33 @@ class Compiler:
         rather than refused as an overflow."""
         st = self.st
         scaled = st.bind(mul(value.num, st.big_number(banding.scale)), "a")
-        at_least = banding.rule is BandRule.AT_LEAST
+        kind = exp.GTE if banding.rule is BandRule.AT_LEAST else exp.LTE
         den = value.den
+        products = self._reached(banding, lambda m: cmp(kind, scaled, mul(st.big_number(m), den)))
         digits = DIGITS.get(self.dialect)
         largest = max((abs(m) for m in banding.thresholds), default=0)
-        huge: exp.Expression | None = None
-        bound: exp.Expression | None = None
-        if digits is not None and not value.den_one and largest > 1:
-            huge = cmp(exp.GT, den, st.big_number((10**digits - 1) // largest))  # cheap: repeated, not a column
-            floor = _floor_div(scaled, den) if at_least else neg(_floor_div(neg(scaled), den))
-            bound = st.bind(case((huge, floor)), "q")
+        if digits is None or value.den_one or largest <= 1:
+            return st.bind(products, "s")
+        huge = cmp(exp.GT, den, st.big_number((10**digits - 1) // largest))
+
+        def bound() -> exp.Expression:  # written in place per threshold: only huge rows compute it
+            return _floor_div(scaled, den) if kind is exp.GTE else neg(_floor_div(neg(scaled), den))
+        divided = self._reached(banding, lambda m: cmp(kind, bound(), st.big_number(m)))
+        return st.bind(case((huge, divided), default=products), "s")
+
+    def _reached(self, banding: p.Banding, reaches: Callable[[int], exp.Expression]) -> exp.Expression:
+        """The count of thresholds reached: the highest one reached, tested from the top, as the
+        checker has them strictly ascend (`at least`) or descend (`at most`) so that reaching
+        one is reaching every one below it (E0208); a count of each one otherwise."""
+        thresholds = list(banding.thresholds)
+        ordered = thresholds == sorted(set(thresholds), reverse=banding.rule is not BandRule.AT_LEAST)
+        if ordered:
+            return case(*((reaches(m), exp.Literal.number(n)) for n, m in reversed(list(enumerate(thresholds, 1)))),
+                        default=exp.Literal.number(0))
         counted: exp.Expression = exp.Literal.number(0)
-        for m in banding.thresholds:
-            kind = exp.GTE if at_least else exp.LTE
-            reached = cmp(kind, scaled, mul(st.big_number(m), den))
-            if huge is not None and bound is not None:
-                reached = case((huge, cmp(kind, bound, st.big_number(m))), default=reached)
-            counted = add(counted, case((reached, exp.Literal.number(1)), default=exp.Literal.number(0)))
-        return st.bind(counted, "s")
+        for m in thresholds:
+            counted = add(counted, case((reaches(m), exp.Literal.number(1)), default=exp.Literal.number(0)))
+        return counted
 
     def points(self, item: p.IndicatorPlan, value: Pair, stars: exp.Expression | None) -> Pair:
         st, scale = self.st, self.plan.points_scale
