@@ -212,13 +212,10 @@ class Compiler:
             limit = exp.Literal.number(2**53 if k == 0 else 10 ** (_FAST_PLACES - k))
             power = exp.Literal.number(f"1e{k}")
             back = exp.Div(this=exp.Round(this=mul(source, power)), expression=power) if k else exp.Round(this=source)
-            whens.append((and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)),
-                          exp.Literal.number(k)))
-        places = st.bind(case(*whens), "k")
-        fast = exp.Not(this=exp.Is(this=places, expression=exp.Null()))
-        slow = self._shortest(slot, source, exp.Is(this=places, expression=exp.Null()), shown, refuse)
-        power_of = st.bind(exp.Case(this=places, ifs=[exp.If(this=exp.Literal.number(k), true=exp.Literal.number(
-            f"1e{k}")) for k in range(_FAST_PLACES + 1)]), "p")
+            whens.append((and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)), power))
+        power_of = st.bind(case(*whens), "p")  # 10^k, k the fewest places that read back; NULL: none to 15
+        fast = exp.Not(this=exp.Is(this=power_of, expression=exp.Null()))
+        slow = self._shortest(slot, source, exp.Is(this=power_of, expression=exp.Null()), shown, refuse)
         nums = exp.cast(exp.Round(this=exp.Mul(this=source, expression=power_of)), st.big)
         dens = exp.cast(power_of, st.big)  # powers of ten to 1e22 are exact doubles
         return st.pair(case((fast, nums), default=slow.num), case((fast, dens), default=slow.den))
