@@ -574,8 +574,10 @@ class Compiler:
         return chosen
 
     def total(self, pairs: list[Pair]) -> Pair:
-        """The sum of the pairs: one column where every denominator is a constant, else added
-        pairwise, so the chain of columns (and of stages) is log2 of the terms, not their number."""
+        """The sum of the pairs: one expression where every denominator is a constant (not a
+        column: its readers, a rounding and a node's outputs, take it in place, a stage
+        sooner), else added pairwise, so the chain of columns (and of stages) is log2 of the
+        terms, not their number."""
         st = self.st
         if not pairs:
             return Pair(exp.Literal.number(0), exp.Literal.number(1), True)
@@ -589,7 +591,7 @@ class Compiler:
             summed = terms[0]
             for term in terms[1:]:
                 summed = add(summed, term)
-            return Pair(st.bind(summed, "n"), st.big_number(common), common == 1)
+            return Pair(summed, st.big_number(common), common == 1)
         while len(pairs) > 1:
             pairs = [self.binary(p.Arith.ADD, *pairs[k:k + 2]) if k + 1 < len(pairs) else pairs[k]
                      for k in range(0, len(pairs), 2)]
