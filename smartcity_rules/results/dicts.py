@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any, cast
 
 from ..backends.python.executor import Pairs
-from ..language.numbers import fmt, fmt_pair
+from ..language.numbers import fmt, fmt_pair, fmt_ratio
 from ..plan import scoring as p
 from .evaluation import Status
 
@@ -51,12 +51,21 @@ class ScaledTexts(dict[int, str]):
 
 
 def _value_texts(nums: Sequence[int | None], dens: Sequence[Any]) -> list[str | None]:
-    """fmt() of a leaf's values, None where not applicable: a column at a time. A batch's own
-    cache of them measured no faster: fmt_pair's cache already holds the values seen, and a
-    dict keyed by the unreduced pairs cost as much to fill as fmt_pair to look up."""
-    gcd = math.gcd  # fmt_ratio, without a call per value
-    return [None if num is None else fmt_pair(num // (common := gcd(num, den)), den // common)
-            for num, den in zip(nums, dens)]
+    """fmt() of a leaf's values, None where not applicable: a column at a time, in C, through
+    the texts of its distinct pairs. 10,000 jittered communities hold some 27,000 distinct
+    pairs over their 24 leaves, more than fmt_pair's cache keeps (16,384): a gcd and a cache
+    call per value, most of them misses. A leaf's own dict is looked up in C, with no call,
+    and makes each distinct pair's text once."""
+    return list(map(_PairTexts().__getitem__, zip(nums, dens)))
+
+
+class _PairTexts(dict[tuple[Any, Any], "str | None"]):
+    """fmt() of each (numerator, denominator) of a leaf's values, None for not applicable."""
+
+    def __missing__(self, pair: tuple[Any, Any]) -> str | None:
+        num, den = pair
+        text = self[pair] = None if num is None else fmt_ratio(num, den)
+        return text
 
 
 class _StarTexts(dict[int | None, str]):
