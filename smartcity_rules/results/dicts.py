@@ -19,6 +19,7 @@ from typing import Any, cast
 from ..backends.python.executor import Pairs
 from ..language.numbers import fmt, fmt_pair, fmt_ratio
 from ..plan import scoring as p
+from .dictcode import column_leaves, column_nodes
 from .evaluation import Status
 
 _NOT_APPLICABLE = Status.NOT_APPLICABLE.value
@@ -158,8 +159,8 @@ class RowDicts:
 
     @functools.cached_property
     def all_nodes(self) -> list[tuple[Sequence[str], Sequence[str]]]:
-        """Every node's points and unrounded texts."""
-        return [(self.node_texts(n), self.unrounded_texts(n)) for n in range(len(self.shape.plan.nodes))]
+        """The points and unrounded texts of every node the writer reads them for (dictcode.column_nodes)."""
+        return [(self.node_texts(n), self.unrounded_texts(n)) for n in column_nodes(self.shape.plan)]
 
     @functools.cached_property
     def all_values(self) -> list[tuple[Sequence[int | None], Sequence[Any]]]:
@@ -176,7 +177,8 @@ class RowDicts:
 
     @functools.cached_property
     def all_leaves(self) -> list[Sequence[str]]:
-        return [self.leaf_texts(k) for k in range(len(self.shape.plan.indicators))]
+        """The points texts of every leaf the writer reads them for (dictcode.column_leaves)."""
+        return [self.leaf_texts(k) for k in column_leaves(self.shape.plan)]
 
     # ------------------------------------------------------------ the writer
     @functools.cached_property
