@@ -4,6 +4,7 @@ shipped standard and its cohort, irrational (sqrt, zscore) values included."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import smartcity_rules as scr
 from smartcity_rules.results import dictcode
+from smartcity_rules.results.dicts import collector_paused
 from smartcity_rules.results.evaluation import objects_dict
 from smartcity_rules.standard import TypedStandard
 from smartcity_rules.testing import cohorts
@@ -105,3 +107,22 @@ def _scribble(value: Any) -> None:
         for item in value:
             _scribble(item)
         value.append("added")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_as_it_was_after_the_columns_are_made(enabled: bool) -> None:
+    """RowDicts makes a batch's text columns with the cyclic collector paused (dicts.collector_paused)."""
+    standard = scr.load(STANDARDS / "shandong-community-2019.scs")
+    records = scr.read_records(STANDARDS / "examples" / "community-cohort.json")
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        evaluations = standard.evaluate_cohort(records)
+        assert evaluations[0].to_dict() == objects_dict(evaluations[0])
+        assert gc.isenabled() is enabled
+        with pytest.raises(ZeroDivisionError), collector_paused():
+            assert not gc.isenabled()
+            raise ZeroDivisionError
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
