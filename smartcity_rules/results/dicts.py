@@ -23,6 +23,7 @@ from ..language.numbers import fmt, fmt_pair, fmt_ratio
 from ..plan import scoring as p
 from .dictcode import column_leaves, column_nodes
 from .evaluation import Status
+from .nodes import NodeScores
 
 _NOT_APPLICABLE = Status.NOT_APPLICABLE.value
 _ZERO = fmt(0)
@@ -102,6 +103,19 @@ class _StarTexts(dict[int | None, str]):
         return text
 
 
+class _UnroundedTexts(dict[tuple[Any, Any], str]):
+    """fmt() of a leaf's unrounded points for each (numerator, denominator) of its values."""
+
+    def __init__(self, points: NodeScores, k: int) -> None:
+        super().__init__()
+        self.points, self.k = points, k
+
+    def __missing__(self, pair: tuple[Any, Any]) -> str:
+        num, den = pair
+        text = self[pair] = _ZERO if num is None else fmt(self.points.value_unrounded(self.k, num, den))
+        return text
+
+
 class RowDicts:
     """The to_dict() of any row of one scored batch; its text columns are made on first use."""
 
@@ -141,6 +155,8 @@ class RowDicts:
                 found = self.leaf_texts(node.leaf)
             elif node.leaf is not None and self._by_stars(node.leaf):
                 found = self._star_texts(node.leaf)
+            elif node.leaf is not None and self._by_value(node.leaf):
+                found = self._value_unrounded(node.leaf)
             else:
                 unrounded = self.points.unrounded
                 found = [fmt(unrounded(n, row)) for row in range(self.rows)]
@@ -150,6 +166,17 @@ class RowDicts:
     def _by_stars(self, k: int) -> bool:
         """Whether leaf k's unrounded points follow from its stars alone (nodes.NodeScores._exact)."""
         return isinstance(self.shape.plan.indicators[k].points, p.StarPoints) and k not in self.scored.columns.exact
+
+    def _by_value(self, k: int) -> bool:
+        """Whether leaf k's unrounded points follow from its value alone (NodeScores.value_unrounded)."""
+        return not isinstance(self.shape.plan.indicators[k].points, p.StarPoints) and k not in self.scored.columns.exact
+
+    def _value_unrounded(self, k: int) -> list[str]:
+        """unrounded_texts of a leaf whose unrounded points follow from its value: one text per
+        distinct value, "0" where not applicable (NodeScores._exact), mapped in C over the
+        values; a call per row cost 0.7 us a row (10,000 communities' deduction: 0.007 s)."""
+        texts = _UnroundedTexts(self.points, k)
+        return list(map(texts.__getitem__, zip(*value_parts(self.scored.columns.values[k]))))
 
     def _star_texts(self, k: int) -> list[str]:
         """unrounded_texts of a leaf scored by stars: one text per star count, "0" where not applicable
