@@ -19,14 +19,13 @@ from fractions import Fraction
 from typing import Any, cast
 
 from ..backends.python.executor import Pairs
-from ..language.numbers import fmt, fmt_pair
+from ..language.numbers import fmt, fmt_pair, fmt_ratio
 from ..plan import scoring as p
 from .dictcode import column_leaves, column_nodes
 from .evaluation import Status
 from .nodes import NodeScores
 
 _NOT_APPLICABLE = Status.NOT_APPLICABLE.value
-_fmt_pair = fmt_pair.__wrapped__  # fmt_pair without its cache
 _ZERO = fmt(0)
 
 
@@ -88,13 +87,7 @@ class _PairTexts(dict[tuple[Any, Any], "str | None"]):
 
     def __missing__(self, pair: tuple[Any, Any]) -> str | None:
         num, den = pair
-        if num is None:
-            text = self[pair] = None
-            return text
-        # fmt_ratio, without fmt_pair's LRU: each pair comes here once a batch, and 27,000 of
-        # them in 10,000 communities would only churn a cache of 16,384.
-        common = math.gcd(num, den)
-        text = self[pair] = _fmt_pair(num // common, den // common)
+        text = self[pair] = None if num is None else fmt_ratio(num, den)
         return text
 
 

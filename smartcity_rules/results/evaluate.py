@@ -422,11 +422,6 @@ class _ValueTexts:
         return self._column
 
 
-# show_pair without its cache, for _ShownTexts: each of a batch's pairs comes there once, and
-# 16,000 distinct values in 10,000 communities would only churn an LRU of 16,384.
-_show_pair = show_pair.__wrapped__
-
-
 class _ShownTexts(dict[tuple[Any, Any], str]):
     """_ValueTexts' text of each (numerator, denominator), made once: a hit is a lookup in C."""
 
@@ -440,7 +435,7 @@ class _ShownTexts(dict[tuple[Any, Any], str]):
             text = self.absent
         else:
             common = math.gcd(num, den)  # show_number(Fraction(num, den)), without the Fraction
-            text = self.prefix + _show_pair(num // common, den // common, self.percent)
+            text = self.prefix + show_pair(num // common, den // common, self.percent)
         self[pair] = text
         return text
 
