@@ -16,17 +16,59 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from typing import Any
 
 import attrs
 
 from ..language.numbers import fmt
+from ..plan import scoring as p
 from .evaluation import Status
 
 _NAMES = itertools.count(1)
 # What bind() takes, per batch: the row's figures are read from these (RowDicts.writer).
 PARAMETERS = ("E", "V", "S", "P", "NT", "NU", "H", "A", "MC", "MISSING", "SHARE", "SHORT", "COHORT", "EXACT")
 Writer = Callable[[int], dict[str, Any]]
+STARS = (None, 0, 1, 2, 3, 4, 5)
+
+
+def star_leaves(plan: p.ScoringPlan) -> frozenset[int]:
+    """The leaves whose points, and their nodes' points and unrounded points, follow from their
+    stars alone: star points held as scaled ints, which every back-end reads off the table by
+    the stars (codegen: `table[stars]`; 0 where not applicable, with no stars). Their entries are
+    copies of a template per star count, with no text column for the writer to read."""
+    return frozenset(k for k, item in enumerate(plan.indicators)
+                     if isinstance(item.points, p.StarPoints) and item.scaled)
+
+
+def column_nodes(plan: p.ScoringPlan) -> tuple[int, ...]:
+    """The nodes whose points and unrounded points the writer reads from text columns: every
+    node but those of star_leaves."""
+    star = star_leaves(plan)
+    return tuple(n for n, node in enumerate(plan.nodes) if node.leaf not in star)
+
+
+def column_leaves(plan: p.ScoringPlan) -> tuple[int, ...]:
+    """The leaves whose points the writer reads from a text column: those not in star_leaves."""
+    star = star_leaves(plan)
+    return tuple(k for k in range(len(plan.indicators)) if k not in star)
+
+
+def _star_points(plan: p.ScoringPlan, k: int, stars: int | None) -> str:
+    """A star leaf's points as to_dict writes them (dicts.ScaledTexts of its scaled int)."""
+    points = plan.indicators[k].points
+    assert isinstance(points, p.StarPoints)
+    scaled = 0 if stars is None else int(points.table[stars] * plan.points_scale)
+    return fmt(Fraction(scaled, plan.points_scale))
+
+
+def _star_unrounded(plan: p.ScoringPlan, k: int, stars: int | None) -> str:
+    """A star leaf's node's unrounded points as to_dict writes them (dicts.RowDicts.unrounded_texts:
+    its points when it has no rounding, else its stars' share of its maximum, "0" for none)."""
+    item = plan.indicators[k]
+    if item.rounding is None:
+        return _star_points(plan, k, stars)
+    return fmt(0) if stars is None else fmt(item.points.unrounded(0, 1, stars))
 
 
 @attrs.frozen
@@ -47,6 +89,7 @@ class _Source:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.constants: dict[str, Any] = {}
+        self.columns: list[str] = []  # the locals unpacked from the batch's columns
 
     def constant(self, value: Any) -> str:
         name = f"_K{len(self.constants)}"
@@ -60,6 +103,7 @@ class _Source:
         """`a, b, = source`: a batch's columns as locals the writer closes over."""
         if names:
             self.line(1, f"{', '.join(names)}, = {source}")
+            self.columns.extend(names)
 
     def entry(self, local: str, template: Any, figures: Sequence[tuple[str, str]]) -> None:
         """`local = <template>.copy()`, then each (key, expression) of the row's figures set."""
@@ -77,17 +121,20 @@ def generate(shape: Any) -> tuple[str, dict[str, Any]]:
     its constants. `shape` is an evaluate._Shape (typed Any: evaluate imports this module)."""
     src = _Source()
     plan = shape.plan
-    leaves, nodes = range(len(plan.indicators)), range(len(plan.nodes))
+    leaves = range(len(plan.indicators))
     levels = shape.levels if shape.rated else ()
     src.line(0, f"def bind({', '.join(PARAMETERS)}):")
-    for prefix, count in (("V", leaves), ("S", leaves), ("P", leaves), ("NT", nodes), ("NU", nodes)):
+    for prefix, count in (("V", leaves), ("S", leaves), ("P", column_leaves(plan)), ("NT", column_nodes(plan)),
+                          ("NU", column_nodes(plan))):
         src.unpack([f"{prefix}{k}" for k in count], prefix)
     src.unpack([f"H{i}" for i in range(len(levels))], "H")
     src.unpack([f"A{i}" for i in range(len(levels))], "A")
     for i, level in enumerate(levels):
         src.unpack([f"H{i}_{j}" for j in range(len(level.texts) + len(level.extras))], f"H{i}")
         src.unpack([f"A{i}_{j}" for j in range(len(level.texts))], f"A{i}")
-    src.line(1, "def write(row):")
+    # The columns as defaults of write: fast locals, where names it closed over were each a
+    # cell to load, some 150 a row (2-3% of the writer's time; keyword-only defaults cost more).
+    src.line(1, f"def write(row, {', '.join(f'{c}={c}' for c in src.columns)}):")
     rating = _rating(src, shape, levels)
     groups = _groups(src, shape)
     _indicators(src, shape)
@@ -136,15 +183,22 @@ def _groups(src: _Source, shape: Any) -> list[str]:
 def _indicators(src: _Source, shape: Any) -> None:
     """The local `indicators`: each leaf's entry, the status it has when applicable in its template."""
     absent = src.constant(Status.NOT_APPLICABLE.value)
+    plan = shape.plan
+    star = star_leaves(plan)
     for k, (template, provisional) in enumerate(zip(shape.indicator_dicts, shape.leaf_provisional)):
-        src.line(2, f"i{k} = {src.constant(template)}.copy()")
+        if k in star:  # stars and points set in the template of the row's stars
+            by_stars = {stars: {**template, "stars": stars, "points": _star_points(plan, k, stars)} for stars in STARS}
+            src.line(2, f"i{k} = {src.constant(by_stars)}[S{k}[row]].copy()")
+        else:
+            src.line(2, f"i{k} = {src.constant(template)}.copy()")
         src.line(2, f"v = V{k}[row]")
         src.line(2, "if v is None:")
         src.line(3, f"i{k}['status'] = {absent}")
         src.line(2, "else:")
         src.line(3, f"i{k}['value'] = v")
-        src.line(2, f"i{k}['stars'] = S{k}[row]")
-        src.line(2, f"i{k}['points'] = P{k}[row]")
+        if k not in star:
+            src.line(2, f"i{k}['stars'] = S{k}[row]")
+            src.line(2, f"i{k}['points'] = P{k}[row]")
         src.line(2, f"i{k}['provisional'] = {src.listed(provisional)}")
     src.line(2, f"indicators = [{', '.join(f'i{k}' for k in range(len(shape.indicator_dicts)))}]")
     src.line(2, "for k, exact in EXACT:  # an irrational value, as IndicatorResult.to_dict writes it")
@@ -153,10 +207,19 @@ def _indicators(src: _Source, shape: Any) -> None:
 
 
 def _nodes(src: _Source, shape: Any) -> list[str]:
+    plan = shape.plan
+    star = star_leaves(plan)
     names = []
     for n, (template, members) in enumerate(zip(shape.node_templates, shape.node_members)):
-        src.entry(f"n{n}", template, [("points", f"NT{n}[row]"), ("unrounded", f"NU{n}[row]"),
-                                      ("members", src.listed(members))])
+        k = plan.nodes[n].leaf
+        if k in star:  # points and unrounded set in the template of its leaf's stars
+            by_stars = {stars: {**template, "points": _star_points(plan, k, stars),
+                                "unrounded": _star_unrounded(plan, k, stars)} for stars in STARS}
+            src.line(2, f"n{n} = {src.constant(by_stars)}[S{k}[row]].copy()")
+            src.line(2, f"n{n}['members'] = {src.listed(members)}")
+        else:
+            src.entry(f"n{n}", template, [("points", f"NT{n}[row]"), ("unrounded", f"NU{n}[row]"),
+                                          ("members", src.listed(members))])
         names.append(f"n{n}")
     return names
 

@@ -94,12 +94,18 @@ class NodeScores:
             if found is None:
                 found = self._by_stars.setdefault(key, item.points.unrounded(value[0], value[1], stars))
             return found
+        return self.value_unrounded(k, value[0], value[1], stars)
+
+    def value_unrounded(self, k: int, num: int, den: int, stars: int | None = None) -> Fraction:
+        """Leaf k's points before its rounding, for a value: what _exact gives a row with that
+        value, for a leaf not scored by stars and not irrational in the row (its points follow
+        from its value alone, whatever `stars`)."""
         # Fraction arithmetic costs half a record's scoring, and such leaves (deductions: counts of
         # incidents) take few values: each made once per batch.
-        by_value = (k, *value)
+        by_value = (k, num, den)
         found = self._by_value.get(by_value)
         if found is None:
-            found = self._by_value.setdefault(by_value, item.points.unrounded(value[0], value[1], stars))
+            found = self._by_value.setdefault(by_value, self.plan.indicators[k].points.unrounded(num, den, stars))
         return found
 
     def missing_share(self, row: int) -> Fraction:
