@@ -581,13 +581,12 @@ class Compiler:
         st = self.st
         if not pairs:
             return Pair(exp.Literal.number(0), exp.Literal.number(1), True)
-        known = [constant(pair.den) for pair in pairs]
-        if len(pairs) > 2 and all(k is not None and k > 0 for k in known):
+        known = [k for pair in pairs if (k := constant(pair.den)) is not None and k > 0]
+        if len(pairs) > 2 and len(known) == len(pairs):
             common = 1
             for k in known:
-                assert k is not None
                 common = common * k // _gcd(common, k)
-            terms = [mul(pair.num, st.number(common // k)) for pair, k in zip(pairs, known) if k is not None]
+            terms = [mul(pair.num, st.number(common // k)) for pair, k in zip(pairs, known)]
             summed = terms[0]
             for term in terms[1:]:
                 summed = add(summed, term)

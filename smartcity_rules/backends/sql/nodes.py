@@ -132,7 +132,7 @@ def _aggregate(c: Compiler, aggregation: Aggregation, scores: list[Pair], maxima
     normal = [Pair(mul(s.num, st.big_number(m.denominator)), mul(s.den, st.big_number(m.numerator)))
               if m else zero for s, m in zip(scores, maxima)]
     if aggregation is Aggregation.ARITHMETIC:
-        taken = _sum(c, [_when(c, ok, s) for ok, s in zip(used, scores)])
+        taken = _sum(c, [c.where(ok, s) for ok, s in zip(used, scores)])
         result = c.divide_pairs(c.binary(p.Arith.MUL, taken, st.fraction(whole)), total)
         return _unless(c, nothing, result)
     least: Pair | None = None
@@ -152,16 +152,12 @@ def _aggregate(c: Compiler, aggregation: Aggregation, scores: list[Pair], maxima
     if refuse_irrational_node:
         raise NotCompilable("a geometric mean is irrational: SQL cannot round it exactly")
     # whole / sum(w / s) with w = max / total: whole x total / sum(max^2 / score), when every s > 0.
-    inverse = _sum(c, [_when(c, ok, Pair(mul(st.big_number(m.numerator ** 2), s.den),
+    inverse = _sum(c, [c.where(ok, Pair(mul(st.big_number(m.numerator ** 2), s.den),
                                          mul(st.big_number(m.denominator ** 2), s.num)))
                        for ok, s, m in zip(used, scores, maxima)])
     result = c.divide_pairs(c.binary(p.Arith.MUL, total, st.fraction(whole)), inverse)
     non_positive = cmp(exp.LTE, least.num, exp.Literal.number(0))
     return _unless(c, or_(nothing, non_positive), result)
-
-
-def _when(c: Compiler, condition: exp.Expression, value: Pair) -> Pair:
-    return c.where(condition, value)
 
 
 def _unless(c: Compiler, condition: exp.Expression, value: Pair) -> Pair:
