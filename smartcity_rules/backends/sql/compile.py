@@ -88,6 +88,7 @@ _FRACTION = r"^\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*$"
 _GROUPED = r"^\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]*)?\s*%?\s*$"
 _BLANK = r"^\s*$"
 _FAST_PLACES = 15  # a double of at most 15 significant digits is read without its text
+_FIRST_PLACES = 4  # the places tried first
 
 
 class Compiler:
@@ -168,18 +169,21 @@ class Compiler:
                                     exp.RegexpLike(this=raw, expression=text(_BLANK))), "a")
 
     def parse(self, slot: p.InputSlot, key: str | None, raw: exp.Expression, given: exp.Expression,
-              indicator: str | None, phases: tuple[Phase, ...]) -> Pair:
+              indicator: str | None, phases: tuple[Phase, ...], own: bool = False) -> Pair:
         """The exact pair a value's text means (semantics.coerce_pair), refusing what it refuses
         where `given` holds. `key` names the table's column when the value is read from it
-        alone (None: `raw`, a text, is all there is)."""
+        alone (None: `raw`, a text, is all there is); `own`: `given` is only that it is there."""
+        kind = self.column_kind(key)
+        source: exp.Expression = exp.Null() if key is None else col(self.input_name(key))
+        # An integer column's tests are of the column itself: NULL where it is, so not met there.
+        strict = own and kind == "integer"
+
         def refuse(condition: exp.Expression, reason: exp.Expression) -> None:
             event = self.event(InvalidValue, slot.key, indicator, phases[0], reason)
             for phase in phases:
-                self.refuse(and_(given, condition), event, phase)
+                self.refuse(condition if strict else and_(given, condition), event, phase)
 
         shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
-        kind = self.column_kind(key)
-        source: exp.Expression = exp.Null() if key is None else col(self.input_name(key))
         if slot.kind is Kind.FLAG and kind == "boolean":
             return Pair(self.st.bind(case((source, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)
@@ -191,8 +195,13 @@ class Compiler:
             return Pair(self.st.bind(case((yes, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)
         if kind == "integer":
+            assert key is not None  # a kind is a column's
+            if (self.columns or {}).get(key, "").upper().strip() != "HUGEINT":
+                self.st.limits[self.input_name(key)] = 2**64  # every other integer type has 64 bits at most
             value = Pair(self.st.bind(exp.cast(source, self.st.big), "n"), exp.Literal.number(1), True)
-        elif kind == "double":
+            self._domain(slot, Pair(source, value.den, True), shown, refuse)  # tested as typed: cheaper
+            return value
+        if kind == "double":
             value = self._double(slot, source, shown, refuse)
         else:
             value = self._decimal(slot, raw, shown, refuse)
@@ -201,19 +210,21 @@ class Compiler:
 
     def _double(self, slot: p.InputSlot, source: exp.Expression, shown: exp.Expression, refuse: Refuse) -> Pair:
         """A double by its shortest round-tripping decimal (what repr gives), without its text:
-        the fewest decimals k for which n = round(d x 10^k) reads back as d (n / 10^k, both
-        exact doubles, divided with IEEE rounding, is the double nearest n / 10^k). With at most
-        15 significant digits (an integer below 2^53 for k = 0), no other decimal of k places
-        reads back as d, so n / 10^k is repr's. Any other double (NaN, infinities, 1e300,
+        decimals k for which n = round(d x 10^k) reads back as d (n / 10^k, both exact doubles,
+        divided with IEEE rounding, is the double nearest n / 10^k). With at most 15 significant
+        digits (an integer below 2^53 for k = 0), no other decimal of at most 15 digits reads
+        back as d, so n / 10^k is repr's value, for the fewest such k or any other. k = 4 is
+        tried first (most reported decimals have at most 4 places: one test, not one per
+        place), then 0 to 15; the pair is not in lowest terms. Any other double (NaN, infinities, 1e300,
         0.1 + 0.2) is read through its text, for its rows only (`_shortest`)."""
         st = self.st
         whens = []
-        for k in range(_FAST_PLACES + 1):
+        for k in (_FIRST_PLACES, *range(_FAST_PLACES + 1)):
             limit = exp.Literal.number(2**53 if k == 0 else 10 ** (_FAST_PLACES - k))
             power = exp.Literal.number(f"1e{k}")
             back = exp.Div(this=exp.Round(this=mul(source, power)), expression=power) if k else exp.Round(this=source)
             whens.append((and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)), power))
-        power_of = st.bind(case(*whens), "p")  # 10^k, k the fewest places that read back; NULL: none to 15
+        power_of = st.bind(case(*whens), "p")  # 10^k for k places that read back; NULL: none to 15
         fast = exp.Not(this=exp.Is(this=power_of, expression=exp.Null()))
         slow = self._shortest(slot, source, exp.Is(this=power_of, expression=exp.Null()), shown, refuse)
         nums = exp.cast(exp.Round(this=exp.Mul(this=source, expression=power_of)), st.big)
@@ -374,7 +385,7 @@ class Compiler:
             value = self.parse(slot, None, raw, given, user, phases)  # either column: read as text
             self.slots[k] = _Slot(value, absent, None, None)
             return
-        value = self.parse(slot, slot.key, raw, not_(absent), user, phases)
+        value = self.parse(slot, slot.key, raw, not_(absent), user, phases, own=True)
         zero = Pair(exp.Literal.number(0), exp.Literal.number(1), True)
         if slot.missing is MissingPolicy.ERROR and not slot.tolerant:
             self._missing_error(slot, absent, phases)
@@ -410,7 +421,7 @@ class Compiler:
         slot = self.plan.slots[k]
         raw = self.text_of(slot.key)
         absent = self.absent_of(slot.key, raw)
-        value = self.parse(slot, slot.key, raw, not_(absent), None, (0,))
+        value = self.parse(slot, slot.key, raw, not_(absent), None, (0,), own=True)
         function = {MissingPolicy.COHORT_MEAN: Function.COHORT_MEAN,
                     MissingPolicy.COHORT_MEDIAN: Function.COHORT_MEDIAN,
                     MissingPolicy.COHORT_MIN: Function.COHORT_MIN}[slot.missing]
@@ -432,8 +443,9 @@ class Compiler:
         one, two = exp.Literal.number(1), exp.Literal.number(2)
         rn: exp.Expression
         rd: exp.Expression
+        always = isinstance(none, exp.Boolean) and not none.this  # every row takes part
         if value.den_one:
-            rn, rd = st.bind(case((present, value.num)), "n"), exp.Literal.number(1)
+            rn, rd = value.num if always else st.bind(case((present, value.num)), "n"), exp.Literal.number(1)
             key: exp.Expression = rn
         else:
             g = st.bind(func("gcd", value.num, value.den), "g")
@@ -684,6 +696,9 @@ class Compiler:
         largest = max((abs(m) for m in banding.thresholds), default=0)
         if digits is None or value.den_one or largest <= 1:
             return st.bind(products, "s")
+        known = st.bound(den)
+        if known is not None and known * largest <= 10**digits - 1:  # no product can overflow
+            return st.bind(products, "s")
         huge = cmp(exp.GT, den, st.big_number((10**digits - 1) // largest))
 
         def bound() -> exp.Expression:  # written in place per threshold: only huge rows compute it
@@ -727,8 +742,10 @@ class Compiler:
         if isinstance(points, p.TablePoints):
             return Pair(st.bind(self._table(points, value), "n"), st.big_number(scale))
         assert stars is not None
-        table = [(exp.EQ(this=stars, expression=exp.Literal.number(s)), st.big_number(int(v * scale)))
-                 for s, v in enumerate(points.table)]
+        each = [int(v * scale) for v in points.table]  # points per star count, scaled
+        if all(v == n * each[1] for n, v in enumerate(each)):  # a line through 0: no rounding bent it
+            return Pair(st.bind(mul(exp.cast(stars, st.big), st.number(each[1])), "n"), st.big_number(scale))
+        table = [(exp.EQ(this=stars, expression=exp.Literal.number(n)), st.big_number(v)) for n, v in enumerate(each)]
         return Pair(st.bind(case(*table), "n"), st.big_number(scale))
 
     def clamp(self, value: Pair, low: Fraction | None, high: Fraction | None) -> Pair:

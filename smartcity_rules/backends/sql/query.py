@@ -89,7 +89,7 @@ def _unread(c: Compiler) -> None:
         slot = c.plan.slots[k]
         raw = c.text_of(slot.key)
         given = not_(c.absent_of(slot.key, raw))
-        value = c.parse(slot, slot.key, raw, given, None, (2,))
+        value = c.parse(slot, slot.key, raw, given, None, (2,), own=True)
         if slot.whole is None:
             continue
         whole_slot = c.plan.slots[slot.whole]
@@ -175,8 +175,12 @@ def _leaf(c: Compiler, item: p.IndicatorPlan) -> tuple[Pair, exp.Expression, Pai
         return {ZeroPolicy.ERROR: exp.Literal.number(event), ZeroPolicy.NOT_APPLICABLE: _NONE,
                 ZeroPolicy.ZERO: _ZERO}[item.zero_policy]
     state = _state(c, errors, na, signals, on_zero)
+    # -1 (scored as 0) only where the policy says so and a denominator can be 0: elsewhere its
+    # tests would be a CASE per value and per output, each row, for nothing.
+    zeroes = item.zero_policy is ZeroPolicy.ZERO and any(event < 0 for _, event in signals)
     if state is not None:
         c.refuse(cmp(exp.GT, state, exp.Literal.number(0)), state, 2)
+    if state is not None and zeroes:
         zeroed = exp.EQ(this=state, expression=_ZERO)
         value = st.pair(case((zeroed, st.big_number(0)), default=value.num),
                         case((zeroed, st.big_number(1)), default=value.den), value.den_one)
@@ -184,7 +188,9 @@ def _leaf(c: Compiler, item: p.IndicatorPlan) -> tuple[Pair, exp.Expression, Pai
     points = c.points(item, value, None if item.banding is None else stars)
     if state is None:
         return value, stars, points
-    applicable = or_(exp.Is(this=state, expression=exp.Null()), exp.EQ(this=state, expression=_ZERO))
+    applicable: exp.Expression = exp.Is(this=state, expression=exp.Null())
+    if zeroes:
+        applicable = or_(applicable, exp.EQ(this=state, expression=_ZERO))
     shown = Pair(st.bind(case((applicable, value.num)), "n"), st.bind(case((applicable, value.den)), "d"))
     return (shown, st.bind(case((applicable, stars)), "s"),
             c.where(applicable, points))

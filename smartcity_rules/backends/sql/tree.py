@@ -151,6 +151,8 @@ class Stages:
         self.followers: dict[int, list[exp.CTE]] = {}  # helper -> CTEs right after it, reading it
         self.count = 0
         self.pinned: set[str] = set()  # names kept as columns whatever their readers
+        self.limits: dict[str, int] = {}  # a source column's name -> a bound on its magnitude
+        self._bounds: dict[str, int | None] = {}
 
     def number(self, value: int) -> exp.Expression:
         return exp.cast(exp.Literal.number(value), self.big) if value < 0 or value > 1 else exp.Literal.number(value)
@@ -175,6 +177,33 @@ class Stages:
         if reads:
             self.after[name] = reads
         return col(name)
+
+    def bound(self, e: exp.Expression) -> int | None:
+        """A bound on |e| in every row (None: none known), from the source columns' types and
+        the expressions bound: what lets a test for an overflow be left out where none can be."""
+        if isinstance(e, exp.Column):
+            if e.name in self.limits:
+                return self.limits[e.name]
+            if e.name not in self._bounds and e.name in self.defs:
+                self._bounds[e.name] = self.bound(self.defs[e.name])
+            return self._bounds.get(e.name)
+        if isinstance(e, exp.Literal):
+            return abs(int(e.this)) if e.is_int else None
+        if isinstance(e, (exp.Cast, exp.Paren, exp.Neg, exp.Abs, exp.Nullif, exp.IntDiv)):
+            return self.bound(e.this)  # |a div b| <= |a| for a whole b, never 0 (NULLIF)
+        if isinstance(e, (exp.Mul, exp.Add, exp.Sub)):
+            a, b = self.bound(e.this), self.bound(e.expression)
+            if a is None or b is None:
+                return None
+            return a * b if isinstance(e, exp.Mul) else a + b
+        if isinstance(e, (exp.Case, exp.Coalesce)):
+            if isinstance(e, exp.Case):
+                branches = [w.args["true"] for w in e.args["ifs"]] + [d for d in [e.args.get("default")] if d]
+            else:
+                branches = [e.this, *e.expressions]
+            found = [self.bound(b) for b in branches]
+            return None if any(f is None for f in found) else max(found, default=0)  # type: ignore[type-var]
+        return None
 
     def pair(self, num: exp.Expression, den: exp.Expression, den_one: bool = False) -> Pair:
         return Pair(self.bind(num, "n"), self.bind(den, "d"), den_one)
