@@ -51,7 +51,7 @@ from .tree import (
 INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                            "UINTEGER", "UBIGINT", "INT2", "INT4", "INT8"})
 Phase = int  # 0: the cohort's imputation, 1: cohort functions' arguments, 2: the entity's own scoring
-Refuse = Callable[[exp.Expression, exp.Expression], None]  # (condition, message): a row refused where it holds
+Refuse = Callable[[exp.Expression, str], None]  # (condition, words): a row refused where it holds
 
 
 @attrs.frozen
@@ -100,7 +100,7 @@ class Compiler:
         self.columns = columns
         self.st = Stages(dialect)
         self.events: list[Event] = []
-        self.messages: list[exp.Expression] = []
+        self.messages: list[tuple[str, exp.Expression | None]] = []  # per event: words, the value's text
         # per phase, in the order the python back-end meets them: (condition, event index expression)
         self.phase_events: dict[Phase, list[tuple[exp.Expression, exp.Expression]]] = {0: [], 1: [], 2: []}
         self.slots: dict[int, _Slot] = {}
@@ -111,9 +111,10 @@ class Compiler:
 
     # ------------------------------------------------------------ errors
     def event(self, kind: type[DataError], input: str | None, indicator: str | None, phase: Phase,
-              message: exp.Expression) -> int:
+              words: str, value: exp.Expression | None = None) -> int:
+        """A new event; its message is `words`, after the value's text (quoted) where given."""
         self.events.append(Event(kind, input, indicator, phase))
-        self.messages.append(message)
+        self.messages.append((words, value))
         return len(self.events)
 
     def refuse(self, condition: exp.Expression, event: int | exp.Expression, phase: Phase) -> None:
@@ -178,12 +179,11 @@ class Compiler:
         # An integer column's tests are of the column itself: NULL where it is, so not met there.
         strict = own and kind == "integer"
 
-        def refuse(condition: exp.Expression, reason: exp.Expression) -> None:
-            event = self.event(InvalidValue, slot.key, indicator, phases[0], reason)
+        def refuse(condition: exp.Expression, words: str) -> None:
+            event = self.event(InvalidValue, slot.key, indicator, phases[0], words, raw)
             for phase in phases:
                 self.refuse(condition if strict else and_(given, condition), event, phase)
 
-        shown = exp.DPipe(this=text("'"), expression=exp.DPipe(this=raw, expression=text("'")))
         if slot.kind is Kind.FLAG and kind == "boolean":
             return Pair(self.st.bind(case((source, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)
@@ -191,7 +191,7 @@ class Compiler:
             word = self.st.bind(exp.Lower(this=exp.Trim(this=raw)), "w")
             yes = exp.In(this=word, expressions=[text(w) for w in sorted(_YES)])
             no = exp.In(this=word, expressions=[text(w) for w in sorted(_NO)])
-            refuse(not_(or_(yes, no)), _concat(shown, text(f" is not yes or no; expected {_KIND_WORDS[slot.kind]}")))
+            refuse(not_(or_(yes, no)), f" is not yes or no; expected {_KIND_WORDS[slot.kind]}")
             return Pair(self.st.bind(case((yes, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)
         if kind == "integer":
@@ -199,40 +199,50 @@ class Compiler:
             if (self.columns or {}).get(key, "").upper().strip() != "HUGEINT":
                 self.st.limits[self.input_name(key)] = 2**64  # every other integer type has 64 bits at most
             value = Pair(self.st.bind(exp.cast(source, self.st.big), "n"), exp.Literal.number(1), True)
-            self._domain(slot, Pair(source, value.den, True), shown, refuse)  # tested as typed: cheaper
+            self._domain(slot, Pair(source, value.den, True), refuse)  # tested as typed: cheaper
             return value
         if kind == "double":
-            value = self._double(slot, source, shown, refuse)
+            value = self._double(slot, source, refuse)
         else:
-            value = self._decimal(slot, raw, shown, refuse)
-        self._domain(slot, value, shown, refuse)
+            value = self._decimal(slot, raw, refuse)
+        self._domain(slot, value, refuse)
         return value
 
-    def _double(self, slot: p.InputSlot, source: exp.Expression, shown: exp.Expression, refuse: Refuse) -> Pair:
+    def _double(self, slot: p.InputSlot, source: exp.Expression, refuse: Refuse) -> Pair:
         """A double by its shortest round-tripping decimal (what repr gives), without its text:
         decimals k for which n = round(d x 10^k) reads back as d (n / 10^k, both exact doubles,
         divided with IEEE rounding, is the double nearest n / 10^k). With at most 15 significant
         digits (an integer below 2^53 for k = 0), no other decimal of at most 15 digits reads
         back as d, so n / 10^k is repr's value, for the fewest such k or any other. k = 4 is
-        tried first (most reported decimals have at most 4 places: one test, not one per
-        place), then 0 to 15; the pair is not in lowest terms. Any other double (NaN, infinities, 1e300,
+        tried first, on its own: most reported decimals have at most 4 places, and their rows
+        then take one test and a constant 10^4 (the pair is not in lowest terms). The other
+        rows try 0 to 15 places (`_places`). Any other double (NaN, infinities, 1e300,
         0.1 + 0.2) is read through its text, for its rows only (`_shortest`)."""
         st = self.st
-        whens = []
-        for k in (_FIRST_PLACES, *range(_FAST_PLACES + 1)):
-            limit = exp.Literal.number(2**53 if k == 0 else 10 ** (_FAST_PLACES - k))
-            power = exp.Literal.number(f"1e{k}")
-            back = exp.Div(this=exp.Round(this=mul(source, power)), expression=power) if k else exp.Round(this=source)
-            whens.append((and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)), power))
-        power_of = st.bind(case(*whens), "p")  # 10^k for k places that read back; NULL: none to 15
+        first, power = self._reads_back(source, _FIRST_PLACES)
+        first = st.bind(first, "q")
+        power_of = st.bind(case((not_(first), self._places(source))), "p")  # NULL: first, or none to 15
         fast = exp.Not(this=exp.Is(this=power_of, expression=exp.Null()))
-        slow = self._shortest(slot, source, exp.Is(this=power_of, expression=exp.Null()), shown, refuse)
+        slow = self._shortest(slot, source, and_(not_(first), exp.Is(this=power_of, expression=exp.Null())), refuse)
         nums = exp.cast(exp.Round(this=exp.Mul(this=source, expression=power_of)), st.big)
         dens = exp.cast(power_of, st.big)  # powers of ten to 1e22 are exact doubles
-        return st.pair(case((fast, nums), default=slow.num), case((fast, dens), default=slow.den))
+        return st.pair(case((first, exp.cast(exp.Round(this=mul(source, power)), st.big)), (fast, nums),
+                            default=slow.num),
+                       case((first, st.big_number(10**_FIRST_PLACES)), (fast, dens), default=slow.den))
 
-    def _shortest(self, slot: p.InputSlot, source: exp.Expression, slow: exp.Expression, shown: exp.Expression,
-                  refuse: Refuse) -> Pair:
+    def _places(self, source: exp.Expression) -> exp.Expression:
+        """10^k for the fewest places k, 0 to 15, that read back; NULL where none does."""
+        return case(*(self._reads_back(source, k) for k in range(_FAST_PLACES + 1) if k != _FIRST_PLACES))
+
+    @staticmethod
+    def _reads_back(source: exp.Expression, k: int) -> tuple[exp.Expression, exp.Expression]:
+        """(round(d x 10^k) / 10^k = d, with at most 15 digits; 10^k as a double)."""
+        limit = exp.Literal.number(2**53 if k == 0 else 10 ** (_FAST_PLACES - k))
+        power = exp.Literal.number(f"1e{k}")
+        back = exp.Div(this=exp.Round(this=mul(source, power)), expression=power) if k else exp.Round(this=source)
+        return and_(cmp(exp.LT, exp.Abs(this=source), limit), exp.EQ(this=back, expression=source)), power
+
+    def _shortest(self, slot: p.InputSlot, source: exp.Expression, slow: exp.Expression, refuse: Refuse) -> Pair:
         """A double the cheap reading missed (16 or 17 significant digits, an exponent beyond
         the cheap range, NaN, an infinity), from the engine's text of it, which is repr's form
         (the mantissa's digits, e and the exponent). The text is one column, NULL where not
@@ -249,7 +259,7 @@ class Compiler:
         up = exp.Greatest(this=scale, expressions=[zero], ignore_nulls=True)  # NULL only where not slow
         down = exp.Greatest(this=neg(scale), expressions=[zero], ignore_nulls=True)
         finite = cmp(exp.LTE, exp.Abs(this=source), exp.Literal.number("1.7976931348623157e308"))
-        refuse(and_(slow, not_(finite)), _concat(shown, text(f" is not a number; expected {_KIND_WORDS[slot.kind]}")))
+        refuse(and_(slow, not_(finite)), f" is not a number; expected {_KIND_WORDS[slot.kind]}")
         digits_max = DIGITS.get(self.dialect)
         readable = and_(slow, finite)
         if digits_max is not None:
@@ -259,16 +269,14 @@ class Compiler:
                                    expression=text("0"), position="LEADING")
             long = or_(cmp(exp.GT, add(exp.Length(this=significant), up), exp.Literal.number(digits_max)),
                        cmp(exp.GT, add(one, down), exp.Literal.number(digits_max)))
-            refuse(and_(readable, long), _concat(shown, text(
-                f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")))
+            refuse(and_(readable, long), f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")
             readable = and_(readable, not_(long))
         signed_digits = exp.Replace(this=mantissa, expression=text("."), replacement=text(""))  # "-" read by the cast
         num = exp.cast(exp.DPipe(this=signed_digits, expression=exp.Repeat(this=text("0"), times=up)), st.big)
         den = exp.cast(exp.DPipe(this=text("1"), expression=exp.Repeat(this=text("0"), times=down)), st.big)
         return Pair(case((readable, num), default=st.big_number(0)), case((readable, den), default=st.big_number(1)))
 
-    def _decimal(self, slot: p.InputSlot, raw: exp.Expression, shown: exp.Expression,
-                 refuse: Refuse) -> Pair:
+    def _decimal(self, slot: p.InputSlot, raw: exp.Expression, refuse: Refuse) -> Pair:
         st = self.st
         fraction = st.bind(exp.RegexpLike(this=raw, expression=text(_FRACTION)), "g")
         grouped = exp.RegexpLike(this=raw, expression=text(_GROUPED))
@@ -285,10 +293,9 @@ class Compiler:
         long = cmp(exp.GT, exp.Length(this=raw), exp.Literal.number(MAX_DIGITS))
         if slot.kind is not Kind.RATE:
             percent = exp.RegexpLike(this=raw, expression=text(r"%\s*$"))
-            refuse(percent, _concat(shown, text(f" is a percentage, which is read only for rates; "
-                                                f"expected {_KIND_WORDS[slot.kind]}")))
+            refuse(percent, f" is a percentage, which is read only for rates; expected {_KIND_WORDS[slot.kind]}")
         refuse(or_(long, not_(or_(fraction, decimal))),
-               _concat(shown, text(f" is not a number; expected {_KIND_WORDS[slot.kind]}")))
+               f" is not a number; expected {_KIND_WORDS[slot.kind]}")
         sign = st.bind(group(_DECIMAL, 1, plain), "r")
         mantissa = group(_DECIMAL, 2, plain)
         whole = st.bind(exp.RegexpReplace(this=mantissa, expression=text(r"\..*$"), replacement=text("")), "r")
@@ -300,7 +307,7 @@ class Compiler:
                                 default=exp.cast(exponent_text, "INTEGER")), "e")
         refuse(and_(decimal, not_(fraction), cmp(exp.GT, exp.Abs(this=exponent),
                                                          exp.Literal.number(MAX_EXPONENT))),
-               _concat(shown, text(" is out of range")))
+               " is out of range")
         scale = sub(sub(exponent, exp.Length(this=digits)),
                     case((exp.EQ(this=group(_DECIMAL, 6, plain), expression=text("%")), exp.Literal.number(2)),
                          default=exp.Literal.number(0)))
@@ -324,10 +331,9 @@ class Compiler:
             long_fraction = or_(cmp(exp.GT, exp.Length(this=frac_num), exp.Literal.number(digits_max)),
                                     cmp(exp.GT, exp.Length(this=frac_den), exp.Literal.number(digits_max)))
             too_long = [and_(ok_decimal, long_decimal), and_(fraction, long_fraction)]
-            refuse(or_(*too_long), _concat(shown, text(
-                f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")))
+            refuse(or_(*too_long), f" has more digits than {self.dialect}'s exact integers hold ({digits_max})")
         refuse(and_(fraction, exp.RegexpLike(this=frac_den, expression=text(r"^0+$"))),
-               _concat(shown, text(" divides by zero")))
+               " divides by zero")
         readable = not_(or_(*too_long)) if too_long else exp.true()
         num = case((and_(fraction, readable), exp.cast(exp.Trim(this=frac_num), st.big)),
                    (and_(ok_decimal, readable),
@@ -339,7 +345,7 @@ class Compiler:
                    (and_(ok_decimal, readable), exp.cast(den_text, st.big)), default=st.big_number(1))
         return st.pair(num, den)
 
-    def _domain(self, slot: p.InputSlot, value: Pair, shown: exp.Expression, refuse: Refuse) -> None:
+    def _domain(self, slot: p.InputSlot, value: Pair, refuse: Refuse) -> None:
         """semantics._outside, on the pair: the first problem, in its order."""
         d, words = slot.domain, _KIND_WORDS[slot.kind]
         n, den, big = value.num, value.den, self.st.big_number
@@ -363,7 +369,7 @@ class Compiler:
             problems.append((or_(below(d.low), above(d.high)),
                              f" is outside the score range {d.low} to {d.high}"))
         for condition, reason in problems:
-            refuse(condition, _concat(shown, text(reason)))
+            refuse(condition, reason)
 
     def read(self, k: int) -> None:
         """Slot k's value, as the python back-end reads it (codegen.read_inputs)."""
@@ -398,8 +404,8 @@ class Compiler:
             self.slots[k] = _Slot(value, absent, absent, None)
         else:
             imputed, nothing = self._impute(k)
-            event = self.event(MissingInput, slot.key, user, phases[0], text(
-                "no value given, and no other entity of the cohort reports one to fill in from"))
+            event = self.event(MissingInput, slot.key, user, phases[0],
+                               "no value given, and no other entity of the cohort reports one to fill in from")
             for phase in phases:
                 self.refuse(and_(absent, nothing), event, phase)
             filled = self.st.pair(case((absent, imputed.num), default=value.num),
@@ -410,7 +416,7 @@ class Compiler:
         return tuple(phase for phase, reads in ((1, self.plan.cohort_reads), (2, self.plan.main_reads)) if k in reads)
 
     def _missing_error(self, slot: p.InputSlot, condition: exp.Expression, phases: tuple[Phase, ...]) -> None:
-        event = self.event(MissingInput, slot.key, slot.first_user, phases[0] if phases else 2, text("no value given"))
+        event = self.event(MissingInput, slot.key, slot.first_user, phases[0] if phases else 2, "no value given")
         for phase in phases:
             self.refuse(condition, event, phase)
 
@@ -548,8 +554,8 @@ class Compiler:
                 a, b = sub_formula(left), sub_formula(right)
                 if bounded is not None:
                     self._bounded(a, b, bounded, (*_loads(left), *_loads(right)), signals, indicator, phase)
-                zero = self.event(ZeroDenominator, blame, indicator, phase, text(
-                    f"division by zero: `{blame}` is 0" if blame else "division by zero: a denominator is 0"))
+                words = f"division by zero: `{blame}` is 0" if blame else "division by zero: a denominator is 0"
+                zero = self.event(ZeroDenominator, blame, indicator, phase, words)
                 signals.append((exp.EQ(this=b.num, expression=exp.Literal.number(0)), -zero))
                 num, den = mul(a.num, b.den), mul(a.den, b.num)
                 if nonneg(right, self.plan):
@@ -572,7 +578,7 @@ class Compiler:
             case p.CohortValue(site):
                 found_value, none = self.cohort[site]
                 signals.append((none, -self.event(ZeroDenominator, None, indicator, phase,
-                                                  text("division by zero: a denominator is 0"))))
+                                                  "division by zero: a denominator is 0")))
                 return found_value
         raise AssertionError(op)
 
@@ -642,7 +648,7 @@ class Compiler:
         if stand_ins:
             above = and_(not_(or_(*stand_ins)), above)
         event = self.event(InvalidValue, labels[0], indicator, phase,
-                           text(f"ratio({labels[0]}, {labels[1]}): the part is above the whole"))
+                           f"ratio({labels[0]}, {labels[1]}): the part is above the whole")
         signals.append((above, event))
 
     # ------------------------------------------------------------ rounding and points
@@ -686,7 +692,8 @@ class Compiler:
         floor division this replaced, one per value, was most of the query's divisions.
         Where m x den could pass the dialect's digits (den above a bound known here), the row
         takes the floor division instead, behind a CASE, so such a row is scored as before
-        rather than refused as an overflow."""
+        rather than refused as an overflow; where no row's den can be that large (Stages.bound),
+        there is no such test."""
         st = self.st
         scaled = st.bind(mul(value.num, st.big_number(banding.scale)), "a")
         kind = exp.GTE if banding.rule is BandRule.AT_LEAST else exp.LTE
@@ -807,10 +814,6 @@ def _order(key: exp.Expression, desc: bool) -> exp.Order:
 
 def paren_(e: exp.Expression) -> exp.Expression:
     return e if isinstance(e, (exp.Column, exp.Paren)) else exp.Paren(this=e)
-
-
-def _concat(a: exp.Expression, b: exp.Expression) -> exp.Expression:
-    return exp.DPipe(this=a, expression=b)
 
 
 def _gcd(a: int, b: int) -> int:

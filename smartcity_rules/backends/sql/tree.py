@@ -115,6 +115,14 @@ def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression 
     return built if default is None else built.else_(default, copy=False)
 
 
+def pick(dialect: str, texts: list[str], index: exp.Expression) -> exp.Expression:
+    """The index-th (from 1) of constant texts: an element of an array literal."""
+    array = exp.Array(expressions=[text(t) for t in texts])
+    if dialect == "spark":  # its [i] counts from 0; element_at from 1
+        return func("element_at", array, index)
+    return exp.Bracket(this=array, expressions=[index])
+
+
 def any_of(conditions: list[exp.Expression]) -> exp.Expression | None:
     return or_(*conditions) if conditions else None
 
