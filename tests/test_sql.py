@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smartcity_rules as scr
-from smartcity_rules.backends.sql.run import SqlBackend, cell
+from smartcity_rules.backends.sql.run import SqlBackend, cell, to_sql
 from smartcity_rules.plan import semantics
 from smartcity_rules.testing import cohorts
 
@@ -172,6 +172,45 @@ group "g" points 3 {
                {"entity": "C", "whole": 10, "part": 7}]
     assert score_with_python(path, records)[0] != "refused"
     assert score_with_sql(path, records) == score_with_python(path, records)
+
+
+HUGE_SHARE = '''standard "huge" {
+    level city
+    edition "2024"
+    effective 2024-01-01
+    source "tests"
+    total 3 provisional
+}
+input whole "whole": count
+input part "part": count, part of whole
+group "g" points 3 {
+    indicator 1 "share" {
+        value ratio(part, whole)
+        stars at least 50%, 60%, 70%, 80%, 90%
+        points 3
+    }
+}'''
+
+
+@pytest.mark.parametrize("kind", ["BIGINT", "INTEGER", "HUGEINT"])
+def test_the_overflow_guard_is_left_out_only_where_the_column_type_bounds_the_denominator(kind: str) -> None:
+    """A count's column of at most 64 bits bounds the share's denominator: 90 x den cannot pass
+    38 digits, and the stars' floor-division test (den above (10^38 - 1) // 90) is not written.
+    A HUGEINT column bounds nothing below 2^127: the test is written, and a den of 5 x 10^37
+    scores as in Python."""
+    standard = scr.loads(HUGE_SHARE)
+    columns = {"entity": "VARCHAR", "whole": kind, "part": kind}
+    sql = to_sql(standard.plan, "stats", "duckdb", columns).sql()
+    assert (str((10**38 - 1) // 90) in sql) == (kind == "HUGEINT")
+    connection = duckdb.connect()
+    connection.execute(f"CREATE TABLE stats (entity VARCHAR, whole {kind}, part {kind})")
+    records = [{"entity": "A", "whole": 10, "part": 7}, {"entity": "B", "whole": 1000, "part": 901}]
+    if kind == "HUGEINT":
+        records.append({"entity": "C", "whole": 5 * 10**37, "part": 15 * 10**36})
+    rows = [[r["entity"], r["whole"], r["part"]] for r in records]
+    connection.executemany("INSERT INTO stats VALUES (?, ?, ?)", rows)
+    found = {row[0]: row[1] for row in connection.execute(f'SELECT entity, "1.stars" FROM ({sql})').fetchall()}
+    assert found == {e.entity: e.indicators[0].stars for e in standard.evaluate_cohort(records)}
 
 
 def sql_rows(standard: scr.Standard, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
