@@ -144,36 +144,6 @@ def test_a_number_too_wide_for_the_dialect_is_refused_never_wrong() -> None:
     assert score_with_sql(path, [wide]) == ("refused", "InvalidValue", "A", "apps")
 
 
-def test_stars_of_a_value_on_a_huge_denominator_are_scored_not_overflowed(tmp_path: Path) -> None:
-    """Stars compare num x scale with m x den; where m x den could pass 38 digits (a den of
-    5 x 10^37, m = 9 on a scale of 10), the row takes the floor division instead and is scored
-    as Python does."""
-    path = tmp_path / "huge.scs"
-    path.write_text('''standard "huge" {
-    level city
-    edition "2024"
-    effective 2024-01-01
-    source "tests"
-    total 3 provisional
-}
-input whole "whole": count
-input part "part": count, part of whole
-bands rates = at least 50%, 60%, 70%, 80%, 90% provisional
-group "g" points 3 {
-    indicator 1 "share" {
-        value ratio(part, whole)
-        stars rates
-        points 3
-    }
-}
-''', encoding="utf-8")
-    records = [{"entity": "A", "whole": 5 * 10**37, "part": 10**35},
-               {"entity": "B", "whole": 5 * 10**37, "part": 15 * 10**36},
-               {"entity": "C", "whole": 10, "part": 7}]
-    assert score_with_python(path, records)[0] != "refused"
-    assert score_with_sql(path, records) == score_with_python(path, records)
-
-
 HUGE_SHARE = '''standard "huge" {
     level city
     edition "2024"
@@ -192,16 +162,30 @@ group "g" points 3 {
 }'''
 
 
+def test_stars_of_a_value_on_a_huge_denominator_are_scored_not_overflowed(tmp_path: Path) -> None:
+    """Stars compare num x scale with m x den; where m x den could pass 38 digits (a den of
+    5 x 10^37, m = 9 on a scale of 10), the row takes the floor division instead and is scored
+    as Python does."""
+    path = tmp_path / "huge.scs"
+    path.write_text(HUGE_SHARE, encoding="utf-8")
+    records = [{"entity": "A", "whole": 5 * 10**37, "part": 10**35},
+               {"entity": "B", "whole": 5 * 10**37, "part": 15 * 10**36},
+               {"entity": "C", "whole": 10, "part": 7}]
+    assert score_with_python(path, records)[0] != "refused"
+    assert score_with_sql(path, records) == score_with_python(path, records)
+
+
 @pytest.mark.parametrize("kind", ["BIGINT", "INTEGER", "HUGEINT"])
 def test_the_overflow_guard_is_left_out_only_where_the_column_type_bounds_the_denominator(kind: str) -> None:
-    """A count's column of at most 64 bits bounds the share's denominator: 90 x den cannot pass
-    38 digits, and the stars' floor-division test (den above (10^38 - 1) // 90) is not written.
+    """A count's column of at most 64 bits bounds the share's denominator: 9 x den (90% on a
+    scale of 10) cannot pass 38 digits, and the stars' floor-division test (den above
+    (10^38 - 1) // 9) is not written.
     A HUGEINT column bounds nothing below 2^127: the test is written, and a den of 5 x 10^37
     scores as in Python."""
     standard = scr.loads(HUGE_SHARE)
     columns = {"entity": "VARCHAR", "whole": kind, "part": kind}
     sql = to_sql(standard.plan, "stats", "duckdb", columns).sql()
-    assert (str((10**38 - 1) // 90) in sql) == (kind == "HUGEINT")
+    assert (str((10**38 - 1) // 9) in sql) == (kind == "HUGEINT")
     connection = duckdb.connect()
     connection.execute(f"CREATE TABLE stats (entity VARCHAR, whole {kind}, part {kind})")
     records = [{"entity": "A", "whole": 10, "part": 7}, {"entity": "B", "whole": 1000, "part": 901}]
