@@ -81,7 +81,9 @@ def test_a_value_placed_at_a_threshold_lands_in_its_band(name: str, data: st.Dat
 def test_threshold_cases_put_values_exactly_on_thresholds() -> None:
     on: list[bool] = []
 
-    @settings(max_examples=60, deadline=None, database=None)
+    # A count over random examples: derandomized, so it is the same count every run (a seed
+    # of CI's drew 9 of 60 once, under the 10 asked for).
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
     @given(testing.threshold_cases(CITY))
     def collect(case: testing.ThresholdCase) -> None:
         bands = CITY.checked.indicator(case.indicator).bands
@@ -89,7 +91,7 @@ def test_threshold_cases_put_values_exactly_on_thresholds() -> None:
         on.append(case.value in {t.value for t in bands.thresholds})
 
     collect()
-    assert sum(on) >= 10
+    assert sum(on) >= 10, sum(on)
 
 
 WHOLE_AS_VALUE = scr.loads(
