@@ -123,6 +123,49 @@ def test_bad_data_is_refused_naming_the_entity_the_indicator_and_the_input() -> 
         assert score_with_sql(path, [bad]) == score_with_python(path, [bad]), change
 
 
+def _typed_city_table(records: Sequence[Mapping[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """The city cohort in a table typed as its JSON values are: BIGINT, DOUBLE, BOOLEAN, VARCHAR."""
+    keys = sorted({key for record in records for key in record} - {"entity"})
+    kinds = {key: {type(r[key]) for r in records if r.get(key) is not None} for key in keys}
+    types = {key: "BOOLEAN" if found == {bool} else "BIGINT" if found == {int} else
+             "DOUBLE" if found <= {int, float} else "VARCHAR" for key, found in kinds.items()}
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE stats (entity VARCHAR, " + ", ".join(f'"{k}" {types[k]}' for k in keys) + ")")
+    connection.executemany(f"INSERT INTO stats VALUES ({', '.join(['?'] * (len(keys) + 1))})",
+                           [[r["entity"], *(r.get(k) for k in keys)] for r in records])
+    return connection
+
+
+@pytest.mark.parametrize("change", [{"households": -1}, {"mobile_download_speed": -2.5},
+                                    {"school_wifi_coverage": 1.5}, {"gdp": -5.0},
+                                    {"e_payment_trips": -1}, {"security_incidents": -3}],
+                         ids=lambda change: next(iter(change)))
+def test_the_error_quotes_the_value_of_the_input_it_names(change: dict[str, Any]) -> None:
+    """The message's value text is computed next to the events that can name it (early inputs
+    and late ones, typed columns): the inputs are not carried to the last stage for it, and the
+    message still names the indicator and the input and quotes the value, as Python does."""
+    standard = scr.load(STANDARDS / "shandong-city-2019.scs")
+    records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / "city-cohort.json")]
+    records[3] = records[3] | change
+    with pytest.raises(scr.DataError) as raised:
+        standard.evaluate_cohort(records)
+    error = raised.value
+    connection = _typed_city_table(records)
+    types = {row[0]: row[1] for row in connection.execute("DESCRIBE stats").fetchall()}
+    query = to_sql(standard.plan, "stats", "duckdb", types)
+    found = dict(connection.execute(f"SELECT entity, error FROM ({query.sql()})").fetchall())
+    key, value = next(iter(change.items()))
+    shown = connection.execute("SELECT CAST(CAST(? AS DOUBLE) AS VARCHAR)", [value]).fetchone()[0] \
+        if types[key] == "DOUBLE" else str(value)
+    assert error.entity == records[3]["entity"] and error.input == key
+    assert found[error.entity] == f"indicator {error.indicator}, input `{key}`: '{shown}' " + \
+        error.reason.split(" ", 1)[1], found[error.entity]
+    assert [entity for entity, message in found.items() if message] == [error.entity]
+    stages = query.tree.args["with_"].expressions
+    inputs = {e.alias for e in stages[0].this.expressions} - {"entity", "_row"}
+    assert not inputs & {e.alias_or_name for e in stages[-1].this.expressions}
+
+
 def test_values_python_reads_exactly_are_read_exactly() -> None:
     path = FIXTURES / "mini.scs"
     base = {"entity": "A", "households": 100, "fibre": 90, "gigabit": 80, "has_group": True,
