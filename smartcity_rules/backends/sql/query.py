@@ -203,75 +203,41 @@ def _errors(c: Compiler) -> list[exp.Expression]:
     st = c.st
     columns: list[exp.Expression] = []
     events: list[exp.Expression] = []
-    runs: list[tuple[exp.Expression, set[int] | None]] = []  # every phase's, in order; the events each can give
     for phase in (0, 1, 2):
         whens = c.phase_events[phase]
         # In runs, each a column of its own as soon as its conditions are: the conditions' columns
         # are then not carried through every stage to one CASE at the end.
-        chunks = [whens[k:k + _RUN] for k in range(0, len(whens), _RUN)]
-        ran = [st.bind(case(*chunk), "ev", keep=True) for chunk in chunks]
-        runs += [(run, _outcomes(c, [index for _, index in chunk])) for run, chunk in zip(ran, chunks)]
+        runs = [st.bind(case(*whens[k:k + _RUN]), "ev", keep=True) for k in range(0, len(whens), _RUN)]
         event: exp.Expression = exp.cast(exp.Null(), "INTEGER")
-        if ran:
-            event = st.bind(exp.Coalesce(this=ran[0], expressions=ran[1:]) if len(ran) > 1 else ran[0], "ev")
+        if runs:
+            event = st.bind(exp.Coalesce(this=runs[0], expressions=runs[1:]) if len(runs) > 1 else runs[0], "ev")
         events.append(event)
         columns.append(alias(event, ident(f"error_event_{phase}")))
     first = st.bind(exp.Coalesce(this=events[0], expressions=events[1:]), "ev")
-    columns.append(alias(_message(c, first, runs), ident("error")))
+    columns.append(alias(_message(c, first), ident("error")))
     return columns
 
 
-def _outcomes(c: Compiler, indices: list[exp.Expression]) -> set[int] | None:
-    """The event numbers these index expressions can give (None: not known): literals, or the
-    results of the CASE a bound column holds."""
-    found: set[int] = set()
-    pending = list(indices)
-    while pending:
-        e = pending.pop()
-        if isinstance(e, exp.Column) and e.name in c.st.defs:
-            pending.append(c.st.defs[e.name])
-        elif isinstance(e, exp.Case):
-            pending += [w.args["true"] for w in e.args["ifs"]] + [d for d in [e.args.get("default")] if d]
-        elif isinstance(e, (exp.Paren, exp.Cast)):
-            pending.append(e.this)
-        elif isinstance(e, exp.Literal) and e.is_int:
-            found.add(int(e.this))
-        elif not isinstance(e, exp.Null):
-            return None
-    return found
-
-
-def _message(c: Compiler, first: exp.Expression, runs: list[tuple[exp.Expression, set[int] | None]]) -> exp.Expression:
+def _message(c: Compiler, first: exp.Expression) -> exp.Expression:
     """The first event's message: where, the value's text (quoted) where it has one, and its
     words. Where and words are picked by the event's number from lists of constants, the text
-    from the first run of events that refused the row: a CASE with a branch per event, each
-    its message's concatenation, took a fifth of DuckDB's planning of the city query. Behind a
-    test of `first`: a row no event refuses, the common case, computes none of it."""
+    by a CASE with a branch per input: a CASE with a branch per event, each its message's
+    concatenation, took a fifth of DuckDB's planning of the city query. Behind a test of
+    `first`: a row no event refuses, the common case, computes none of it."""
     if not c.events:
         return exp.cast(exp.Null(), "VARCHAR")
     quote = ["'" if value is not None else "" for _, value in c.messages]
     heads = [where(e) + q for e, q in zip(c.events, quote)]
     tails = [q + words for q, (words, _) in zip(quote, c.messages)]
-    given = [(not_(exp.Is(this=run, expression=exp.Null())), _shown(c, run, events)) for run, events in runs]
-    shown = case(*given, default=text("")) if given else text("")
+    inputs: dict[str, tuple[exp.Expression, list[exp.Expression]]] = {}
+    for k, (_, value) in enumerate(c.messages, 1):
+        if value is not None:
+            inputs.setdefault(value.sql(), (value, []))[1].append(exp.Literal.number(k))
+    shown = case(*((exp.In(this=first, expressions=numbers), value) for value, numbers in inputs.values()),
+                 default=text("")) if inputs else text("")
     message = exp.DPipe(this=exp.DPipe(this=pick(c.dialect, heads, first), expression=shown),
                         expression=pick(c.dialect, tails, first))
     return case((not_(exp.Is(this=first, expression=exp.Null())), message))
-
-
-def _shown(c: Compiler, run: exp.Expression, events: set[int] | None) -> exp.Expression:
-    """The text of the value the run's event names, a column of its own next to the run's: the
-    inputs are then not carried to the last stage for the message alone. NULL where the run
-    gives no event, so only the rows it refuses compute it."""
-    inputs: dict[str, tuple[exp.Expression, list[exp.Expression]]] = {}
-    for k, (_, value) in enumerate(c.messages, 1):
-        if value is not None and (events is None or k in events):
-            inputs.setdefault(value.sql(), (value, []))[1].append(exp.Literal.number(k))
-    if not inputs:
-        return text("")
-    which = case(*((exp.In(this=run, expressions=numbers), value) for value, numbers in inputs.values()),
-                 default=text(""))
-    return c.st.bind(case((not_(exp.Is(this=run, expression=exp.Null())), which)), "et", keep=True)
 
 
 def where(event: Event) -> str:
