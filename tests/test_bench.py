@@ -59,3 +59,13 @@ def test_a_short_run_of_the_bench_prints_one_verified_table(capsys: pytest.Captu
     assert len(table) == 2 + len(bench_all.WORKLOADS) * (1 + engines) + 2 * 4
     assert all(" NO" not in line for line in table)
     assert any("peer, int inputs" in line and "evaluate_cohort" in line for line in table)
+
+
+def test_a_short_run_of_the_sql_parts_bench_agrees_and_prints_every_variant(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """bench_sql_parts.py patches the SQL compiler for its variants: they must still compile and
+    give the library's totals and ratings on the clean sample, or the run stops."""
+    import bench_sql_parts
+    assert bench_sql_parts.main(["--records", "160", "--runs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[1].strip() for line in lines[1:]] == ["(h) hand-written", *bench_sql_parts.VARIANTS]
