@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import decimal
 import io
+import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -21,9 +23,12 @@ import pytest
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlglot import exp
 
 import smartcity_rules as scr
 from smartcity_rules.backends.sql.run import SqlBackend, cell, to_sql
+from smartcity_rules.backends.sql.tree import Pair, alias, ident, shown_exactly
+from smartcity_rules.language import numbers
 from smartcity_rules.plan import semantics
 from smartcity_rules.testing import cohorts
 
@@ -136,30 +141,68 @@ def _typed_city_table(records: Sequence[Mapping[str, Any]]) -> duckdb.DuckDBPyCo
     return connection
 
 
-@pytest.mark.parametrize("change", [{"households": -1}, {"mobile_download_speed": -2.5},
-                                    {"school_wifi_coverage": 1.5}, {"gdp": -5.0},
-                                    {"e_payment_trips": -1}, {"security_incidents": -3}],
-                         ids=lambda change: next(iter(change)))
-def test_the_error_quotes_the_value_of_the_input_it_names(change: dict[str, Any]) -> None:
-    """On typed columns, for inputs read early and late in the query: the message names the
-    indicator and the input and quotes the value's text, with Python's reason after it."""
+@pytest.mark.parametrize("change", [
+    {"households": -1}, {"mobile_download_speed": -2.5}, {"school_wifi_coverage": 1.5}, {"gdp": -5.0},
+    {"e_payment_trips": -1}, {"security_incidents": -3}, {"mobile_download_speed": math.nan},
+    {"gdp": math.inf}, {"gdp": -math.inf}, {"fibre_households": 10**12}, {"smart_pipeline_length": 123456.5},
+    {"households": "-1"}, {"topo_map_area": "9e9%"}],
+    ids=lambda change: "=".join(map(str, next(iter(change.items())))))
+def test_the_error_is_pythons_message(change: dict[str, Any]) -> None:
+    """On typed columns (and a column of text), for inputs read early and late in the query:
+    the error column names the indicator and the input, then gives Python's reason, word for
+    word: the value as Python shows it (a text quoted, a number not), the whole's value."""
+    error, found = _errors_of_one_bad_row(change)
+    assert found[error.entity] == f"indicator {error.indicator}, input `{error.input}`: {error.reason}"
+
+
+def test_a_part_from_a_column_of_text_is_shown_as_given() -> None:
+    """Python writes a part above its whole as its number (1000000000); the query quotes the
+    text it read ('1,000,000,000'): the column it reads anyway, where the number is not."""
+    error, found = _errors_of_one_bad_row({"fibre_households": "1,000,000,000"})
+    assert error.reason.startswith("1000000000 is above its whole `households` = ")
+    assert found[error.entity] == (f"indicator {error.indicator}, input `fibre_households`: '1,000,000,000'"
+                                   + error.reason.removeprefix("1000000000"))
+
+
+def _errors_of_one_bad_row(change: dict[str, Any]) -> tuple[scr.DataError, dict[str, str | None]]:
+    """The city cohort with one row changed: Python's error, and the query's error column by
+    entity (only that row's set) over a table typed as the JSON's values are."""
     standard = scr.load(STANDARDS / "shandong-city-2019.scs")
-    records = [dict(r) for r in scr.read_records(STANDARDS / "examples" / "city-cohort.json")]
-    records[3] = records[3] | change
+    records = json.loads((STANDARDS / "examples" / "city-cohort.json").read_text(encoding="utf-8"))
+    records[3] = records[3] | change  # JSON's floats: the table's columns hold what Python reads
     with pytest.raises(scr.DataError) as raised:
         standard.evaluate_cohort(records)
     error = raised.value
     connection = _typed_city_table(records)
     types = {row[0]: row[1] for row in connection.execute("DESCRIBE stats").fetchall()}
+    key, value = next(iter(change.items()))
+    assert types[key] == ("VARCHAR" if isinstance(value, str) else "DOUBLE" if isinstance(value, float) else "BIGINT")
     query = to_sql(standard.plan, "stats", "duckdb", types)
     found = dict(connection.execute(f"SELECT entity, error FROM ({query.sql()})").fetchall())
-    key, value = next(iter(change.items()))
-    shown = connection.execute("SELECT CAST(CAST(? AS DOUBLE) AS VARCHAR)", [value]).fetchone()[0] \
-        if types[key] == "DOUBLE" else str(value)
     assert error.entity == records[3]["entity"] and error.input == key
-    assert found[error.entity] == f"indicator {error.indicator}, input `{key}`: '{shown}' " + \
-        error.reason.split(" ", 1)[1], found[error.entity]
     assert [entity for entity, message in found.items() if message] == [error.entity]
+    return error, found
+
+
+_DECIMAL_DENOMINATORS = st.builds(lambda a, b: 2**a * 5**b, st.integers(0, 40), st.integers(0, 40))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(-10**30, 10**30),
+                          st.one_of(st.integers(1, 10**30), _DECIMAL_DENOMINATORS)), min_size=1, max_size=40))
+def test_a_message_writes_a_value_as_python_does(pairs: list[tuple[int, int]]) -> None:
+    """shown_exactly is numbers.fmt in SQL: whole, a terminating decimal written out, or a/b in
+    lowest terms, for pairs not in lowest terms (a denominator past 10^37's factors: a/b)."""
+    big = exp.DataType.build("HUGEINT")
+    rows = exp.select(*(alias(shown_exactly(Pair(exp.cast(exp.Literal.number(n), big),
+                                                  exp.cast(exp.Literal.number(d), big)), big),
+                              ident(f"v{k}")) for k, (n, d) in enumerate(pairs)))
+    got = duckdb.connect().execute(rows.sql(dialect="duckdb")).fetchone()
+
+    def expected(n: int, d: int) -> str:
+        value = Fraction(n, d)
+        return numbers.fmt(value) if 10**37 % value.denominator == 0 else numbers.ratio(value)
+    assert list(got) == [expected(n, d) for n, d in pairs]
 
 
 def test_values_python_reads_exactly_are_read_exactly() -> None:

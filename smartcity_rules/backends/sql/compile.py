@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from typing import Protocol
 
 import attrs
 from sqlglot import exp
 
 from ...language.check import ENTITY_KEY
 from ...language.errors import DataError, InvalidValue, MissingInput, ZeroDenominator
+from ...language.numbers import fmt
 from ...language.syntax import BandRule, Function, Kind, MissingPolicy, RoundMode
 from ...plan import scoring as p
 from ...plan.lower import PREVIOUS_SUFFIX
@@ -34,6 +36,7 @@ from .tree import (
     case,
     cmp,
     col,
+    concat,
     constant,
     div,
     func,
@@ -44,6 +47,7 @@ from .tree import (
     neg,
     not_,
     or_,
+    shown_exactly,
     sub,
     text,
 )
@@ -51,7 +55,13 @@ from .tree import (
 INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                            "UINTEGER", "UBIGINT", "INT2", "INT4", "INT8"})
 Phase = int  # 0: the cohort's imputation, 1: cohort functions' arguments, 2: the entity's own scoring
-Refuse = Callable[[exp.Expression, str], None]  # (condition, words): a row refused where it holds
+
+
+class Refuse(Protocol):
+    """Refuses a row where `condition` holds: its message is the value's text (or `shown`), then
+    `words`."""
+
+    def __call__(self, condition: exp.Expression, words: str, shown: exp.Expression | None = None) -> None: ...
 
 
 @attrs.frozen
@@ -100,7 +110,8 @@ class Compiler:
         self.columns = columns
         self.st = Stages(dialect)
         self.events: list[Event] = []
-        self.messages: list[tuple[str, exp.Expression | None]] = []  # per event: words, the value's text
+        # per event: its words, the value's text (None: no value shown) and whether it is quoted
+        self.messages: list[tuple[str, exp.Expression | None, bool]] = []
         # per phase, in the order the python back-end meets them: (condition, event index expression)
         self.phase_events: dict[Phase, list[tuple[exp.Expression, exp.Expression]]] = {0: [], 1: [], 2: []}
         self.slots: dict[int, _Slot] = {}
@@ -111,10 +122,11 @@ class Compiler:
 
     # ------------------------------------------------------------ errors
     def event(self, kind: type[DataError], input: str | None, indicator: str | None, phase: Phase,
-              words: str, value: exp.Expression | None = None) -> int:
-        """A new event; its message is `words`, after the value's text (quoted) where given."""
+              words: str, value: exp.Expression | None = None, quoted: bool = True) -> int:
+        """A new event; its message is `words`, after the value's text where given, quoted as
+        Python's repr quotes a text (a typed column's number is not)."""
         self.events.append(Event(kind, input, indicator, phase))
-        self.messages.append((words, value))
+        self.messages.append((words, value, quoted))
         return len(self.events)
 
     def refuse(self, condition: exp.Expression, event: int | exp.Expression, phase: Phase) -> None:
@@ -156,6 +168,26 @@ class Compiler:
         return {"DOUBLE": "double", "FLOAT8": "double",  # not FLOAT, REAL: 4-byte floats are read as text
                 "DOUBLE PRECISION": "double", "BOOLEAN": "boolean", "BOOL": "boolean"}.get(kind)
 
+    def shown(self, k: int | None, value: Pair) -> exp.Expression:
+        """A value, for a message, as numbers.fmt writes it. An input read from an integer
+        column is its text, one from a double column its text without a trailing ".0" (repr's,
+        which fmt writes out in full where repr has an exponent), one from a text column its
+        text, quoted (fmt would write "1,000" as 1000): the message reads these columns anyway.
+        Any other value (a formula, an input the missing policy may fill in) is written from
+        its pair, which every stage then carries to the message (for a text column's values
+        too, DuckDB's planning of the city query over text columns took a fifth longer)."""
+        slot = None if k is None else self.plan.slots[k]
+        if slot is None or slot.missing is not MissingPolicy.ERROR or slot.tolerant:
+            return shown_exactly(value, self.st.big, self.dialect != "spark")
+        kind, raw = self.column_kind(slot.key), self.text_of(slot.key)
+        if kind == "integer":
+            return raw
+        if kind == "double":
+            return exp.RegexpReplace(this=raw, expression=text(r"\.0$"), replacement=text(""))
+        if kind is None:
+            return concat(text("'"), raw, text("'"))
+        return shown_exactly(value, self.st.big, self.dialect != "spark")
+
     # ------------------------------------------------------------ reading an input
     def text_of(self, key: str) -> exp.Expression:
         """An input's text. A typed column's is left unnamed: only messages and a failed cheap
@@ -179,8 +211,9 @@ class Compiler:
         # An integer column's tests are of the column itself: NULL where it is, so not met there.
         strict = own and kind == "integer"
 
-        def refuse(condition: exp.Expression, words: str) -> None:
-            event = self.event(InvalidValue, slot.key, indicator, phases[0], words, raw)
+        def refuse(condition: exp.Expression, words: str, shown: exp.Expression | None = None) -> None:
+            event = self.event(InvalidValue, slot.key, indicator, phases[0], words,
+                               raw if shown is None else shown, kind is None and shown is None)
             for phase in phases:
                 self.refuse(condition if strict else and_(given, condition), event, phase)
 
@@ -263,7 +296,8 @@ class Compiler:
         down = exp.Greatest(this=neg(scale), expressions=[zero], ignore_nulls=True)
         signed_digits = exp.Replace(this=mantissa, expression=text("."), replacement=text(""))  # "-" read by the cast
         finite = cmp(exp.LTE, exp.Abs(this=source), exp.Literal.number("1.7976931348623157e308"))
-        refuse(and_(slow, not_(finite)), f" is not a number; expected {_KIND_WORDS[slot.kind]}")
+        refuse(and_(slow, not_(finite)), f" is not a finite number; expected {_KIND_WORDS[slot.kind]}",
+               _non_finite(source))
         digits_max = DIGITS.get(self.dialect)
 
         def whole(digits: exp.Expression) -> exp.Expression:
@@ -368,12 +402,12 @@ class Compiler:
             problems.append((exp.NEQ(this=mod(exp.Abs(this=n), den), expression=exp.Literal.number(0)),
                              f" is not a whole number; expected {words}"))
         if d.high is None and d.low != 0:
-            problems.append((below(d.low), f" is below {d.low}; expected {words}"))
+            problems.append((below(d.low), f" is below {fmt(d.low)}; expected {words}"))
         if slot.kind is Kind.RATE:
             problems.append((above(Fraction(1)), " is above 100%; give a rate as 0.85 or \"85%\""))
         if slot.kind is Kind.SCORE and d.high is not None:
             problems.append((or_(below(d.low), above(d.high)),
-                             f" is outside the score range {d.low} to {d.high}"))
+                             f" is outside the score range {fmt(d.low)} to {fmt(d.high)}"))
         for condition, reason in problems:
             refuse(condition, reason)
 
@@ -559,7 +593,7 @@ class Compiler:
             case p.Divide(left, right, blame, bounded):
                 a, b = sub_formula(left), sub_formula(right)
                 if bounded is not None:
-                    self._bounded(a, b, bounded, (*_loads(left), *_loads(right)), signals, indicator, phase)
+                    self._bounded(a, b, bounded, (left, right), signals, indicator, phase)
                 words = f"division by zero: `{blame}` is 0" if blame else "division by zero: a denominator is 0"
                 zero = self.event(ZeroDenominator, blame, indicator, phase, words)
                 signals.append((exp.EQ(this=b.num, expression=exp.Literal.number(0)), -zero))
@@ -647,14 +681,17 @@ class Compiler:
             return Pair(st.bind(num, "n"), st.big_number(common), common == 1)
         return st.pair(combine(mul(a.num, b.den), mul(b.num, a.den)), mul(a.den, b.den))
 
-    def _bounded(self, part: Pair, whole: Pair, labels: tuple[str, str], reads: tuple[int, ...],
+    def _bounded(self, part: Pair, whole: Pair, labels: tuple[str, str], operands: tuple[p.Op, p.Op],
                  signals: list[tuple[exp.Expression, int]], indicator: str, phase: Phase) -> None:
+        reads = (*_loads(operands[0]), *_loads(operands[1]))
         stand_ins = [flag for k in dict.fromkeys(reads) if (flag := self.slots[k].flag) is not None]
         above = cmp(exp.GT, mul(part.num, whole.den), mul(whole.num, part.den))
         if stand_ins:
             above = and_(not_(or_(*stand_ins)), above)
-        event = self.event(InvalidValue, labels[0], indicator, phase,
-                           f"ratio({labels[0]}, {labels[1]}): the part is above the whole")
+        slots = [op.slot if isinstance(op, p.Load) else None for op in operands]
+        shown = concat(text(f"ratio({labels[0]}, {labels[1]}): the part, "), self.shown(slots[0], part),
+                       text(", is above the whole, "), self.shown(slots[1], whole))
+        event = self.event(InvalidValue, labels[0], indicator, phase, "", shown, quoted=False)
         signals.append((above, event))
 
     # ------------------------------------------------------------ rounding and points
@@ -805,6 +842,14 @@ class Compiler:
     def divide_pairs(self, a: Pair, b: Pair) -> Pair:
         """a / b for b > 0 or b < 0 (the caller rules out 0), the denominator kept positive."""
         return self.signed(self.st.bind(mul(a.num, b.den), "n"), self.st.bind(mul(a.den, b.num), "d"))
+
+
+def _non_finite(source: exp.Expression) -> exp.Expression:
+    """Python's text of a double that is not finite (engines write Infinity, NaN or inf, nan).
+    NaN equals NaN and is above every number in DuckDB, PostgreSQL and Spark."""
+    nan = exp.cast(text("NaN"), "DOUBLE")
+    return case((exp.EQ(this=source, expression=nan), text("nan")),
+                (cmp(exp.GT, source, exp.Literal.number(0)), text("inf")), default=text("-inf"))
 
 
 def _floor_div(a: exp.Expression, d: exp.Expression) -> exp.Expression:

@@ -14,7 +14,7 @@ from ...plan import scoring as p
 from ...plan.scoring import reads_of as _loads
 from .compile import Compiler, Event, Phase, Query, paren_
 from .nodes import node_columns, rating_columns, refuse_irrational
-from .tree import Pair, alias, and_, case, cmp, col, ident, mul, not_, or_, pick, text
+from .tree import Pair, alias, and_, case, cmp, col, concat, ident, mul, not_, or_, pick, text
 
 
 # ------------------------------------------------------------------ the query
@@ -77,9 +77,14 @@ def _parts(c: Compiler, reads: tuple[int, ...], phase: Phase) -> None:
         assert part.value is not None and whole.value is not None
         guards = [not_(paren_(g)) for g in (part.na, whole.na, part.flag, whole.flag) if g is not None]
         above = cmp(exp.GT, mul(part.value.num, whole.value.den), mul(whole.value.num, part.value.den))
-        whole_key = c.plan.slots[slot.whole].key
-        event = c.event(InvalidValue, slot.key, slot.first_user, phase, f"the value is above its whole `{whole_key}`")
+        event = c.event(InvalidValue, slot.key, slot.first_user, phase, "",
+                        _above_its_whole(c, (k, part.value), (slot.whole, whole.value)), quoted=False)
         c.refuse(and_(*guards, above) if guards else above, event, phase)
+
+
+def _above_its_whole(c: Compiler, part: tuple[int, Pair], whole: tuple[int, Pair]) -> exp.Expression:
+    """semantics.part_above_whole's message: both values, the whole named."""
+    return concat(c.shown(*part), text(f" is above its whole `{c.plan.slots[whole[0]].key}` = "), c.shown(*whole))
 
 
 def _unread(c: Compiler) -> None:
@@ -97,7 +102,8 @@ def _unread(c: Compiler) -> None:
         both = and_(given, whole_given)
         whole = c.parse(whole_slot, whole_slot.key, whole_raw, both, None, (2,))
         above = cmp(exp.GT, mul(value.num, whole.den), mul(whole.num, value.den))
-        event = c.event(InvalidValue, slot.key, None, 2, f"the value is above its whole `{whole_slot.key}`")
+        event = c.event(InvalidValue, slot.key, None, 2, "", _above_its_whole(c, (k, value), (slot.whole, whole)),
+                        quoted=False)
         c.refuse(and_(both, above), event, 2)
 
 
@@ -226,11 +232,11 @@ def _message(c: Compiler, first: exp.Expression) -> exp.Expression:
     `first`: a row no event refuses, the common case, computes none of it."""
     if not c.events:
         return exp.cast(exp.Null(), "VARCHAR")
-    quote = ["'" if value is not None else "" for _, value in c.messages]
+    quote = ["'" if value is not None and quoted else "" for _, value, quoted in c.messages]
     heads = [where(e) + q for e, q in zip(c.events, quote)]
-    tails = [q + words for q, (words, _) in zip(quote, c.messages)]
+    tails = [q + words for q, (words, _, _) in zip(quote, c.messages)]
     inputs: dict[str, tuple[exp.Expression, list[exp.Expression]]] = {}
-    for k, (_, value) in enumerate(c.messages, 1):
+    for k, (_, value, _) in enumerate(c.messages, 1):
         if value is not None:
             inputs.setdefault(value.sql(), (value, []))[1].append(exp.Literal.number(k))
     shown = case(*((exp.In(this=first, expressions=numbers), value) for value, numbers in inputs.values()),

@@ -18,6 +18,7 @@ from sqlglot import exp
 # The widest exact integer each dialect offers: DuckDB's 128-bit HUGEINT, PostgreSQL's
 # NUMERIC (arbitrary precision; scale 0 stays integral under + - * and DIV).
 BIG_TYPES = {"duckdb": "HUGEINT", "postgres": "NUMERIC", "spark": "DECIMAL(38, 0)"}
+_SHOWN_PLACES = 37  # a message's decimals: 10^37 fits every dialect's exact integers
 DIGITS = {"duckdb": 38, "spark": 38}  # the most decimal digits a dialect's exact integers hold; none: unbounded
 
 
@@ -121,6 +122,36 @@ def pick(dialect: str, texts: list[str], index: exp.Expression) -> exp.Expressio
     if dialect == "spark":  # its [i] counts from 0; element_at from 1
         return func("element_at", array, index)
     return exp.Bracket(this=array, expressions=[index])
+
+
+def concat(*texts: exp.Expression) -> exp.Expression:
+    joined = texts[0]
+    for more in texts[1:]:
+        joined = exp.DPipe(this=joined, expression=more)
+    return joined
+
+
+def shown_exactly(value: Pair, big: exp.DataType, reduce: bool = True) -> exp.Expression:
+    """numbers.fmt of a pair, for a message: whole, a terminating decimal written out, or a/b in
+    lowest terms. A decimal's digits are the remainder's share of 10^37 (below 10^37 where the
+    denominator divides it: every dialect's exact integers hold it), its zeros trimmed; a
+    denominator that does not divide 10^37 (more than 37 factors of 2 or 5) shows as a/b.
+    Without `reduce` (Spark, whose gcd is a loop of 190 steps in SQL) the pair is not put in
+    lowest terms: a decimal's value shows as fmt's, a/b as the pair's."""
+    num, den = value.num, value.den
+    if reduce:
+        g = func("gcd", exp.Abs(this=num), den)
+        num, den = div(num, g), div(den, g)
+    whole, rest = div(exp.Abs(this=num), den), mod(exp.Abs(this=num), den)
+    power = exp.cast(exp.Literal.number(10**_SHOWN_PLACES), big)
+    digits = exp.Pad(this=exp.cast(mul(rest, div(power, den)), "VARCHAR"),
+                     expression=exp.Literal.number(_SHOWN_PLACES), fill_pattern=text("0"), is_left=True)
+    integer = concat(case((cmp(exp.LT, num, exp.Literal.number(0)), text("-")), default=text("")),
+                     exp.cast(whole, "VARCHAR"))
+    decimal = concat(integer, text("."), exp.Trim(this=digits, expression=text("0"), position="TRAILING"))
+    return case((exp.EQ(this=rest, expression=exp.Literal.number(0)), integer),
+                (exp.EQ(this=mod(power, den), expression=exp.Literal.number(0)), decimal),
+                default=concat(exp.cast(num, "VARCHAR"), text("/"), exp.cast(den, "VARCHAR")))
 
 
 def any_of(conditions: list[exp.Expression]) -> exp.Expression | None:
