@@ -177,15 +177,14 @@ class Compiler:
         its pair, which every stage then carries to the message (for a text column's values
         too, DuckDB's planning of the city query over text columns took a fifth longer)."""
         slot = None if k is None else self.plan.slots[k]
-        if slot is None or slot.missing is not MissingPolicy.ERROR or slot.tolerant:
-            return shown_exactly(value, self.st.big, self.dialect != "spark")
-        kind, raw = self.column_kind(slot.key), self.text_of(slot.key)
-        if kind == "integer":
-            return raw
-        if kind == "double":
-            return exp.RegexpReplace(this=raw, expression=text(r"\.0$"), replacement=text(""))
-        if kind is None:
-            return concat(text("'"), raw, text("'"))
+        if slot is not None and slot.missing is MissingPolicy.ERROR and not slot.tolerant:
+            kind, raw = self.column_kind(slot.key), self.text_of(slot.key)
+            if kind == "integer":
+                return raw
+            if kind == "double":
+                return exp.RegexpReplace(this=raw, expression=text(r"\.0$"), replacement=text(""))
+            if kind is None:
+                return concat(text("'"), raw, text("'"))
         return shown_exactly(value, self.st.big, self.dialect != "spark")
 
     # ------------------------------------------------------------ reading an input
