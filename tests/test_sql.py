@@ -420,6 +420,38 @@ def test_the_sql_command_prints_formatted_sql_for_every_shipped_standard(path: P
     assert len(sqlglot.parse(sql, read="duckdb")) == 1
 
 
+def _text_table(standard: scr.Standard) -> duckdb.DuckDBPyConnection:
+    """An empty table of text columns, one per input (and its previous period's) of each type."""
+    typed = standard.entity_types
+    slots = [slot for one in ([standard.variant(t) for t in typed] or [standard]) for slot in one.plan.slots]
+    keys = sorted({s.key for s in slots} | {s.key + "@previous" for s in slots} | (
+        {standard.entity_type_input} if typed else set()))
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE stats (entity VARCHAR, " + ", ".join(f'"{k}" VARCHAR' for k in keys) + ")")
+    return connection
+
+
+@pytest.mark.parametrize("path", [p for p in SHIPPED_FILES if "zscore" not in p.name], ids=lambda path: path.name)
+def test_no_list_of_constants_becomes_a_join(path: Path) -> None:
+    """DuckDB plans `x IN (five or more constants)` as a join against the constants; a query
+    aggregating over ours then had every stage above that join inlined into its aggregate (2.0's
+    partial aggregate pushdown) and ran out of memory. The query writes such tests as ORs."""
+    standard = scr.load(path, root=STANDARDS)
+    connection = _text_table(standard)
+    connection.execute("SET explain_output = 'optimized_only'")
+    plan = connection.execute("EXPLAIN " + standard.to_sql("stats")).fetchall()[0][1]
+    assert "Chunk Get" not in plan and "CHUNK_GET" not in plan
+
+
+def test_a_query_can_aggregate_over_the_scores() -> None:
+    standard = scr.load(STANDARDS / "shandong-community-2019.scs")
+    connection = _text_table(standard)
+    connection.execute("INSERT INTO stats (entity) VALUES ('a'), ('b')")
+    query = standard.to_sql("stats")
+    counted = connection.execute(f"SELECT error IS NULL, count(*) FROM ({query}) GROUP BY 1").fetchall()
+    assert counted == [(False, 2)]  # every input missing: both refused
+
+
 def test_a_standard_typed_by_entity_scores_in_one_query_as_in_python() -> None:
     """county-and-city.scs: each type's rows scored by its type's standard, as a cohort of their
     own; a row of no type gets only its error."""

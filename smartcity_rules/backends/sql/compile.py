@@ -46,6 +46,7 @@ from .tree import (
     mul,
     neg,
     not_,
+    one_of,
     or_,
     shown_exactly,
     sub,
@@ -221,8 +222,8 @@ class Compiler:
                         exp.Literal.number(1), True)
         if slot.kind is Kind.FLAG:
             word = self.st.bind(exp.Lower(this=exp.Trim(this=raw)), "w")
-            yes = exp.In(this=word, expressions=[text(w) for w in sorted(_YES)])
-            no = exp.In(this=word, expressions=[text(w) for w in sorted(_NO)])
+            yes = one_of(word, [text(w) for w in sorted(_YES)])
+            no = one_of(word, [text(w) for w in sorted(_NO)])
             refuse(not_(or_(yes, no)), f" is not yes or no; expected {_KIND_WORDS[slot.kind]}")
             return Pair(self.st.bind(case((yes, exp.Literal.number(1)), default=exp.Literal.number(0)), "f"),
                         exp.Literal.number(1), True)

@@ -14,7 +14,7 @@ from ...plan import scoring as p
 from ...plan.scoring import reads_of as _loads
 from .compile import Compiler, Event, Phase, Query, paren_
 from .nodes import node_columns, rating_columns, refuse_irrational
-from .tree import Pair, alias, and_, case, cmp, col, concat, ident, mul, not_, or_, pick, text
+from .tree import Pair, alias, and_, case, cmp, col, concat, ident, mul, not_, one_of, or_, pick, text
 
 
 # ------------------------------------------------------------------ the query
@@ -239,7 +239,7 @@ def _message(c: Compiler, first: exp.Expression) -> exp.Expression:
     for k, (_, value, _) in enumerate(c.messages, 1):
         if value is not None:
             inputs.setdefault(value.sql(), (value, []))[1].append(exp.Literal.number(k))
-    shown = case(*((exp.In(this=first, expressions=numbers), value) for value, numbers in inputs.values()),
+    shown = case(*((one_of(first, numbers), value) for value, numbers in inputs.values()),
                  default=text("")) if inputs else text("")
     message = exp.DPipe(this=exp.DPipe(this=pick(c.dialect, heads, first), expression=shown),
                         expression=pick(c.dialect, tails, first))

@@ -26,7 +26,7 @@ from ...plan.semantics import NOTHING_TO_IMPUTE
 from ..protocol import Batch, ResultColumns
 from .compile import Query
 from .query import compile_plan, where
-from .tree import alias, ident
+from .tree import alias, ident, one_of
 
 DIALECTS = ("duckdb", "postgres")
 _TABLES = itertools.count(1)
@@ -121,7 +121,7 @@ def _untyped(names: list[str], kind: exp.Expression, types: list[str], type_key:
     shown = {ENTITY_KEY: exp.cast(exp.column(ident(ENTITY_KEY)), "VARCHAR"), "_row": exp.column(ident("_row")),
              "error": message}
     picked = [alias(shown.get(n, exp.Null()), ident(n)) for n in names]
-    typed = exp.In(this=exp.cast(kind, "VARCHAR"), expressions=[exp.Literal.string(t) for t in types])
+    typed = one_of(exp.cast(kind, "VARCHAR"), [exp.Literal.string(t) for t in types])
     return exp.select(alias(exp.Null(), ident("entity_type")), *picked).from_(table_of("scr_rows")).where(
         exp.not_(exp.func("COALESCE", typed, exp.false())))
 

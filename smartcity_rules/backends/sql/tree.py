@@ -116,6 +116,14 @@ def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression 
     return built if default is None else built.else_(default, copy=False)
 
 
+def one_of(value: exp.Expression, options: list[exp.Expression]) -> exp.Expression:
+    """`value` is one of the constants `options`, as equalities joined by OR, never IN: DuckDB
+    2.0 plans an IN list of five or more constants as a join, and a query aggregating over ours
+    (`SELECT rating, count(*) FROM (...) GROUP BY rating`) then had every stage above that join
+    inlined into its aggregate by the partial aggregate pushdown, which ran out of memory."""
+    return or_(*(exp.EQ(this=paren(value), expression=option) for option in options))
+
+
 def pick(dialect: str, texts: list[str], index: exp.Expression) -> exp.Expression:
     """The index-th (from 1) of constant texts: an element of an array literal."""
     array = exp.Array(expressions=[text(t) for t in texts])
