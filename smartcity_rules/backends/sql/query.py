@@ -241,8 +241,7 @@ def _message(c: Compiler, first: exp.Expression) -> exp.Expression:
             inputs.setdefault(value.sql(), (value, []))[1].append(exp.Literal.number(k))
     shown = case(*((one_of(first, numbers), value) for value, numbers in inputs.values()),
                  default=text("")) if inputs else text("")
-    message = exp.DPipe(this=exp.DPipe(this=pick(c.dialect, heads, first), expression=shown),
-                        expression=pick(c.dialect, tails, first))
+    message = concat(pick(c.dialect, heads, first), shown, pick(c.dialect, tails, first))
     return case((not_(exp.Is(this=first, expression=exp.Null())), message))
 
 

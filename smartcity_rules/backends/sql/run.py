@@ -26,7 +26,7 @@ from ...plan.semantics import NOTHING_TO_IMPUTE
 from ..protocol import Batch, ResultColumns
 from .compile import Query
 from .query import compile_plan, where
-from .tree import alias, ident, one_of
+from .tree import alias, concat, ident, one_of
 
 DIALECTS = ("duckdb", "postgres")
 _TABLES = itertools.count(1)
@@ -115,9 +115,9 @@ def _untyped(names: list[str], kind: exp.Expression, types: list[str], type_key:
                     exp.RegexpLike(this=exp.cast(kind, "VARCHAR"), expression=exp.Literal.string(r"^\s*$")))
     listed = ", ".join(types)
     message = exp.Case().when(blank, exp.Literal.string(f"input `{type_key}`: the entity type is not given "
-                                                        f"(one of {listed})")).else_(exp.DPipe(
-        this=exp.Literal.string(f"input `{type_key}`: entity type '"), expression=exp.DPipe(
-            this=exp.cast(kind, "VARCHAR"), expression=exp.Literal.string(f"' is not one of {listed}"))))
+                                                        f"(one of {listed})")).else_(concat(
+        exp.Literal.string(f"input `{type_key}`: entity type '"), exp.cast(kind, "VARCHAR"),
+        exp.Literal.string(f"' is not one of {listed}")))
     shown = {ENTITY_KEY: exp.cast(exp.column(ident(ENTITY_KEY)), "VARCHAR"), "_row": exp.column(ident("_row")),
              "error": message}
     picked = [alias(shown.get(n, exp.Null()), ident(n)) for n in names]
