@@ -506,7 +506,8 @@ class Compiler:
         def first(of: exp.Expression, desc: bool) -> exp.Expression:
             return st.bind(exp.Window(this=exp.FirstValue(this=of), order=_order(key, desc)), "f")
         if function is Function.RANK:
-            return Pair(st.bind(ranked(True), "n"), one, True), none
+            rank = st.descending_rank(key, name) if st.dialect == "duckdb" else st.bind(ranked(True), "n")
+            return Pair(rank, one, True), none
         if function is Function.PERCENTILE:
             return (Pair(st.bind(sub(ranked(False), one), "n"), st.bind(sub(count, one), "d")),
                     or_(none, cmp(exp.LT, count, two)))
