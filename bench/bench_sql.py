@@ -4,11 +4,15 @@
     python bench/bench_sql.py --records 1000000   # the issue's million
     python bench/bench_sql.py --records 1000000 --check   # and every row held to evaluate_cohort
     python bench/bench_sql.py --records 1000 --phases     # DuckDB's planning of the query, by phase
+    python bench/bench_sql.py --records 1000000 --generated   # every record drawn, none copied
 
 The city cohort (16 cities) is copied and renamed to N records inside DuckDB, in a table with a
 typed column per input (BIGINT, DOUBLE, BOOLEAN, VARCHAR as the JSON values are), and written to
-Parquet. Timed (the queries: the best of --runs rounds, default 3, each round running every query
-of a table once in turn, as the first query over a fresh table also pays for warming it): (a)
+Parquet; with --generated, the table holds bench_batch.py's N drawn records instead (each a
+bundled city's figures perturbed: no two alike, as in real data, where 16 copies leave a sort's
+output in runs of equal rows, which flatters every stage after a window). Timed (the queries:
+the best of --runs rounds, default 3, each round running every query of a table once in turn,
+as the first query over a fresh table also pays for warming it): (a)
 bench/handwritten_city.py's `score_cohort` over the same N records as Python dicts; (h)
 bench/handwritten_city_sql.py's hand-written exact query over the in-memory table and over the
 Parquet file; (b) the generated query over the in-memory table, fetching every row; (b') the same
@@ -39,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import bench_batch  # noqa: E402
 import handwritten_city  # noqa: E402
 import handwritten_city_sql  # noqa: E402
 
@@ -73,6 +78,22 @@ def build(connection: duckdb.DuckDBPyConnection, base: list[dict[str, Any]], cop
     connection.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT CASE WHEN i = 0 THEN entity ELSE entity || \'#\' '
                        f'|| i END AS entity, {columns} FROM "{name}_base", range({copies}) AS r(i) ORDER BY i')
     return {"entity": "VARCHAR", **types}
+
+
+def drawn(connection: duckdb.DuckDBPyConnection, standard: scr.Standard, rows: int,
+          name: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """bench_batch.py's `rows` drawn records as table `name`: its column types, and the first
+    LOOP_RECORDS records as dicts for the loop."""
+    import pyarrow as pa
+
+    columns = bench_batch.generate(standard, rows)
+    arrow = pa.table({key: pa.array(values.tolist() if key == "entity" else values) for key, values in columns.items()})
+    connection.register("drawn_records", arrow)
+    connection.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM drawn_records')
+    connection.unregister("drawn_records")
+    found = connection.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+                               [name]).fetchall()
+    return dict(found), bench_batch.records(columns, min(rows, LOOP_RECORDS))
 
 
 LOOP_RECORDS = 100_000  # the Python loop and the Evaluations: timed on at most this many, scaled (memory)
@@ -148,18 +169,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="times each query is run; the best is shown")
     parser.add_argument("--phases", action="store_true",
                         help="also print DuckDB's planning of the city query by phase, its 5 costliest")
+    parser.add_argument("--generated", action="store_true",
+                        help="bench_batch.py's drawn records (no two alike) rather than the cohort copied")
     args = parser.parse_args(argv)
     base = json.loads(COHORT.read_text(encoding="utf-8"))
     copies = max(1, args.records // len(base))
     standard = scr.load(CITY)
     connection = duckdb.connect()
     connection.execute("SET threads = 2")
-    types = build(connection, base, copies, "stats")
+    if args.generated:
+        types, looped = drawn(connection, standard, args.records, "stats")
+    else:
+        types = build(connection, base, copies, "stats")
+        looped = [dict(r, entity=f"{r['entity']}#{k}") for k in range(copies) for r in base][:LOOP_RECORDS]
     sql = to_sql(standard.plan, "stats", "duckdb", types).sql(pretty=False)
 
     # Agreement first: a speed comparison of programs that compute different things means nothing.
-    build(connection, base, 10, "sample")
-    sample = to_sql(standard.plan, "sample", "duckdb", types).sql(pretty=False)
+    sample_types = build(connection, base, 10, "sample")
+    sample = to_sql(standard.plan, "sample", "duckdb", sample_types).sql(pretty=False)
     cursor = connection.execute(sample)
     names = [column[0] for column in cursor.description]
     ours = [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -177,8 +204,7 @@ def main(argv: list[str] | None = None) -> int:
               sorted(set(by_hand.items()) ^ set(theirs.items()))[:3])
         return 1
 
-    count = copies * len(base)
-    looped = [dict(r, entity=f"{r['entity']}#{k}") for k in range(copies) for r in base][:LOOP_RECORDS]
+    count = args.records if args.generated else copies * len(base)
     loop = timed(lambda: handwritten_city.score_cohort(looped))[0] * count / len(looped)
     runs = max(1, args.runs)
     in_memory = best({"hand": lambda: consumed(connection, handwritten_city_sql.query("stats")),

@@ -69,3 +69,10 @@ def test_a_short_run_of_the_sql_parts_bench_agrees_and_prints_every_variant(
     assert bench_sql_parts.main(["--records", "160", "--runs", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("  ")[1].strip() for line in lines[1:]] == ["(h) hand-written", *bench_sql_parts.VARIANTS]
+
+
+def test_a_short_run_of_the_sql_bench_on_drawn_records_holds_every_row(capsys: pytest.CaptureFixture[str]) -> None:
+    """--generated: records no two alike; --check holds every row of the query to evaluate_table."""
+    import bench_sql
+    assert bench_sql.main(["--records", "320", "--runs", "1", "--generated", "--check"]) == 0
+    assert "320 rows of the generated query against evaluate_table, 0 differ" in capsys.readouterr().out
