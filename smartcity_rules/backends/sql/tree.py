@@ -218,6 +218,9 @@ class Stages:
         `keep`: a column even when read only once)."""
         if isinstance(e, (exp.Column, exp.Literal)) or (isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal)):
             return e  # type: ignore[return-value]
+        return self._column(e, hint, reads, keep)
+
+    def _column(self, e: exp.Expression, hint: str, reads: list[exp.CTE] | None, keep: bool) -> exp.Column:
         self.count += 1
         name = f"{hint}{self.count}"
         self.defs[name] = e
@@ -272,7 +275,7 @@ class Stages:
         if isinstance(key, exp.Column) and key.name in self.defs:
             self.pinned.add(key.name)  # the join reads it from the stage before
         else:
-            key = self._column(key, "k")
+            key = self._column(key, "k", None, keep=True)  # a column, even a source's or a constant
         counts, ranks, k, r = f"{name}_keys", f"{name}_ranks", f"{name}_k", f"{name}_r"
         grouped = exp.select(alias(key.copy(), ident(k)), alias(exp.Count(this=exp.Star()), ident("c"))).from_(
             table("stage")).where(not_(exp.Is(this=key.copy(), expression=exp.Null()))).group_by(key.copy())
@@ -283,17 +286,7 @@ class Stages:
         helper = self.helper(exp.CTE(this=grouped, alias=exp.TableAlias(this=ident(counts))),
                              [exp.CTE(this=ranked, alias=exp.TableAlias(this=ident(ranks)))])
         self.joins[ranks] = (key.name, k)
-        return self._column(exp.column(ident(r), table=ident(ranks)), "n", [helper])
-
-    def _column(self, e: exp.Expression, hint: str, reads: list[exp.CTE] | None = None) -> exp.Column:
-        """A named column holding `e`, even a column or a constant, whatever its readers."""
-        self.count += 1
-        name = f"{hint}{self.count}"
-        self.defs[name] = e
-        self.pinned.add(name)
-        if reads:
-            self.after[name] = reads
-        return col(name)
+        return self._column(exp.column(ident(r), table=ident(ranks)), "n", [helper], keep=True)
 
     # ------------------------------------------------------------ assembling
     def _inline(self, final: list[exp.Expression]) -> set[str]:
@@ -346,8 +339,8 @@ class Stages:
         # only what its key needs. The source stage is materialized: over any source but a
         # DuckDB table its row numbering is a streaming window, which keeps its pipeline on one
         # thread, and this ends that pipeline after the numbering rather than after the query.
-        inlined = max((n for n, names in enumerate(joined) if names), default=0) if self.dialect == "duckdb" else 0
-        ctes: list[exp.CTE] = [_cte("s0", source, None, True if inlined else None)]
+        deepest = max((n for n, names in enumerate(joined) if names), default=0) if self.dialect == "duckdb" else 0
+        ctes: list[exp.CTE] = [_cte("s0", source, None, True if deepest else None)]
         by_level: dict[int, list[exp.CTE]] = {}
         for cte in self.helpers:
             at = helper_level.get(id(cte), depth(cte))
@@ -356,7 +349,7 @@ class Stages:
         ctes += by_level.get(0, [])
         fence = exp.Offset(expression=exp.Literal.number(0)) if self.dialect == "postgres" else None
         for n in range(1, len(columns)):
-            ctes += self._stage(n, needed[n - 1], columns[n], fence, sorted(joined[n]), n < inlined)
+            ctes += self._stage(n, needed[n - 1], columns[n], fence, sorted(joined[n]), n < deepest)
             ctes += by_level.get(n, [])
         select = exp.Select(expressions=final)
         select.set("from_", exp.From(this=table(f"s{len(columns) - 1}")))
@@ -389,7 +382,7 @@ class Stages:
         return found
 
     def _stage(self, n: int, kept: list[str], columns: list[exp.Expression], fence: exp.Offset | None,
-               joins: list[str], inlined: bool) -> list[exp.CTE]:
+               joins: list[str], below_a_join: bool) -> list[exp.CTE]:
         """Stage n: what later stages read of the stages before it, its own columns, and the
         helpers it joins on their keys. (Other window functions stay here, not in a narrow CTE
         joined back by row number: DuckDB 2.0's projection placement took seconds to plan the
@@ -407,7 +400,7 @@ class Stages:
             # our stages that is exponential (a GROUP BY over the query ran out of memory).
             # A filter that holds for every row and that no optimizer may move or drop fences it.
             body = body.where(exp.GTE(this=exp.Rand(), expression=exp.Literal.number(0)))
-        return [_cte(f"s{n}", body, fence, False if inlined else None)]
+        return [_cte(f"s{n}", body, fence, False if below_a_join else None)]
 
 
 def _cte(name: str, body: exp.Select, offset: exp.Offset | None, materialized: bool | None) -> exp.CTE:
