@@ -16,7 +16,7 @@ from .language import syntax as s
 from .language import variants
 from .language.check import ENTITY_KEY, CheckedStandard, NodeKind, check, conclude, review
 from .language.diagnostics import Diagnostic, sort_key
-from .language.errors import DataError, InvalidStandard, InvalidValue, MissingInput, NotFound
+from .language.errors import DataError, InvalidStandard, InvalidValue, MissingInput, NotCompilable, NotFound
 from .language.link import link
 from .language.parse import parse, parse_file
 from .plan.lower import PREVIOUS_SUFFIX
@@ -208,16 +208,21 @@ class Standard:
         return read_records(source, standard=self)
 
     # ------------------------------------------------------------ in a database
-    def to_sql(self, table: str, dialect: str = "duckdb", *, pretty: bool = True, nodes: bool | None = None) -> str:
+    def to_sql(self, table: str, dialect: str = "duckdb", *, pretty: bool = True, nodes: bool | None = None,
+               columns: Mapping[str, str] | None = None) -> str:
         """One query scoring every row of `table` (an `entity` column and one column per input)
         where the data lives: per entity each leaf's exact value, stars and points, every node's
         score, the total and the rating, and error columns naming the input (docs/sql.md).
         `nodes=None` leaves out the nodes and the rating when a geometric mean makes them
         irrational, True refuses such a standard (NotCompilable), False always leaves them out.
-        Needs `pip install 'smartcity_rules[sql]'`."""
-        from .backends.sql.run import to_sql
+        `columns`: the table's column types by name, as the database names them (`BIGINT`,
+        `DOUBLE`, `BOOLEAN`, ...): such inputs are read as what they are, much faster than through
+        their text, as every other input is. Needs `pip install 'smartcity_rules[sql]'`."""
+        from .backends.sql.run import checked_columns, to_sql
 
-        return to_sql(self.plan, table, dialect, nodes=self.sql_nodes if nodes is None else nodes).sql(pretty=pretty)
+        types = None if columns is None else checked_columns(self.plan, {ENTITY_KEY: "VARCHAR", **columns})
+        return to_sql(self.plan, table, dialect, types, nodes=self.sql_nodes if nodes is None else nodes).sql(
+            pretty=pretty)
 
     @property
     def sql_nodes(self) -> bool:
@@ -363,11 +368,16 @@ class TypedStandard(Standard):
         raise NotFound(f"{what} differs by entity type: ask standard.variant(type) "
                        f"for one of {', '.join(self._variants)}")
 
-    def to_sql(self, table: str, dialect: str = "duckdb", *, pretty: bool = True, nodes: bool | None = None) -> str:
+    def to_sql(self, table: str, dialect: str = "duckdb", *, pretty: bool = True, nodes: bool | None = None,
+               columns: Mapping[str, str] | None = None) -> str:
         """One query scoring every row of `table` by its type's standard, each type's rows a
-        cohort of their own, with an `entity_type` column (docs/sql.md)."""
+        cohort of their own, with an `entity_type` column (docs/sql.md). Every input is read
+        through its text: `columns` is refused (NotCompilable) for such a standard."""
         from .backends.sql.run import to_sql_by_type
 
+        if columns is not None:
+            raise NotCompilable("a standard typed by entity reads every column through its text: to_sql takes no "
+                                "column types for it")
         plans = {t: v.plan for t, v in self._variants.items()}
         wanted = self.sql_nodes if nodes is None else nodes
         return to_sql_by_type(plans, self.entity_type_input, table, dialect, wanted).sql(dialect=dialect, pretty=pretty)

@@ -478,6 +478,32 @@ def test_an_aggregate_over_a_query_that_ranks_by_a_join_plans_and_counts_as_pyth
     assert counted == sorted((rank, ratings.count(rank)) for rank in set(ratings))
 
 
+def test_to_sql_reads_the_columns_it_is_given_types_for_as_those_types() -> None:
+    """Without types every input is read through its text (regexes per value); with them, a
+    BIGINT, DOUBLE or BOOLEAN column is read as what it is, and scores the same."""
+    standard = scr.load(STANDARDS / "shandong-city-2019.scs")
+    records = json.loads((STANDARDS / "examples" / "city-cohort.json").read_text(encoding="utf-8"))
+    connection = _typed_city_table(records)
+    types = dict(connection.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                    "WHERE table_name = 'stats' AND column_name <> 'entity'").fetchall())
+    assert set(types.values()) >= {"BIGINT", "DOUBLE", "BOOLEAN"}
+    typed, text = standard.to_sql("stats", columns=types), standard.to_sql("stats")
+    assert typed.count("REGEXP_MATCHES") < text.count("REGEXP_MATCHES") // 4
+    totals = [(e.entity, e.total, e.rating_rank) for e in standard.evaluate_cohort(records)]
+    for query in (typed, text):
+        rows = connection.execute(f'SELECT entity, "total.num", "total.den", rating_rank FROM ({query}) '
+                                  'ORDER BY "_row"')
+        assert [(r[0], Fraction(int(r[1]), int(r[2])), r[3]) for r in rows.fetchall()] == totals
+    with pytest.raises(scr.UnknownInput, match="no input 'househlds'"):
+        standard.to_sql("stats", columns={"househlds": "BIGINT"})
+
+
+def test_column_types_are_refused_for_a_standard_typed_by_entity() -> None:
+    standard = scr.load(STANDARDS / "examples" / "county-and-city.scs")
+    with pytest.raises(scr.NotCompilable, match="through its text"):
+        standard.to_sql("stats", columns={"households": "BIGINT"})
+
+
 def test_a_standard_typed_by_entity_scores_in_one_query_as_in_python() -> None:
     """county-and-city.scs: each type's rows scored by its type's standard, as a cohort of their
     own; a row of no type gets only its error."""

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from ..backends.sql.compile import Query
 from ..backends.sql.query import where
-from ..backends.sql.run import _checked, to_sql
+from ..backends.sql.run import checked_columns, to_sql
 from ..backends.sql.spark_session import refuse_without_ansi
 from ..backends.sql.tree import alias, col, ident, or_, text
 from ..language.check import ENTITY_KEY
@@ -44,7 +44,7 @@ def score_sql(standard: Standard, frame: Any, *, spark: Any = None) -> Any:
     data = session.table(frame) if isinstance(frame, str) else frame
     columns = {field.name: field.dataType.simpleString().upper() for field in data.schema.fields}
     view = f"scr_spark_input_{next(_VIEWS)}"
-    query = to_sql(standard.plan, view, "spark", _checked(standard.plan, columns))
+    query = to_sql(standard.plan, view, "spark", checked_columns(standard.plan, columns))
     data.createOrReplaceTempView(view)
     try:  # analysed now, so the view can go: the DataFrame holds the plan it read
         compares = bool(standard.plan.cohort_sites or standard.plan.imputed)

@@ -350,7 +350,7 @@ def score_table(plan: ScoringPlan, source: Any, table: str | None = None) -> tup
     relation = duckdb_relation(source, table)
     name = f"scr_input_{next(_TABLES)}"
     columns = dict(zip(relation.columns, map(str, relation.types)))
-    query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", _checked(plan, columns), nodes=False)
+    query = to_sql(plan, exp.Table(this=ident(name)), "duckdb", checked_columns(plan, columns), nodes=False)
     return _finish(plan, query, duckdb_columns(relation.query(name, query.sql(pretty=False))))
 
 
@@ -375,7 +375,7 @@ def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[Res
         cursor.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s",
                        [source.name])
         columns = {name: kind.upper() for name, kind in cursor.fetchall()}
-        query = to_sql(plan, source, "postgres", _checked(plan, columns), nodes=False)
+        query = to_sql(plan, source, "postgres", checked_columns(plan, columns), nodes=False)
         try:
             cursor.execute(query.sql(pretty=False))
             rows = row_columns(cursor.fetchall(), query)
@@ -385,7 +385,7 @@ def _score_postgres(plan: ScoringPlan, connection: Any, table: str) -> tuple[Res
     return _finish(plan, query, rows)
 
 
-def _checked(plan: ScoringPlan, columns: dict[str, str]) -> dict[str, str]:
+def checked_columns(plan: ScoringPlan, columns: dict[str, str]) -> dict[str, str]:
     """The table's columns, refusing one the standard does not declare (a likely typo)."""
     from ...language.errors import UnknownInput
 
